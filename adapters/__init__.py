@@ -1,0 +1,1 @@
+"""The outside world: event store wiring, CSV and exchange data, CLI."""

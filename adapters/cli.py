@@ -1,0 +1,189 @@
+"""The ``scalp-radar`` command.
+
+Exit codes: 0 success, 1 the work failed (e.g. an exchange kept failing), 2 bad input (bad
+argument, file, config or symbol). Errors are one clear line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from adapters.engine import Engine
+from adapters.home import Home
+from adapters.importer import import_files
+from adapters.progress import Progress
+from adapters.reports import import_summary, quality_section
+from domain.market import MarketError, timeframe_ms
+from projections.data_quality import candle_quality, funding_quality
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO_ROOT / "sample_data"
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (UsageError, MarketError) as exc:
+        print(f"scalp-radar: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("scalp-radar: interrupted; what was stored stays stored", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scalp-radar", description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="state directory (default $SCALP_RADAR_HOME or ./var)")
+    parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
+    commands = parser.add_subparsers(title="commands")
+    _add_data(commands)
+    _add_config(commands)
+    _add_projections(commands)
+    demo = commands.add_parser("demo", help="import the bundled sample data and report on it")
+    demo.add_argument("--data", type=Path, default=SAMPLE_DIR, help="directory of CSV(.gz) files")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def _add_data(commands) -> None:
+    data = commands.add_parser("data", help="market data: import, fetch, check").add_subparsers(
+        title="data commands", required=True
+    )
+    imp = data.add_parser("import", help="import normalized CSV(.gz) candle/funding files")
+    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--exchange", default="binance")
+    imp.set_defaults(handler=cmd_data_import)
+    check = data.add_parser("check", help="span, rows, gaps, duplicates, OHLC errors, spikes")
+    check.add_argument("--symbol")
+    check.add_argument("--exchange")
+    check.set_defaults(handler=cmd_data_check)
+
+
+def _add_config(commands) -> None:
+    config = commands.add_parser("config", help="configuration").add_subparsers(
+        title="config commands", required=True
+    )
+    check = config.add_parser("check", help="validate every config file, report all problems")
+    check.add_argument("--config-dir", type=Path)
+    check.set_defaults(handler=cmd_config_check)
+
+
+def _add_projections(commands) -> None:
+    proj = commands.add_parser("projections", help="read models").add_subparsers(
+        title="projections commands", required=True
+    )
+    rebuild = proj.add_parser("rebuild", help="drop the read models and replay every event")
+    rebuild.set_defaults(handler=cmd_projections_rebuild)
+
+
+# -- handlers ---------------------------------------------------------------------------------
+def _engine(args: argparse.Namespace) -> Engine:
+    return Engine(Home.resolve(args.home))
+
+
+def _project(engine: Engine) -> None:
+    pending = engine.pending()
+    progress = Progress("projecting", pending, "events") if pending > 50_000 else None
+    engine.project(on_page=progress.advance if progress else None)
+    if progress:
+        progress.close()
+
+
+def cmd_data_import(args: argparse.Namespace) -> int:
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    engine = _engine(args)
+    try:
+        outcomes = _import(engine, args.files, args.exchange)
+    finally:
+        engine.close()
+    print(import_summary(outcomes))
+    return 2 if any(o.error for o in outcomes) else 0
+
+
+def _import(engine: Engine, files: list[Path], exchange: str):
+    progress = Progress("importing", len(files), "files")
+    outcomes = import_files(engine.market_data, files, exchange, progress)
+    progress.close()
+    _project(engine)
+    return outcomes
+
+
+def cmd_data_check(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    try:
+        _project(engine)
+        text = data_report(engine, args.symbol, args.exchange)
+    finally:
+        engine.close()
+    print(text)
+    return 0
+
+
+def data_report(engine: Engine, symbol: str | None = None, exchange: str | None = None) -> str:
+    reader = engine.market_reader()
+    series = [s for s in reader.series(symbol=symbol) if not exchange or s.exchange == exchange]
+    if not series:
+        what = f" for {symbol}" if symbol else ""
+        raise UsageError(f"no market data{what}; import some with 'scalp-radar data import'")
+    sections = []
+    for info in series:
+        if info.kind == "candles":
+            candles = reader.candles(info.series_id)
+            report = candle_quality(candles, timeframe_ms(info.timeframe), info.duplicates)
+        else:
+            report = funding_quality(reader.funding(info.series_id).ts, info.duplicates)
+        sections.append(quality_section(info, report))
+    return "\n".join(sections)
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from config.loader import check_config
+
+    problems = check_config(args.config_dir)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"config: {len(problems)} problem(s)", file=sys.stderr)
+        return 2
+    print("config: ok")
+    return 0
+
+
+def cmd_projections_rebuild(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    try:
+        applied = engine.rebuild_projections()
+    finally:
+        engine.close()
+    print(f"projections rebuilt from {applied} events")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    files = sorted(p for p in args.data.glob("*.csv*") if p.is_file()) if args.data.is_dir() else []
+    if not files:
+        raise UsageError(f"no CSV files in {args.data}")
+    engine = _engine(args)
+    try:
+        print(f"state directory: {engine.home.root}")
+        outcomes = _import(engine, files, "binance")
+        print(import_summary(outcomes))
+        print(data_report(engine))
+    finally:
+        engine.close()
+    return 2 if any(o.error for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Reading the normalized candle and funding CSV(.gz) files, refusing anything unsound.
+
+Formats (see the data README): candles ``timestamp_ms,open,high,low,close,volume``, funding
+``timestamp_ms,funding_rate``. The market comes from the file name:
+``BTC_USDT-1h.csv.gz`` -> ``BTC/USDT`` 1h spot, ``BTC_USDT_USDT-1h.csv.gz`` -> ``BTC/USDT:USDT``
+1h perpetual, ``BTC_USDT_USDT-funding.csv.gz`` -> funding of ``BTC/USDT:USDT``.
+
+A file is read whole and checked before anything is stored: one bad row refuses the file, and the
+error lists every bad row (up to a cap) as ``file:line: reason``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from domain.candles import candle_problem, funding_problem
+from domain.market import FundingSeries, Market, MarketError, timeframe_ms
+
+CANDLE_HEADER = ["timestamp_ms", "open", "high", "low", "close", "volume"]
+FUNDING_HEADER = ["timestamp_ms", "funding_rate"]
+_NAME = re.compile(r"^([A-Z0-9]+)_([A-Z0-9]+)(?:_([A-Z0-9]+))?-([0-9]+[mhdw]|funding)\.csv(\.gz)?$")
+MAX_REPORTED = 20
+
+CandleRow = tuple[int, float, float, float, float, float]
+FundingRow = tuple[int, float]
+
+
+class CsvError(ValueError):
+    """A file that cannot be imported; the message names file, line and reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class CandleFile:
+    path: Path
+    market: Market
+    rows: list[CandleRow]
+
+
+@dataclass(frozen=True, slots=True)
+class FundingFile:
+    path: Path
+    series: FundingSeries
+    rows: list[FundingRow]
+
+
+def series_of(path: Path, exchange: str) -> Market | FundingSeries:
+    """Which series a file holds, from its name alone."""
+    match = _NAME.match(path.name)
+    if match is None:
+        raise CsvError(
+            f"{path}: cannot tell the market from the file name (expected e.g. "
+            "BTC_USDT-1h.csv.gz, BTC_USDT_USDT-1h.csv.gz, BTC_USDT_USDT-funding.csv.gz)"
+        )
+    base, quote, settle, tf = match.group(1), match.group(2), match.group(3), match.group(4)
+    symbol = f"{base}/{quote}" + (f":{settle}" if settle else "")
+    try:
+        if tf == "funding":
+            return FundingSeries(exchange, symbol)
+        return Market(exchange, symbol, tf)
+    except MarketError as exc:
+        raise CsvError(f"{path}: {exc}") from exc
+
+
+def read_series_file(path: Path, exchange: str = "binance") -> CandleFile | FundingFile:
+    """Parse and check one file; raise ``CsvError`` listing its bad rows."""
+    series = series_of(path, exchange)
+    if isinstance(series, FundingSeries):
+        return FundingFile(path, series, _read(path, FUNDING_HEADER, _funding_row))
+    tf_ms = timeframe_ms(series.timeframe)
+    return CandleFile(path, series, _read(path, CANDLE_HEADER, lambda f: _candle_row(f, tf_ms)))
+
+
+def _read(path: Path, header: list[str], parse_row) -> list:
+    rows: list = []
+    errors: list[str] = []
+    previous_ts: int | None = None
+    for line_no, fields in _lines(path, header):
+        try:
+            row = parse_row(fields)
+            if previous_ts is not None and row[0] <= previous_ts:
+                order = "duplicate" if row[0] == previous_ts else "unsorted"
+                raise ValueError(f"{order} timestamp {row[0]} (previous row has {previous_ts})")
+        except ValueError as exc:
+            errors.append(f"{path}:{line_no}: {exc}")
+            if len(errors) > MAX_REPORTED:
+                break
+            continue
+        previous_ts = row[0]
+        rows.append(row)
+    if errors:
+        raise CsvError(_summary(path, errors))
+    return rows
+
+
+def _summary(path: Path, errors: list[str]) -> str:
+    shown = errors[:MAX_REPORTED]
+    more = "\n  ... (more errors not shown)" if len(errors) > MAX_REPORTED else ""
+    return f"{path}: refused, nothing imported from this file:\n  " + "\n  ".join(shown) + more
+
+
+def _lines(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]]]:
+    try:
+        raw = path.read_bytes()
+        text = gzip.decompress(raw) if path.name.endswith(".gz") else raw
+        reader = csv.reader(io.StringIO(text.decode("utf-8")))
+        first = next(reader, None)
+    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        raise CsvError(f"{path}: cannot read: {exc}") from exc
+    if first != header:
+        raise CsvError(f"{path}:1: header must be {','.join(header)!r}, got {first!r}")
+    yield from enumerate(reader, start=2)
+
+
+def _fields(fields: list[str], count: int) -> list[str]:
+    if len(fields) != count:
+        raise ValueError(f"expected {count} fields, got {len(fields)}")
+    return fields
+
+
+def _int(text: str, name: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"{name} {text!r} is not a whole number of milliseconds")
+    return int(text)
+
+
+def _float(text: str, name: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not a number") from None
+
+
+def _candle_row(fields: list[str], tf_ms: int) -> CandleRow:
+    ts_text, *values = _fields(fields, 6)
+    ts = _int(ts_text, "timestamp_ms")
+    o, h, l, c, v = (_float(t, n) for t, n in zip(values, CANDLE_HEADER[1:], strict=True))
+    problem = candle_problem(ts, o, h, l, c, v, tf_ms)
+    if problem:
+        raise ValueError(problem)
+    return ts, o, h, l, c, v
+
+
+def _funding_row(fields: list[str]) -> FundingRow:
+    ts_text, rate_text = _fields(fields, 2)
+    ts, rate = _int(ts_text, "timestamp_ms"), _float(rate_text, "funding_rate")
+    problem = funding_problem(ts, rate)
+    if problem:
+        raise ValueError(problem)
+    return ts, rate

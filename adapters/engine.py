@@ -1,0 +1,45 @@
+"""Composition root: wires the event store, the write services, the read DB and projectors.
+
+The CLI and (later) the web app both start from ``Engine``; nothing else constructs stores or
+projectors, so there is one place that decides where state lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from adapters.event_store import EventStore, open_store
+from adapters.home import Home
+from adapters.market_data import MarketData
+from projections.market_data import MarketDataProjector, MarketDataReader
+from projections.projector import Projector
+from projections.read_db import open_read_db
+
+
+class Engine:
+    def __init__(self, home: Home, *, memory: bool = False) -> None:
+        self.home = home
+        self.store: EventStore = open_store(home, memory=memory)
+        self.market_data = MarketData(self.store)
+        self.read_db = open_read_db(":memory:" if memory else home.ensure().read_db)
+        decode = self.store.mapper.transcoder.decode
+        self.projectors: list[Projector] = [
+            MarketDataProjector(self.store.recorder, self.read_db, decode)
+        ]
+
+    def pending(self) -> int:
+        return max(p.pending() for p in self.projectors)
+
+    def project(self, on_page: Callable[[int], None] | None = None) -> int:
+        """Bring every read model up to date with the store; returns events applied."""
+        return sum(p.catch_up(on_page=on_page) for p in self.projectors)
+
+    def rebuild_projections(self) -> int:
+        return sum(p.rebuild() for p in self.projectors)
+
+    def market_reader(self) -> MarketDataReader:
+        return MarketDataReader(self.read_db)
+
+    def close(self) -> None:
+        self.read_db.conn.close()
+        self.store.close()

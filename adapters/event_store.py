@@ -1,0 +1,77 @@
+"""The one append-only event store: an ``eventsourcing.Application`` and how it is configured.
+
+Persistence is chosen by environment variables alone, the library's own mechanism:
+
+* nothing set -> SQLite file ``<home>/events.db`` (WAL, created on first use);
+* ``PERSISTENCE_MODULE=eventsourcing.postgres`` plus ``POSTGRES_DBNAME``, ``POSTGRES_HOST``,
+  ``POSTGRES_USER``, ``POSTGRES_PASSWORD`` (each may also be prefixed ``SCALP_RADAR_``)
+  -> PostgreSQL, with no code change;
+* ``memory=True`` (unit tests, scratch backtests) -> the library's in-memory POPO recorder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Transcoder
+
+from adapters.home import Home
+from adapters.transcoder import FastJSONTranscoder
+
+APP_NAME = "scalp_radar"  # the env prefix and tracking key: never rename it
+_MODULE_KEYS = ("PERSISTENCE_MODULE", f"{APP_NAME.upper()}_PERSISTENCE_MODULE")
+
+
+class EventStore(Application):
+    """The engine's application: every candle, decision and order lives in its recorder."""
+
+    name = APP_NAME
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+
+def store_env(home: Home, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Constructor env for the store: SQLite in ``home`` unless the environment chose a module.
+
+    The constructor env outranks ``os.environ`` in the library, so the SQLite defaults are only
+    passed when the environment selected nothing; otherwise an operator's PostgreSQL settings
+    would be overridden.
+    """
+    env = os.environ if environ is None else environ
+    if any(env.get(key) for key in _MODULE_KEYS):
+        return {}
+    home.ensure()
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(home.events_db),
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def open_store(home: Home | None = None, *, memory: bool = False) -> EventStore:
+    """Open the event store for ``home`` (or an in-memory one for tests)."""
+    env: dict[str, Any]
+    if memory:
+        env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    elif home is None:
+        raise ValueError("open_store needs a home directory unless memory=True")
+    else:
+        env = store_env(home)
+    return EventStore(env=env)
+
+
+def describe_store(store: EventStore) -> str:
+    """Human description of where events live (for status lines; never prints secrets)."""
+    module = store.env.get("PERSISTENCE_MODULE") or "eventsourcing.popo"
+    if module.endswith("sqlite"):
+        return f"SQLite {store.env.get('SQLITE_DBNAME')}"
+    if module.endswith("postgres"):
+        host, db = store.env.get("POSTGRES_HOST"), store.env.get("POSTGRES_DBNAME")
+        return f"PostgreSQL {host}/{db}"
+    return "in memory"

@@ -1,0 +1,153 @@
+"""Application service that appends candles and funding settlements to the event store.
+
+Each series (candles of one market, funding of one perpetual) is an ``EventSourcedLog``. Appending
+is idempotent: rows whose timestamp is already in the series are skipped, so importing or fetching
+the same data twice adds nothing. A batch is written in one transaction, so a batch is stored
+whole or not at all.
+
+Late history is welcome: a series may receive older candles after newer ones (a CSV of 2019
+imported after a fetch of last week). The log keeps arrival order; read models sort by ``ts``.
+
+This service is the only writer of market data, so it caches, per series, the set of stored
+timestamps and the next log version after reading the series once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import EventSourcedLog
+from eventsourcing.domain import DomainEvent
+
+from adapters.event_store import EventStore
+from domain.candles import CandleClosed, FundingSettled, SeriesListed
+from domain.market import FundingSeries, Market
+
+SERIES_INDEX_ID: UUID = uuid5(NAMESPACE_URL, "/series-index")
+
+Series = Market | FundingSeries
+
+
+@dataclass
+class _SeriesState:
+    stored: set[int] = field(default_factory=set)
+    next_version: int = 1
+
+
+class MarketData:
+    """Write side of market data: the ``SeriesSink`` used by CSV import and exchange fetch."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._states: dict[UUID, _SeriesState] = {}
+        self._index = EventSourcedLog(store.events, SERIES_INDEX_ID, SeriesListed)
+        self._index_next: int | None = None
+
+    # -- SeriesSink -------------------------------------------------------------------------
+    def last_candle_ts(self, market: Market) -> int | None:
+        return self._last_ts(market)
+
+    def last_funding_ts(self, series: FundingSeries) -> int | None:
+        return self._last_ts(series)
+
+    def append_candles(
+        self, market: Market, rows: Sequence[tuple[int, float, float, float, float, float]]
+    ) -> int:
+        log = EventSourcedLog(self.store.events, market.stream_id, CandleClosed)
+        return self._append(
+            market,
+            rows,
+            lambda version, r: log.trigger_event(
+                next_originator_version=version,
+                ts=int(r[0]),
+                o=float(r[1]),
+                h=float(r[2]),
+                l=float(r[3]),
+                c=float(r[4]),
+                v=float(r[5]),
+            ),
+        )
+
+    def append_funding(self, series: FundingSeries, rows: Sequence[tuple[int, float]]) -> int:
+        log = EventSourcedLog(self.store.events, series.stream_id, FundingSettled)
+        return self._append(
+            series,
+            rows,
+            lambda version, r: log.trigger_event(
+                next_originator_version=version, ts=int(r[0]), rate=float(r[1])
+            ),
+        )
+
+    # -- internals ----------------------------------------------------------------------------
+    def stored_timestamps(self, series: Series) -> set[int]:
+        return set(self._state(series).stored)
+
+    def _last_ts(self, series: Series) -> int | None:
+        stored = self._state(series).stored
+        return max(stored) if stored else None
+
+    def _append(self, series: Series, rows: Sequence, make_event) -> int:
+        state = self._state(series)
+        events: list[DomainEvent] = []
+        fresh: set[int] = set()
+        for row in rows:
+            ts = int(row[0])
+            if ts in state.stored or ts in fresh:
+                continue
+            fresh.add(ts)
+            events.append(make_event(state.next_version + len(events), row))
+        if not events:
+            return 0
+        if not state.stored:
+            events.insert(0, self._listing(series))
+        self._put(events)
+        state.stored |= fresh
+        state.next_version += len(fresh)
+        return len(fresh)
+
+    def _put(self, events: list[DomainEvent]) -> None:
+        # EventStore.put writes the whole list in one recorder transaction. It skips
+        # Application.save's per-object runtime-protocol checks, which cost ~40 % of a bulk
+        # import; there is no aggregate here, only log events.
+        try:
+            self.store.events.put(events)
+        except Exception:
+            # After a failed write the caches may be ahead of the store: re-read on next use.
+            self._states.clear()
+            self._index_next = None
+            raise
+
+    def _listing(self, series: Series) -> SeriesListed:
+        if self._index_next is None:
+            last = self._index.get_last()
+            self._index_next = 1 if last is None else last.originator_version + 1
+        event = self._index.trigger_event(
+            next_originator_version=self._index_next,
+            series_id=str(series.stream_id),
+            kind="candles" if isinstance(series, Market) else "funding",
+            exchange=series.exchange,
+            symbol=series.symbol,
+            timeframe=series.timeframe if isinstance(series, Market) else "",
+        )
+        self._index_next += 1
+        return event
+
+    def _state(self, series: Series) -> _SeriesState:
+        state = self._states.get(series.stream_id)
+        if state is None:
+            state = self._read_state(series.stream_id)
+            self._states[series.stream_id] = state
+        return state
+
+    def _read_state(self, stream_id: UUID) -> _SeriesState:
+        # Only the timestamps are needed: decode the stored state directly rather than
+        # rebuilding every event object (several times faster on a 70k-candle series).
+        decode = self.store.mapper.transcoder.decode
+        stored: set[int] = set()
+        version = 0
+        for record in self.store.recorder.select_events(stream_id):
+            stored.add(decode(record.state)["ts"])
+            version = record.originator_version
+        return _SeriesState(stored, version + 1)

@@ -1,0 +1,63 @@
+"""Plain-text reports printed by the CLI (data check, import summary)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from adapters.importer import ImportOutcome
+from projections.data_quality import QualityReport
+from projections.market_data import SeriesInfo
+
+MAX_LISTED = 30
+
+
+def fmt_ts(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def import_summary(outcomes: list[ImportOutcome]) -> str:
+    lines = []
+    for o in outcomes:
+        if o.error:
+            lines.append(o.error)
+        else:
+            lines.append(f"{o.path.name}: {o.series}: {o.rows} rows, {o.added} new events")
+    added = sum(o.added for o in outcomes)
+    refused = sum(1 for o in outcomes if o.error)
+    done = len(outcomes) - refused
+    lines.append(f"imported {done} file(s), {added} new events, {refused} refused")
+    return "\n".join(lines)
+
+
+def quality_section(info: SeriesInfo, report: QualityReport) -> str:
+    span = f"{fmt_ts(report.first_ts)} -> {fmt_ts(report.last_ts)}"
+    lines = [
+        f"== {info.label}",
+        f"   span        {span}",
+        f"   rows        {report.rows}",
+        f"   gaps        {len(report.gaps)} ({report.missing} missing)",
+    ]
+    lines += [
+        f"     {fmt_ts(g.last_before)} -> {fmt_ts(g.first_after)} ({g.missing} missing)"
+        for g in report.gaps[:MAX_LISTED]
+    ]
+    if len(report.gaps) > MAX_LISTED:
+        lines.append(f"     ... {len(report.gaps) - MAX_LISTED} more")
+    lines.append(f"   duplicates  {report.duplicates}")
+    if info.kind == "candles":
+        lines.append(_times("ohlc errors ", report.ohlc_inconsistent))
+        lines.append(_times("zero volume ", report.zero_volume))
+        spikes = [f"{fmt_ts(s.ts)} {s.kind} {s.sigmas:.0f}sd" for s in report.spikes]
+        lines.append(_listing("spikes      ", spikes))
+    return "\n".join(lines)
+
+
+def _times(title: str, times: list[int]) -> str:
+    return _listing(title, [fmt_ts(t) for t in times])
+
+
+def _listing(title: str, items: list[str]) -> str:
+    shown = ", ".join(items[:8]) + (f", ... {len(items) - 8} more" if len(items) > 8 else "")
+    return f"   {title}{len(items)}" + (f"  [{shown}]" if items else "")

@@ -1,0 +1,88 @@
+"""What each supported exchange allows when backfilling public market data.
+
+One frozen record per venue (the freqtrade ``_ft_has`` idea): the fetcher reads limits from here
+instead of branching on exchange names. Figures are the venues' documented limits as encoded by
+ccxt 4.5.90 (``bitget.fetch_ohlcv`` / ``binance.fetch_ohlcv`` and their funding-history methods).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+DAY_MS = 86_400_000
+
+# How a venue pages its funding history: "forward" = ``startTime`` + ``limit`` (oldest first);
+# "pages" = ``pageNo`` + ``pageSize`` counting back from the newest settlement (no start time).
+FundingPaging = Literal["forward", "pages"]
+
+
+class UnknownVenueError(ValueError):
+    """An exchange name this project has no capability record for."""
+
+
+@dataclass(frozen=True, slots=True)
+class VenueCaps:
+    name: str
+    ccxt_class: str
+    candle_limit_recent: int  # candles per call while the page is recent
+    candle_limit_history: int  # candles per call once the page is older than history_after_days
+    history_after_days: int | None  # None: one endpoint serves all history
+    max_window_days: int | None  # widest startTime..endTime span one call may ask for
+    funding: bool
+    funding_limit: int  # settlements per call
+    funding_paging: FundingPaging
+    rate_limit_ms: int  # ccxt ``rateLimit``: minimum spacing between calls
+    market_types: tuple[str, ...]  # ccxt ``options['fetchMarkets']['types']`` to load
+
+    def candle_limit(self, start_ms: int, now_ms: int, tf_ms: int) -> int:
+        """Candles to ask for in one call whose first candle opens at ``start_ms``."""
+        recent = self.history_after_days is None or start_ms > now_ms - self.history_after_days * DAY_MS
+        limit = self.candle_limit_recent if recent else self.candle_limit_history
+        if self.max_window_days is not None:
+            limit = min(limit, max(1, self.max_window_days * DAY_MS // tf_ms))
+        return limit
+
+
+VENUES: dict[str, VenueCaps] = {
+    "binance": VenueCaps(
+        name="binance",
+        ccxt_class="binance",
+        candle_limit_recent=1000,  # /api/v3/klines and /fapi/v1/klines (ccxt caps at 1000)
+        candle_limit_history=1000,
+        history_after_days=None,
+        max_window_days=None,
+        funding=True,
+        funding_limit=1000,  # /fapi/v1/fundingRate
+        funding_paging="forward",
+        rate_limit_ms=50,
+        # Inverse (dapi) and option markets are never used here; skipping them saves calls.
+        market_types=("spot", "linear"),
+    ),
+    "bitget": VenueCaps(
+        name="bitget",
+        ccxt_class="bitget",
+        candle_limit_recent=1000,  # /api/v2/{spot,mix}/market/candles
+        candle_limit_history=200,  # /api/v2/{spot,mix}/market/history-candles
+        # ccxt switches to history-candles once `since` is older than 29 days (1m..30m; 59 for
+        # 1h, more for longer timeframes) by ITS clock. 28 keeps a day of slack, so a page we
+        # size as "recent" is never sent to the 200-candle history endpoint.
+        history_after_days=28,
+        # Contract candles allow at most 90 days between startTime and endTime; ccxt's
+        # per-timeframe caps (e.g. 90 daily swap candles) all sit at or above this bound.
+        max_window_days=90,
+        funding=True,
+        funding_limit=100,  # /api/v2/mix/market/history-fund-rate pageSize
+        funding_paging="pages",
+        rate_limit_ms=50,
+        market_types=("spot", "swap"),
+    ),
+}
+
+
+def venue(name: str) -> VenueCaps:
+    try:
+        return VENUES[name]
+    except KeyError:
+        known = ", ".join(sorted(VENUES))
+        raise UnknownVenueError(f"unsupported exchange {name!r} (supported: {known})") from None

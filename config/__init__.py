@@ -1,0 +1,1 @@
+"""Settings structs (msgspec) and the default YAML files."""

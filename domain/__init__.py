@@ -1,0 +1,1 @@
+"""Pure model: market identities, events, aggregates, strategies. Imports nothing of ours."""

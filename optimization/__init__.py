@@ -1,0 +1,1 @@
+"""Research: fast engine, walk-forward, Monte Carlo, DSR, grading."""

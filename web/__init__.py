@@ -1,0 +1,1 @@
+"""Litestar dashboard (server-rendered HTMX); reads projections only."""
