@@ -57,7 +57,7 @@ class Projector:
 
     def pending(self) -> int:
         """How far behind the store this projector is (in notification ids, an upper bound)."""
-        return max(0, self.recorder.max_notification_id() - self.position())
+        return max(0, (self.recorder.max_notification_id() or 0) - self.position())
 
     def catch_up(
         self,

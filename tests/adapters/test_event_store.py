@@ -1,0 +1,101 @@
+"""Where events live: SQLite in the home by default, PostgreSQL chosen by environment alone."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from adapters.engine import Engine
+from adapters.event_store import describe_store, open_store, store_env
+from adapters.home import Home
+from domain.market import Market
+from tests.stubs import CandleStubs
+
+BTC = Market("binance", "BTC/USDT", "1h")
+PG_VARS = (
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_DBNAME",
+)
+
+
+def test_default_is_a_sqlite_file_in_the_home(tmp_path: Path) -> None:
+    env = store_env(Home(tmp_path), environ={})
+    assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["SQLITE_DBNAME"] == str(tmp_path / "events.db")
+
+
+def test_environment_choice_is_not_overridden(tmp_path: Path) -> None:
+    environ = {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
+    assert store_env(Home(tmp_path), environ=environ) == {}
+    assert store_env(Home(tmp_path), environ={"SCALP_RADAR_PERSISTENCE_MODULE": "x"}) == {}
+
+
+def test_home_resolution_order(tmp_path: Path) -> None:
+    env = {"SCALP_RADAR_HOME": str(tmp_path / "env")}
+    assert Home.resolve(str(tmp_path / "cli"), env).root == tmp_path / "cli"
+    assert Home.resolve(None, env).root == tmp_path / "env"
+    assert Home.resolve(None, {}).root == Path("var").resolve()
+
+
+def test_in_memory_store_for_unit_tests() -> None:
+    store = open_store(memory=True)
+    assert describe_store(store) == "in memory"
+
+
+def _pg_settings() -> dict[str, str]:
+    """Test server settings: TEST_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME."""
+    settings = {var: os.environ.get(f"TEST_{var}", "") for var in PG_VARS}
+    settings["POSTGRES_PORT"] = settings["POSTGRES_PORT"] or "5432"
+    return settings
+
+
+def _postgres_reachable() -> bool:
+    settings = _pg_settings()
+    if not settings["POSTGRES_HOST"]:
+        return False
+    try:
+        address = (settings["POSTGRES_HOST"], int(settings["POSTGRES_PORT"]))
+        socket.create_connection(address, 2).close()
+    except OSError:
+        return False
+    return True
+
+
+def _fresh_schema(settings: dict[str, str]) -> str:
+    import psycopg
+
+    schema = f"test_{os.getpid()}"
+    params = {var.split("_")[1].lower(): value for var, value in settings.items()}
+    with psycopg.connect(**params) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return schema
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not _postgres_reachable(), reason="set TEST_POSTGRES_HOST/USER/PASSWORD/DBNAME")
+def test_postgres_selected_by_environment_alone(tmp_path: Path, monkeypatch) -> None:
+    settings = _pg_settings()
+    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.postgres")
+    for var, value in settings.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setenv("POSTGRES_SCHEMA", _fresh_schema(settings))
+    engine = Engine(Home(tmp_path))
+    try:
+        assert describe_store(engine.store).startswith("PostgreSQL")
+        rows = CandleStubs.wave(120)
+        assert engine.market_data.append_candles(BTC, rows) == 120
+        assert engine.market_data.append_candles(BTC, rows) == 0
+        engine.project()
+        reader = engine.market_reader()
+        candles = reader.candles(reader.find("binance", "BTC/USDT", "1h").series_id)
+        assert candles.close.tolist() == [r[4] for r in rows]
+        assert not (tmp_path / "events.db").exists()
+    finally:
+        engine.close()

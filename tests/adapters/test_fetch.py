@@ -1,0 +1,352 @@
+"""Backfilling through the real ccxt client against a local fake Binance / Bitget.
+
+``now`` is the real clock: ccxt picks Bitget's recent or history endpoint by its own clock,
+so the fake venue and the fetcher share it. Backoff sleeps are recorded, never slept.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from adapters.exchange_client import make_exchange, rebase_urls
+from adapters.fetch import (
+    Candle,
+    FetchError,
+    Funding,
+    RetryPolicy,
+    fetch_candles,
+    fetch_funding,
+    iso,
+)
+from adapters.progress import Progress
+from adapters.venues import UnknownVenueError, venue
+from domain.market import HOUR_MS, FundingSeries, Market
+from tests.adapters.fake_venue import FUNDING_EVERY_MS, FakeVenue, Recorded
+
+DAY_MS = 24 * HOUR_MS
+NOW = int(time.time() * 1000)
+LAST_CLOSED_1H = NOW // HOUR_MS * HOUR_MS - HOUR_MS
+LISTED = LAST_CLOSED_1H - 4000 * HOUR_MS
+
+
+class MemorySink:
+    """Append-only like the real store: rows at or before the last stored one are ignored."""
+
+    def __init__(self) -> None:
+        self.candles: dict[Market, list[Candle]] = {}
+        self.funding: dict[FundingSeries, list[Funding]] = {}
+
+    def last_candle_ts(self, market: Market) -> int | None:
+        rows = self.candles.get(market)
+        return rows[-1][0] if rows else None
+
+    def append_candles(self, market: Market, rows: Sequence[Candle]) -> int:
+        return _append(self.candles.setdefault(market, []), rows)
+
+    def last_funding_ts(self, series: FundingSeries) -> int | None:
+        rows = self.funding.get(series)
+        return rows[-1][0] if rows else None
+
+    def append_funding(self, series: FundingSeries, rows: Sequence[Funding]) -> int:
+        return _append(self.funding.setdefault(series, []), rows)
+
+
+def _append(stored: list, rows: Sequence) -> int:
+    fresh = [row for row in rows if not stored or row[0] > stored[-1][0]]
+    stored.extend(fresh)
+    return len(fresh)
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture(params=["bitget", "binance"])
+def name(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def fake(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeVenue]:
+    with FakeVenue(name, now_ms=NOW, listed_ms=LISTED) as venue_:
+        monkeypatch.setenv(f"SCALP_RADAR_API_URL_{name.upper()}", venue_.url)
+        yield venue_
+
+
+def exchange_for(name: str):  # noqa: ANN201 - a ccxt.Exchange
+    exchange = make_exchange(name)
+    exchange.rateLimit = 1  # the fake has no rate limit; keep ccxt's throttle path but instant
+    return exchange
+
+
+def candle_requests(fake: FakeVenue) -> list[Recorded]:
+    return [r for r in fake.requests if r.path.endswith(("candles", "klines"))]
+
+
+def assert_contiguous(rows: Sequence[tuple], first: int, last: int, step: int) -> None:
+    assert [row[0] for row in rows] == list(range(first, last + 1, step))
+
+
+# --- pagination ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("symbol", ["BTC/USDT", "BTC/USDT:USDT"])
+def test_multi_page_backfill_has_no_gap_no_duplicate_and_respects_limits(
+    name: str, symbol: str, fake: FakeVenue, sleeps: Sleeps
+) -> None:
+    market, sink = Market(name, symbol, "1h"), MemorySink()
+    since = LAST_CLOSED_1H - 2499 * HOUR_MS
+
+    report = fetch_candles(
+        exchange_for(name), market, sink, since_ms=since, now_ms=NOW, sleep=sleeps
+    )
+
+    assert_contiguous(sink.candles[market], since, LAST_CLOSED_1H, HOUR_MS)
+    assert (report.added, report.first_ts, report.last_ts) == (2500, since, LAST_CLOSED_1H)
+    requests = candle_requests(fake)
+    assert report.pages == len(requests) and sleeps == []
+    caps = venue(name)
+    for request in requests:
+        cap = caps.candle_limit_history if "history" in request.path else caps.candle_limit_recent
+        assert request.int("limit") <= cap
+    if name == "bitget":
+        history = [r for r in requests if "history-candles" in r.path]
+        assert history and all(r.int("limit") == 200 for r in history)
+        assert all(r.int("endTime") - r.int("startTime") <= 90 * DAY_MS for r in requests)
+        assert len(requests) >= 2500 // 1000 + 1  # more calls than with 1000-candle pages
+    else:
+        path = "/fapi/v1/klines" if ":" in symbol else "/api/v3/klines"
+        assert [r.path for r in requests] == [path] * 3
+
+
+def test_the_candle_still_forming_is_not_stored(name: str, fake: FakeVenue) -> None:
+    market, sink = Market(name, "BTC/USDT:USDT", "1h"), MemorySink()
+
+    fetch_candles(exchange_for(name), market, sink, since_ms=NOW - 30 * HOUR_MS, now_ms=NOW)
+
+    forming = NOW // HOUR_MS * HOUR_MS
+    assert sink.candles[market][-1][0] == forming - HOUR_MS
+    assert all(row[0] < forming for row in sink.candles[market])
+
+
+def test_bitget_skips_empty_windows_before_the_listing(monkeypatch: pytest.MonkeyPatch) -> None:
+    listed = LAST_CLOSED_1H - 300 * HOUR_MS
+    with FakeVenue("bitget", now_ms=NOW, listed_ms=listed) as fake:
+        monkeypatch.setenv("SCALP_RADAR_API_URL_BITGET", fake.url)
+        market, sink = Market("bitget", "ETH/USDT", "1h"), MemorySink()
+        fetch_candles(
+            exchange_for("bitget"), market, sink, since_ms=listed - 900 * HOUR_MS, now_ms=NOW
+        )
+    assert_contiguous(sink.candles[market], listed, LAST_CLOSED_1H, HOUR_MS)
+
+
+# --- resume ------------------------------------------------------------------------------------
+
+
+def test_resume_starts_after_the_last_stored_candle(name: str, fake: FakeVenue) -> None:
+    market, sink = Market(name, "BTC/USDT", "1h"), MemorySink()
+    stored_last = LAST_CLOSED_1H - 50 * HOUR_MS
+    sink.candles[market] = [(stored_last, 1.0, 1.0, 1.0, 1.0, 1.0)]
+
+    report = fetch_candles(
+        exchange_for(name), market, sink, since_ms=stored_last - 500 * HOUR_MS, now_ms=NOW
+    )
+
+    first = candle_requests(fake)[0]
+    assert first.int("startTime") == stored_last + HOUR_MS - 1  # 1 ms before the wanted open
+    assert report.first_ts == stored_last + HOUR_MS and report.added == 50
+    assert_contiguous(sink.candles[market], stored_last, LAST_CLOSED_1H, HOUR_MS)
+
+
+def test_a_later_since_wins_over_the_resume_point(name: str, fake: FakeVenue) -> None:
+    market, sink = Market(name, "BTC/USDT", "1h"), MemorySink()
+    sink.candles[market] = [(LAST_CLOSED_1H - 90 * HOUR_MS, 1.0, 1.0, 1.0, 1.0, 1.0)]
+    since = LAST_CLOSED_1H - 10 * HOUR_MS
+
+    report = fetch_candles(exchange_for(name), market, sink, since_ms=since, now_ms=NOW)
+
+    assert (report.first_ts, report.added) == (since, 11)
+
+
+def test_an_empty_store_needs_a_start_date(name: str, fake: FakeVenue) -> None:
+    with pytest.raises(FetchError, match="give a start date"):
+        fetch_candles(
+            exchange_for(name),
+            Market(name, "BTC/USDT", "1h"),
+            MemorySink(),
+            since_ms=None,
+            now_ms=NOW,
+        )
+    assert fake.requests == []
+
+
+# --- retries -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["429", "502", "drop"])
+def test_network_failures_are_retried_with_backoff(
+    name: str, kind: str, fake: FakeVenue, sleeps: Sleeps
+) -> None:
+    market, sink = Market(name, "BTC/USDT:USDT", "1h"), MemorySink()
+    since = LAST_CLOSED_1H - 1500 * HOUR_MS
+    fake.fail(kind, times=3, path="candles" if name == "bitget" else "klines", after=1)
+
+    report = fetch_candles(
+        exchange_for(name), market, sink, since_ms=since, now_ms=NOW, sleep=sleeps
+    )
+
+    assert sleeps == [1.0, 2.0, 4.0] and report.retries == 3
+    assert_contiguous(sink.candles[market], since, LAST_CLOSED_1H, HOUR_MS)
+
+
+def test_backoff_is_capped() -> None:
+    policy = RetryPolicy(attempts=8, base_delay_s=1.0, max_delay_s=5.0)
+    assert [policy.delay_s(n) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_gives_up_after_n_attempts_and_keeps_earlier_pages(
+    name: str, fake: FakeVenue, sleeps: Sleeps
+) -> None:
+    market, sink = Market(name, "BTC/USDT:USDT", "1h"), MemorySink()
+    since = LAST_CLOSED_1H - 2499 * HOUR_MS
+    fake.fail("502", times=99, path="candles" if name == "bitget" else "klines", after=1)
+
+    with pytest.raises(FetchError, match="gave up after 3 attempts") as caught:
+        fetch_candles(
+            exchange_for(name), market, sink, since_ms=since, now_ms=NOW,
+            retry=RetryPolicy(attempts=3), sleep=sleeps,
+        )  # fmt: skip
+
+    page = venue(name).candle_limit(since, NOW, HOUR_MS)
+    assert_contiguous(sink.candles[market], since, since + (page - 1) * HOUR_MS, HOUR_MS)
+    assert caught.value.report is not None and caught.value.report.added == page
+    assert sleeps == [1.0, 2.0]
+    assert name in str(caught.value) and "BTC/USDT:USDT" in str(caught.value)
+
+
+def test_a_refused_request_is_not_retried(name: str, fake: FakeVenue, sleeps: Sleeps) -> None:
+    market = Market(name, "DOGE/USDT", "1h")  # not listed on the fake venue
+    with pytest.raises(FetchError, match="DOGE/USDT"):
+        fetch_candles(
+            exchange_for(name), market, MemorySink(), since_ms=LISTED, now_ms=NOW, sleep=sleeps
+        )
+    assert sleeps == []
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [({"h": "90", "l": "95"}, "high 90.0 < low 95.0"), ({"h": "NaN"}, "high is nan")],
+)
+def test_a_malformed_candle_stops_the_fetch_with_a_clear_error(
+    name: str, fields: dict[str, str], reason: str, fake: FakeVenue
+) -> None:
+    market, sink = Market(name, "BTC/USDT", "1h"), MemorySink()
+    since = LAST_CLOSED_1H - 2499 * HOUR_MS
+    page = venue(name).candle_limit(since, NOW, HOUR_MS)
+    bad_ts = since + (page + 7) * HOUR_MS  # inside the second page
+    fake.corrupt_candle(bad_ts, **fields)
+
+    with pytest.raises(FetchError) as caught:
+        fetch_candles(exchange_for(name), market, sink, since_ms=since, now_ms=NOW)
+
+    message = str(caught.value)
+    for part in (name, "BTC/USDT", iso(bad_ts), str(bad_ts), reason):
+        assert part in message
+    assert_contiguous(sink.candles[market], since, since + (page - 1) * HOUR_MS, HOUR_MS)
+
+
+# --- funding -------------------------------------------------------------------------------------
+
+
+def test_funding_history_paginates_within_the_venue_limit(name: str, fake: FakeVenue) -> None:
+    series, sink = FundingSeries(name, "BTC/USDT:USDT"), MemorySink()
+    since = LISTED - LISTED % FUNDING_EVERY_MS + FUNDING_EVERY_MS  # 500 settlements ago
+
+    report = fetch_funding(exchange_for(name), series, sink, since_ms=since, now_ms=NOW)
+
+    last = NOW - NOW % FUNDING_EVERY_MS
+    assert_contiguous(sink.funding[series], since, last, FUNDING_EVERY_MS)
+    assert report.added == len(sink.funding[series])
+    caps = venue(name)
+    if name == "bitget":
+        requests = fake.requests_to("history-fund-rate")
+        assert [r.int("pageNo") for r in requests] == list(range(1, len(requests) + 1))
+        assert len(requests) > 1 and all(r.int("pageSize") == caps.funding_limit for r in requests)
+    else:
+        requests = fake.requests_to("fundingRate")
+        assert all(r.int("limit") == caps.funding_limit for r in requests)
+        assert requests[0].int("startTime") == since
+
+
+def test_binance_funding_pages_forward_past_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    listed = NOW - 500 * DAY_MS  # 1500 settlements: two pages of <= 1000
+    with FakeVenue("binance", now_ms=NOW, listed_ms=listed) as fake:
+        monkeypatch.setenv("SCALP_RADAR_API_URL_BINANCE", fake.url)
+        series, sink = FundingSeries("binance", "BTC/USDT:USDT"), MemorySink()
+        report = fetch_funding(exchange_for("binance"), series, sink, since_ms=listed, now_ms=NOW)
+        requests = fake.requests_to("fundingRate")
+    first = listed - listed % FUNDING_EVERY_MS + FUNDING_EVERY_MS
+    assert_contiguous(sink.funding[series], first, NOW - NOW % FUNDING_EVERY_MS, FUNDING_EVERY_MS)
+    assert report.pages >= 2 and requests[1].int("startTime") == sink.funding[series][999][0] + 1
+
+
+def test_funding_resumes_after_the_last_stored_settlement(name: str, fake: FakeVenue) -> None:
+    series, sink = FundingSeries(name, "BTC/USDT:USDT"), MemorySink()
+    stored = NOW - NOW % FUNDING_EVERY_MS - 20 * FUNDING_EVERY_MS
+    sink.funding[series] = [(stored, 0.0001)]
+
+    report = fetch_funding(exchange_for(name), series, sink, since_ms=LISTED, now_ms=NOW)
+
+    assert (report.first_ts, report.added) == (stored + FUNDING_EVERY_MS, 20)
+
+
+def test_a_malformed_funding_rate_is_refused(name: str, fake: FakeVenue) -> None:
+    bad_ts = NOW - NOW % FUNDING_EVERY_MS - 3 * FUNDING_EVERY_MS
+    fake.corrupt_funding(bad_ts, "5")  # a percent read as a fraction
+    series = FundingSeries(name, "BTC/USDT:USDT")
+    with pytest.raises(FetchError, match="not a fraction") as caught:
+        fetch_funding(exchange_for(name), series, MemorySink(), since_ms=LISTED, now_ms=NOW)
+    assert iso(bad_ts) in str(caught.value)
+
+
+# --- plumbing ------------------------------------------------------------------------------------
+
+
+def test_progress_counts_the_added_candles(name: str, fake: FakeVenue) -> None:
+    stream = io.StringIO()
+    progress = Progress("fetch", unit="candles", stream=stream)
+    market = Market(name, "BTC/USDT", "1h")
+
+    fetch_candles(
+        exchange_for(name), market, MemorySink(), since_ms=LAST_CLOSED_1H - 99 * HOUR_MS,
+        now_ms=NOW, progress=progress,
+    )  # fmt: skip
+
+    assert (progress.total, progress.done) == (100, 100)
+    assert "100 added" in stream.getvalue()
+
+
+def test_unknown_venue_is_a_clear_error() -> None:
+    with pytest.raises(UnknownVenueError, match="binance, bitget"):
+        make_exchange("kraken")
+
+
+def test_api_url_override_keeps_paths() -> None:
+    urls = {"public": "https://api.binance.com/api/v3", "nested": {"x": "https://api.{hostname}"}}
+    assert rebase_urls(urls, "http://127.0.0.1:9") == {
+        "public": "http://127.0.0.1:9/api/v3",
+        "nested": {"x": "http://127.0.0.1:9"},
+    }

@@ -1,0 +1,69 @@
+"""The fast transcoder must read and write exactly what the library's JSON transcoder does."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.transcoder import FastJSONTranscoder
+
+
+def _registered(transcoder: JSONTranscoder) -> JSONTranscoder:
+    Application.register_transcodings(None, transcoder)  # type: ignore[arg-type]
+    return transcoder
+
+
+FAST = _registered(FastJSONTranscoder())
+STOCK = _registered(JSONTranscoder())
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.uuids()
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.datetimes(timezones=st.just(UTC))
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(documents)
+def test_fast_round_trip(doc: object) -> None:
+    assert FAST.decode(FAST.encode(doc)) == doc
+
+
+@given(documents)
+def test_stock_transcoder_reads_what_fast_writes(doc: object) -> None:
+    assert STOCK.decode(FAST.encode(doc)) == doc
+
+
+@given(documents)
+def test_fast_transcoder_reads_what_stock_writes(doc: object) -> None:
+    assert FAST.decode(STOCK.encode(doc)) == doc
+
+
+def test_registered_types_keep_their_wrappers() -> None:
+    when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    doc = {"t": when, "id": UUID(int=7), "d": Decimal("1.10")}
+    assert FAST.decode(FAST.encode(doc)) == doc
+    assert b'"_type_":"datetime_iso"' in FAST.encode(doc)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_floats_are_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="non-finite"):
+        FAST.encode({"x": bad})
