@@ -51,6 +51,10 @@ class RetryPolicy:
     base_delay_s: float = 1.0
     max_delay_s: float = 30.0
 
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"RetryPolicy.attempts must be >= 1, got {self.attempts}")
+
     def delay_s(self, failures: int) -> float:
         return min(self.max_delay_s, self.base_delay_s * 2 ** (failures - 1))
 
@@ -93,14 +97,13 @@ class _Caller:
             except ccxt.NetworkError as exc:  # also 429 (DDoSProtection), timeouts, 5xx
                 if attempt == self.retry.attempts:
                     raise FetchError(
-                        f"{self.label}: {what}: gave up after {attempt} attempts "
-                        f"({_describe(exc)})"
+                        f"{self.label}: {what}: gave up after {attempt} attempts ({_describe(exc)})"
                     ) from exc
                 self.report.retries += 1
                 self.sleep(self.retry.delay_s(attempt))
             except ccxt.BaseError as exc:
                 raise FetchError(f"{self.label}: {what}: {_describe(exc)}") from exc
-        raise AssertionError("RetryPolicy.attempts must be >= 1")
+        raise AssertionError("unreachable: RetryPolicy.attempts >= 1")
 
 
 def fetch_candles(
@@ -128,7 +131,9 @@ def fetch_candles(
     if progress is not None and progress.total is None:
         progress.total = max(0, (last_closed - start) // tf + 1)
     call = _Caller(label, retry, sleep, report)
-    pages = _candle_pages(exchange, market, venue(market.exchange), call, start, last_closed, now_ms)
+    pages = _candle_pages(
+        exchange, market, venue(market.exchange), call, start, last_closed, now_ms
+    )
     return _store(pages, partial(sink.append_candles, market), report, progress)
 
 
@@ -206,7 +211,9 @@ def _candle_pages(
         # Ask from 1 ms before the wanted candle: the window [want - 1, want - 1 + limit * tf]
         # then holds exactly `limit` candle opens whether the venue's bounds are inclusive or not.
         request = partial(exchange.fetch_ohlcv, market.symbol, market.timeframe, want - 1, limit)
-        rows = _checked_candles(call(request, f"candles from {iso(want)}"), market, want, last_closed)
+        rows = _checked_candles(
+            call(request, f"candles from {iso(want)}"), market, want, last_closed
+        )
         if rows:
             yield rows
             want = rows[-1][0] + tf
@@ -244,7 +251,9 @@ def _funding_forward(
     """Venues that page by start time, oldest first (Binance)."""
     want = start
     while want <= now_ms:
-        request = partial(exchange.fetch_funding_rate_history, series.symbol, want, caps.funding_limit)
+        request = partial(
+            exchange.fetch_funding_rate_history, series.symbol, want, caps.funding_limit
+        )
         rows = _checked_funding(call(request, f"funding from {iso(want)}"), series, want, now_ms)
         if not rows:
             return

@@ -37,7 +37,9 @@ class VenueCaps:
 
     def candle_limit(self, start_ms: int, now_ms: int, tf_ms: int) -> int:
         """Candles to ask for in one call whose first candle opens at ``start_ms``."""
-        recent = self.history_after_days is None or start_ms > now_ms - self.history_after_days * DAY_MS
+        recent = (
+            self.history_after_days is None or start_ms > now_ms - self.history_after_days * DAY_MS
+        )
         limit = self.candle_limit_recent if recent else self.candle_limit_history
         if self.max_window_days is not None:
             limit = min(limit, max(1, self.max_window_days * DAY_MS // tf_ms))

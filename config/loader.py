@@ -254,7 +254,12 @@ def _leaf(value: Any, tp: Any, path: str) -> Found:
         match = _AT.match(str(exc))
         msg, sub = (match["msg"], match["sub"] or "") if match else (str(exc), "")
         reason = msg[:1].lower() + msg[1:]
-        if " got " not in reason and not sub and not isinstance(value, dict | list):
+        if (
+            " got " not in reason
+            and repr(value) not in reason
+            and not sub
+            and not isinstance(value, dict | list)
+        ):
             reason += f", got {value!r}"
         return [(path + sub, reason)]
     return []
@@ -352,7 +357,7 @@ def _check_strategies(strategies: dict[Any, Any], symbols: list[str] | None, max
         for symbol, override in _mapping(section.get("per_asset")).items():
             asset_path = _key(_key(path, "per_asset"), symbol)
             if symbol is not None and symbols is not None and symbol not in symbols:
-                reason = _unknown(str(symbol), symbols, f"unknown asset {symbol!r} (not in assets.yaml)")
+                reason = f"unknown asset {symbol!r} (not in assets.yaml)"
                 found.append(Problem(file=file, path=asset_path, reason=reason))
             for key, value in _mapping(override).items():
                 key_path = _key(asset_path, key)

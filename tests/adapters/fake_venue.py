@@ -64,17 +64,20 @@ _BINANCE_SPOT = {
     "isSpotTradingAllowed": True, "isMarginTradingAllowed": True, "permissions": [],
     "permissionSets": [["SPOT"]], "orderTypes": ["LIMIT", "MARKET"],
     "filters": [
-        {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000000", "tickSize": "0.01"},
+        {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000000",
+         "tickSize": "0.01"},
         {"filterType": "LOT_SIZE", "minQty": "0.00001", "maxQty": "9000", "stepSize": "0.00001"},
     ],
 }  # fmt: skip
 _BINANCE_PERP = {
-    "symbol": "BTCUSDT", "pair": "BTCUSDT", "contractType": "PERPETUAL", "deliveryDate": 4133404800000,
-    "onboardDate": 1569398400000, "status": "TRADING", "baseAsset": "BTC", "quoteAsset": "USDT",
+    "symbol": "BTCUSDT", "pair": "BTCUSDT", "contractType": "PERPETUAL",
+    "deliveryDate": 4133404800000, "onboardDate": 1569398400000, "status": "TRADING",
+    "baseAsset": "BTC", "quoteAsset": "USDT",
     "marginAsset": "USDT", "pricePrecision": 2, "quantityPrecision": 3, "baseAssetPrecision": 8,
     "quotePrecision": 8, "underlyingType": "COIN", "orderTypes": ["LIMIT", "MARKET"],
     "filters": [
-        {"filterType": "PRICE_FILTER", "minPrice": "0.10", "maxPrice": "4529764", "tickSize": "0.10"},
+        {"filterType": "PRICE_FILTER", "minPrice": "0.10", "maxPrice": "4529764",
+         "tickSize": "0.10"},
         {"filterType": "LOT_SIZE", "minQty": "0.001", "maxQty": "1000", "stepSize": "0.001"},
     ],
 }  # fmt: skip
@@ -113,7 +116,7 @@ class Recorded:
     path: str
     query: dict[str, str]
 
-    def int(self, key: str) -> int | None:
+    def number(self, key: str) -> int | None:
         return int(self.query[key]) if key in self.query else None
 
 
@@ -133,7 +136,9 @@ class FakeVenue:
         self._lock = threading.Lock()
         self._routes = self._bitget_routes() if venue == "bitget" else self._binance_routes()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -244,7 +249,7 @@ class FakeVenue:
         return [{**template, "symbol": f"{b}USDT", "baseCoin": b} for b in self.bases]
 
     def _bitget_candles(self, q: dict[str, str], *, spot: bool, history: bool) -> Reply:
-        tf_ms = bitget_granularity_ms(q["granularity"])
+        tf_ms = _duration_ms(q["granularity"])
         limit = int(q.get("limit", 100))
         cap = BITGET_HISTORY_LIMIT if history else BITGET_RECENT_LIMIT
         if limit > cap:
@@ -252,7 +257,8 @@ class FakeVenue:
         start, end = int(q.get("startTime", 0)), int(q.get("endTime", self.now_ms))
         if end - start > BITGET_MAX_WINDOW_MS and "startTime" in q:
             raise _VenueError("Parameter verification failed: startTime-endTime over 90 days")
-        if not history and start < self.now_ms - bitget_recent_days(tf_ms) * DAY_MS:
+        too_old = start < self.now_ms - bitget_recent_days(tf_ms) * DAY_MS
+        if not history and "startTime" in q and too_old:
             raise _VenueError(
                 "Parameter verification failed: startTime too old, use history-candles"
             )
@@ -275,15 +281,10 @@ class FakeVenue:
     # --- Binance -----------------------------------------------------------------------------
     def _binance_routes(self) -> dict[str, Callable[[dict[str, str]], Reply]]:
         def info(template: dict[str, Any] | None) -> Callable[[dict[str, str]], Reply]:
-            symbols = (
-                []
-                if template is None
-                else [{**template, "symbol": f"{b}USDT", "baseAsset": b} for b in self.bases]
-            )
-            return lambda q: (
-                200,
-                {"timezone": "UTC", "serverTime": self.now_ms, "symbols": symbols},
-            )
+            bases = self.bases if template else ()
+            entries = [{**(template or {}), "symbol": f"{b}USDT", "baseAsset": b} for b in bases]
+            body = {"timezone": "UTC", "serverTime": self.now_ms, "symbols": entries}
+            return lambda q: (200, body)
 
         return {
             "/api/v3/exchangeInfo": info(_BINANCE_SPOT),
@@ -353,10 +354,6 @@ def _duration_ms(text: str) -> int:
     if match is None:
         raise _VenueError(f"unknown granularity {text!r}")
     return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def bitget_granularity_ms(text: str) -> int:
-    return _duration_ms(text)
 
 
 def bitget_recent_days(tf_ms: int) -> int:

@@ -62,7 +62,7 @@ def _bad_file(tmp_path: Path, line: str, at: int = 3) -> Path:
         (f"{T0},1,2,0.5,1.5,3", "duplicate timestamp"),
         (f"{T0 - HOUR_MS},1,2,0.5,1.5,3", "unsorted timestamp"),
         (f"{T0 + 1},1,2,0.5,1.5,3", "not aligned"),
-        (f"1.5e12,1,2,0.5,1.5,3", "not a whole number"),
+        ("1.5e12,1,2,0.5,1.5,3", "not a whole number"),
     ],
 )
 def test_a_bad_row_is_refused_with_file_line_and_reason(
@@ -80,8 +80,9 @@ def test_every_bad_row_is_listed(tmp_path: Path) -> None:
     lines = path.read_text().splitlines()
     lines[4] = lines[4].replace(",", ";")
     path.write_text("\n".join(lines) + "\n")
-    message = str(pytest.raises(CsvError, read_series_file, path).value)
-    assert f"{path}:3:" in message and f"{path}:5:" in message
+    with pytest.raises(CsvError) as caught:
+        read_series_file(path)
+    assert f"{path}:3:" in str(caught.value) and f"{path}:5:" in str(caught.value)
 
 
 def test_wrong_header_is_refused(tmp_path: Path) -> None:

@@ -79,7 +79,10 @@ def _fresh_schema(settings: dict[str, str]) -> str:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not _postgres_reachable(), reason="set TEST_POSTGRES_HOST/USER/PASSWORD/DBNAME")
+@pytest.mark.skipif(
+    not (_postgres_reachable() or os.environ.get("TEST_POSTGRES_REQUIRED")),
+    reason="set TEST_POSTGRES_HOST/USER/PASSWORD/DBNAME (CI sets TEST_POSTGRES_REQUIRED)",
+)
 def test_postgres_selected_by_environment_alone(tmp_path: Path, monkeypatch) -> None:
     settings = _pg_settings()
     monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.postgres")

@@ -7,9 +7,13 @@ so the fake venue and the fetcher share it. Backoff sleeps are recorded, never s
 from __future__ import annotations
 
 import io
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 
+import ccxt
 import pytest
 
 from adapters.exchange_client import make_exchange, rebase_urls
@@ -24,7 +28,7 @@ from adapters.fetch import (
 )
 from adapters.progress import Progress
 from adapters.venues import UnknownVenueError, venue
-from domain.market import HOUR_MS, FundingSeries, Market
+from domain.market import HOUR_MS, FundingSeries, Market, timeframe_ms
 from tests.adapters.fake_venue import FUNDING_EVERY_MS, FakeVenue, Recorded
 
 DAY_MS = 24 * HOUR_MS
@@ -83,7 +87,7 @@ def fake(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeVenue]:
         yield venue_
 
 
-def exchange_for(name: str):  # noqa: ANN201 - a ccxt.Exchange
+def exchange_for(name: str) -> ccxt.Exchange:
     exchange = make_exchange(name)
     exchange.rateLimit = 1  # the fake has no rate limit; keep ccxt's throttle path but instant
     return exchange
@@ -118,11 +122,11 @@ def test_multi_page_backfill_has_no_gap_no_duplicate_and_respects_limits(
     caps = venue(name)
     for request in requests:
         cap = caps.candle_limit_history if "history" in request.path else caps.candle_limit_recent
-        assert request.int("limit") <= cap
+        assert request.number("limit") <= cap
     if name == "bitget":
         history = [r for r in requests if "history-candles" in r.path]
-        assert history and all(r.int("limit") == 200 for r in history)
-        assert all(r.int("endTime") - r.int("startTime") <= 90 * DAY_MS for r in requests)
+        assert history and all(r.number("limit") == 200 for r in history)
+        assert all(r.number("endTime") - r.number("startTime") <= 90 * DAY_MS for r in requests)
         assert len(requests) >= 2500 // 1000 + 1  # more calls than with 1000-candle pages
     else:
         path = "/fapi/v1/klines" if ":" in symbol else "/api/v3/klines"
@@ -163,7 +167,7 @@ def test_resume_starts_after_the_last_stored_candle(name: str, fake: FakeVenue) 
     )
 
     first = candle_requests(fake)[0]
-    assert first.int("startTime") == stored_last + HOUR_MS - 1  # 1 ms before the wanted open
+    assert first.number("startTime") == stored_last + HOUR_MS - 1  # 1 ms before the wanted open
     assert report.first_ts == stored_last + HOUR_MS and report.added == 50
     assert_contiguous(sink.candles[market], stored_last, LAST_CLOSED_1H, HOUR_MS)
 
@@ -283,12 +287,13 @@ def test_funding_history_paginates_within_the_venue_limit(name: str, fake: FakeV
     caps = venue(name)
     if name == "bitget":
         requests = fake.requests_to("history-fund-rate")
-        assert [r.int("pageNo") for r in requests] == list(range(1, len(requests) + 1))
-        assert len(requests) > 1 and all(r.int("pageSize") == caps.funding_limit for r in requests)
+        assert [r.number("pageNo") for r in requests] == list(range(1, len(requests) + 1))
+        assert len(requests) > 1
+        assert all(r.number("pageSize") == caps.funding_limit for r in requests)
     else:
         requests = fake.requests_to("fundingRate")
-        assert all(r.int("limit") == caps.funding_limit for r in requests)
-        assert requests[0].int("startTime") == since
+        assert all(r.number("limit") == caps.funding_limit for r in requests)
+        assert requests[0].number("startTime") == since
 
 
 def test_binance_funding_pages_forward_past_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -300,7 +305,7 @@ def test_binance_funding_pages_forward_past_one_call(monkeypatch: pytest.MonkeyP
         requests = fake.requests_to("fundingRate")
     first = listed - listed % FUNDING_EVERY_MS + FUNDING_EVERY_MS
     assert_contiguous(sink.funding[series], first, NOW - NOW % FUNDING_EVERY_MS, FUNDING_EVERY_MS)
-    assert report.pages >= 2 and requests[1].int("startTime") == sink.funding[series][999][0] + 1
+    assert report.pages >= 2 and requests[1].number("startTime") == sink.funding[series][999][0] + 1
 
 
 def test_funding_resumes_after_the_last_stored_settlement(name: str, fake: FakeVenue) -> None:
@@ -337,6 +342,42 @@ def test_progress_counts_the_added_candles(name: str, fake: FakeVenue) -> None:
 
     assert (progress.total, progress.done) == (100, 100)
     assert "100 added" in stream.getvalue()
+
+
+def test_bitget_page_sizes_agree_with_ccxts_endpoint_choice() -> None:
+    """A page sized for the recent endpoint but sent by ccxt to history-candles would come back
+    as the LAST 200 candles of the window (a silent gap), so pin our table to ccxt's."""
+    options = ccxt.bitget().options["fetchOHLCV"]
+    caps = venue("bitget")
+    for timeframe, days in options["maxRecentDaysPerTimeframe"].items():
+        if timeframe == "1M":
+            continue  # months are not a fixed length; not supported by Market
+        tf = timeframe_ms(timeframe)
+        # ccxt goes to history once since <= now - (days - 1) d by its clock, here 1 h ahead.
+        oldest_recent_for_ccxt = NOW + HOUR_MS - (days - 1) * DAY_MS
+        assert caps.candle_limit(oldest_recent_for_ccxt, NOW, tf) <= caps.candle_limit_history
+        for kind in ("spot", "swap"):
+            ccxt_cap = options[kind]["maxLimitPerTimeframe"].get(timeframe, 1000)
+            assert caps.candle_limit(NOW - tf, NOW, tf) <= ccxt_cap, (timeframe, kind)
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "code"),
+    [
+        ("bitget", "/api/v2/mix/market/history-candles?granularity=1H&limit=201", "40017"),
+        ("bitget", "/api/v2/mix/market/candles?granularity=1H&limit=1001", "40017"),
+        ("bitget", "/api/v2/mix/market/history-fund-rate?symbol=BTCUSDT&pageSize=101", "40017"),
+        ("binance", "/api/v3/klines?symbol=BTCUSDT&interval=1h&limit=1001", -1130),
+        ("binance", "/fapi/v1/fundingRate?symbol=BTCUSDT&limit=1001", -1130),
+    ],
+)
+def test_the_fake_rejects_pages_over_the_venue_limit(
+    name: str, query: str, code: str | int, fake: FakeVenue
+) -> None:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(fake.url + query, timeout=5)
+    assert caught.value.code == 400
+    assert json.loads(caught.value.read())["code"] == code
 
 
 def test_unknown_venue_is_a_clear_error() -> None:

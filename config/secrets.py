@@ -1,0 +1,155 @@
+"""Secrets, read only from the environment (a ``.env`` file fills in what the environment lacks).
+
+They never live in the YAML files, and their values never reach a log: ``repr(secrets)``
+masks them, and parse errors name the line, not its content.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+# Field name -> environment variable.
+ENV_VARS: dict[str, str] = {
+    "bitget_api_key": "BITGET_API_KEY",
+    "bitget_api_secret": "BITGET_API_SECRET",
+    "bitget_passphrase": "BITGET_PASSPHRASE",
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "telegram_chat_id": "TELEGRAM_CHAT_ID",
+    "dashboard_api_key": "DASHBOARD_API_KEY",
+    "live_trading_enabled": "LIVE_TRADING",
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+class SecretsError(ValueError):
+    """A malformed ``.env`` file or environment value (the message never contains a secret)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    """Credentials and the live-trading switch. Empty string = not configured.
+
+    Parameters
+    ----------
+    bitget_api_key, bitget_api_secret, bitget_passphrase : str, default ""
+    telegram_bot_token, telegram_chat_id : str, default ""
+    dashboard_api_key : str, default "" (API key the dashboard's command endpoints require)
+    live_trading_enabled : bool, default False (``LIVE_TRADING``; real orders only when true)
+    """
+
+    bitget_api_key: str = ""
+    bitget_api_secret: str = ""
+    bitget_passphrase: str = ""
+    telegram_bot_token: str = ""
+    telegram_chat_id: str = ""
+    dashboard_api_key: str = ""
+    live_trading_enabled: bool = False
+
+    @property
+    def bitget_configured(self) -> bool:
+        return bool(self.bitget_api_key and self.bitget_api_secret and self.bitget_passphrase)
+
+    @property
+    def telegram_configured(self) -> bool:
+        return bool(self.telegram_bot_token and self.telegram_chat_id)
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, bool):
+                value = "'***'" if value else "''"  # say whether it is set, never what it is
+            shown.append(f"{f.name}={value}")
+        return f"Secrets({', '.join(shown)})"
+
+    __str__ = __repr__
+
+
+def load_secrets(
+    env: Mapping[str, str] | None = None, dotenv_path: Path | None = Path(".env")
+) -> Secrets:
+    """Secrets from ``env`` (default ``os.environ``), falling back to ``dotenv_path`` if it exists.
+
+    A variable set in the environment wins over the same one in ``.env``. Live trading without
+    complete Bitget credentials is refused here rather than at the first order.
+    """
+    values = read_dotenv(dotenv_path) if dotenv_path is not None else {}
+    values.update(os.environ if env is None else env)
+    secrets = Secrets(
+        **{name: values.get(var, "") for name, var in ENV_VARS.items() if name != "live_trading_enabled"},
+        live_trading_enabled=_parse_bool(values.get(ENV_VARS["live_trading_enabled"], "")),
+    )
+    if secrets.live_trading_enabled and not secrets.bitget_configured:
+        missing = [ENV_VARS[n] for n in ("bitget_api_key", "bitget_api_secret", "bitget_passphrase")]
+        raise SecretsError(f"LIVE_TRADING is on but {', '.join(missing)} are not all set")
+    return secrets
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Variables of a ``.env`` file; an absent file is empty."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        return parse_dotenv(path.read_text(encoding="utf-8"))
+    except SecretsError as exc:
+        raise SecretsError(f"{path}: {exc}") from None
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """Parse ``KEY=VALUE`` lines: ``#`` comments, optional ``export``, single or double quotes
+    (double quotes understand ``\\n \\t \\" \\\\``), `` #`` starts a comment after a bare value."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            raise SecretsError(f"line {number}: expected KEY=VALUE")
+        key, raw = match.groups()
+        values[key] = _unquote(raw, number)
+    return values
+
+
+def _unquote(raw: str, number: int) -> str:
+    if raw[:1] in ("'", '"'):
+        quote = raw[0]
+        end = _closing_quote(raw, quote)
+        rest = raw[end + 1 :].strip()
+        if end < 0 or (rest and not rest.startswith("#")):
+            raise SecretsError(f"line {number}: unterminated or malformed quoted value")
+        body = raw[1:end]
+        if quote == '"':
+            body = re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[0]), body)
+        return body
+    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+
+
+def _closing_quote(raw: str, quote: str) -> int:
+    i = 1
+    while i < len(raw):
+        if raw[i] == "\\" and quote == '"':
+            i += 2
+            continue
+        if raw[i] == quote:
+            return i
+        i += 1
+    return -1
+
+
+def _parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    # A typo must not silently mean "off" (or "on"): refuse it.
+    raise SecretsError(f"LIVE_TRADING must be true or false, got {value!r}")

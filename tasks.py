@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Everyday commands that set themselves up: ``python3 tasks.py demo|test|lint|bench``.
+
+Needs only Python >= 3.11 and pip. The first run creates ``.venv`` and installs the project
+(editable, with its dev and PostgreSQL extras); later runs reinstall only when pyproject.toml
+changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".installed-pyproject"
+
+
+def ensure_env() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"scalp-radar needs Python >= 3.11, this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return
+    print("installing scalp-radar and its dependencies into .venv ...", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    run([*pip, "--upgrade", "pip"])
+    run([*pip, "-e", f"{ROOT}[dev,postgres]"])
+    STAMP.write_text(digest)
+
+
+def run(cmd: list[str]) -> None:
+    code = subprocess.call(cmd, cwd=ROOT)
+    if code:
+        sys.exit(code)
+
+
+def demo(args: list[str]) -> None:
+    run([str(BIN / "scalp-radar"), "demo", *args])
+
+
+def test(args: list[str]) -> None:
+    run([str(BIN / "python"), "-m", "pytest", *args])
+
+
+def lint(_args: list[str]) -> None:
+    run([str(BIN / "ruff"), "check", "."])
+    run([str(BIN / "ruff"), "format", "--check", "."])
+
+
+def bench(args: list[str]) -> None:
+    run([str(BIN / "python"), "benchmarks/bench_market_data.py", *args])
+
+
+TASKS = {"demo": demo, "test": test, "lint": lint, "bench": bench}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(TASKS)}}} [args...]")
+    ensure_env()
+    TASKS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
