@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import ccxt
+
 from adapters.engine import Engine
+from adapters.exchange_client import make_exchange
+from adapters.fetch import FetchError, FetchReport, fetch_candles, fetch_funding
 from adapters.home import Home
 from adapters.importer import import_files
 from adapters.progress import Progress
 from adapters.reports import import_summary, quality_section
-from domain.market import MarketError, timeframe_ms
+from adapters.timefmt import fmt_ts, parse_date
+from adapters.venues import VENUES
+from domain.market import FundingSeries, Market, MarketError, timeframe_ms
 from projections.data_quality import candle_quality, funding_quality
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +69,13 @@ def _add_data(commands) -> None:
     imp.add_argument("files", nargs="+", type=Path)
     imp.add_argument("--exchange", default="binance")
     imp.set_defaults(handler=cmd_data_import)
+    fetch = data.add_parser("fetch", help="backfill candles (and funding) through ccxt")
+    fetch.add_argument("--exchange", required=True, choices=sorted(VENUES))
+    fetch.add_argument("--symbol", required=True, help="ccxt symbol: BTC/USDT or BTC/USDT:USDT")
+    fetch.add_argument("--timeframe", default="1h")
+    fetch.add_argument("--since", help="start date (UTC) when nothing is stored yet")
+    fetch.add_argument("--funding", action="store_true", help="also the funding-rate history")
+    fetch.set_defaults(handler=cmd_data_fetch)
     check = data.add_parser("check", help="span, rows, gaps, duplicates, OHLC errors, spikes")
     check.add_argument("--symbol")
     check.add_argument("--exchange")
@@ -117,6 +131,61 @@ def _import(engine: Engine, files: list[Path], exchange: str):
     progress.close()
     _project(engine)
     return outcomes
+
+
+def cmd_data_fetch(args: argparse.Namespace) -> int:
+    market = Market(args.exchange, args.symbol, args.timeframe)
+    funding = FundingSeries(args.exchange, args.symbol) if args.funding else None
+    since = _date(args.since) if args.since else None
+    engine = _engine(args)
+    try:
+        if since is None and engine.market_data.last_candle_ts(market) is None:
+            raise UsageError(f"nothing stored for {market} yet: give a start date with --since")
+        return _fetch(engine, market, funding, since)
+    finally:
+        _project(engine)
+        engine.close()
+
+
+def _fetch(engine: Engine, market: Market, funding: FundingSeries | None, since: int | None) -> int:
+    exchange, now = make_exchange(market.exchange), int(time.time() * 1000)
+    try:
+        progress = Progress(f"fetching {market}", unit="candles")
+        report = fetch_candles(
+            exchange, market, engine.market_data, since_ms=since, now_ms=now, progress=progress
+        )
+        print(_fetched(report))
+        if funding is not None:
+            progress = Progress(f"fetching {funding}", unit="settlements")
+            report = fetch_funding(
+                exchange, funding, engine.market_data, since_ms=since, now_ms=now, progress=progress
+            )
+            print(_fetched(report))
+    except FetchError as exc:
+        if isinstance(exc.__cause__, ccxt.BadSymbol):
+            raise UsageError(str(exc)) from exc
+        print(f"scalp-radar: fetch failed: {exc}", file=sys.stderr)
+        if exc.report is not None:
+            print(
+                f"kept what was stored before the failure: {_fetched(exc.report)}", file=sys.stderr
+            )
+        return 1
+    return 0
+
+
+def _fetched(report: FetchReport) -> str:
+    span = f"{fmt_ts(report.first_ts)} -> {fmt_ts(report.last_ts)}" if report.added else "none"
+    return (
+        f"{report.series}: {report.added} new in {report.pages} pages ({span}), "
+        f"{report.retries} retries"
+    )
+
+
+def _date(text: str) -> int:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def cmd_data_check(args: argparse.Namespace) -> int:

@@ -15,13 +15,13 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import ccxt
 
 from adapters.progress import Progress
+from adapters.timefmt import fmt_ts
 from adapters.venues import VenueCaps, venue
 from domain.candles import candle_problem, funding_problem
 from domain.market import FundingSeries, Market
@@ -78,7 +78,7 @@ class FetchError(RuntimeError):
 
 
 def iso(ts: int) -> str:
-    return datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{fmt_ts(ts)} UTC"
 
 
 @dataclass

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from adapters.importer import ImportOutcome
+from adapters.timefmt import fmt_ts
 from projections.data_quality import QualityReport
 from projections.market_data import SeriesInfo
 
 MAX_LISTED = 30
-
-
-def fmt_ts(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def import_summary(outcomes: list[ImportOutcome]) -> str:

@@ -7,7 +7,8 @@ checked against each other, and ``msgspec.convert`` builds the structs only when
 wrong. A half-valid config never becomes a ``Settings``.
 
 Problem paths are rooted at ``Settings``: ``strategies.grid_atr.sl_percent`` is the key
-``grid_atr.sl_percent`` of strategies.yaml and the attribute ``settings.strategies.grid_atr.sl_percent``.
+``grid_atr.sl_percent`` of strategies.yaml and the attribute
+``settings.strategies.grid_atr.sl_percent``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -138,7 +140,8 @@ def _read(path: Path, key: str) -> tuple[Any, list[Problem]]:
         # An empty file is more likely a truncated write than a wish for defaults.
         return fail("file is empty (write {} to use every default)")
     try:
-        return yaml.load(text, Loader=_StrictLoader), []  # noqa: S506 (a SafeLoader subclass)
+        # _StrictLoader is a SafeLoader: plain data only, never arbitrary Python objects.
+        return yaml.load(text, Loader=_StrictLoader), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -162,10 +165,13 @@ def _load(config_dir: Path) -> tuple[Settings | None, list[Problem]]:
     problems += _cross_checks(raw)
     if problems:
         return None, problems
-    try:
-        return Settings(**{k: msgspec.convert(raw[k], FILE_TYPES[k]) for k in FILES}), []
-    except msgspec.ValidationError as exc:  # the walk should have caught it; never half-load
-        return None, [Problem(file="?", path="$", reason=str(exc))]
+    parts: dict[str, Any] = {}
+    for key, name in FILES.items():
+        try:
+            parts[key] = msgspec.convert(raw[key], FILE_TYPES[key])
+        except msgspec.ValidationError as exc:  # the walk should have caught it; never half-load
+            problems.append(Problem(file=name, path=key, reason=str(exc)))
+    return (None, problems) if problems else (Settings(**parts), [])
 
 
 # --- structural walk -------------------------------------------------------------------------
@@ -266,6 +272,9 @@ def _leaf(value: Any, tp: Any, path: str) -> Found:
 
 
 # --- cross-file checks -----------------------------------------------------------------------
+# They read the raw YAML (shapes already reported by the walk are skipped, not re-reported), so
+# one broken file does not hide the reference problems of the others. A file that could not be
+# read at all skips the checks that need it, rather than flooding the report with consequences.
 
 
 def _mapping(value: Any) -> dict[Any, Any]:
@@ -273,64 +282,70 @@ def _mapping(value: Any) -> dict[Any, Any]:
 
 
 def _cross_checks(raw: dict[str, Any]) -> list[Problem]:
-    """References between files. A file that could not be read skips the checks needing it."""
     strategies = _mapping(raw.get("strategies"))
     defined = {n for n, v in strategies.items() if n in STRATEGY_PARAMS and v is not None}
-    have_strategies = "strategies" in raw
-    assets = raw.get("assets")
-    asset_list = [a for a in _mapping(assets).get("assets") or [] if isinstance(a, dict)]
-    symbols = [a["symbol"] for a in asset_list if isinstance(a.get("symbol"), str)]
-    risk = _mapping(raw.get("risk"))
-    max_leverage = risk.get("max_leverage", RiskFile().max_leverage) if "risk" in raw else None
+    assets = [a for a in _mapping(raw.get("assets")).get("assets") or [] if isinstance(a, dict)]
+    symbols = {a["symbol"] for a in assets if isinstance(a.get("symbol"), str)}
+    max_leverage = _mapping(raw.get("risk")).get("max_leverage", RiskFile().max_leverage)
+    if "risk" not in raw or _walk(max_leverage, _field_types(RiskFile)["max_leverage"], ""):
+        max_leverage = None  # an invalid cap is reported on its own; don't cascade from it
 
     def undefined(name: Any) -> str | None:
-        if have_strategies and name not in defined:
+        if "strategies" in raw and name not in defined:
             return f"strategy {name!r} is not defined in strategies.yaml"
-        if name not in STRATEGY_PARAMS:
-            return f"unknown strategy {name!r}"
-        return None
+        return None if name in STRATEGY_PARAMS else f"unknown strategy {name!r}"
 
-    found: list[Problem] = []
-    found += _check_grids(raw.get("param_grids"), undefined)
-    found += _check_strategies(strategies, symbols if "assets" in raw else None, max_leverage)
+    checks: list[tuple[str, Found]] = [
+        ("param_grids", _check_grids(_mapping(raw.get("param_grids")), undefined)),
+        ("strategies", _check_leverage(strategies, max_leverage)),
+        ("exchanges", _check_exchanges(_mapping(raw.get("exchanges")))),
+    ]
     if "assets" in raw:
-        found += _check_assets(asset_list, undefined)
-        found += _check_timeframes(strategies, asset_list)
-    if "exchanges" in raw:
-        found += _check_exchanges(_mapping(raw["exchanges"]))
+        checks += [
+            ("strategies", _check_per_asset(strategies, symbols)),
+            ("strategies", _check_timeframes(strategies, assets)),
+            ("assets", _check_assets(assets, undefined)),
+        ]
+    return [
+        Problem(file=FILES[key], path=path, reason=reason)
+        for key, found in checks
+        if key in raw
+        for path, reason in found
+    ]
+
+
+def _check_grids(param_grids: dict[Any, Any], undefined: Callable[[Any], str | None]) -> Found:
+    found: Found = []
+    overrides = _mapping(_mapping(param_grids.get("wfo")).get("overrides"))
+    for name in overrides:
+        if reason := undefined(name):
+            found.append((_key("param_grids.wfo.overrides", name), reason))
+    for name, grid in _mapping(param_grids.get("grids")).items():
+        path = _key("param_grids.grids", name)
+        if reason := undefined(name):
+            found.append((path, reason))
+        if name in STRATEGY_PARAMS:
+            for key, values in _mapping(grid).items():
+                found += _check_grid_values(name, key, values, _key(path, key))
     return found
 
 
-def _check_grids(param_grids: Any, undefined: Any) -> list[Problem]:
-    file, found = FILES["param_grids"], []
-    overrides = _mapping(_mapping(_mapping(param_grids).get("wfo")).get("overrides"))
-    for name in overrides:
-        if reason := undefined(name):
-            found.append(Problem(file=file, path=_key("param_grids.wfo.overrides", name), reason=reason))
-    for name, grid in _mapping(_mapping(param_grids).get("grids")).items():
-        path = _key("param_grids.grids", name)
-        if reason := undefined(name):
-            found.append(Problem(file=file, path=path, reason=reason))
-        if name not in STRATEGY_PARAMS:
-            continue
-        for key, values in _mapping(grid).items():
-            key_path = _key(path, key)
-            if reason := _param_key_problem(name, key):
-                found.append(Problem(file=file, path=key_path, reason=reason))
-                continue
-            if key in NOT_TUNABLE:
-                reason = f"{key!r} is not a tunable parameter"
-                found.append(Problem(file=file, path=key_path, reason=reason))
-                continue
-            if not isinstance(values, list):
-                continue  # the structural walk reported it
-            if not values:
-                found.append(Problem(file=file, path=key_path, reason="empty grid value list"))
-            for i, value in enumerate(values):
-                if reason := check_param(name, key, value):
-                    found.append(Problem(file=file, path=f"{key_path}[{i}]", reason=reason))
-            if len({_canonical(v) for v in values}) < len(values):
-                found.append(Problem(file=file, path=key_path, reason="duplicate grid values"))
+def _check_grid_values(strategy: str, key: str, values: Any, path: str) -> Found:
+    if reason := _param_key_problem(strategy, key):
+        return [(path, reason)]
+    if key in NOT_TUNABLE:
+        return [(path, f"{key!r} is not a tunable parameter")]
+    if not isinstance(values, list):
+        return []  # the structural walk reported it
+    if not values:
+        return [(path, "empty grid value list")]
+    found = [
+        (f"{path}[{i}]", reason)
+        for i, value in enumerate(values)
+        if (reason := check_param(strategy, key, value))
+    ]
+    if len({_canonical(v) for v in values}) < len(values):
+        found.append((path, "duplicate grid values"))  # they would count combos twice
     return found
 
 
@@ -341,75 +356,96 @@ def _canonical(value: Any) -> str:
     return repr(value)
 
 
-def _check_strategies(strategies: dict[Any, Any], symbols: list[str] | None, max_lev: Any) -> list[Problem]:
-    file, found = FILES["strategies"], []
-
-    def leverage_ok(value: Any, path: str) -> None:
-        if isinstance(max_lev, int) and isinstance(value, int) and value > max_lev:
-            reason = f"leverage {value} exceeds risk.max_leverage {max_lev}"
-            found.append(Problem(file=file, path=path, reason=reason))
-
+def _overrides(strategies: dict[Any, Any]) -> Iterator[tuple[str, str, Any, dict[Any, Any]]]:
+    """(strategy, its path, asset symbol, override) for every per-asset override."""
     for name, section in strategies.items():
-        if name not in STRATEGY_PARAMS or not isinstance(section, dict):
-            continue
-        path = _key("strategies", name)
-        leverage_ok(section.get("leverage"), _key(path, "leverage"))
-        for symbol, override in _mapping(section.get("per_asset")).items():
-            asset_path = _key(_key(path, "per_asset"), symbol)
-            if symbol is not None and symbols is not None and symbol not in symbols:
-                reason = f"unknown asset {symbol!r} (not in assets.yaml)"
-                found.append(Problem(file=file, path=asset_path, reason=reason))
-            for key, value in _mapping(override).items():
-                key_path = _key(asset_path, key)
-                if key in NOT_OVERRIDABLE:
-                    reason = f"{key!r} cannot be overridden per asset"
-                elif (reason := check_param(name, key, value)) is None:
-                    if key == "leverage":
-                        leverage_ok(value, key_path)
-                    continue
-                found.append(Problem(file=file, path=key_path, reason=reason))
+        if name in STRATEGY_PARAMS and isinstance(section, dict):
+            path = _key(_key("strategies", name), "per_asset")
+            for symbol, override in _mapping(section.get("per_asset")).items():
+                yield name, _key(path, symbol), symbol, _mapping(override)
+
+
+def _check_per_asset(strategies: dict[Any, Any], symbols: set[str]) -> Found:
+    found: Found = []
+    for name, path, symbol, override in _overrides(strategies):
+        if isinstance(symbol, str) and symbol not in symbols:
+            found.append((path, f"unknown asset {symbol!r} (not in assets.yaml)"))
+        for key, value in override.items():
+            if key in NOT_OVERRIDABLE:
+                found.append((_key(path, key), f"{key!r} cannot be overridden per asset"))
+            elif reason := check_param(name, key, value):
+                found.append((_key(path, key), reason))
     return found
 
 
-def _check_assets(assets: list[dict[str, Any]], undefined: Any) -> list[Problem]:
-    file, found, seen = FILES["assets"], [], set()
+def _check_leverage(strategies: dict[Any, Any], max_leverage: Any) -> Found:
+    """Strategy and per-asset leverage stay under ``risk.max_leverage``."""
+    if max_leverage is None:
+        return []
+    candidates = [
+        (_key(_key("strategies", name), "leverage"), section.get("leverage"))
+        for name, section in strategies.items()
+        if name in STRATEGY_PARAMS and isinstance(section, dict)
+    ]
+    candidates += [
+        (_key(path, "leverage"), override.get("leverage"))
+        for _, path, _, override in _overrides(strategies)
+    ]
+    return [
+        (path, f"leverage {value} exceeds risk.max_leverage {max_leverage}")
+        for path, value in candidates
+        if isinstance(value, int) and not isinstance(value, bool) and value > max_leverage
+    ]
+
+
+def _check_assets(assets: list[dict[str, Any]], undefined: Callable[[Any], str | None]) -> Found:
+    found: Found = []
+    seen: set[str] = set()
     for i, asset in enumerate(assets):
         path = f"assets.assets[{i}]"
         symbol, perp = asset.get("symbol"), asset.get("perp_symbol")
         if isinstance(symbol, str):
             if symbol in seen:
-                found.append(Problem(file=file, path=f"{path}.symbol", reason=f"duplicate asset {symbol!r}"))
+                found.append((f"{path}.symbol", f"duplicate asset {symbol!r}"))
             seen.add(symbol)
             if isinstance(perp, str) and perp.split(":")[0] != symbol:
-                reason = f"{perp!r} is not the perpetual of {symbol!r}"
-                found.append(Problem(file=file, path=f"{path}.perp_symbol", reason=reason))
-        for j, name in enumerate(asset.get("strategies") or []):
+                found.append(
+                    (f"{path}.perp_symbol", f"{perp!r} is not the perpetual of {symbol!r}")
+                )
+        names = asset.get("strategies")
+        for j, name in enumerate(names if isinstance(names, list) else []):
             if isinstance(name, str) and (reason := undefined(name)):
-                found.append(Problem(file=file, path=f"{path}.strategies[{j}]", reason=reason))
+                found.append((f"{path}.strategies[{j}]", reason))
     return found
 
 
-def _check_timeframes(strategies: dict[Any, Any], assets: list[dict[str, Any]]) -> list[Problem]:
+def _check_timeframes(strategies: dict[Any, Any], assets: list[dict[str, Any]]) -> Found:
     """An enabled strategy needs live candles of its timeframe from at least one asset."""
-    streamed = {tf for a in assets for tf in (a.get("timeframes") or ["1h"]) if isinstance(tf, str)}
-    found = []
+    streamed = {
+        tf
+        for asset in assets
+        for tf in asset.get("timeframes", ["1h"])
+        if isinstance(asset.get("timeframes", []), list) and isinstance(tf, str)
+    }
+    found: Found = []
     for name, section in strategies.items():
         if name not in STRATEGY_PARAMS or not isinstance(section, dict):
             continue
         timeframe = section.get("timeframe", STRATEGY_PARAMS[name]().timeframe)
-        if section.get("enabled") is True and isinstance(timeframe, str) and timeframe not in streamed:
+        enabled = section.get("enabled") is True
+        if enabled and isinstance(timeframe, str) and timeframe not in streamed:
             reason = f"enabled but no asset in assets.yaml streams {timeframe!r} candles"
-            found.append(Problem(file=FILES["strategies"], path=_key("strategies", name), reason=reason))
+            found.append((_key("strategies", name), reason))
     return found
 
 
-def _check_exchanges(exchanges: dict[Any, Any]) -> list[Problem]:
-    defaults = ExchangesFile()
+def _check_exchanges(exchanges: dict[Any, Any]) -> Found:
+    """The trading and history exchanges must be configured under ``exchanges``."""
     configured = _mapping(exchanges.get("exchanges"))
-    found = []
+    found: Found = []
     for role in ("trading_exchange", "history_exchange"):
-        name = exchanges.get(role, getattr(defaults, role))
+        name = exchanges.get(role, getattr(ExchangesFile(), role))
         if isinstance(name, str) and name not in configured:
             reason = _unknown(name, configured, f"exchange {name!r} is not under `exchanges`")
-            found.append(Problem(file=FILES["exchanges"], path=f"exchanges.{role}", reason=reason))
+            found.append((f"exchanges.{role}", reason))
     return found

@@ -83,13 +83,13 @@ def load_secrets(
     """
     values = read_dotenv(dotenv_path) if dotenv_path is not None else {}
     values.update(os.environ if env is None else env)
-    secrets = Secrets(
-        **{name: values.get(var, "") for name, var in ENV_VARS.items() if name != "live_trading_enabled"},
-        live_trading_enabled=_parse_bool(values.get(ENV_VARS["live_trading_enabled"], "")),
-    )
+    strings = {name: values.get(var, "") for name, var in ENV_VARS.items()}
+    live = _parse_bool(strings.pop("live_trading_enabled"))
+    secrets = Secrets(**strings, live_trading_enabled=live)
     if secrets.live_trading_enabled and not secrets.bitget_configured:
-        missing = [ENV_VARS[n] for n in ("bitget_api_key", "bitget_api_secret", "bitget_passphrase")]
-        raise SecretsError(f"LIVE_TRADING is on but {', '.join(missing)} are not all set")
+        needed = ("bitget_api_key", "bitget_api_secret", "bitget_passphrase")
+        names = ", ".join(ENV_VARS[n] for n in needed)
+        raise SecretsError(f"LIVE_TRADING is on but {names} are not all set")
     return secrets
 
 

@@ -376,9 +376,7 @@ class StrategiesFile(_Config):
     def defined(self) -> dict[str, StrategyParams]:
         """Strategy name -> params, for the sections present in the file."""
         return {
-            name: params
-            for name in STRATEGY_PARAMS
-            if (params := getattr(self, name)) is not None
+            name: params for name in STRATEGY_PARAMS if (params := getattr(self, name)) is not None
         }
 
 

@@ -1,0 +1,25 @@
+"""UTC epoch milliseconds to and from the text people type and read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+def fmt_ts(ms: int | None) -> str:
+    """``1672531200000`` -> ``2023-01-01 00:00`` (UTC); ``None`` -> ``-``."""
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def parse_date(text: str) -> int:
+    """``2025-01-01`` or ``2025-01-01 08:00`` (UTC) -> epoch ms; ValueError names the formats."""
+    for fmt in _FORMATS:
+        try:
+            parsed = datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+        return int(parsed.replace(tzinfo=UTC).timestamp() * 1000)
+    raise ValueError(f"bad date {text!r} (expected YYYY-MM-DD or 'YYYY-MM-DD HH:MM', UTC)")
