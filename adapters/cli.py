@@ -7,6 +7,7 @@ argument, file, config or symbol). Errors are one clear line on stderr, never a 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -16,13 +17,15 @@ import ccxt
 
 from adapters.engine import Engine
 from adapters.exchange_client import make_exchange
-from adapters.fetch import FetchError, FetchReport, fetch_candles, fetch_funding
+from adapters.fetch import FetchError, FetchReport, RetryPolicy, fetch_candles, fetch_funding
 from adapters.home import Home
 from adapters.importer import import_files
 from adapters.progress import Progress
 from adapters.reports import import_summary, quality_section
 from adapters.timefmt import fmt_ts, parse_date
 from adapters.venues import VENUES
+from config.loader import ConfigError, check_config, load_settings
+from config.settings import Settings
 from domain.market import FundingSeries, Market, MarketError, timeframe_ms
 from projections.data_quality import candle_quality, funding_quality
 
@@ -50,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scalp-radar", description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="state directory (default $SCALP_RADAR_HOME or ./var)")
+    parser.add_argument(
+        "--config-dir",
+        dest="root_config_dir",
+        type=Path,
+        help="directory of the YAML config files (default $SCALP_RADAR_CONFIG_DIR or built-in)",
+    )
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
     commands = parser.add_subparsers(title="commands")
     _add_data(commands)
@@ -104,6 +113,21 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine(Home.resolve(args.home))
 
 
+def _config_dir(args: argparse.Namespace) -> Path | None:
+    chosen = getattr(args, "config_dir", None) or args.root_config_dir
+    env = os.environ.get("SCALP_RADAR_CONFIG_DIR")
+    return chosen or (Path(env) if env else None)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Load and validate the config; a bad config stops the command before any work."""
+    try:
+        return load_settings(_config_dir(args))
+    except ConfigError as exc:
+        problems = "\n  ".join(str(p) for p in exc.problems)
+        raise UsageError(f"invalid config ({len(exc.problems)} problem(s)):\n  {problems}") from exc
+
+
 def _project(engine: Engine) -> None:
     pending = engine.pending()
     progress = Progress("projecting", pending, "events") if pending > 50_000 else None
@@ -137,28 +161,44 @@ def cmd_data_fetch(args: argparse.Namespace) -> int:
     market = Market(args.exchange, args.symbol, args.timeframe)
     funding = FundingSeries(args.exchange, args.symbol) if args.funding else None
     since = _date(args.since) if args.since else None
+    exchange = _exchange(_settings(args), market.exchange)
     engine = _engine(args)
     try:
         if since is None and engine.market_data.last_candle_ts(market) is None:
             raise UsageError(f"nothing stored for {market} yet: give a start date with --since")
-        return _fetch(engine, market, funding, since)
+        return _fetch(engine, exchange, market, funding, since)
     finally:
         _project(engine)
         engine.close()
 
 
-def _fetch(engine: Engine, market: Market, funding: FundingSeries | None, since: int | None) -> int:
-    exchange, now = make_exchange(market.exchange), int(time.time() * 1000)
+def _exchange(settings: Settings, name: str) -> tuple[ccxt.Exchange, RetryPolicy]:
+    """The ccxt client and retry policy for ``name``, paced as exchanges.yaml says."""
+    configured = settings.exchanges.exchanges.get(name)
+    if configured is None:
+        raise UsageError(f"exchange {name!r} is not configured in exchanges.yaml")
+    pacing = configured.rate_limit
+    retry = RetryPolicy(attempts=pacing.max_retries + 1, base_delay_s=pacing.retry_backoff_s)
+    return make_exchange(name, pacing.min_interval_ms), retry
+
+
+def _fetch(
+    engine: Engine,
+    client: tuple[ccxt.Exchange, RetryPolicy],
+    market: Market,
+    funding: FundingSeries | None,
+    since: int | None,
+) -> int:
+    exchange, retry = client
+    options = {"since_ms": since, "now_ms": int(time.time() * 1000), "retry": retry}
     try:
         progress = Progress(f"fetching {market}", unit="candles")
-        report = fetch_candles(
-            exchange, market, engine.market_data, since_ms=since, now_ms=now, progress=progress
-        )
+        report = fetch_candles(exchange, market, engine.market_data, progress=progress, **options)
         print(_fetched(report))
         if funding is not None:
             progress = Progress(f"fetching {funding}", unit="settlements")
             report = fetch_funding(
-                exchange, funding, engine.market_data, since_ms=since, now_ms=now, progress=progress
+                exchange, funding, engine.market_data, progress=progress, **options
             )
             print(_fetched(report))
     except FetchError as exc:
@@ -217,9 +257,7 @@ def data_report(engine: Engine, symbol: str | None = None, exchange: str | None 
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from config.loader import check_config
-
-    problems = check_config(args.config_dir)
+    problems = check_config(_config_dir(args))
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

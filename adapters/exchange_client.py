@@ -36,13 +36,14 @@ def rebase_urls(urls: Any, base: str) -> Any:
     return urls
 
 
-def make_exchange(name: str) -> ccxt.Exchange:
-    """A sync ccxt client for public market data (no API keys), rate-limited by ccxt."""
+def make_exchange(name: str, min_interval_ms: int = 100) -> ccxt.Exchange:
+    """A sync ccxt client for public market data (no API keys), paced by ccxt's rate limiter
+    (``min_interval_ms`` between calls, from exchanges.yaml ``rate_limit``)."""
     caps = venue(name)
     exchange: ccxt.Exchange = getattr(ccxt, caps.ccxt_class)(
         {
             "enableRateLimit": True,
-            "rateLimit": caps.rate_limit_ms,
+            "rateLimit": min_interval_ms,
             "options": {"fetchMarkets": {"types": list(caps.market_types)}},
         }
     )

@@ -32,7 +32,6 @@ class VenueCaps:
     funding: bool
     funding_limit: int  # settlements per call
     funding_paging: FundingPaging
-    rate_limit_ms: int  # ccxt ``rateLimit``: minimum spacing between calls
     market_types: tuple[str, ...]  # ccxt ``options['fetchMarkets']['types']`` to load
 
     def candle_limit(self, start_ms: int, now_ms: int, tf_ms: int) -> int:
@@ -57,7 +56,6 @@ VENUES: dict[str, VenueCaps] = {
         funding=True,
         funding_limit=1000,  # /fapi/v1/fundingRate
         funding_paging="forward",
-        rate_limit_ms=50,
         # Inverse (dapi) and option markets are never used here; skipping them saves calls.
         market_types=("spot", "linear"),
     ),
@@ -76,7 +74,6 @@ VENUES: dict[str, VenueCaps] = {
         funding=True,
         funding_limit=100,  # /api/v2/mix/market/history-fund-rate pageSize
         funding_paging="pages",
-        rate_limit_ms=50,
         market_types=("spot", "swap"),
     ),
 }

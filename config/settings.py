@@ -545,8 +545,8 @@ class RateLimit(_Config):
     Parameters
     ----------
     min_interval_ms : int, default 100 (between REST calls; ccxt ``rateLimit``)
-    max_retries : int, default 3 (on a rate-limit answer)
-    retry_backoff_s : float, default 2.0 (wait = backoff x attempt)
+    max_retries : int, default 3 (on a network error or rate-limit answer)
+    retry_backoff_s : float, default 2.0 (first wait; doubles per retry, capped at 30 s)
     ws_subscribe_batch : int, default 10 (websocket subscriptions per batch)
     ws_subscribe_pause_s : float, default 0.5 (pause between batches)
     """
@@ -564,9 +564,6 @@ class Exchange(_Config):
     Parameters
     ----------
     fees : Fees, required
-    ohlcv_limit_history : int, required (candles per call for old history)
-    ohlcv_limit_recent : int, required (candles per call for recent candles)
-    funding_limit : int, default 100 (funding settlements per call)
     funding_hours_utc : tuple[int, ...], default (0, 8, 16)
     margin_mode : "isolated" | "cross", default "isolated"
     position_mode : "one_way" | "hedge", default "one_way"
@@ -574,9 +571,6 @@ class Exchange(_Config):
     """
 
     fees: Fees
-    ohlcv_limit_history: Annotated[int, msgspec.Meta(ge=1, le=5000)]
-    ohlcv_limit_recent: Annotated[int, msgspec.Meta(ge=1, le=5000)]
-    funding_limit: Annotated[int, msgspec.Meta(ge=1, le=5000)] = 100
     funding_hours_utc: Annotated[tuple[HourUtc, ...], msgspec.Meta(min_length=1)] = (0, 8, 16)
     margin_mode: Literal["isolated", "cross"] = "isolated"
     position_mode: Literal["one_way", "hedge"] = "one_way"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from adapters.cli import main
 from adapters.engine import Engine
 from adapters.home import Home
 from adapters.timefmt import fmt_ts
+from config.loader import DEFAULT_CONFIG_DIR
 from domain.market import HOUR_MS, Market
 from tests.adapters.fake_venue import FakeVenue
 
@@ -22,7 +24,7 @@ START = LAST_CLOSED - 599 * HOUR_MS  # 600 closed candles to fetch
 
 @pytest.fixture
 def bitget(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeVenue]:
-    with FakeVenue("bitget", now_ms=NOW, listed_ms=START - 100 * HOUR_MS) as venue:
+    with FakeVenue("bitget", now_ms=NOW, listed_ms=LAST_CLOSED - 3000 * HOUR_MS) as venue:
         monkeypatch.setenv("SCALP_RADAR_API_URL_BITGET", venue.url)
         yield venue
 
@@ -72,3 +74,54 @@ def test_fetch_with_funding(bitget: FakeVenue, tmp_path: Path, capsys) -> None:
 def test_bad_fetch_input_exits_2(bitget, tmp_path: Path, capsys, extra, message) -> None:
     assert main(["--home", str(tmp_path), "data", "fetch", "--exchange", "bitget", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def _config_with_fast_retries(tmp_path: Path) -> Path:
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config, ignore=shutil.ignore_patterns("*.py", "__*"))
+    text = (config / "exchanges.yaml").read_text()
+    text = text.replace("retry_backoff_s: 2.0", "retry_backoff_s: 0.0")
+    (config / "exchanges.yaml").write_text(text.replace("max_retries: 3", "max_retries: 1"))
+    return config
+
+
+def test_a_fetch_that_keeps_failing_exits_1_and_keeps_earlier_pages(
+    bitget: FakeVenue, tmp_path: Path, capsys
+) -> None:
+    config = _config_with_fast_retries(tmp_path)
+    bitget.fail("429", times=1000, path="candles", after=2)
+    since = LAST_CLOSED - 1999 * HOUR_MS  # 83 days: pages of 200 on Bitget's history endpoint
+    argv = ["--home", str(tmp_path), "--config-dir", str(config), "data", "fetch"]
+    argv += ["--exchange", "bitget", "--symbol", "BTC/USDT:USDT", "--since", fmt_ts(since)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "gave up after 2 attempts" in err
+    assert "kept what was stored before the failure" in err and "400 new in 2 pages" in err
+    stored = _stored(tmp_path, Market("bitget", "BTC/USDT:USDT", "1h"))
+    assert stored == list(range(since, since + 400 * HOUR_MS, HOUR_MS))
+
+
+def test_an_invalid_config_stops_the_fetch_before_any_request(
+    bitget: FakeVenue, tmp_path: Path, capsys
+) -> None:
+    config = _config_with_fast_retries(tmp_path)
+    (config / "risk.yaml").write_text("max_margin_ratio: 7\n")
+    argv = ["--home", str(tmp_path), "--config-dir", str(config), "data", "fetch"]
+    argv += ["--exchange", "bitget", "--symbol", "BTC/USDT:USDT", "--since", "2025-01-01"]
+    assert main(argv) == 2
+    assert "risk.yaml: risk.max_margin_ratio" in capsys.readouterr().err
+    assert bitget.requests == []
+
+
+def test_config_check_reports_every_problem(tmp_path: Path, capsys) -> None:
+    config = _config_with_fast_retries(tmp_path)
+    assert main(["config", "check", "--config-dir", str(config)]) == 0
+    assert "config: ok" in capsys.readouterr().out
+    (config / "risk.yaml").write_text("max_margin_ratio: 7\nkill_swich: {}\n")
+    (config / "assets.yaml").write_text("assets: [\n")
+    assert main(["config", "check", "--config-dir", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "risk.yaml: risk.max_margin_ratio" in err
+    assert "risk.yaml: risk.kill_swich" in err
+    assert "assets.yaml" in err and "line" in err
+    assert "config: " in err and "problem(s)" in err

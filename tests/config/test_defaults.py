@@ -137,8 +137,7 @@ def test_exchange_defaults(settings: Settings) -> None:
     bitget, binance = ex.exchanges["bitget"], ex.exchanges["binance"]
     assert (ex.trading_exchange, ex.history_exchange) == ("bitget", "binance")
     assert (bitget.fees.maker_percent, bitget.fees.taker_percent) == (0.02, 0.06)
-    assert (bitget.ohlcv_limit_history, bitget.ohlcv_limit_recent) == (200, 1000)
-    assert binance.ohlcv_limit_history == binance.ohlcv_limit_recent == 1000
+    assert binance.fees.taker_percent == 0.05
     assert bitget.funding_hours_utc == (0, 8, 16)
 
 
