@@ -50,7 +50,7 @@ class Progress:
             self._stream.flush()
             return
         decile = self._decile()
-        if final or force or decile > self._last_decile:
+        if decile > self._last_decile or (force and not final) or (final and decile < 10):
             self._last_decile = decile
             self._stream.write(self._line(note, now) + "\n")
 
