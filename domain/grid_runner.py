@@ -1,0 +1,188 @@
+"""Executes a grid plan candle by candle on the Simulator: the rules every engine shares.
+
+For candle ``i`` of a runner, in this order:
+
+1. At the open, for a grid already open: funding is charged if a settlement falls on this open;
+   a trend flip (``plan.trend[i]`` against the grid) or an exit signal closes it at the open
+   (market order).
+2. Exits of the grid open at the candle's start: take-profit (limit at ``plan.take_profit[i]``),
+   stop-loss (``sl_fraction`` from the average entry) or trailing stop, whichever is tighter.
+   When one candle touches both, the **intra-candle path** decides: a green candle
+   (close >= open) is taken to travel open -> low -> high -> close, a red one
+   open -> high -> low -> close. So a long grid touched both ways in a green candle is stopped
+   out; in a red candle it takes profit (mirrored for shorts).
+3. A candle that closed a grid opens nothing; otherwise untouched levels whose price the candle
+   reached are filled, nearest first. A flat runner offered both sides (long levels below, short
+   levels above) takes the side its path reaches first.
+4. After new fills, the stop of the enlarged grid is checked against the same candle (the stop
+   rests on the exchange from the fill on); its take-profit is not: only the next candle can take
+   profit. Both choices are the pessimistic reading of an unknown path.
+5. At the close, the trailing stop (if the plan has one) follows the candle's extreme.
+
+Fill prices and fees follow ``domain.costs``. Sizing is fixed: each level commits
+``margin_per_level`` (capital / assets / levels, capped per asset), no compounding, and the
+Simulator's global margin guard may refuse a level.
+"""
+
+from __future__ import annotations
+
+import math
+
+from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
+from domain.simulator import Simulator
+from domain.strategies.plans import GridPlan, MarketArrays
+from domain.trades import build_trade
+
+
+class GridRunner:
+    def __init__(
+        self,
+        sim: Simulator,
+        key: str,
+        strategy: str,
+        symbol: str,
+        plan: GridPlan,
+        market: MarketArrays,
+        costs: Costs,
+        margin_per_level: float,
+    ) -> None:
+        self.sim, self.key, self.strategy, self.symbol = sim, key, strategy, symbol
+        self.plan, self.costs = plan, costs
+        self.margin_per_level = margin_per_level
+        self.notional = margin_per_level * plan.leverage
+        self.ts = market.ts.tolist()
+        self.o, self.h = market.open.tolist(), market.high.tolist()
+        self.l, self.c = market.low.tolist(), market.close.tolist()
+        self.funding = {i: r for i, r in enumerate(market.funding.tolist()) if r == r}
+        self.long = plan.long_entries.tolist() if plan.long_entries is not None else None
+        self.short = plan.short_entries.tolist() if plan.short_entries is not None else None
+        self.tp = plan.take_profit.tolist()
+        self.trend = plan.trend.tolist() if plan.trend is not None else None
+        self.trail = plan.trail_at_close.tolist() if plan.trail_at_close is not None else None
+        self.exit_at_open = plan.exit_at_open.tolist() if plan.exit_at_open is not None else None
+        self.blocked = 0  # levels refused by the margin guard
+        sim.enable_runner(key, strategy, symbol, "grid")
+        self.state = sim.runner(key)
+
+    # -- per candle -----------------------------------------------------------------------------
+    def step(self, i: int) -> None:
+        side = self.state["side"]
+        if side and (self._at_open(i, side) or self._exits(i, side)):
+            return
+        if self._fills(i):
+            self._stop_after_fill(i)
+        if self.trail is not None and self.state["side"]:
+            self._follow_trail(i)
+
+    def close_at_end(self, i: int) -> None:
+        """Forced close at the last candle's close (market order)."""
+        side = self.state["side"]
+        if side:
+            price = self.c[i] * (1.0 - side * self.costs.slippage)
+            self._close(i, price, self.costs.taker, "end")
+
+    def unrealized(self, price: float) -> float:
+        side = self.state["side"]
+        if not side:
+            return 0.0
+        return sum(side * (price - p) * q for p, q, _ in self.state["levels"].values())
+
+    # -- the rules ----------------------------------------------------------------------------
+    def _at_open(self, i: int, side: int) -> bool:
+        o = self.o[i]
+        rate = self.funding.get(i)
+        if rate is not None:
+            qty = sum(q for _, q, _ in self.state["levels"].values())
+            self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
+        reason = ""
+        if self.trend is not None and self.trend[i] == -side:
+            reason = "flip"
+        elif self.exit_at_open is not None and self.exit_at_open[i]:
+            reason = "signal"
+        if not reason:
+            return False
+        self._close(i, market_fill(o, side < 0, self.costs.slippage), self.costs.taker, reason)
+        return True
+
+    def _exits(self, i: int, side: int) -> bool:
+        o = self.o[i]
+        stop, why = self._stop_price(side)
+        tp = self.tp[i]
+        touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, stop)
+        if touched == "stop":
+            price = stop_fill(stop, o, side < 0, self.costs.slippage)
+            self._close(i, price, self.costs.taker, why)
+        elif touched == "tp":
+            self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, "tp")
+        return bool(touched)
+
+    def _stop_price(self, side: int) -> tuple[float, str]:
+        levels = self.state["levels"].values()
+        average = sum(p * q for p, q, _ in levels) / sum(q for _, q, _ in levels)
+        stop = average * (1.0 - side * self.plan.sl_fraction)
+        trail = self.state["trail"]
+        if trail and (trail > stop if side > 0 else trail < stop):
+            return trail, "trail"
+        return stop, "sl"
+
+    def _fills(self, i: int) -> bool:
+        side = self.state["side"] or self._side_reached_first(i)
+        entries = self.long if side > 0 else self.short
+        if not side or entries is None:
+            return False
+        o, l, h = self.o[i], self.l[i], self.h[i]
+        filled = self.state["levels"]
+        opened = False
+        for level, price in enumerate(entries[i]):
+            if str(level) in filled or price != price:
+                continue
+            if (l > price) if side > 0 else (h < price):
+                continue
+            if not self.sim.margin_allows(self.margin_per_level):
+                self.blocked += 1
+                break
+            if self.plan.market_entries:
+                fill, fee_rate = market_fill(o, side > 0, self.costs.slippage), self.costs.taker
+            else:
+                fill, fee_rate = limit_fill(price, o, side > 0), self.costs.maker
+            qty = self.notional / fill
+            fee = fee_rate * fill * qty
+            self.sim.open_level(
+                self.key, level, side, fill, qty, fee, self.margin_per_level, self.ts[i]
+            )
+            opened = True
+        return opened
+
+    def _side_reached_first(self, i: int) -> int:
+        long_hit = self.long is not None and any(self.l[i] <= p for p in self.long[i])
+        short_hit = self.short is not None and any(self.h[i] >= p for p in self.short[i])
+        if long_hit and short_hit:
+            return 1 if self.c[i] >= self.o[i] else -1  # the path's first extreme
+        return 1 if long_hit else -1 if short_hit else 0
+
+    def _stop_after_fill(self, i: int) -> None:
+        side = self.state["side"]
+        stop, why = self._stop_price(side)
+        if (self.l[i] <= stop) if side > 0 else (self.h[i] >= stop):
+            price = stop_fill(stop, self.o[i], side < 0, self.costs.slippage)
+            self._close(i, price, self.costs.taker, why)
+
+    def _follow_trail(self, i: int) -> None:
+        distance = self.trail[i]
+        if distance != distance:
+            return
+        side, current = self.state["side"], self.state["trail"]
+        if side > 0:
+            candidate = self.h[i] - distance
+            better = not current or candidate > current
+        else:
+            candidate = self.l[i] + distance
+            better = not current or candidate < current
+        if better and math.isfinite(candidate) and candidate > 0:
+            self.sim.move_trailing_stop(self.key, candidate, self.ts[i])
+
+    def _close(self, i: int, price: float, fee_rate: float, reason: str) -> None:
+        trade = build_trade(
+            self.state, self.strategy, self.symbol, self.ts[i], price, fee_rate, reason
+        )
+        self.sim.close_cycle(self.key, trade.record())

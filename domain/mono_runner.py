@@ -1,0 +1,118 @@
+"""Executes a mono-position plan candle by candle on the Simulator.
+
+Signals are decided at the close of a candle and executed at the next open (market order,
+taker fee, slippage). For candle ``i``:
+
+1. At the open, for an open position: funding if a settlement falls on this open; then a time
+   exit (``max_hold`` candles reached), an exit signal or an opposite signal of candle ``i-1``
+   closes it at the open.
+2. A flat runner with a signal from candle ``i-1`` enters at the open; its take-profit and
+   stop-loss are fixed from the fill price and the offsets of the signal candle.
+3. Take-profit (limit, maker) and stop-loss (stop, taker) rest from the entry on, so they may
+   trigger in the entry candle itself; a candle touching both follows the same intra-candle
+   path rule as the grids (green: open -> low -> high -> close; red: open -> high -> low -> close).
+"""
+
+from __future__ import annotations
+
+from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
+from domain.simulator import Simulator
+from domain.strategies.plans import MarketArrays, MonoPlan
+from domain.trades import build_trade
+
+
+class MonoRunner:
+    def __init__(
+        self,
+        sim: Simulator,
+        key: str,
+        strategy: str,
+        symbol: str,
+        plan: MonoPlan,
+        market: MarketArrays,
+        costs: Costs,
+        margin: float,
+        sides: tuple[int, ...] = (1, -1),
+    ) -> None:
+        self.sim, self.key, self.strategy, self.symbol = sim, key, strategy, symbol
+        self.plan, self.costs, self.margin, self.sides = plan, costs, margin, sides
+        self.notional = margin * plan.leverage
+        self.ts, self.tf_ms = market.ts.tolist(), market.tf_ms
+        self.o, self.h = market.open.tolist(), market.high.tolist()
+        self.l, self.c = market.low.tolist(), market.close.tolist()
+        self.funding = {i: r for i, r in enumerate(market.funding.tolist()) if r == r}
+        self.signal = plan.signal.tolist()
+        self.tp_offset, self.sl_offset = plan.tp_offset.tolist(), plan.sl_offset.tolist()
+        self.exit_signal = plan.exit_signal.tolist() if plan.exit_signal is not None else None
+        self.blocked = 0
+        sim.enable_runner(key, strategy, symbol, "mono")
+        self.state = sim.runner(key)
+
+    def step(self, i: int) -> None:
+        if i == 0:
+            return
+        if self.state["side"]:
+            self._at_open(i)
+        if not self.state["side"]:
+            self._enter(i)
+        if self.state["side"]:
+            self._exits(i)
+
+    def close_at_end(self, i: int) -> None:
+        side = self.state["side"]
+        if side:
+            self._close(i, self.c[i] * (1.0 - side * self.costs.slippage), self.costs.taker, "end")
+
+    def unrealized(self, price: float) -> float:
+        side = self.state["side"]
+        if not side:
+            return 0.0
+        entry, qty, _ = self.state["levels"]["0"]
+        return side * (price - entry) * qty
+
+    # -- the rules ----------------------------------------------------------------------------
+    def _at_open(self, i: int) -> None:
+        side, o = self.state["side"], self.o[i]
+        rate = self.funding.get(i)
+        if rate is not None:
+            qty = self.state["levels"]["0"][1]
+            self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
+        held = (self.ts[i] - self.state["opened_ts"]) // self.tf_ms
+        reason = ""
+        if self.plan.max_hold and held >= self.plan.max_hold:
+            reason = "time"
+        elif self.exit_signal is not None and self.exit_signal[i - 1]:
+            reason = "signal"
+        elif self.signal[i - 1] == -side:
+            reason = "reverse"
+        if reason:
+            self._close(i, market_fill(o, side < 0, self.costs.slippage), self.costs.taker, reason)
+
+    def _enter(self, i: int) -> None:
+        side = self.signal[i - 1]
+        if side not in self.sides:
+            return
+        if not self.sim.margin_allows(self.margin):
+            self.blocked += 1
+            return
+        price = market_fill(self.o[i], side > 0, self.costs.slippage)
+        qty = self.notional / price
+        tp = price * (1.0 + side * self.tp_offset[i - 1])  # NaN offset: no take-profit
+        sl = price * (1.0 - side * self.sl_offset[i - 1])
+        fee = self.costs.taker * price * qty
+        self.sim.open_position(self.key, side, price, qty, fee, self.margin, tp, sl, self.ts[i])
+
+    def _exits(self, i: int) -> None:
+        side, o = self.state["side"], self.o[i]
+        tp, sl = self.state["tp"], self.state["sl"]
+        touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, sl)
+        if touched == "stop":
+            self._close(i, stop_fill(sl, o, side < 0, self.costs.slippage), self.costs.taker, "sl")
+        elif touched == "tp":
+            self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, "tp")
+
+    def _close(self, i: int, price: float, fee_rate: float, reason: str) -> None:
+        trade = build_trade(
+            self.state, self.strategy, self.symbol, self.ts[i], price, fee_rate, reason
+        )
+        self.sim.close_position(self.key, trade.record())

@@ -1,0 +1,27 @@
+"""The strategy registry: adding a strategy means one module here plus its config section."""
+
+from __future__ import annotations
+
+from domain.strategies import envelope_dca, grid_atr
+from domain.strategies.spec import StrategySpec
+
+REGISTRY: dict[str, StrategySpec] = {
+    spec.name: spec
+    for spec in (
+        envelope_dca.SPEC,
+        envelope_dca.SHORT_SPEC,
+        grid_atr.SPEC,
+    )
+}
+
+
+class UnknownStrategyError(KeyError):
+    pass
+
+
+def strategy(name: str) -> StrategySpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise UnknownStrategyError(f"unknown strategy {name!r} (known: {known})") from None

@@ -1,0 +1,130 @@
+"""What a strategy hands to the engines: arrays of resting orders and signals, one row per candle.
+
+A strategy never trades. It turns candles (and funding, open interest ...) into a *plan*: for
+every candle ``i``, the orders that rest on the book during ``i`` and the signals decided at the
+close of ``i``. Both engines (the event-driven one here, the numba fast engine in
+``optimization``) execute the same plan with the same rules, which is what makes their trade
+lists identical.
+
+No look-ahead, by construction:
+
+* resting orders for candle ``i`` (grid levels, take-profit, trailing distance) are computed from
+  candles ``<= i-1`` (``previous()`` shifts an indicator by one candle);
+* signals at index ``i`` are decided at the close of ``i`` and executed at the open of ``i+1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class MarketArrays:
+    """Input of a strategy: one market's candles plus series aligned to them."""
+
+    ts: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+    tf_ms: int
+    # funding rate settled at the open of candle i (NaN when no settlement then)
+    funding: np.ndarray
+    # further inputs some strategies need, aligned to candles (e.g. "open_interest")
+    extras: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def head(self, n: int) -> MarketArrays:
+        """The first ``n`` candles: what the strategy would have seen at the close of n-1."""
+        return MarketArrays(
+            self.ts[:n],
+            self.open[:n],
+            self.high[:n],
+            self.low[:n],
+            self.close[:n],
+            self.volume[:n],
+            self.tf_ms,
+            self.funding[:n],
+            {k: v[:n] for k, v in self.extras.items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GridPlan:
+    """Resting grid orders per candle.
+
+    long_entries / short_entries : (n, levels) prices of the buy / sell limit levels resting during
+        candle i (NaN = no order); None when the side is never traded.
+    take_profit : (n,) exit price resting during candle i (the SMA of i-1).
+    trend : (n,) +1/-1/0 direction known before candle i; a position against it is closed at the
+        open of i ("flip"). None when the strategy has no trend filter.
+    trail_at_close : (n,) trailing-stop distance known at the close of i (None: no trailing stop).
+    exit_at_open : (n,) True when an open grid must close at the open of i (None: never).
+    market_entries : levels fill as market orders at the open (signal-driven DCA) instead of
+        resting limit orders.
+    """
+
+    long_entries: np.ndarray | None
+    short_entries: np.ndarray | None
+    take_profit: np.ndarray
+    sl_fraction: float
+    leverage: float
+    num_levels: int
+    trend: np.ndarray | None = None
+    trail_at_close: np.ndarray | None = None
+    exit_at_open: np.ndarray | None = None
+    market_entries: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MonoPlan:
+    """Signals of a mono-position strategy.
+
+    signal : (n,) int +1 long / -1 short / 0, decided at the close of i, entered at the open of i+1.
+    tp_offset / sl_offset : (n,) distance of take-profit / stop-loss from the entry price, as a
+        fraction of it, fixed at the signal candle (NaN: no such order).
+    exit_signal : (n,) True when an open position must close at the open of i+1.
+    max_hold : close at the open after this many candles in the position (0: no limit).
+    """
+
+    signal: np.ndarray
+    tp_offset: np.ndarray
+    sl_offset: np.ndarray
+    leverage: float
+    exit_signal: np.ndarray | None = None
+    max_hold: int = 0
+
+
+def previous(values: np.ndarray) -> np.ndarray:
+    """``values`` shifted one candle later: row i holds the value known at the close of i-1."""
+    shifted = np.empty_like(values, dtype=np.float64)
+    if len(values):
+        shifted[0] = np.nan
+        shifted[1:] = values[:-1]
+    return shifted
+
+
+def funding_at_candles(
+    candle_ts: np.ndarray, funding_ts: np.ndarray, rates: np.ndarray, tf_ms: int
+) -> np.ndarray:
+    """Funding rates aligned to the candle whose open is the settlement time (NaN elsewhere).
+
+    Settlement stamps are floored to the timeframe (venues add a few ms of jitter). A settlement
+    that falls in a hole of the candle series is dropped: no candle, no position change to price.
+    """
+    aligned = np.full(len(candle_ts), np.nan)
+    if len(funding_ts) == 0 or len(candle_ts) == 0:
+        return aligned
+    floored = funding_ts // tf_ms * tf_ms
+    index = np.searchsorted(candle_ts, floored)
+    inside = index < len(candle_ts)
+    hit = inside.copy()
+    hit[inside] = candle_ts[index[inside]] == floored[inside]
+    aligned[index[hit]] = rates[hit]
+    return aligned
