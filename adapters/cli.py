@@ -15,6 +15,9 @@ from pathlib import Path
 
 import ccxt
 
+from adapters import backtest
+from adapters.backtest import BacktestRequest
+from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
 from adapters.engine import Engine
 from adapters.exchange_client import make_exchange
 from adapters.fetch import FetchError, FetchReport, RetryPolicy, fetch_candles, fetch_funding
@@ -64,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(commands)
     _add_config(commands)
     _add_projections(commands)
+    _add_backtest(commands)
     demo = commands.add_parser("demo", help="import the bundled sample data and report on it")
     demo.add_argument("--data", type=Path, default=SAMPLE_DIR, help="directory of CSV(.gz) files")
     demo.set_defaults(handler=cmd_demo)
@@ -98,6 +102,20 @@ def _add_config(commands) -> None:
     check = config.add_parser("check", help="validate every config file, report all problems")
     check.add_argument("--config-dir", type=Path)
     check.set_defaults(handler=cmd_config_check)
+
+
+def _add_backtest(commands) -> None:
+    bt = commands.add_parser("backtest", help="event-driven backtest of one strategy")
+    bt.add_argument("--strategy", required=True)
+    bt.add_argument("--symbol", required=True)
+    bt.add_argument("--timeframe", help="default: the strategy's timeframe")
+    bt.add_argument("--exchange", default="binance", help="whose candles (default binance)")
+    bt.add_argument("--from", dest="start", help="first date (UTC) that may trade")
+    bt.add_argument("--to", dest="end", help="end date (UTC), exclusive")
+    bt.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    bt.add_argument("--json", action="store_true", help="print one JSON object")
+    bt.add_argument("--equity-out", type=Path, help="write the equity curve (CSV)")
+    bt.set_defaults(handler=cmd_backtest)
 
 
 def _add_projections(commands) -> None:
@@ -265,6 +283,38 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         return 2
     print("config: ok")
     return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    request = BacktestRequest(
+        strategy=args.strategy,
+        symbol=args.symbol,
+        timeframe=args.timeframe,
+        exchange=args.exchange,
+        start_ms=_date(args.start) if args.start else None,
+        end_ms=_date(args.end) if args.end else None,
+        overrides=tuple(_key_value(p) for p in args.param),
+    )
+    engine = _engine(args)
+    try:
+        _project(engine)
+        run = backtest.run(settings, engine.market_reader(), request)
+    except backtest.BacktestInputError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        engine.close()
+    if args.equity_out:
+        write_equity_csv(args.equity_out, run.result)
+    print(backtest_json(run) if args.json else backtest_table(run))
+    return 0
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--param expects KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
 
 
 def cmd_projections_rebuild(args: argparse.Namespace) -> int:

@@ -5,6 +5,11 @@ candle by candle), then the runner executes it from ``start`` (earlier candles o
 indicators up and produce no event). Decisions are Simulator events; every ``batch`` candles they
 are handed to ``save`` (an in-memory event store in backtests), and the closed trades are read back
 from them, so the report is built from the same events a paper portfolio would record.
+
+Guards, identical in the fast engine: positions still open at the last candle are closed at its
+close (market order, reason ``end``); if the equity (cash + unrealised) ever closes at or below
+zero the account is ruined: everything is closed at that close and trading stops for the rest
+of the series (``ruined_ts``), which the metrics then show as a flat line.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class BacktestResult:
     metrics: Metrics
     events: int
     blocked: int
+    ruined_ts: int | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -78,6 +84,7 @@ def run_backtest(
     equity = np.empty(max(0, n - start))
     in_position = np.zeros(max(0, n - start), dtype=bool)
     collector = _Collector(save)
+    ruined_ts = None
     for i in range(start, n):
         runner.step(i)
         j = i - start
@@ -85,7 +92,12 @@ def run_backtest(
         if i == n - 1:
             runner.close_at_end(i)
         equity[j] = sim.cash + runner.unrealized(closes[i])
-        if (i - start) % batch == batch - 1:
+        if equity[j] <= 0:
+            runner.close_at_end(i)
+            equity[j:] = sim.cash
+            ruined_ts = int(market.ts[i])
+            break
+        if j % batch == batch - 1:
             collector.take(sim)
     collector.take(sim)
     metrics = compute_metrics(
@@ -93,8 +105,9 @@ def run_backtest(
         sim.fees_paid, sim.funding_paid,
     )  # fmt: skip
     return BacktestResult(
-        collector.trades, market.ts[start:], equity, metrics, collector.events, runner.blocked
-    )
+        collector.trades, market.ts[start:], equity, metrics, collector.events, runner.blocked,
+        ruined_ts,
+    )  # fmt: skip
 
 
 def _runner(sim, strategy, symbol, plan, market, params, costs, account):

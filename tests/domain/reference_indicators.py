@@ -135,9 +135,7 @@ def supertrend(
     return line, direction
 
 
-def bollinger(
-    close: list[float], n: int, k: float
-) -> tuple[list[float], list[float], list[float]]:
+def bollinger(close: list[float], n: int, k: float) -> tuple[list[float], list[float], list[float]]:
     mid = sma(close, n)
     std = rolling_std(close, n)
     upper = [m + k * s for m, s in zip(mid, std, strict=True)]

@@ -1,0 +1,154 @@
+"""Use case: backtest one strategy on one stored market, with the settings of the config files.
+
+Parameters are the strategy's config section, then its ``per_asset`` override for the symbol, then
+the ``--param`` overrides, each validated by the config rules. Costs are the trading exchange's
+fees (the venue the strategy would trade on) and the risk file's slippage. Funding comes from the
+perpetual of the same asset on the same exchange when it is stored (a spot history trades as the
+perpetual would). Decisions are saved to an in-memory event store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from adapters.event_store import open_store
+from config.loader import check_param
+from config.settings import Settings
+from domain.backtest import Account, BacktestResult, run_backtest
+from domain.execution import Costs
+from domain.market import timeframe_ms
+from domain.strategies import strategy as strategy_spec
+from domain.strategies.plans import MarketArrays, funding_at_candles
+from projections.market_data import MarketDataReader
+
+
+class BacktestInputError(ValueError):
+    """Bad strategy, parameter, symbol or period: reported in one line (CLI exit code 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRequest:
+    strategy: str
+    symbol: str
+    timeframe: str | None = None
+    exchange: str = "binance"
+    start_ms: int | None = None
+    end_ms: int | None = None
+    overrides: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    request: BacktestRequest
+    timeframe: str
+    params: dict[str, Any]
+    result: BacktestResult
+    funding_series: str | None
+
+
+def strategy_params(settings: Settings, request: BacktestRequest) -> dict[str, Any]:
+    section = getattr(settings.strategies, request.strategy, None)
+    if section is None:
+        raise BacktestInputError(f"strategy {request.strategy!r} has no section in strategies.yaml")
+    params = msgspec.structs.asdict(section)
+    params.update(section.per_asset.get(request.symbol, {}))
+    for key, text in request.overrides:
+        value = _parse_value(text)
+        reason = check_param(request.strategy, key, value)
+        if reason:
+            raise BacktestInputError(f"--param {key}={text}: {reason}")
+        params[key] = value
+    return params
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return msgspec.yaml.decode(text.encode())
+    except msgspec.DecodeError:
+        return text
+
+
+def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) -> BacktestRun:
+    try:
+        spec = strategy_spec(request.strategy)
+    except KeyError as exc:
+        raise BacktestInputError(exc.args[0]) from None
+    params = strategy_params(settings, request)
+    timeframe = request.timeframe or params["timeframe"]
+    market, start, funding_name = load_market(reader, request, timeframe, spec.warmup(params))
+    missing = [
+        need for need in spec.needs if need not in ("funding",) and need not in market.extras
+    ]
+    if missing:
+        raise BacktestInputError(
+            f"{request.strategy} needs {', '.join(missing)} history: none stored"
+        )
+    if "funding" in spec.needs and funding_name is None:
+        raise BacktestInputError(f"{request.strategy} needs funding rates: none stored")
+    result = run_backtest(
+        market, request.strategy, request.symbol, params, costs(settings), account(settings),
+        start=start, save=_memory_store_save(),
+    )  # fmt: skip
+    return BacktestRun(request, timeframe, params, result, funding_name)
+
+
+def load_market(
+    reader: MarketDataReader, request: BacktestRequest, timeframe: str, warmup: int
+) -> tuple[MarketArrays, int, str | None]:
+    info = reader.find(request.exchange, request.symbol, timeframe)
+    if info is None:
+        raise BacktestInputError(
+            f"no {timeframe} candles of {request.symbol} on {request.exchange}: import or fetch "
+            "some first"
+        )
+    candles = reader.candles(info.series_id, end=request.end_ms)
+    first = int(np.searchsorted(candles.ts, request.start_ms)) if request.start_ms else 0
+    start = max(first, warmup)
+    if len(candles) - start < 2:
+        raise BacktestInputError(
+            f"too few candles: {len(candles) - first} in the period, the strategy needs {warmup} "
+            "before its first decision"
+        )
+    lo = max(0, first - warmup)  # keep just the warm-up history before the period
+    tf_ms = timeframe_ms(timeframe)
+    ts = candles.ts[lo:]
+    funding, funding_name = _funding(reader, request, ts, tf_ms)
+    market = MarketArrays(
+        ts, candles.open[lo:], candles.high[lo:], candles.low[lo:], candles.close[lo:],
+        candles.volume[lo:], tf_ms, funding,
+    )  # fmt: skip
+    return market, start - lo, funding_name
+
+
+def _funding(reader: MarketDataReader, request: BacktestRequest, ts: np.ndarray, tf_ms: int):
+    perp = (
+        request.symbol
+        if ":" in request.symbol
+        else f"{request.symbol}:{request.symbol.split('/')[1]}"
+    )
+    info = reader.find(request.exchange, perp)
+    if info is None:
+        return np.full(len(ts), np.nan), None
+    series = reader.funding(info.series_id)
+    return funding_at_candles(ts, series.ts, series.rate, tf_ms), info.label
+
+
+def costs(settings: Settings) -> Costs:
+    venue = settings.exchanges.exchanges[settings.exchanges.trading_exchange]
+    return Costs.from_percent(
+        venue.fees.maker_percent, venue.fees.taker_percent, settings.risk.slippage_percent
+    )
+
+
+def account(settings: Settings) -> Account:
+    risk = settings.risk
+    return Account(risk.initial_capital, risk.max_margin_ratio, risk.max_asset_allocation, 1)
+
+
+def _memory_store_save():
+    store = open_store(memory=True)
+    return lambda events: store.save(*events)

@@ -1,0 +1,101 @@
+"""How a backtest is shown: a metrics table, one JSON object, an equity CSV."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from adapters.backtest import BacktestRun
+from adapters.timefmt import fmt_ts
+from domain.metrics import DAY_MS
+
+
+def backtest_summary(run: BacktestRun) -> dict[str, Any]:
+    result, metrics = run.result, run.result.metrics
+    ts = result.ts
+    return {
+        "strategy": run.request.strategy,
+        "symbol": run.request.symbol,
+        "timeframe": run.timeframe,
+        "from": fmt_ts(int(ts[0])) if len(ts) else None,
+        "to": fmt_ts(int(ts[-1])) if len(ts) else None,
+        "candles": len(ts),
+        "params": {k: v for k, v in run.params.items() if k not in ("per_asset", "enabled")},
+        "trades": metrics.trades,
+        "final_equity": metrics.final_equity,
+        "return_pct": metrics.return_pct,
+        "sharpe": metrics.sharpe,
+        "sortino": metrics.sortino,
+        "max_drawdown_pct": metrics.max_drawdown_pct,
+        "win_rate_pct": metrics.win_rate_pct,
+        "profit_factor": metrics.profit_factor,
+        "exposure_pct": metrics.exposure_pct,
+        "fees_paid": metrics.fees_paid,
+        "funding_paid": metrics.funding_paid,
+        "funding_source": run.funding_series,
+        "exit_reasons": dict(Counter(t.reason for t in result.trades)),
+        "levels_blocked_by_margin_guard": result.blocked,
+        "ruined_at": fmt_ts(result.ruined_ts) if result.ruined_ts else None,
+        "events": result.events,
+        "fingerprint": result.fingerprint,
+    }
+
+
+def backtest_json(run: BacktestRun) -> str:
+    return json.dumps(backtest_summary(run), default=_jsonable, allow_nan=False)
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else str(value)
+
+
+def backtest_table(run: BacktestRun) -> str:
+    s = backtest_summary(run)
+    years = (run.result.ts[-1] - run.result.ts[0]) / DAY_MS / 365 if s["candles"] > 1 else 0
+    pf = s["profit_factor"]
+    rows = [
+        ("strategy", f"{s['strategy']} on {s['symbol']} {s['timeframe']}"),
+        ("period", f"{s['from']} -> {s['to']} ({s['candles']} candles, {years:.1f} years)"),
+        ("parameters", ", ".join(f"{k}={_plain(v)}" for k, v in s["params"].items())),
+        (
+            "final equity",
+            f"{s['final_equity']:,.2f} (start {run.result.metrics.initial_capital:,.0f})",
+        ),
+        ("net return", f"{s['return_pct']:+.2f} %"),
+        ("Sharpe / Sortino", f"{s['sharpe']:.2f} / {s['sortino']:.2f} (daily, x sqrt(365))"),
+        ("max drawdown", f"{s['max_drawdown_pct']:.2f} %"),
+        ("trades", f"{s['trades']} ({_reasons(s['exit_reasons'])})"),
+        ("win rate", f"{s['win_rate_pct']:.1f} %"),
+        ("profit factor", "n/a (no losing trade)" if pf is None else f"{pf:.2f}"),
+        ("exposure", f"{s['exposure_pct']:.1f} % of candles"),
+        ("fees paid", f"{s['fees_paid']:,.2f}"),
+        ("funding paid", f"{s['funding_paid']:,.2f} ({s['funding_source'] or 'no funding data'})"),
+    ]
+    if s["ruined_at"]:
+        rows.append(("RUINED", f"equity reached zero at {s['ruined_at']}; trading stopped"))
+    if s["levels_blocked_by_margin_guard"]:
+        rows.append(("margin guard", f"{s['levels_blocked_by_margin_guard']} entries refused"))
+    rows.append(("fingerprint", s["fingerprint"]))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def _plain(value: Any) -> str:
+    return "+".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items())) or "none"
+
+
+def write_equity_csv(path: Path, result) -> None:
+    lines = ["timestamp_ms,equity"]
+    lines += [
+        f"{int(t)},{e:.6f}"
+        for t, e in zip(result.ts, result.equity, strict=True)
+        if math.isfinite(e)
+    ]
+    path.write_text("\n".join(lines) + "\n")
