@@ -56,6 +56,7 @@ class BacktestResult:
     metrics: Metrics
     events: int
     blocked: int
+    simulator: Simulator
     ruined_ts: int | None = None
 
     @property
@@ -106,7 +107,7 @@ def run_backtest(
     )  # fmt: skip
     return BacktestResult(
         collector.trades, market.ts[start:], equity, metrics, collector.events, runner.blocked,
-        ruined_ts,
+        sim, ruined_ts,
     )  # fmt: skip
 
 
