@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.simulator import Simulator
 from domain.strategies.plans import GridPlan, MarketArrays
@@ -60,6 +62,11 @@ class GridRunner:
         self.trend = plan.trend.tolist() if plan.trend is not None else None
         self.trail = plan.trail_at_close.tolist() if plan.trail_at_close is not None else None
         self.exit_at_open = plan.exit_at_open.tolist() if plan.exit_at_open is not None else None
+        # the nearest level of each side per candle: one comparison rejects most candles
+        self.long_reach = _reach(plan.long_entries, np.fmax, len(self.ts))
+        self.short_reach = _reach(plan.short_entries, np.fmin, len(self.ts))
+        self._totals_at = -1  # Simulator version the cached (qty, cost) were computed at
+        self._qty = self._cost = 0.0
         self.blocked = 0  # levels refused by the margin guard
         sim.enable_runner(key, strategy, symbol, "grid")
         self.state = sim.runner(key)
@@ -69,7 +76,8 @@ class GridRunner:
         side = self.state["side"]
         if side and (self._at_open(i, side) or self._exits(i, side)):
             return
-        if self._fills(i):
+        reached = self.l[i] <= self.long_reach[i] or self.h[i] >= self.short_reach[i]
+        if reached and self._fills(i):
             self._stop_after_fill(i)
         if self.trail is not None and self.state["side"]:
             self._follow_trail(i)
@@ -85,14 +93,24 @@ class GridRunner:
         side = self.state["side"]
         if not side:
             return 0.0
-        return sum(side * (price - p) * q for p, q, _ in self.state["levels"].values())
+        qty, cost = self._totals()
+        return side * (price * qty - cost)
+
+    def _totals(self) -> tuple[float, float]:
+        """(quantity, cost) of the open levels, cached until the next Simulator event."""
+        if self._totals_at != self.sim.version:
+            levels = self.state["levels"].values()
+            self._qty = sum(q for _, q, _ in levels)
+            self._cost = sum(p * q for p, q, _ in levels)
+            self._totals_at = self.sim.version
+        return self._qty, self._cost
 
     # -- the rules ----------------------------------------------------------------------------
     def _at_open(self, i: int, side: int) -> bool:
         o = self.o[i]
         rate = self.funding.get(i)
         if rate is not None:
-            qty = sum(q for _, q, _ in self.state["levels"].values())
+            qty, _ = self._totals()
             self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
         reason = ""
         if self.trend is not None and self.trend[i] == -side:
@@ -117,9 +135,8 @@ class GridRunner:
         return bool(touched)
 
     def _stop_price(self, side: int) -> tuple[float, str]:
-        levels = self.state["levels"].values()
-        average = sum(p * q for p, q, _ in levels) / sum(q for _, q, _ in levels)
-        stop = average * (1.0 - side * self.plan.sl_fraction)
+        qty, cost = self._totals()
+        stop = cost / qty * (1.0 - side * self.plan.sl_fraction)
         trail = self.state["trail"]
         if trail and (trail > stop if side > 0 else trail < stop):
             return trail, "trail"
@@ -186,3 +203,11 @@ class GridRunner:
             self.state, self.strategy, self.symbol, self.ts[i], price, fee_rate, reason
         )
         self.sim.close_cycle(self.key, trade.record())
+
+
+def _reach(entries: np.ndarray | None, pick, n: int) -> list[float]:
+    """Per candle, the level a price move reaches first (NaN: none rests, never reached)."""
+    if entries is None or entries.shape[1] == 0:
+        return [math.nan] * n
+    with np.errstate(invalid="ignore"):
+        return pick.reduce(entries, axis=1).tolist()

@@ -64,6 +64,11 @@ def candles(draw: st.DrawFn, max_size: int = 300, tf_ms: int = HOUR_MS) -> Candl
     high = np.maximum(open_, close) * (1 + rng.uniform(0, 0.05, size) * some(0.8))
     low = np.minimum(open_, close) * (1 - rng.uniform(0, 0.05, size) * some(0.8))
     volume = rng.uniform(0, 1e6, size) * some(0.9)
+    if draw(st.booleans(), label="on a tick grid"):  # exact ties between prices, as on a venue
+        tick = first / 1000
+        grid = [np.round(a / tick) * tick for a in (open_, high, low, close)]
+        if size == 0 or grid[2].min() > 0:  # rounding is monotonic, so h >= o, c >= l still holds
+            open_, high, low, close = grid
     steps = rng.choice(np.array([1, 1, 1, 1, 1, 1, 2, 3], dtype=np.int64), size)
     ts = start + (np.cumsum(steps) - (steps[0] if size else 0)) * tf_ms
     return Candles(ts.astype(np.int64), open_, high, low, close, volume)
@@ -320,6 +325,18 @@ def test_adx_by_hand() -> None:
     assert_matches(result.plus_di, [NAN, NAN, 400 / 7, 400 / 17, 400 / 33])
     assert_matches(result.minus_di, [NAN, NAN, 0, 400 / 17, 1200 / 33])
     assert_matches(result.adx, [NAN, NAN, NAN, 50, 50])
+
+
+def test_adx_counts_no_directional_movement_on_equal_moves_or_flat_candles() -> None:
+    # outside bar: up = 11-10 = 1, down = 8-7 = 1, a tie, so +DM = -DM = 0 and DX = 0
+    result = ind.adx([10.0, 11.0], [8.0, 7.0], [9.0, 9.0], 1)
+    assert_matches(result.plus_di, [NAN, 0])
+    assert_matches(result.minus_di, [NAN, 0])
+    assert_matches(result.adx, [NAN, 0])
+    # no range at all: TR_s = 0, so both DI are 0 rather than 0/0
+    flat = ind.adx(np.full(6, 5.0), np.full(6, 5.0), np.full(6, 5.0), 2)
+    assert_matches(flat.plus_di, [NAN, NAN, 0, 0, 0, 0])
+    assert_matches(flat.adx, [NAN, NAN, NAN, 0, 0, 0])
 
 
 def test_supertrend_by_hand() -> None:

@@ -25,7 +25,7 @@ CUTS = (150, 333, 517)
 
 def random_market(n: int, seed: int) -> MarketArrays:
     rng = np.random.default_rng(seed)
-    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.012, n)))
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.025, n)))  # wild enough for 7 % envelopes
     open_ = np.concatenate([[100.0], close[:-1]])
     wiggle = np.abs(rng.normal(0, 0.008, (2, n)))
     high = np.maximum(open_, close) * (1 + wiggle[0])
