@@ -70,7 +70,7 @@ def adx_nb(high, low, close, n):
     for i in range(1, size):
         up = high[i] - high[i - 1]
         down = low[i - 1] - low[i]
-        plus_dm = up if up >= down and up > 0.0 else 0.0
+        plus_dm = up if up > down and up > 0.0 else 0.0
         minus_dm = down if down > up and down > 0.0 else 0.0
         if i <= n:
             tr_s += tr[i]

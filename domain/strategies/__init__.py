@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from domain.strategies import envelope_dca, grid_atr
+from domain.strategies import (
+    bollinger_mr,
+    donchian_breakout,
+    envelope_dca,
+    funding,
+    grid_atr,
+    liquidation,
+    momentum,
+    supertrend,
+    vwap_rsi,
+)
 from domain.strategies.spec import StrategySpec
 
 REGISTRY: dict[str, StrategySpec] = {
@@ -11,6 +21,13 @@ REGISTRY: dict[str, StrategySpec] = {
         envelope_dca.SPEC,
         envelope_dca.SHORT_SPEC,
         grid_atr.SPEC,
+        bollinger_mr.SPEC,
+        donchian_breakout.SPEC,
+        funding.SPEC,
+        liquidation.SPEC,
+        momentum.SPEC,
+        supertrend.SPEC,
+        vwap_rsi.SPEC,
     )
 }
 

@@ -1,0 +1,55 @@
+"""funding: fade an extreme funding rate.
+
+The rate used at the close of candle i is the last settlement known then (settlements are
+forward-filled). Short on the candle where it becomes greater than ``funding_threshold`` (longs
+pay a lot: the crowd is over-long), long where it becomes lower than ``-funding_threshold``; only
+that edge candle signals, not every candle while the rate stays extreme. Exits: ``tp_percent`` /
+``sl_percent`` from the entry price, or at the open after ``max_hold_candles`` candles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from domain.market import timeframe_ms
+from domain.strategies.plans import MarketArrays, MonoPlan
+from domain.strategies.spec import Params, StrategySpec
+
+SETTLEMENT_MS = 8 * 3_600_000  # the usual funding interval of perpetual swaps
+
+
+def last_settled(funding: np.ndarray) -> np.ndarray:
+    """Forward-filled funding: row i holds the latest settlement at or before candle i."""
+    index = np.where(np.isfinite(funding), np.arange(len(funding)), 0)
+    np.maximum.accumulate(index, out=index)
+    return funding[index]  # NaN until the first settlement (funding[0] is NaN unless settled)
+
+
+def _rising_edge(condition: np.ndarray) -> np.ndarray:
+    before = np.zeros_like(condition)
+    before[1:] = condition[:-1]
+    return condition & ~before
+
+
+def build(market: MarketArrays, params: Params) -> MonoPlan:
+    rate = last_settled(np.asarray(market.funding, dtype=np.float64))
+    threshold = params["funding_threshold"]
+    long = _rising_edge(rate < -threshold)
+    short = _rising_edge(rate > threshold)
+    n = len(market)
+    return MonoPlan(
+        signal=long.astype(np.int64) - short.astype(np.int64),
+        tp_offset=np.full(n, params["tp_percent"] / 100.0),
+        sl_offset=np.full(n, params["sl_percent"] / 100.0),
+        leverage=float(params["leverage"]),
+        max_hold=int(params["max_hold_candles"]),
+    )
+
+
+def warmup(params: Params) -> int:
+    """One funding interval of candles, so a settlement is known when the period starts."""
+    tf_ms = timeframe_ms(params.get("timeframe", "15m"))
+    return max(1, SETTLEMENT_MS // tf_ms) + 1
+
+
+SPEC = StrategySpec("funding", "mono", build, warmup, needs=("funding",))

@@ -1,0 +1,56 @@
+"""liquidation: trade the bounce at an estimated liquidation zone after an open-interest build-up.
+
+Over the last ``WINDOW`` = 12 candles (candles i-11 .. i; one hour on 5m), the late longs'
+liquidation zone is ``highest high x (1 - 1 / leverage_estimate)`` and the late shorts' is
+``lowest low x (1 + 1 / leverage_estimate)``. When open interest rose by more than
+``oi_change_threshold`` % from candle i-12 to candle i, a close within ``zone_buffer_percent`` %
+of the long zone signals a long (the bounce after the longs are flushed), a close within that of
+the short zone a short (both at once: no signal). Exits: ``tp_percent`` / ``sl_percent``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from domain.indicators import donchian
+from domain.strategies.plans import MarketArrays, MonoPlan
+from domain.strategies.spec import Params, StrategySpec
+
+WINDOW = 12
+
+
+def oi_change_percent(open_interest: np.ndarray) -> np.ndarray:
+    """Percent change of open interest over the last WINDOW candles (NaN before / when unknown)."""
+    change = np.full(len(open_interest), np.nan)
+    if len(open_interest) > WINDOW:
+        change[WINDOW:] = (open_interest[WINDOW:] / open_interest[:-WINDOW] - 1.0) * 100.0
+    return change
+
+
+def build(market: MarketArrays, params: Params) -> MonoPlan:
+    if "open_interest" not in market.extras:
+        raise ValueError("liquidation needs market.extras['open_interest']")
+    open_interest = np.asarray(market.extras["open_interest"], dtype=np.float64)
+    built_up = oi_change_percent(open_interest) > params["oi_change_threshold"]
+    recent = donchian(market.high, market.low, WINDOW)
+    crowd = 1.0 / params["leverage_estimate"]
+    long_zone = recent.upper * (1.0 - crowd)
+    short_zone = recent.lower * (1.0 + crowd)
+    buffer = params["zone_buffer_percent"] / 100.0
+    close = market.close
+    long = built_up & (np.abs(close / long_zone - 1.0) <= buffer)
+    short = built_up & (np.abs(close / short_zone - 1.0) <= buffer)
+    n = len(market)
+    return MonoPlan(
+        signal=long.astype(np.int64) - short.astype(np.int64),
+        tp_offset=np.full(n, params["tp_percent"] / 100.0),
+        sl_offset=np.full(n, params["sl_percent"] / 100.0),
+        leverage=float(params["leverage"]),
+    )
+
+
+def warmup(params: Params) -> int:
+    return WINDOW + 1  # the open-interest change needs candle i-12
+
+
+SPEC = StrategySpec("liquidation", "mono", build, warmup, needs=("open_interest",))

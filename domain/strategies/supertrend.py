@@ -1,0 +1,41 @@
+"""supertrend: follow the SuperTrend direction flips.
+
+Long at the close of candle i when the SuperTrend(atr_period, atr_multiplier) direction flips
+from down (candle i-1) to up (candle i), short on a flip from up to down; the first direction
+after the warm-up is not a flip. A position closes at ``tp_percent`` / ``sl_percent`` from the
+entry, or at the open after the opposite flip (exit signal).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from domain.indicators import supertrend
+from domain.strategies.plans import MarketArrays, MonoPlan
+from domain.strategies.spec import Params, StrategySpec
+
+
+def build(market: MarketArrays, params: Params) -> MonoPlan:
+    trend = supertrend(
+        market.high, market.low, market.close, params["atr_period"], params["atr_multiplier"]
+    )
+    direction = trend.direction
+    up = np.zeros(len(market), dtype=bool)
+    down = np.zeros(len(market), dtype=bool)
+    up[1:] = (direction[:-1] < 0) & (direction[1:] > 0)
+    down[1:] = (direction[:-1] > 0) & (direction[1:] < 0)
+    n = len(market)
+    return MonoPlan(
+        signal=up.astype(np.int64) - down.astype(np.int64),
+        tp_offset=np.full(n, params["tp_percent"] / 100.0),
+        sl_offset=np.full(n, params["sl_percent"] / 100.0),
+        leverage=float(params["leverage"]),
+        exit_signal=up | down,  # flips alternate: the next one is always against the position
+    )
+
+
+def warmup(params: Params) -> int:
+    return int(params["atr_period"]) + 1  # direction from index atr_period-1, a flip needs one more
+
+
+SPEC = StrategySpec("supertrend", "mono", build, warmup)
