@@ -50,7 +50,8 @@ class Progress:
             self._stream.flush()
             return
         decile = self._decile()
-        if decile > self._last_decile or (force and not final) or (final and decile < 10):
+        # A closing line is printed unless it would repeat the 100 % line word for word.
+        if decile > self._last_decile or (force and (not final or note or decile < 10)):
             self._last_decile = decile
             self._stream.write(self._line(note, now) + "\n")
 

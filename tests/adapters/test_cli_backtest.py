@@ -71,7 +71,8 @@ def test_table_and_equity_csv(home: Path, tmp_path: Path, capsys) -> None:
         (["--strategy", "nope", "--symbol", "BTC/USDT"], "unknown strategy 'nope'"),
         (["--strategy", "grid_atr", "--symbol", "DOGE/USDT"], "no 1h candles of DOGE/USDT"),
         (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--param", "colour=red"], "colour"),
-        (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--param", "num_levels=0"], "num_levels"),
+        (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--param", "num_levels=0"],
+         "num_levels"),
         (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--param", "num_levels"], "KEY=VALUE"),
         # the sample starts 2023-01-01 00:00: ten candles cannot warm up a 14-candle SMA
         (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--to", "2023-01-01 10:00"],
