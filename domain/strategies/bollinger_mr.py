@@ -37,7 +37,7 @@ def build(market: MarketArrays, params: Params) -> MonoPlan:
 
 
 def warmup(params: Params) -> int:
-    return int(params["bb_period"]) + 1  # bands from index bb_period-1, a cross needs one more
+    return int(params["bb_period"])  # bands (and entries) from index bb_period-1
 
 
 SPEC = StrategySpec("bollinger_mr", "mono", build, warmup)

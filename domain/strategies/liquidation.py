@@ -19,27 +19,29 @@ from domain.strategies.spec import Params, StrategySpec
 WINDOW = 12
 
 
-def oi_change_percent(open_interest: np.ndarray) -> np.ndarray:
-    """Percent change of open interest over the last WINDOW candles (NaN before / when unknown)."""
-    change = np.full(len(open_interest), np.nan)
+def built_up(open_interest: np.ndarray, threshold_percent: float) -> np.ndarray:
+    """True where open interest rose by more than ``threshold_percent`` % since WINDOW candles
+    ago (False before, and where either value is unknown)."""
+    rose = np.zeros(len(open_interest), dtype=bool)
     if len(open_interest) > WINDOW:
-        change[WINDOW:] = (open_interest[WINDOW:] / open_interest[:-WINDOW] - 1.0) * 100.0
-    return change
+        before = open_interest[:-WINDOW] * (1.0 + threshold_percent / 100.0)
+        rose[WINDOW:] = open_interest[WINDOW:] > before
+    return rose
 
 
 def build(market: MarketArrays, params: Params) -> MonoPlan:
     if "open_interest" not in market.extras:
         raise ValueError("liquidation needs market.extras['open_interest']")
     open_interest = np.asarray(market.extras["open_interest"], dtype=np.float64)
-    built_up = oi_change_percent(open_interest) > params["oi_change_threshold"]
+    crowded = built_up(open_interest, params["oi_change_threshold"])
     recent = donchian(market.high, market.low, WINDOW)
     crowd = 1.0 / params["leverage_estimate"]
     long_zone = recent.upper * (1.0 - crowd)
     short_zone = recent.lower * (1.0 + crowd)
     buffer = params["zone_buffer_percent"] / 100.0
     close = market.close
-    long = built_up & (np.abs(close / long_zone - 1.0) <= buffer)
-    short = built_up & (np.abs(close / short_zone - 1.0) <= buffer)
+    long = crowded & (np.abs(close - long_zone) <= buffer * long_zone)
+    short = crowded & (np.abs(close - short_zone) <= buffer * short_zone)
     n = len(market)
     return MonoPlan(
         signal=long.astype(np.int64) - short.astype(np.int64),

@@ -31,7 +31,7 @@ FLAT = (100.0, 101.0, 99.0, 100.0)  # true range 2: an ATR of exactly 2 on flat 
 Candle = tuple[float, float, float, float]
 
 
-def params(name: str, **overrides: Any) -> dict[str, Any]:
+def defaults(name: str, **overrides: Any) -> dict[str, Any]:
     """The config defaults of ``name`` with ``overrides``."""
     values = msgspec.structs.asdict(STRATEGY_PARAMS[name]())
     unknown = set(overrides) - set(values)
@@ -54,7 +54,9 @@ def market(
         rates[i] = rate
     vol = np.ones(n) if volume is None else np.array(volume, dtype=float)
     aligned = {k: np.array(v, dtype=float) for k, v in extras.items()}
-    return MarketArrays(np.arange(n, dtype=np.int64) * tf_ms, o, h, l, c, vol, tf_ms, rates, aligned)
+    return MarketArrays(
+        np.arange(n, dtype=np.int64) * tf_ms, o, h, l, c, vol, tf_ms, rates, aligned
+    )
 
 
 def trades(name: str, m: MarketArrays, p: dict[str, Any]) -> list[Trade]:
@@ -85,10 +87,13 @@ def random_market(n: int = 120, seed: int = 7, tf_ms: int = H) -> MarketArrays:
     return MarketArrays(ts, open_, high, low, close, volume, tf_ms, funding, extras)
 
 
-def assert_causal(name: str, m: MarketArrays, p: dict[str, Any]) -> MonoPlan:
-    """Every row i of the plan equals the one built from the first i+1 candles only."""
+def assert_causal(name: str, m: MarketArrays, p: dict[str, Any], warmup: bool = True) -> MonoPlan:
+    """Every row i of the plan equals the one built from the first i+1 candles only, and (with
+    ``warmup``) no row before ``warmup(params) - 1`` signals: the warm-up candles suffice."""
     full = plan(name, m, p)
     assert np.any(full.signal != 0), "the scenario must signal for the test to mean anything"
+    if warmup:
+        assert not full.signal[: strategy(name).warmup(p) - 1].any()
     for i in range(len(m)):
         cut = plan(name, m.head(i + 1), p)
         assert cut.signal[i] == full.signal[i], f"signal of row {i} uses the future"

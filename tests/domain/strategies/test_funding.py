@@ -10,9 +10,15 @@ from __future__ import annotations
 import pytest
 
 from domain.strategies.funding import warmup
-from tests.domain.strategies.mono_scenarios import NOTIONAL, assert_causal, market
-from tests.domain.strategies.mono_scenarios import params as defaults
-from tests.domain.strategies.mono_scenarios import plan, random_market, trades
+from tests.domain.strategies.mono_scenarios import (
+    NOTIONAL,
+    assert_causal,
+    defaults,
+    market,
+    plan,
+    random_market,
+    trades,
+)
 
 M15 = 900_000
 PARAMS = defaults("funding")  # threshold 0.0003, tp 0.4 %, sl 0.2 %, max hold 32
@@ -81,4 +87,4 @@ def test_warmup_covers_one_funding_interval() -> None:
 
 
 def test_rows_do_not_depend_on_later_candles() -> None:
-    assert_causal("funding", random_market(n=200), PARAMS)
+    assert_causal("funding", random_market(n=200), PARAMS, warmup=False)  # data-driven

@@ -12,9 +12,16 @@ import math
 
 import pytest
 
-from tests.domain.strategies.mono_scenarios import FLAT, NOTIONAL, assert_causal, market
-from tests.domain.strategies.mono_scenarios import params as defaults
-from tests.domain.strategies.mono_scenarios import plan, random_market, trades
+from tests.domain.strategies.mono_scenarios import (
+    FLAT,
+    NOTIONAL,
+    assert_causal,
+    defaults,
+    market,
+    plan,
+    random_market,
+    trades,
+)
 
 M5 = 300_000
 PARAMS = defaults("liquidation", leverage_estimate=10)  # OI +5 %, buffer 1.5 %, tp 0.8, sl 0.4

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.domain.strategies.mono_scenarios import FLAT, H, NOTIONAL, assert_causal, market
-from tests.domain.strategies.mono_scenarios import params as defaults
-from tests.domain.strategies.mono_scenarios import plan, random_market, trades
+from tests.domain.strategies.mono_scenarios import (
+    FLAT,
+    NOTIONAL,
+    H,
+    assert_causal,
+    defaults,
+    market,
+    plan,
+    random_market,
+    trades,
+)
 
 PARAMS = defaults("momentum", breakout_lookback=3)  # tp 0.6 %, sl 0.3 %, max hold 12
 SPIKE = [1, 1, 1, 1, 3]  # volume of candles 0-4, then 1

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.domain.strategies.mono_scenarios import FLAT, NOTIONAL, assert_causal, market
-from tests.domain.strategies.mono_scenarios import params as defaults
-from tests.domain.strategies.mono_scenarios import plan, random_market, trades
+from tests.domain.strategies.mono_scenarios import (
+    FLAT,
+    NOTIONAL,
+    assert_causal,
+    defaults,
+    market,
+    plan,
+    random_market,
+    trades,
+)
 
 M5 = 300_000
 PARAMS = defaults("vwap_rsi", rsi_period=3)  # RSI < 30 / > 70, 0.2 %, tp 0.6 %, sl 0.3 %

@@ -1,0 +1,63 @@
+"""grid_multi_tf: grid_atr levels whose side is set by a SuperTrend on a higher timeframe.
+
+The strategy candles are resampled to ``trend_timeframe`` (UTC-aligned buckets, 4h by default)
+and a SuperTrend (``st_atr_period``, ``st_atr_multiplier``) runs on those buckets. The trend of
+candle i is the direction of the last bucket that was *complete* at the close of candle i-1; the
+bucket still in progress is never used. Where the trend is +1 the grid_atr long levels
+(``SMA - ATR x (start + k x step)``) rest, where it is -1 the short levels (``SMA + ...``) rest,
+each only if ``sides`` allows it; before the SuperTrend is known nothing rests. Take-profit at
+the SMA and stop ``sl_percent`` from the average entry, as in grid_atr. The trend goes in the
+plan, so an open grid against a new direction is closed at the open of the first candle that
+knows the flip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from domain.indicators import align_closed, resample, supertrend
+from domain.market import timeframe_ms
+from domain.strategies import grid_atr
+from domain.strategies.plans import GridPlan, MarketArrays, previous
+from domain.strategies.spec import Params, StrategySpec, sides
+
+
+def trend(market: MarketArrays, params: Params) -> np.ndarray:
+    """+1 / -1 per candle: the higher-timeframe SuperTrend direction known before candle i
+    (0 while it is not known yet)."""
+    buckets = resample(market.ts, market.open, market.high, market.low, market.close,
+                       market.volume, market.tf_ms, timeframe_ms(params["trend_timeframe"]))  # fmt: skip
+    direction = supertrend(buckets.high, buckets.low, buckets.close,
+                           params["st_atr_period"], params["st_atr_multiplier"]).direction  # fmt: skip
+    # direction of the last complete bucket at the close of i, then shifted to "before candle i"
+    known = previous(align_closed(direction, buckets.closed_index))
+    return np.nan_to_num(known, nan=0.0)
+
+
+def build(market: MarketArrays, params: Params) -> GridPlan:
+    mid, long_entries, short_entries = grid_atr.levels(market, params)
+    direction = trend(market, params)
+    allowed = sides(params)
+    return GridPlan(
+        long_entries=np.where(direction[:, None] > 0, long_entries, np.nan)
+        if 1 in allowed
+        else None,
+        short_entries=np.where(direction[:, None] < 0, short_entries, np.nan)
+        if -1 in allowed
+        else None,
+        take_profit=mid,
+        sl_fraction=params["sl_percent"] / 100.0,
+        leverage=float(params["leverage"]),
+        num_levels=int(params["num_levels"]),
+        trend=direction,
+    )
+
+
+def warmup(params: Params) -> int:
+    """grid_atr's warm-up, or ``st_atr_period`` complete trend buckets (plus a possibly partial
+    first one), whichever is longer."""
+    ratio = timeframe_ms(params["trend_timeframe"]) // timeframe_ms(params.get("timeframe", "1h"))
+    return max(grid_atr.warmup(params), (int(params["st_atr_period"]) + 1) * max(ratio, 1) + 1)
+
+
+SPEC = StrategySpec("grid_multi_tf", "grid", build, warmup)
