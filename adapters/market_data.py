@@ -1,6 +1,7 @@
-"""Application service that appends candles and funding settlements to the event store.
+"""Application service that appends candles, funding settlements and open interest to the store.
 
-Each series (candles of one market, funding of one perpetual) is an ``EventSourcedLog``. Appending
+Each series (candles of one market, funding or open interest of one perpetual) is an
+``EventSourcedLog``. Appending
 is idempotent: rows whose timestamp is already in the series are skipped, so importing or fetching
 the same data twice adds nothing. A batch is written in one transaction, so a batch is stored
 whole or not at all.
@@ -22,12 +23,12 @@ from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 
 from adapters.event_store import EventStore
-from domain.candles import CandleClosed, FundingSettled, SeriesListed
-from domain.market import FundingSeries, Market
+from domain.candles import CandleClosed, FundingSettled, OpenInterestRecorded, SeriesListed
+from domain.market import FundingSeries, Market, OpenInterestSeries
 
 SERIES_INDEX_ID: UUID = uuid5(NAMESPACE_URL, "/series-index")
 
-Series = Market | FundingSeries
+Series = Market | FundingSeries | OpenInterestSeries
 
 
 @dataclass
@@ -50,6 +51,9 @@ class MarketData:
         return self._last_ts(market)
 
     def last_funding_ts(self, series: FundingSeries) -> int | None:
+        return self._last_ts(series)
+
+    def last_open_interest_ts(self, series: OpenInterestSeries) -> int | None:
         return self._last_ts(series)
 
     def append_candles(
@@ -77,6 +81,18 @@ class MarketData:
             rows,
             lambda version, r: log.trigger_event(
                 next_originator_version=version, ts=int(r[0]), rate=float(r[1])
+            ),
+        )
+
+    def append_open_interest(
+        self, series: OpenInterestSeries, rows: Sequence[tuple[int, float]]
+    ) -> int:
+        log = EventSourcedLog(self.store.events, series.stream_id, OpenInterestRecorded)
+        return self._append(
+            series,
+            rows,
+            lambda version, r: log.trigger_event(
+                next_originator_version=version, ts=int(r[0]), amount=float(r[1])
             ),
         )
 
@@ -126,10 +142,10 @@ class MarketData:
         event = self._index.trigger_event(
             next_originator_version=self._index_next,
             series_id=str(series.stream_id),
-            kind="candles" if isinstance(series, Market) else "funding",
+            kind=_kind(series),
             exchange=series.exchange,
             symbol=series.symbol,
-            timeframe=series.timeframe if isinstance(series, Market) else "",
+            timeframe="" if isinstance(series, FundingSeries) else series.timeframe,
         )
         self._index_next += 1
         return event
@@ -151,3 +167,9 @@ class MarketData:
             stored.add(decode(record.state)["ts"])
             version = record.originator_version
         return _SeriesState(stored, version + 1)
+
+
+def _kind(series: Series) -> str:
+    if isinstance(series, Market):
+        return "candles"
+    return "funding" if isinstance(series, FundingSeries) else "open_interest"

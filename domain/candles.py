@@ -1,8 +1,9 @@
-"""Market-data events and the rules a candle or a funding rate must satisfy.
+"""Market-data events and the rules a candle, a funding rate or an open-interest sample obey.
 
-Candles and funding settlements are facts from the outside world: each one is an immutable event
-in a per-series log (an ``EventSourcedLog``, never folded into aggregate state). Fields are named
-``ts`` (never ``timestamp``, which the event library owns) and hold builtins only.
+Candles, funding settlements and open-interest samples are facts from the outside world: each
+one is an immutable event in a per-series log (an ``EventSourcedLog``, never folded into aggregate
+state). Fields are named ``ts`` (never ``timestamp``, which the event library owns) and hold
+builtins only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from eventsourcing.domain import DomainEvent
 
 
 class SeriesListed(DomainEvent):
-    """A new series (candles of a market, or funding of a perpetual) got its first data.
+    """A new series (candles of a market, funding or open interest of a perpetual) got data.
 
     Recorded once per series, in the same transaction as its first candles, so read models
     can map the stream id back to exchange, symbol and timeframe.
@@ -21,10 +22,10 @@ class SeriesListed(DomainEvent):
 
     TOPIC = "scalp_radar:SeriesListed"
     series_id: str
-    kind: str  # "candles" | "funding"
+    kind: str  # "candles" | "funding" | "open_interest"
     exchange: str
     symbol: str
-    timeframe: str  # "" for funding
+    timeframe: str  # "" for funding; the sample period for open interest
 
 
 class CandleClosed(DomainEvent):
@@ -45,6 +46,15 @@ class FundingSettled(DomainEvent):
     TOPIC = "scalp_radar:FundingSettled"
     ts: int
     rate: float
+
+
+class OpenInterestRecorded(DomainEvent):
+    """Open interest of a perpetual sampled at ``ts`` (UTC ms), in base-asset units (BTC, not
+    USDT: the notional moves with the price, the count of open contracts does not)."""
+
+    TOPIC = "scalp_radar:OpenInterestRecorded"
+    ts: int
+    amount: float
 
 
 # Funding above 100 % per settlement is a unit error (a percent read as a fraction), not a market.
@@ -79,4 +89,15 @@ def funding_problem(ts: int, rate: float) -> str | None:
         return f"funding rate is {rate}"
     if abs(rate) >= MAX_ABS_FUNDING_RATE:
         return f"funding rate {rate} is not a fraction (|rate| must be < {MAX_ABS_FUNDING_RATE})"
+    return None
+
+
+def open_interest_problem(ts: int, amount: float) -> str | None:
+    """Why this open-interest sample cannot be stored, or ``None`` when it is sound."""
+    if ts < 0:
+        return f"negative timestamp {ts}"
+    if not math.isfinite(amount):
+        return f"open interest is {amount}"
+    if amount <= 0:
+        return f"open interest {amount} must be > 0"
     return None

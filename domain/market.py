@@ -1,8 +1,8 @@
 """Market identities: which exchange, which instrument, which candle timeframe.
 
-A market names one stream of candles (exchange, symbol, timeframe). Symbols follow ccxt:
-``BTC/USDT`` is spot, ``BTC/USDT:USDT`` is the USDT-margined perpetual. Times are UTC epoch
-milliseconds everywhere in the domain.
+A market names one stream of candles (exchange, symbol, timeframe); funding and open interest
+are series of a perpetual. Symbols follow ccxt: ``BTC/USDT`` is spot, ``BTC/USDT:USDT`` is the
+USDT-margined perpetual. Times are UTC epoch milliseconds everywhere in the domain.
 """
 
 from __future__ import annotations
@@ -40,6 +40,17 @@ def check_symbol(symbol: str) -> str:
 def is_perpetual(symbol: str) -> bool:
     """ccxt writes swaps with a settlement currency after a colon."""
     return ":" in symbol
+
+
+def perpetual_of(symbol: str) -> str:
+    """The quote-margined perpetual of the same asset: ``BTC/USDT`` -> ``BTC/USDT:USDT``."""
+    return symbol if is_perpetual(symbol) else f"{symbol}:{symbol.split('/')[1]}"
+
+
+def _needs_perpetual(what: str, symbol: str) -> MarketError:
+    return MarketError(
+        f"{what} needs a perpetual symbol, got {symbol!r} (the perpetual is {perpetual_of(symbol)})"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +94,7 @@ class FundingSeries:
     def __post_init__(self) -> None:
         check_symbol(self.symbol)
         if not is_perpetual(self.symbol):
-            raise MarketError(f"funding needs a perpetual symbol, got {self.symbol!r}")
+            raise _needs_perpetual("funding", self.symbol)
 
     @property
     def key(self) -> str:
@@ -92,6 +103,36 @@ class FundingSeries:
     @property
     def stream_id(self) -> UUID:
         return uuid5(NAMESPACE_URL, f"/funding/{self.exchange}/{self.symbol}")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInterestSeries:
+    """Open interest of one perpetual on one exchange, sampled every ``timeframe``."""
+
+    exchange: str
+    symbol: str
+    timeframe: str
+
+    def __post_init__(self) -> None:
+        check_symbol(self.symbol)
+        timeframe_ms(self.timeframe)
+        if not is_perpetual(self.symbol):
+            raise _needs_perpetual("open interest", self.symbol)
+
+    @property
+    def key(self) -> str:
+        return f"{self.exchange}/{self.symbol}/open_interest/{self.timeframe}"
+
+    @property
+    def tf_ms(self) -> int:
+        return timeframe_ms(self.timeframe)
+
+    @property
+    def stream_id(self) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/open_interest/{self.key}")
 
     def __str__(self) -> str:
         return self.key

@@ -126,7 +126,7 @@ def test_levels_fill_nearest_first_and_average_the_entry() -> None:
     # levels 95 and 90 both reached by one candle; average = (95*q1 + 90*q2)/(q1+q2)
     # with equal notional per level: q1 = 1000/95, q2 = 1000/90
     candles = [FLAT, (100, 100, 89, 99), (99, 101, 98, 100)]
-    trades, _, runner = run(candles, plan(3, long=[95.0, 90.0], tp=100.0, sl=0.5))
+    trades, _, _ = run(candles, plan(3, long=[95.0, 90.0], tp=100.0, sl=0.5))
     (t,) = trades
     q1, q2 = 1000 / 95, 1000 / 90
     assert t.levels == 2
