@@ -4,7 +4,8 @@ For candle ``i`` of a runner, in this order:
 
 1. At the open, for a grid already open: funding is charged if a settlement falls on this open;
    a trend flip (``plan.trend[i]`` against the grid) or an exit signal closes it at the open
-   (market order).
+   (market order). During the plan's ``min_hold`` candles after the first fill, exit signals and
+   the take-profit wait; stops and flips do not.
 2. Exits of the grid open at the candle's start: take-profit (limit at ``plan.take_profit[i]``),
    stop-loss (``sl_fraction`` from the average entry) or trailing stop, whichever is tighter.
    When one candle touches both, the **intra-candle path** decides: a green candle
@@ -52,7 +53,7 @@ class GridRunner:
         self.plan, self.costs = plan, costs
         self.margin_per_level = margin_per_level
         self.notional = margin_per_level * plan.leverage
-        self.ts = market.ts.tolist()
+        self.ts, self.tf_ms = market.ts.tolist(), market.tf_ms
         self.o, self.h = market.open.tolist(), market.high.tolist()
         self.l, self.c = market.low.tolist(), market.close.tolist()
         self.funding = {i: r for i, r in enumerate(market.funding.tolist()) if r == r}
@@ -115,7 +116,7 @@ class GridRunner:
         reason = ""
         if self.trend is not None and self.trend[i] == -side:
             reason = "flip"
-        elif self.exit_at_open is not None and self.exit_at_open[i]:
+        elif self.exit_at_open is not None and self.exit_at_open[i] and not self._holding(i):
             reason = "signal"
         if not reason:
             return False
@@ -125,7 +126,7 @@ class GridRunner:
     def _exits(self, i: int, side: int) -> bool:
         o = self.o[i]
         stop, why = self._stop_price(side)
-        tp = self.tp[i]
+        tp = math.nan if self._holding(i) else self.tp[i]
         touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, stop)
         if touched == "stop":
             price = stop_fill(stop, o, side < 0, self.costs.slippage)
@@ -133,6 +134,11 @@ class GridRunner:
         elif touched == "tp":
             self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, "tp")
         return bool(touched)
+
+    def _holding(self, i: int) -> bool:
+        """Inside the plan's minimum hold since the grid's first fill."""
+        hold = self.plan.min_hold
+        return bool(hold) and (self.ts[i] - self.state["opened_ts"]) // self.tf_ms < hold
 
     def _stop_price(self, side: int) -> tuple[float, str]:
         qty, cost = self._totals()

@@ -18,10 +18,9 @@ Exits, by ``tp_mode``:
 and always the stop ``sl_percent`` below the average entry. Funding itself is charged by the
 runner at each settlement (a long receives a negative rate).
 
-``min_hold_candles`` is **not applied**: "no exit before that many candles since the first fill"
-depends on when the cycle's first fill happened, which a plan built from candles alone cannot
-know (the stop-loss, the fill prices with slippage and the margin guard decide when a cycle
-restarts). It needs the runner to count candles since the first fill.
+``min_hold_candles`` becomes the plan's ``min_hold``: the runner counts candles since the grid's
+first fill (only it knows when that was) and holds the take-profit and the funding exit until
+then; the stop stays active.
 """
 
 from __future__ import annotations
@@ -69,6 +68,7 @@ def build(market: MarketArrays, params: Params) -> GridPlan:
         num_levels=int(params["num_levels"]),
         exit_at_open=positive if mode in FUNDING_EXIT else None,
         market_entries=True,
+        min_hold=int(params["min_hold_candles"]),
     )
 
 

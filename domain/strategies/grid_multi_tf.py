@@ -25,10 +25,10 @@ from domain.strategies.spec import Params, StrategySpec, sides
 def trend(market: MarketArrays, params: Params) -> np.ndarray:
     """+1 / -1 per candle: the higher-timeframe SuperTrend direction known before candle i
     (0 while it is not known yet)."""
-    buckets = resample(market.ts, market.open, market.high, market.low, market.close,
-                       market.volume, market.tf_ms, timeframe_ms(params["trend_timeframe"]))  # fmt: skip
-    direction = supertrend(buckets.high, buckets.low, buckets.close,
-                           params["st_atr_period"], params["st_atr_multiplier"]).direction  # fmt: skip
+    m, target_ms = market, timeframe_ms(params["trend_timeframe"])
+    buckets = resample(m.ts, m.open, m.high, m.low, m.close, m.volume, m.tf_ms, target_ms)
+    period, multiplier = params["st_atr_period"], params["st_atr_multiplier"]
+    direction = supertrend(buckets.high, buckets.low, buckets.close, period, multiplier).direction
     # direction of the last complete bucket at the close of i, then shifted to "before candle i"
     known = previous(align_closed(direction, buckets.closed_index))
     return np.nan_to_num(known, nan=0.0)
@@ -38,13 +38,11 @@ def build(market: MarketArrays, params: Params) -> GridPlan:
     mid, long_entries, short_entries = grid_atr.levels(market, params)
     direction = trend(market, params)
     allowed = sides(params)
+    longs = np.where(direction[:, None] > 0, long_entries, np.nan)
+    shorts = np.where(direction[:, None] < 0, short_entries, np.nan)
     return GridPlan(
-        long_entries=np.where(direction[:, None] > 0, long_entries, np.nan)
-        if 1 in allowed
-        else None,
-        short_entries=np.where(direction[:, None] < 0, short_entries, np.nan)
-        if -1 in allowed
-        else None,
+        long_entries=longs if 1 in allowed else None,
+        short_entries=shorts if -1 in allowed else None,
         take_profit=mid,
         sl_fraction=params["sl_percent"] / 100.0,
         leverage=float(params["leverage"]),

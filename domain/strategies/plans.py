@@ -68,6 +68,8 @@ class GridPlan:
     exit_at_open : (n,) True when an open grid must close at the open of i (None: never).
     market_entries : levels fill as market orders at the open (signal-driven DCA) instead of
         resting limit orders.
+    min_hold : candles after the grid's first fill during which neither the take-profit nor
+        ``exit_at_open`` may close it (the stop, the trailing stop and a flip still do).
     """
 
     long_entries: np.ndarray | None
@@ -80,6 +82,7 @@ class GridPlan:
     trail_at_close: np.ndarray | None = None
     exit_at_open: np.ndarray | None = None
     market_entries: bool = False
+    min_hold: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,4 +130,23 @@ def funding_at_candles(
     hit = inside.copy()
     hit[inside] = candle_ts[index[inside]] == floored[inside]
     aligned[index[hit]] = rates[hit]
+    return aligned
+
+
+def series_at_close(
+    candle_ts: np.ndarray, sample_ts: np.ndarray, values: np.ndarray, tf_ms: int
+) -> np.ndarray:
+    """For each candle, the last sample known at its close (NaN before the first sample).
+
+    Candle i opens at ``candle_ts[i]`` and closes at ``candle_ts[i] + tf_ms``; a sample stamped
+    ``t`` is known from ``t`` on, so row i holds the newest sample with ``t <= close of i``, never
+    one taken after the close (that would be look-ahead). ``sample_ts`` must be sorted.
+    """
+    aligned = np.full(len(candle_ts), np.nan)
+    if len(sample_ts) == 0 or len(candle_ts) == 0:
+        return aligned
+    # number of samples stamped at or before each close; minus one is the last of them
+    index = np.searchsorted(sample_ts, candle_ts + tf_ms, side="right") - 1
+    known = index >= 0
+    aligned[known] = values[index[known]]
     return aligned
