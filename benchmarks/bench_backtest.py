@@ -51,8 +51,9 @@ def btc_market(tmp: Path) -> MarketArrays:
     engine.close()
     s = slice(max(0, len(c) - FIVE_YEARS), None)
     funding = funding_at_candles(c.ts[s], f.ts, f.rate, 3_600_000)
-    return MarketArrays(c.ts[s], c.open[s], c.high[s], c.low[s], c.close[s], c.volume[s],
-                        3_600_000, funding)  # fmt: skip
+    return MarketArrays(
+        c.ts[s], c.open[s], c.high[s], c.low[s], c.close[s], c.volume[s], 3_600_000, funding
+    )
 
 
 def main(name: str = "grid_atr") -> None:
@@ -67,8 +68,15 @@ def main(name: str = "grid_atr") -> None:
     for _ in range(7):
         store = open_store(memory=True)
         began = time.perf_counter()
-        result = run_backtest(market, name, "BTC/USDT", params, costs, start=start,
-                              save=lambda events, s=store: s.save(*events))  # fmt: skip
+        result = run_backtest(
+            market,
+            name,
+            "BTC/USDT",
+            params,
+            costs,
+            start=start,
+            save=lambda events, s=store: s.save(*events),
+        )
         times.append(time.perf_counter() - began)
     best, median = min(times), statistics.median(times)
     print(

@@ -77,8 +77,11 @@ def run_backtest(
 ) -> BacktestResult:
     spec = strategy_spec(strategy)
     plan = spec.build(market, params)
-    sim = Simulator(name=f"backtest:{strategy}:{symbol}", capital=account.capital,
-                    max_margin_ratio=account.max_margin_ratio)  # fmt: skip
+    sim = Simulator(
+        name=f"backtest:{strategy}:{symbol}",
+        capital=account.capital,
+        max_margin_ratio=account.max_margin_ratio,
+    )
     runner = _runner(sim, strategy, symbol, plan, market, params, costs, account)
     n = len(market)
     closes = market.close.tolist()
@@ -102,13 +105,24 @@ def run_backtest(
             collector.take(sim)
     collector.take(sim)
     metrics = compute_metrics(
-        market.ts[start:], equity, in_position, collector.trades, account.capital,
-        sim.fees_paid, sim.funding_paid,
-    )  # fmt: skip
+        market.ts[start:],
+        equity,
+        in_position,
+        collector.trades,
+        account.capital,
+        sim.fees_paid,
+        sim.funding_paid,
+    )
     return BacktestResult(
-        collector.trades, market.ts[start:], equity, metrics, collector.events, runner.blocked,
-        sim, ruined_ts,
-    )  # fmt: skip
+        collector.trades,
+        market.ts[start:],
+        equity,
+        metrics,
+        collector.events,
+        runner.blocked,
+        sim,
+        ruined_ts,
+    )
 
 
 def _runner(sim, strategy, symbol, plan, market, params, costs, account):

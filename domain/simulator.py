@@ -88,9 +88,16 @@ class Simulator(Aggregate):
     # -- grid levels --------------------------------------------------------------------------
     @event("GridLevelOpened", topic="scalp_radar:Simulator.GridLevelOpened")
     def open_level(
-        self, key: str, level: int, side: int, price: float, qty: float, fee: float,
-        margin: float, ts: int,
-    ) -> None:  # fmt: skip
+        self,
+        key: str,
+        level: int,
+        side: int,
+        price: float,
+        qty: float,
+        fee: float,
+        margin: float,
+        ts: int,
+    ) -> None:
         runner = self.runners[key]
         if not runner["levels"]:
             runner["side"], runner["opened_ts"], runner["trail"] = side, ts, 0.0
@@ -131,9 +138,17 @@ class Simulator(Aggregate):
     # -- mono positions -----------------------------------------------------------------------
     @event("PositionOpened", topic="scalp_radar:Simulator.PositionOpened")
     def open_position(
-        self, key: str, side: int, price: float, qty: float, fee: float, margin: float,
-        tp: float, sl: float, ts: int,
-    ) -> None:  # fmt: skip
+        self,
+        key: str,
+        side: int,
+        price: float,
+        qty: float,
+        fee: float,
+        margin: float,
+        tp: float,
+        sl: float,
+        ts: int,
+    ) -> None:
         runner = self.runners[key]
         runner.update(side=side, opened_ts=ts, tp=tp, sl=sl, entry_fees=fee)
         runner["levels"] = {"0": [price, qty, ts]}

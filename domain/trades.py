@@ -49,9 +49,14 @@ def gross_pnl(
 
 
 def build_trade(
-    state: dict[str, Any], strategy: str, symbol: str, exit_ts: int, price: float,
-    fee_rate: float, reason: str,
-) -> Trade:  # fmt: skip
+    state: dict[str, Any],
+    strategy: str,
+    symbol: str,
+    exit_ts: int,
+    price: float,
+    fee_rate: float,
+    reason: str,
+) -> Trade:
     """The trade that closing a runner's open levels (``state`` in the Simulator) at ``price``
     makes."""
     side, levels = state["side"], list(state["levels"].values())

@@ -35,8 +35,15 @@ def backtest(home: Path, *args: str) -> list[str]:
 def test_json_report_has_the_promised_fields_and_is_reproducible(home: Path, capsys) -> None:
     assert main(backtest(home, "--from", "2024-01-01", "--json")) == 0
     first = json.loads(capsys.readouterr().out)
-    for key in ("trades", "final_equity", "return_pct", "sharpe", "max_drawdown_pct",
-                "funding_paid", "fingerprint"):  # fmt: skip
+    for key in (
+        "trades",
+        "final_equity",
+        "return_pct",
+        "sharpe",
+        "max_drawdown_pct",
+        "funding_paid",
+        "fingerprint",
+    ):
         assert key in first
     assert first["from"] == "2024-01-01 00:00" and first["to"] == "2025-12-31 23:00"
     assert first["funding_source"] == "binance BTC/USDT:USDT funding"
@@ -71,15 +78,19 @@ def test_table_and_equity_csv(home: Path, tmp_path: Path, capsys) -> None:
         (["--strategy", "nope", "--symbol", "BTC/USDT"], "unknown strategy 'nope'"),
         (["--strategy", "grid_atr", "--symbol", "DOGE/USDT"], "no 1h candles of DOGE/USDT"),
         (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--param", "colour=red"], "colour"),
-        (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--param", "num_levels=0"],
-         "num_levels"),
+        (
+            ["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--param", "num_levels=0"],
+            "num_levels",
+        ),
         (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--param", "num_levels"], "KEY=VALUE"),
         # the sample starts 2023-01-01 00:00: ten candles cannot warm up a 14-candle SMA
-        (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--to", "2023-01-01 10:00"],
-         "too few candles"),
+        (
+            ["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--to", "2023-01-01 10:00"],
+            "too few candles",
+        ),
         (["--strategy", "grid_atr", "--symbol", "BTC/USDT", "--from", "someday"], "bad date"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_one_line_and_exit_2(home: Path, capsys, args, message) -> None:
     assert main(["--home", str(home), "backtest", *args]) == 2
     err = capsys.readouterr().err.strip()

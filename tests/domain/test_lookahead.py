@@ -36,8 +36,9 @@ def random_market(n: int, seed: int) -> MarketArrays:
     settle = (ts // H) % 8 == 0
     funding[settle] = rng.normal(0, 0.0008, settle.sum())
     open_interest = 1e6 * np.exp(np.cumsum(rng.normal(0, 0.02, n)))
-    return MarketArrays(ts, open_, high, low, close, volume, H, funding,
-                        {"open_interest": open_interest})  # fmt: skip
+    return MarketArrays(
+        ts, open_, high, low, close, volume, H, funding, {"open_interest": open_interest}
+    )
 
 
 def params(name: str) -> dict:
@@ -82,6 +83,6 @@ def test_the_random_markets_make_the_strategies_trade() -> None:
         for name, spec in REGISTRY.items()
         if not run_backtest(
             market, name, "X/USDT", params(name), costs, start=spec.warmup(params(name))
-        ).trades  # fmt: skip
+        ).trades
     ]
     assert len(idle) <= len(REGISTRY) // 4, f"strategies that never traded: {idle}"

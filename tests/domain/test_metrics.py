@@ -50,8 +50,15 @@ def _trade(pnl: float) -> Trade:
 def test_trade_statistics() -> None:
     ts = np.arange(4) * DAY
     equity = np.array([1000.0, 1010, 1005, 1030])
-    m = compute_metrics(ts, equity, np.array([0, 1, 1, 0], bool), [_trade(20), _trade(-10), _trade(15)],
-                        1000.0, 3.0, 1.5)  # fmt: skip
+    m = compute_metrics(
+        ts,
+        equity,
+        np.array([0, 1, 1, 0], bool),
+        [_trade(20), _trade(-10), _trade(15)],
+        1000.0,
+        3.0,
+        1.5,
+    )
     assert (m.trades, m.final_equity, m.return_pct) == (3, 1030.0, pytest.approx(3.0))
     assert m.win_rate_pct == pytest.approx(200 / 3)
     assert m.profit_factor == pytest.approx(35 / 10)

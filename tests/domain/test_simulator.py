@@ -20,9 +20,15 @@ def _wave_market(n: int = 600) -> MarketArrays:
 
 
 PARAMS = {
-    "ma_period": 10, "atr_period": 10, "atr_multiplier_start": 1.0, "atr_multiplier_step": 0.5,
-    "num_levels": 3, "sl_percent": 20.0, "leverage": 3, "sides": ("long",),
-}  # fmt: skip
+    "ma_period": 10,
+    "atr_period": 10,
+    "atr_multiplier_start": 1.0,
+    "atr_multiplier_step": 0.5,
+    "num_levels": 3,
+    "sl_percent": 20.0,
+    "leverage": 3,
+    "sides": ("long",),
+}
 
 
 def test_replaying_the_saved_events_rebuilds_the_same_simulator() -> None:
@@ -33,8 +39,15 @@ def test_replaying_the_saved_events_rebuilds_the_same_simulator() -> None:
         saved.extend(events)
         store.save(*events)
 
-    result = run_backtest(_wave_market(), "grid_atr", "X/USDT", PARAMS, Costs(0.0002, 0.0006, 0.0005),
-                          start=20, save=save)  # fmt: skip
+    result = run_backtest(
+        _wave_market(),
+        "grid_atr",
+        "X/USDT",
+        PARAMS,
+        Costs(0.0002, 0.0006, 0.0005),
+        start=20,
+        save=save,
+    )
     assert result.trades, "the scenario must trade for the test to mean anything"
     rebuilt = store.repository.get(saved[0].originator_id)
     live = dict(vars(result.simulator))
@@ -46,8 +59,15 @@ def test_replaying_the_saved_events_rebuilds_the_same_simulator() -> None:
 
 def test_snapshot_restores_the_same_state() -> None:
     store = open_store(memory=True)
-    run_backtest(_wave_market(), "grid_atr", "X/USDT", PARAMS, Costs(0, 0, 0), start=20,
-                 save=lambda events: store.save(*events))  # fmt: skip
+    run_backtest(
+        _wave_market(),
+        "grid_atr",
+        "X/USDT",
+        PARAMS,
+        Costs(0, 0, 0),
+        start=20,
+        save=lambda events: store.save(*events),
+    )
     sim_id = Simulator.create_id("backtest:grid_atr:X/USDT")
     sim = store.repository.get(sim_id)
     snapshot = Simulator.Snapshot.take(sim)
