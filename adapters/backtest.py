@@ -4,7 +4,8 @@ Parameters are the strategy's config section, then its ``per_asset`` override fo
 the ``--param`` overrides, each validated by the config rules. Costs are the trading exchange's
 fees (the venue the strategy would trade on) and the risk file's slippage. Funding comes from the
 perpetual of the same asset on the same exchange when it is stored (a spot history trades as the
-perpetual would). Decisions are saved to an in-memory event store.
+perpetual would); so does open interest, for the strategies that need it, each candle seeing the
+last sample known at its close. Decisions are saved to an in-memory event store.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import msgspec
 import numpy as np
 
 from adapters.event_store import open_store
+from adapters.venues import VENUES
 from config.loader import check_param
 from config.settings import Settings
 from domain.backtest import Account, BacktestResult, run_backtest
 from domain.execution import Costs
-from domain.market import timeframe_ms
+from domain.market import perpetual_of, timeframe_ms
 from domain.strategies import strategy as strategy_spec
-from domain.strategies.plans import MarketArrays, funding_at_candles
+from domain.strategies.plans import MarketArrays, funding_at_candles, series_at_close
 from projections.market_data import MarketDataReader
 
 
@@ -48,6 +50,7 @@ class BacktestRun:
     params: dict[str, Any]
     result: BacktestResult
     funding_series: str | None
+    open_interest_series: str | None = None
 
 
 def strategy_params(settings: Settings, request: BacktestRequest) -> dict[str, Any]:
@@ -79,26 +82,41 @@ def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) 
         raise BacktestInputError(exc.args[0]) from None
     params = strategy_params(settings, request)
     timeframe = request.timeframe or params["timeframe"]
-    market, start, funding_name = load_market(reader, request, timeframe, spec.warmup(params))
-    missing = [
-        need for need in spec.needs if need not in ("funding",) and need not in market.extras
-    ]
+    market, start, sources = load_market(
+        reader, request, timeframe, spec.warmup(params), spec.needs
+    )
+    missing = [need for need in spec.needs if need != "funding" and need not in market.extras]
     if missing:
+        hint = _open_interest_hint(request, timeframe) if "open_interest" in missing else ""
         raise BacktestInputError(
-            f"{request.strategy} needs {', '.join(missing)} history: none stored"
+            f"{request.strategy} needs {', '.join(missing)} history: none stored{hint}"
         )
-    if "funding" in spec.needs and funding_name is None:
+    if "funding" in spec.needs and "funding" not in sources:
         raise BacktestInputError(f"{request.strategy} needs funding rates: none stored")
     result = run_backtest(
-        market, request.strategy, request.symbol, params, costs(settings), account(settings),
-        start=start, save=_memory_store_save(),
-    )  # fmt: skip
-    return BacktestRun(request, timeframe, params, result, funding_name)
+        market,
+        request.strategy,
+        request.symbol,
+        params,
+        costs(settings),
+        account(settings),
+        start=start,
+        save=_memory_store_save(),
+    )
+    return BacktestRun(
+        request, timeframe, params, result, sources.get("funding"), sources.get("open_interest")
+    )
 
 
 def load_market(
-    reader: MarketDataReader, request: BacktestRequest, timeframe: str, warmup: int
-) -> tuple[MarketArrays, int, str | None]:
+    reader: MarketDataReader,
+    request: BacktestRequest,
+    timeframe: str,
+    warmup: int,
+    needs: tuple[str, ...] = (),
+) -> tuple[MarketArrays, int, dict[str, str]]:
+    """Candles of the period plus the warm-up before it, the index of the first candle that may
+    trade, and the series each aligned input came from (``{"funding": label, ...}``)."""
     info = reader.find(request.exchange, request.symbol, timeframe)
     if info is None:
         raise BacktestInputError(
@@ -116,25 +134,69 @@ def load_market(
     lo = max(0, first - warmup)  # keep just the warm-up history before the period
     tf_ms = timeframe_ms(timeframe)
     ts = candles.ts[lo:]
+    sources: dict[str, str] = {}
     funding, funding_name = _funding(reader, request, ts, tf_ms)
+    if funding_name is not None:
+        sources["funding"] = funding_name
+    extras: dict[str, np.ndarray] = {}
+    if "open_interest" in needs:
+        found = _open_interest(reader, request, timeframe, ts)
+        if found is not None:
+            extras["open_interest"], sources["open_interest"] = found
     market = MarketArrays(
-        ts, candles.open[lo:], candles.high[lo:], candles.low[lo:], candles.close[lo:],
-        candles.volume[lo:], tf_ms, funding,
-    )  # fmt: skip
-    return market, start - lo, funding_name
+        ts,
+        candles.open[lo:],
+        candles.high[lo:],
+        candles.low[lo:],
+        candles.close[lo:],
+        candles.volume[lo:],
+        tf_ms,
+        funding,
+        extras,
+    )
+    return market, start - lo, sources
 
 
 def _funding(reader: MarketDataReader, request: BacktestRequest, ts: np.ndarray, tf_ms: int):
-    perp = (
-        request.symbol
-        if ":" in request.symbol
-        else f"{request.symbol}:{request.symbol.split('/')[1]}"
-    )
-    info = reader.find(request.exchange, perp)
+    info = reader.find(request.exchange, perpetual_of(request.symbol))
     if info is None:
         return np.full(len(ts), np.nan), None
     series = reader.funding(info.series_id)
     return funding_at_candles(ts, series.ts, series.rate, tf_ms), info.label
+
+
+def _open_interest(
+    reader: MarketDataReader, request: BacktestRequest, timeframe: str, ts: np.ndarray
+) -> tuple[np.ndarray, str] | None:
+    """Open interest of the perpetual, as known at each candle's close (NaN before any sample).
+
+    The series sampled at the candles' own period is preferred, else the finest one stored:
+    the alignment is causal whatever the period, a finer one is just fresher.
+    """
+    perp = perpetual_of(request.symbol)
+    stored = [
+        info
+        for info in reader.series(kind="open_interest", symbol=perp)
+        if info.exchange == request.exchange
+    ]
+    if not stored:
+        return None
+    info = min(stored, key=lambda s: (s.timeframe != timeframe, timeframe_ms(s.timeframe)))
+    series = reader.open_interest(info.series_id)
+    return series_at_close(ts, series.ts, series.amount, timeframe_ms(timeframe)), info.label
+
+
+def _open_interest_hint(request: BacktestRequest, timeframe: str) -> str:
+    """How to get the missing open interest (or why this exchange cannot give it)."""
+    perp = perpetual_of(request.symbol)
+    command = (
+        f"scalp-radar data fetch --exchange {request.exchange} --symbol {perp} "
+        f"--open-interest --since YYYY-MM-DD --timeframe {timeframe}"
+    )
+    caps = VENUES.get(request.exchange)
+    unknown = f"{request.exchange} is not an exchange data fetch knows"
+    problem = caps.open_interest_problem(timeframe) if caps else unknown
+    return f"; fetch it with '{command}'" + (f" (but {problem})" if problem else "")
 
 
 def costs(settings: Settings) -> Costs:

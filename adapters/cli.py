@@ -20,20 +20,34 @@ from adapters.backtest import BacktestRequest
 from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
 from adapters.engine import Engine
 from adapters.exchange_client import make_exchange
-from adapters.fetch import FetchError, FetchReport, RetryPolicy, fetch_candles, fetch_funding
+from adapters.fetch import (
+    FetchError,
+    FetchReport,
+    RetryPolicy,
+    fetch_candles,
+    fetch_funding,
+    fetch_open_interest,
+)
 from adapters.home import Home
 from adapters.importer import import_files
+from adapters.market_data import Series
 from adapters.progress import Progress
 from adapters.reports import import_summary, quality_section
 from adapters.timefmt import fmt_ts, parse_date
-from adapters.venues import VENUES
+from adapters.venues import VENUES, venue
 from config.loader import ConfigError, check_config, load_settings
 from config.settings import Settings
-from domain.market import FundingSeries, Market, MarketError, timeframe_ms
+from domain.market import FundingSeries, Market, MarketError, OpenInterestSeries, timeframe_ms
 from projections.data_quality import candle_quality, funding_quality
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "sample_data"
+# what each kind of series is fetched with, and what its progress counts
+_FETCHERS = {
+    Market: (fetch_candles, "candles"),
+    FundingSeries: (fetch_funding, "settlements"),
+    OpenInterestSeries: (fetch_open_interest, "samples"),
+}
 
 
 class UsageError(Exception):
@@ -82,12 +96,19 @@ def _add_data(commands) -> None:
     imp.add_argument("files", nargs="+", type=Path)
     imp.add_argument("--exchange", default="binance")
     imp.set_defaults(handler=cmd_data_import)
-    fetch = data.add_parser("fetch", help="backfill candles (and funding) through ccxt")
+    fetch = data.add_parser(
+        "fetch", help="backfill candles (and funding, open interest) through ccxt"
+    )
     fetch.add_argument("--exchange", required=True, choices=sorted(VENUES))
     fetch.add_argument("--symbol", required=True, help="ccxt symbol: BTC/USDT or BTC/USDT:USDT")
     fetch.add_argument("--timeframe", default="1h")
     fetch.add_argument("--since", help="start date (UTC) when nothing is stored yet")
     fetch.add_argument("--funding", action="store_true", help="also the funding-rate history")
+    fetch.add_argument(
+        "--open-interest",
+        action="store_true",
+        help="also the open-interest history, sampled every --timeframe (Binance: last 30 days)",
+    )
     fetch.set_defaults(handler=cmd_data_fetch)
     check = data.add_parser("check", help="span, rows, gaps, duplicates, OHLC errors, spikes")
     check.add_argument("--symbol")
@@ -177,17 +198,31 @@ def _import(engine: Engine, files: list[Path], exchange: str):
 
 def cmd_data_fetch(args: argparse.Namespace) -> int:
     market = Market(args.exchange, args.symbol, args.timeframe)
-    funding = FundingSeries(args.exchange, args.symbol) if args.funding else None
+    series: list[Series] = [market]
+    if args.funding:
+        series.append(FundingSeries(args.exchange, args.symbol))
+    if args.open_interest:
+        series.append(_open_interest_series(args))
     since = _date(args.since) if args.since else None
     exchange = _exchange(_settings(args), market.exchange)
     engine = _engine(args)
     try:
-        if since is None and engine.market_data.last_candle_ts(market) is None:
-            raise UsageError(f"nothing stored for {market} yet: give a start date with --since")
-        return _fetch(engine, exchange, market, funding, since)
+        for one in series:
+            if since is None and engine.market_data.last_ts(one) is None:
+                raise UsageError(f"nothing stored for {one} yet: give a start date with --since")
+        return _fetch(engine, exchange, series, since)
     finally:
         _project(engine)
         engine.close()
+
+
+def _open_interest_series(args: argparse.Namespace) -> OpenInterestSeries:
+    """Checked before any request: a venue without the history should not cost a fetch."""
+    series = OpenInterestSeries(args.exchange, args.symbol, args.timeframe)
+    problem = venue(args.exchange).open_interest_problem(args.timeframe)
+    if problem is not None:
+        raise UsageError(f"--open-interest: {problem}")
+    return series
 
 
 def _exchange(settings: Settings, name: str) -> tuple[ccxt.Exchange, RetryPolicy]:
@@ -203,21 +238,16 @@ def _exchange(settings: Settings, name: str) -> tuple[ccxt.Exchange, RetryPolicy
 def _fetch(
     engine: Engine,
     client: tuple[ccxt.Exchange, RetryPolicy],
-    market: Market,
-    funding: FundingSeries | None,
+    series: list[Series],
     since: int | None,
 ) -> int:
     exchange, retry = client
     options = {"since_ms": since, "now_ms": int(time.time() * 1000), "retry": retry}
     try:
-        progress = Progress(f"fetching {market}", unit="candles")
-        report = fetch_candles(exchange, market, engine.market_data, progress=progress, **options)
-        print(_fetched(report))
-        if funding is not None:
-            progress = Progress(f"fetching {funding}", unit="settlements")
-            report = fetch_funding(
-                exchange, funding, engine.market_data, progress=progress, **options
-            )
+        for one in series:
+            fetch, unit = _FETCHERS[type(one)]
+            progress = Progress(f"fetching {one}", unit=unit)
+            report = fetch(exchange, one, engine.market_data, progress=progress, **options)
             print(_fetched(report))
     except FetchError as exc:
         if isinstance(exc.__cause__, ccxt.BadSymbol):
@@ -233,10 +263,11 @@ def _fetch(
 
 def _fetched(report: FetchReport) -> str:
     span = f"{fmt_ts(report.first_ts)} -> {fmt_ts(report.last_ts)}" if report.added else "none"
-    return (
+    line = (
         f"{report.series}: {report.added} new in {report.pages} pages ({span}), "
         f"{report.retries} retries"
     )
+    return "\n".join([line, *(f"  note: {note}" for note in report.notes)])
 
 
 def _date(text: str) -> int:
@@ -268,6 +299,10 @@ def data_report(engine: Engine, symbol: str | None = None, exchange: str | None 
         if info.kind == "candles":
             candles = reader.candles(info.series_id)
             report = candle_quality(candles, timeframe_ms(info.timeframe), info.duplicates)
+        elif info.kind == "open_interest":
+            # samples at a fixed period: the funding report (span, rows, gaps) fits them as is
+            ts = reader.open_interest(info.series_id).ts
+            report = funding_quality(ts, info.duplicates, timeframe_ms(info.timeframe))
         else:
             report = funding_quality(reader.funding(info.series_id).ts, info.duplicates)
         sections.append(quality_section(info, report))

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from adapters.event_store import EventStore, open_store
 from adapters.home import Home
 from adapters.market_data import MarketData
+from adapters.research_log import ResearchLog
 from projections.market_data import MarketDataProjector, MarketDataReader
 from projections.projector import Projector
 from projections.read_db import open_read_db
+from projections.research import ResearchProjector, ResearchReader
 
 
 class Engine:
@@ -21,10 +23,12 @@ class Engine:
         self.home = home
         self.store: EventStore = open_store(home, memory=memory)
         self.market_data = MarketData(self.store)
+        self.research = ResearchLog(self.store)
         self.read_db = open_read_db(":memory:" if memory else home.ensure().read_db)
         decode = self.store.mapper.transcoder.decode
         self.projectors: list[Projector] = [
-            MarketDataProjector(self.store.recorder, self.read_db, decode)
+            MarketDataProjector(self.store.recorder, self.read_db, decode),
+            ResearchProjector(self.store.recorder, self.read_db, decode),
         ]
 
     def pending(self) -> int:
@@ -39,6 +43,9 @@ class Engine:
 
     def market_reader(self) -> MarketDataReader:
         return MarketDataReader(self.read_db)
+
+    def research_reader(self) -> ResearchReader:
+        return ResearchReader(self.read_db)
 
     def close(self) -> None:
         self.read_db.conn.close()

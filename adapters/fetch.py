@@ -1,4 +1,4 @@
-"""Backfill closed candles and funding settlements from an exchange into a series store.
+"""Backfill closed candles, funding settlements and open interest from an exchange into a store.
 
 The fetcher walks forward from the last stored row, one venue-sized page per call, validates
 every row with the domain rules and hands each page to the sink as soon as it arrives, so an
@@ -14,7 +14,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -23,11 +23,12 @@ import ccxt
 from adapters.progress import Progress
 from adapters.timefmt import fmt_ts
 from adapters.venues import VenueCaps, venue
-from domain.candles import candle_problem, funding_problem
-from domain.market import FundingSeries, Market
+from domain.candles import candle_problem, funding_problem, open_interest_problem
+from domain.market import FundingSeries, Market, OpenInterestSeries
 
 Candle = tuple[int, float, float, float, float, float]  # ts (open time), o, h, l, c, v
 Funding = tuple[int, float]  # ts (settlement time), rate
+OpenInterest = tuple[int, float]  # ts (sample time), amount in base-asset units
 Row = TypeVar("Row", Candle, Funding)
 T = TypeVar("T")
 Sleep = Callable[[float], None]
@@ -43,6 +44,12 @@ class SeriesSink(Protocol):
     def last_funding_ts(self, series: FundingSeries) -> int | None: ...
 
     def append_funding(self, series: FundingSeries, rows: Sequence[Funding]) -> int: ...
+
+    def last_open_interest_ts(self, series: OpenInterestSeries) -> int | None: ...
+
+    def append_open_interest(
+        self, series: OpenInterestSeries, rows: Sequence[OpenInterest]
+    ) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class FetchReport:
     first_ts: int | None = None
     last_ts: int | None = None
     retries: int = 0
+    notes: list[str] = field(default_factory=list)  # what the venue could not give, and why
 
 
 class FetchError(RuntimeError):
@@ -125,15 +133,21 @@ def fetch_candles(
     tf = market.tf_ms
     label = f"{market.exchange} {market.symbol} {market.timeframe}"
     start = _resume_point(sink.last_candle_ts(market), since_ms, tf, label)
-    start = -(-start // tf) * tf  # first candle open time at or after start
+    start = _ceil_to(start, tf)  # first candle open time at or after start
     last_closed = now_ms // tf * tf - tf  # open time of the newest closed candle
     report = FetchReport(market.key)
     if progress is not None and progress.total is None:
         progress.total = max(0, (last_closed - start) // tf + 1)
     call = _Caller(label, retry, sleep, report)
-    pages = _candle_pages(
-        exchange, market, venue(market.exchange), call, start, last_closed, now_ms
-    )
+
+    def page(want: int, limit: int) -> list[Candle]:
+        request = partial(exchange.fetch_ohlcv, market.symbol, market.timeframe, want - 1, limit)
+        raw = call(request, f"candles from {iso(want)}")
+        return _checked_candles(raw, market, want, last_closed)
+
+    caps = venue(market.exchange)
+    limit_at = partial(caps.candle_limit, now_ms=now_ms, tf_ms=tf)
+    pages = _forward_windows(page, start, last_closed, tf, limit_at)
     return _store(pages, partial(sink.append_candles, market), report, progress)
 
 
@@ -161,12 +175,71 @@ def fetch_funding(
     return _store(pages, partial(sink.append_funding, series), report, progress)
 
 
+def fetch_open_interest(
+    exchange: ccxt.Exchange,
+    series: OpenInterestSeries,
+    sink: SeriesSink,
+    *,
+    since_ms: int | None,
+    now_ms: int,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Sleep = time.sleep,
+    progress: Progress | None = None,
+) -> FetchReport:
+    """Store every open-interest sample after the last stored one, up to ``now_ms``.
+
+    Venues keep only recent samples (Binance: 30 days). A start older than that begins at the
+    oldest sample served instead, and ``report.notes`` (and the progress line) say so: the
+    older history does not exist anywhere ccxt can reach, so failing would only block the rest.
+    """
+    caps = venue(series.exchange)
+    label = f"{series.exchange} {series.symbol} open interest {series.timeframe}"
+    problem = caps.open_interest_problem(series.timeframe)
+    if problem is not None:
+        raise FetchError(f"{label}: {problem}")
+    tf = series.tf_ms
+    start = _resume_point(sink.last_open_interest_ts(series), since_ms, tf, label)
+    report = FetchReport(series.key)
+    oldest = caps.open_interest_oldest(now_ms)
+    if oldest is not None and start < oldest:
+        report.notes.append(
+            f"{series.exchange} serves only the last {caps.open_interest_days} days of open "
+            f"interest: starting at {iso(_ceil_to(oldest, tf))} instead of {iso(start)}"
+        )
+        if progress is not None:
+            progress.set_note(report.notes[-1])
+        start = oldest
+    start = _ceil_to(start, tf)  # first sample time at or after start
+    last = now_ms // tf * tf  # newest sample time that may exist
+    if progress is not None and progress.total is None:
+        progress.total = max(0, (last - start) // tf + 1)
+    call = _Caller(label, retry, sleep, report)
+
+    def page(want: int, limit: int) -> list[OpenInterest]:
+        request = partial(
+            exchange.fetch_open_interest_history, series.symbol, series.timeframe, want - 1, limit
+        )
+        raw = call(request, f"open interest from {iso(want)}")
+        return _checked_samples(
+            raw, "openInterestAmount", open_interest_problem, want, last, f"{label}: bad sample"
+        )
+
+    limit = caps.open_interest_limit
+    assert limit is not None  # open_interest_problem refused venues without a history
+    pages = _forward_windows(page, start, last, tf, lambda _want: limit)
+    return _store(pages, partial(sink.append_open_interest, series), report, progress)
+
+
 def _resume_point(last_ts: int | None, since_ms: int | None, step: int, label: str) -> int:
     if last_ts is None:
         if since_ms is None:
             raise FetchError(f"{label}: nothing stored yet, give a start date (--since)")
         return since_ms
     return last_ts + step if since_ms is None else max(since_ms, last_ts + step)
+
+
+def _ceil_to(ts: int, step: int) -> int:
+    return -(-ts // step) * step
 
 
 def _store(
@@ -195,30 +268,28 @@ def _store(
     return report
 
 
-def _candle_pages(
-    exchange: ccxt.Exchange,
-    market: Market,
-    caps: VenueCaps,
-    call: _Caller,
+def _forward_windows(
+    page: Callable[[int, int], list[Row]],
     start: int,
-    last_closed: int,
-    now_ms: int,
-) -> Iterator[list[Candle]]:
-    tf = market.tf_ms
+    last: int,
+    step: int,
+    limit_at: Callable[[int], int],
+) -> Iterator[list[Row]]:
+    """Walk a series on a fixed grid of ``step`` from ``start`` to ``last``, one window a call.
+
+    ``page(want, limit)`` asks from 1 ms before ``want``: the window [want - 1, want - 1 +
+    limit x step] then holds exactly ``limit`` grid times whether the venue's bounds are
+    inclusive or not, and whether it serves the first or the last ``limit`` of a wider window.
+    """
     want = start
-    while want <= last_closed:
-        limit = caps.candle_limit(want, now_ms, tf)
-        # Ask from 1 ms before the wanted candle: the window [want - 1, want - 1 + limit * tf]
-        # then holds exactly `limit` candle opens whether the venue's bounds are inclusive or not.
-        request = partial(exchange.fetch_ohlcv, market.symbol, market.timeframe, want - 1, limit)
-        rows = _checked_candles(
-            call(request, f"candles from {iso(want)}"), market, want, last_closed
-        )
+    while want <= last:
+        limit = limit_at(want)
+        rows = page(want, limit)
         if rows:
             yield rows
-            want = rows[-1][0] + tf
+            want = rows[-1][0] + step
         else:  # nothing in this window (not listed yet, or an outage): try the next one
-            want += limit * tf
+            want += limit * step
 
 
 def _checked_candles(raw: list[list[Any]], market: Market, first: int, last: int) -> list[Candle]:
@@ -231,11 +302,8 @@ def _checked_candles(raw: list[list[Any]], market: Market, first: int, last: int
         candle = (ts, *(_number(value) for value in item[1:6]))
         problem = "no timestamp" if ts is None else candle_problem(*candle, market.tf_ms)
         if problem is not None:
-            where = "?" if ts is None else f"{iso(ts)} (ts={ts})"
-            raise FetchError(
-                f"{market.exchange} {market.symbol} {market.timeframe}: "
-                f"bad candle from the exchange at {where}: {problem}"
-            )
+            label = f"{market.exchange} {market.symbol} {market.timeframe}"
+            raise _bad_row(f"{label}: bad candle", ts, problem)
         rows.setdefault(ts, candle)  # type: ignore[arg-type]
     return [rows[ts] for ts in sorted(rows)]
 
@@ -296,20 +364,35 @@ def _funding_newest_first(
 def _checked_funding(
     raw: list[dict[str, Any]], series: FundingSeries, first: int, last: int
 ) -> list[Funding]:
+    what = f"{series.exchange} {series.symbol}: bad funding rate"
+    return _checked_samples(raw, "fundingRate", funding_problem, first, last, what)
+
+
+def _checked_samples(
+    raw: list[dict[str, Any]],
+    key: str,
+    problem_of: Callable[[int, float], str | None],
+    first: int,
+    last: int,
+    what: str,
+) -> list[tuple[int, float]]:
+    """(timestamp, ``entry[key]``) of the ccxt structures inside [first, last], sorted,
+    deduplicated and validated by ``problem_of``."""
     rows: dict[int, float] = {}
     for entry in raw:
-        ts, rate = entry.get("timestamp"), _number(entry.get("fundingRate"))
+        ts, value = entry.get("timestamp"), _number(entry.get(key))
         if ts is not None and not first <= ts <= last:
             continue
-        problem = "no timestamp" if ts is None else funding_problem(ts, rate)
+        problem = "no timestamp" if ts is None else problem_of(ts, value)
         if problem is not None:
-            where = "?" if ts is None else f"{iso(ts)} (ts={ts})"
-            raise FetchError(
-                f"{series.exchange} {series.symbol}: bad funding rate from the exchange "
-                f"at {where}: {problem}"
-            )
-        rows.setdefault(ts, rate)  # type: ignore[arg-type]
+            raise _bad_row(what, ts, problem)
+        rows.setdefault(ts, value)  # type: ignore[arg-type]
     return sorted(rows.items())
+
+
+def _bad_row(what: str, ts: int | None, problem: str) -> FetchError:
+    where = "?" if ts is None else f"{iso(ts)} (ts={ts})"
+    return FetchError(f"{what} from the exchange at {where}: {problem}")
 
 
 def _number(value: object) -> float:

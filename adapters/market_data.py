@@ -1,10 +1,9 @@
 """Application service that appends candles, funding settlements and open interest to the store.
 
 Each series (candles of one market, funding or open interest of one perpetual) is an
-``EventSourcedLog``. Appending
-is idempotent: rows whose timestamp is already in the series are skipped, so importing or fetching
-the same data twice adds nothing. A batch is written in one transaction, so a batch is stored
-whole or not at all.
+``EventSourcedLog``. Appending is idempotent: rows whose timestamp is already in the series are
+skipped, so importing or fetching the same data twice adds nothing. A batch is written in one
+transaction, so a batch is stored whole or not at all.
 
 Late history is welcome: a series may receive older candles after newer ones (a CSV of 2019
 imported after a fetch of last week). The log keeps arrival order; read models sort by ``ts``.
@@ -48,13 +47,13 @@ class MarketData:
 
     # -- SeriesSink -------------------------------------------------------------------------
     def last_candle_ts(self, market: Market) -> int | None:
-        return self._last_ts(market)
+        return self.last_ts(market)
 
     def last_funding_ts(self, series: FundingSeries) -> int | None:
-        return self._last_ts(series)
+        return self.last_ts(series)
 
     def last_open_interest_ts(self, series: OpenInterestSeries) -> int | None:
-        return self._last_ts(series)
+        return self.last_ts(series)
 
     def append_candles(
         self, market: Market, rows: Sequence[tuple[int, float, float, float, float, float]]
@@ -96,14 +95,16 @@ class MarketData:
             ),
         )
 
-    # -- internals ----------------------------------------------------------------------------
+    # -- any kind of series -------------------------------------------------------------------
     def stored_timestamps(self, series: Series) -> set[int]:
         return set(self._state(series).stored)
 
-    def _last_ts(self, series: Series) -> int | None:
+    def last_ts(self, series: Series) -> int | None:
+        """Newest stored timestamp of any kind of series (None: nothing stored)."""
         stored = self._state(series).stored
         return max(stored) if stored else None
 
+    # -- internals ----------------------------------------------------------------------------
     def _append(self, series: Series, rows: Sequence, make_event) -> int:
         state = self._state(series)
         events: list[DomainEvent] = []

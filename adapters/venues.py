@@ -2,7 +2,8 @@
 
 One frozen record per venue (the freqtrade ``_ft_has`` idea): the fetcher reads limits from here
 instead of branching on exchange names. Figures are the venues' documented limits as encoded by
-ccxt 4.5.90 (``bitget.fetch_ohlcv`` / ``binance.fetch_ohlcv`` and their funding-history methods).
+ccxt 4.5.90 (``bitget.fetch_ohlcv`` / ``binance.fetch_ohlcv``, their funding-history methods and
+``binance.fetch_open_interest_history``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 
 # How a venue pages its funding history: "forward" = ``startTime`` + ``limit`` (oldest first);
@@ -33,6 +35,25 @@ class VenueCaps:
     funding_limit: int  # settlements per call
     funding_paging: FundingPaging
     market_types: tuple[str, ...]  # ccxt ``options['fetchMarkets']['types']`` to load
+    open_interest_limit: int | None  # samples per call; None: ccxt has no history for this venue
+    open_interest_days: int | None  # the venue serves only this many recent days (None: all)
+    open_interest_timeframes: tuple[str, ...]  # sample periods the venue knows
+
+    def open_interest_problem(self, timeframe: str) -> str | None:
+        """Why open-interest history at ``timeframe`` cannot be fetched here, or ``None``."""
+        if self.open_interest_limit is None:
+            return f"{self.name} has no open-interest history in ccxt"
+        if timeframe not in self.open_interest_timeframes:
+            known = ", ".join(self.open_interest_timeframes)
+            return f"{self.name} open interest comes in periods of {known}, not {timeframe}"
+        return None
+
+    def open_interest_oldest(self, now_ms: int) -> int | None:
+        """Oldest sample time worth asking for, an hour inside the venue's window so a few
+        seconds of clock difference never push the first call out of it (None: no bound)."""
+        if self.open_interest_days is None:
+            return None
+        return now_ms - self.open_interest_days * DAY_MS + HOUR_MS
 
     def candle_limit(self, start_ms: int, now_ms: int, tf_ms: int) -> int:
         """Candles to ask for in one call whose first candle opens at ``start_ms``."""
@@ -58,6 +79,11 @@ VENUES: dict[str, VenueCaps] = {
         funding_paging="forward",
         # Inverse (dapi) and option markets are never used here; skipping them saves calls.
         market_types=("spot", "linear"),
+        # /futures/data/openInterestHist: at most 500 per call, and only the last 30 days are
+        # served (an older startTime is refused with -1130). No 1m period (ccxt refuses it).
+        open_interest_limit=500,
+        open_interest_days=30,
+        open_interest_timeframes=("5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d"),
     ),
     "bitget": VenueCaps(
         name="bitget",
@@ -75,6 +101,10 @@ VENUES: dict[str, VenueCaps] = {
         funding_limit=100,  # /api/v2/mix/market/history-fund-rate pageSize
         funding_paging="pages",
         market_types=("spot", "swap"),
+        # ccxt 4.5.90 bitget: has['fetchOpenInterestHistory'] is False (only the current value).
+        open_interest_limit=None,
+        open_interest_days=None,
+        open_interest_timeframes=(),
     ),
 }
 

@@ -1,6 +1,6 @@
-"""Candle and funding read model: numpy arrays per series, loaded in a few milliseconds.
+"""Candle, funding and open-interest read model: numpy arrays per series, loaded in milliseconds.
 
-Rows are kept as column blobs in time buckets (2048 candles of the series' timeframe per bucket,
+Rows are kept as column blobs in time buckets (2048 rows of the series' timeframe per bucket,
 about 85 days of 1h candles), so loading five years of 1h candles reads ~22 rows and concatenates
 arrays instead of converting 44k SQL rows into Python objects. A bucket is rewritten whenever a
 page of events touches it; since buckets are sorted by ``ts`` and keyed by time, the result does
@@ -16,7 +16,7 @@ import numpy as np
 import sqlite_utils
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from domain.candles import CandleClosed, FundingSettled, SeriesListed
+from domain.candles import CandleClosed, FundingSettled, OpenInterestRecorded, SeriesListed
 from domain.market import HOUR_MS, timeframe_ms
 from projections.projector import Projector
 
@@ -24,6 +24,7 @@ BUCKET_ROWS = 2048
 FUNDING_STEP_MS = 8 * HOUR_MS  # funding buckets: span of 2048 eight-hour settlements
 _CANDLE = CandleClosed.TOPIC
 _FUNDING = FundingSettled.TOPIC
+_OPEN_INTEREST = OpenInterestRecorded.TOPIC
 _LISTED = SeriesListed.TOPIC
 
 
@@ -41,7 +42,9 @@ class SeriesInfo:
 
     @property
     def label(self) -> str:
-        tail = self.timeframe if self.kind == "candles" else "funding"
+        tail = {"candles": self.timeframe, "funding": "funding"}.get(
+            self.kind, f"open interest {self.timeframe}"
+        )
         return f"{self.exchange} {self.symbol} {tail}"
 
 
@@ -66,9 +69,17 @@ class Funding:
     rate: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class OpenInterest:
+    """Samples of one perpetual, sorted by time; ``amount`` in base-asset units."""
+
+    ts: np.ndarray
+    amount: np.ndarray
+
+
 class MarketDataProjector(Projector):
     name = "market_data"
-    topics = (_LISTED, _CANDLE, _FUNDING)
+    topics = (_LISTED, _CANDLE, _FUNDING, _OPEN_INTEREST)
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
         # ``decode`` is the store's transcoder decode: projecting 1M+ candles through full event
@@ -109,6 +120,8 @@ class MarketDataProjector(Projector):
                 self._put(sid, state["ts"], row)
             elif n.topic == _FUNDING:
                 self._put(sid, state["ts"], (state["rate"],))
+            elif n.topic == _OPEN_INTEREST:
+                self._put(sid, state["ts"], (state["amount"],))
             elif n.topic == _LISTED:
                 self._list(state)
 
@@ -182,7 +195,8 @@ class MarketDataProjector(Projector):
 
 
 def _bucket_span(kind: str, timeframe: str) -> int:
-    step = timeframe_ms(timeframe) if kind == "candles" else FUNDING_STEP_MS
+    # candles and open interest have a period of their own; funding has none
+    step = FUNDING_STEP_MS if kind == "funding" else timeframe_ms(timeframe)
     return step * BUCKET_ROWS
 
 
@@ -205,8 +219,12 @@ class MarketDataReader:
         names = [d[0] for d in cursor.description]
         return [SeriesInfo(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
-    def find(self, exchange: str, symbol: str, timeframe: str = "") -> SeriesInfo | None:
-        kind = "candles" if timeframe else "funding"
+    def find(
+        self, exchange: str, symbol: str, timeframe: str = "", kind: str | None = None
+    ) -> SeriesInfo | None:
+        """The series of that market; ``kind`` defaults to candles with a timeframe, else
+        funding (give ``kind="open_interest"`` with the sample period for open interest)."""
+        kind = kind or ("candles" if timeframe else "funding")
         for info in self.series(kind=kind, symbol=symbol):
             if info.exchange == exchange and info.timeframe == timeframe:
                 return info
@@ -219,6 +237,12 @@ class MarketDataReader:
     def funding(self, series_id: str, start: int | None = None, end: int | None = None) -> Funding:
         ts, vals = self._arrays(series_id, 1, start, end)
         return Funding(ts, np.ascontiguousarray(vals[:, 0]))
+
+    def open_interest(
+        self, series_id: str, start: int | None = None, end: int | None = None
+    ) -> OpenInterest:
+        ts, vals = self._arrays(series_id, 1, start, end)
+        return OpenInterest(ts, np.ascontiguousarray(vals[:, 0]))
 
     def _arrays(
         self, series_id: str, width: int, start: int | None, end: int | None

@@ -2,10 +2,11 @@
 
 The real ccxt client is pointed at it (``SCALP_RADAR_API_URL_<NAME>``), so tests exercise
 ccxt's own request building and parsing. It serves the endpoints ccxt calls for
-``load_markets``, OHLCV (Bitget: recent ``candles`` and ``history-candles``) and funding
-history, from a deterministic generated series that starts at ``listed_ms`` and runs up to the
-candle still forming at ``now_ms``. It enforces the venue limits this project relies on
-(answering the venue's own error body), records every request, and can be told to fail.
+``load_markets``, OHLCV (Bitget: recent ``candles`` and ``history-candles``), funding history
+and (Binance) open-interest history, from a deterministic generated series that starts at
+``listed_ms`` and runs up to the candle still forming at ``now_ms``. It enforces the venue
+limits this project relies on (answering the venue's own error body), records every request,
+and can be told to fail.
 
 Payload shapes are copied from ccxt's recorded Bitget fixtures
 (``ts/src/test/static/{markets,response}/bitget.json``) and from Binance's documented
@@ -36,6 +37,9 @@ Reply = tuple[int, Any] | None  # (HTTP status, JSON body); None = drop the conn
 BITGET_RECENT_LIMIT, BITGET_HISTORY_LIMIT, BITGET_FUNDING_LIMIT = 1000, 200, 100
 BITGET_MAX_WINDOW_MS = 90 * DAY_MS
 BINANCE_LIMIT = 1000
+# /futures/data/openInterestHist: limit 1..500 (default 30), only the last 30 days, these periods
+BINANCE_OI_LIMIT, BINANCE_OI_DAYS = 500, 30
+BINANCE_OI_PERIODS = ("5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d")
 
 # Recorded market info (ccxt static fixture markets/bitget.json, BTCUSDT), as served by
 # /api/v2/spot/public/symbols and /api/v2/mix/market/contracts.
@@ -95,6 +99,11 @@ def funding_rate(ts: int) -> float:
     return ((ts // FUNDING_EVERY_MS) % 7 - 3) * 0.0001
 
 
+def open_interest(ts: int) -> float:
+    """Deterministic open interest (BTC) at ``ts``: the same value whatever the period asked."""
+    return 50_000.0 + (ts // (5 * MINUTE_MS)) % 97 * 10.0
+
+
 @dataclass
 class _FailRule:
     kind: Failure
@@ -132,6 +141,7 @@ class FakeVenue:
         self.requests: list[Recorded] = []
         self.bad_candles: dict[int, dict[int, str]] = {}  # ts -> {column index: raw string}
         self.bad_funding: dict[int, str] = {}  # ts -> raw rate string
+        self.bad_open_interest: dict[int, str] = {}  # ts -> raw sumOpenInterest string
         self._failures: list[_FailRule] = []
         self._lock = threading.Lock()
         self._routes = self._bitget_routes() if venue == "bitget" else self._binance_routes()
@@ -164,6 +174,9 @@ class FakeVenue:
 
     def corrupt_funding(self, ts: int, rate: str) -> None:
         self.bad_funding[ts] = rate
+
+    def corrupt_open_interest(self, ts: int, amount: str) -> None:
+        self.bad_open_interest[ts] = amount
 
     def requests_to(self, fragment: str) -> list[Recorded]:
         return [r for r in self.requests if fragment in r.path]
@@ -293,6 +306,7 @@ class FakeVenue:
             "/api/v3/klines": self._binance_klines,
             "/fapi/v1/klines": self._binance_klines,
             "/fapi/v1/fundingRate": self._binance_funding,
+            "/futures/data/openInterestHist": self._binance_open_interest,
         }
 
     def _binance_klines(self, q: dict[str, str]) -> Reply:
@@ -319,6 +333,37 @@ class FakeVenue:
                 "fundingTime": ts,
                 "fundingRate": self._rate(ts),
                 "markPrice": "100.0",
+            }
+            for ts in stamps
+        ]
+
+    def _binance_open_interest(self, q: dict[str, str]) -> Reply:
+        """Samples at every period boundary of the last 30 days (and since the listing).
+
+        Which end of a window wider than ``limit`` Binance serves is not documented; the fake
+        serves the newest ``limit``, the case where a fetcher sizing its windows wrong would
+        silently skip samples.
+        """
+        period = q.get("period", "")
+        if period not in BINANCE_OI_PERIODS:
+            raise _VenueError("parameter 'period' is invalid.")
+        limit = int(q.get("limit", 30))
+        if not 1 <= limit <= BINANCE_OI_LIMIT:
+            raise _VenueError("parameter 'limit' is invalid.")
+        oldest = self.now_ms - BINANCE_OI_DAYS * DAY_MS
+        if int(q.get("startTime", self.now_ms)) < oldest:
+            raise _VenueError("parameter 'startTime' is invalid.")
+        tf_ms = _duration_ms(period)
+        lo = max(int(q.get("startTime", 0)), oldest, self.listed_ms)
+        hi = min(int(q.get("endTime", self.now_ms)), self.now_ms)
+        first = -(-lo // tf_ms) * tf_ms
+        stamps = list(range(first, hi + 1, tf_ms))[-limit:]
+        return 200, [
+            {
+                "symbol": q["symbol"],
+                "sumOpenInterest": self.bad_open_interest.get(ts, f"{open_interest(ts):.8f}"),
+                "sumOpenInterestValue": f"{open_interest(ts) * 100:.8f}",
+                "timestamp": ts,
             }
             for ts in stamps
         ]

@@ -14,7 +14,7 @@ from adapters.engine import Engine
 from adapters.home import Home
 from adapters.timefmt import fmt_ts
 from config.loader import DEFAULT_CONFIG_DIR
-from domain.market import HOUR_MS, Market
+from domain.market import HOUR_MS, Market, OpenInterestSeries
 from tests.adapters.fake_venue import FakeVenue
 
 NOW = int(time.time() * 1000)
@@ -26,6 +26,13 @@ START = LAST_CLOSED - 599 * HOUR_MS  # 600 closed candles to fetch
 def bitget(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeVenue]:
     with FakeVenue("bitget", now_ms=NOW, listed_ms=LAST_CLOSED - 3000 * HOUR_MS) as venue:
         monkeypatch.setenv("SCALP_RADAR_API_URL_BITGET", venue.url)
+        yield venue
+
+
+@pytest.fixture
+def binance(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeVenue]:
+    with FakeVenue("binance", now_ms=NOW, listed_ms=LAST_CLOSED - 3000 * HOUR_MS) as venue:
+        monkeypatch.setenv("SCALP_RADAR_API_URL_BINANCE", venue.url)
         yield venue
 
 
@@ -59,6 +66,68 @@ def test_fetch_with_funding(bitget: FakeVenue, tmp_path: Path, capsys) -> None:
     assert main([*argv, "--symbol", "BTC/USDT:USDT", "--since", fmt_ts(START)]) == 0
     out = capsys.readouterr().out
     assert "bitget/BTC/USDT:USDT/funding: " in out and "funding: 0 new" not in out
+
+
+def _stored_open_interest(home: Path, series: OpenInterestSeries) -> list[int]:
+    engine = Engine(Home(home))
+    try:
+        engine.project()
+        reader = engine.market_reader()
+        info = reader.find(series.exchange, series.symbol, series.timeframe, kind="open_interest")
+        return reader.open_interest(info.series_id).ts.tolist() if info else []
+    finally:
+        engine.close()
+
+
+def test_fetch_with_open_interest_and_funding_then_check(
+    binance: FakeVenue, tmp_path: Path, capsys
+) -> None:
+    argv = ["--home", str(tmp_path), "data", "fetch", "--exchange", "binance"]
+    argv += ["--symbol", "BTC/USDT:USDT", "--funding", "--open-interest"]
+    assert main([*argv, "--since", fmt_ts(START)]) == 0
+    out = capsys.readouterr().out
+    # 600 closed hourly candles; open interest has one sample more, at the current hour
+    assert "binance/BTC/USDT:USDT/1h: 600 new" in out
+    assert "binance/BTC/USDT:USDT/open_interest/1h: 601 new" in out
+    assert "binance/BTC/USDT:USDT/funding: " in out and "note:" not in out
+    series = OpenInterestSeries("binance", "BTC/USDT:USDT", "1h")
+    assert _stored_open_interest(tmp_path, series) == list(
+        range(START, LAST_CLOSED + 2 * HOUR_MS, HOUR_MS)
+    )
+    assert main(["--home", str(tmp_path), "data", "check"]) == 0
+    report = capsys.readouterr().out
+    section = report[report.index("== binance BTC/USDT:USDT open interest 1h") :]
+    assert "rows        601" in section and "gaps        0 (0 missing)" in section
+    assert "== binance BTC/USDT:USDT 1h" in report and "== binance BTC/USDT:USDT funding" in report
+
+
+def test_open_interest_older_than_binance_keeps_is_fetched_from_30_days_ago_with_a_note(
+    binance: FakeVenue, tmp_path: Path, capsys
+) -> None:
+    argv = ["--home", str(tmp_path), "data", "fetch", "--exchange", "binance", "--open-interest"]
+    since = LAST_CLOSED - 40 * 24 * HOUR_MS
+    assert main([*argv, "--symbol", "BTC/USDT:USDT", "--since", fmt_ts(since)]) == 0
+    out = capsys.readouterr().out
+    assert "note: binance serves only the last 30 days of open interest" in out
+    stored = _stored_open_interest(tmp_path, OpenInterestSeries("binance", "BTC/USDT:USDT", "1h"))
+    assert stored[0] > NOW - 30 * 24 * HOUR_MS and stored[-1] == LAST_CLOSED + HOUR_MS
+
+
+@pytest.mark.parametrize(
+    ("exchange", "extra", "message"),
+    [
+        ("binance", ["--symbol", "BTC/USDT"], "the perpetual is BTC/USDT:USDT"),
+        ("bitget", ["--symbol", "BTC/USDT:USDT"], "bitget has no open-interest history in ccxt"),
+        ("binance", ["--symbol", "BTC/USDT:USDT", "--timeframe", "1m"], "periods of 5m"),
+    ],
+)
+def test_open_interest_that_cannot_be_fetched_exits_2_before_any_request(
+    binance: FakeVenue, bitget: FakeVenue, tmp_path: Path, capsys, exchange, extra, message
+) -> None:
+    argv = ["--home", str(tmp_path), "data", "fetch", "--exchange", exchange, "--open-interest"]
+    assert main([*argv, *extra, "--since", "2025-01-01"]) == 2
+    assert message in capsys.readouterr().err
+    assert binance.requests == [] and bitget.requests == []
 
 
 @pytest.mark.parametrize(

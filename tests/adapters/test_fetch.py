@@ -21,15 +21,17 @@ from adapters.fetch import (
     Candle,
     FetchError,
     Funding,
+    OpenInterest,
     RetryPolicy,
     fetch_candles,
     fetch_funding,
+    fetch_open_interest,
     iso,
 )
 from adapters.progress import Progress
-from adapters.venues import UnknownVenueError, venue
-from domain.market import HOUR_MS, FundingSeries, Market, timeframe_ms
-from tests.adapters.fake_venue import FUNDING_EVERY_MS, FakeVenue, Recorded
+from adapters.venues import VENUES, UnknownVenueError, venue
+from domain.market import HOUR_MS, FundingSeries, Market, OpenInterestSeries, timeframe_ms
+from tests.adapters.fake_venue import FUNDING_EVERY_MS, FakeVenue, Recorded, open_interest
 
 DAY_MS = 24 * HOUR_MS
 NOW = int(time.time() * 1000)
@@ -43,6 +45,7 @@ class MemorySink:
     def __init__(self) -> None:
         self.candles: dict[Market, list[Candle]] = {}
         self.funding: dict[FundingSeries, list[Funding]] = {}
+        self.open_interest: dict[OpenInterestSeries, list[OpenInterest]] = {}
 
     def last_candle_ts(self, market: Market) -> int | None:
         rows = self.candles.get(market)
@@ -57,6 +60,13 @@ class MemorySink:
 
     def append_funding(self, series: FundingSeries, rows: Sequence[Funding]) -> int:
         return _append(self.funding.setdefault(series, []), rows)
+
+    def last_open_interest_ts(self, series: OpenInterestSeries) -> int | None:
+        rows = self.open_interest.get(series)
+        return rows[-1][0] if rows else None
+
+    def append_open_interest(self, series: OpenInterestSeries, rows: Sequence[OpenInterest]) -> int:
+        return _append(self.open_interest.setdefault(series, []), rows)
 
 
 def _append(stored: list, rows: Sequence) -> int:
@@ -327,6 +337,134 @@ def test_a_malformed_funding_rate_is_refused(name: str, fake: FakeVenue) -> None
     assert iso(bad_ts) in str(caught.value)
 
 
+# --- open interest -------------------------------------------------------------------------------
+
+M5 = 5 * 60_000
+OI_BTC = OpenInterestSeries("binance", "BTC/USDT:USDT", "5m")
+LAST_5M = NOW // M5 * M5  # the newest 5-minute boundary: its sample may already exist
+
+
+@pytest.fixture
+def binance(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeVenue]:
+    with FakeVenue("binance", now_ms=NOW, listed_ms=NOW - 400 * DAY_MS) as venue_:
+        monkeypatch.setenv("SCALP_RADAR_API_URL_BINANCE", venue_.url)
+        yield venue_
+
+
+def oi_requests(fake: FakeVenue) -> list[Recorded]:
+    return fake.requests_to("/futures/data/openInterestHist")
+
+
+def test_open_interest_pages_forward_within_binances_limit(binance: FakeVenue) -> None:
+    since = LAST_5M - 2879 * M5  # ten days of 5-minute samples: 2880, i.e. 5 pages of 500 + 380
+    sink = MemorySink()
+
+    report = fetch_open_interest(exchange_for("binance"), OI_BTC, sink, since_ms=since, now_ms=NOW)
+
+    rows = sink.open_interest[OI_BTC]
+    assert_contiguous(rows, since, LAST_5M, M5)
+    assert rows[0][1] == open_interest(since) and rows[-1][1] == open_interest(LAST_5M)
+    assert (report.added, report.pages, report.notes) == (2880, 6, [])
+    requests = oi_requests(binance)
+    assert [r.number("limit") for r in requests] == [500] * 6
+    assert [r.query["period"] for r in requests] == ["5m"] * 6
+    # each call asks from 1 ms before the next wanted sample
+    assert [r.number("startTime") for r in requests] == [since + k * 500 * M5 - 1 for k in range(6)]
+
+
+def test_open_interest_older_than_30_days_starts_at_the_window_with_a_note(
+    binance: FakeVenue,
+) -> None:
+    series, sink = OpenInterestSeries("binance", "BTC/USDT:USDT", "1h"), MemorySink()
+    stream = io.StringIO()
+    progress = Progress("fetch", unit="samples", stream=stream)
+
+    report = fetch_open_interest(
+        exchange_for("binance"), series, sink, since_ms=NOW - 90 * DAY_MS, now_ms=NOW,
+        progress=progress,
+    )  # fmt: skip
+
+    # an hour inside the 30 days, rounded up to the next hourly sample
+    first = -(-(NOW - 30 * DAY_MS + HOUR_MS) // HOUR_MS) * HOUR_MS
+    assert_contiguous(sink.open_interest[series], first, NOW // HOUR_MS * HOUR_MS, HOUR_MS)
+    assert len(report.notes) == 1 and "only the last 30 days" in report.notes[0]
+    assert f"starting at {iso(first)} instead of {iso(NOW - 90 * DAY_MS)}" in report.notes[0]
+    assert "only the last 30 days" in stream.getvalue()
+    assert all(r.number("startTime") >= NOW - 30 * DAY_MS for r in oi_requests(binance))
+
+
+def test_open_interest_resumes_after_the_last_stored_sample(binance: FakeVenue) -> None:
+    sink = MemorySink()
+    stored = LAST_5M - 40 * M5
+    sink.open_interest[OI_BTC] = [(stored, 1.0)]
+
+    report = fetch_open_interest(
+        exchange_for("binance"), OI_BTC, sink, since_ms=NOW - 20 * DAY_MS, now_ms=NOW
+    )
+
+    assert oi_requests(binance)[0].number("startTime") == stored + M5 - 1
+    assert (report.first_ts, report.added) == (stored + M5, 40)
+
+
+def test_open_interest_retries_network_failures(binance: FakeVenue, sleeps: Sleeps) -> None:
+    since, sink = LAST_5M - 1499 * M5, MemorySink()
+    binance.fail("429", times=3, path="openInterestHist", after=1)
+
+    report = fetch_open_interest(
+        exchange_for("binance"), OI_BTC, sink, since_ms=since, now_ms=NOW, sleep=sleeps
+    )
+
+    assert sleeps == [1.0, 2.0, 4.0] and report.retries == 3
+    assert_contiguous(sink.open_interest[OI_BTC], since, LAST_5M, M5)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"), [("0", "open interest 0.0 must be > 0"), ("NaN", "open interest is nan")]
+)
+def test_a_malformed_open_interest_sample_is_refused(
+    raw: str, reason: str, binance: FakeVenue
+) -> None:
+    since, sink = LAST_5M - 1499 * M5, MemorySink()
+    bad_ts = since + 700 * M5  # in the second page
+    binance.corrupt_open_interest(bad_ts, raw)
+
+    with pytest.raises(FetchError) as caught:
+        fetch_open_interest(exchange_for("binance"), OI_BTC, sink, since_ms=since, now_ms=NOW)
+
+    message = str(caught.value)
+    for part in ("binance BTC/USDT:USDT open interest 5m", iso(bad_ts), str(bad_ts), reason):
+        assert part in message
+    assert_contiguous(sink.open_interest[OI_BTC], since, since + 499 * M5, M5)  # page one kept
+
+
+@pytest.mark.parametrize(
+    ("series", "message"),
+    [
+        (
+            OpenInterestSeries("bitget", "BTC/USDT:USDT", "5m"),
+            "bitget has no open-interest history",
+        ),
+        (OpenInterestSeries("binance", "BTC/USDT:USDT", "1m"), "periods of 5m, 15m"),
+    ],
+)
+def test_open_interest_a_venue_cannot_serve_is_refused_before_any_request(
+    series: OpenInterestSeries, message: str, binance: FakeVenue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCALP_RADAR_API_URL_BITGET", binance.url)  # any request would be seen
+    with pytest.raises(FetchError, match=message):
+        fetch_open_interest(
+            exchange_for(series.exchange), series, MemorySink(), since_ms=LISTED, now_ms=NOW
+        )
+    assert binance.requests == []
+
+
+def test_open_interest_caps_agree_with_ccxt() -> None:
+    """The table says which venues have a history; ccxt 4.5.90 says which it can fetch."""
+    for name, caps in VENUES.items():
+        has = getattr(ccxt, caps.ccxt_class)().has.get("fetchOpenInterestHistory")
+        assert bool(has) == (caps.open_interest_limit is not None), name
+
+
 # --- plumbing ------------------------------------------------------------------------------------
 
 
@@ -369,6 +507,14 @@ def test_bitget_page_sizes_agree_with_ccxts_endpoint_choice() -> None:
         ("bitget", "/api/v2/mix/market/history-fund-rate?symbol=BTCUSDT&pageSize=101", "40017"),
         ("binance", "/api/v3/klines?symbol=BTCUSDT&interval=1h&limit=1001", -1130),
         ("binance", "/fapi/v1/fundingRate?symbol=BTCUSDT&limit=1001", -1130),
+        ("binance", "/futures/data/openInterestHist?symbol=BTCUSDT&period=5m&limit=501", -1130),
+        # 31 days before the fake's clock: older than the 30 days Binance serves
+        (
+            "binance",
+            f"/futures/data/openInterestHist?symbol=BTCUSDT&period=1h&startTime="
+            f"{NOW - 31 * DAY_MS}",
+            -1130,
+        ),
     ],
 )
 def test_the_fake_rejects_pages_over_the_venue_limit(

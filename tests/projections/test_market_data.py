@@ -1,4 +1,4 @@
-"""The candle/funding read model: exact arrays, resumable, and a rebuild equals the increments."""
+"""The market-data read model: exact arrays, resumable, and a rebuild equals the increments."""
 
 from __future__ import annotations
 
@@ -6,13 +6,20 @@ import pytest
 
 from adapters.engine import Engine
 from adapters.home import Home
-from domain.market import HOUR_MS, FundingSeries, Market
+from domain.market import HOUR_MS, FundingSeries, Market, OpenInterestSeries
 from projections.market_data import BUCKET_ROWS, MarketDataProjector
 from tests.stubs import T0, CandleStubs
 
 BTC = Market("binance", "BTC/USDT", "1h")
 ETH = Market("binance", "ETH/USDT", "1h")
 BTC_PERP_FUNDING = FundingSeries("binance", "BTC/USDT:USDT")
+BTC_PERP_OI = OpenInterestSeries("binance", "BTC/USDT:USDT", "5m")
+M5 = 300_000
+
+
+def oi_rows(first: int, count: int) -> list[tuple[int, float]]:
+    """Samples every 5 minutes from T0 + first x 5m; the amount is 1000 + the sample number."""
+    return [(T0 + k * M5, 1000.0 + k) for k in range(first, first + count)]
 
 
 @pytest.fixture
@@ -39,6 +46,9 @@ def _fill(engine: Engine) -> list[tuple]:
     engine.market_data.append_funding(
         BTC_PERP_FUNDING, [(T0 + i * 8 * HOUR_MS, 1e-4) for i in range(40)]
     )
+    # open interest arrives newest part first too
+    engine.market_data.append_open_interest(BTC_PERP_OI, oi_rows(1000, 2000))
+    engine.market_data.append_open_interest(BTC_PERP_OI, oi_rows(0, 1200))
     return rows
 
 
@@ -55,6 +65,32 @@ def test_arrays_are_sorted_and_complete(engine: Engine) -> None:
     assert (info.rows, info.first_ts, info.last_ts) == (len(rows), rows[0][0], rows[-1][0])
 
 
+def test_open_interest_is_its_own_series_bucketed_on_its_period(engine: Engine) -> None:
+    _fill(engine)
+    engine.project()
+    reader = engine.market_reader()
+    info = reader.find("binance", "BTC/USDT:USDT", "5m", kind="open_interest")
+    assert (info.kind, info.timeframe, info.label) == (
+        "open_interest",
+        "5m",
+        "binance BTC/USDT:USDT open interest 5m",
+    )
+    assert (info.rows, info.first_ts, info.last_ts) == (3000, T0, T0 + 2999 * M5)
+    series = reader.open_interest(info.series_id)
+    assert series.ts.tolist() == [T0 + k * M5 for k in range(3000)]
+    assert series.amount.tolist() == [1000.0 + k for k in range(3000)]
+    # 200 overlapping samples were written twice by the caller but stored once
+    assert info.duplicates == 0
+    # buckets span 2048 x 5 min = 614 400 000 ms; T0 = 2023-01-01 sits 1600 samples before the
+    # boundary 2723 x 614 400 000 = 1 673 011 200 000 (2023-01-06 13:20 UTC)
+    counts = engine.read_db.execute(
+        "SELECT n FROM series_chunks WHERE series_id = ? ORDER BY bucket", [info.series_id]
+    ).fetchall()
+    assert [n for (n,) in counts] == [1600, 1400]
+    window = reader.open_interest(info.series_id, T0 + 10 * M5, T0 + 13 * M5)
+    assert window.amount.tolist() == [1010.0, 1011.0, 1012.0]
+
+
 def test_time_range_query(engine: Engine) -> None:
     rows = _fill(engine)
     engine.project()
@@ -69,6 +105,8 @@ def test_rebuild_equals_incremental(engine: Engine) -> None:
     # incremental: several small catch-ups as data arrives
     engine.project()
     engine.market_data.append_candles(BTC, CandleStubs.wave(10, start=T0 - 10 * HOUR_MS))
+    engine.project()
+    engine.market_data.append_open_interest(BTC_PERP_OI, oi_rows(-50, 60) + oi_rows(5000, 5))
     engine.project()
     incremental = _dump(engine)
     engine.rebuild_projections()

@@ -1,0 +1,36 @@
+"""Writes research results into the store: one event per completed run or applied parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.application import EventSourcedLog
+
+from adapters.event_store import EventStore
+from domain.research import RESEARCH_LOG_ID, OptimizationCompleted, ParamsApplied
+
+
+class ResearchLog:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self.log = EventSourcedLog(store.events, RESEARCH_LOG_ID, OptimizationCompleted)
+
+    def record_run(self, summary: dict[str, Any]) -> str:
+        run_id = str(uuid4())  # identity of a run: never derived from its content
+        event = self.log.trigger_event(
+            run_id=run_id, strategy=summary["strategy"], symbol=summary["symbol"], summary=summary
+        )
+        self.store.save(event)
+        return run_id
+
+    def record_applied(self, strategy: str, symbol: str, params: dict, grade: str, run_id: str):
+        event = self.log._trigger_event(
+            ParamsApplied,
+            strategy=strategy,
+            symbol=symbol,
+            params=params,
+            grade=grade,
+            run_id=run_id,
+        )
+        self.store.save(event)

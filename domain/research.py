@@ -1,0 +1,34 @@
+"""Research results as events: what each walk-forward found, and which parameters were applied.
+
+A run's summary is recorded once, complete (grade, criteria points, windows, every combination's
+aggregate metrics), so the dashboard and the CLI read research from projections like everything
+else. Applying parameters to paper trading is an event too, with the run that justified it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import DomainEvent
+
+RESEARCH_LOG_ID: UUID = uuid5(NAMESPACE_URL, "/research")
+
+
+class OptimizationCompleted(DomainEvent):
+    TOPIC = "scalp_radar:OptimizationCompleted"
+    run_id: str
+    strategy: str
+    symbol: str
+    summary: dict[str, Any]
+
+
+class ParamsApplied(DomainEvent):
+    """Per-asset parameters now used by paper trading for (strategy, symbol)."""
+
+    TOPIC = "scalp_radar:ParamsApplied"
+    strategy: str
+    symbol: str
+    params: dict[str, Any]
+    grade: str
+    run_id: str
