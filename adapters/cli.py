@@ -15,9 +15,10 @@ from pathlib import Path
 
 import ccxt
 
-from adapters import backtest
+from adapters import backtest, optimize
 from adapters.backtest import BacktestRequest
 from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
+from adapters.config_writer import ConfigWriteError, apply_per_asset
 from adapters.engine import Engine
 from adapters.exchange_client import make_exchange
 from adapters.fetch import (
@@ -31,11 +32,12 @@ from adapters.fetch import (
 from adapters.home import Home
 from adapters.importer import import_files
 from adapters.market_data import Series
+from adapters.optimize_report import optimize_json, optimize_table
 from adapters.progress import Progress
 from adapters.reports import import_summary, quality_section
 from adapters.timefmt import fmt_ts, parse_date
 from adapters.venues import VENUES, venue
-from config.loader import ConfigError, check_config, load_settings
+from config.loader import DEFAULT_CONFIG_DIR, ConfigError, check_config, load_settings
 from config.settings import Settings
 from domain.market import FundingSeries, Market, MarketError, OpenInterestSeries, timeframe_ms
 from projections.data_quality import candle_quality, funding_quality
@@ -82,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(commands)
     _add_projections(commands)
     _add_backtest(commands)
+    _add_optimize(commands)
     demo = commands.add_parser("demo", help="import the bundled sample data and report on it")
     demo.add_argument("--data", type=Path, default=SAMPLE_DIR, help="directory of CSV(.gz) files")
     demo.set_defaults(handler=cmd_demo)
@@ -137,6 +140,18 @@ def _add_backtest(commands) -> None:
     bt.add_argument("--json", action="store_true", help="print one JSON object")
     bt.add_argument("--equity-out", type=Path, help="write the equity curve (CSV)")
     bt.set_defaults(handler=cmd_backtest)
+
+
+def _add_optimize(commands) -> None:
+    opt = commands.add_parser("optimize", help="walk-forward optimisation, validation, grade")
+    opt.add_argument("--strategy", help="strategy name (or --all)")
+    opt.add_argument("--symbol", help="one or more symbols, comma-separated")
+    opt.add_argument("--all", action="store_true", help="every strategy with a grid")
+    opt.add_argument("--exchange", default="binance", help="whose candles (default binance)")
+    opt.add_argument("--workers", type=int, default=1, help="local worker processes")
+    opt.add_argument("--json", action="store_true", help="one JSON object per line")
+    opt.add_argument("--apply", action="store_true", help="apply A/B parameters to paper trading")
+    opt.set_defaults(handler=cmd_optimize)
 
 
 def _add_projections(commands) -> None:
@@ -350,6 +365,74 @@ def _key_value(text: str) -> tuple[str, str]:
     if not sep or not key:
         raise UsageError(f"--param expects KEY=VALUE, got {text!r}")
     return key.strip(), value.strip()
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    strategies = sorted(settings.param_grids.grids) if args.all else [args.strategy]
+    if not args.all and not args.strategy:
+        raise UsageError("give --strategy NAME or --all")
+    symbols = _symbols(args, settings)
+    if args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    engine = _engine(args)
+    try:
+        _project(engine)
+        try:
+            jobs = optimize.prepare(
+                settings, engine.market_reader(), strategies, symbols, args.exchange
+            )
+        except optimize.OptimizeInputError as exc:
+            raise UsageError(str(exc)) from exc
+        summaries = _optimize(engine, jobs, args)
+        engine.project()
+    finally:
+        engine.close()
+    for summary in summaries:
+        print(optimize_json(summary) if args.json else optimize_table(summary))
+    return 0
+
+
+def _symbols(args: argparse.Namespace, settings: Settings) -> list[str]:
+    if args.symbol:
+        return [s.strip() for s in args.symbol.split(",") if s.strip()]
+    if args.all:
+        return [asset.symbol for asset in settings.assets.assets]
+    raise UsageError("give --symbol S[,S...]")
+
+
+def _optimize(engine: Engine, jobs, args: argparse.Namespace) -> list[dict]:
+    summaries = []
+    for summary in optimize.run_jobs(jobs, args.workers, _window_progress):
+        summary["run_id"] = engine.research.record_run(summary)
+        summaries.append(summary)
+        if args.apply and summary["grade"] in ("A", "B"):
+            _apply(engine, summary, _config_dir(args) or DEFAULT_CONFIG_DIR)
+    return summaries
+
+
+def _window_progress(label: str):
+    bar: dict[str, Progress] = {}
+
+    def update(done: int, total: int, note: str) -> None:
+        if "bar" not in bar:
+            bar["bar"] = Progress(f"walk-forward {label}", total, "windows")
+        bar["bar"].advance(1, note)
+        if done == total:
+            bar.pop("bar").close()
+
+    return update
+
+
+def _apply(engine: Engine, summary: dict, config_dir: Path) -> None:
+    params = {k: summary["best_params"][k] for k in summary["grid"]}
+    try:
+        apply_per_asset(config_dir, summary["strategy"], summary["symbol"], params)
+    except ConfigWriteError as exc:
+        raise UsageError(f"cannot apply {summary['strategy']} {summary['symbol']}: {exc}") from exc
+    engine.research.record_applied(
+        summary["strategy"], summary["symbol"], params, summary["grade"], summary["run_id"]
+    )
 
 
 def cmd_projections_rebuild(args: argparse.Namespace) -> int:

@@ -1,0 +1,130 @@
+"""Use case: walk-forward optimisation of (strategy, symbol) pairs, recorded as events.
+
+Every job is checked before any work starts (strategy defined, grid valid, data present and long
+enough for one window). Jobs run in this process (progress per window) or on a local process pool
+(``--workers``); each job is a pure function of its candles and settings, and its result is saved
+as one ``OptimizationCompleted`` event only when it is complete, so an interrupted run leaves the
+store exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from adapters.backtest import BacktestInputError, BacktestRequest, account, costs, load_market
+from config.settings import Settings
+from domain.market import perpetual_of
+from domain.strategies import REGISTRY
+from domain.strategies.plans import MarketArrays
+from optimization.grid_search import GridError, check_grid
+from optimization.walk_forward import WalkForwardJob, run_walk_forward
+from optimization.windows import WindowError, walk_forward_windows
+from projections.market_data import MarketDataReader
+
+Progress = Callable[[int, int, str], None]
+
+
+class OptimizeInputError(ValueError):
+    """A job that cannot run: reported before any work starts (CLI exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedJob:
+    job: WalkForwardJob
+    market: MarketArrays
+    validation: MarketArrays | None
+
+
+def prepare(
+    settings: Settings,
+    reader: MarketDataReader,
+    strategies: Sequence[str],
+    symbols: Sequence[str],
+    exchange: str = "binance",
+) -> list[PreparedJob]:
+    return [
+        _prepare_one(settings, reader, strategy, symbol, exchange)
+        for strategy in strategies
+        for symbol in symbols
+    ]
+
+
+def _prepare_one(settings, reader, strategy: str, symbol: str, exchange: str) -> PreparedJob:
+    where = f"{strategy} on {symbol}"
+    section = getattr(settings.strategies, strategy, None)
+    grid = settings.param_grids.grids.get(strategy)
+    if strategy not in REGISTRY or section is None:
+        raise OptimizeInputError(f"{where}: unknown strategy or no section in strategies.yaml")
+    if not grid:
+        raise OptimizeInputError(f"{where}: no grid in param_grids.yaml")
+    base = msgspec.structs.asdict(section)
+    windows = settings.param_grids.wfo.overrides.get(strategy, settings.param_grids.wfo)
+    spec = REGISTRY[strategy]
+    request = BacktestRequest(strategy, symbol, section.timeframe, exchange)
+    try:
+        check_grid(grid, list(base))
+        market, _, _ = load_market(reader, request, section.timeframe, 0, spec.needs)
+        walk_forward_windows(
+            market.ts, windows.is_days, windows.oos_days, windows.step_days, first=spec.warmup(base)
+        )
+    except (GridError, WindowError, BacktestInputError) as exc:
+        raise OptimizeInputError(f"{where}: {exc}") from exc
+    job = WalkForwardJob(
+        strategy=strategy,
+        symbol=symbol,
+        timeframe=section.timeframe,
+        base_params=base,
+        grid={k: list(v) for k, v in grid.items()},
+        is_days=windows.is_days,
+        oos_days=windows.oos_days,
+        step_days=windows.step_days,
+        costs=costs(settings),
+        account=account(settings),
+        int_keys=tuple(
+            k for k, v in base.items() if isinstance(v, int) and not isinstance(v, bool)
+        ),
+    )
+    return PreparedJob(job, market, _validation(reader, request, section.timeframe, spec.needs))
+
+
+def _validation(reader, request: BacktestRequest, timeframe: str, needs) -> MarketArrays | None:
+    """The perpetual of the same asset, the transfer check's second data source."""
+    if ":" in request.symbol:
+        return None
+    perp = BacktestRequest(
+        request.strategy, perpetual_of(request.symbol), timeframe, request.exchange
+    )
+    try:
+        market, _, _ = load_market(reader, perp, timeframe, 0, needs)
+    except BacktestInputError:
+        return None
+    return market
+
+
+def run_jobs(
+    jobs: Sequence[PreparedJob], workers: int = 1, progress: Callable[[str], Progress] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Summaries as jobs complete (in completion order with a pool)."""
+    if workers <= 1:
+        for prepared in jobs:
+            label = f"{prepared.job.strategy} {prepared.job.symbol}"
+            yield _run(prepared, progress(label) if progress else None)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_run, prepared, None) for prepared in jobs]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _run(prepared: PreparedJob, progress: Progress | None) -> dict[str, Any]:
+    return run_walk_forward(prepared.job, prepared.market, prepared.validation, progress)

@@ -1,0 +1,85 @@
+"""Entry points of the fast engine, shared by the walk-forward and the parity tests.
+
+``batch_metrics`` simulates many parameter combinations of one strategy on one market over
+several windows at once; ``trades`` simulates one combination and returns its closed trades (for
+Monte Carlo and for the parity test: ``fingerprint(trades(...))`` must equal the event-driven
+backtest's fingerprint on the same candles and parameters).
+
+A window ``[start, end)`` is simulated exactly like ``domain.backtest.run_backtest`` on candles
+``0..end-1`` with ``start``: indicators see all earlier candles (they are causal), trading starts
+flat at ``start`` and everything open is closed at the close of ``end - 1``; the ruin guard and
+every rule of ``domain.grid_runner`` / ``domain.mono_runner`` apply unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from domain.backtest import Account
+from domain.execution import Costs
+from domain.strategies import strategy as strategy_spec
+from domain.strategies.plans import MarketArrays
+from domain.trades import Trade
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowMetrics:
+    """Arrays of shape (combos, windows), one value per combination and window.
+
+    sharpe : daily-return Sharpe x sqrt(365) (``domain.metrics`` convention, 0 when undefined)
+    return_pct : final equity / initial capital - 1, in percent
+    max_drawdown_pct : on the equity at every candle close
+    trades, wins : closed trades and those with pnl > 0
+    """
+
+    sharpe: np.ndarray
+    return_pct: np.ndarray
+    max_drawdown_pct: np.ndarray
+    trades: np.ndarray
+    wins: np.ndarray
+
+
+def batch_metrics(
+    strategy: str,
+    market: MarketArrays,
+    combos: Sequence[Params],
+    windows: np.ndarray,
+    costs: Costs,
+    account: Account = Account(),
+) -> WindowMetrics:
+    """Metrics of every combination (full parameter dicts) on every ``[start, end)`` window."""
+    kind = strategy_spec(strategy).kind
+    if kind == "grid":
+        from optimization.fast import grid
+
+        return grid.batch_metrics(strategy, market, combos, windows, costs, account)
+    from optimization.fast import mono
+
+    return mono.batch_metrics(strategy, market, combos, windows, costs, account)
+
+
+def trades(
+    strategy: str,
+    market: MarketArrays,
+    params: Params,
+    costs: Costs,
+    account: Account = Account(),
+    start: int = 0,
+    end: int | None = None,
+) -> list[Trade]:
+    """Closed trades of one combination on ``[start, end)`` (symbol ``"X"`` in the records)."""
+    end = len(market) if end is None else end
+    kind = strategy_spec(strategy).kind
+    if kind == "grid":
+        from optimization.fast import grid
+
+        return grid.trades(strategy, market, params, costs, account, start, end)
+    from optimization.fast import mono
+
+    return mono.trades(strategy, market, params, costs, account, start, end)

@@ -1,0 +1,58 @@
+"""Walk-forward windows: rolling in-sample / out-of-sample spans over a candle series.
+
+Window k covers in-sample ``[t0 + k*step, t0 + k*step + IS)`` and out-of-sample the ``OOS`` days
+right after it. With the default step = OOS, the out-of-sample periods tile the history without
+overlap. Windows are expressed as candle index ranges ``[start, end)`` of the series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DAY_MS = 86_400_000
+
+
+class WindowError(ValueError):
+    """The data is too short for even one window."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    index: int
+    is_start: int
+    is_end: int
+    oos_start: int
+    oos_end: int
+
+
+def walk_forward_windows(
+    ts: np.ndarray, is_days: int, oos_days: int, step_days: int, first: int = 0
+) -> list[Window]:
+    """Windows over candles ``ts[first:]`` (earlier candles only warm indicators up)."""
+    if len(ts) <= first:
+        raise WindowError("no candles to optimise on")
+    t0, t_end = int(ts[first]), int(ts[-1])
+    is_ms, oos_ms, step_ms = is_days * DAY_MS, oos_days * DAY_MS, step_days * DAY_MS
+    windows: list[Window] = []
+    k = 0
+    while t0 + k * step_ms + is_ms + oos_ms <= t_end + 1:
+        begin = t0 + k * step_ms
+        edges = np.searchsorted(ts, [begin, begin + is_ms, begin + is_ms + oos_ms])
+        windows.append(Window(k, int(edges[0]), int(edges[1]), int(edges[1]), int(edges[2])))
+        k += 1
+    if not windows:
+        span = (t_end - t0) / DAY_MS
+        raise WindowError(
+            f"the data spans {span:.0f} days; one walk-forward window needs "
+            f"{is_days} + {oos_days} = {is_days + oos_days} days"
+        )
+    return windows
+
+
+def as_arrays(windows: list[Window]) -> tuple[np.ndarray, np.ndarray]:
+    """(IS, OOS) ``[start, end)`` arrays of shape (windows, 2) for the fast engine."""
+    is_spans = np.array([[w.is_start, w.is_end] for w in windows], dtype=np.int64)
+    oos_spans = np.array([[w.oos_start, w.oos_end] for w in windows], dtype=np.int64)
+    return is_spans, oos_spans
