@@ -15,6 +15,7 @@ distributed engine.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -40,7 +41,7 @@ from optimization.grid_search import (
 )
 from optimization.monte_carlo import monte_carlo
 from optimization.regimes import classify_regime
-from optimization.scoring import combo_score, oos_is_ratio
+from optimization.scoring import combo_score, oos_is_ratio, transfer_ratio
 from optimization.stability import perturbations, stability
 from optimization.windows import Window, walk_forward_windows
 
@@ -195,7 +196,7 @@ def _validate(job, market, validation, windows, combos, table, best, best_params
         mc_underpowered=mc.underpowered,
         consistency=float(table["consistency"][best]),
         dsr=dsr.dsr,
-        stability_variance=stab.variance,
+        stability_variance=stab.variance if stab else None,
         transfer_ratio=transfer,
         oos_trades=details.trades,
     )
@@ -221,7 +222,7 @@ def _validate(job, market, validation, windows, combos, table, best, best_params
 def _stability(job, market, windows, best_params, base_sharpe):
     variants = perturbations(best_params, list(job.grid), job.int_keys)
     if not variants:
-        return stability(base_sharpe, np.array([base_sharpe]))
+        return None
     _, oos = _evaluate(job, market, variants, windows, None)
     return stability(base_sharpe, oos["sharpe"].mean(axis=1))
 
@@ -240,8 +241,7 @@ def _transfer(job, market, validation, windows, params, main_sharpe) -> float | 
     m = batch_metrics(
         job.strategy, validation, [dict(params)], np.array(spans), job.costs, job.account
     )
-    perp_sharpe = float(m.sharpe[0].mean())
-    return perp_sharpe / main_sharpe if main_sharpe > 0 else 0.0
+    return transfer_ratio(float(m.sharpe[0].mean()), main_sharpe)
 
 
 def _summary(
@@ -267,10 +267,27 @@ def _summary(
         "timeframe": job.timeframe,
         "grade": graded.grade,
         "score": graded.score,
-        "criteria": graded.criteria_points(),
+        "criteria": {
+            name: {
+                "points": c.points,
+                "max": c.max_points,
+                "value": _plain(c.value),
+                "explanation": c.explanation,
+            }
+            for name, c in graded.points.items()
+        },
         "capped_by": graded.capped_by,
         "verdicts": [
-            v.as_dict() for v in verdicts(graded, inputs, table["oos_sharpe"], len(windows))
+            dataclasses.asdict(v)
+            for v in verdicts(
+                graded,
+                positive_windows=round(inputs.consistency * len(windows)),
+                n_windows=len(windows),
+                is_sharpe=float(table["is_sharpe"][best]),
+                oos_sharpe=float(table["oos_sharpe"][best]),
+                combo_oos_sharpes=table["oos_sharpe"].tolist(),
+                oos_trades=inputs.oos_trades,
+            )
         ],
         "oos_sharpe": float(table["oos_sharpe"][best]),
         "is_sharpe": float(table["is_sharpe"][best]),
@@ -279,8 +296,8 @@ def _summary(
         "dsr": dsr.dsr,
         "mc_pvalue": mc.p_value,
         "mc_underpowered": mc.underpowered,
-        "stability": stab.score,
-        "stability_variance": stab.variance,
+        "stability": stab.score if stab else None,
+        "stability_variance": stab.variance if stab else None,
         "transfer_ratio": transfer,
         "oos_trades": int(table["oos_trades"][best]),
         "n_windows": len(windows),
@@ -317,14 +334,20 @@ def _summary(
             "oos_sharpe_by_window": [[float(x) for x in row] for row in oos_by_window],
         },
         "best_index": best,
-        "monte_carlo": mc.as_dict(),
-        "dsr_detail": dsr.as_dict(),
+        "monte_carlo": _plain_dict(mc),
+        "dsr_detail": _plain_dict(dsr),
     }
+
+
+def _plain_dict(result: Any) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in dataclasses.asdict(result).items()}
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, tuple):
-        return list(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no infinities; events refuse them
     return value

@@ -1,0 +1,67 @@
+"""Market regime of a window of candles (seed, Sprint 15b), checked in this order:
+
+1. ``crash``: the closes fall by more than 30 % from a peak to a trough less than 14 days later;
+2. ``bull``: the window return (last close / first close - 1) is above +20 %;
+3. ``bear``: the window return is below -20 %;
+4. ``range``: otherwise.
+
+Crash comes first because a crash inside a window that ends higher is still the regime that
+decides whether a grid survives. Thresholds are strict (> 30 %, < 14 days, > +20 %, < -20 %).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from domain.metrics import DAY_MS, max_drawdown_pct
+
+CRASH_DRAWDOWN = 0.30
+CRASH_SPAN_MS = 14 * DAY_MS
+TREND = 0.20
+# Thresholds are strict; a move of exactly 30 % or 20 % written in decimals (100 -> 70) must not
+# cross them through binary rounding (1 - 70/100 = 0.30000000000000004).
+_EPS = 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class Regime:
+    name: str  # crash | bull | bear | range
+    return_pct: float  # last close / first close - 1, in percent
+    max_dd_pct: float  # largest peak-to-trough fall of the closes over the whole window, percent
+    fast_dd_pct: float  # largest fall whose trough is less than 14 days after its peak, percent
+
+
+def fast_drawdown(ts: np.ndarray, close: np.ndarray, span_ms: int = CRASH_SPAN_MS) -> float:
+    """Largest ``1 - close[j] / close[i]`` with ``i <= j`` and ``ts[j] - ts[i] < span_ms``.
+
+    O(n): a deque holds the indices of the candidate peaks of the sliding window (closes
+    decreasing from front to back), so each candle enters and leaves it once."""
+    peaks: deque[int] = deque()
+    worst = 0.0
+    for j in range(len(close)):
+        while peaks and close[peaks[-1]] <= close[j]:
+            peaks.pop()  # a lower, older close can never be the peak again
+        peaks.append(j)
+        while ts[j] - ts[peaks[0]] >= span_ms:
+            peaks.popleft()  # too old to count as the peak of a fast fall
+        worst = max(worst, 1.0 - float(close[j]) / float(close[peaks[0]]))
+    return worst
+
+
+def classify_regime(ts: np.ndarray, close: np.ndarray) -> Regime:
+    if len(close) < 2:
+        return Regime("range", 0.0, 0.0, 0.0)
+    window_return = float(close[-1]) / float(close[0]) - 1.0
+    fast = fast_drawdown(ts, close)
+    if fast > CRASH_DRAWDOWN + _EPS:
+        name = "crash"
+    elif window_return > TREND + _EPS:
+        name = "bull"
+    elif window_return < -TREND - _EPS:
+        name = "bear"
+    else:
+        name = "range"
+    return Regime(name, window_return * 100.0, max_drawdown_pct(close), fast * 100.0)
