@@ -46,6 +46,8 @@ class FastJSONTranscoder(JSONTranscoder):
         if kind is list or kind is tuple:
             return [self._wrap(v) for v in o]
         transcoding = self.types.get(kind)
+        if transcoding is None and isinstance(o, float):
+            return self._wrap(float(o))  # float subclasses (numpy.float64), as json accepts them
         if transcoding is None:
             raise TranscodingNotRegisteredError(
                 f"Object of type {kind} is not serializable. Please define and register "

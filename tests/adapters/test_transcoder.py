@@ -63,6 +63,17 @@ def test_registered_types_keep_their_wrappers() -> None:
     assert b'"_type_":"datetime_iso"' in FAST.encode(doc)
 
 
+def test_float_subclasses_are_written_as_floats_like_the_stock_transcoder() -> None:
+    import numpy as np
+
+    doc = {"x": np.float64(1.5)}
+    assert FAST.encode(doc) == STOCK.encode(doc)
+    with pytest.raises(TypeError):  # numpy ints are no int subclass: refused by both
+        STOCK.encode({"x": np.int64(1)})
+    with pytest.raises(TypeError):
+        FAST.encode({"x": np.int64(1)})
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_non_finite_floats_are_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="non-finite"):

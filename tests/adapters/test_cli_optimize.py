@@ -1,0 +1,119 @@
+"""``scalp-radar optimize`` on the bundled real data: report, events, projections, --apply."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from adapters import optimize
+from adapters.cli import main
+from adapters.engine import Engine
+from adapters.home import Home
+from config.loader import DEFAULT_CONFIG_DIR, load_settings
+from tests.stubs import SAMPLE_DATA
+
+SMALL_GRID = """
+wfo:
+  is_days: 180
+  oos_days: 60
+  step_days: 60
+  validation_source: perpetual
+grids:
+  grid_atr:
+    ma_period: [10, 14]
+    atr_multiplier_start: [1.5, 2.0]
+    sl_percent: [15.0, 20.0]
+"""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    files = ["BTC_USDT-1h.csv.gz", "BTC_USDT_USDT-1h.csv.gz", "BTC_USDT_USDT-funding.csv.gz"]
+    assert (
+        main(["--home", str(home), "data", "import", *(str(SAMPLE_DATA / f) for f in files)]) == 0
+    )
+    return home
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, target, ignore=shutil.ignore_patterns("*.py", "__*"))
+    (target / "param_grids.yaml").write_text(SMALL_GRID)
+    return target
+
+
+def run(home: Path, config: Path, *args: str) -> list[str]:
+    return ["--home", str(home), "--config-dir", str(config), "optimize", *args]
+
+
+def test_json_report_and_the_recorded_run(home: Path, config: Path, capsys) -> None:
+    assert main(run(home, config, "--strategy", "grid_atr", "--symbol", "BTC/USDT", "--json")) == 0
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(line)
+    for key in (
+        "grade",
+        "score",
+        "oos_sharpe",
+        "consistency",
+        "oos_is_ratio",
+        "dsr",
+        "mc_pvalue",
+        "stability",
+        "n_windows",
+        "n_combos",
+        "best_params",
+    ):
+        assert key in result
+    assert result["grade"] in "ABCDF" and 0 <= result["score"] <= 100
+    # 2023-01-01 .. 2025-12-31 with IS 180 / OOS 60 / step 60 days: 15 windows; 2 x 2 x 2 combos
+    assert (result["n_windows"], result["n_combos"]) == (15, 8)
+    assert result["transfer_ratio"] is not None  # the perpetual is stored: transfer measured
+    engine = Engine(Home(home))
+    try:
+        (run_row,) = engine.research_reader().latest("grid_atr", "BTC/USDT")
+        assert run_row["run_id"] == result["run_id"] and run_row["grade"] == result["grade"]
+        combos = engine.research_reader().combos(result["run_id"])
+        assert len(combos) == 8 and sum(c["is_best"] for c in combos) == 1
+    finally:
+        engine.close()
+
+
+def test_bad_input_stops_before_any_work(home: Path, config: Path, capsys) -> None:
+    assert main(run(home, config, "--strategy", "grid_atr", "--symbol", "DOGE/USDT")) == 2
+    assert "no 1h candles of DOGE/USDT" in capsys.readouterr().err
+    assert main(run(home, config, "--strategy", "grid_trend", "--symbol", "BTC/USDT")) == 2
+    assert "no grid in param_grids.yaml" in capsys.readouterr().err
+    (config / "param_grids.yaml").write_text(SMALL_GRID.replace("[15.0, 20.0]", "[]"))
+    assert main(run(home, config, "--strategy", "grid_atr", "--symbol", "BTC/USDT")) == 2
+    assert "sl_percent" in capsys.readouterr().err
+
+
+def test_apply_records_the_event_and_updates_the_yaml(home, config, capsys, monkeypatch) -> None:
+    real = optimize.run_walk_forward
+
+    def graded_b(job, market, validation=None, progress=None):
+        summary = real(job, market, validation, progress)
+        return summary | {"grade": "B"}  # the plumbing is under test, not the strategy
+
+    monkeypatch.setattr(optimize, "run_walk_forward", graded_b)
+    assert (
+        main(
+            run(home, config, "--strategy", "grid_atr", "--symbol", "BTC/USDT", "--apply", "--json")
+        )
+        == 0
+    )
+    best = json.loads(capsys.readouterr().out)["best_params"]
+    applied = load_settings(config).strategies.grid_atr.per_asset["BTC/USDT"]
+    assert applied == {k: best[k] for k in ("ma_period", "atr_multiplier_start", "sl_percent")}
+    engine = Engine(Home(home))
+    try:
+        (row,) = engine.research_reader().applied()
+        assert (row["strategy"], row["symbol"], row["grade"]) == ("grid_atr", "BTC/USDT", "B")
+        assert row["params"] == applied
+    finally:
+        engine.close()
