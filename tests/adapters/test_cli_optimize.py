@@ -32,10 +32,8 @@ grids:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
-    files = ["BTC_USDT-1h.csv.gz", "BTC_USDT_USDT-1h.csv.gz", "BTC_USDT_USDT-funding.csv.gz"]
-    assert (
-        main(["--home", str(home), "data", "import", *(str(SAMPLE_DATA / f) for f in files)]) == 0
-    )
+    files = sorted(str(f) for f in SAMPLE_DATA.glob("*.csv.gz"))
+    assert main(["--home", str(home), "data", "import", *files]) == 0
     return home
 
 
@@ -81,6 +79,14 @@ def test_json_report_and_the_recorded_run(home: Path, config: Path, capsys) -> N
         assert len(combos) == 8 and sum(c["is_best"] for c in combos) == 1
     finally:
         engine.close()
+
+
+def test_a_grade_for_btc_eth_and_sol_on_the_real_sample(home: Path, config: Path, capsys) -> None:
+    symbols = "BTC/USDT,ETH/USDT,SOL/USDT"
+    assert main(run(home, config, "--strategy", "grid_atr", "--symbol", symbols, "--json")) == 0
+    results = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r["symbol"] for r in results] == symbols.split(",")
+    assert all(r["grade"] in ("A", "B", "C", "D", "F") for r in results)
 
 
 def test_bad_input_stops_before_any_work(home: Path, config: Path, capsys) -> None:
