@@ -26,6 +26,7 @@ from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
 
 Params = Mapping[str, Any]
+DEFAULT_ACCOUNT = Account()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def batch_metrics(
     combos: Sequence[Params],
     windows: np.ndarray,
     costs: Costs,
-    account: Account = Account(),
+    account: Account = DEFAULT_ACCOUNT,
 ) -> WindowMetrics:
     """Metrics of every combination (full parameter dicts) on every ``[start, end)`` window."""
     kind = strategy_spec(strategy).kind
@@ -69,7 +70,7 @@ def trades(
     market: MarketArrays,
     params: Params,
     costs: Costs,
-    account: Account = Account(),
+    account: Account = DEFAULT_ACCOUNT,
     start: int = 0,
     end: int | None = None,
 ) -> list[Trade]:

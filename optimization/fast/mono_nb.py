@@ -1,0 +1,391 @@
+"""Numba kernels of the fast mono-position engine.
+
+Contract of every kernel here (vectorbt style):
+
+- inputs are numpy arrays and scalars only (no Python objects, no callbacks); market series are
+  1-D and aligned to candles, plans are 2-D tables of distinct rows (one row per distinct
+  parameter subset) that combos point into through index arrays;
+- outputs are allocated inside; nothing is written to the inputs;
+- floats follow numpy's error model (``error_model="numpy"``): a division by zero gives inf or
+  NaN as it does in ``domain.metrics`` (an equity of exactly 0 makes the Sharpe NaN there too);
+- the arithmetic follows ``domain.mono_runner`` / ``domain.simulator`` / ``domain.trades``
+  operation by operation (same operands, same order), so trades and equity agree with the
+  event-driven engine to the last bit, and the statistics replicate numpy's own summation
+  (pairwise, ``numpy.add.reduce``) so the metrics match ``domain.metrics``.
+
+Slow references: ``simulate_window_nb`` is ``domain.backtest.run_backtest(market.head(end), ...,
+start=start)`` for a ``MonoPlan``; ``daily_sharpe_1d_nb`` is
+``domain.metrics.sharpe_ratio(domain.metrics.daily_returns(ts, equity))`` given the equity at the
+last candle of each UTC day; ``pairwise_sum_1d_nb`` is ``numpy.sum`` of a float64 vector.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+PERIODS_PER_YEAR = 365
+_PW_BLOCKSIZE = 128  # numpy's pairwise-summation block (loops_utils.h.src)
+
+
+class ExitReason(NamedTuple):
+    """Why a position closed (``Trade.reason``); the wrapper maps codes back to names."""
+
+    tp: int
+    sl: int
+    signal: int
+    time: int
+    reverse: int
+    end: int
+
+
+EXIT_REASON = ExitReason(0, 1, 2, 3, 4, 5)
+REASON_NAMES = ExitReason._fields  # code -> the runner's reason string
+
+# One closed trade, the numeric fields of ``domain.trades.Trade`` (a mono trade has one level).
+trade_dt = np.dtype(
+    [
+        ("side", np.int64),
+        ("entry_ts", np.int64),
+        ("exit_ts", np.int64),
+        ("entry_price", np.float64),
+        ("exit_price", np.float64),
+        ("qty", np.float64),
+        ("gross", np.float64),
+        ("entry_fees", np.float64),
+        ("exit_fee", np.float64),
+        ("funding", np.float64),
+        ("pnl", np.float64),
+        ("reason", np.int64),
+    ],
+    align=True,
+)
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+@njit(cache=True, error_model="numpy")
+def _block_sum_nb(a: np.ndarray, lo: int, n: int) -> float:
+    """Sum of ``a[lo:lo + n]``, n <= 128, in numpy's order: sequential below 8, else eight
+    interleaved accumulators combined pairwise, then the remainder."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    stop = n - n % 8
+    while i < stop:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, error_model="numpy")
+def pairwise_sum_1d_nb(a: np.ndarray, lo: int, n: int) -> float:
+    """Sum of ``a[lo:lo + n]`` in numpy's pairwise order, bit-identical to ``np.sum``.
+
+    numpy sums blocks of at most 128 and above that splits ``n`` at ``n // 2`` rounded down to
+    a multiple of 8, adding left + right; the recursion runs here on an explicit stack."""
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    split = np.zeros(64, dtype=np.bool_)
+    values = np.empty(64)
+    los[0], ns[0], split[0] = lo, n, False
+    depth, n_values = 1, 0
+    while depth > 0:
+        top = depth - 1
+        if ns[top] <= _PW_BLOCKSIZE:
+            values[n_values] = _block_sum_nb(a, los[top], ns[top])
+            n_values += 1
+            depth -= 1
+        elif not split[top]:
+            split[top] = True
+            half = ns[top] // 2
+            half -= half % 8
+            # right half below the left one on the stack: the left is summed first
+            los[depth], ns[depth], split[depth] = los[top] + half, ns[top] - half, False
+            los[depth + 1], ns[depth + 1], split[depth + 1] = los[top], half, False
+            depth += 2
+        else:
+            values[n_values - 2] = values[n_values - 2] + values[n_values - 1]
+            n_values -= 1
+            depth -= 1
+    return values[0]
+
+
+@njit(cache=True, error_model="numpy")
+def daily_sharpe_1d_nb(daily: np.ndarray, n_days: int) -> float:
+    """Sharpe of the simple returns between ``daily[:n_days]`` (equity at each UTC day's last
+    candle): mean / sample std (ddof=1) x sqrt(365), 0 with fewer than two returns or no
+    variation. Equivalent to ``sharpe_ratio(daily_returns(ts, equity))`` of ``domain.metrics``."""
+    m = n_days - 1
+    if m < 2:
+        return 0.0
+    returns = np.empty(m)
+    for k in range(m):
+        returns[k] = daily[k + 1] / daily[k] - 1.0
+    mean = pairwise_sum_1d_nb(returns, 0, m) / m
+    for k in range(m):
+        d = returns[k] - mean
+        returns[k] = d * d
+    std = math.sqrt(pairwise_sum_1d_nb(returns, 0, m) / (m - 1))
+    if std == 0.0:
+        return 0.0
+    return mean / std * math.sqrt(PERIODS_PER_YEAR)
+
+
+# --- one combination over one window -----------------------------------------------------------
+
+
+@njit(cache=True, error_model="numpy")
+def close_position_nb(
+    records: np.ndarray, record: bool, n_trades: int, wins: int, cash: float, side: int,
+    opened: int, entry: float, qty: float, entry_fee: float, funding_paid: float, exit_ts: int,
+    price: float, fee_rate: float, reason: int,
+) -> tuple[float, int, int]:  # fmt: skip
+    """Close the position at ``price``: returns the new (cash, trades, wins) and, with
+    ``record``, writes the trade as record ``n_trades`` of ``records`` (``trade_dt``).
+
+    Equivalent to ``domain.trades.build_trade`` for one level followed by
+    ``Simulator.close_position`` (the cash moves by gross - exit fee; entry fees and funding left
+    it when paid). The entry price is the runner's quantity-weighted average of its single
+    level, ``(entry x qty) / qty``."""
+    gross = side * (price * qty - entry * qty)
+    exit_fee = fee_rate * price * qty
+    pnl = gross - entry_fee - exit_fee - funding_paid
+    if record:
+        records[n_trades]["side"] = side
+        records[n_trades]["entry_ts"] = opened
+        records[n_trades]["exit_ts"] = exit_ts
+        records[n_trades]["entry_price"] = entry * qty / qty
+        records[n_trades]["exit_price"] = price
+        records[n_trades]["qty"] = qty
+        records[n_trades]["gross"] = gross
+        records[n_trades]["entry_fees"] = entry_fee
+        records[n_trades]["exit_fee"] = exit_fee
+        records[n_trades]["funding"] = funding_paid
+        records[n_trades]["pnl"] = pnl
+        records[n_trades]["reason"] = reason
+    return cash + (gross - exit_fee), n_trades + 1, wins + (pnl > 0.0)
+
+
+@njit(cache=True, error_model="numpy")
+def simulate_window_nb(
+    ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
+    funding: np.ndarray, day_end: np.ndarray, tf_ms: int,
+    signal: np.ndarray, tp_offset: np.ndarray, sl_offset: np.ndarray, exit_signal: np.ndarray,
+    max_hold: int, notional: float, allow_long: bool, allow_short: bool, can_enter: bool,
+    capital: float, maker: float, taker: float, slippage: float,
+    start: int, end: int, daily: np.ndarray, records: np.ndarray, record: bool,
+) -> tuple[float, float, float, int, int]:  # fmt: skip
+    """Run one plan over the window ``[start, end)``; returns (sharpe, return %, max drawdown %,
+    trades, wins) and, with ``record``, writes the closed trades into ``records``.
+
+    Equivalent to ``run_backtest(market.head(end), ..., start=start)`` with a ``MonoRunner``:
+    at the open of candle i, funding on an open position, then a time exit (``max_hold``
+    candles by timestamps), an exit signal or an opposite signal of i-1 closes it (market,
+    taker); a flat runner enters on the signal of i-1 if its side is allowed and the margin
+    guard passes (``can_enter``); take-profit (maker) and stop-loss (taker) of the fill rest from
+    the entry candle on, a candle touching both follows the path rule of
+    ``domain.execution.exit_touched``. The equity is cash + unrealised at every close; the last
+    candle closes everything at its close (``end``); equity <= 0 ruins the account (closed, flat
+    for the rest of the window). ``exit_signal`` all False means no exit signal; NaN offsets mean
+    no such order. ``daily`` is scratch space of at least ``end - start`` floats.
+    """
+    buy_slip, sell_slip = 1.0 + slippage, 1.0 - slippage
+    hold_ms = max_hold * tf_ms
+    cash = capital
+    side = 0
+    entry = qty = tp = sl = entry_fee = paid = 0.0
+    opened = 0
+    n_trades = wins = n_days = 0
+    peak = worst = previous = 0.0
+    equity = capital
+    for i in range(start, end):
+        if i > 0:
+            o = open_[i]
+            if side != 0:
+                # 1. at the open: funding, then time exit / exit signal / reverse
+                rate = funding[i]
+                if rate == rate:
+                    amount = side * rate * qty * o
+                    paid += amount
+                    cash -= amount
+                reason = -1
+                if max_hold != 0 and ts[i] - opened >= hold_ms:
+                    reason = EXIT_REASON.time
+                elif exit_signal[i - 1]:
+                    reason = EXIT_REASON.signal
+                elif signal[i - 1] == -side:
+                    reason = EXIT_REASON.reverse
+                if reason >= 0:
+                    price = o * buy_slip if side < 0 else o * sell_slip
+                    cash, n_trades, wins = close_position_nb(
+                        records, record, n_trades, wins, cash, side, opened, entry, qty, entry_fee,
+                        paid, ts[i], price, taker, reason,
+                    )  # fmt: skip
+                    side = 0
+            if side == 0:
+                # 2. entry at the open on the signal of i-1
+                wanted = signal[i - 1]
+                if can_enter and ((wanted == 1 and allow_long) or (wanted == -1 and allow_short)):
+                    side = wanted
+                    entry = o * buy_slip if side > 0 else o * sell_slip
+                    qty = notional / entry
+                    tp = entry * (1.0 + side * tp_offset[i - 1])
+                    sl = entry * (1.0 - side * sl_offset[i - 1])
+                    entry_fee = taker * entry * qty
+                    cash -= entry_fee
+                    paid = 0.0
+                    opened = ts[i]
+            if side != 0:
+                # 3. resting take-profit and stop-loss, intra-candle path rule
+                c = close[i]
+                if side > 0:
+                    tp_hit, stop_hit = high[i] >= tp, low[i] <= sl
+                else:
+                    tp_hit, stop_hit = low[i] <= tp, high[i] >= sl
+                if tp_hit and stop_hit:
+                    if (c >= o) == (side > 0):
+                        tp_hit = False
+                    else:
+                        stop_hit = False
+                if stop_hit or tp_hit:
+                    if stop_hit:
+                        price = max(sl, o) * buy_slip if side < 0 else min(sl, o) * sell_slip
+                        fee_rate, reason = taker, EXIT_REASON.sl
+                    else:
+                        price = min(tp, o) if side < 0 else max(tp, o)
+                        fee_rate, reason = maker, EXIT_REASON.tp
+                    cash, n_trades, wins = close_position_nb(
+                        records, record, n_trades, wins, cash, side, opened, entry, qty, entry_fee,
+                        paid, ts[i], price, fee_rate, reason,
+                    )  # fmt: skip
+                    side = 0
+        c = close[i]
+        last = i == end - 1
+        if last and side != 0:
+            price = c * buy_slip if side < 0 else c * sell_slip
+            cash, n_trades, wins = close_position_nb(
+                records, record, n_trades, wins, cash, side, opened, entry, qty, entry_fee,
+                paid, ts[i], price, taker, EXIT_REASON.end,
+            )  # fmt: skip
+            side = 0
+        equity = cash + side * (c - entry) * qty if side != 0 else cash
+        ruined = equity <= 0.0
+        if ruined:
+            # the ruin guard: close at this close, then a flat line at the cash to the end
+            if side != 0:
+                price = c * buy_slip if side < 0 else c * sell_slip
+                cash, n_trades, wins = close_position_nb(
+                    records, record, n_trades, wins, cash, side, opened, entry, qty, entry_fee,
+                    paid, ts[i], price, taker, EXIT_REASON.end,
+                )  # fmt: skip
+                side = 0
+            equity = cash
+        # drawdown on every close: running peak, largest (peak - equity) / peak; a close at the
+        # previous equity (a flat candle) changes neither
+        if i == start or equity != previous:
+            if i == start or equity > peak:
+                peak = equity
+            fall = (peak - equity) / peak
+            if i == start or fall > worst or fall != fall:  # NaN sticks, as in np.max
+                worst = fall
+            previous = equity
+        if ruined:
+            for k in range(i, end):
+                if k == end - 1 or day_end[k]:
+                    daily[n_days] = equity
+                    n_days += 1
+            break
+        if last or day_end[i]:
+            daily[n_days] = equity
+            n_days += 1
+    sharpe = daily_sharpe_1d_nb(daily, n_days)
+    return sharpe, (equity / capital - 1.0) * 100.0, worst * 100.0, n_trades, wins
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def batch_nb(
+    ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
+    funding: np.ndarray, day_end: np.ndarray, tf_ms: int,
+    signals: np.ndarray, signal_row: np.ndarray, tp_offsets: np.ndarray, tp_row: np.ndarray,
+    sl_offsets: np.ndarray, sl_row: np.ndarray, exit_signals: np.ndarray, exit_row: np.ndarray,
+    max_hold: np.ndarray, notional: np.ndarray, allow_long: np.ndarray, allow_short: np.ndarray,
+    can_enter: bool, capital: float, maker: float, taker: float, slippage: float,
+    starts: np.ndarray, ends: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Metrics of every combination (axis 0) on every window (axis 1), in parallel over combos.
+
+    Combination k runs the plan made of ``signals[signal_row[k]]``, ``tp_offsets[tp_row[k]]``,
+    ``sl_offsets[sl_row[k]]``, ``exit_signals[exit_row[k]]`` with its ``max_hold``,
+    ``notional`` and side filter; each window is ``simulate_window_nb`` from ``starts[w]`` to
+    ``ends[w]``. Returns (sharpe, return %, max drawdown %, trades, wins), each of shape
+    (combos, windows).
+    """
+    n_combos, n_windows = len(signal_row), len(starts)
+    sharpe = np.empty((n_combos, n_windows))
+    return_pct = np.empty((n_combos, n_windows))
+    drawdown_pct = np.empty((n_combos, n_windows))
+    trades = np.empty((n_combos, n_windows), dtype=np.int64)
+    wins = np.empty((n_combos, n_windows), dtype=np.int64)
+    longest = 1
+    for w in range(n_windows):
+        longest = max(longest, ends[w] - starts[w])
+    for k in prange(n_combos):
+        daily = np.empty(longest)
+        no_records = np.empty(0, dtype=trade_dt)
+        for w in range(n_windows):
+            s, r, d, t, v = simulate_window_nb(
+                ts, open_, high, low, close, funding, day_end, tf_ms,
+                signals[signal_row[k]], tp_offsets[tp_row[k]], sl_offsets[sl_row[k]],
+                exit_signals[exit_row[k]], max_hold[k], notional[k], allow_long[k],
+                allow_short[k], can_enter, capital, maker, taker, slippage,
+                starts[w], ends[w], daily, no_records, False,
+            )  # fmt: skip
+            sharpe[k, w], return_pct[k, w], drawdown_pct[k, w] = s, r, d
+            trades[k, w], wins[k, w] = t, v
+    return sharpe, return_pct, drawdown_pct, trades, wins
+
+
+@njit(cache=True, error_model="numpy")
+def trades_nb(
+    ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
+    funding: np.ndarray, day_end: np.ndarray, tf_ms: int,
+    signal: np.ndarray, tp_offset: np.ndarray, sl_offset: np.ndarray, exit_signal: np.ndarray,
+    max_hold: int, notional: float, allow_long: bool, allow_short: bool, can_enter: bool,
+    capital: float, maker: float, taker: float, slippage: float, start: int, end: int,
+) -> np.ndarray:  # fmt: skip
+    """Closed trades (``trade_dt`` records, in closing order) of one plan on ``[start, end)``:
+    ``simulate_window_nb`` with recording. A candle closes at most two positions (one at the
+    open, one resting exit) and the last one a third, so ``2 x length + 1`` records suffice."""
+    length = max(0, end - start)
+    records = np.empty(2 * length + 1, dtype=trade_dt)
+    daily = np.empty(max(1, length))
+    n = simulate_window_nb(
+        ts, open_, high, low, close, funding, day_end, tf_ms, signal, tp_offset, sl_offset,
+        exit_signal, max_hold, notional, allow_long, allow_short, can_enter, capital, maker,
+        taker, slippage, start, end, daily, records, True,
+    )[3]  # fmt: skip
+    return records[:n].copy()
