@@ -61,7 +61,8 @@ class ResearchProjector(Projector):
             "CREATE TABLE IF NOT EXISTS optimization_combos (run_id TEXT NOT NULL, "
             "combo INTEGER NOT NULL, params TEXT NOT NULL, is_sharpe REAL, oos_sharpe REAL, "
             "consistency REAL, oos_trades INTEGER, oos_return_pct REAL, score REAL, "
-            "oos_sharpe_by_window TEXT, is_best INTEGER NOT NULL, PRIMARY KEY (run_id, combo))"
+            "oos_sharpe_by_window TEXT, is_sharpe_by_window TEXT, oos_return_by_window TEXT, "
+            "is_best INTEGER NOT NULL, PRIMARY KEY (run_id, combo))"
         )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS applied_params (strategy TEXT NOT NULL, "
@@ -128,6 +129,8 @@ def _combo_rows(run_id: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
             "oos_return_pct": combos["oos_return_pct"][i],
             "score": combos["score"][i],
             "oos_sharpe_by_window": json.dumps(combos["oos_sharpe_by_window"][i]),
+            "is_sharpe_by_window": json.dumps(combos["is_sharpe_by_window"][i]),
+            "oos_return_by_window": json.dumps(combos["oos_return_by_window"][i]),
             "is_best": int(i == best),
         }
         for i, params in enumerate(combos["params"])
