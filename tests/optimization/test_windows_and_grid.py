@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -31,7 +33,7 @@ def test_windows_roll_by_the_step_and_oos_follows_is() -> None:
     first = windows[0]
     assert (first.is_end, first.oos_start, first.oos_end) == (180 * 24, 180 * 24, 240 * 24)
     # OOS periods tile without overlap when step == OOS
-    assert all(a.oos_end == b.oos_start for a, b in zip(windows, windows[1:], strict=False))
+    assert all(a.oos_end == b.oos_start for a, b in itertools.pairwise(windows))
 
 
 def test_warm_up_candles_are_not_optimised_on() -> None:
