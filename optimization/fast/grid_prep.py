@@ -1,0 +1,400 @@
+"""Inputs of the grid kernels: each distinct indicator once, each combination as a table row.
+
+A strategy's plan is ``(candles, levels)`` prices that the kernels rebuild per candle from a few
+series and per-combination scalars (see ``grid_nb.level_price_nb``). The series come from the
+same ``domain.indicators`` wrappers, ``previous()`` shift and strategy helpers the strategy
+modules use, so their values are bit-identical to the plan's; the level coefficients come from
+the strategy modules' own ``multipliers`` / ``offsets`` / ``pullbacks`` / ``thresholds`` with
+the same NumPy operations. A series is computed once per distinct key (``("sma_prev", 14)``,
+``("atr_prev_positive", 10)`` ...) and shared by every combination that uses it: the 3240
+grid_atr combinations need 4 SMA rows and 3 ATR rows (plus the raw ATRs they derive from).
+
+The flat-skip table (``grid_nb.next_reach_nb``) has one row per distinct nearest-level setup
+(60 for the grid_atr grid); ``parts`` builds it, splitting a batch whose table would exceed
+``REACH_BUDGET``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from domain.backtest import Account
+from domain.execution import Costs
+from domain.indicators import atr, ema, sma
+from domain.metrics import DAY_MS
+from domain.strategies import envelope_dca, grid_atr, grid_funding, grid_multi_tf, grid_trend
+from domain.strategies.plans import MarketArrays, previous
+from domain.strategies.spec import sides
+from optimization.fast.grid_nb import (
+    CostCol,
+    FloatCol,
+    GridData,
+    IntCol,
+    LevelKind,
+    Price,
+    StratCol,
+    next_reach_nb,
+)
+
+Params = Mapping[str, Any]
+REACH_BUDGET = 256 * 2**20  # bytes of flat-skip table per kernel call
+
+
+@dataclass(frozen=True, slots=True)
+class GridInputs:
+    """Everything the kernels read (layouts in ``grid_nb``)."""
+
+    case: tuple[int, int, int]  # the kernels' literal case: level kind, trend_on, trail_on
+    data: GridData  # the market-wide arrays
+    ci: np.ndarray  # (combos, IntCol.size) int64
+    cf: np.ndarray  # (combos, FloatCol.size) float64
+    coef: np.ndarray  # (combos, 2, max levels) float64: long / short level coefficients
+    row_keys: tuple[tuple[Any, ...], ...]  # what each row of ``data.rows`` holds
+    flat_keys: np.ndarray  # (keys, 7): the nearest-level setups, rows of data.reach_next
+
+
+class UnknownGridStrategyError(ValueError):
+    pass
+
+
+class _Rows:
+    """Distinct derived series, each computed on first use."""
+
+    def __init__(self, market: MarketArrays) -> None:
+        self.market = market
+        self.index: dict[tuple[Any, ...], int] = {}
+        self.series: list[np.ndarray] = []
+        self._levels: dict[tuple[Any, ...], _Levels] = {}
+
+    def levels(self, key: tuple[Any, ...], make: Callable[[], _Levels]) -> _Levels:
+        """Level coefficients, computed once per distinct ``key`` (the parameters they read)."""
+        if key not in self._levels:
+            self._levels[key] = make()
+        return self._levels[key]
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], np.ndarray]) -> int:
+        if key not in self.index:
+            values = np.asarray(make(), dtype=np.float64)
+            if values.shape != (len(self.market),):
+                raise ValueError(
+                    f"series {key} has shape {values.shape}, not ({len(self.market)},)"
+                )
+            self.index[key] = len(self.series)
+            self.series.append(values)
+        return self.index[key]
+
+    # -- the series of the grid strategies, exactly as their modules compute them --------------
+    def sma_prev(self, period: int) -> int:
+        return self.get(("sma_prev", period), lambda: previous(sma(self.market.close, period)))
+
+    def ema_prev(self, period: int) -> int:
+        return self.get(("ema_prev", period), lambda: previous(ema(self.market.close, period)))
+
+    def atr(self, period: int) -> int:
+        m = self.market
+        return self.get(("atr", period), lambda: atr(m.high, m.low, m.close, period))
+
+    def atr_prev_positive(self, period: int) -> int:
+        def make() -> np.ndarray:
+            vol = previous(self.series[self.atr(period)])
+            return np.where(vol > 0, vol, np.nan)
+
+        return self.get(("atr_prev_positive", period), make)
+
+    def nothing(self) -> int:
+        """An all-NaN row: no take-profit, no exit signal."""
+        return self.get(("nan",), lambda: np.full(len(self.market), np.nan))
+
+    def known_rate(self) -> int:
+        return self.get(("known_rate",), lambda: grid_funding.known_rate(self.market.funding))
+
+
+@dataclass(frozen=True, slots=True)
+class _Levels:
+    coef_long: np.ndarray
+    coef_short: np.ndarray
+    ints: dict[int, int]  # near_long, near_short, ordered
+
+
+@dataclass(frozen=True, slots=True)
+class _Combo:
+    ints: dict[int, int]  # IntCol -> value (absent rows: the all-NaN row)
+    levels: _Levels
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    levels: int  # LevelKind
+    trend: bool  # levels gated by the trend row, which also flips the grid
+    trail: bool  # trailing stop
+    market_entries: bool
+    combo: Callable[[_Rows, Params], _Combo]
+
+
+def _sides(params: Params) -> dict[int, int]:
+    allowed = sides(params)
+    return {IntCol.long_on: int(1 in allowed), IntCol.short_on: int(-1 in allowed)}
+
+
+def _rising(values: np.ndarray) -> int:
+    return int(bool(np.all(np.diff(values) >= 0)))
+
+
+def _atr_levels(coef: np.ndarray) -> _Levels:
+    """anchor -/+ vol x coef: the highest long and the lowest short level have the smallest coef."""
+    near = int(np.argmin(coef))
+    ints = {IntCol.near_long: near, IntCol.near_short: near, IntCol.ordered: _rising(coef)}
+    return _Levels(coef, coef, ints)
+
+
+def _grid_atr(rows: _Rows, p: Params) -> _Combo:
+    mid = rows.sma_prev(int(p["ma_period"]))
+    key = ("multipliers", p["atr_multiplier_start"], p["atr_multiplier_step"], p["num_levels"])
+    levels = rows.levels(key, lambda: _atr_levels(np.asarray(grid_atr.multipliers(p), float)))
+    ints = {
+        IntCol.anchor: mid,
+        IntCol.vol: rows.atr_prev_positive(int(p["atr_period"])),
+        IntCol.take_profit: mid,
+        **_sides(p),
+    }
+    return _Combo(ints, levels)
+
+
+def _grid_multi_tf(rows: _Rows, p: Params) -> _Combo:
+    combo = _grid_atr(rows, p)
+    key = ("supertrend_trend", p["trend_timeframe"], p["st_atr_period"], p["st_atr_multiplier"])
+    combo.ints[IntCol.trend] = rows.get(key, lambda: grid_multi_tf.trend(rows.market, p))
+    return combo
+
+
+def _trend_direction(market: MarketArrays, p: Params) -> np.ndarray:
+    trend = previous(grid_trend.direction(market, p))
+    trend[:1] = 0.0
+    return trend
+
+
+def _grid_trend(rows: _Rows, p: Params) -> _Combo:
+    key = ("pullbacks", p["pull_start"], p["pull_step"], p["num_levels"])
+    levels = rows.levels(key, lambda: _atr_levels(np.asarray(grid_trend.pullbacks(p), float)))
+    trend = ("ema_adx_trend", p["ema_fast"], p["ema_slow"], p["adx_period"], p["adx_threshold"])
+    ints = {
+        IntCol.anchor: rows.ema_prev(int(p["ema_fast"])),
+        IntCol.vol: rows.atr_prev_positive(int(p["atr_period"])),
+        IntCol.trend: rows.get(trend, lambda: _trend_direction(rows.market, p)),
+        IntCol.trail: rows.atr(int(p["atr_period"])),
+        **_sides(p),
+    }
+    return _Combo(ints, levels)
+
+
+def _envelope_levels(p: Params) -> _Levels:
+    """As envelope_dca.build: long ``mid x (1 - lower)``, short ``mid x (1 + (1/(1-lower)-1))``."""
+    lower = np.asarray(envelope_dca.offsets(p), dtype=np.float64)
+    coef_long = 1.0 - lower
+    coef_short = 1.0 + (1.0 / (1.0 - lower) - 1.0)
+    ints = {
+        IntCol.near_long: int(np.argmax(coef_long)),
+        IntCol.near_short: int(np.argmin(coef_short)),
+        IntCol.ordered: _rising(-coef_long) & _rising(coef_short),
+    }
+    return _Levels(coef_long, coef_short, ints)
+
+
+def _envelope(rows: _Rows, p: Params) -> _Combo:
+    mid = rows.sma_prev(int(p["ma_period"]))
+    key = ("offsets", p["envelope_start"], p["envelope_step"], p["num_levels"])
+    levels = rows.levels(key, lambda: _envelope_levels(p))
+    return _Combo({IntCol.anchor: mid, IntCol.take_profit: mid, **_sides(p)}, levels)
+
+
+def _funding_levels(p: Params) -> _Levels:
+    """Level k triggers at a known rate <= -threshold[k], as in grid_funding.build."""
+    coef = -np.asarray(grid_funding.thresholds(p), dtype=np.float64)
+    ints = {IntCol.near_long: int(np.argmax(coef)), IntCol.near_short: 0}
+    return _Levels(coef, np.zeros_like(coef), ints | {IntCol.ordered: _rising(-coef)})
+
+
+def _grid_funding(rows: _Rows, p: Params) -> _Combo:
+    rate = rows.known_rate()
+    key = (
+        "thresholds",
+        p["funding_threshold_start"],
+        p["funding_threshold_step"],
+        p["num_levels"],
+    )
+    ints = {
+        IntCol.anchor: rate,
+        IntCol.min_hold: int(p["min_hold_candles"]),
+        IntCol.long_on: 1,
+        IntCol.short_on: 0,
+    }
+    if p["tp_mode"] in grid_funding.SMA_EXIT:
+        ints[IntCol.take_profit] = rows.sma_prev(int(p["ma_period"]))
+    if p["tp_mode"] in grid_funding.FUNDING_EXIT:
+        ints[IntCol.signal] = rate
+    return _Combo(ints, rows.levels(key, lambda: _funding_levels(p)))
+
+
+KINDS: dict[str, _Kind] = {
+    "grid_atr": _Kind(LevelKind.atr, False, False, False, _grid_atr),
+    "grid_multi_tf": _Kind(LevelKind.atr, True, False, False, _grid_multi_tf),
+    "grid_trend": _Kind(LevelKind.atr, True, True, False, _grid_trend),
+    "envelope_dca": _Kind(LevelKind.envelope, False, False, False, _envelope),
+    "envelope_dca_short": _Kind(LevelKind.envelope, False, False, False, _envelope),
+    "grid_funding": _Kind(LevelKind.funding, False, False, True, _grid_funding),
+}
+
+
+def grid_kind(strategy: str) -> _Kind:
+    try:
+        return KINDS[strategy]
+    except KeyError:
+        known = ", ".join(sorted(KINDS))
+        raise UnknownGridStrategyError(
+            f"the fast grid engine has no strategy {strategy!r} (known: {known})"
+        ) from None
+
+
+def prepare(
+    strategy: str,
+    market: MarketArrays,
+    combos: Sequence[Params],
+    costs: Costs,
+    account: Account,
+) -> GridInputs:
+    """Kernel inputs for ``combos`` (full parameter dicts) of ``strategy`` on ``market``."""
+    kind = grid_kind(strategy)
+    n = len(market)
+    rows = _Rows(market)
+    built = [kind.combo(rows, p) for p in combos]
+    width = max([len(c.levels.coef_long) for c in built], default=1)
+    ci = np.full((len(built), IntCol.size), -1, dtype=np.int64)
+    ci[:, IntCol.min_hold] = 0
+    ci[:, IntCol.ordered] = 0
+    cf = np.zeros((len(built), FloatCol.size))
+    coef = np.full((len(built), 2, width), np.nan)
+    absent = (IntCol.vol, IntCol.take_profit, IntCol.trend, IntCol.trail, IntCol.signal)
+    for c in built:
+        for col in absent:  # an all-NaN row: never reached, never an exit
+            c.ints.setdefault(col, rows.nothing())
+    for k, (p, c) in enumerate(zip(combos, built, strict=True)):
+        levels = int(p["num_levels"])
+        if not 1 <= levels <= 62 or len(c.levels.coef_long) != levels:
+            raise ValueError(f"combo {k}: num_levels must be in 1..62, got {p['num_levels']!r}")
+        for col, value in (c.ints | c.levels.ints).items():
+            ci[k, col] = value
+        ci[k, IntCol.num_levels] = levels
+        margin = account.margin_per_asset() / levels  # as domain.backtest._runner
+        cf[k, FloatCol.sl_fraction] = p["sl_percent"] / 100.0
+        cf[k, FloatCol.margin_per_level] = margin
+        cf[k, FloatCol.notional] = margin * float(p["leverage"])
+        cf[k, FloatCol.trail_mult] = float(p.get("trail_mult", 0.0))
+        coef[k, 0, :levels] = c.levels.coef_long
+        coef[k, 1, :levels] = c.levels.coef_short
+    series = np.ascontiguousarray(np.vstack(rows.series or [np.full(n, np.nan)]))
+    flat_keys = _flat_keys(ci, coef)
+    strat = np.zeros(StratCol.size, dtype=np.int64)
+    strat[StratCol.market_entries] = int(kind.market_entries)
+    strat[StratCol.tf_ms] = int(market.tf_ms)
+    cost_row = np.zeros(CostCol.size)
+    cost_row[CostCol.maker] = costs.maker
+    cost_row[CostCol.taker] = costs.taker
+    cost_row[CostCol.slippage] = costs.slippage
+    cost_row[CostCol.capital] = account.capital
+    cost_row[CostCol.margin_limit] = account.max_margin_ratio * account.capital + 1e-9
+    day_end = day_ends(market.ts)
+    data = GridData(
+        ts=np.ascontiguousarray(market.ts, dtype=np.int64),
+        prices=_prices(market),
+        day_end=day_end,
+        day_count=np.concatenate([[0], np.cumsum(day_end, dtype=np.int64)]),
+        rows=series,
+        reach_next=np.empty((0, n + 1), dtype=np.int32),  # filled per part, see ``parts``
+        strat=strat,
+        costs=cost_row,
+    )
+    case = (int(kind.levels), int(kind.trend), int(kind.trail))
+    return GridInputs(case, data, ci, cf, coef, tuple(rows.index), flat_keys)
+
+
+def parts(inputs: GridInputs, budget: int | None = None) -> Iterator[tuple[np.ndarray, GridInputs]]:
+    """``(combo indices, inputs)`` pieces whose ``reach_next`` table (int32, one row per distinct
+    nearest-level setup) stays within ``budget`` bytes: normally one piece with every combo;
+    combos of many different setups (random sampling of continuous parameters) come in
+    several."""
+    width = 4 * inputs.data.reach_next.shape[1]
+    per_part = max(1, (REACH_BUDGET if budget is None else budget) // width)
+    flat = inputs.ci[:, IntCol.flat]
+    for first in range(0, max(len(inputs.flat_keys), 1), per_part):
+        keys = np.arange(first, min(first + per_part, len(inputs.flat_keys)))
+        group = np.flatnonzero((flat >= first) & (flat < first + per_part))
+        ci = inputs.ci[group]
+        ci[:, IntCol.flat] -= first
+        kind, trend_on = inputs.case[0], inputs.case[1]
+        table = inputs.flat_keys[keys]
+        d = inputs.data
+        reach_next = next_reach_nb(
+            kind,
+            trend_on,
+            d.prices[Price.low],
+            d.prices[Price.high],
+            d.rows,
+            np.ascontiguousarray(table[:, :5], dtype=np.int64),
+            np.ascontiguousarray(table[:, 5:]),
+        )
+        data = d._replace(reach_next=reach_next)
+        part = GridInputs(
+            inputs.case, data, ci, inputs.cf[group], inputs.coef[group], inputs.row_keys, table
+        )
+        yield group, part
+
+
+def _prices(market: MarketArrays) -> np.ndarray:
+    prices = np.empty((Price.size, len(market)))
+    prices[Price.open] = market.open
+    prices[Price.high] = market.high
+    prices[Price.low] = market.low
+    prices[Price.close] = market.close
+    prices[Price.funding] = market.funding
+    return prices
+
+
+def _flat_keys(ci: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """The distinct nearest-level setups (anchor, vol and trend rows, sides, nearest long and
+    short coefficients) as a (keys, 7) float64 table; sets ``ci[:, IntCol.flat]``."""
+    keys: dict[tuple[Any, ...], int] = {}
+    for k in range(len(ci)):
+        c = ci[k]
+        key = (
+            int(c[IntCol.anchor]),
+            int(c[IntCol.vol]),
+            int(c[IntCol.trend]),
+            int(c[IntCol.long_on]),
+            int(c[IntCol.short_on]),
+            float(coef[k, 0, c[IntCol.near_long]]),
+            float(coef[k, 1, c[IntCol.near_short]]),
+        )
+        ci[k, IntCol.flat] = keys.setdefault(key, len(keys))
+    return np.array(list(keys), dtype=np.float64).reshape(len(keys), 7)
+
+
+def day_ends(ts: np.ndarray) -> np.ndarray:
+    """1 where the next candle opens on another UTC day (and at the last candle), as
+    ``domain.metrics.daily_returns`` picks the last candle of each day."""
+    day = np.asarray(ts, dtype=np.int64) // DAY_MS
+    if len(day) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    return np.append(day[1:] != day[:-1], True).astype(np.uint8)
+
+
+def max_days(ts: np.ndarray, windows: np.ndarray) -> int:
+    """The most UTC days any window spans (room for its daily equity closes)."""
+    most = 0
+    for start, end in windows:
+        if end > start:
+            most = max(most, int(ts[end - 1] // DAY_MS - ts[start] // DAY_MS) + 1)
+    return most

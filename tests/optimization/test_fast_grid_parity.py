@@ -1,0 +1,402 @@
+"""Parity of the fast grid engine with the event-driven backtest.
+
+For each of the six grid strategies, hypothesis draws a market (a random walk with wide moves,
+price gaps at the open, holes in the timeline, 8-hourly funding settlements) and one to three
+parameter combinations from the strategy's grid in ``config/param_grids.yaml`` (with varied
+leverage and sides), plus costs, an account and a window. The fast engine must make exactly the
+trades ``domain.backtest.run_backtest`` makes, on the whole series and on the window (the same
+``Trade`` records, so the same fingerprint), and ``batch_metrics`` must report the backtest's
+Sharpe, return, drawdown, trades and wins for every combination and window of one batch.
+Deterministic scenarios then pin the guards (ruin, margin), every exit reason, combinations
+that share indicator rows, the real BTC sample, and the kernels' helpers against their
+references in ``domain``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.csv_files import CandleFile, FundingFile, read_series_file
+from config.loader import load_settings
+from domain.backtest import Account, BacktestResult, run_backtest
+from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
+from domain.market import HOUR_MS, timeframe_ms
+from domain.metrics import daily_returns, sharpe_ratio
+from domain.strategies import REGISTRY, strategy
+from domain.strategies.plans import MarketArrays, funding_at_candles
+from domain.trades import fingerprint
+from optimization.fast import api, grid, grid_nb, grid_prep
+from optimization.fast.grid_prep import day_ends, parts, prepare
+
+GRID = sorted(name for name, spec in REGISTRY.items() if spec.kind == "grid")
+SETTINGS = load_settings()
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+T0 = 1_672_531_200_000  # 2023-01-01 00:00 UTC
+FUNDING_MS = 8 * HOUR_MS
+EXAMPLES = 25
+REL = 1e-9
+
+COSTS = (
+    Costs(0.0, 0.0, 0.0),
+    Costs.from_percent(0.02, 0.06, 0.05),
+    Costs.from_percent(0.02, 0.06, 0.05),
+    Costs.from_percent(-0.01, 0.04, 0.0),
+    Costs.from_percent(0.02, 0.1, 0.3),
+)
+ACCOUNTS = (
+    Account(),
+    Account(),
+    Account(capital=2_000.0, assets=2),
+    # 10 000 of margin per asset against a 50 % guard: the deeper levels are refused
+    Account(max_margin_ratio=0.5, max_asset_allocation=1.0),
+)
+SIDES = (("long",), ("short",), ("long", "short"))
+LEVERAGES = (6, 6, 2, 25, 400)  # 400: a few percent against the grid ruins the account
+# per-candle volatility: the envelopes sit 5-25 % from the SMA, the ATR levels 1-8 ATR away
+VOLATILITIES = {
+    "envelope_dca": (0.01, 0.03, 0.06),
+    "envelope_dca_short": (0.01, 0.03, 0.06),
+}
+
+
+def grid_combos(name: str) -> list[dict[str, Any]]:
+    """Every combination of the strategy's grid, on top of its strategies.yaml parameters."""
+    base = msgspec.structs.asdict(getattr(SETTINGS.strategies, name))
+    values = SETTINGS.param_grids.grids[name]
+    combos = itertools.product(*values.values())
+    return [base | dict(zip(values, combo, strict=True)) for combo in combos]
+
+
+GRIDS = {name: grid_combos(name) for name in GRID}
+
+
+def random_market(n: int, seed: int, tf_ms: int = HOUR_MS, vol: float = 0.02) -> MarketArrays:
+    """A random walk around 100: ``vol`` per candle plus rare jumps of several ``vol``, price
+    gaps at the open, missing candles and 8-hourly funding around a drifting mean (long spells of
+    very negative funding, as grid_funding waits for)."""
+    rng = np.random.default_rng(seed)
+    steps = 1 + np.where(rng.random(n) < 0.03, rng.integers(1, 30, n), 0)
+    ts = T0 + int(rng.integers(0, 96)) * tf_ms + np.cumsum(steps).astype(np.int64) * tf_ms
+    moves = rng.normal(0.0, vol, n) + np.where(rng.random(n) < 0.03, rng.normal(0, 6 * vol, n), 0)
+    close = 100.0 * np.exp(np.cumsum(moves))
+    gaps = np.where(rng.random(n) < 0.15, rng.normal(0.0, 2 * vol, n), 0.0)
+    open_ = np.concatenate(([100.0], close[:-1])) * np.exp(gaps)
+    high = np.maximum(open_, close) * (1.0 + np.abs(rng.normal(0.0, vol, n)))
+    low = np.minimum(open_, close) * (1.0 - np.abs(rng.normal(0.0, vol, n)))
+    volume = rng.lognormal(3.0, 0.8, n)
+    mean = np.repeat(rng.normal(-0.0004, 0.001, n // 50 + 1), 50)[:n]
+    funding = np.where(ts % FUNDING_MS == 0, rng.normal(mean, 0.0006), np.nan)
+    return MarketArrays(ts, open_, high, low, close, volume, tf_ms, funding)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    n = draw(st.integers(200, 600))
+    tf = draw(st.sampled_from(("15m", "1h", "1h", "4h")))
+    vol = draw(st.sampled_from(VOLATILITIES.get(name, (0.005, 0.015, 0.04))))
+    market = random_market(n, draw(st.integers(0, 2**32 - 1)), timeframe_ms(tf), vol)
+    combo = st.builds(
+        lambda p, lev, s: p | {"leverage": lev} | ({} if name == "grid_funding" else {"sides": s}),
+        st.sampled_from(GRIDS[name]),
+        st.sampled_from(LEVERAGES),
+        st.sampled_from(SIDES),
+    )
+    start = draw(st.integers(0, n))
+    return {
+        "market": market,
+        "combos": draw(st.lists(combo, min_size=1, max_size=3)),
+        "costs": draw(st.sampled_from(COSTS)),
+        "account": draw(st.sampled_from(ACCOUNTS)),
+        "window": (start, draw(st.integers(start, n))),
+    }
+
+
+def assert_same_metrics(fast: api.WindowMetrics, k: int, w: int, slow: BacktestResult) -> None:
+    m = slow.metrics
+    assert fast.sharpe[k, w] == pytest.approx(m.sharpe, rel=REL, nan_ok=True)
+    assert fast.return_pct[k, w] == pytest.approx(m.return_pct, rel=REL)
+    assert fast.max_drawdown_pct[k, w] == pytest.approx(m.max_drawdown_pct, rel=REL, nan_ok=True)
+    assert fast.trades[k, w] == m.trades
+    assert fast.wins[k, w] == sum(1 for t in slow.trades if t.pnl > 0)
+
+
+def check_parity(name: str, case: dict[str, Any], seen: Counter[str]) -> None:
+    market, costs, account = case["market"], case["costs"], case["account"]
+    n, (start, end) = len(market), case["window"]
+    windows = np.array([[0, n], [start, end]])
+    fast = api.batch_metrics(name, market, case["combos"], windows, costs, account)
+    for k, params in enumerate(case["combos"]):
+        for w, (s, e) in enumerate(windows.tolist()):
+            slow = run_backtest(market.head(e), name, "X", params, costs, account, start=s)
+            made = api.trades(name, market, params, costs, account, s, e)
+            assert fingerprint(made) == slow.fingerprint
+            assert made == slow.trades
+            assert_same_metrics(fast, k, w, slow)
+            seen["trades"] += len(made)
+            seen["multi-level"] += sum(t.levels > 1 for t in made)
+            seen["ruined"] += slow.ruined_ts is not None
+            seen["blocked"] += slow.blocked > 0
+            seen.update(t.reason for t in made)
+        seen["sharpe"] += fast.sharpe[k, 0] != 0.0
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:divide by zero encountered:RuntimeWarning")
+@pytest.mark.parametrize("name", GRID)
+def test_fast_engine_makes_the_backtest_trades_and_metrics(name: str) -> None:
+    seen: Counter[str] = Counter()
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(case=scenarios(name))
+    def check(case: dict[str, Any]) -> None:
+        check_parity(name, case, seen)
+
+    check()
+    # the examples must mean something: grids fill several levels, stops and exits happen
+    assert seen["trades"] >= EXAMPLES and seen["multi-level"] and seen["sharpe"], seen
+    assert seen["sl"] + seen["trail"] and seen["end"], seen
+
+
+# --- deterministic scenarios -------------------------------------------------------------------
+
+
+def one_at_a_time(name: str) -> list[dict[str, Any]]:
+    """The grid's first combination and every single-parameter change of it: combinations that
+    share most indicator rows, which the row table must keep apart correctly."""
+    values = SETTINGS.param_grids.grids[name]
+    first = GRIDS[name][0]
+    combos = [first]
+    for key, options in values.items():
+        combos += [first | {key: v} for v in options[1:]]
+    if name != "grid_funding":
+        combos += [first | {"sides": ("short",)}, first | {"sides": ("long", "short")}]
+    return [*combos, first | {"leverage": 2}]
+
+
+@pytest.mark.parametrize("name", GRID)
+def test_a_batch_of_combinations_matches_the_backtest_cell_by_cell(name: str) -> None:
+    market = random_market(500, 11, vol=0.03)
+    combos = one_at_a_time(name)
+    windows = np.array([[0, 500], [100, 400], [350, 500], [250, 250]])
+    costs = Costs.from_percent(0.02, 0.06, 0.05)
+    fast = grid.batch_metrics(name, market, combos, windows, costs)
+    traded = 0
+    for k, params in enumerate(combos):
+        for w, (s, e) in enumerate(windows.tolist()):
+            slow = run_backtest(market.head(e), name, "X", params, costs, start=s)
+            assert_same_metrics(fast, k, w, slow)
+            traded += slow.metrics.trades
+    assert traded >= len(combos)
+    inputs = prepare(name, market, combos, costs, Account())
+    assert len(inputs.row_keys) < 2 * len(combos)  # rows of repeated periods are built once
+
+
+def test_a_batch_split_by_the_table_budget_gives_the_same_metrics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    market = random_market(400, 12, vol=0.03)
+    combos = GRIDS["grid_atr"][::97]
+    windows = np.array([[0, 400], [150, 300]])
+    costs = Costs.from_percent(0.02, 0.06, 0.05)
+    whole = grid.batch_metrics("grid_atr", market, combos, windows, costs)
+    inputs = prepare("grid_atr", market, combos, costs, Account())
+    assert len(list(parts(inputs))) == 1 < len(inputs.flat_keys)
+    monkeypatch.setattr(grid_prep, "REACH_BUDGET", 3 * 4 * 401)  # three setups per part
+    assert len(list(parts(inputs))) == math.ceil(len(inputs.flat_keys) / 3)
+    split = grid.batch_metrics("grid_atr", market, combos, windows, costs)
+    for field in ("sharpe", "return_pct", "max_drawdown_pct", "trades", "wins"):
+        np.testing.assert_array_equal(getattr(split, field), getattr(whole, field))
+
+
+def test_every_exit_reason_occurs_in_both_engines() -> None:
+    """The runner's six exit reasons, each made by some grid strategy on a fixed market."""
+    reasons: Counter[str] = Counter()
+    costs = Costs.from_percent(0.02, 0.06, 0.05)
+    for name, seed in itertools.product(GRID, (1, 2)):
+        market = random_market(400, seed, vol=0.03)
+        for params in GRIDS[name][:: max(1, len(GRIDS[name]) // 4)]:
+            slow = run_backtest(market, name, "X", params, costs)
+            assert grid.trades(name, market, params, costs) == slow.trades
+            reasons.update(t.reason for t in slow.trades)
+    assert set(reasons) == set(grid_nb.REASON_NAMES), reasons
+
+
+@pytest.mark.parametrize("name", GRID)
+def test_the_ruin_guard_stops_both_engines_at_the_same_close(name: str) -> None:
+    market = random_market(400, 8, vol=0.03)
+    params = GRIDS[name][0] | {"leverage": 2000}  # a 0.6 % move against the grid ruins it
+    costs = Costs.from_percent(0.02, 0.06, 0.05)
+    slow = run_backtest(market, name, "X", params, costs)
+    assert slow.ruined_ts is not None
+    assert grid.trades(name, market, params, costs) == slow.trades
+    assert slow.trades[-1].exit_ts == slow.ruined_ts
+    fast = grid.batch_metrics(name, market, [params], np.array([[0, 400], [10, 300]]), costs)
+    assert_same_metrics(fast, 0, 0, slow)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:divide by zero encountered:RuntimeWarning")
+def test_a_ruin_at_exactly_zero_equity_gives_both_engines_a_nan_sharpe() -> None:
+    # zero costs: two market buys of 10 000 notional at 100, then a close at 50 (the stop is
+    # at 40) leaves exactly 0; the daily returns then divide by zero in both engines
+    n = 72
+    ts = T0 + np.arange(n, dtype=np.int64) * HOUR_MS
+    flat, funding = np.full(n, 100.0), np.full(n, np.nan)
+    low, close = flat.copy(), flat.copy()
+    low[2] = close[2] = 50.0
+    funding[0] = -0.01
+    market = MarketArrays(ts, flat, flat, low, close, np.ones(n), HOUR_MS, funding)
+    params = GRIDS["grid_funding"][0] | {"num_levels": 2, "sl_percent": 60.0, "leverage": 8}
+    params |= {"tp_mode": "funding_positive"}
+    costs = Costs(0.0, 0.0, 0.0)
+    slow = run_backtest(market, "grid_funding", "X", params, costs)
+    assert slow.metrics.final_equity == 0.0 and math.isnan(slow.metrics.sharpe)
+    assert grid.trades("grid_funding", market, params, costs) == slow.trades
+    fast = grid.batch_metrics("grid_funding", market, [params], np.array([[0, n]]), costs)
+    assert_same_metrics(fast, 0, 0, slow)
+
+
+@pytest.mark.parametrize("name", GRID)
+def test_the_margin_guard_refuses_the_same_levels_in_both_engines(name: str) -> None:
+    market = random_market(400, 6, vol=0.03)
+    account = Account(max_margin_ratio=0.5, max_asset_allocation=1.0)
+    params = GRIDS[name][0] | {"num_levels": 3}
+    costs = Costs.from_percent(0.02, 0.06, 0.05)
+    slow = run_backtest(market, name, "X", params, costs, account)
+    assert slow.blocked > 0 and slow.trades
+    assert max(t.levels for t in slow.trades) == 1  # 2 of 3 levels would need 6 667 > 5 000
+    assert grid.trades(name, market, params, costs, account) == slow.trades
+    fast = grid.batch_metrics(name, market, [params], np.array([[0, 400]]), costs, account)
+    assert_same_metrics(fast, 0, 0, slow)
+
+
+def test_a_candle_reaching_both_sides_opens_the_side_its_path_reaches_first() -> None:
+    """A flat two-sided grid_atr runner and candles wide enough to touch the long and the short
+    levels at once: green candles go low first (long), red ones high first (short)."""
+    rng = np.random.default_rng(8)
+    market = random_market(300, 8, vol=0.004)
+    wide = rng.random(300) < 0.1
+    high = np.where(wide, market.high * 1.08, market.high)
+    low = np.where(wide, market.low * 0.92, market.low)
+    market = MarketArrays(market.ts, market.open, high, low, market.close, market.volume,
+                          market.tf_ms, market.funding)  # fmt: skip
+    params = GRIDS["grid_atr"][0] | {"sides": ("long", "short"), "atr_multiplier_start": 1.0}
+    costs = Costs.from_percent(0.02, 0.06, 0.05)
+    slow = run_backtest(market, "grid_atr", "X", params, costs)
+    assert {t.side for t in slow.trades} == {1, -1}
+    assert grid.trades("grid_atr", market, params, costs) == slow.trades
+
+
+@pytest.fixture(scope="module")
+def btc_sample() -> MarketArrays:
+    candles = read_series_file(SAMPLE / "BTC_USDT-1h.csv.gz")
+    funding = read_series_file(SAMPLE / "BTC_USDT_USDT-funding.csv.gz")
+    assert isinstance(candles, CandleFile) and isinstance(funding, FundingFile)
+    rows = np.array(candles.rows, dtype=np.float64)
+    ts = np.array([r[0] for r in candles.rows], dtype=np.int64)
+    f_ts = np.array([r[0] for r in funding.rows], dtype=np.int64)
+    f_rate = np.array([r[1] for r in funding.rows], dtype=np.float64)
+    rate = funding_at_candles(ts, f_ts, f_rate, HOUR_MS)
+    o, h, l, c, v = (np.ascontiguousarray(rows[:, k]) for k in range(1, 6))
+    return MarketArrays(ts, o, h, l, c, v, HOUR_MS, rate)
+
+
+@pytest.mark.parametrize("leverage", [6, 2])
+def test_grid_atr_defaults_on_the_btc_sample(btc_sample: MarketArrays, leverage: int) -> None:
+    """Three years of real BTC/USDT 1h with the perpetual's funding (about 660 grid cycles,
+    most of them charged funding): the whole series from the warm-up on, and a 180-day window
+    in its middle."""
+    market, name = btc_sample, "grid_atr"
+    params = msgspec.structs.asdict(SETTINGS.strategies.grid_atr) | {"leverage": leverage}
+    costs = Costs.from_percent(0.02, 0.06, 0.05)
+    start = strategy(name).warmup(params)
+    windows = np.array([[start, len(market)], [9_000, 9_000 + 180 * 24]])
+    fast = grid.batch_metrics(name, market, [params], windows, costs)
+    for w, (s, e) in enumerate(windows.tolist()):
+        slow = run_backtest(market.head(e), name, "X", params, costs, start=s)
+        made = grid.trades(name, market, params, costs, start=s, end=e)
+        assert len(made) > 20
+        assert fingerprint(made) == slow.fingerprint
+        assert made == slow.trades
+        assert_same_metrics(fast, 0, w, slow)
+
+
+def test_windows_outside_the_market_are_refused() -> None:
+    market = random_market(50, 1)
+    combos = [GRIDS["grid_atr"][0]]
+    costs = Costs(0.0, 0.0, 0.0)
+    for bad in ([[0, 51]], [[-1, 10]], [[10, 5]], [0, 10]):
+        with pytest.raises(ValueError, match="windows"):
+            grid.batch_metrics("grid_atr", market, combos, np.array(bad), costs)
+
+
+def test_a_mono_strategy_is_refused() -> None:
+    with pytest.raises(ValueError, match="no strategy 'supertrend'"):
+        grid.trades("supertrend", random_market(50, 1), {}, Costs(0.0, 0.0, 0.0))
+
+
+# --- the kernels' helpers against domain ---------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 700),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from((1e-6, 1e-2, 1.0, 1e6)),
+)
+def test_pairwise_sum_is_bit_identical_to_numpy(n: int, seed: int, scale: float) -> None:
+    values = np.random.default_rng(seed).normal(0.0, scale, n + 3)
+    assert 0.0 + grid_nb.pairwise_sum_1d_nb(values, 3, n) == np.sum(values[3:])
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 400), seed=st.integers(0, 2**32 - 1), flat=st.booleans())
+def test_the_daily_sharpe_equals_domain_metrics(n: int, seed: int, flat: bool) -> None:
+    rng = np.random.default_rng(seed)
+    moves = rng.normal(0.0, 0.01, n) * (rng.random(n) < 0.3 if flat else 1.0)
+    equity = 10_000.0 * np.exp(np.cumsum(moves))
+    ts = T0 + np.cumsum(rng.integers(1, 30, n)) * HOUR_MS
+    closes = equity[day_ends(ts).astype(bool)] if n else equity
+    got = grid_nb.sharpe_1d_nb(closes, len(closes), np.empty(len(closes) + 1))
+    assert got == sharpe_ratio(daily_returns(ts, equity))
+
+
+prices = st.floats(1.0, 200.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    side=st.sampled_from((1, -1)),
+    o=prices,
+    a=prices,
+    b=prices,
+    c=prices,
+    tp=st.one_of(prices, st.just(math.nan)),
+    stop=prices,
+    slip=st.sampled_from((0.0, 0.0005, 0.01)),
+)
+def test_the_fill_and_path_rules_equal_domain_execution(
+    side: int, o: float, a: float, b: float, c: float, tp: float, stop: float, slip: float
+) -> None:
+    h, l = max(o, a, b, c), min(o, a, b, c)
+    expected = {"stop": 1, "tp": 2, "": -1}[exit_touched(side, o, h, l, c, tp, stop)]
+    assert grid_nb.exit_touched_nb(side, o, h, l, c, tp, stop) == expected
+    buying = side > 0
+    assert grid_nb.stop_fill_nb(stop, o, buying, slip) == stop_fill(stop, o, buying, slip)
+    assert grid_nb.market_fill_nb(o, buying, slip) == market_fill(o, buying, slip)
+    if tp == tp:
+        assert grid_nb.limit_fill_nb(tp, o, buying) == limit_fill(tp, o, buying)
