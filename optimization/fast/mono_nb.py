@@ -21,14 +21,12 @@ last candle of each UTC day; ``pairwise_sum_1d_nb`` is ``numpy.sum`` of a float6
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
-PERIODS_PER_YEAR = 365
-_PW_BLOCKSIZE = 128  # numpy's pairwise-summation block (loops_utils.h.src)
+from optimization.fast.metrics_nb import sharpe_1d_nb
 
 
 class ExitReason(NamedTuple):
@@ -66,90 +64,6 @@ trade_dt = np.dtype(
 
 
 # --- statistics --------------------------------------------------------------------------------
-
-
-@njit(cache=True, error_model="numpy")
-def _block_sum_nb(a: np.ndarray, lo: int, n: int) -> float:
-    """Sum of ``a[lo:lo + n]``, n <= 128, in numpy's order: sequential below 8, else eight
-    interleaved accumulators combined pairwise, then the remainder."""
-    if n < 8:
-        res = 0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    stop = n - n % 8
-    while i < stop:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
-
-
-@njit(cache=True, error_model="numpy")
-def pairwise_sum_1d_nb(a: np.ndarray, lo: int, n: int) -> float:
-    """Sum of ``a[lo:lo + n]`` in numpy's pairwise order, bit-identical to ``np.sum``.
-
-    numpy sums blocks of at most 128 and above that splits ``n`` at ``n // 2`` rounded down to
-    a multiple of 8, adding left + right; the recursion runs here on an explicit stack."""
-    los = np.empty(64, dtype=np.int64)
-    ns = np.empty(64, dtype=np.int64)
-    split = np.zeros(64, dtype=np.bool_)
-    values = np.empty(64)
-    los[0], ns[0], split[0] = lo, n, False
-    depth, n_values = 1, 0
-    while depth > 0:
-        top = depth - 1
-        if ns[top] <= _PW_BLOCKSIZE:
-            values[n_values] = _block_sum_nb(a, los[top], ns[top])
-            n_values += 1
-            depth -= 1
-        elif not split[top]:
-            split[top] = True
-            half = ns[top] // 2
-            half -= half % 8
-            # right half below the left one on the stack: the left is summed first
-            los[depth], ns[depth], split[depth] = los[top] + half, ns[top] - half, False
-            los[depth + 1], ns[depth + 1], split[depth + 1] = los[top], half, False
-            depth += 2
-        else:
-            values[n_values - 2] = values[n_values - 2] + values[n_values - 1]
-            n_values -= 1
-            depth -= 1
-    return values[0]
-
-
-@njit(cache=True, error_model="numpy")
-def daily_sharpe_1d_nb(daily: np.ndarray, n_days: int) -> float:
-    """Sharpe of the simple returns between ``daily[:n_days]`` (equity at each UTC day's last
-    candle): mean / sample std (ddof=1) x sqrt(365), 0 with fewer than two returns or no
-    variation. Equivalent to ``sharpe_ratio(daily_returns(ts, equity))`` of ``domain.metrics``."""
-    m = n_days - 1
-    if m < 2:
-        return 0.0
-    returns = np.empty(m)
-    for k in range(m):
-        returns[k] = daily[k + 1] / daily[k] - 1.0
-    mean = pairwise_sum_1d_nb(returns, 0, m) / m
-    for k in range(m):
-        d = returns[k] - mean
-        returns[k] = d * d
-    std = math.sqrt(pairwise_sum_1d_nb(returns, 0, m) / (m - 1))
-    if std == 0.0:
-        return 0.0
-    return mean / std * math.sqrt(PERIODS_PER_YEAR)
 
 
 # --- one combination over one window -----------------------------------------------------------
@@ -319,7 +233,7 @@ def simulate_window_nb(
         if last or day_end[i]:
             daily[n_days] = equity
             n_days += 1
-    sharpe = daily_sharpe_1d_nb(daily, n_days)
+    sharpe = sharpe_1d_nb(daily, n_days, np.empty(max(n_days, 1)))
     return sharpe, (equity / capital - 1.0) * 100.0, worst * 100.0, n_trades, wins
 
 

@@ -35,7 +35,7 @@ from domain.metrics import daily_returns, sharpe_ratio
 from domain.strategies import REGISTRY, strategy
 from domain.strategies.plans import MarketArrays, funding_at_candles
 from domain.trades import fingerprint
-from optimization.fast import api, grid, grid_nb, grid_prep
+from optimization.fast import api, grid, grid_nb, grid_prep, metrics_nb
 from optimization.fast.grid_prep import day_ends, parts, prepare
 
 GRID = sorted(name for name, spec in REGISTRY.items() if spec.kind == "grid")
@@ -360,7 +360,7 @@ def test_a_mono_strategy_is_refused() -> None:
 )
 def test_pairwise_sum_is_bit_identical_to_numpy(n: int, seed: int, scale: float) -> None:
     values = np.random.default_rng(seed).normal(0.0, scale, n + 3)
-    assert 0.0 + grid_nb.pairwise_sum_1d_nb(values, 3, n) == np.sum(values[3:])
+    assert 0.0 + metrics_nb.pairwise_sum_1d_nb(values, 3, n) == np.sum(values[3:])
 
 
 @settings(max_examples=60, deadline=None)
@@ -371,7 +371,7 @@ def test_the_daily_sharpe_equals_domain_metrics(n: int, seed: int, flat: bool) -
     equity = 10_000.0 * np.exp(np.cumsum(moves))
     ts = T0 + np.cumsum(rng.integers(1, 30, n)) * HOUR_MS
     closes = equity[day_ends(ts).astype(bool)] if n else equity
-    got = grid_nb.sharpe_1d_nb(closes, len(closes), np.empty(len(closes) + 1))
+    got = metrics_nb.sharpe_1d_nb(closes, len(closes), np.empty(len(closes) + 1))
     assert got == sharpe_ratio(daily_returns(ts, equity))
 
 

@@ -27,7 +27,6 @@ from config.loader import load_settings
 from domain.backtest import Account, BacktestResult, run_backtest
 from domain.execution import Costs
 from domain.market import timeframe_ms
-from domain.metrics import sharpe_ratio
 from domain.strategies import REGISTRY
 from domain.strategies.plans import MarketArrays
 from domain.trades import fingerprint
@@ -261,25 +260,3 @@ def test_windows_outside_the_market_are_refused() -> None:
 
 
 # --- statistics kernels against domain.metrics ---------------------------------------------------
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    n=st.integers(0, 700),
-    seed=st.integers(0, 2**32 - 1),
-    scale=st.sampled_from((1e-6, 1e-2, 1.0, 1e6)),
-)
-def test_pairwise_sum_is_bit_identical_to_numpy(n: int, seed: int, scale: float) -> None:
-    values = np.random.default_rng(seed).normal(0.0, scale, n)
-    assert mono_nb.pairwise_sum_1d_nb(values, 0, n) == np.sum(values)
-
-
-@settings(max_examples=60, deadline=None)
-@given(n=st.integers(0, 400), seed=st.integers(0, 2**32 - 1), flat=st.booleans())
-def test_daily_sharpe_equals_domain_metrics(n: int, seed: int, flat: bool) -> None:
-    rng = np.random.default_rng(seed)
-    moves = rng.normal(0.0, 0.01, n) * (rng.random(n) < 0.3 if flat else 1.0)
-    equity = 10_000.0 * np.exp(np.cumsum(moves))
-    expected = sharpe_ratio(equity[1:] / equity[:-1] - 1.0) if n else 0.0
-    got = mono_nb.daily_sharpe_1d_nb(equity, n)
-    assert got == expected or math.isclose(got, expected, rel_tol=1e-12)
