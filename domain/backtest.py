@@ -85,29 +85,32 @@ def run_backtest(
     runner = _runner(sim, strategy, symbol, plan, market, params, costs, account)
     n = len(market)
     closes = market.close.tolist()
-    equity = np.empty(max(0, n - start))
-    in_position = np.zeros(max(0, n - start), dtype=bool)
+    equity: list[float] = []
+    in_position: list[bool] = []
     collector = _Collector(save)
     ruined_ts = None
     for i in range(start, n):
         runner.step(i)
-        j = i - start
-        in_position[j] = bool(runner.state["side"])
+        in_position.append(bool(runner.state["side"]))
         if i == n - 1:
             runner.close_at_end(i)
-        equity[j] = sim.cash + runner.unrealized(closes[i])
-        if equity[j] <= 0:
+        value = sim.cash + runner.unrealized(closes[i])
+        equity.append(value)
+        if value <= 0:
             runner.close_at_end(i)
-            equity[j:] = sim.cash
+            equity[-1] = sim.cash
+            equity += [sim.cash] * (n - 1 - i)
+            in_position += [False] * (n - 1 - i)
             ruined_ts = int(market.ts[i])
             break
-        if j % batch == batch - 1:
+        if (i - start) % batch == batch - 1:
             collector.take(sim)
     collector.take(sim)
+    equity_curve = np.array(equity, dtype=np.float64)
     metrics = compute_metrics(
         market.ts[start:],
-        equity,
-        in_position,
+        equity_curve,
+        np.array(in_position, dtype=bool),
         collector.trades,
         account.capital,
         sim.fees_paid,
@@ -116,7 +119,7 @@ def run_backtest(
     return BacktestResult(
         collector.trades,
         market.ts[start:],
-        equity,
+        equity_curve,
         metrics,
         collector.events,
         runner.blocked,

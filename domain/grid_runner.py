@@ -57,8 +57,8 @@ class GridRunner:
         self.o, self.h = market.open.tolist(), market.high.tolist()
         self.l, self.c = market.low.tolist(), market.close.tolist()
         self.funding = {i: r for i, r in enumerate(market.funding.tolist()) if r == r}
-        self.long = plan.long_entries.tolist() if plan.long_entries is not None else None
-        self.short = plan.short_entries.tolist() if plan.short_entries is not None else None
+        # level rows stay numpy: they are read only on the few candles that reach a level
+        self.long, self.short = plan.long_entries, plan.short_entries
         self.tp = plan.take_profit.tolist()
         self.trend = plan.trend.tolist() if plan.trend is not None else None
         self.trail = plan.trail_at_close.tolist() if plan.trail_at_close is not None else None
@@ -68,6 +68,8 @@ class GridRunner:
         self.short_reach = _reach(plan.short_entries, np.fmin, len(self.ts))
         self._totals_at = -1  # Simulator version the cached (qty, cost) were computed at
         self._qty = self._cost = 0.0
+        self._stop_at = -1  # same for the stop price
+        self._stop = (0.0, "sl")
         self.blocked = 0  # levels refused by the margin guard
         sim.enable_runner(key, strategy, symbol, "grid")
         self.state = sim.runner(key)
@@ -108,8 +110,10 @@ class GridRunner:
 
     # -- the rules ----------------------------------------------------------------------------
     def _at_open(self, i: int, side: int) -> bool:
-        o = self.o[i]
         rate = self.funding.get(i)
+        if rate is None and self.trend is None and self.exit_at_open is None:
+            return False  # the common case (grid_atr, envelopes): nothing happens at the open
+        o = self.o[i]
         if rate is not None:
             qty, _ = self._totals()
             self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
@@ -126,7 +130,7 @@ class GridRunner:
     def _exits(self, i: int, side: int) -> bool:
         o = self.o[i]
         stop, why = self._stop_price(side)
-        tp = math.nan if self._holding(i) else self.tp[i]
+        tp = math.nan if self.plan.min_hold and self._holding(i) else self.tp[i]
         touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, stop)
         if touched == "stop":
             price = stop_fill(stop, o, side < 0, self.costs.slippage)
@@ -141,12 +145,17 @@ class GridRunner:
         return bool(hold) and (self.ts[i] - self.state["opened_ts"]) // self.tf_ms < hold
 
     def _stop_price(self, side: int) -> tuple[float, str]:
-        qty, cost = self._totals()
-        stop = cost / qty * (1.0 - side * self.plan.sl_fraction)
-        trail = self.state["trail"]
-        if trail and (trail > stop if side > 0 else trail < stop):
-            return trail, "trail"
-        return stop, "sl"
+        """The tighter of the stop-loss and the trailing stop, cached until the next event."""
+        if self._stop_at != self.sim.version:
+            qty, cost = self._totals()
+            stop = cost / qty * (1.0 - side * self.plan.sl_fraction)
+            trail = self.state["trail"]
+            if trail and (trail > stop if side > 0 else trail < stop):
+                self._stop = (trail, "trail")
+            else:
+                self._stop = (stop, "sl")
+            self._stop_at = self.sim.version
+        return self._stop
 
     def _fills(self, i: int) -> bool:
         side = self.state["side"] or self._side_reached_first(i)
@@ -156,7 +165,7 @@ class GridRunner:
         o, l, h = self.o[i], self.l[i], self.h[i]
         filled = self.state["levels"]
         opened = False
-        for level, price in enumerate(entries[i]):
+        for level, price in enumerate(entries[i].tolist()):
             if str(level) in filled or price != price:
                 continue
             if (l > price) if side > 0 else (h < price):
@@ -177,8 +186,8 @@ class GridRunner:
         return opened
 
     def _side_reached_first(self, i: int) -> int:
-        long_hit = self.long is not None and any(self.l[i] <= p for p in self.long[i])
-        short_hit = self.short is not None and any(self.h[i] >= p for p in self.short[i])
+        long_hit = self.long is not None and self.l[i] <= self.long_reach[i]
+        short_hit = self.short is not None and self.h[i] >= self.short_reach[i]
         if long_hit and short_hit:
             return 1 if self.c[i] >= self.o[i] else -1  # the path's first extreme
         return 1 if long_hit else -1 if short_hit else 0

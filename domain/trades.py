@@ -8,7 +8,7 @@ kept funding out of trade P&L; the errata puts it back where it belongs).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -31,7 +31,8 @@ class Trade:
     reason: str  # tp | sl | trail | flip | signal | time | end
 
     def record(self) -> dict[str, Any]:
-        return asdict(self)
+        # a flat dict of builtins: no need for asdict's recursive deep copy
+        return {name: getattr(self, name) for name in self.__slots__}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Trade:
