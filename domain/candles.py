@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 
-from eventsourcing.domain import DomainEvent
+from domain.facts import Fact
 
 
-class SeriesListed(DomainEvent):
+class SeriesListed(Fact):
     """A new series (candles of a market, funding or open interest of a perpetual) got data.
 
     Recorded once per series, in the same transaction as its first candles, so read models
@@ -28,7 +28,7 @@ class SeriesListed(DomainEvent):
     timeframe: str  # "" for funding; the sample period for open interest
 
 
-class CandleClosed(DomainEvent):
+class CandleClosed(Fact):
     """A closed candle; ``ts`` is its open time (UTC ms), ``v`` its base-asset volume."""
 
     TOPIC = "scalp_radar:CandleClosed"
@@ -40,7 +40,7 @@ class CandleClosed(DomainEvent):
     v: float
 
 
-class FundingSettled(DomainEvent):
+class FundingSettled(Fact):
     """A funding settlement of a perpetual; positive ``rate`` means longs pay shorts."""
 
     TOPIC = "scalp_radar:FundingSettled"
@@ -48,7 +48,7 @@ class FundingSettled(DomainEvent):
     rate: float
 
 
-class OpenInterestRecorded(DomainEvent):
+class OpenInterestRecorded(Fact):
     """Open interest of a perpetual sampled at ``ts`` (UTC ms), in base-asset units (BTC, not
     USDT: the notional moves with the price, the count of open contracts does not)."""
 

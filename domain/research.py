@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import DomainEvent
+from domain.facts import Fact
 
 RESEARCH_LOG_ID: UUID = uuid5(NAMESPACE_URL, "/research")
 
 
-class OptimizationCompleted(DomainEvent):
+class OptimizationCompleted(Fact):
     TOPIC = "scalp_radar:OptimizationCompleted"
     run_id: str
     strategy: str
@@ -23,7 +23,7 @@ class OptimizationCompleted(DomainEvent):
     summary: dict[str, Any]
 
 
-class ParamsApplied(DomainEvent):
+class ParamsApplied(Fact):
     """Per-asset parameters now used by paper trading for (strategy, symbol)."""
 
     TOPIC = "scalp_radar:ParamsApplied"

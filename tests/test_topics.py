@@ -1,0 +1,52 @@
+"""Every stored event can be read back by a fresh process (explicit topics must resolve there)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.engine import Engine
+from adapters.home import Home
+from domain.market import FundingSeries, Market, OpenInterestSeries
+from tests.stubs import T0, CandleStubs
+
+READ_ALL = """
+import sys
+from pathlib import Path
+from adapters.engine import Engine  # the composition root, as the CLI and the web app start
+from adapters.home import Home
+store = Engine(Home(Path(sys.argv[1]))).store
+kinds = set()
+for n in store.recorder.select_notifications(start=1, limit=100_000):
+    kinds.add(type(store.mapper.to_domain_event(n)).__name__)
+print(",".join(sorted(kinds)))
+"""
+
+
+def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> None:
+    engine = Engine(Home(tmp_path))
+    data = engine.market_data
+    data.append_candles(Market("binance", "BTC/USDT", "1h"), CandleStubs.wave(3))
+    data.append_funding(FundingSeries("binance", "BTC/USDT:USDT"), [(T0, 0.0001)])
+    data.append_open_interest(OpenInterestSeries("binance", "BTC/USDT:USDT", "1h"), [(T0, 5.0)])
+    summary = {"strategy": "grid_atr", "symbol": "BTC/USDT"}
+    run_id = engine.research.record_run(summary)
+    engine.research.record_run(summary)  # a second run: reads the log's last event back
+    engine.research.record_applied("grid_atr", "BTC/USDT", {"ma_period": 10}, "B", run_id)
+    engine.close()
+    done = subprocess.run(
+        [sys.executable, "-c", READ_ALL, str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    found = done.stdout.strip()
+    assert found.split(",") == sorted(
+        [
+            "CandleClosed",
+            "FundingSettled",
+            "OpenInterestRecorded",
+            "OptimizationCompleted",
+            "ParamsApplied",
+            "SeriesListed",
+        ]
+    )
