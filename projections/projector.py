@@ -21,14 +21,24 @@ class Projector:
 
     name: str = ""
     topics: tuple[str, ...] = ()
+    # Bump when the tables change: a read DB built by another schema is dropped and replayed
+    # (read models are disposable; the events are the truth).
+    schema: int = 1
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database) -> None:
         self.recorder = recorder
         self.db = db
         self.db.execute(
             f"CREATE TABLE IF NOT EXISTS {TRACKING} "
-            "(projection TEXT PRIMARY KEY, notification_id INTEGER NOT NULL)"
+            "(projection TEXT PRIMARY KEY, notification_id INTEGER NOT NULL, "
+            "schema INTEGER NOT NULL DEFAULT 1)"
         )
+        if "schema" not in self.db[TRACKING].columns_dict:  # read DBs from before schemas
+            self.db.execute(f"ALTER TABLE {TRACKING} ADD COLUMN schema INTEGER NOT NULL DEFAULT 1")
+        if self._stored_schema() not in (None, self.schema):
+            with self.db.atomic():
+                self.drop_tables()
+                self.db.execute(f"DELETE FROM {TRACKING} WHERE projection = ?", [self.name])
         self.create_tables()
 
     # -- to implement ---------------------------------------------------------------------------
@@ -82,11 +92,18 @@ class Projector:
                 return applied
             position = moved
 
+    def _stored_schema(self) -> int | None:
+        row = self.db.execute(
+            f"SELECT schema FROM {TRACKING} WHERE projection = ?", [self.name]
+        ).fetchone()
+        return None if row is None else int(row[0])
+
     def _track(self, position: int) -> None:
         self.db.execute(
-            f"INSERT INTO {TRACKING} (projection, notification_id) VALUES (?, ?) ON CONFLICT"
-            "(projection) DO UPDATE SET notification_id = excluded.notification_id",
-            [self.name, position],
+            f"INSERT INTO {TRACKING} (projection, notification_id, schema) VALUES (?, ?, ?) "
+            "ON CONFLICT(projection) DO UPDATE SET notification_id = excluded.notification_id, "
+            "schema = excluded.schema",
+            [self.name, position, self.schema],
         )
 
     def _apply_pages(

@@ -42,6 +42,7 @@ _JSON_COLUMNS = ("best_params", "criteria", "verdicts", "windows", "monte_carlo"
 class ResearchProjector(Projector):
     name = "research"
     topics = (OptimizationCompleted.TOPIC, ParamsApplied.TOPIC)
+    schema = 2  # 2: IS Sharpe and OOS return per window in optimization_combos
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
         self._decode = decode
@@ -129,12 +130,18 @@ def _combo_rows(run_id: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
             "oos_return_pct": combos["oos_return_pct"][i],
             "score": combos["score"][i],
             "oos_sharpe_by_window": json.dumps(combos["oos_sharpe_by_window"][i]),
-            "is_sharpe_by_window": json.dumps(combos["is_sharpe_by_window"][i]),
-            "oos_return_by_window": json.dumps(combos["oos_return_by_window"][i]),
+            # runs recorded before these were kept (events are forever) have none
+            "is_sharpe_by_window": _column(combos, "is_sharpe_by_window", i),
+            "oos_return_by_window": _column(combos, "oos_return_by_window", i),
             "is_best": int(i == best),
         }
         for i, params in enumerate(combos["params"])
     ]
+
+
+def _column(combos: dict[str, Any], key: str, i: int) -> str | None:
+    values = combos.get(key)
+    return None if values is None else json.dumps(values[i])
 
 
 class ResearchReader:

@@ -135,3 +135,18 @@ def test_a_crash_mid_page_is_rolled_back_and_resumed(engine: Engine, monkeypatch
     engine.rebuild_projections()
     assert resumed == _dump(engine)
     assert projector.catch_up() == 0
+
+
+def test_a_read_model_of_another_schema_is_replayed(engine: Engine) -> None:
+    _fill(engine)
+    engine.project()
+    built = _dump(engine)
+    projector = engine.projectors[0]
+    engine.read_db.execute("UPDATE _tracking SET schema = 0 WHERE projection = ?", [projector.name])
+    engine.read_db.execute("DELETE FROM series_chunks")  # stale content of the old schema
+    again = type(projector)(
+        engine.store.recorder, engine.read_db, engine.store.mapper.transcoder.decode
+    )
+    assert again.position() == 0
+    again.catch_up()
+    assert _dump(engine) == built
