@@ -89,6 +89,17 @@ def test_a_grade_for_btc_eth_and_sol_on_the_real_sample(home: Path, config: Path
     assert all(r["grade"] in ("A", "B", "C", "D", "F") for r in results)
 
 
+def test_a_process_pool_gives_the_same_results(home: Path, config: Path, capsys) -> None:
+    args = ["--strategy", "grid_atr", "--symbol", "BTC/USDT,ETH/USDT", "--json"]
+    assert main(run(home, config, *args)) == 0
+    alone = {json.loads(x)["symbol"]: json.loads(x) for x in capsys.readouterr().out.splitlines()}
+    assert main(run(home, config, *args, "--workers", "2")) == 0
+    pooled = {json.loads(x)["symbol"]: json.loads(x) for x in capsys.readouterr().out.splitlines()}
+    for symbol, result in alone.items():
+        same = ("grade", "score", "oos_sharpe", "best_params", "dsr", "mc_pvalue")
+        assert {k: pooled[symbol][k] for k in same} == {k: result[k] for k in same}
+
+
 def test_bad_input_stops_before_any_work(home: Path, config: Path, capsys) -> None:
     assert main(run(home, config, "--strategy", "grid_atr", "--symbol", "DOGE/USDT")) == 2
     assert "no 1h candles of DOGE/USDT" in capsys.readouterr().err
