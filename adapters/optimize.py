@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Any
 
 import msgspec
@@ -115,7 +116,9 @@ def run_jobs(
             label = f"{prepared.job.strategy} {prepared.job.symbol}"
             yield _run(prepared, progress(label) if progress else None)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: forking a process whose numba thread pool is already running crashes
+    # the children (the parent may have run parallel kernels before, e.g. in tests)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(_run, prepared, None) for prepared in jobs]
         try:
             for future in as_completed(futures):
