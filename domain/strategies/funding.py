@@ -13,7 +13,7 @@ import numpy as np
 
 from domain.market import timeframe_ms
 from domain.strategies.plans import MarketArrays, MonoPlan
-from domain.strategies.spec import Params, StrategySpec
+from domain.strategies.spec import Params, StrategySpec, percent_plan
 
 SETTLEMENT_MS = 8 * 3_600_000  # the usual funding interval of perpetual swaps
 
@@ -36,14 +36,7 @@ def build(market: MarketArrays, params: Params) -> MonoPlan:
     threshold = params["funding_threshold"]
     long = _rising_edge(rate < -threshold)
     short = _rising_edge(rate > threshold)
-    n = len(market)
-    return MonoPlan(
-        signal=long.astype(np.int64) - short.astype(np.int64),
-        tp_offset=np.full(n, params["tp_percent"] / 100.0),
-        sl_offset=np.full(n, params["sl_percent"] / 100.0),
-        leverage=float(params["leverage"]),
-        max_hold=int(params["max_hold_candles"]),
-    )
+    return percent_plan(long, short, params)
 
 
 def warmup(params: Params) -> int:

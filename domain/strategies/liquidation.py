@@ -14,7 +14,7 @@ import numpy as np
 
 from domain.indicators import donchian
 from domain.strategies.plans import MarketArrays, MonoPlan
-from domain.strategies.spec import Params, StrategySpec
+from domain.strategies.spec import Params, StrategySpec, percent_plan
 
 WINDOW = 12
 
@@ -42,13 +42,7 @@ def build(market: MarketArrays, params: Params) -> MonoPlan:
     close = market.close
     long = crowded & (np.abs(close - long_zone) <= buffer * long_zone)
     short = crowded & (np.abs(close - short_zone) <= buffer * short_zone)
-    n = len(market)
-    return MonoPlan(
-        signal=long.astype(np.int64) - short.astype(np.int64),
-        tp_offset=np.full(n, params["tp_percent"] / 100.0),
-        sl_offset=np.full(n, params["sl_percent"] / 100.0),
-        leverage=float(params["leverage"]),
-    )
+    return percent_plan(long, short, params)
 
 
 def warmup(params: Params) -> int:

@@ -9,11 +9,9 @@ Exits: ``tp_percent`` / ``sl_percent`` from the entry price, or at the open afte
 
 from __future__ import annotations
 
-import numpy as np
-
 from domain.indicators import donchian, sma
 from domain.strategies.plans import MarketArrays, MonoPlan, previous
-from domain.strategies.spec import Params, StrategySpec
+from domain.strategies.spec import Params, StrategySpec, percent_plan
 
 
 def build(market: MarketArrays, params: Params) -> MonoPlan:
@@ -24,14 +22,7 @@ def build(market: MarketArrays, params: Params) -> MonoPlan:
     spike = market.volume > params["volume_multiplier"] * mean_volume
     long = spike & (market.close > upper)
     short = spike & (market.close < lower)
-    n = len(market)
-    return MonoPlan(
-        signal=long.astype(np.int64) - short.astype(np.int64),
-        tp_offset=np.full(n, params["tp_percent"] / 100.0),
-        sl_offset=np.full(n, params["sl_percent"] / 100.0),
-        leverage=float(params["leverage"]),
-        max_hold=int(params["max_hold_candles"]),
-    )
+    return percent_plan(long, short, params)
 
 
 def warmup(params: Params) -> int:

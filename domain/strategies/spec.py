@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan
 
 Params = Mapping[str, Any]
@@ -27,3 +29,20 @@ class StrategySpec:
 def sides(params: Params) -> tuple[int, ...]:
     """Config ``sides`` (``["long", "short"]``) as directions (+1, -1)."""
     return tuple(1 if s == "long" else -1 for s in params.get("sides", ("long",)))
+
+
+def percent_plan(
+    long: np.ndarray, short: np.ndarray, params: Params, exit_signal: np.ndarray | None = None
+) -> MonoPlan:
+    """A mono plan from long/short signal masks with the config's fixed take-profit and stop
+    percents (``tp_percent``, ``sl_percent``) and, when the strategy has one, its time exit
+    (``max_hold_candles``)."""
+    n = len(long)
+    return MonoPlan(
+        signal=long.astype(np.int64) - short.astype(np.int64),
+        tp_offset=np.full(n, params["tp_percent"] / 100.0),
+        sl_offset=np.full(n, params["sl_percent"] / 100.0),
+        leverage=float(params["leverage"]),
+        exit_signal=exit_signal,
+        max_hold=int(params.get("max_hold_candles", 0)),
+    )

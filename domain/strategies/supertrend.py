@@ -12,7 +12,7 @@ import numpy as np
 
 from domain.indicators import supertrend
 from domain.strategies.plans import MarketArrays, MonoPlan
-from domain.strategies.spec import Params, StrategySpec
+from domain.strategies.spec import Params, StrategySpec, percent_plan
 
 
 def build(market: MarketArrays, params: Params) -> MonoPlan:
@@ -24,14 +24,8 @@ def build(market: MarketArrays, params: Params) -> MonoPlan:
     down = np.zeros(len(market), dtype=bool)
     up[1:] = (direction[:-1] < 0) & (direction[1:] > 0)
     down[1:] = (direction[:-1] > 0) & (direction[1:] < 0)
-    n = len(market)
-    return MonoPlan(
-        signal=up.astype(np.int64) - down.astype(np.int64),
-        tp_offset=np.full(n, params["tp_percent"] / 100.0),
-        sl_offset=np.full(n, params["sl_percent"] / 100.0),
-        leverage=float(params["leverage"]),
-        exit_signal=up | down,  # flips alternate: the next one is always against the position
-    )
+    # flips alternate: the next one is always against the position, hence the exit signal
+    return percent_plan(up, down, params, exit_signal=up | down)
 
 
 def warmup(params: Params) -> int:

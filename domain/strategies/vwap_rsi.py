@@ -8,11 +8,9 @@ more than that above the VWAP and ``RSI > rsi_short_threshold``. Exits: ``tp_per
 
 from __future__ import annotations
 
-import numpy as np
-
 from domain.indicators import rsi, vwap
 from domain.strategies.plans import MarketArrays, MonoPlan
-from domain.strategies.spec import Params, StrategySpec
+from domain.strategies.spec import Params, StrategySpec, percent_plan
 
 
 def build(market: MarketArrays, params: Params) -> MonoPlan:
@@ -23,13 +21,7 @@ def build(market: MarketArrays, params: Params) -> MonoPlan:
     edge = params["vwap_deviation_entry"]
     long = (deviation < -edge) & (strength < params["rsi_long_threshold"])
     short = (deviation > edge) & (strength > params["rsi_short_threshold"])
-    n = len(market)
-    return MonoPlan(
-        signal=long.astype(np.int64) - short.astype(np.int64),
-        tp_offset=np.full(n, params["tp_percent"] / 100.0),
-        sl_offset=np.full(n, params["sl_percent"] / 100.0),
-        leverage=float(params["leverage"]),
-    )
+    return percent_plan(long, short, params)
 
 
 def warmup(params: Params) -> int:
