@@ -85,7 +85,8 @@ def run_walk_forward(
     best = int(np.argmax(table["score"]))
     best_params = {**job.base_params, **combos[best]}
     details = _best_details(job, market, windows, best_params)
-    summary = _validate(job, market, validation, windows, combos, table, best, best_params, details)
+    run = _Run(job, market, windows, combos, table, best, best_params)
+    summary = _summary(run, _validate(run, validation, details))
     summary["duration_s"] = round(time.perf_counter() - began, 3)
     return _finite(summary)
 
@@ -180,7 +181,41 @@ def _best_details(job, market, windows: list[Window], params) -> _Details:
 
 
 # -- validation and grade ------------------------------------------------------------------------
-def _validate(job, market, validation, windows, combos, table, best, best_params, details):
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the search produced: the windows, every combination's table, the best one."""
+
+    job: WalkForwardJob
+    market: MarketArrays
+    windows: list[Window]
+    combos: list[dict[str, Any]]
+    table: dict[str, np.ndarray]
+    best: int
+    best_params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Checks:
+    """The validation of the best combination and its grade."""
+
+    graded: Any
+    inputs: GradeInputs
+    mc: Any
+    dsr: Any
+    stab: Any
+    transfer: float | None
+    regimes: list[Any]
+
+
+def _validate(run: _Run, validation, details: _Details) -> _Checks:
+    job, market, windows, table, best, best_params = (
+        run.job,
+        run.market,
+        run.windows,
+        run.table,
+        run.best,
+        run.best_params,
+    )
     oos_sharpe, is_sharpe = float(table["oos_sharpe"][best]), float(table["is_sharpe"][best])
     mc = monte_carlo(details.trade_returns, sims=job.mc_sims, seed=job.seed)
     dsr = deflated_sharpe(details.daily, table["oos_sharpe"] / SQRT_YEAR)
@@ -200,23 +235,7 @@ def _validate(job, market, validation, windows, combos, table, best, best_params
         transfer_ratio=transfer,
         oos_trades=details.trades,
     )
-    graded = grade(inputs)
-    return _summary(
-        job,
-        windows,
-        combos,
-        table,
-        best,
-        best_params,
-        graded,
-        inputs,
-        mc,
-        dsr,
-        stab,
-        transfer,
-        regimes,
-        market,
-    )
+    return _Checks(grade(inputs), inputs, mc, dsr, stab, transfer, regimes)
 
 
 def _stability(job, market, windows, best_params, base_sharpe):
@@ -244,22 +263,25 @@ def _transfer(job, market, validation, windows, params, main_sharpe) -> float | 
     return transfer_ratio(float(m.sharpe[0].mean()), main_sharpe)
 
 
-def _summary(
-    job,
-    windows,
-    combos,
-    table,
-    best,
-    best_params,
-    graded,
-    inputs,
-    mc,
-    dsr,
-    stab,
-    transfer,
-    regimes,
-    market,
-) -> dict[str, Any]:
+def _summary(run: _Run, checks: _Checks) -> dict[str, Any]:
+    job, windows, combos, table, best, best_params, market = (
+        run.job,
+        run.windows,
+        run.combos,
+        run.table,
+        run.best,
+        run.best_params,
+        run.market,
+    )
+    graded, inputs, mc, dsr, stab, transfer, regimes = (
+        checks.graded,
+        checks.inputs,
+        checks.mc,
+        checks.dsr,
+        checks.stab,
+        checks.transfer,
+        checks.regimes,
+    )
     oos_by_window = table["oos_sharpe_by_window"]
     return {
         "strategy": job.strategy,
