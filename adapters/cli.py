@@ -445,16 +445,32 @@ def cmd_projections_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_STRATEGY = "grid_atr"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Import the sample, report on the data, then walk-forward the main strategy on every spot
+    market of the sample and print the graded results (recorded as events, nothing applied)."""
     files = sorted(p for p in args.data.glob("*.csv*") if p.is_file()) if args.data.is_dir() else []
     if not files:
         raise UsageError(f"no CSV files in {args.data}")
+    settings = _settings(args)
     engine = _engine(args)
     try:
         print(f"state directory: {engine.home.root}")
         outcomes = _import(engine, files, "binance")
         print(import_summary(outcomes))
         print(data_report(engine))
+        spot = sorted(
+            s.symbol for s in engine.market_reader().series("candles") if ":" not in s.symbol
+        )
+        jobs = optimize.prepare(settings, engine.market_reader(), [DEMO_STRATEGY], spot)
+        for summary in optimize.run_jobs(jobs, 1, _window_progress):
+            summary["run_id"] = engine.research.record_run(summary)
+            print(optimize_table(summary))
+        engine.project()
+    except optimize.OptimizeInputError as exc:
+        raise UsageError(str(exc)) from exc
     finally:
         engine.close()
     return 2 if any(o.error for o in outcomes) else 0

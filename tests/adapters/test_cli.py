@@ -73,6 +73,8 @@ def test_demo_imports_a_data_directory_and_reports(tmp_path: Path, capsys) -> No
     # the sample spans 2023-2025; Binance spot had one outage then (data README)
     assert "2023-03-24 12:00 -> 2023-03-24 14:00 (1 missing)" in out
     assert "== binance BTC/USDT:USDT funding" in out
+    # then the walk-forward of grid_atr on the spot market, graded
+    assert "== grid_atr on BTC/USDT 1h: grade " in out and "points: oos_is_ratio" in out
 
 
 def test_projections_rebuild(tmp_path: Path, capsys) -> None:
