@@ -28,15 +28,16 @@ from hypothesis import strategies as st
 
 from adapters.csv_files import CandleFile, FundingFile, read_series_file
 from config.loader import load_settings
-from domain.backtest import Account, BacktestResult, run_backtest
+from domain.backtest import Account, run_backtest
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.market import HOUR_MS, timeframe_ms
 from domain.metrics import daily_returns, sharpe_ratio
 from domain.strategies import REGISTRY, strategy
 from domain.strategies.plans import MarketArrays, funding_at_candles
 from domain.trades import fingerprint
-from optimization.fast import api, grid, grid_nb, grid_prep, metrics_nb
+from optimization.fast import grid, grid_nb, grid_prep, metrics_nb
 from optimization.fast.grid_prep import day_ends, parts, prepare
+from tests.optimization.parity_kit import assert_same_metrics, compared
 
 GRID = sorted(name for name, spec in REGISTRY.items() if spec.kind == "grid")
 SETTINGS = load_settings()
@@ -44,7 +45,6 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 T0 = 1_672_531_200_000  # 2023-01-01 00:00 UTC
 FUNDING_MS = 8 * HOUR_MS
 EXAMPLES = 25
-REL = 1e-9
 
 COSTS = (
     Costs(0.0, 0.0, 0.0),
@@ -121,33 +121,15 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     }
 
 
-def assert_same_metrics(fast: api.WindowMetrics, k: int, w: int, slow: BacktestResult) -> None:
-    m = slow.metrics
-    assert fast.sharpe[k, w] == pytest.approx(m.sharpe, rel=REL, nan_ok=True)
-    assert fast.return_pct[k, w] == pytest.approx(m.return_pct, rel=REL)
-    assert fast.max_drawdown_pct[k, w] == pytest.approx(m.max_drawdown_pct, rel=REL, nan_ok=True)
-    assert fast.trades[k, w] == m.trades
-    assert fast.wins[k, w] == sum(1 for t in slow.trades if t.pnl > 0)
-
-
 def check_parity(name: str, case: dict[str, Any], seen: Counter[str]) -> None:
-    market, costs, account = case["market"], case["costs"], case["account"]
-    n, (start, end) = len(market), case["window"]
-    windows = np.array([[0, n], [start, end]])
-    fast = api.batch_metrics(name, market, case["combos"], windows, costs, account)
-    for k, params in enumerate(case["combos"]):
-        for w, (s, e) in enumerate(windows.tolist()):
-            slow = run_backtest(market.head(e), name, "X", params, costs, account, start=s)
-            made = api.trades(name, market, params, costs, account, s, e)
-            assert fingerprint(made) == slow.fingerprint
-            assert made == slow.trades
-            assert_same_metrics(fast, k, w, slow)
-            seen["trades"] += len(made)
-            seen["multi-level"] += sum(t.levels > 1 for t in made)
-            seen["ruined"] += slow.ruined_ts is not None
-            seen["blocked"] += slow.blocked > 0
-            seen.update(t.reason for t in made)
-        seen["sharpe"] += fast.sharpe[k, 0] != 0.0
+    for k, w, fast, made, slow in compared(name, case):
+        seen["trades"] += len(made)
+        seen["multi-level"] += sum(t.levels > 1 for t in made)
+        seen["ruined"] += slow.ruined_ts is not None
+        seen["blocked"] += slow.blocked > 0
+        seen.update(t.reason for t in made)
+        if w == 0:  # once per combination
+            seen["sharpe"] += fast.sharpe[k, 0] != 0.0
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")

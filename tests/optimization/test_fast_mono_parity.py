@@ -24,20 +24,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.loader import load_settings
-from domain.backtest import Account, BacktestResult, run_backtest
+from domain.backtest import Account, run_backtest
 from domain.execution import Costs
 from domain.market import timeframe_ms
 from domain.strategies import REGISTRY
 from domain.strategies.plans import MarketArrays
-from domain.trades import fingerprint
-from optimization.fast import api, mono, mono_nb
+from optimization.fast import mono, mono_nb
+from tests.optimization.parity_kit import assert_same_metrics, compared
 
 MONO = sorted(name for name, spec in REGISTRY.items() if spec.kind == "mono")
 SETTINGS = load_settings()
 T0 = 1_672_531_200_000  # 2023-01-01 00:00 UTC
 FUNDING_MS = 8 * 3_600_000
 EXAMPLES = 30
-REL = 1e-9
 
 COSTS = (
     Costs(0.0, 0.0, 0.0),
@@ -113,30 +112,15 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     }
 
 
-def assert_same_metrics(fast: api.WindowMetrics, k: int, w: int, slow: BacktestResult) -> None:
-    m = slow.metrics
-    assert fast.sharpe[k, w] == pytest.approx(m.sharpe, rel=REL, nan_ok=True)
-    assert fast.return_pct[k, w] == pytest.approx(m.return_pct, rel=REL)
-    assert fast.max_drawdown_pct[k, w] == pytest.approx(m.max_drawdown_pct, rel=REL, nan_ok=True)
-    assert fast.trades[k, w] == m.trades
-    assert fast.wins[k, w] == sum(1 for t in slow.trades if t.pnl > 0)
-
-
 def check_parity(name: str, case: dict[str, Any], seen: Counter[str]) -> None:
-    market, costs, account = case["market"], case["costs"], case["account"]
-    n, (start, end) = len(market), case["window"]
-    windows = np.array([[0, n], [start, end]])
-    fast = api.batch_metrics(name, market, case["combos"], windows, costs, account)
-    for k, params in enumerate(case["combos"]):
-        for w, (s, e) in enumerate(windows.tolist()):
-            slow = run_backtest(market.head(e), name, "X", params, costs, account, start=s)
-            made = api.trades(name, market, params, costs, account, s, e)
-            assert fingerprint(made) == slow.fingerprint
-            assert made == slow.trades
-            assert_same_metrics(fast, k, w, slow)
-            seen["trades"] += len(made)
-            seen["ruined"] += slow.ruined_ts is not None
-            seen.update(t.reason for t in made)
+    account = case["account"]
+    for k, w, fast, made, slow in compared(name, case):
+        seen["trades"] += len(made)
+        seen["ruined"] += slow.ruined_ts is not None
+        seen.update(t.reason for t in made)
+        if w > 0:
+            continue
+        # once per combination
         if account.margin_per_asset() <= account.max_margin_ratio * account.capital:
             seen["traded"] += bool(fast.trades[k, 0])
             seen["combos"] += 1
