@@ -36,6 +36,7 @@ def backtest_summary(run: BacktestRun) -> dict[str, Any]:
         "fees_paid": metrics.fees_paid,
         "funding_paid": metrics.funding_paid,
         "funding_source": run.funding_series,
+        "open_interest_source": run.open_interest_series,
         "exit_reasons": dict(Counter(t.reason for t in result.trades)),
         "levels_blocked_by_margin_guard": result.blocked,
         "ruined_at": fmt_ts(result.ruined_ts) if result.ruined_ts else None,
@@ -74,6 +75,8 @@ def backtest_table(run: BacktestRun) -> str:
         ("fees paid", f"{s['fees_paid']:,.2f}"),
         ("funding paid", f"{s['funding_paid']:,.2f} ({s['funding_source'] or 'no funding data'})"),
     ]
+    if s["open_interest_source"]:
+        rows.append(("open interest", s["open_interest_source"]))
     if s["ruined_at"]:
         rows.append(("RUINED", f"equity reached zero at {s['ruined_at']}; trading stopped"))
     if s["levels_blocked_by_margin_guard"]:

@@ -20,6 +20,7 @@ from adapters.backtest import BacktestRequest
 from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
 from adapters.config_writer import ConfigWriteError, apply_per_asset
 from adapters.engine import Engine
+from adapters.event_store import describe_store
 from adapters.exchange_client import make_exchange
 from adapters.fetch import (
     FetchError,
@@ -457,7 +458,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = _engine(args)
     try:
-        print(f"state directory: {engine.home.root}")
+        print(f"state directory: {engine.home.root}; events in {describe_store(engine.store)}")
         outcomes = _import(engine, files, "binance")
         print(import_summary(outcomes))
         print(data_report(engine))

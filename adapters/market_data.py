@@ -96,9 +96,6 @@ class MarketData:
         )
 
     # -- any kind of series -------------------------------------------------------------------
-    def stored_timestamps(self, series: Series) -> set[int]:
-        return set(self._state(series).stored)
-
     def last_ts(self, series: Series) -> int | None:
         """Newest stored timestamp of any kind of series (None: nothing stored)."""
         stored = self._state(series).stored

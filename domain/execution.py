@@ -25,9 +25,6 @@ class Costs:
         return cls(maker / 100.0, taker / 100.0, slippage / 100.0)
 
 
-ZERO_COSTS = Costs(0.0, 0.0, 0.0)
-
-
 def limit_fill(price: float, open_: float, buying: bool) -> float:
     """Fill of a resting limit order touched in a candle that opened at ``open_``:
     a buy limit fills at min(price, open), a sell limit at max(price, open)."""

@@ -39,7 +39,7 @@ from optimization.grid_search import (
     latin_hypercube,
     neighbours,
 )
-from optimization.monte_carlo import monte_carlo
+from optimization.monte_carlo import monte_carlo, returns_on_capital
 from optimization.regimes import classify_regime
 from optimization.scoring import combo_score, oos_is_ratio, transfer_ratio
 from optimization.stability import perturbations, stability
@@ -164,7 +164,7 @@ class _Details:
 
 def _best_details(job, market, windows: list[Window], params) -> _Details:
     """The best combination's OOS trades and daily returns, from the event-driven engine."""
-    returns, daily = [], []
+    trades, daily = [], []
     for w in windows:
         result = run_backtest(
             market.head(w.oos_end),
@@ -175,9 +175,10 @@ def _best_details(job, market, windows: list[Window], params) -> _Details:
             job.account,
             start=w.oos_start,
         )
-        returns += [t.pnl / job.account.capital for t in result.trades]
+        trades += result.trades
         daily.append(daily_returns(result.ts, result.equity))
-    return _Details(np.array(returns), np.concatenate(daily), len(returns))
+    returns = returns_on_capital(trades, job.account.capital)
+    return _Details(returns, np.concatenate(daily), len(trades))
 
 
 # -- validation and grade ------------------------------------------------------------------------

@@ -49,10 +49,3 @@ def walk_forward_windows(
             f"{is_days} + {oos_days} = {is_days + oos_days} days"
         )
     return windows
-
-
-def as_arrays(windows: list[Window]) -> tuple[np.ndarray, np.ndarray]:
-    """(IS, OOS) ``[start, end)`` arrays of shape (windows, 2) for the fast engine."""
-    is_spans = np.array([[w.is_start, w.is_end] for w in windows], dtype=np.int64)
-    oos_spans = np.array([[w.oos_start, w.oos_end] for w in windows], dtype=np.int64)
-    return is_spans, oos_spans

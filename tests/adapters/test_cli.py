@@ -69,6 +69,7 @@ def test_demo_imports_a_data_directory_and_reports(tmp_path: Path, capsys) -> No
     shutil.copy(SAMPLE_DATA / "BTC_USDT_USDT-funding.csv.gz", data)
     assert main(["--home", str(tmp_path / "h"), "demo", "--data", str(data)]) == 0
     out = capsys.readouterr().out
+    assert f"events in SQLite {tmp_path / 'h' / 'events.db'}" in out
     assert "== binance BTC/USDT 1h" in out
     # the sample spans 2023-2025; Binance spot had one outage then (data README)
     assert "2023-03-24 12:00 -> 2023-03-24 14:00 (1 missing)" in out

@@ -12,6 +12,7 @@ from eventsourcing.application import EventSourcedLog
 
 from adapters import backtest
 from adapters.backtest import BacktestInputError, BacktestRequest, load_market
+from adapters.backtest_report import backtest_summary, backtest_table
 from adapters.engine import Engine
 from adapters.home import Home
 from adapters.market_data import SERIES_INDEX_ID
@@ -145,3 +146,6 @@ def test_a_backtest_with_open_interest_names_its_source(engine: Engine) -> None:
     run = backtest.run(load_settings(), engine.market_reader(), LIQUIDATION)
     assert run.open_interest_series == "binance BTC/USDT:USDT open interest 5m"
     assert run.timeframe == "5m"
+    assert backtest_summary(run)["open_interest_source"] == run.open_interest_series
+    (line,) = [x for x in backtest_table(run).splitlines() if x.startswith("open interest ")]
+    assert line.split(maxsplit=2)[2] == "binance BTC/USDT:USDT open interest 5m"
