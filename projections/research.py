@@ -159,6 +159,12 @@ class ResearchReader:
         rows = self.db["optimization_runs"].rows_where(where, args, order_by="strategy, symbol")
         return [_decoded(r) for r in rows]
 
+    def run(self, run_id: str) -> dict | None:
+        if "optimization_runs" not in self.db.table_names():
+            return None
+        rows = list(self.db["optimization_runs"].rows_where("run_id = ?", [run_id]))
+        return _decoded(rows[0]) if rows else None
+
     def combos(self, run_id: str) -> list[dict]:
         rows = self.db["optimization_combos"].rows_where("run_id = ?", [run_id], order_by="combo")
         return [r | {"params": json.loads(r["params"])} for r in rows]
