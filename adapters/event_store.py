@@ -29,6 +29,7 @@ class EventStore(Application):
     """The engine's application: every candle, decision and order lives in its recorder."""
 
     name = APP_NAME
+    is_snapshotting_enabled = True  # snapshots are taken by hand (adapters.paper), see notes
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = FastJSONTranscoder()

@@ -27,7 +27,7 @@ from domain.metrics import Metrics, compute_metrics
 from domain.mono_runner import MonoRunner
 from domain.simulator import Simulator
 from domain.strategies import strategy as strategy_spec
-from domain.strategies.plans import GridPlan, MarketArrays
+from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan
 from domain.strategies.spec import sides
 from domain.trades import Trade, fingerprint
 
@@ -82,7 +82,9 @@ def run_backtest(
         capital=account.capital,
         max_margin_ratio=account.max_margin_ratio,
     )
-    runner = _runner(sim, strategy, symbol, plan, market, params, costs, account)
+    runner = make_runner(
+        sim, f"{strategy}:{symbol}", strategy, symbol, plan, market, params, costs, account
+    )
     n = len(market)
     closes = market.close.tolist()
     equity: list[float] = []
@@ -128,8 +130,18 @@ def run_backtest(
     )
 
 
-def _runner(sim, strategy, symbol, plan, market, params, costs, account):
-    key = f"{strategy}:{symbol}"
+def make_runner(
+    sim: Simulator,
+    key: str,
+    strategy: str,
+    symbol: str,
+    plan: GridPlan | MonoPlan,
+    market: MarketArrays,
+    params: Mapping[str, Any],
+    costs: Costs,
+    account: Account,
+) -> GridRunner | MonoRunner:
+    """The runner executing ``plan``, sized by ``account`` (equal allocation per asset)."""
     if isinstance(plan, GridPlan):
         margin = account.margin_per_asset() / plan.num_levels
         return GridRunner(sim, key, strategy, symbol, plan, market, costs, margin)

@@ -13,8 +13,9 @@ For candle ``i`` of a runner, in this order:
    open -> high -> low -> close. So a long grid touched both ways in a green candle is stopped
    out; in a red candle it takes profit (mirrored for shorts).
 3. A candle that closed a grid opens nothing; otherwise untouched levels whose price the candle
-   reached are filled, nearest first. A flat runner offered both sides (long levels below, short
-   levels above) takes the side its path reaches first.
+   reached are filled, nearest first, unless the Simulator refuses entries (kill switch; the
+   regime filter, which only refuses new grids; the margin guard). A flat runner offered both
+   sides (long levels below, short levels above) takes the side its path reaches first.
 4. After new fills, the stop of the enlarged grid is checked against the same candle (the stop
    rests on the exchange from the fill on); its take-profit is not: only the next candle can take
    profit. Both choices are the pessimistic reading of an unknown path.
@@ -162,6 +163,9 @@ class GridRunner:
         entries = self.long if side > 0 else self.short
         if not side or entries is None:
             return False
+        adding = bool(self.state["side"])
+        if self.sim.entry_block(self.key, adding):
+            return False
         o, l, h = self.o[i], self.l[i], self.h[i]
         filled = self.state["levels"]
         opened = False
@@ -172,7 +176,10 @@ class GridRunner:
                 continue
             if not self.sim.margin_allows(self.margin_per_level):
                 self.blocked += 1
+                self.sim.refuse_entry(self.key, "margin", self.ts[i])
                 break
+            if not opened and not adding:
+                self.sim.warn_collision(self.key, self.ts[i])
             if self.plan.market_entries:
                 fill, fee_rate = market_fill(o, side > 0, self.costs.slippage), self.costs.taker
             else:

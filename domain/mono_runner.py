@@ -90,11 +90,13 @@ class MonoRunner:
 
     def _enter(self, i: int) -> None:
         side = self.signal[i - 1]
-        if side not in self.sides:
+        if side not in self.sides or self.sim.entry_block(self.key, adding=False):
             return
         if not self.sim.margin_allows(self.margin):
             self.blocked += 1
+            self.sim.refuse_entry(self.key, "margin", self.ts[i])
             return
+        self.sim.warn_collision(self.key, self.ts[i])
         price = market_fill(self.o[i], side > 0, self.costs.slippage)
         qty = self.notional / price
         tp = price * (1.0 + side * self.tp_offset[i - 1])  # NaN offset: no take-profit

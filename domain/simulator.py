@@ -18,6 +18,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.kill_switch import Limits, global_trip, runner_trip
+from domain.trades import build_trade
+
+DAY_MS = 86_400_000
+
 
 class TradingError(Exception):
     """Base of the domain's refusals."""
@@ -51,6 +56,12 @@ class Simulator(Aggregate):
         self.funding_paid = 0.0
         self.trades_closed = 0
         self.runners: dict[str, dict[str, Any]] = {}
+        # paper trading only (a backtest never advances the clock nor trips a switch)
+        self.last_ts = 0  # open time of the last candle fully processed
+        self.limits: dict[str, Any] = Limits().record()
+        self.kill: dict[str, Any] | None = None  # the global kill switch, when tripped
+        self.window: list[list[float]] = []  # [ts, equity] closes of the global switch's window
+        self.requests_done = 0  # operator requests handled (position in their log)
 
     # -- runners ------------------------------------------------------------------------------
     def enable_runner(self, key: str, strategy: str, symbol: str, kind: str) -> None:
@@ -72,6 +83,15 @@ class Simulator(Aggregate):
             "opened_ts": 0,
             "tp": 0.0,
             "sl": 0.0,
+            "enabled": True,
+            "params": {},
+            "regimes": {},  # regime -> walk-forward OOS Sharpe of the applied parameters
+            "grace_until": 0,  # runner kill switch inactive before this candle ts
+            "blocked": {},  # reason -> ts: why entries are refused (regime, margin)
+            "trip": None,  # the runner's kill switch, when tripped
+            "session_pnl": 0.0,  # realised since configured or reset
+            "day": -1,  # UTC day number of day_pnl
+            "day_pnl": 0.0,  # realised during that day
         }
 
     def runner(self, key: str) -> dict[str, Any]:
@@ -102,6 +122,7 @@ class Simulator(Aggregate):
         if not runner["levels"]:
             runner["side"], runner["opened_ts"], runner["trail"] = side, ts, 0.0
         runner["levels"][str(level)] = [price, qty, ts]
+        runner["blocked"].pop("margin", None)
         runner["entry_fees"] += fee
         runner["margin"] += margin
         self.margin_used += margin
@@ -124,11 +145,17 @@ class Simulator(Aggregate):
         """Closes every level of the runner. ``trade`` is the closed trade's record (see
         ``domain.trades.Trade``); cash moves by its ``gross`` minus its ``exit_fee`` (entry fees
         and funding left the cash when they were paid)."""
-        self._settle(key, trade["exit_fee"], trade["gross"])
+        self._settle(key, trade)
 
-    def _settle(self, key: str, fee: float, gross: float) -> None:
+    def _settle(self, key: str, trade: dict[str, Any]) -> None:
         runner = self.runners[key]
-        self.cash += gross - fee
+        fee = trade["exit_fee"]
+        self.cash += trade["gross"] - fee
+        day = trade["exit_ts"] // DAY_MS
+        if runner["day"] != day:
+            runner["day"], runner["day_pnl"] = day, 0.0
+        runner["day_pnl"] += trade["pnl"]
+        runner["session_pnl"] += trade["pnl"]
         self.fees_paid += fee
         self.margin_used -= runner["margin"]
         self.trades_closed += 1
@@ -153,10 +180,177 @@ class Simulator(Aggregate):
         runner.update(side=side, opened_ts=ts, tp=tp, sl=sl, entry_fees=fee)
         runner["levels"] = {"0": [price, qty, ts]}
         runner["margin"] = margin
+        runner["blocked"].pop("margin", None)
         self.margin_used += margin
         self.cash -= fee
         self.fees_paid += fee
 
     @event("PositionClosed", topic="scalp_radar:Simulator.PositionClosed")
     def close_position(self, key: str, trade: dict[str, Any]) -> None:
-        self._settle(key, trade["exit_fee"], trade["gross"])
+        self._settle(key, trade)
+
+    # -- entry guards (runners ask before opening) ------------------------------------------
+    def entry_block(self, key: str, adding: bool) -> str:
+        """Why runner ``key`` may not open now ("" when it may). ``adding``: a level added to
+        a grid already open, which the regime filter allows (it only blocks new grids)."""
+        if self.kill is not None:
+            return "kill_switch"
+        runner = self.runners[key]
+        if runner["trip"] is not None:
+            return "kill_switch"
+        if not runner["enabled"]:
+            return "disabled"
+        if not adding and "regime" in runner["blocked"]:
+            return "regime"
+        return ""
+
+    def refuse_entry(self, key: str, reason: str, ts: int) -> None:
+        """Records a refused entry once per episode (the block lifts when an entry opens)."""
+        if reason not in self.runners[key]["blocked"]:
+            self._entry_blocked(key=key, reason=reason, ts=ts)
+
+    def set_regime(self, key: str, regime: str, blocked: bool, ts: int) -> None:
+        """The regime filter's decision for a runner, recorded only when it changes."""
+        if blocked and "regime" not in self.runners[key]["blocked"]:
+            self._entry_blocked(key=key, reason="regime", ts=ts, regime=regime)
+        elif not blocked and "regime" in self.runners[key]["blocked"]:
+            self._entry_unblocked(key=key, reason="regime", ts=ts, regime=regime)
+
+    @event("EntryBlocked", topic="scalp_radar:Simulator.EntryBlocked")
+    def _entry_blocked(self, key: str, reason: str, ts: int, regime: str = "") -> None:
+        self.runners[key]["blocked"][reason] = ts
+
+    @event("EntryUnblocked", topic="scalp_radar:Simulator.EntryUnblocked")
+    def _entry_unblocked(self, key: str, reason: str, ts: int, regime: str = "") -> None:
+        self.runners[key]["blocked"].pop(reason, None)
+
+    def warn_collision(self, key: str, ts: int) -> None:
+        """A runner opens on a symbol another runner already holds: in live trading the
+        exchange nets both into one position, so paper flags it (and still trades, to stay
+        comparable with the backtests)."""
+        symbol = self.runners[key]["symbol"]
+        for other, runner in self.runners.items():
+            if other != key and runner["symbol"] == symbol and runner["side"]:
+                self._collision(key=key, other=other, symbol=symbol, ts=ts)
+                return
+
+    @event("CollisionDetected", topic="scalp_radar:Simulator.CollisionDetected")
+    def _collision(self, key: str, other: str, symbol: str, ts: int) -> None:
+        pass  # a warning for the journal: no state changes
+
+    # -- paper portfolio set-up --------------------------------------------------------------
+    @event("RiskLimitsSet", topic="scalp_radar:Simulator.RiskLimitsSet")
+    def set_limits(self, limits: dict[str, Any]) -> None:
+        self.limits = limits
+
+    @event("RunnerConfigured", topic="scalp_radar:Simulator.RunnerConfigured")
+    def configure_runner(
+        self,
+        key: str,
+        params: dict[str, Any],
+        regimes: dict[str, float],
+        grace_until: int,
+        warmup: int,
+        ts: int,
+    ) -> None:
+        """Parameters, regime profile and grace period of a paper runner; ``warmup`` stored
+        candles fed its indicators (they make no decision, so no trade can predate ``ts``)."""
+        runner = self.runners[key]
+        runner.update(params=params, regimes=regimes, grace_until=grace_until, enabled=True)
+        runner.setdefault("start_ts", ts)  # the first configuration fixes the warm-up window
+
+    def force_close(self, key: str, price: float, fee_rate: float, ts: int, reason: str) -> None:
+        """Close whatever runner ``key`` holds at ``price`` (a market order decided outside the
+        runner: the strategy was disabled, or its asset is no longer validated)."""
+        runner = self.runners[key]
+        if not runner["side"]:
+            return
+        trade = build_trade(
+            runner, runner["strategy"], runner["symbol"], ts, price, fee_rate, reason
+        )
+        if runner["kind"] == "grid":
+            self.close_cycle(key, trade.record())
+        else:
+            self.close_position(key, trade.record())
+
+    @event("RunnerDisabled", topic="scalp_radar:Simulator.RunnerDisabled")
+    def disable_runner(self, key: str, reason: str, ts: int) -> None:
+        self.runners[key]["enabled"] = False
+
+    # -- the clock and the kill switches ------------------------------------------------------
+    def close_candle(self, ts: int, unrealized: dict[str, float], marks: dict[str, float]) -> None:
+        """End of candle ``ts`` for the portfolio: record the equity (cash + unrealised) and the
+        last price of each symbol, then check the kill switches. ``unrealized``: every runner
+        holding a position, at its symbol's last close."""
+        equity = self.cash + sum(unrealized.values())
+        self._advanced(ts=ts, equity=equity, marks=marks)
+        limits = Limits(**self.limits)
+        if self.kill is None:
+            tripped = global_trip(self.window, equity, limits)
+            if tripped is not None:
+                self._tripped(scope="global", key="", reason=tripped[0], figures=tripped[1], ts=ts)
+        for key, runner in self.runners.items():
+            if runner["trip"] is not None or not runner["enabled"] or ts < runner["grace_until"]:
+                continue
+            day_pnl = runner["day_pnl"] if runner["day"] == ts // DAY_MS else 0.0
+            figures = runner_trip(
+                runner["kind"],
+                runner["session_pnl"],
+                day_pnl,
+                unrealized.get(key, 0.0),
+                self.capital,
+                limits,
+            )
+            if figures is not None:
+                self._tripped(scope="runner", key=key, reason=figures[0], figures=figures[1], ts=ts)
+
+    @event("ClockAdvanced", topic="scalp_radar:Simulator.ClockAdvanced")
+    def _advanced(self, ts: int, equity: float, marks: dict[str, float]) -> None:
+        self.last_ts = ts
+        horizon = ts - self.limits["global_window_hours"] * 3_600_000
+        self.window = [row for row in self.window if row[0] > horizon]
+        self.window.append([ts, equity])
+
+    @event("KillSwitchTripped", topic="scalp_radar:Simulator.KillSwitchTripped")
+    def _tripped(self, scope: str, key: str, reason: str, figures: dict[str, Any], ts: int) -> None:
+        trip = {"reason": reason, "figures": figures, "ts": ts}
+        if scope == "global":
+            self.kill = trip
+        else:
+            self.runners[key]["trip"] = trip
+
+    def reset_kill_switches(self, request: int, key: str, ts: int) -> str:
+        """Operator request number ``request``: reset the global switch and every tripped runner
+        (``key`` "") or one runner. Refused while the global switch is inside its cooldown
+        (market time). Returns what was done, for the operator."""
+        if self.kill is not None and not key:
+            cooldown_ms = self.limits["global_cooldown_hours"] * 3_600_000
+            remaining = self.kill["ts"] + cooldown_ms - ts
+            if remaining > 0:
+                why = (
+                    f"global kill switch is in its cooldown for {remaining / 3_600_000:.1f} h more"
+                )
+                self._reset_refused(request=request, reason=why, ts=ts)
+                return f"refused: {why}"
+        if key and key not in self.runners:
+            self._reset_refused(request=request, reason=f"no runner {key!r}", ts=ts)
+            return f"refused: no runner {key!r}"
+        keys = [k for k, r in self.runners.items() if r["trip"] is not None and key in ("", k)]
+        scopes = (["global"] if self.kill is not None and not key else []) + keys
+        self._reset(request=request, scopes=scopes, ts=ts)
+        return f"reset {', '.join(scopes)}" if scopes else "nothing was tripped"
+
+    @event("KillSwitchReset", topic="scalp_radar:Simulator.KillSwitchReset")
+    def _reset(self, request: int, scopes: list[str], ts: int) -> None:
+        """A reset starts a new session: losses count from zero and the drawdown window
+        restarts, otherwise the old peak or loss would trip the switch again at once."""
+        self.requests_done = request
+        for scope in scopes:
+            if scope == "global":
+                self.kill, self.window = None, []
+            else:
+                self.runners[scope].update(trip=None, session_pnl=0.0, day_pnl=0.0)
+
+    @event("KillSwitchResetRefused", topic="scalp_radar:Simulator.KillSwitchResetRefused")
+    def _reset_refused(self, request: int, reason: str, ts: int) -> None:
+        self.requests_done = request

@@ -11,10 +11,10 @@ decides whether a grid survives. Thresholds are strict (> 30 %, < 14 days, > +20
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from domain.metrics import DAY_MS, max_drawdown_pct
 
@@ -35,19 +35,34 @@ class Regime:
 
 
 def fast_drawdown(ts: np.ndarray, close: np.ndarray, span_ms: int = CRASH_SPAN_MS) -> float:
-    """Largest ``1 - close[j] / close[i]`` with ``i <= j`` and ``ts[j] - ts[i] < span_ms``.
+    """Largest ``1 - close[j] / close[i]`` with ``i <= j`` and ``ts[j] - ts[i] < span_ms``."""
+    if len(close) == 0:
+        return 0.0
+    return float(
+        fast_drawdown_nb(
+            np.ascontiguousarray(ts, dtype=np.int64),
+            np.ascontiguousarray(close, dtype=np.float64),
+            span_ms,
+        )
+    )
 
-    O(n): a deque holds the indices of the candidate peaks of the sliding window (closes
-    decreasing from front to back), so each candle enters and leaves it once."""
-    peaks: deque[int] = deque()
+
+@njit(cache=True)
+def fast_drawdown_nb(ts: np.ndarray, close: np.ndarray, span_ms: int) -> float:
+    """O(n): ``peaks[head:tail]`` is a monotonic deque of the indices of candidate peaks of the
+    sliding window (closes decreasing from front to back), so each candle enters and leaves it
+    once."""
+    peaks = np.empty(len(close), dtype=np.int64)
+    head, tail = 0, 0
     worst = 0.0
     for j in range(len(close)):
-        while peaks and close[peaks[-1]] <= close[j]:
-            peaks.pop()  # a lower, older close can never be the peak again
-        peaks.append(j)
-        while ts[j] - ts[peaks[0]] >= span_ms:
-            peaks.popleft()  # too old to count as the peak of a fast fall
-        worst = max(worst, 1.0 - float(close[j]) / float(close[peaks[0]]))
+        while tail > head and close[peaks[tail - 1]] <= close[j]:
+            tail -= 1  # a lower, older close can never be the peak again
+        peaks[tail] = j
+        tail += 1
+        while ts[j] - ts[peaks[head]] >= span_ms:
+            head += 1  # too old to count as the peak of a fast fall
+        worst = max(worst, 1.0 - close[j] / close[peaks[head]])
     return worst
 
 
@@ -65,3 +80,11 @@ def classify_regime(ts: np.ndarray, close: np.ndarray) -> Regime:
     else:
         name = "range"
     return Regime(name, window_return * 100.0, max_drawdown_pct(close), fast * 100.0)
+
+
+def regime_before(ts: np.ndarray, close: np.ndarray, at_ms: int, window_ms: int, tf_ms: int) -> str:
+    """Regime of the candles closed in the ``window_ms`` before ``at_ms``: what a live runner
+    can know at ``at_ms`` (a candle opened at ``t`` closes at ``t + tf_ms``)."""
+    hi = int(np.searchsorted(ts, at_ms - tf_ms, side="right"))
+    lo = int(np.searchsorted(ts, at_ms - window_ms, side="left"))
+    return classify_regime(ts[lo:hi], close[lo:hi]).name

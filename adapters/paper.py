@@ -1,0 +1,350 @@
+"""Paper trading: one Simulator aggregate fed closed candles, its decisions saved with them.
+
+Boot is recovery (crash-only, one code path): the Simulator is rebuilt from the store (latest
+snapshot + the events after it), the runners from the config and the stored candles, and trading
+resumes after the last candle the Simulator recorded (its ``ClockAdvanced`` event). No state
+file exists; a process killed at any moment restarts where its last transaction ended.
+
+Per candle open time ``ts``, for every runner whose market has a candle then: the candle passes
+the guard (``domain.candle_guard``), the regime filter is re-evaluated on a new UTC day, the
+runner steps (its decisions become Simulator events); then ``Simulator.close_candle`` records
+the equity and the marks and checks the kill switches. The events of a batch of candles (one UTC
+day in a fast replay, one candle otherwise) are saved in one transaction together with the
+``ClockAdvanced`` events that name those candles, so no decision is ever stored without the
+candle that caused it, and a crash loses whole candles only, which the restart recomputes
+identically.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from eventsourcing.application import AggregateNotFoundError
+
+from adapters.backtest import BacktestRequest, account, costs, load_market
+from adapters.engine import Engine
+from adapters.operator_log import OperatorLog
+from adapters.paper_setup import RunnerSpec, runner_specs
+from config.settings import Settings
+from domain.backtest import Account, make_runner
+from domain.candle_guard import CandleGuard
+from domain.grid_runner import GridRunner
+from domain.kill_switch import Limits
+from domain.mono_runner import MonoRunner
+from domain.simulator import DAY_MS, Simulator
+from domain.strategies import strategy as strategy_spec
+from domain.strategies.plans import MarketArrays
+from optimization.regimes import regime_before
+
+log = logging.getLogger("scalp_radar.paper")
+SNAPSHOT_EVERY = 500  # Simulator events between snapshots: boot replays at most this many
+
+
+class PaperError(Exception):
+    """Paper trading cannot start (bad period, no data): one line, CLI exit code 2."""
+
+
+@dataclass
+class Slot:
+    """One runner and the candles it trades on."""
+
+    spec: RunnerSpec
+    runner: GridRunner | MonoRunner
+    market: MarketArrays
+    cursor: int  # index of the next candle to step
+    closes: tuple[np.ndarray, np.ndarray]  # full stored (ts, close) history for the regime
+    regime_day: int = -1
+
+    def row(self, i: int) -> tuple[int, float, float, float, float, float]:
+        m = self.market
+        values = (m.open[i], m.high[i], m.low[i], m.close[i], m.volume[i])
+        return (int(m.ts[i]), *(float(v) for v in values))
+
+
+@dataclass
+class ReplayReport:
+    candles: int = 0
+    rejected: int = 0
+    events: int = 0
+    seconds: float = 0.0
+    resumed_from: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class PaperTrader:
+    """Application service of one paper portfolio (``portfolio`` names its Simulator)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        portfolio: str = "paper",
+        exchange: str | None = None,
+        on_note: Callable[[str], None] | None = None,
+    ) -> None:
+        self.engine, self.settings, self.portfolio = engine, settings, portfolio
+        self.store = engine.store
+        self.exchange = exchange or settings.exchanges.history_exchange
+        self.on_note = on_note or log.info
+        self.requests = OperatorLog(self.store, portfolio)
+        self.sim_id = Simulator.create_id(portfolio)
+        self.slots: list[Slot] = []
+        self.guard = CandleGuard(1)
+        self.marks: dict[str, float] = {}
+        self._snapshot_version = 0
+
+    # -- boot -----------------------------------------------------------------------------------
+    def load(self) -> Simulator | None:
+        try:
+            return self.store.repository.get(self.sim_id)
+        except AggregateNotFoundError:
+            return None
+
+    def boot(self, start_ms: int | None, end_ms: int | None) -> Simulator:
+        """Rebuild (or create) the Simulator, reconcile its runners with the config, and build
+        the runners over the stored candles up to ``end_ms``. ``start_ms`` is where a new
+        portfolio (or a runner new to it) starts trading."""
+        self.engine.project()  # the regime profiles come from the research read model
+        sim = self.load()
+        if sim is None:
+            if start_ms is None:
+                raise PaperError(f"portfolio {self.portfolio!r} is new: give the start (--from)")
+            risk = self.settings.risk
+            sim = Simulator(
+                name=self.portfolio,
+                capital=risk.initial_capital,
+                max_margin_ratio=risk.max_margin_ratio,
+            )
+        self._snapshot_version = sim.version
+        limits = _limits(self.settings)
+        if sim.limits != limits:
+            sim.set_limits(limits)
+        specs = runner_specs(self.settings, self.engine.research_reader())
+        self._retire(sim, {spec.key for spec in specs})
+        resume = max(start_ms or 0, sim.last_ts + 1)
+        sizing = replace(account(self.settings), assets=max(len(specs), 1))
+        self.slots = [self._slot(sim, spec, sizing, resume, end_ms) for spec in specs]
+        self.marks = {s.spec.symbol: float(s.market.close[s.cursor - 1]) for s in self.slots}
+        self.guard = CandleGuard(
+            1, {s.spec.key: int(s.market.ts[s.cursor - 1]) for s in self.slots}
+        )
+        self.handle_requests(sim)
+        self.save(sim)
+        return sim
+
+    def _slot(
+        self, sim: Simulator, spec: RunnerSpec, sizing: Account, resume: int, end_ms: int | None
+    ) -> Slot:
+        """The runner of ``spec`` over its stored candles; ``sizing``: equal allocation per
+        runner (capital / runners, capped per asset), as the seed's portfolio mode."""
+        known = sim.runners.get(spec.key)
+        start_ms = known.get("start_ts", resume) if known else resume
+        request = BacktestRequest(
+            spec.strategy, spec.symbol, spec.timeframe, self.exchange, start_ms, end_ms
+        )
+        strategy = strategy_spec(spec.strategy)
+        try:
+            market, start, _ = load_market(
+                self.engine.market_reader(),
+                request,
+                spec.timeframe,
+                strategy.warmup(spec.params),
+                strategy.needs,
+            )
+        except ValueError as exc:
+            raise PaperError(f"{spec.key}: {exc}") from None
+        plan = strategy.build(market, spec.params)
+        runner = make_runner(
+            sim,
+            spec.key,
+            spec.strategy,
+            spec.symbol,
+            plan,
+            market,
+            spec.params,
+            costs(self.settings),
+            sizing,
+        )
+        cursor = max(start, int(np.searchsorted(market.ts, sim.last_ts, side="right")))
+        state = sim.runners[spec.key]
+        if not known or not state["enabled"] or state["params"] != spec.params:
+            self._configure(sim, spec, market, start, cursor)
+        closes = self._closes(spec, end_ms)
+        return Slot(spec, runner, market, cursor, closes)
+
+    def _configure(
+        self, sim: Simulator, spec: RunnerSpec, market: MarketArrays, start: int, cursor: int
+    ) -> None:
+        if cursor >= len(market):
+            raise PaperError(f"{spec.key}: no stored candle after the start to trade on")
+        ts = int(market.ts[cursor])
+        grace = self.settings.risk.kill_switch.grace_period_candles * market.tf_ms
+        sim.configure_runner(
+            key=spec.key,
+            params=spec.params,
+            regimes=spec.regimes,
+            grace_until=ts + grace,
+            warmup=start,
+            ts=ts,
+        )
+
+    def _closes(self, spec: RunnerSpec, end_ms: int | None) -> tuple[np.ndarray, np.ndarray]:
+        reader = self.engine.market_reader()
+        info = reader.find(self.exchange, spec.symbol, spec.timeframe)
+        candles = reader.candles(info.series_id, end=end_ms)
+        return candles.ts, candles.close
+
+    def _retire(self, sim: Simulator, wanted: set[str]) -> None:
+        """Runners the config no longer enables close what they hold (market order at the last
+        close, taker fee and slippage) and are disabled, each with an explicit event."""
+        for key, state in list(sim.runners.items()):
+            if key in wanted or not state["enabled"]:
+                continue
+            if state["side"]:
+                price = self._last_close(state["symbol"], state["params"]["timeframe"], sim.last_ts)
+                fill = price * (1.0 - state["side"] * costs(self.settings).slippage)
+                sim.force_close(key, fill, costs(self.settings).taker, sim.last_ts, "disabled")
+            sim.disable_runner(key=key, reason="no longer enabled in the config", ts=sim.last_ts)
+            self.on_note(f"{key}: disabled (its position, if any, closed at the last price)")
+
+    def _last_close(self, symbol: str, timeframe: str, at_ms: int) -> float:
+        reader = self.engine.market_reader()
+        info = reader.find(self.exchange, symbol, timeframe)
+        candles = reader.candles(info.series_id, end=at_ms)
+        return float(candles.close[-1])
+
+    # -- operator requests ----------------------------------------------------------------------
+    def handle_requests(self, sim: Simulator) -> None:
+        for request in self.requests.pending(sim.requests_done):
+            outcome = sim.reset_kill_switches(request.originator_version, request.key, sim.last_ts)
+            self.on_note(f"kill-switch reset request #{request.originator_version}: {outcome}")
+
+    # -- stepping -------------------------------------------------------------------------------
+    def timeline(self, end_ms: int | None) -> list[int]:
+        """Open times still to process, across every runner's market, in order."""
+        stamps = [s.market.ts[s.cursor :] for s in self.slots]
+        merged = np.unique(np.concatenate(stamps)) if stamps else np.empty(0, np.int64)
+        if end_ms is not None:
+            merged = merged[merged <= end_ms]
+        return merged.tolist()
+
+    def step(self, sim: Simulator, ts: int) -> int:
+        """Process candle open time ``ts`` for every runner; returns the candles rejected."""
+        rejected = 0
+        marks: dict[str, float] = {}
+        for slot in self.slots:
+            i = slot.cursor
+            if i >= len(slot.market) or slot.market.ts[i] != ts:
+                continue
+            slot.cursor += 1
+            row = slot.row(i)
+            problem = self.guard.check(slot.spec.key, row)
+            if problem is not None:
+                log.warning("%s: candle at %d rejected: %s", slot.spec.key, ts, problem)
+                rejected += 1
+                continue
+            self._regime(sim, slot, ts)
+            slot.runner.step(i)
+            marks[slot.spec.symbol] = self.marks[slot.spec.symbol] = row[4]
+        unrealized = {
+            s.spec.key: s.runner.unrealized(self.marks[s.spec.symbol])
+            for s in self.slots
+            if s.runner.state["side"]
+        }
+        sim.close_candle(ts, unrealized, marks)
+        return rejected
+
+    def _regime(self, sim: Simulator, slot: Slot, ts: int) -> None:
+        day = ts // DAY_MS
+        spec = slot.spec
+        if (
+            day == slot.regime_day
+            or not spec.regimes
+            or not self.settings.risk.regime_filter_enabled
+        ):
+            return
+        slot.regime_day = day
+        closes_ts, closes = slot.closes
+        name = regime_before(
+            closes_ts, closes, day * DAY_MS, spec.regime_window_ms, slot.market.tf_ms
+        )
+        sim.set_regime(spec.key, name, spec.regimes.get(name, 0.0) < 0, ts)
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, sim: Simulator, *candle_events: Any) -> int:
+        """Save pending decisions (and, live, the candles that caused them) in one transaction.
+        A failed save leaves the in-memory aggregate ahead of the store: it must be dropped,
+        so the error propagates and the caller reboots from the store."""
+        pending = len(sim.pending_events)
+        if not pending and not candle_events:
+            return 0
+        self.store.save(*candle_events, sim)
+        if sim.version - self._snapshot_version >= SNAPSHOT_EVERY:
+            self.store.snapshots.put([Simulator.Snapshot.take(sim)])
+            self._snapshot_version = sim.version
+        return pending
+
+    def replay(
+        self,
+        start_ms: int | None,
+        end_ms: int | None,
+        speed: float | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> ReplayReport:
+        """Replay stored candles as paper trading. ``speed``: market time per wall time
+        (3600 = one hour of candles per second); None runs as fast as possible."""
+        began = time.perf_counter()
+        sim = self.boot(start_ms, end_ms)
+        report = ReplayReport(resumed_from=sim.last_ts)
+        stamps = self.timeline(end_ms)
+        for batch in _batches(stamps, one_per_candle=speed is not None):
+            self.handle_requests(sim)
+            for ts in batch:
+                report.rejected += self.step(sim, ts)
+                report.candles += sum(1 for s in self.slots if s.market.ts[s.cursor - 1] == ts)
+            report.events += self.save(sim)
+            if on_batch is not None:
+                on_batch(len(batch), len(stamps))
+            if speed:
+                _pace(batch, speed, began, stamps[0])
+        report.seconds = time.perf_counter() - began
+        return report
+
+
+def _batches(stamps: list[int], one_per_candle: bool) -> Iterator[list[int]]:
+    """Candles grouped per UTC day (or one by one): the grouping depends on the candles only,
+    so a run resumed after a crash writes the same transactions as an uninterrupted one."""
+    batch: list[int] = []
+    for ts in stamps:
+        if batch and (one_per_candle or ts // DAY_MS != batch[0] // DAY_MS):
+            yield batch
+            batch = []
+        batch.append(ts)
+    if batch:
+        yield batch
+
+
+def _pace(batch: list[int], speed: float, began: float, first_ts: int) -> None:
+    due = (batch[-1] - first_ts) / 1000.0 / speed
+    wait = due - (time.perf_counter() - began)
+    if wait > 0:
+        time.sleep(wait)
+
+
+def _limits(settings: Settings) -> dict[str, Any]:
+    k = settings.risk.kill_switch
+    return Limits(
+        k.max_session_loss_percent,
+        k.max_daily_loss_percent,
+        k.grid_max_session_loss_percent,
+        k.grid_max_daily_loss_percent,
+        k.global_max_drawdown_percent,
+        k.global_window_hours,
+        k.global_cooldown_hours,
+        k.grace_period_candles,
+    ).record()

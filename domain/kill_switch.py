@@ -1,0 +1,108 @@
+"""Kill-switch rules: when a runner or the whole paper portfolio must stop opening positions.
+
+Losses are percentages of the portfolio's initial capital (the seed's convention, where every
+runner saw the whole capital): a grid runner that lost 25 % of the capital has lost its whole
+allocation (``max_asset_allocation``), which is why grids get their own, wider thresholds.
+
+* **Runner, session**: realised P&L since the runner was configured (or since its last reset)
+  plus the unrealised P&L of its open position at the close, compared with
+  ``[grid_]max_session_loss_percent``. Realised, not ``cash - capital``: margin locked in an
+  open grid is not a loss (the seed's bug).
+* **Runner, daily**: realised P&L of trades closed during the current UTC day plus the current
+  unrealised P&L, against ``[grid_]max_daily_loss_percent``. The unrealised part may include
+  losses from before midnight, which makes the daily switch slightly stricter than a
+  mark-to-market one; it needs no price history to rebuild.
+* **Global**: drawdown of the portfolio equity (cash + unrealised) from its highest close
+  within the sliding window (24 h), against ``global_max_drawdown_percent``.
+
+A tripped switch blocks new entries (new grids, new levels, new positions); open positions keep
+their take-profit and stop-loss, which rest on the exchange in live trading. Runner switches
+cannot trip during the grace period after a runner starts trading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_session_loss_percent: float = 5.0
+    max_daily_loss_percent: float = 10.0
+    grid_max_session_loss_percent: float = 25.0
+    grid_max_daily_loss_percent: float = 25.0
+    global_max_drawdown_percent: float = 30.0
+    global_window_hours: int = 24
+    global_cooldown_hours: int = 24
+    grace_period_candles: int = 10
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def window_ms(self) -> int:
+        return self.global_window_hours * 3_600_000
+
+    @property
+    def cooldown_ms(self) -> int:
+        return self.global_cooldown_hours * 3_600_000
+
+
+def runner_trip(
+    kind: str,
+    session_pnl: float,
+    day_pnl: float,
+    unrealized: float,
+    capital: float,
+    limits: Limits,
+) -> tuple[str, dict[str, float]] | None:
+    """(reason, figures) when a runner's losses reach its thresholds, else None."""
+    grid = kind == "grid"
+    checks = (
+        (
+            "session_loss",
+            session_pnl + unrealized,
+            limits.grid_max_session_loss_percent if grid else limits.max_session_loss_percent,
+        ),
+        (
+            "daily_loss",
+            day_pnl + unrealized,
+            limits.grid_max_daily_loss_percent if grid else limits.max_daily_loss_percent,
+        ),
+    )
+    for reason, pnl, threshold in checks:
+        loss_pct = -pnl / capital * 100.0
+        if loss_pct >= threshold:
+            figures = {
+                "loss_percent": loss_pct,
+                "threshold_percent": threshold,
+                "realized": session_pnl if reason == "session_loss" else day_pnl,
+                "unrealized": unrealized,
+                "capital": capital,
+            }
+            return reason, figures
+    return None
+
+
+def global_trip(
+    window: list[list[float]], equity: float, limits: Limits
+) -> tuple[str, dict[str, float]] | None:
+    """(reason, figures) when the equity fell from the window's peak by the threshold or more.
+
+    ``window`` holds ``[ts, equity]`` closes of the sliding window, the current one included."""
+    peak_ts, peak = max(window, key=lambda row: row[1])
+    if peak <= 0:
+        return None
+    drawdown = (peak - equity) / peak * 100.0
+    if drawdown < limits.global_max_drawdown_percent:
+        return None
+    figures = {
+        "drawdown_percent": drawdown,
+        "threshold_percent": limits.global_max_drawdown_percent,
+        "peak_equity": peak,
+        "peak_ts": int(peak_ts),
+        "equity": equity,
+        "window_hours": limits.global_window_hours,
+    }
+    return "drawdown", figures
