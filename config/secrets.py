@@ -19,7 +19,7 @@ ENV_VARS: dict[str, str] = {
     "bitget_passphrase": "BITGET_PASSPHRASE",
     "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
     "telegram_chat_id": "TELEGRAM_CHAT_ID",
-    "dashboard_api_key": "DASHBOARD_API_KEY",
+    "dashboard_api_key": "SCALP_RADAR_API_KEY",
     "live_trading_enabled": "LIVE_TRADING",
 }
 

@@ -17,7 +17,7 @@ FULL_ENV = {
     "BITGET_PASSPHRASE": "bg-pass-789",
     "TELEGRAM_BOT_TOKEN": "12345:tg-token",
     "TELEGRAM_CHAT_ID": "-1001",
-    "DASHBOARD_API_KEY": "dash-key",
+    "SCALP_RADAR_API_KEY": "dash-key",
 }
 
 
@@ -48,7 +48,7 @@ def test_dotenv_fills_in_and_environment_wins(tmp_path: Path) -> None:
         "# local settings\n"
         "export BITGET_API_KEY=from-file\n"
         "TELEGRAM_CHAT_ID='42'\n"
-        'DASHBOARD_API_KEY="a b#c"  # trailing comment\n',
+        'SCALP_RADAR_API_KEY="a b#c"  # trailing comment\n',
         encoding="utf-8",
     )
     secrets = load_secrets(env={"BITGET_API_KEY": "from-env"}, dotenv_path=dotenv)

@@ -1,0 +1,121 @@
+"""The dashboard's litestar application: ``create_app(engine, api_key)``.
+
+Pages are server-rendered Jinja templates; htmx (served from the npm-installed ``node_modules``,
+never a CDN) swaps fragments and follows jobs over SSE. Handlers read the read DB through
+``ReadModels``; commands go to the ``JobRunner`` application service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+from litestar import Litestar, MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from adapters.engine import Engine
+from adapters.jobs import JobRunner
+from config.loader import load_settings
+from config.settings import Settings
+from web import explorer, pages, research
+from web.readmodel import ReadModels
+from web.templating import configure_environment
+
+WEB = Path(__file__).resolve().parent
+NODE_MODULES = WEB.parent / "node_modules"
+VENDOR = {  # URL prefix -> the npm package's dist folder (versions pinned in package-lock.json)
+    "/static/vendor/htmx": NODE_MODULES / "htmx.org" / "dist",
+    "/static/vendor/htmx-ext-sse": NODE_MODULES / "htmx-ext-sse" / "dist",
+}
+
+
+class VendorMissingError(RuntimeError):
+    """htmx is not installed: the pages would load without their scripts."""
+
+
+def create_app(
+    engine: Engine,
+    api_key: str | None,
+    *,
+    settings: Settings | None = None,
+    jobs: JobRunner | None = None,
+    catch_up_every: float | None = None,
+) -> Litestar:
+    """The app over ``engine``; ``catch_up_every`` seconds, project events that other
+    processes stored (None: never, as in tests that drive projection themselves)."""
+    _check_vendor()
+    settings = settings or load_settings()
+    runner = jobs or JobRunner(engine, settings)
+    app = Litestar(
+        route_handlers=[
+            *pages.HANDLERS,
+            research.ResearchController,
+            explorer.ExplorerController,
+            create_static_files_router(path="/static/app", directories=[WEB / "static"]),
+            *(create_static_files_router(path=p, directories=[d]) for p, d in VENDOR.items()),
+        ],
+        template_config=TemplateConfig(
+            directory=WEB / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=configure_environment,
+        ),
+        plugins=[HTMXPlugin()],
+        exception_handlers={HTTPException: _plain_error},
+        lifespan=[_lifespan(runner, catch_up_every)],
+    )
+    app.state.engine = engine
+    app.state.read = ReadModels(engine.read_db)
+    app.state.jobs = runner
+    app.state.settings = settings
+    app.state.api_key = api_key or None
+    return app
+
+
+def _check_vendor() -> None:
+    missing = [str(d) for d in VENDOR.values() if not d.is_dir()]
+    if missing:
+        raise VendorMissingError(
+            f"htmx is not installed ({', '.join(missing)} missing): run `npm ci` in "
+            f"{NODE_MODULES.parent} (python3 tasks.py test does it)"
+        )
+
+
+def _plain_error(_request: Request, exc: HTTPException) -> Response:
+    """Errors as one plain-text line: htmx shows it in the page's message area as it is."""
+    detail = exc.detail
+    if isinstance(exc, ValidationException) and exc.extra:
+        extra = exc.extra if isinstance(exc.extra, list) else [exc.extra]
+        detail += ": " + "; ".join(
+            f"{e.get('key', '?')}: {e.get('message', '')}" if isinstance(e, dict) else str(e)
+            for e in extra
+        )
+    return Response(content=detail, status_code=exc.status_code, media_type=MediaType.TEXT)
+
+
+def _lifespan(runner: JobRunner, every: float | None):
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        task = asyncio.create_task(_catch_up_loop(runner, every)) if every else None
+        try:
+            yield
+        finally:
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await anyio.to_thread.run_sync(runner.close)
+
+    return lifespan
+
+
+async def _catch_up_loop(runner: JobRunner, every: float) -> None:
+    while True:
+        await anyio.to_thread.run_sync(runner.catch_up)
+        await asyncio.sleep(every)

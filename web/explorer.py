@@ -1,0 +1,236 @@
+"""Explorer screen: launch a walk-forward job over a chosen part of the grid, follow it over SSE,
+cancel it, and look into a run's combinations (heatmap, top 10, IS vs OOS, OOS histogram)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
+from litestar.status_codes import HTTP_409_CONFLICT
+
+from adapters.jobs import JobBusyError, JobInputError, JobNotFoundError, JobView, combo_count
+from adapters.jobs import restrict_grid as restricted
+from projections.market_data import MarketDataReader
+from web import explorer_analysis as analysis
+from web import inputs, research_data, svg
+from web.auth import require_api_key
+from web.research_data import COMBO_METRICS
+from web.templating import fragment, page
+
+SSE_POLL_S = 0.2  # how often the stream looks at the job: progress reaches the page within 1 s
+
+
+class ExplorerController(Controller):
+    path = "/explorer"
+
+    @get("/", sync_to_thread=False)
+    def show_explorer(
+        self,
+        request: Request,
+        strategy: str | None = None,
+        symbol: str | None = None,
+        run_id: str | None = None,
+        x: str | None = None,
+        y: str | None = None,
+        metric: str | None = None,
+        agg: str | None = None,
+    ) -> Template:
+        grids = _grids(request)
+        chosen = inputs.optional_choice("strategy", strategy, grids) or next(iter(grids), None)
+        symbols = _symbols(request)
+        chosen_symbol = inputs.optional_choice("symbol", symbol, symbols) or next(
+            iter(symbols), None
+        )
+        form = _form_context(grids, chosen, chosen_symbol, symbols, {})
+        view = _analysis(request, run_id, strategy, symbol, x, y, metric, agg)
+        jobs = request.app.state.jobs
+        return page(
+            request,
+            "explorer.html",
+            "explorer",
+            strategies=sorted(grids),
+            form=form,
+            job=jobs.active() or next(iter(jobs.recent(1)), None),
+            **view,
+        )
+
+    @get("/form", sync_to_thread=False)
+    def launch_form(
+        self, request: Request, strategy: str | None = None, symbol: str | None = None
+    ) -> Template:
+        grids = _grids(request)
+        chosen = inputs.choice("strategy", strategy, grids, "")
+        if not chosen:
+            raise inputs.bad_request("strategy", "is required")
+        symbols = _symbols(request)
+        form = _form_context(grids, chosen, symbol, symbols, {})
+        return fragment("partials/explorer_params.html", form=form)
+
+    @get("/combos", sync_to_thread=False)
+    def count_combos(self, request: Request) -> Template:
+        query = dict(request.query_params.items())
+        strategy, grid = _strategy_grid(request, query.get("strategy"))
+        fixed = inputs.fixed_params(query, grid)
+        return fragment("partials/combo_count.html", n=combo_count(restricted(grid, fixed)))
+
+    @get("/analysis", sync_to_thread=False)
+    def show_analysis(
+        self,
+        request: Request,
+        run_id: str | None = None,
+        x: str | None = None,
+        y: str | None = None,
+        metric: str | None = None,
+        agg: str | None = None,
+    ) -> Template:
+        view = _analysis(request, run_id, None, None, x, y, metric, agg)
+        return fragment("partials/explorer_analysis.html", **view)
+
+    # -- jobs -----------------------------------------------------------------------------------
+    @post("/jobs", guards=[require_api_key], status_code=200)
+    async def launch_job(self, request: Request) -> Template:
+        form = dict((await request.form()).items())
+        strategy, grid = _strategy_grid(request, form.get("strategy"))
+        symbol = inputs.required("symbol", form.get("symbol"))
+        fixed = inputs.fixed_params(form, grid)
+        runner = request.app.state.jobs
+        try:
+            job = await anyio.to_thread.run_sync(runner.launch, strategy, symbol, fixed)
+        except JobInputError as exc:
+            raise ClientException(detail=str(exc)) from exc
+        except JobBusyError as exc:
+            raise HTTPException(status_code=HTTP_409_CONFLICT, detail=str(exc)) from exc
+        return fragment("partials/job.html", job=job)
+
+    @get("/jobs/{job_id:str}", sync_to_thread=False)
+    def show_job(self, request: Request, job_id: str) -> Template:
+        return fragment("partials/job.html", job=_job(request, job_id))
+
+    @post("/jobs/{job_id:str}/cancel", guards=[require_api_key], status_code=200)
+    async def cancel_job(self, request: Request, job_id: str) -> Template:
+        try:
+            job = request.app.state.jobs.cancel(job_id)
+        except JobNotFoundError as exc:
+            raise NotFoundException(detail=f"no job {job_id!r}") from exc
+        return fragment("partials/job.html", job=job)
+
+    @get("/jobs/{job_id:str}/events")
+    async def job_events(self, request: Request, job_id: str) -> ServerSentEvent:
+        _job(request, job_id)  # 404 before the stream starts
+        return ServerSentEvent(_job_stream(request, job_id))
+
+
+async def _job_stream(request: Request, job_id: str) -> AsyncIterator[ServerSentEventMessage]:
+    """The job panel's body on every change; ``done`` (which closes the browser's source) once
+    the job has ended."""
+    runner = request.app.state.jobs
+    template = request.app.template_engine.get_template("partials/job_body.html")
+    seen = -1
+    while True:
+        job = runner.get(job_id)
+        if job.version != seen:
+            seen = job.version
+            yield ServerSentEventMessage(event="progress", data=template.render(job=job))
+        if not job.active:
+            yield ServerSentEventMessage(event="done", data=job.state)
+            return
+        await asyncio.sleep(SSE_POLL_S)
+
+
+def _job(request: Request, job_id: str) -> JobView:
+    try:
+        return request.app.state.jobs.get(job_id)
+    except JobNotFoundError as exc:
+        raise NotFoundException(detail=f"no job {job_id!r}") from exc
+
+
+def _grids(request: Request) -> dict[str, dict[str, list[Any]]]:
+    return request.app.state.settings.param_grids.grids
+
+
+def _strategy_grid(request: Request, strategy: str | None) -> tuple[str, dict[str, list[Any]]]:
+    grids = _grids(request)
+    chosen = inputs.choice("strategy", strategy, grids, "")
+    if not chosen:
+        raise inputs.bad_request("strategy", "is required")
+    return chosen, grids[chosen]
+
+
+def _symbols(request: Request) -> list[str]:
+    """Spot markets with stored candles: a job needs data, the perpetual is its validation."""
+    series = MarketDataReader(request.app.state.read.db()).series("candles")
+    return sorted({s.symbol for s in series if ":" not in s.symbol})
+
+
+def _form_context(grids, strategy, symbol, symbols, fixed: Mapping[str, Any]) -> dict[str, Any]:
+    grid = grids.get(strategy, {}) if strategy else {}
+    return {
+        "strategy": strategy,
+        "symbol": symbol,
+        "symbols": symbols,
+        "grid": grid,
+        "fixed": fixed,
+        "n_combos": combo_count(grid) if grid else 0,
+    }
+
+
+def _analysis(request, run_id, strategy, symbol, x, y, metric, agg) -> dict[str, Any]:
+    """Figures of the chosen run (by id, else the newest of the pair, else the newest)."""
+    db = request.app.state.read.db()
+    run_id = inputs.name("run_id", run_id) or research_data.latest_run_id(
+        db, inputs.name("strategy", strategy), inputs.name("symbol", symbol)
+    )
+    if run_id is None:
+        return {"run": None}
+    run = research_data.get_run(db, run_id)
+    if run is None:
+        raise NotFoundException(detail=f"no walk-forward result {run_id!r}")
+    grid = run.get("grid") or {}
+    params = list(grid)
+    searched = analysis.varied(grid) or params
+    x = inputs.choice("x", x, params, searched[0] if searched else "")
+    y = inputs.choice("y", y, params, searched[1] if len(searched) > 1 else x)
+    metric = inputs.choice("metric", metric, COMBO_METRICS, "oos_sharpe")
+    agg = inputs.choice("agg", agg, analysis.AGGREGATES, "max")
+    combos = research_data.combos(db, run_id)
+    return {
+        "run": run,
+        "params": params,
+        "searched": searched,
+        "choice": {"x": x, "y": y, "metric": metric, "agg": agg},
+        "metrics": COMBO_METRICS,
+        "aggregates": analysis.AGGREGATES,
+        "top": analysis.top(combos),
+        "charts": _charts(combos, x, y, metric, agg, searched),
+    }
+
+
+def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str, str]:
+    xs, ys, cells = analysis.heatmap_cells(combos, x, y, metric, agg)
+    points = [
+        svg.Point(
+            c["is_sharpe"],
+            c["oos_sharpe"],
+            analysis.label(c["params"], searched),
+            bool(c["is_best"]),
+        )
+        for c in combos
+    ]
+    return {
+        "heatmap": svg.heatmap(
+            xs, ys, cells, x_name=x, y_name=y, metric=f"{agg} {metric}", label="heatmap"
+        ),
+        "scatter": svg.scatter(
+            points, x_name="IS Sharpe", y_name="OOS Sharpe", label="IS vs OOS Sharpe"
+        ),
+        "histogram": svg.histogram(
+            [c["oos_sharpe"] for c in combos],
+            bins=min(20, max(len(combos), 1)),
+            label="OOS Sharpe of every combo",
+        ),
+    }

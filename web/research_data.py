@@ -1,0 +1,135 @@
+"""Queries of the research read model (``projections.research`` tables) the pages need.
+
+The table columns are whitelisted here: sorting takes a column name from the query string, and
+only names from ``SORTABLE`` ever reach the SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+RUNS = "optimization_runs"
+COMBOS = "optimization_combos"
+LIST_COLUMNS = (
+    "run_id",
+    "seq",
+    "strategy",
+    "symbol",
+    "timeframe",
+    "grade",
+    "score",
+    "oos_sharpe",
+    "is_sharpe",
+    "oos_is_ratio",
+    "consistency",
+    "dsr",
+    "mc_pvalue",
+    "mc_underpowered",
+    "transfer_ratio",
+    "oos_trades",
+    "n_windows",
+    "n_combos",
+)
+SORTABLE = frozenset(LIST_COLUMNS) - {"run_id", "seq", "timeframe", "mc_underpowered"}
+GRADES = ("A", "B", "C", "D", "F")
+_JSON = ("best_params", "criteria", "verdicts", "windows", "monte_carlo", "grid")
+COMBO_METRICS = ("oos_sharpe", "is_sharpe", "consistency", "oos_return_pct", "score", "oos_trades")
+
+
+def _has(db: sqlite_utils.Database, table: str) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+        ).fetchone()
+        is not None
+    )
+
+
+def _rows(db: sqlite_utils.Database, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, args)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def list_runs(
+    db: sqlite_utils.Database,
+    *,
+    strategy: str | None = None,
+    symbol: str | None = None,
+    grade: str | None = None,
+    sort: str = "score",
+    descending: bool = True,
+) -> list[dict[str, Any]]:
+    """The newest run of each (strategy, symbol), filtered and sorted (empty values last)."""
+    if not _has(db, RUNS):
+        return []
+    if sort not in SORTABLE:
+        raise ValueError(f"not a sortable column: {sort!r}")
+    where, args = ["is_latest = 1"], []
+    for column, value in (("strategy", strategy), ("symbol", symbol), ("grade", grade)):
+        if value:
+            where.append(f"{column} = ?")
+            args.append(value)
+    order = "DESC" if descending else "ASC"
+    sql = (
+        f"SELECT {', '.join(LIST_COLUMNS)} FROM {RUNS} WHERE {' AND '.join(where)} "
+        f"ORDER BY {sort} IS NULL, {sort} {order}, strategy, symbol"
+    )
+    return _rows(db, sql, args)
+
+
+def filter_options(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    if not _has(db, RUNS):
+        return {"strategy": [], "symbol": []}
+    return {
+        column: [
+            r[0]
+            for r in db.execute(
+                f"SELECT DISTINCT {column} FROM {RUNS} WHERE is_latest = 1 ORDER BY {column}"
+            ).fetchall()
+        ]
+        for column in ("strategy", "symbol")
+    }
+
+
+def get_run(db: sqlite_utils.Database, run_id: str) -> dict[str, Any] | None:
+    if not _has(db, RUNS):
+        return None
+    rows = _rows(db, f"SELECT * FROM {RUNS} WHERE run_id = ?", [run_id])
+    if not rows:
+        return None
+    row = rows[0]
+    return row | {c: json.loads(row[c]) for c in _JSON if row.get(c) is not None}
+
+
+def latest_run_id(
+    db: sqlite_utils.Database, strategy: str | None = None, symbol: str | None = None
+) -> str | None:
+    """The newest run of that pair (or of anything when a filter is missing)."""
+    if not _has(db, RUNS):
+        return None
+    where, args = ["1 = 1"], []
+    for column, value in (("strategy", strategy), ("symbol", symbol)):
+        if value:
+            where.append(f"{column} = ?")
+            args.append(value)
+    row = db.execute(
+        f"SELECT run_id FROM {RUNS} WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT 1", args
+    ).fetchone()
+    return row[0] if row else None
+
+
+def combos(db: sqlite_utils.Database, run_id: str) -> list[dict[str, Any]]:
+    """Every combination of a run with its aggregate metrics (per-window lists left encoded)."""
+    if not _has(db, COMBOS):
+        return []
+    rows = _rows(
+        db,
+        f"SELECT combo, params, is_best, {', '.join(COMBO_METRICS)} FROM {COMBOS} "
+        "WHERE run_id = ? ORDER BY combo",
+        [run_id],
+    )
+    return [r | {"params": json.loads(r["params"])} for r in rows]

@@ -1,0 +1,414 @@
+"""Server-side SVG charts: pure functions from numbers to an SVG string.
+
+Every data mark carries a ``<title>`` child, which browsers show as a tooltip on hover, so the
+charts have hover values without any JavaScript. All text goes through ``escape``: labels come
+from parameter names and values that the user chose. ``None`` (and NaN) values are gaps, never
+zeros. An empty data set gives a small SVG that says so, so a page never breaks on a fresh read
+model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape as _escape
+
+Number = float | int
+PALETTE = ("#2f7ed8", "#e4572e", "#17a589", "#8e44ad", "#f39c12", "#566573")
+NEGATIVE, NEUTRAL, POSITIVE = (192, 57, 43), (247, 247, 247), (30, 132, 73)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """Plot area inside the SVG: margins leave room for the axis labels."""
+
+    width: int = 640
+    height: int = 260
+    left: int = 52
+    right: int = 12
+    top: int = 12
+    bottom: int = 30
+
+    @property
+    def inner_w(self) -> float:
+        return self.width - self.left - self.right
+
+    @property
+    def inner_h(self) -> float:
+        return self.height - self.top - self.bottom
+
+
+def escape(text: object) -> str:
+    return _escape(str(text), {'"': "&quot;"})
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    return "n/a" if not _finite(value) else f"{value:.{digits}f}"
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _open(frame: Frame, label: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {frame.width} {frame.height}" width="100%" '
+        f'preserveAspectRatio="xMidYMid meet" aria-label="{escape(label)}">'
+    )
+
+
+def empty_chart(label: str, frame: Frame = Frame()) -> str:
+    return (
+        _open(frame, label) + f'<text class="empty" x="{frame.width / 2}" y="{frame.height / 2}" '
+        f'text-anchor="middle">{escape(label)}: no data</text></svg>'
+    )
+
+
+def _scale(lo: float, hi: float, out_lo: float, out_hi: float):
+    if hi == lo:  # one distinct value: put it mid-way rather than divide by zero
+        lo, hi = lo - 0.5, hi + 0.5
+    return lambda v: out_lo + (v - lo) / (hi - lo) * (out_hi - out_lo)
+
+
+def _bounds(values: Sequence[float], include_zero: bool = False) -> tuple[float, float]:
+    finite = [v for v in values if _finite(v)]
+    lo, hi = min(finite), max(finite)
+    if include_zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    return lo, hi
+
+
+def _y_axis(frame: Frame, lo: float, hi: float, y) -> str:
+    ticks = [lo, (lo + hi) / 2, hi]
+    parts = [
+        f'<line class="axis" x1="{frame.left}" y1="{frame.top}" x2="{frame.left}" '
+        f'y2="{frame.top + frame.inner_h}"/>'
+    ]
+    for t in ticks:
+        parts.append(
+            f'<text class="tick" x="{frame.left - 4}" y="{y(t) + 4:.1f}" '
+            f'text-anchor="end">{escape(fmt(t))}</text>'
+        )
+    if lo < 0 < hi:  # the zero line: above it the figure is a gain, below a loss
+        parts.append(
+            f'<line class="zero" x1="{frame.left}" y1="{y(0):.1f}" '
+            f'x2="{frame.left + frame.inner_w}" y2="{y(0):.1f}"/>'
+        )
+    return "".join(parts)
+
+
+def _x_labels(frame: Frame, labels: Sequence[str], x) -> str:
+    if not labels:
+        return ""
+    step = max(1, math.ceil(len(labels) / 8))  # at most ~8 labels: they must not overlap
+    base = frame.top + frame.inner_h + 16
+    return "".join(
+        f'<text class="tick" x="{x(i):.1f}" y="{base}" text-anchor="middle">'
+        f"{escape(labels[i])}</text>"
+        for i in range(0, len(labels), step)
+    )
+
+
+# -- line chart ---------------------------------------------------------------------------------
+def line_chart(
+    series: Mapping[str, Sequence[float | None]],
+    x_labels: Sequence[str] = (),
+    *,
+    label: str = "line chart",
+    digits: int = 2,
+    frame: Frame = Frame(),
+) -> str:
+    """One polyline per series over a shared index; each point has a hover ``<title>``.
+
+    ``x_labels[i]`` names point ``i`` in the tooltips and along the x axis. A ``None`` breaks
+    the line (a gap) instead of drawing it through zero.
+    """
+    values = [v for vals in series.values() for v in vals if _finite(v)]
+    if not values:
+        return empty_chart(label, frame)
+    n = max(len(v) for v in series.values())
+    lo, hi = _bounds(values, include_zero=True)
+    x = _scale(0, max(n - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
+    y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
+    parts = [_open(frame, label), _y_axis(frame, lo, hi, y), _x_labels(frame, x_labels, x)]
+    for k, (name, vals) in enumerate(series.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        parts.append(_polylines(vals, x, y, colour))
+        parts.append(_points(name, vals, x_labels, x, y, colour, digits))
+    parts.append(_legend(list(series), frame))
+    return "".join(parts) + "</svg>"
+
+
+def _polylines(vals: Sequence[float | None], x, y, colour: str) -> str:
+    runs, current = [], []
+    for i, v in enumerate(vals):
+        if _finite(v):
+            current.append(f"{x(i):.1f},{y(v):.1f}")
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return "".join(
+        f'<polyline class="series" fill="none" stroke="{colour}" points="{" ".join(r)}"/>'
+        for r in runs
+    )
+
+
+def _points(name, vals, x_labels, x, y, colour: str, digits: int) -> str:
+    out = []
+    for i, v in enumerate(vals):
+        if not _finite(v):
+            continue
+        where = x_labels[i] if i < len(x_labels) else str(i)
+        out.append(
+            f'<circle class="point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
+            f"<title>{escape(name)} {escape(where)}: {escape(fmt(v, digits))}</title></circle>"
+        )
+    return "".join(out)
+
+
+def _legend(names: Sequence[str], frame: Frame) -> str:
+    if len(names) < 2:
+        return ""
+    out, x = [], frame.left + 8
+    for k, name in enumerate(names):
+        colour = PALETTE[k % len(PALETTE)]
+        out.append(
+            f'<rect x="{x}" y="{frame.top + 2}" width="10" height="10" fill="{colour}"/>'
+            f'<text class="legend" x="{x + 14}" y="{frame.top + 11}">{escape(name)}</text>'
+        )
+        x += 24 + 7 * len(name)
+    return "".join(out)
+
+
+# -- drawdown area ------------------------------------------------------------------------------
+def drawdown_chart(
+    drawdown_pct: Sequence[float],
+    x_labels: Sequence[str] = (),
+    *,
+    label: str = "drawdown",
+    frame: Frame = Frame(),
+) -> str:
+    """Drawdown (percent, <= 0) as an area filled from zero down, hover value per point."""
+    finite = [v for v in drawdown_pct if _finite(v)]
+    if not finite:
+        return empty_chart(label, frame)
+    lo = min(min(finite), 0.0)
+    x = _scale(0, max(len(drawdown_pct) - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
+    y = _scale(lo, 0.0, frame.top + frame.inner_h, frame.top)
+    pts = [(x(i), y(v)) for i, v in enumerate(drawdown_pct) if _finite(v)]
+    outline = " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
+    area = f"{pts[0][0]:.1f},{y(0):.1f} {outline} {pts[-1][0]:.1f},{y(0):.1f}"
+    parts = [
+        _open(frame, label),
+        _y_axis(frame, lo, 0.0, y),
+        _x_labels(frame, x_labels, x),
+        f'<polygon class="drawdown" points="{area}" fill="#e4572e" fill-opacity="0.35"/>',
+        f'<polyline fill="none" stroke="#e4572e" points="{outline}"/>',
+        _hover_columns(drawdown_pct, x_labels, x, frame, "drawdown", "%"),
+    ]
+    return "".join(parts) + "</svg>"
+
+
+def _hover_columns(vals, x_labels, x, frame: Frame, name: str, unit: str) -> str:
+    """Invisible full-height strips, one per point: hovering anywhere above a point shows it."""
+    n = len(vals)
+    width = frame.inner_w / max(n, 1)
+    out = []
+    for i, v in enumerate(vals):
+        if not _finite(v):
+            continue
+        where = x_labels[i] if i < len(x_labels) else str(i)
+        out.append(
+            f'<rect class="hover" x="{x(i) - width / 2:.1f}" y="{frame.top}" '
+            f'width="{width:.1f}" height="{frame.inner_h}" fill="transparent">'
+            f"<title>{escape(name)} {escape(where)}: {escape(fmt(v))}{unit}</title></rect>"
+        )
+    return "".join(out)
+
+
+# -- histogram ----------------------------------------------------------------------------------
+def histogram_counts(values: Sequence[float], bins: int) -> tuple[list[float], list[int]]:
+    """Bin edges (``bins + 1``) and counts; the last bin includes its right edge (as numpy)."""
+    finite = [v for v in values if _finite(v)]
+    if not finite:
+        return [], []
+    lo, hi = min(finite), max(finite)
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    width = (hi - lo) / bins
+    edges = [lo + i * width for i in range(bins)] + [hi]
+    counts = [0] * bins
+    for v in finite:
+        counts[min(int((v - lo) / width), bins - 1)] += 1
+    return edges, counts
+
+
+def histogram(
+    values: Sequence[float],
+    bins: int = 20,
+    *,
+    label: str = "histogram",
+    frame: Frame = Frame(),
+) -> str:
+    """Bars of counts per bin; each bar's tooltip gives its range and count."""
+    edges, counts = histogram_counts(values, bins)
+    if not counts:
+        return empty_chart(label, frame)
+    x = _scale(edges[0], edges[-1], frame.left, frame.left + frame.inner_w)
+    y = _scale(0, max(counts), frame.top + frame.inner_h, frame.top)
+    parts = [_open(frame, label), _y_axis(frame, 0, max(counts), y)]
+    for i, count in enumerate(counts):
+        x0, x1 = x(edges[i]), x(edges[i + 1])
+        closing = "]" if i == len(counts) - 1 else ")"
+        parts.append(
+            f'<rect class="bar" x="{x0:.1f}" y="{y(count):.1f}" width="{max(x1 - x0 - 1, 1):.1f}" '
+            f'height="{y(0) - y(count):.1f}" fill="{PALETTE[0]}">'
+            f"<title>[{escape(fmt(edges[i]))}, {escape(fmt(edges[i + 1]))}{closing}: "
+            f"{count}</title></rect>"
+        )
+    labels = [fmt(e, 1) for e in edges]
+    parts.append(_x_labels(frame, labels, lambda i: x(edges[i])))
+    return "".join(parts) + "</svg>"
+
+
+# -- heatmap ------------------------------------------------------------------------------------
+def colour(value: float | None, lo: float, hi: float) -> str:
+    """Red below zero, green above, neutral at zero (when the data straddles zero);
+    otherwise a neutral-to-green (or red-to-neutral) ramp over the data range."""
+    if not _finite(value):
+        return "#d5d8dc"
+    if lo < 0 < hi:
+        t = value / hi if value >= 0 else value / -lo
+    elif hi <= 0:
+        t = -1 + (value - lo) / ((hi - lo) or 1.0)
+    else:
+        t = (value - lo) / ((hi - lo) or 1.0)
+    end = POSITIVE if t >= 0 else NEGATIVE
+    t = min(abs(t), 1.0)
+    r, g, b = (round(n + (e - n) * t) for n, e in zip(NEUTRAL, end, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heatmap(
+    x_values: Sequence[object],
+    y_values: Sequence[object],
+    cells: Mapping[tuple[object, object], float | None],
+    *,
+    x_name: str,
+    y_name: str,
+    metric: str,
+    label: str = "heatmap",
+    frame: Frame = Frame(height=320, left=70, bottom=58),
+) -> str:
+    """One rectangle per (x, y) pair coloured by its value, with a colour-scale legend.
+
+    Missing pairs are grey cells whose tooltip says "no data".
+    """
+    finite = [v for v in cells.values() if _finite(v)]
+    if not x_values or not y_values or not finite:
+        return empty_chart(label, frame)
+    lo, hi = min(finite), max(finite)
+    cw, ch = frame.inner_w / len(x_values), frame.inner_h / len(y_values)
+    parts = [_open(frame, label)]
+    for j, yv in enumerate(y_values):
+        top = frame.top + (len(y_values) - 1 - j) * ch  # first y value at the bottom
+        for i, xv in enumerate(x_values):
+            v = cells.get((xv, yv))
+            shown = fmt(v) if _finite(v) else "no data"
+            parts.append(
+                f'<rect class="cell" x="{frame.left + i * cw:.1f}" y="{top:.1f}" '
+                f'width="{cw:.1f}" height="{ch:.1f}" fill="{colour(v, lo, hi)}">'
+                f"<title>{escape(x_name)}={escape(xv)}, {escape(y_name)}={escape(yv)}: "
+                f"{escape(metric)} {escape(shown)}</title></rect>"
+            )
+        parts.append(
+            f'<text class="tick" x="{frame.left - 4}" y="{top + ch / 2 + 4:.1f}" '
+            f'text-anchor="end">{escape(yv)}</text>'
+        )
+    base = frame.top + frame.inner_h
+    for i, xv in enumerate(x_values):
+        parts.append(
+            f'<text class="tick" x="{frame.left + (i + 0.5) * cw:.1f}" y="{base + 14}" '
+            f'text-anchor="middle">{escape(xv)}</text>'
+        )
+    parts.append(
+        f'<text class="axis-name" x="{frame.left + frame.inner_w / 2}" y="{base + 28}" '
+        f'text-anchor="middle">{escape(x_name)}</text>'
+        f'<text class="axis-name" x="12" y="{frame.top + frame.inner_h / 2}" '
+        f'transform="rotate(-90 12 {frame.top + frame.inner_h / 2})" '
+        f'text-anchor="middle">{escape(y_name)}</text>'
+    )
+    parts.append(_colour_scale(lo, hi, metric, frame, base + 36))
+    return "".join(parts) + "</svg>"
+
+
+def _colour_scale(lo: float, hi: float, metric: str, frame: Frame, top: float) -> str:
+    steps = 24
+    w = frame.inner_w / 2 / steps
+    x0 = frame.left + frame.inner_w / 4
+    rects = "".join(
+        f'<rect x="{x0 + i * w:.1f}" y="{top}" width="{w + 0.5:.1f}" height="8" '
+        f'fill="{colour(lo + (hi - lo) * i / (steps - 1), lo, hi)}"/>'
+        for i in range(steps)
+    )
+    return (
+        f'<g class="scale">{rects}'
+        f'<text class="tick" x="{x0 - 4}" y="{top + 8}" text-anchor="end">{escape(fmt(lo))}</text>'
+        f'<text class="tick" x="{x0 + steps * w + 4}" y="{top + 8}">{escape(fmt(hi))} '
+        f"{escape(metric)}</text></g>"
+    )
+
+
+# -- scatter ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Point:
+    x: float
+    y: float
+    label: str = ""
+    highlight: bool = False
+
+
+def scatter(
+    points: Sequence[Point],
+    *,
+    x_name: str,
+    y_name: str,
+    diagonal: bool = True,
+    label: str = "scatter",
+    frame: Frame = Frame(height=320, bottom=40),
+) -> str:
+    """One circle per point (tooltip: its label and both values); ``diagonal`` draws y = x,
+    the line a combination would sit on if it kept all its in-sample Sharpe out of sample."""
+    pts = [p for p in points if _finite(p.x) and _finite(p.y)]
+    if not pts:
+        return empty_chart(label, frame)
+    # one shared range on both axes: y = x must be the true diagonal
+    lo, hi = _bounds([p.x for p in pts] + [p.y for p in pts], include_zero=True)
+    x = _scale(lo, hi, frame.left, frame.left + frame.inner_w)
+    y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
+    parts = [_open(frame, label), _y_axis(frame, lo, hi, y)]
+    if diagonal:
+        parts.append(
+            f'<line class="diagonal" x1="{x(lo):.1f}" y1="{y(lo):.1f}" x2="{x(hi):.1f}" '
+            f'y2="{y(hi):.1f}" stroke="#888" stroke-dasharray="4 3"><title>y = x</title></line>'
+        )
+    for p in sorted(pts, key=lambda p: p.highlight):  # highlighted points drawn last, on top
+        cls, r = ("point best", 5) if p.highlight else ("point", 3)
+        parts.append(
+            f'<circle class="{cls}" cx="{x(p.x):.1f}" cy="{y(p.y):.1f}" r="{r}">'
+            f"<title>{escape(p.label)} {escape(x_name)} {escape(fmt(p.x))}, "
+            f"{escape(y_name)} {escape(fmt(p.y))}</title></circle>"
+        )
+    base = frame.top + frame.inner_h
+    parts.append(
+        f'<text class="tick" x="{frame.left}" y="{base + 14}">{escape(fmt(lo))}</text>'
+        f'<text class="tick" x="{frame.left + frame.inner_w}" y="{base + 14}" '
+        f'text-anchor="end">{escape(fmt(hi))}</text>'
+        f'<text class="axis-name" x="{frame.left + frame.inner_w / 2}" y="{base + 30}" '
+        f'text-anchor="middle">{escape(x_name)} (x) vs {escape(y_name)} (y)</text>'
+    )
+    return "".join(parts) + "</svg>"

@@ -1,0 +1,73 @@
+"""Jinja set-up shared by every page: filters (numbers, dates, glossary terms) and the base
+context (navigation, engine online/offline, whether commands are enabled)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+
+from adapters.engine_status import engine_status
+from web.glossary import term
+
+NAV = (
+    ("scanner", "Scanner", "/scanner"),
+    ("positions", "Positions", "/positions"),
+    ("equity", "Equity", "/equity"),
+    ("research", "Research", "/research"),
+    ("explorer", "Explorer", "/explorer"),
+)
+
+
+def num(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def pct(value: Any, digits: int = 0) -> str:
+    return "n/a" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def date(ts_ms: Any) -> str:
+    if ts_ms is None:
+        return "never"
+    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day(ts_ms: Any) -> str:
+    return (
+        "" if ts_ms is None else datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+    )
+
+
+def configure_environment(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.filters.update(term=term, num=num, pct=pct, date=date, day=day)
+    env.globals.update(term=term, NAV=NAV)
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+
+
+def page(request: Request, name: str, active: str, **context: Any) -> Template:
+    """A full page: the template plus what the base layout shows on every page."""
+    state = request.app.state
+    online, last_seen = engine_status(state.read.db())
+    return Template(
+        template_name=name,
+        context={
+            "active": active,
+            "engine_online": online,
+            "engine_last_seen": last_seen,
+            "commands_enabled": bool(state.api_key),
+            **context,
+        },
+    )
+
+
+def fragment(name: str, **context: Any) -> Template:
+    return Template(template_name=name, context=context)
