@@ -15,7 +15,7 @@ from pathlib import Path
 
 import ccxt
 
-from adapters import backtest, optimize
+from adapters import backtest, cli_paper, optimize
 from adapters.backtest import BacktestRequest
 from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
 from adapters.config_writer import ConfigWriteError, apply_per_asset
@@ -39,6 +39,7 @@ from adapters.reports import import_summary, quality_section
 from adapters.timefmt import fmt_ts, parse_date
 from adapters.venues import VENUES, venue
 from config.loader import DEFAULT_CONFIG_DIR, ConfigError, check_config, load_settings
+from config.secrets import SecretsError, load_secrets
 from config.settings import Settings
 from domain.market import FundingSeries, Market, MarketError, OpenInterestSeries, timeframe_ms
 from projections.data_quality import candle_quality, funding_quality
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (UsageError, MarketError) as exc:
+    except (UsageError, MarketError, cli_paper.PaperUsageError) as exc:
         print(f"scalp-radar: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -86,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_projections(commands)
     _add_backtest(commands)
     _add_optimize(commands)
+    _add_serve(commands)
+    cli_paper.register(commands, _engine, _settings)
     demo = commands.add_parser("demo", help="import the bundled sample data and report on it")
     demo.add_argument("--data", type=Path, default=SAMPLE_DIR, help="directory of CSV(.gz) files")
     demo.set_defaults(handler=cmd_demo)
@@ -161,6 +164,13 @@ def _add_projections(commands) -> None:
     )
     rebuild = proj.add_parser("rebuild", help="drop the read models and replay every event")
     rebuild.set_defaults(handler=cmd_projections_rebuild)
+
+
+def _add_serve(commands) -> None:
+    serve = commands.add_parser("serve", help="the dashboard in a browser (research, explorer)")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: this machine)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve.set_defaults(handler=cmd_serve)
 
 
 # -- handlers ---------------------------------------------------------------------------------
@@ -443,6 +453,32 @@ def cmd_projections_rebuild(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     print(f"projections rebuilt from {applied} events")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the dashboard until Ctrl-C. Config, secrets and htmx are checked first, so a bad
+    set-up is one line on stderr rather than a server that fails on its first page."""
+    import uvicorn  # the web stack loads only for this command
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be 1..65535, got {args.port}")
+    _settings(args)
+    try:
+        key = load_secrets().dashboard_api_key
+    except SecretsError as exc:
+        raise UsageError(str(exc)) from exc
+    if not (REPO_ROOT / "node_modules" / "htmx.org").is_dir():
+        raise UsageError(f"htmx is not installed: run `npm ci` in {REPO_ROOT}")
+    # uvicorn builds the app from web.serve (adapters may not import web): pass our choices on
+    os.environ["SCALP_RADAR_HOME"] = str(Home.resolve(args.home).root)
+    if _config_dir(args):
+        os.environ["SCALP_RADAR_CONFIG_DIR"] = str(_config_dir(args))
+    commands = "commands need the API key" if key else "commands disabled (no SCALP_RADAR_API_KEY)"
+    print(f"dashboard on http://{args.host}:{args.port}/ ({commands}); Ctrl-C stops it", flush=True)
+    uvicorn.run(
+        "web.serve:app_from_env", factory=True, host=args.host, port=args.port, log_level="warning"
+    )
     return 0
 
 

@@ -173,16 +173,24 @@ class PaperTrader:
         cursor = max(start, int(np.searchsorted(market.ts, sim.last_ts, side="right")))
         state = sim.runners[spec.key]
         if not known or not state["enabled"] or state["params"] != spec.params:
-            self._configure(sim, spec, market, start, cursor)
+            self._configure(sim, spec, market, start, cursor, known is not None)
         closes = self._closes(spec, end_ms)
         return Slot(spec, runner, market, cursor, closes)
 
     def _configure(
-        self, sim: Simulator, spec: RunnerSpec, market: MarketArrays, start: int, cursor: int
+        self,
+        sim: Simulator,
+        spec: RunnerSpec,
+        market: MarketArrays,
+        start: int,
+        cursor: int,
+        known: bool,
     ) -> None:
-        if cursor >= len(market):
+        """(Re)configure a runner from its next candle on; a known runner whose parameters
+        changed while nothing is left to trade is reconfigured at its last candle."""
+        if cursor >= len(market) and not known:
             raise PaperError(f"{spec.key}: no stored candle after the start to trade on")
-        ts = int(market.ts[cursor])
+        ts = int(market.ts[min(cursor, len(market) - 1)])
         grace = self.settings.risk.kill_switch.grace_period_candles * market.tf_ms
         sim.configure_runner(
             key=spec.key,

@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from adapters.backtest import BacktestRequest, strategy_params
 from config.settings import Settings
 from domain.market import timeframe_ms
@@ -37,7 +39,7 @@ def runner_specs(settings: Settings, research: ResearchReader) -> list[RunnerSpe
         if section is None or not section.enabled:
             continue
         for symbol in sorted(section.per_asset):
-            params = strategy_params(settings, BacktestRequest(strategy, symbol))
+            params = _as_stored(strategy_params(settings, BacktestRequest(strategy, symbol)))
             regimes, window_ms = regime_profile(research, strategy, symbol)
             key = f"{strategy}:{symbol}"
             specs.append(
@@ -70,3 +72,10 @@ def _applied_run(research: ResearchReader, strategy: str, symbol: str) -> dict |
             return research.run(row["run_id"])
     latest = research.latest(strategy, symbol)
     return latest[0] if latest else None
+
+
+def _as_stored(params: dict[str, Any]) -> dict[str, Any]:
+    """The runner's own parameters as events store them (JSON types: tuples become lists), so
+    a restart compares like with like; ``enabled`` and ``per_asset`` are config plumbing."""
+    own = {k: v for k, v in params.items() if k not in ("enabled", "per_asset")}
+    return msgspec.json.decode(msgspec.json.encode(own))

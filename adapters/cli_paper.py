@@ -1,0 +1,177 @@
+"""The paper-trading commands of ``scalp-radar``: paper, status, replay --at, kill-switch reset.
+
+Registered by ``adapters.cli``, which passes how to open the engine and load the settings, so
+these commands share the global options (--home, --config-dir) and error handling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+
+from adapters.engine import Engine
+from adapters.operator_log import OperatorLog
+from adapters.paper import PaperError, PaperTrader
+from adapters.paper_report import simulator_at, status_text
+from adapters.progress import Progress
+from adapters.timefmt import fmt_ts, parse_date
+from adapters.writer_lock import WriterLock, WriterLockBusy
+from config.settings import Settings
+
+EngineOf = Callable[[argparse.Namespace], Engine]
+SettingsOf = Callable[[argparse.Namespace], Settings]
+
+
+class PaperUsageError(ValueError):
+    """Bad paper-trading input: reported by the CLI in one line, exit code 2."""
+
+
+def register(commands, engine_of: EngineOf, settings_of: SettingsOf) -> None:
+    paper = commands.add_parser("paper", help="paper trading: replay stored candles or go live")
+    paper.add_argument("--replay", action="store_true", help="replay stored candles (offline)")
+    paper.add_argument("--from", dest="start", help="start of a new portfolio (YYYY-MM-DD)")
+    paper.add_argument("--to", dest="end", help="last candle to replay (YYYY-MM-DD)")
+    paper.add_argument("--speed", type=float, help="market time per wall time (3600: 1h/s)")
+    _portfolio_options(paper)
+    paper.set_defaults(handler=lambda a: cmd_paper(a, engine_of(a), settings_of(a)))
+
+    status = commands.add_parser("status", help="runners, open positions, P&L, kill switch")
+    _portfolio_options(status, exchange=False)
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=lambda a: cmd_status(a, engine_of(a)))
+
+    replay = commands.add_parser("replay", help="the exact portfolio state at a past moment")
+    replay.add_argument("--at", required=True, help="UTC time (YYYY-MM-DD or ...THH:MM)")
+    _portfolio_options(replay, exchange=False)
+    replay.set_defaults(handler=lambda a: cmd_replay_at(a, engine_of(a)))
+
+    kill = commands.add_parser("kill-switch", help="kill switch").add_subparsers(
+        title="kill-switch commands", required=True
+    )
+    reset = kill.add_parser("reset", help="reset the global switch and tripped runners")
+    reset.add_argument("--runner", default="", help="reset only this runner (strategy:SYMBOL)")
+    _portfolio_options(reset, exchange=False)
+    reset.set_defaults(handler=lambda a: cmd_kill_reset(a, engine_of(a), settings_of(a)))
+
+
+def _portfolio_options(parser: argparse.ArgumentParser, exchange: bool = True) -> None:
+    parser.add_argument("--portfolio", default="paper", help="paper portfolio name")
+    if exchange:
+        parser.add_argument("--exchange", help="candles of this exchange (default: research's)")
+
+
+def _date(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise PaperUsageError(f"{option} {text!r}: {exc}") from None
+
+
+def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    if args.speed is not None and args.speed <= 0:
+        raise PaperUsageError(f"--speed {args.speed}: must be > 0")
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    if start is not None and end is not None and end <= start:
+        raise PaperUsageError("--to must be after --from")
+    trader = PaperTrader(engine, settings, args.portfolio, args.exchange, on_note=print)
+    try:
+        with WriterLock(engine.home.root / f"paper-{args.portfolio}.lock"):
+            _run_paper(args, engine, trader, start, end)
+    except WriterLockBusy as exc:
+        raise PaperUsageError(str(exc)) from None
+    except PaperError as exc:
+        raise PaperUsageError(str(exc)) from None
+    finally:
+        engine.close()
+    return 0
+
+
+def _run_paper(
+    args: argparse.Namespace,
+    engine: Engine,
+    trader: PaperTrader,
+    start: int | None,
+    end: int | None,
+) -> None:
+    progress: Progress | None = None
+
+    def on_batch(candles: int, total: int) -> None:
+        nonlocal progress
+        if progress is None:
+            progress = Progress("paper replay", total, "candle times")
+        progress.advance(candles)
+        engine.project()  # the dashboard follows the replay
+
+    report = trader.replay(start, end, args.speed, on_batch)
+    if progress is not None:
+        progress.close()
+    engine.project()
+    print(
+        f"paper {args.portfolio}: {report.candles} candles in {report.seconds:.2f} s, "
+        f"{report.events} events, {report.rejected} rejected"
+        + (f" (resumed after {fmt_ts(report.resumed_from)})" if report.resumed_from else "")
+    )
+    if not args.replay:
+        asyncio.run(trader.live_from_settings())
+
+
+def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
+    try:
+        engine.project()
+        reader = engine.paper_reader()
+        if reader.portfolio(args.portfolio) is None:
+            raise PaperUsageError(f"no paper portfolio {args.portfolio!r}: run 'paper' first")
+        if args.json:
+            print(json.dumps(_status_dict(reader, args.portfolio), indent=2, default=str))
+        else:
+            print(status_text(reader, args.portfolio))
+    finally:
+        engine.close()
+    return 0
+
+
+def _status_dict(reader, portfolio: str) -> dict:
+    return {
+        "portfolio": reader.portfolio(portfolio),
+        "runners": reader.runners(portfolio),
+        "positions": reader.positions(portfolio),
+        "kill_switch": reader.kill_switch(portfolio),
+    }
+
+
+def cmd_replay_at(args: argparse.Namespace, engine: Engine) -> int:
+    at = _date(args.at, "--at")
+    try:
+        found = simulator_at(engine.store, args.portfolio, at)
+        if found is None:
+            raise PaperUsageError(f"portfolio {args.portfolio!r} has no state at {args.at}")
+        print(found)
+    finally:
+        engine.close()
+    return 0
+
+
+def cmd_kill_reset(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    """Append the request; if no paper process holds the portfolio, apply it now (same code
+    path as the running process), else the running process applies it at its next step."""
+    try:
+        trader = PaperTrader(engine, settings, args.portfolio, on_note=print)
+        if trader.load() is None:
+            raise PaperUsageError(f"no paper portfolio {args.portfolio!r}")
+        number = OperatorLog(engine.store, args.portfolio).request_reset(args.runner, "cli")
+        print(f"kill-switch reset request #{number} recorded")
+        try:
+            with WriterLock(engine.home.root / f"paper-{args.portfolio}.lock"):
+                sim = trader.load()
+                trader.handle_requests(sim)
+                trader.save(sim)
+                engine.project()
+        except WriterLockBusy:
+            print("the running paper process applies it at its next step")
+    finally:
+        engine.close()
+    return 0
