@@ -2,14 +2,16 @@
 """Everyday commands that set themselves up: ``python3 tasks.py demo|test|lint|bench``.
 
 Needs only Python >= 3.11 and pip. The first run creates ``.venv`` and installs the project
-(editable, with its dev and PostgreSQL extras); later runs reinstall only when pyproject.toml
-changed.
+(editable, with its dev and PostgreSQL extras) and the dashboard's browser assets (htmx, pinned in
+package-lock.json) with ``npm ci``; later runs reinstall only what changed (pyproject.toml or
+package-lock.json).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -19,6 +21,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed-pyproject"
+NODE_MODULES = ROOT / "node_modules"
+NPM_STAMP = NODE_MODULES / ".installed-lock"
 
 
 def ensure_env() -> None:
@@ -27,6 +31,11 @@ def ensure_env() -> None:
     if not (BIN / "python").exists():
         print("creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
+    ensure_python_packages()
+    ensure_browser_assets()
+
+
+def ensure_python_packages() -> None:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return
@@ -35,6 +44,23 @@ def ensure_env() -> None:
     run([*pip, "--upgrade", "pip"])
     run([*pip, "-e", f"{ROOT}[dev,postgres]"])
     STAMP.write_text(digest)
+
+
+def ensure_browser_assets() -> None:
+    """htmx and its SSE extension from the npm registry, exactly as package-lock.json pins them
+    (the dashboard serves them from node_modules: never a CDN)."""
+    digest = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+    if NPM_STAMP.exists() and NPM_STAMP.read_text() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit(
+            "npm not found: the dashboard's htmx comes from the npm registry. Install Node.js "
+            "with npm (Debian: apt-get install npm), then run this again."
+        )
+    print("installing the dashboard's browser assets (npm ci) ...", flush=True)
+    run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"])
+    NPM_STAMP.write_text(digest)
 
 
 def run(cmd: list[str]) -> None:

@@ -74,7 +74,7 @@ class ExplorerController(Controller):
     @get("/combos", sync_to_thread=False)
     def count_combos(self, request: Request) -> Template:
         query = dict(request.query_params.items())
-        strategy, grid = _strategy_grid(request, query.get("strategy"))
+        _, grid = _strategy_grid(request, query.get("strategy"))
         fixed = inputs.fixed_params(query, grid)
         return fragment("partials/combo_count.html", n=combo_count(restricted(grid, fixed)))
 
