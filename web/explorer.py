@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 from litestar.status_codes import HTTP_409_CONFLICT
 
@@ -32,13 +33,13 @@ class ExplorerController(Controller):
     def show_explorer(
         self,
         request: Request,
-        strategy: str | None = None,
-        symbol: str | None = None,
-        run_id: str | None = None,
-        x: str | None = None,
-        y: str | None = None,
-        metric: str | None = None,
-        agg: str | None = None,
+        strategy: FromQuery[str | None] = None,
+        symbol: FromQuery[str | None] = None,
+        run_id: FromQuery[str | None] = None,
+        x: FromQuery[str | None] = None,
+        y: FromQuery[str | None] = None,
+        metric: FromQuery[str | None] = None,
+        agg: FromQuery[str | None] = None,
     ) -> Template:
         grids = _grids(request)
         chosen = inputs.optional_choice("strategy", strategy, grids) or next(iter(grids), None)
@@ -61,7 +62,10 @@ class ExplorerController(Controller):
 
     @get("/form", sync_to_thread=False)
     def launch_form(
-        self, request: Request, strategy: str | None = None, symbol: str | None = None
+        self,
+        request: Request,
+        strategy: FromQuery[str | None] = None,
+        symbol: FromQuery[str | None] = None,
     ) -> Template:
         grids = _grids(request)
         chosen = inputs.choice("strategy", strategy, grids, "")
@@ -82,11 +86,11 @@ class ExplorerController(Controller):
     def show_analysis(
         self,
         request: Request,
-        run_id: str | None = None,
-        x: str | None = None,
-        y: str | None = None,
-        metric: str | None = None,
-        agg: str | None = None,
+        run_id: FromQuery[str | None] = None,
+        x: FromQuery[str | None] = None,
+        y: FromQuery[str | None] = None,
+        metric: FromQuery[str | None] = None,
+        agg: FromQuery[str | None] = None,
     ) -> Template:
         view = _analysis(request, run_id, None, None, x, y, metric, agg)
         return fragment("partials/explorer_analysis.html", **view)
@@ -108,11 +112,11 @@ class ExplorerController(Controller):
         return fragment("partials/job.html", job=job)
 
     @get("/jobs/{job_id:str}", sync_to_thread=False)
-    def show_job(self, request: Request, job_id: str) -> Template:
+    def show_job(self, request: Request, job_id: FromPath[str]) -> Template:
         return fragment("partials/job.html", job=_job(request, job_id))
 
     @post("/jobs/{job_id:str}/cancel", guards=[require_api_key], status_code=200)
-    async def cancel_job(self, request: Request, job_id: str) -> Template:
+    async def cancel_job(self, request: Request, job_id: FromPath[str]) -> Template:
         try:
             job = request.app.state.jobs.cancel(job_id)
         except JobNotFoundError as exc:
@@ -120,7 +124,7 @@ class ExplorerController(Controller):
         return fragment("partials/job.html", job=job)
 
     @get("/jobs/{job_id:str}/events")
-    async def job_events(self, request: Request, job_id: str) -> ServerSentEvent:
+    async def job_events(self, request: Request, job_id: FromPath[str]) -> ServerSentEvent:
         _job(request, job_id)  # 404 before the stream starts
         return ServerSentEvent(_job_stream(request, job_id))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from web import inputs, research_data, svg
@@ -19,11 +20,11 @@ class ResearchController(Controller):
     def list_results(
         self,
         request: Request,
-        strategy: str | None = None,
-        symbol: str | None = None,
-        grade: str | None = None,
-        sort: str | None = None,
-        dir: str | None = None,
+        strategy: FromQuery[str | None] = None,
+        symbol: FromQuery[str | None] = None,
+        grade: FromQuery[str | None] = None,
+        sort: FromQuery[str | None] = None,
+        dir: FromQuery[str | None] = None,
     ) -> Template:
         query = {
             "strategy": inputs.name("strategy", strategy),
@@ -48,7 +49,7 @@ class ResearchController(Controller):
         return page(request, "research.html", "research", options=options, **context)
 
     @get("/runs/{run_id:str}", sync_to_thread=False)
-    def show_result(self, request: Request, run_id: str) -> Template:
+    def show_result(self, request: Request, run_id: FromPath[str]) -> Template:
         run = research_data.get_run(request.app.state.read.db(), run_id)
         if run is None:
             raise NotFoundException(detail=f"no walk-forward result {run_id!r}")

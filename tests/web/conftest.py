@@ -1,0 +1,45 @@
+"""Fixtures: a home whose read DB holds hand-made research runs, and test clients over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from adapters.engine import Engine
+from config.loader import load_settings
+from tests.web.kit import populated_home
+from web.app import create_app
+
+API_KEY = "test-key-123"
+
+
+@pytest.fixture(scope="module")
+def populated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, list[str]]]:
+    engine, run_ids = populated_home(tmp_path_factory.mktemp("home"))
+    yield engine, run_ids
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def client(populated) -> Iterator[TestClient]:
+    engine, _ = populated
+    with TestClient(app=create_app(engine, API_KEY, settings=load_settings())) as c:
+        yield c
+
+
+@pytest.fixture
+def run_ids(populated) -> list[str]:
+    return populated[1]
+
+
+@pytest.fixture
+def empty_client(tmp_path: Path) -> Iterator[TestClient]:
+    from adapters.home import Home
+
+    engine = Engine(Home(tmp_path))
+    with TestClient(app=create_app(engine, None, settings=load_settings())) as c:
+        yield c
+    engine.close()
