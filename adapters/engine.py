@@ -13,6 +13,7 @@ from adapters.home import Home
 from adapters.market_data import MarketData
 from adapters.research_log import ResearchLog
 from projections.market_data import MarketDataProjector, MarketDataReader
+from projections.paper import PaperProjector, PaperReader
 from projections.projector import Projector
 from projections.read_db import open_read_db
 from projections.research import ResearchProjector, ResearchReader
@@ -29,6 +30,7 @@ class Engine:
         self.projectors: list[Projector] = [
             MarketDataProjector(self.store.recorder, self.read_db, decode),
             ResearchProjector(self.store.recorder, self.read_db, decode),
+            PaperProjector(self.store.recorder, self.read_db, decode),
         ]
 
     def pending(self) -> int:
@@ -46,6 +48,9 @@ class Engine:
 
     def research_reader(self) -> ResearchReader:
         return ResearchReader(self.read_db)
+
+    def paper_reader(self) -> PaperReader:
+        return PaperReader(self.read_db)
 
     def close(self) -> None:
         self.read_db.conn.close()
