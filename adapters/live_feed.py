@@ -139,6 +139,7 @@ class LiveFeed:
         self._streams = {market: _Stream(market) for market in self._markets}
         self._tasks: set[asyncio.Task[None]] = set()
         self._queue: asyncio.Queue[object] | None = None
+        self._healthy = False  # data came through the current connection
         self._closed = False
 
     async def closed_candles(self) -> AsyncIterator[list[ClosedCandle]]:
@@ -150,23 +151,24 @@ class LiveFeed:
         With nothing stored for a market (``last_ts`` gives ``None``) its first candle is the
         one forming when the feed connects: history is the backfill's job, not the stream's.
         """
-        failures = 0
+        failures = 0  # connections in a row that failed before any data came through
         while not self._closed:
             self._queue = queue = asyncio.Queue()
+            self._healthy = False
             for stream in self._streams.values():
                 stream.live = False
             self._spawn(self._subscribe_all(queue))
             try:
                 async with contextlib.aclosing(self._session(queue)) as session:
                     async for closed in session:
-                        failures = 0  # the connection works again
                         yield closed
                 return  # close() was called
-            except _SessionLost as lost:
-                failures += 1
-                await self._back_off(failures, str(lost))
+            except _SessionLost as exc:
+                lost = exc
             finally:
-                await self._stop_session()
+                await self._stop_session()  # before waiting: no watcher may dial meanwhile
+            failures = 1 if self._healthy else failures + 1
+            await self._back_off(failures, str(lost))
 
     async def close(self) -> None:
         """Stop streaming and close the websocket client (the REST client stays open)."""
@@ -205,6 +207,7 @@ class LiveFeed:
             if silent:
                 log.warning("%s: no data yet from a batch of %d markets after %.0f s; going on",
                             self._exchange.id, len(silent), _FIRST_DATA_TIMEOUT_S)  # fmt: skip
+        log.info("%s: subscribed to %d markets", self._exchange.id, len(self._markets))
 
     async def _watch(
         self, market: Market, queue: asyncio.Queue[object], first: asyncio.Future[None]
@@ -250,6 +253,7 @@ class LiveFeed:
     # --- candles -----------------------------------------------------------------------------
     async def _on_update(self, update: _Update) -> list[Candle]:
         stream = self._streams[update.market]
+        self._healthy = True
         rows = _valid(update.market, update.rows)
         if not rows:
             return []
@@ -258,7 +262,11 @@ class LiveFeed:
             stream.live = True
             backfill = await self._backfill(stream, max(row[0] for row in rows))
         stream.add(rows)
-        return stream.take_closed(backfill)
+        closed = stream.take_closed(backfill)
+        # last_ts is read again (once per closed candle, not per tick): the caller may have
+        # stored candles from elsewhere since the connection began
+        stored = self._last_ts(update.market) if closed else None
+        return [row for row in closed if stored is None or row[0] > stored]
 
     async def _backfill(self, stream: _Stream, newest: int) -> list[Candle]:
         """Closed candles after ``done`` (or ``last_ts``) and before ``newest``, via REST."""
@@ -291,7 +299,8 @@ class LiveFeed:
         if isinstance(exc, ccxt.NetworkError):
             return _SessionLost(f"{_label(failure.market)}: {_describe(exc)}")
         market = self._culprit(failure.market, exc)
-        error = LiveFeedError(f"{_label(market)}: exchange error: {_describe(exc)}")
+        what = "exchange error" if isinstance(exc, ccxt.BaseError) else "feed error"
+        error = LiveFeedError(f"{_label(market)}: {what}: {_describe(exc)}")
         error.__cause__ = exc
         return error
 

@@ -44,6 +44,7 @@ class FakeBitgetWs:
     def __init__(self, *, now_ms: int, snapshot_size: int = 5) -> None:
         self.now_ms, self.snapshot_size = now_ms, snapshot_size
         self.subscribed: list[Arg] = []  # every subscribe arg received, in arrival order
+        self.dials = 0  # handshakes attempted, refused ones included
         self.handshakes = 0  # accepted connections
         self._refuse = 0
         self._rejected: dict[str, int] = {}  # instId -> Bitget error code
@@ -105,6 +106,7 @@ class FakeBitgetWs:
 
     # --- protocol ------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.dials += 1
         if self._refuse:
             self._refuse -= 1
             return web.Response(status=503, text="Service Unavailable")

@@ -54,11 +54,16 @@ async def venue(
 
 
 def feed_for(
-    markets: Sequence[Market], last_ts: dict[Market, int | None], sleeps: Sleeps, **options: object
+    markets: Sequence[Market],
+    last_ts: dict[Market, int | None],
+    sleeps: Sleeps,
+    *,
+    really_wait_s: float = 0.0,
+    **options: object,
 ) -> LiveFeed:
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
-        await asyncio.sleep(0)
+        await asyncio.sleep(really_wait_s)
 
     return LiveFeed(
         make_pro_exchange("bitget", min_interval_ms=0),
@@ -175,7 +180,8 @@ def test_a_dropped_connection_reconnects_with_backoff_and_backfills_the_gap(
         # A 2-candle snapshot cannot cover a 4-hour outage: the middle must come from REST.
         async with venue(monkeypatch, snapshot_size=2) as (rest, ws):
             sleeps: Sleeps = []
-            feed = feed_for([BTC_PERP], {BTC_PERP: F - H}, sleeps)
+            # Backoff waits are short but real, so a watcher dialling during one would show.
+            feed = feed_for([BTC_PERP], {BTC_PERP: F - H}, sleeps, really_wait_s=0.05)
             candles = feed.closed_candles()
             first = asyncio.ensure_future(anext(candles))
             await ws.wait_subscribed(1)
@@ -188,7 +194,7 @@ def test_a_dropped_connection_reconnects_with_backoff_and_backfills_the_gap(
             got = await take(candles, 4)
             assert rows(got, BTC_PERP) == [final(F + k * H) for k in range(1, 5)]
             assert sleeps == [1.0, 2.0, 4.0]
-            assert ws.handshakes == 2
+            assert (ws.dials, ws.handshakes, len(ws.subscribed)) == (4, 2, 2)
             assert rest.requests_to("/api/v2/mix/market/candles")  # the backfill went to REST
 
             await ws.advance(NOW + 6 * H)  # streaming resumes, no candle repeated
@@ -210,7 +216,8 @@ def test_candles_at_or_before_last_ts_are_not_yielded(monkeypatch: pytest.Monkey
             sleeps: Sleeps = []
             # BTC is stored one candle ahead of the stream; ETH has nothing stored, so it
             # starts with the candle forming at connection time.
-            feed = feed_for([BTC, ETH], {BTC: F + H, ETH: None}, sleeps)
+            stored: dict[Market, int | None] = {BTC: F + H, ETH: None}
+            feed = feed_for([BTC, ETH], stored, sleeps)
             candles = feed.closed_candles()
             first = asyncio.ensure_future(anext(candles))
             await ws.wait_subscribed(2)
@@ -221,6 +228,14 @@ def test_candles_at_or_before_last_ts_are_not_yielded(monkeypatch: pytest.Monkey
             assert by_market == {
                 BTC: [final(F + 2 * H)],
                 ETH: [final(F), final(F + H), final(F + 2 * H)],
+            }
+            stored[BTC] = F + 3 * H  # stored meanwhile by someone else: it still counts
+            await ws.advance(NOW + 5 * H)
+            got = [await anext(candles), await anext(candles)]
+            by_market = {batch[0].market: [c.row for c in batch] for batch in got}
+            assert by_market == {
+                BTC: [final(F + 4 * H)],
+                ETH: [final(F + 3 * H), final(F + 4 * H)],
             }
             assert rest.requests_to("candles") == []
             await candles.aclose()
