@@ -32,7 +32,7 @@ def register(commands, engine_of: EngineOf, settings_of: SettingsOf) -> None:
     paper = commands.add_parser("paper", help="paper trading: replay stored candles or go live")
     paper.add_argument("--replay", action="store_true", help="replay stored candles (offline)")
     paper.add_argument("--from", dest="start", help="start of a new portfolio (YYYY-MM-DD)")
-    paper.add_argument("--to", dest="end", help="last candle to replay (YYYY-MM-DD)")
+    paper.add_argument("--to", dest="end", help="replay candles opened before this time (YYYY-MM-DD)")
     paper.add_argument("--speed", type=float, help="market time per wall time (3600: 1h/s)")
     _portfolio_options(paper)
     paper.set_defaults(handler=lambda a: cmd_paper(a, engine_of(a), settings_of(a)))

@@ -238,7 +238,7 @@ class PaperTrader:
         stamps = [s.market.ts[s.cursor :] for s in self.slots]
         merged = np.unique(np.concatenate(stamps)) if stamps else np.empty(0, np.int64)
         if end_ms is not None:
-            merged = merged[merged <= end_ms]
+            merged = merged[merged < end_ms]  # like backtests: --to is exclusive
         return merged.tolist()
 
     def step(self, sim: Simulator, ts: int) -> int:

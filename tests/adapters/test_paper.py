@@ -1,0 +1,159 @@
+"""Paper trading on real BTC candles: same trades as the backtest, resumable, no phantom trades
+from the warm-up, explicit closes for disabled runners, and the CLI around it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters import backtest
+from adapters.backtest import BacktestRequest
+from adapters.cli import main
+from adapters.engine import Engine
+from adapters.home import Home
+from adapters.paper import PaperTrader
+from adapters.timefmt import parse_date
+from config.loader import load_settings
+from domain.simulator import Simulator
+from domain.trades import Trade, fingerprint
+from tests.adapters.paper_kit import copy_home, make_config, make_home
+
+START, END = "2025-01-01", "2025-07-01"
+_CLOSED = ("scalp_radar:Simulator.GridCycleClosed", "scalp_radar:Simulator.PositionClosed")
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_home(tmp_path_factory.mktemp("paper"))
+
+
+@pytest.fixture
+def home(stored: Path, tmp_path: Path) -> Path:
+    return copy_home(stored, tmp_path)
+
+
+def _trader(home: Path, config: Path, portfolio: str = "paper") -> tuple[Engine, PaperTrader]:
+    engine = Engine(Home(home))
+    return engine, PaperTrader(engine, load_settings(config), portfolio)
+
+
+def _paper_trades(engine: Engine, portfolio: str = "paper") -> list[Trade]:
+    decode = engine.store.mapper.transcoder.decode
+    records = engine.store.recorder.select_events(Simulator.create_id(portfolio))
+    return [Trade.from_record(decode(r.state)["trade"]) for r in records if r.topic in _CLOSED]
+
+
+def _events(engine: Engine, portfolio: str = "paper") -> list[tuple]:
+    """Every stored Simulator event without the library's wall-clock timestamp."""
+    decode = engine.store.mapper.transcoder.decode
+    out = []
+    for r in engine.store.recorder.select_events(Simulator.create_id(portfolio)):
+        state = decode(r.state)
+        state.pop("timestamp", None)
+        out.append((r.originator_version, r.topic, json.dumps(state, sort_keys=True)))
+    return out
+
+
+def test_paper_replay_makes_the_same_trades_as_the_backtest(home: Path, tmp_path: Path) -> None:
+    config = make_config(tmp_path, "BTC/USDT")
+    engine, trader = _trader(home, config)
+    trader.replay(parse_date(START), parse_date(END))
+    paper = _paper_trades(engine)
+    settings = load_settings(config)
+    request = BacktestRequest(
+        "grid_atr", "BTC/USDT", start_ms=parse_date(START), end_ms=parse_date(END)
+    )
+    run = backtest.run(settings, engine.market_reader(), request)
+    # the backtest closes what is still open at its last candle; paper keeps it open
+    expected = [t for t in run.result.trades if t.reason != "end"]
+    assert len(paper) == len(expected) > 10
+    assert fingerprint(paper) == fingerprint(expected)
+    assert min(t.entry_ts for t in paper) >= parse_date(START)  # warm-up opened nothing
+
+
+def test_a_replay_cut_in_three_equals_an_uninterrupted_one(home: Path, tmp_path: Path) -> None:
+    config = make_config(tmp_path, "BTC/USDT", "ETH/USDT")
+    engine, trader = _trader(home, config, "whole")
+    trader.replay(parse_date(START), parse_date(END))
+    for cut in ("2025-02-10", "2025-04-03T13:00", END):
+        _, trader = _trader(home, config, "parts")  # a fresh process each time
+        trader.replay(parse_date(START), parse_date(cut))
+    whole, parts = _events(engine, "whole"), _events(engine, "parts")
+    assert len(whole) > 1000
+    # same events in the same order; only the Started events differ (the portfolio's name)
+    assert [e[1:] for e in parts[1:]] == [e[1:] for e in whole[1:]]
+
+
+def test_a_disabled_runner_closes_its_position_with_an_explicit_event(
+    home: Path, tmp_path: Path
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT")
+    engine, trader = _trader(home, config)
+    # a moment when the grid holds levels: the entry of a trade that closed later
+    trader.replay(parse_date(START), parse_date(END))
+    held = next(t for t in _paper_trades(engine) if t.exit_ts > t.entry_ts)
+    _, trader = _trader(home, config, "cut")
+    trader.replay(parse_date(START), held.entry_ts + 3_600_000)  # --to is exclusive
+    sim = trader.load()
+    assert sim.runners["grid_atr:BTC/USDT"]["side"] == 1
+    (config / "strategies.yaml").write_text(
+        (config / "strategies.yaml").read_text().replace("enabled: true", "enabled: false")
+    )
+    _, trader = _trader(home, config, "cut")
+    trader.replay(None, None)
+    sim = trader.load()
+    state = sim.runners["grid_atr:BTC/USDT"]
+    assert state["side"] == 0 and not state["enabled"]
+    assert sim.margin_used == pytest.approx(0.0)
+    closing = _paper_trades(engine, "cut")[-1]
+    assert closing.reason == "disabled" and closing.exit_ts == sim.last_ts
+
+
+def test_nothing_trades_without_validated_assets(home: Path, tmp_path: Path) -> None:
+    config = make_config(tmp_path)  # grid_atr enabled, per_asset empty
+    engine, trader = _trader(home, config)
+    trader.replay(parse_date(START), parse_date(END))
+    sim = trader.load()
+    assert sim.runners == {} and _paper_trades(engine) == []
+
+
+def test_cli_paper_status_replay_at_and_kill_switch_reset(
+    home: Path, tmp_path: Path, capsys
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT", loose_kill_switch=False)
+    base = ["--home", str(home), "--config-dir", str(config)]
+    assert main([*base, "paper", "--replay", "--from", START, "--to", END]) == 0
+    out = capsys.readouterr().out
+    assert "paper paper:" in out and "candles" in out
+    assert main([*base, "status"]) == 0
+    status = capsys.readouterr().out
+    assert "grid_atr:BTC/USDT" in status and "kill switch" in status
+    assert main([*base, "status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["portfolio"]["trades_closed"] > 0
+    assert main([*base, "replay", "--at", "2025-03-01"]) == 0
+    past = capsys.readouterr().out
+    assert "portfolio paper at 2025-03-01 00:00" in past
+    assert main([*base, "kill-switch", "reset"]) == 0
+    assert "request #1 recorded" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["paper", "--replay", "--from", "2025-13-01"], "--from"),
+        (["paper", "--replay", "--from", START, "--to", "2024-01-01"], "--to must be after"),
+        (["paper", "--replay", "--speed", "0"], "--speed"),
+        (["paper", "--replay"], "give the start"),
+        (["status", "--portfolio", "nope"], "no paper portfolio"),
+        (["kill-switch", "reset", "--portfolio", "nope"], "no paper portfolio"),
+    ],
+)
+def test_bad_paper_input_exits_2_with_a_reason(
+    home: Path, tmp_path: Path, capsys, args: list[str], message: str
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT")
+    assert main(["--home", str(home), "--config-dir", str(config), *args]) == 2
+    assert message in capsys.readouterr().err
