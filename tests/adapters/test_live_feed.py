@@ -306,3 +306,21 @@ def test_a_failing_backfill_call_is_retried_with_the_injected_sleep(
             await feed.close()
 
     run(scenario)
+
+
+def test_a_venue_that_stays_down_ends_the_feed_with_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def scenario() -> None:
+        async with venue(monkeypatch) as (_rest, ws):
+            ws.refuse(10)
+            sleeps: Sleeps = []
+            feed = feed_for([BTC], {BTC: F - H}, sleeps, retry=RetryPolicy(attempts=3))
+            with pytest.raises(LiveFeedError, match=r"^bitget: gave up after 3 failed connections"):
+                async for _ in feed.closed_candles():
+                    pass
+            await feed.close()
+            assert sleeps == [1.0, 2.0]
+            assert ws.dials == 3
+
+    run(scenario)
