@@ -34,6 +34,8 @@ from adapters.home import Home
 from adapters.importer import import_files
 from adapters.market_data import Series
 from adapters.optimize_report import optimize_json, optimize_table
+from adapters.paper import PaperTrader
+from adapters.paper_report import status_text
 from adapters.progress import Progress
 from adapters.reports import import_summary, quality_section
 from adapters.timefmt import fmt_ts, parse_date
@@ -185,9 +187,13 @@ def _config_dir(args: argparse.Namespace) -> Path | None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    return _settings_in(_config_dir(args))
+
+
+def _settings_in(config_dir: Path | None) -> Settings:
     """Load and validate the config; a bad config stops the command before any work."""
     try:
-        return load_settings(_config_dir(args))
+        return load_settings(config_dir)
     except ConfigError as exc:
         problems = "\n  ".join(str(p) for p in exc.problems)
         raise UsageError(f"invalid config ({len(exc.problems)} problem(s)):\n  {problems}") from exc
@@ -486,31 +492,73 @@ DEMO_STRATEGY = "grid_atr"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Import the sample, report on the data, then walk-forward the main strategy on every spot
-    market of the sample and print the graded results (recorded as events, nothing applied)."""
+    """The main job: import the sample, report on the data, walk-forward the main strategy on
+    every spot market of the sample, apply the parameters graded A to C (to a config copy in the
+    home, never to the shipped files), replay the most recent months as paper trading and print
+    the portfolio's status."""
     files = sorted(p for p in args.data.glob("*.csv*") if p.is_file()) if args.data.is_dir() else []
     if not files:
         raise UsageError(f"no CSV files in {args.data}")
-    settings = _settings(args)
     engine = _engine(args)
+    config_dir = _demo_config(engine.home, _config_dir(args))
+    settings = _settings_in(config_dir)
     try:
         print(f"state directory: {engine.home.root}; events in {describe_store(engine.store)}")
         outcomes = _import(engine, files, "binance")
         print(import_summary(outcomes))
         print(data_report(engine))
-        spot = sorted(
-            s.symbol for s in engine.market_reader().series("candles") if ":" not in s.symbol
-        )
-        jobs = optimize.prepare(settings, engine.market_reader(), [DEMO_STRATEGY], spot)
-        for summary in optimize.run_jobs(jobs, 1, _window_progress):
-            summary["run_id"] = engine.research.record_run(summary)
-            print(optimize_table(summary))
-        engine.project()
+        _demo_research(engine, settings, config_dir)
+        settings = _settings_in(config_dir)
+        _demo_paper(engine, settings)
     except optimize.OptimizeInputError as exc:
         raise UsageError(str(exc)) from exc
     finally:
         engine.close()
     return 2 if any(o.error for o in outcomes) else 0
+
+
+DEMO_PAPER_DAYS = 120
+# A and B are eligible for live trading; C is "paper trading only" (the seed's grading rule),
+# so the demo's paper portfolio takes all three. D and F never trade.
+PAPER_GRADES = ("A", "B", "C")
+
+
+def _demo_config(home: Home, chosen: Path | None) -> Path:
+    """The demo's config: a copy in the home (made once), so applying parameters never edits
+    the shipped files."""
+    target = home.root / "config"
+    if not target.is_dir():
+        source = chosen or DEFAULT_CONFIG_DIR
+        target.mkdir(parents=True)
+        for path in sorted(source.glob("*.yaml")):
+            (target / path.name).write_text(path.read_text())
+    return target
+
+
+def _demo_research(engine: Engine, settings: Settings, config_dir: Path) -> None:
+    spot = sorted(s.symbol for s in engine.market_reader().series("candles") if ":" not in s.symbol)
+    jobs = optimize.prepare(settings, engine.market_reader(), [DEMO_STRATEGY], spot)
+    for summary in optimize.run_jobs(jobs, 1, _window_progress):
+        summary["run_id"] = engine.research.record_run(summary)
+        print(optimize_table(summary))
+        if summary["grade"] in PAPER_GRADES:
+            _apply(engine, summary, config_dir)
+            print(f"applied {summary['strategy']} {summary['symbol']} (grade {summary['grade']})")
+    engine.project()
+
+
+def _demo_paper(engine: Engine, settings: Settings) -> None:
+    """Replay the last months of the sample as paper trading, then print the status."""
+    candles = [s for s in engine.market_reader().series("candles") if ":" not in s.symbol]
+    end = max(s.last_ts for s in candles) + timeframe_ms("1h")
+    start = end - DEMO_PAPER_DAYS * 86_400_000
+    trader = PaperTrader(engine, settings, on_note=print)
+    report = trader.replay(start, end)
+    engine.project()
+    if not trader.slots:
+        print("paper trading: no asset was graded A to C, so none is validated to trade")
+    print(f"paper replay of the last {DEMO_PAPER_DAYS} days: {report.candles} candles")
+    print(status_text(engine.paper_reader(), "paper"))
 
 
 if __name__ == "__main__":

@@ -65,9 +65,7 @@ def test_global_switch_measures_drawdown_from_the_window_peak() -> None:
 def test_runner_switch_waits_for_the_grace_period_then_blocks_entries() -> None:
     sim = _sim()
     sim.enable_runner("g:BTC", "g", "BTC", "grid")
-    sim.configure_runner(
-        key="g:BTC", params={}, regimes={}, grace_until=T + 10 * H, warmup=5, ts=T
-    )
+    sim.configure_runner(key="g:BTC", params={}, regimes={}, grace_until=T + 10 * H, warmup=5, ts=T)
     sim.close_cycle("g:BTC", _trade(-3000.0, T))  # 30 % lost at once
     sim.close_candle(T + 9 * H, {}, {})
     assert sim.runners["g:BTC"]["trip"] is None  # still inside the grace period
