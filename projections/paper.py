@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import numpy as np
 import sqlite_utils
 from eventsourcing.persistence import ApplicationRecorder, Notification
@@ -151,6 +152,17 @@ _TABLES = (
 )
 
 
+class _Clock(msgspec.Struct):
+    """The fields of ClockAdvanced the read model needs (unknown fields are skipped)."""
+
+    ts: int
+    equity: float
+    marks: dict[str, float]
+
+
+_CLOCK_DECODER = msgspec.json.Decoder(_Clock)
+
+
 def _upsert_sql(table: str, columns: Sequence[str], pk: Sequence[str]) -> str:
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in pk)
     return (
@@ -246,23 +258,34 @@ class PaperProjector(Projector):
 
     # -- paging ------------------------------------------------------------------------------------
     def apply(self, notifications: Sequence[Notification]) -> None:
-        decode, handlers, equity = self._decode, self._handlers, self._equity
+        decode, handlers, equity, marks = self._decode, self._handlers, self._equity, self._marks
         for n in notifications:
-            state = decode(n.state)
-            if n.topic == _CLOCK:  # the hot path, inlined
+            if n.topic == _CLOCK:  # the hot path (one per candle), inlined
+                clock = self._clock(n.state)
                 pf = self._portfolio(n.originator_id)
-                ts = state["ts"]
-                pf["last_ts"], pf["equity"] = ts, state["equity"]
+                ts = clock.ts
+                pf["last_ts"], pf["equity"] = ts, clock.equity
                 name = pf["portfolio"]
-                equity.append((name, ts, state["equity"], pf["cash"]))
-                for symbol, price in state["marks"].items():
-                    self._marks[name, symbol] = (price, ts)
+                equity.append((name, ts, clock.equity, pf["cash"]))
+                for symbol, price in clock.marks.items():
+                    marks[name, symbol] = (price, ts)
                 continue
+            state = decode(n.state)
             if n.topic == _STARTED:
                 pf = self._start(n.originator_id, state)
             else:
                 pf = self._portfolio(n.originator_id)
             handlers[n.topic](n.id, pf, state)
+
+    def _clock(self, data: bytes) -> _Clock:
+        """A typed decode of the stored JSON skips the wrapped wall-clock ``timestamp`` (the
+        transcoder's decode spends most of its time there: 4x faster); any other encoding
+        (compressed, another transcoder) falls back to the store's decode."""
+        try:
+            return _CLOCK_DECODER.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            state = self._decode(data)
+            return _Clock(state["ts"], state["equity"], state["marks"])
 
     def flush(self) -> None:
         db = self.db
