@@ -15,6 +15,8 @@ taker fee, slippage). For candle ``i``:
 
 from __future__ import annotations
 
+import math
+
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.simulator import Simulator
 from domain.strategies.plans import MarketArrays, MonoPlan
@@ -99,14 +101,15 @@ class MonoRunner:
         self.sim.warn_collision(self.key, self.ts[i])
         price = market_fill(self.o[i], side > 0, self.costs.slippage)
         qty = self.notional / price
-        tp = price * (1.0 + side * self.tp_offset[i - 1])  # NaN offset: no take-profit
+        tp = price * (1.0 + side * self.tp_offset[i - 1])
+        tp = tp if tp == tp else 0.0  # a NaN offset means no take-profit; events store 0.0
         sl = price * (1.0 - side * self.sl_offset[i - 1])
         fee = self.costs.taker * price * qty
         self.sim.open_position(self.key, side, price, qty, fee, self.margin, tp, sl, self.ts[i])
 
     def _exits(self, i: int) -> None:
         side, o = self.state["side"], self.o[i]
-        tp, sl = self.state["tp"], self.state["sl"]
+        tp, sl = self.state["tp"] or math.nan, self.state["sl"]
         touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, sl)
         if touched == "stop":
             self._close(i, stop_fill(sl, o, side < 0, self.costs.slippage), self.costs.taker, "sl")

@@ -11,7 +11,11 @@ import pytest
 from adapters.engine import Engine
 from adapters.event_store import describe_store, open_store, store_env
 from adapters.home import Home
+from domain.backtest import run_backtest
+from domain.execution import Costs
 from domain.market import Market
+from domain.strategies import REGISTRY
+from tests.domain.test_lookahead import params, random_market
 from tests.stubs import CandleStubs
 
 BTC = Market("binance", "BTC/USDT", "1h")
@@ -102,3 +106,20 @@ def test_postgres_selected_by_environment_alone(tmp_path: Path, monkeypatch) -> 
         assert not (tmp_path / "events.db").exists()
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_strategys_decisions_can_be_stored(name: str) -> None:
+    """Decision events go through the real transcoder (no NaN, no numpy scalars): what paper
+    trading saves for any strategy is storable and reads back."""
+    store = open_store(memory=True)
+    result = run_backtest(
+        random_market(600, 3),
+        name,
+        "X/USDT",
+        params(name),
+        Costs(0.0002, 0.0006, 0.0005),
+        save=lambda events: store.save(*events),
+    )
+    assert result.events > 0
+    assert store.repository.get(result.simulator.id).trades_closed == len(result.trades)
