@@ -12,12 +12,16 @@ import time
 from collections.abc import Callable
 
 from adapters.engine import Engine
-from adapters.operator_log import OperatorLog
 from adapters.paper import PaperError, PaperTrader
+from adapters.paper_commands import (
+    UnknownPortfolioError,
+    request_kill_switch_reset,
+    writer_lock,
+)
 from adapters.paper_report import simulator_at, status_text
 from adapters.progress import Progress
 from adapters.timefmt import fmt_ts, parse_date
-from adapters.writer_lock import WriterLock, WriterLockBusy
+from adapters.writer_lock import WriterLockBusy
 from config.settings import Settings
 
 EngineOf = Callable[[argparse.Namespace], Engine]
@@ -83,7 +87,7 @@ def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> i
         raise PaperUsageError("--to must be after --from")
     trader = PaperTrader(engine, settings, args.portfolio, args.exchange, on_note=print)
     try:
-        with WriterLock(engine.home.root / f"paper-{args.portfolio}.lock"):
+        with writer_lock(engine, args.portfolio):
             _run_paper(args, engine, trader, start, end)
     except WriterLockBusy as exc:
         raise PaperUsageError(str(exc)) from None
@@ -161,22 +165,15 @@ def cmd_replay_at(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def cmd_kill_reset(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
-    """Append the request; if no paper process holds the portfolio, apply it now (same code
-    path as the running process), else the running process applies it at its next step."""
     try:
-        trader = PaperTrader(engine, settings, args.portfolio, on_note=print)
-        if trader.load() is None:
-            raise PaperUsageError(f"no paper portfolio {args.portfolio!r}")
-        number = OperatorLog(engine.store, args.portfolio).request_reset(args.runner, "cli")
-        print(f"kill-switch reset request #{number} recorded")
-        try:
-            with WriterLock(engine.home.root / f"paper-{args.portfolio}.lock"):
-                sim = trader.load()
-                trader.handle_requests(sim)
-                trader.save(sim)
-                engine.project()
-        except WriterLockBusy:
-            print("the running paper process applies it at its next step")
+        outcome = request_kill_switch_reset(engine, settings, args.portfolio, args.runner, "cli")
+    except UnknownPortfolioError as exc:
+        raise PaperUsageError(str(exc)) from None
     finally:
         engine.close()
+    print(f"kill-switch reset request #{outcome.request} recorded")
+    for note in outcome.notes:
+        print(note)
+    if not outcome.applied:
+        print("the running paper process applies it at its next step")
     return 0

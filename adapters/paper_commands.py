@@ -1,0 +1,69 @@
+"""Commands on a paper portfolio from outside its writer (CLI, dashboard).
+
+They never write the Simulator directly: a request is appended to the portfolio's operator log,
+then applied at once if no process is writing the portfolio (taking its lock for the moment),
+otherwise by the running paper process at its next step. Either way one code path
+(``PaperTrader.handle_requests``) turns it into a Simulator event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.engine import Engine
+from adapters.operator_log import OperatorLog
+from adapters.paper import PaperTrader
+from adapters.writer_lock import WriterLock, WriterLockBusy
+from config.settings import Settings
+
+
+class UnknownPortfolioError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ResetOutcome:
+    request: int
+    applied: bool  # False: the running paper process will apply it
+    notes: tuple[str, ...]
+
+
+def writer_lock(engine: Engine, portfolio: str) -> WriterLock:
+    return WriterLock(lock_path(engine.home.root, portfolio))
+
+
+def lock_path(home: Path, portfolio: str) -> Path:
+    return home / f"paper-{portfolio}.lock"
+
+
+def is_running(home: Path, portfolio: str = "paper") -> bool:
+    """Whether a paper process is writing ``portfolio`` now (it holds the lock; the OS drops
+    the lock when the process dies, so a crash never reads as running)."""
+    path = lock_path(home, portfolio)
+    if not path.exists():
+        return False
+    try:
+        with WriterLock(path):
+            return False
+    except WriterLockBusy:
+        return True
+
+
+def request_kill_switch_reset(
+    engine: Engine, settings: Settings, portfolio: str, runner: str, source: str
+) -> ResetOutcome:
+    notes: list[str] = []
+    trader = PaperTrader(engine, settings, portfolio, on_note=notes.append)
+    if trader.load() is None:
+        raise UnknownPortfolioError(f"no paper portfolio {portfolio!r}")
+    number = OperatorLog(engine.store, portfolio).request_reset(runner, source)
+    try:
+        with writer_lock(engine, portfolio):
+            sim = trader.load()
+            trader.handle_requests(sim)
+            trader.save(sim)
+            engine.project()
+    except WriterLockBusy:
+        return ResetOutcome(number, False, ())
+    return ResetOutcome(number, True, tuple(notes))
