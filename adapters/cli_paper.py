@@ -7,11 +7,15 @@ these commands share the global options (--home, --config-dir) and error handlin
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import time
 from collections.abc import Callable
 
 from adapters.engine import Engine
+from adapters.exchange_client import make_exchange, make_pro_exchange
+from adapters.fetch import RetryPolicy
+from adapters.live_feed import LiveFeed
 from adapters.paper import PaperError, PaperTrader
 from adapters.paper_commands import (
     UnknownPortfolioError,
@@ -22,7 +26,8 @@ from adapters.paper_report import simulator_at, status_text
 from adapters.progress import Progress
 from adapters.timefmt import fmt_ts, parse_date
 from adapters.writer_lock import WriterLockBusy
-from config.settings import Settings
+from config.settings import RateLimit, Settings
+from domain.market import Market
 
 EngineOf = Callable[[argparse.Namespace], Engine]
 SettingsOf = Callable[[argparse.Namespace], Settings]
@@ -76,16 +81,16 @@ def _date(text: str | None, option: str) -> int | None:
 
 
 def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
-    if not args.replay:
-        # the live feed (adapters.live_feed) exists and is tested; driving the Simulator from
-        # it is the next step (see the issue notes)
-        raise PaperUsageError("live paper trading is not available yet: use --replay")
+    if not args.replay and (args.end or args.speed):
+        raise PaperUsageError("--to and --speed only apply to --replay")
     if args.speed is not None and args.speed <= 0:
         raise PaperUsageError(f"--speed {args.speed}: must be > 0")
     start, end = _date(args.start, "--from"), _date(args.end, "--to")
     if start is not None and end is not None and end <= start:
         raise PaperUsageError("--to must be after --from")
-    trader = PaperTrader(engine, settings, args.portfolio, args.exchange, on_note=print)
+    # live candles come from the trading venue; a replay uses the research candles by default
+    exchange = args.exchange or (None if args.replay else settings.exchanges.trading_exchange)
+    trader = PaperTrader(engine, settings, args.portfolio, exchange, on_note=print)
     try:
         with writer_lock(engine, args.portfolio):
             _run_paper(args, engine, trader, start, end)
@@ -126,6 +131,36 @@ def _run_paper(
         f"{report.events} events, {report.rejected} rejected"
         + (f" (resumed after {fmt_ts(report.resumed_from)})" if report.resumed_from else "")
     )
+    if not args.replay:
+        asyncio.run(_live(trader, engine, trader.settings))
+
+
+async def _live(trader: PaperTrader, engine: Engine, settings: Settings) -> None:
+    """Stream the runners' markets from the trading venue (public data, no keys) until
+    interrupted; the read models follow every candle."""
+    name = trader.exchange
+    pacing = (
+        settings.exchanges.exchanges[name].rate_limit
+        if name in settings.exchanges.exchanges
+        else RateLimit()
+    )
+    markets = list(
+        dict.fromkeys(Market(name, s.spec.symbol, s.spec.timeframe) for s in trader.slots)
+    )
+    feed = LiveFeed(
+        make_pro_exchange(name, pacing.min_interval_ms),
+        make_exchange(name, pacing.min_interval_ms),
+        markets,
+        engine.market_data.last_candle_ts,
+        batch=pacing.ws_subscribe_batch,
+        pause_s=pacing.ws_subscribe_pause_s,
+        retry=RetryPolicy(attempts=pacing.max_retries + 1, base_delay_s=pacing.retry_backoff_s),
+    )
+    print(f"paper {trader.portfolio}: live on {name}, {len(markets)} market(s); Ctrl-C stops")
+    try:
+        await trader.live(feed, on_saved=engine.project)
+    finally:
+        await feed.close()
 
 
 def cmd_status(args: argparse.Namespace, engine: Engine) -> int:

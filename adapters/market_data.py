@@ -14,7 +14,7 @@ timestamps and the next log version after reading the series once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -28,6 +28,13 @@ from domain.market import FundingSeries, Market, OpenInterestSeries
 SERIES_INDEX_ID: UUID = uuid5(NAMESPACE_URL, "/series-index")
 
 Series = Market | FundingSeries | OpenInterestSeries
+
+
+@dataclass(frozen=True)
+class PendingAppend:
+    events: list[DomainEvent]
+    count: int  # new rows (the events may also hold the series' listing)
+    stored: Callable[[], None]  # call once the events are saved
 
 
 @dataclass
@@ -59,19 +66,7 @@ class MarketData:
         self, market: Market, rows: Sequence[tuple[int, float, float, float, float, float]]
     ) -> int:
         log = EventSourcedLog(self.store.events, market.stream_id, CandleClosed)
-        return self._append(
-            market,
-            rows,
-            lambda version, r: log.trigger_event(
-                next_originator_version=version,
-                ts=int(r[0]),
-                o=float(r[1]),
-                h=float(r[2]),
-                l=float(r[3]),
-                c=float(r[4]),
-                v=float(r[5]),
-            ),
-        )
+        return self._append(market, rows, _candle_maker(log))
 
     def append_funding(self, series: FundingSeries, rows: Sequence[tuple[int, float]]) -> int:
         log = EventSourcedLog(self.store.events, series.stream_id, FundingSettled)
@@ -103,6 +98,22 @@ class MarketData:
 
     # -- internals ----------------------------------------------------------------------------
     def _append(self, series: Series, rows: Sequence, make_event) -> int:
+        pending = self._prepare(series, rows, make_event)
+        if pending.events:
+            self._put(pending.events)
+            pending.stored()
+        return pending.count
+
+    def pending_candles(
+        self, market: Market, rows: Sequence[tuple[int, float, float, float, float, float]]
+    ) -> PendingAppend:
+        """The events that would append ``rows`` (new ones only), for a caller that saves them
+        in its own transaction (paper trading saves candles with the decisions they cause) and
+        then calls ``stored()``."""
+        log = EventSourcedLog(self.store.events, market.stream_id, CandleClosed)
+        return self._prepare(market, rows, _candle_maker(log))
+
+    def _prepare(self, series: Series, rows: Sequence, make_event) -> PendingAppend:
         state = self._state(series)
         events: list[DomainEvent] = []
         fresh: set[int] = set()
@@ -112,14 +123,14 @@ class MarketData:
                 continue
             fresh.add(ts)
             events.append(make_event(state.next_version + len(events), row))
-        if not events:
-            return 0
-        if not state.stored:
+        if events and not state.stored:
             events.insert(0, self._listing(series))
-        self._put(events)
-        state.stored |= fresh
-        state.next_version += len(fresh)
-        return len(fresh)
+
+        def stored() -> None:
+            state.stored |= fresh
+            state.next_version += len(fresh)
+
+        return PendingAppend(events, len(fresh), stored)
 
     def _put(self, events: list[DomainEvent]) -> None:
         # EventStore.put writes the whole list in one recorder transaction. It skips
@@ -171,3 +182,15 @@ def _kind(series: Series) -> str:
     if isinstance(series, Market):
         return "candles"
     return "funding" if isinstance(series, FundingSeries) else "open_interest"
+
+
+def _candle_maker(log: EventSourcedLog) -> Callable[[int, Sequence], DomainEvent]:
+    return lambda version, r: log.trigger_event(
+        next_originator_version=version,
+        ts=int(r[0]),
+        o=float(r[1]),
+        h=float(r[2]),
+        l=float(r[3]),
+        c=float(r[4]),
+        v=float(r[5]),
+    )

@@ -28,6 +28,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from adapters.backtest import BacktestRequest, account, costs, load_market
 from adapters.engine import Engine
+from adapters.live_feed import ClosedCandle, LiveFeed
 from adapters.operator_log import OperatorLog
 from adapters.paper_setup import RunnerSpec, runner_specs
 from config.settings import Settings
@@ -35,6 +36,7 @@ from domain.backtest import Account, make_runner
 from domain.candle_guard import CandleGuard
 from domain.grid_runner import GridRunner
 from domain.kill_switch import Limits
+from domain.market import Market
 from domain.mono_runner import MonoRunner
 from domain.simulator import DAY_MS, Simulator
 from domain.strategies import strategy as strategy_spec
@@ -96,6 +98,9 @@ class PaperTrader:
         self.slots: list[Slot] = []
         self.guard = CandleGuard(1)
         self.marks: dict[str, float] = {}
+        self.feed_guard = CandleGuard(1)  # live candles, per market, before they join a slot
+        self.sizing = account(settings)
+        self.sim: Simulator | None = None
         self._snapshot_version = 0
 
     # -- boot -----------------------------------------------------------------------------------
@@ -127,14 +132,17 @@ class PaperTrader:
         specs = runner_specs(self.settings, self.engine.research_reader())
         self._retire(sim, {spec.key for spec in specs})
         resume = max(start_ms or 0, sim.last_ts + 1)
-        sizing = replace(account(self.settings), assets=max(len(specs), 1))
-        self.slots = [self._slot(sim, spec, sizing, resume, end_ms) for spec in specs]
+        self.sizing = replace(account(self.settings), assets=max(len(specs), 1))
+        self.slots = [self._slot(sim, spec, self.sizing, resume, end_ms) for spec in specs]
         self.marks = {s.spec.symbol: float(s.market.close[s.cursor - 1]) for s in self.slots}
         self.guard = CandleGuard(
             1, {s.spec.key: int(s.market.ts[s.cursor - 1]) for s in self.slots}
         )
+        newest = {f"{s.spec.symbol} {s.spec.timeframe}": int(s.market.ts[-1]) for s in self.slots}
+        self.feed_guard = CandleGuard(1, newest)
         self.handle_requests(sim)
         self.save(sim)
+        self.sim = sim
         return sim
 
     def _slot(
@@ -322,6 +330,79 @@ class PaperTrader:
                 _pace(batch, speed, began, stamps[0])
         report.seconds = time.perf_counter() - began
         return report
+
+    # -- live -----------------------------------------------------------------------------------
+    async def live(self, feed: LiveFeed, on_saved: Callable[[], object] | None = None) -> None:
+        """Trade the feed's closed candles until it ends (``boot`` or ``replay`` first);
+        ``on_saved`` runs after each batch is stored (the CLI projects the read models)."""
+        if self.sim is None:
+            raise PaperError("boot the portfolio before going live")
+        async for closed in feed.closed_candles():
+            self.take_closed(self.sim, closed)
+            if on_saved is not None:
+                on_saved()
+
+    def take_closed(self, sim: Simulator, closed: list[ClosedCandle]) -> int:
+        """Closed candles from a live feed: each sound one joins its runners' history, is
+        stepped, and is saved in one transaction with the decisions it caused (one transaction
+        per candle time). Returns the candles rejected."""
+        rejected = 0
+        by_ts: dict[int, list[ClosedCandle]] = {}
+        for candle in sorted(closed, key=lambda c: c.row[0]):
+            label = f"{candle.market.symbol} {candle.market.timeframe}"
+            problem = self.feed_guard.check(label, candle.row)
+            if problem is not None:
+                log.warning("%s: live candle rejected: %s", label, problem)
+                rejected += 1
+                continue
+            by_ts.setdefault(int(candle.row[0]), []).append(candle)
+        for ts, candles in by_ts.items():
+            pending = []
+            for candle in candles:
+                for slot in self._slots_on(candle.market):
+                    self._extend(sim, slot, candle.row)
+                pending.append(self.engine.market_data.pending_candles(candle.market, [candle.row]))
+            self.handle_requests(sim)
+            rejected += self.step(sim, ts)
+            self.save(sim, *(event for p in pending for event in p.events))
+            for p in pending:
+                p.stored()
+        return rejected
+
+    def _slots_on(self, market: Market) -> list[Slot]:
+        return [
+            s
+            for s in self.slots
+            if s.spec.symbol == market.symbol and s.spec.timeframe == market.timeframe
+        ]
+
+    def _extend(self, sim: Simulator, slot: Slot, row: tuple) -> None:
+        """Append a live candle to a runner's history and rebuild its plan over it (plans are
+        causal: the rebuilt rows before it are unchanged)."""
+        m = slot.market
+        grown = MarketArrays(
+            np.append(m.ts, np.int64(row[0])),
+            *(np.append(a, row[k]) for k, a in enumerate((m.open, m.high, m.low, m.close), 1)),
+            np.append(m.volume, row[5]),
+            m.tf_ms,
+            np.append(m.funding, np.nan),  # live funding is not streamed (see README)
+            {name: np.append(values, np.nan) for name, values in m.extras.items()},
+        )
+        spec = slot.spec
+        plan = strategy_spec(spec.strategy).build(grown, spec.params)
+        slot.runner = make_runner(
+            sim,
+            spec.key,
+            spec.strategy,
+            spec.symbol,
+            plan,
+            grown,
+            spec.params,
+            costs(self.settings),
+            self.sizing,
+        )
+        slot.market = grown
+        slot.closes = (np.append(slot.closes[0], row[0]), np.append(slot.closes[1], row[4]))
 
 
 def _batches(stamps: list[int], one_per_candle: bool) -> Iterator[list[int]]:

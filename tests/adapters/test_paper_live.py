@@ -1,0 +1,145 @@
+"""Live paper trading: candles streamed by real ccxt.pro from a fake Bitget websocket (with the
+REST fake for history and gaps) drive the Simulator; each candle is saved in the transaction of
+the decisions it caused, and the result equals a replay of the same candles."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.engine import Engine
+from adapters.exchange_client import make_exchange, make_pro_exchange
+from adapters.fetch import fetch_candles
+from adapters.home import Home
+from adapters.live_feed import ClosedCandle, LiveFeed
+from adapters.paper import PaperTrader
+from config.loader import load_settings
+from domain.market import Market
+from domain.simulator import Simulator
+from tests.adapters.fake_bitget_ws import FakeBitgetWs
+from tests.adapters.fake_venue import FakeVenue
+from tests.adapters.paper_kit import make_config
+from tests.adapters.test_live_feed import NOW, F, H, final
+
+BTC = Market("bitget", "BTC/USDT", "1h")
+_CLOCK = "scalp_radar:Simulator.ClockAdvanced"
+_CANDLE = "scalp_radar:CandleClosed"
+
+
+def _history(home: Path, rest_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """700 closed candles up to the fake venue's clock, as ``data fetch`` stores them."""
+    monkeypatch.setenv("SCALP_RADAR_API_URL_BITGET", rest_url)
+    engine = Engine(Home(home))
+    exchange = make_exchange("bitget", min_interval_ms=0)
+    fetch_candles(exchange, BTC, engine.market_data, since_ms=NOW - 700 * H, now_ms=NOW)
+    engine.project()
+    engine.close()
+
+
+async def _trade_live(trader: PaperTrader, ws: FakeBitgetWs, until_ts: int) -> None:
+    async def instant(_seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    engine = trader.engine
+    feed = LiveFeed(
+        make_pro_exchange("bitget", min_interval_ms=0),
+        make_exchange("bitget", min_interval_ms=0),
+        [BTC],
+        engine.market_data.last_candle_ts,
+        sleep=instant,
+    )
+    task = asyncio.ensure_future(trader.live(feed))
+    await ws.wait_subscribed(1)
+    await ws.advance(until_ts + H + 1)  # every candle up to until_ts is now closed
+    for _ in range(200):
+        if trader.sim.last_ts >= until_ts:
+            break
+        await asyncio.sleep(0.05)
+    await feed.close()  # ends the feed's stream, so live() returns
+    await asyncio.wait_for(task, 5)
+
+
+def _sim_events(engine: Engine, portfolio: str) -> list[tuple[str, str]]:
+    decode = engine.store.mapper.transcoder.decode
+    out = []
+    for r in engine.store.recorder.select_events(Simulator.create_id(portfolio)):
+        state = decode(r.state)
+        state.pop("timestamp")
+        out.append((r.topic, json.dumps(state, sort_keys=True)))
+    return out[1:]  # Started names the portfolio
+
+
+def test_live_candles_are_stored_with_their_decisions_and_equal_a_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    config = make_config(tmp_path, "BTC/USDT")
+    with FakeVenue("bitget", now_ms=NOW, listed_ms=NOW - 900 * H, bases=("BTC",)) as rest:
+        _history(home, rest.url, monkeypatch)
+
+        async def scenario() -> None:
+            async with FakeBitgetWs(now_ms=NOW, snapshot_size=5) as ws:
+                monkeypatch.setenv("SCALP_RADAR_WS_URL_BITGET", ws.url)
+                engine = Engine(Home(home))
+                trader = PaperTrader(engine, load_settings(config), "live", "bitget")
+                trader.replay(NOW - 200 * H, None)  # catch up on the stored history first
+                stored_until = trader.sim.last_ts
+                await _trade_live(trader, ws, F + 2 * H)
+                assert stored_until < F <= trader.sim.last_ts == F + 2 * H
+                engine.close()
+
+        asyncio.run(asyncio.wait_for(scenario(), 60))
+
+    engine = Engine(Home(home))
+    assert engine.market_data.last_candle_ts(BTC) == F + 2 * H  # the streamed candles are stored
+    engine.project()
+    reader = engine.market_reader()
+    candles = reader.candles(reader.find("bitget", "BTC/USDT", "1h").series_id)
+    assert tuple(float(x) for x in (candles.ts[-1], candles.open[-1], candles.close[-1])) == (
+        final(F + 2 * H)[0],
+        final(F + 2 * H)[1],
+        final(F + 2 * H)[4],
+    )
+    # one transaction per streamed candle: its CandleClosed comes right before the Simulator
+    # events it caused, which end with the ClockAdvanced naming it
+    notes = engine.store.recorder.select_notifications(0, 1_000_000)
+    decode = engine.store.mapper.transcoder.decode
+    for i, n in enumerate(notes):
+        if n.topic == _CANDLE and decode(n.state)["ts"] >= F:
+            ts = decode(n.state)["ts"]
+            following = notes[i + 1 :]
+            clock = next(j for j, m in enumerate(following) if m.topic == _CLOCK)
+            assert decode(following[clock].state)["ts"] == ts
+            assert all(m.topic.startswith("scalp_radar:Simulator.") for m in following[:clock])
+    # the same candles replayed by another portfolio give the same decisions
+    replayed = PaperTrader(engine, load_settings(config), "replayed", "bitget")
+    replayed.replay(NOW - 200 * H, None)
+    assert _sim_events(engine, "replayed") == _sim_events(engine, "live")
+
+
+def test_bad_live_candles_never_reach_the_simulator(tmp_path: Path, monkeypatch) -> None:
+    home = tmp_path / "home"
+    config = make_config(tmp_path, "BTC/USDT")
+    with FakeVenue("bitget", now_ms=NOW, listed_ms=NOW - 900 * H, bases=("BTC",)) as rest:
+        _history(home, rest.url, monkeypatch)
+        engine = Engine(Home(home))
+        trader = PaperTrader(engine, load_settings(config), "live", "bitget")
+        trader.replay(NOW - 200 * H, None)
+        last = trader.sim.last_ts
+        good = (last + H, 100.0, 101.0, 99.0, 100.5, 1.0)
+        bad = [
+            (last, 100.0, 101.0, 99.0, 100.5, 1.0),  # the last one again
+            (last + H, 100.0, 98.0, 99.0, 100.5, 1.0),  # high < low
+            (last + 2 * H, float("nan"), 101.0, 99.0, 100.5, 1.0),
+        ]
+        version = trader.sim.version
+        rejected = trader.take_closed(trader.sim, [ClosedCandle(BTC, r) for r in bad[:2]])
+        assert rejected == 2 and trader.sim.version == version  # nothing happened
+        assert trader.take_closed(trader.sim, [ClosedCandle(BTC, good)]) == 0
+        assert trader.sim.last_ts == last + H
+        assert trader.take_closed(trader.sim, [ClosedCandle(BTC, bad[2])]) == 1
+        assert trader.sim.last_ts == last + H
+        engine.close()
