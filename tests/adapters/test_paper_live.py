@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from adapters.fetch import fetch_candles
 from adapters.home import Home
 from adapters.live_feed import ClosedCandle, LiveFeed
 from adapters.paper import PaperTrader
+from adapters.timefmt import fmt_ts
 from config.loader import load_settings
 from domain.market import Market
 from domain.simulator import Simulator
@@ -143,3 +147,46 @@ def test_bad_live_candles_never_reach_the_simulator(tmp_path: Path, monkeypatch)
         assert trader.take_closed(trader.sim, [ClosedCandle(BTC, bad[2])]) == 1
         assert trader.sim.last_ts == last + H
         engine.close()
+
+
+def test_cli_paper_goes_live_after_the_stored_history(tmp_path: Path, monkeypatch) -> None:
+    """``scalp-radar paper`` (no --replay) in its own process: catches up, streams, stops on
+    Ctrl-C with what it did stored."""
+    home = tmp_path / "home"
+    config = make_config(tmp_path, "BTC/USDT")
+    with FakeVenue("bitget", now_ms=NOW, listed_ms=NOW - 900 * H, bases=("BTC",)) as rest:
+        _history(home, rest.url, monkeypatch)
+
+        async def scenario() -> tuple[int, str]:
+            async with FakeBitgetWs(now_ms=NOW, snapshot_size=5) as ws:
+                env = dict(os.environ, SCALP_RADAR_WS_URL_BITGET=ws.url)
+                process = await asyncio.create_subprocess_exec(
+                    *(sys.executable, "-m", "adapters.cli", "--home", str(home)),
+                    *("--config-dir", str(config), "paper", "--from", fmt_ts(NOW - 100 * H)),
+                    env=env,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                )
+                await ws.wait_subscribed(1, timeout=60)
+                await ws.advance(NOW + 2 * H)  # F and F + 1h close
+                for _ in range(400):
+                    if _last_clock(home) == F + H:
+                        break
+                    await asyncio.sleep(0.05)
+                process.send_signal(signal.SIGINT)
+                out, err = await process.communicate()
+                return process.returncode, out.decode() + err.decode()
+
+        code, output = asyncio.run(asyncio.wait_for(scenario(), 120))
+    assert code == 130, output
+    assert "live on bitget, 1 market(s)" in output
+    assert _last_clock(home) == F + H
+
+
+def _last_clock(home: Path) -> int | None:
+    engine = Engine(Home(home))
+    decode = engine.store.mapper.transcoder.decode
+    records = engine.store.recorder.select_events(Simulator.create_id("paper"), desc=True)
+    last = next((decode(r.state)["ts"] for r in records if r.topic == _CLOCK), None)
+    engine.close()
+    return last
