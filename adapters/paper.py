@@ -32,7 +32,7 @@ from adapters.live_feed import ClosedCandle, LiveFeed
 from adapters.operator_log import OperatorLog
 from adapters.paper_setup import RunnerSpec, runner_specs
 from config.settings import Settings
-from domain.backtest import Account, make_runner
+from domain.backtest import make_runner
 from domain.candle_guard import CandleGuard
 from domain.grid_runner import GridRunner
 from domain.kill_switch import Limits
@@ -44,6 +44,7 @@ from domain.strategies.plans import MarketArrays
 from optimization.regimes import regime_before
 
 log = logging.getLogger("scalp_radar.paper")
+Runner = GridRunner | MonoRunner
 SNAPSHOT_EVERY = 500  # Simulator events between snapshots: boot replays at most this many
 
 
@@ -56,7 +57,7 @@ class Slot:
     """One runner and the candles it trades on."""
 
     spec: RunnerSpec
-    runner: GridRunner | MonoRunner
+    runner: Runner
     market: MarketArrays
     cursor: int  # index of the next candle to step
     closes: tuple[np.ndarray, np.ndarray]  # full stored (ts, close) history for the regime
@@ -132,8 +133,10 @@ class PaperTrader:
         specs = runner_specs(self.settings, self.engine.research_reader())
         self._retire(sim, {spec.key for spec in specs})
         resume = max(start_ms or 0, sim.last_ts + 1)
+        # equal allocation: capital / runners per runner, capped per asset (the seed's
+        # portfolio mode)
         self.sizing = replace(account(self.settings), assets=max(len(specs), 1))
-        self.slots = [self._slot(sim, spec, self.sizing, resume, end_ms) for spec in specs]
+        self.slots = [self._slot(sim, spec, resume, end_ms) for spec in specs]
         self.marks = {s.spec.symbol: float(s.market.close[s.cursor - 1]) for s in self.slots}
         self.guard = CandleGuard(
             1, {s.spec.key: int(s.market.ts[s.cursor - 1]) for s in self.slots}
@@ -145,11 +148,8 @@ class PaperTrader:
         self.sim = sim
         return sim
 
-    def _slot(
-        self, sim: Simulator, spec: RunnerSpec, sizing: Account, resume: int, end_ms: int | None
-    ) -> Slot:
-        """The runner of ``spec`` over its stored candles; ``sizing``: equal allocation per
-        runner (capital / runners, capped per asset), as the seed's portfolio mode."""
+    def _slot(self, sim: Simulator, spec: RunnerSpec, resume: int, end_ms: int | None) -> Slot:
+        """The runner of ``spec`` over its stored candles."""
         known = sim.runners.get(spec.key)
         start_ms = known.get("start_ts", resume) if known else resume
         request = BacktestRequest(
@@ -166,18 +166,7 @@ class PaperTrader:
             )
         except ValueError as exc:
             raise PaperError(f"{spec.key}: {exc}") from None
-        plan = strategy.build(market, spec.params)
-        runner = make_runner(
-            sim,
-            spec.key,
-            spec.strategy,
-            spec.symbol,
-            plan,
-            market,
-            spec.params,
-            costs(self.settings),
-            sizing,
-        )
+        runner = self._runner(sim, spec, market)
         cursor = max(start, int(np.searchsorted(market.ts, sim.last_ts, side="right")))
         state = sim.runners[spec.key]
         if not known or not state["enabled"] or state["params"] != spec.params:
@@ -378,31 +367,24 @@ class PaperTrader:
 
     def _extend(self, sim: Simulator, slot: Slot, row: tuple) -> None:
         """Append a live candle to a runner's history and rebuild its plan over it (plans are
-        causal: the rebuilt rows before it are unchanged)."""
-        m = slot.market
-        grown = MarketArrays(
-            np.append(m.ts, np.int64(row[0])),
-            *(np.append(a, row[k]) for k, a in enumerate((m.open, m.high, m.low, m.close), 1)),
-            np.append(m.volume, row[5]),
-            m.tf_ms,
-            np.append(m.funding, np.nan),  # live funding is not streamed (see README)
-            {name: np.append(values, np.nan) for name, values in m.extras.items()},
-        )
-        spec = slot.spec
-        plan = strategy_spec(spec.strategy).build(grown, spec.params)
-        slot.runner = make_runner(
+        causal: the rebuilt rows before it are unchanged). Live funding is not streamed."""
+        slot.market = slot.market.appended(row)
+        slot.runner = self._runner(sim, slot.spec, slot.market)
+        slot.closes = (np.append(slot.closes[0], row[0]), np.append(slot.closes[1], row[4]))
+
+    def _runner(self, sim: Simulator, spec: RunnerSpec, market: MarketArrays) -> Runner:
+        plan = strategy_spec(spec.strategy).build(market, spec.params)
+        return make_runner(
             sim,
             spec.key,
             spec.strategy,
             spec.symbol,
             plan,
-            grown,
+            market,
             spec.params,
             costs(self.settings),
             self.sizing,
         )
-        slot.market = grown
-        slot.closes = (np.append(slot.closes[0], row[0]), np.append(slot.closes[1], row[4]))
 
 
 def _batches(stamps: list[int], one_per_candle: bool) -> Iterator[list[int]]:

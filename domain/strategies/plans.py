@@ -54,6 +54,22 @@ class MarketArrays:
             {k: v[:n] for k, v in self.extras.items()},
         )
 
+    def appended(self, row: tuple[int, float, float, float, float, float]) -> MarketArrays:
+        """These candles plus ``row`` (ts, o, h, l, c, v), the next one; aligned series get NaN
+        for it (a streamed candle comes without funding or open interest)."""
+        ts, o, h, l, c, v = row
+        return MarketArrays(
+            np.append(self.ts, np.int64(ts)),
+            np.append(self.open, o),
+            np.append(self.high, h),
+            np.append(self.low, l),
+            np.append(self.close, c),
+            np.append(self.volume, v),
+            self.tf_ms,
+            np.append(self.funding, np.nan),
+            {k: np.append(values, np.nan) for k, values in self.extras.items()},
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class GridPlan:
