@@ -18,6 +18,7 @@ from adapters.timefmt import parse_date
 from config.loader import load_settings
 from domain.simulator import Simulator
 from domain.trades import Trade, fingerprint
+from optimization.regimes import classify_regime
 from tests.adapters.paper_kit import copy_home, make_config, make_home
 
 START, END = "2025-01-01", "2025-07-01"
@@ -157,3 +158,59 @@ def test_bad_paper_input_exits_2_with_a_reason(
     config = make_config(tmp_path, "BTC/USDT")
     assert main(["--home", str(home), "--config-dir", str(config), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def _record_profile(engine: Engine, sharpe_by_regime: dict[str, float], window_days: int) -> None:
+    """A walk-forward run of grid_atr on BTC/USDT whose OOS windows show these regimes, and its
+    parameters applied: the profile the regime filter reads."""
+    day = 86_400_000
+    windows = [
+        {"oos_from": i * window_days * day, "oos_to": (i + 1) * window_days * day - 3_600_000}
+        | {"regime": name, "oos_sharpe": sharpe, "index": i}
+        for i, (name, sharpe) in enumerate(sharpe_by_regime.items())
+    ]
+    one = {"params": [{}], "score": [1.0], "oos_sharpe_by_window": [[0.0]]}
+    for column in ("is_sharpe", "oos_sharpe", "consistency", "oos_trades", "oos_return_pct"):
+        one[column] = [0]
+    summary = {"strategy": "grid_atr", "symbol": "BTC/USDT", "timeframe": "1h", "grade": "C"}
+    summary |= {"windows": windows, "combos": one, "best_index": 0}
+    run_id = engine.research.record_run(summary)
+    engine.research.record_applied("grid_atr", "BTC/USDT", {}, "C", run_id)
+
+
+def test_regime_filter_blocks_new_grids_in_regimes_with_negative_oos_sharpe(
+    home: Path, tmp_path: Path
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT")
+    engine, trader = _trader(home, config)
+    _record_profile(engine, {"range": -0.8, "bull": 1.2, "bear": 0.4, "crash": 0.1}, 30)
+    trader.replay(parse_date(START), parse_date(END))
+    # independently: the regime of each UTC day from the 30 days of candles closed before it
+    candles = engine.market_reader().candles(
+        engine.market_reader().find("binance", "BTC/USDT", "1h").series_id
+    )
+    day, hour = 86_400_000, 3_600_000
+    expected = {}
+    for d in range(parse_date(START) // day, parse_date(END) // day):
+        inside = (candles.ts >= d * day - 30 * day) & (candles.ts + hour <= d * day)
+        expected[d] = classify_regime(candles.ts[inside], candles.close[inside]).name == "range"
+    assert 0 < sum(expected.values()) < len(expected)  # the period has both kinds of days
+    decode = engine.store.mapper.transcoder.decode
+    blocked, opened_blocked, changes = False, 0, 0
+    flat = True
+    for r in engine.store.recorder.select_events(Simulator.create_id("paper")):
+        state = decode(r.state)
+        name = r.topic.rsplit(".", 1)[-1]
+        if name in ("EntryBlocked", "EntryUnblocked") and state["reason"] == "regime":
+            blocked = name == "EntryBlocked"
+            changes += 1
+            assert blocked == expected[state["ts"] // day], state
+            assert (state["regime"] == "range") == blocked
+        elif name == "GridLevelOpened":
+            opened_blocked += int(flat and blocked)
+            flat = False
+        elif name == "GridCycleClosed":
+            flat = True
+    transitions = sum(1 for d in expected if d - 1 in expected and expected[d] != expected[d - 1])
+    assert changes == transitions + int(expected[min(expected)])
+    assert opened_blocked == 0  # no new grid while the regime was blocked

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimization.regimes import classify_regime, fast_drawdown
+from optimization.regimes import classify_regime, fast_drawdown, regime_before
 
 H = 3_600_000
 DAY = 24 * H
@@ -78,3 +78,19 @@ def test_fast_drawdown_uses_the_peak_inside_the_span() -> None:
 def test_short_windows_are_range() -> None:
     assert classify_regime(np.array([0]), np.array([100.0])).name == "range"
     assert classify_regime(np.array([], dtype=np.int64), np.array([])).name == "range"
+
+
+def test_regime_before_sees_only_candles_closed_inside_the_window() -> None:
+    # 30 days up 25 % (bull), then a fall to 60 within 5 days (crash)
+    ts, close = path((125.0, 30), (60.0, 5))
+    at = 30 * DAY  # the first candle after the rise opens now; it is not closed yet
+    assert regime_before(ts, close, at, 30 * DAY, H) == "bull"
+    # the last 30 candles are the start of the fall (65 over 120 h): 125 -> 109.3, -12.6 %
+    assert regime_before(ts, close, at + 30 * H, 30 * H, H) == "range"
+    # 60 candles: 125 -> 93.0, -25.6 %, still no 30 % fall
+    assert regime_before(ts, close, at + 60 * H, 60 * H, H) == "bear"
+    assert regime_before(ts, close, 35 * DAY + H, 10 * DAY, H) == "crash"
+    # moving a candle that is not closed yet changes nothing
+    spoiled = close.copy()
+    spoiled[30 * 24] = 1.0
+    assert regime_before(ts, spoiled, at, 30 * DAY, H) == "bull"
