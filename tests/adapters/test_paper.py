@@ -11,6 +11,7 @@ import pytest
 from adapters import backtest
 from adapters.backtest import BacktestRequest
 from adapters.cli import main
+from adapters.config_writer import apply_per_asset
 from adapters.engine import Engine
 from adapters.home import Home
 from adapters.paper import PaperTrader
@@ -214,3 +215,55 @@ def test_regime_filter_blocks_new_grids_in_regimes_with_negative_oos_sharpe(
     transitions = sum(1 for d in expected if d - 1 in expected and expected[d] != expected[d - 1])
     assert changes == transitions + int(expected[min(expected)])
     assert opened_blocked == 0  # no new grid while the regime was blocked
+
+
+def _named(engine: Engine, portfolio: str = "paper") -> list[tuple[str, dict]]:
+    decode = engine.store.mapper.transcoder.decode
+    records = engine.store.recorder.select_events(Simulator.create_id(portfolio))
+    return [(r.topic.rsplit(".", 1)[-1], decode(r.state)) for r in records]
+
+
+def test_a_tripped_runner_opens_nothing_until_reset(home: Path, tmp_path: Path) -> None:
+    config = make_config(tmp_path, "BTC/USDT", loose_kill_switch=False)  # grid 25 % / 25 %
+    engine, trader = _trader(home, config)
+    trader.replay(parse_date(START), parse_date("2026-01-01"))
+    events = _named(engine)
+    trips = [(i, e) for i, (name, e) in enumerate(events) if name == "KillSwitchTripped"]
+    assert trips, "2025 with sl 15 % at 6x trips the 25 % session loss (seen in the sample)"
+    at, trip = trips[0]
+    figures = trip["figures"]
+    assert trip["scope"] == "runner" and figures["loss_percent"] >= 25.0
+    assert figures["realized"] + figures["unrealized"] == pytest.approx(
+        -figures["loss_percent"] / 100 * 10_000
+    )
+    assert not [name for name, _ in events[at:] if name == "GridLevelOpened"]
+    assert main(["--home", str(home), "--config-dir", str(config), "kill-switch", "reset"]) == 0
+    resets = [e for name, e in _named(engine) if name == "KillSwitchReset"]
+    assert resets[-1]["scopes"] == ["grid_atr:BTC/USDT"]
+
+
+def test_two_runners_on_one_symbol_record_collisions(home: Path, tmp_path: Path) -> None:
+    config = make_config(tmp_path, "BTC/USDT")
+    strategies = config / "strategies.yaml"
+    text = strategies.read_text()
+    strategies.write_text(
+        text.replace("envelope_dca:\n  enabled: false", "envelope_dca:\n  enabled: true", 1)
+    )
+    apply_per_asset(config, "envelope_dca", "BTC/USDT", {"envelope_start": 0.02})
+    engine, trader = _trader(home, config)
+    trader.replay(parse_date(START), parse_date(END))
+    events = _named(engine)
+    collisions = [e for name, e in events if name == "CollisionDetected"]
+    assert collisions and {c["symbol"] for c in collisions} == {"BTC/USDT"}
+    # independently: replaying the events, each collision is a first fill while the other
+    # runner holds a grid
+    holding: dict[str, bool] = {}
+    expected = 0
+    for name, e in events:
+        if name == "GridLevelOpened" and not holding.get(e["key"]):
+            others = [k for k, held in holding.items() if held and k != e["key"]]
+            expected += bool(others)
+            holding[e["key"]] = True
+        elif name == "GridCycleClosed":
+            holding[e["key"]] = False
+    assert len(collisions) == expected
