@@ -97,9 +97,9 @@ class PaperTrader:
         self.requests = OperatorLog(self.store, portfolio)
         self.sim_id = Simulator.create_id(portfolio)
         self.slots: list[Slot] = []
-        self.guard = CandleGuard(1)
+        self.guard = CandleGuard()
         self.marks: dict[str, float] = {}
-        self.feed_guard = CandleGuard(1)  # live candles, per market, before they join a slot
+        self.feed_guard = CandleGuard()  # live candles, per market, before they join a slot
         self.sizing = account(settings)
         self.sim: Simulator | None = None
         self._snapshot_version = 0
@@ -138,11 +138,9 @@ class PaperTrader:
         self.sizing = replace(account(self.settings), assets=max(len(specs), 1))
         self.slots = [self._slot(sim, spec, resume, end_ms) for spec in specs]
         self.marks = {s.spec.symbol: float(s.market.close[s.cursor - 1]) for s in self.slots}
-        self.guard = CandleGuard(
-            1, {s.spec.key: int(s.market.ts[s.cursor - 1]) for s in self.slots}
-        )
+        self.guard = CandleGuard({s.spec.key: int(s.market.ts[s.cursor - 1]) for s in self.slots})
         newest = {f"{s.spec.symbol} {s.spec.timeframe}": int(s.market.ts[-1]) for s in self.slots}
-        self.feed_guard = CandleGuard(1, newest)
+        self.feed_guard = CandleGuard(newest)
         self.handle_requests(sim)
         self.save(sim)
         self.sim = sim
@@ -248,7 +246,7 @@ class PaperTrader:
                 continue
             slot.cursor += 1
             row = slot.row(i)
-            problem = self.guard.check(slot.spec.key, row)
+            problem = self.guard.check(slot.spec.key, row, slot.market.tf_ms)
             if problem is not None:
                 log.warning("%s: candle at %d rejected: %s", slot.spec.key, ts, problem)
                 rejected += 1
@@ -339,7 +337,7 @@ class PaperTrader:
         by_ts: dict[int, list[ClosedCandle]] = {}
         for candle in sorted(closed, key=lambda c: c.row[0]):
             label = f"{candle.market.symbol} {candle.market.timeframe}"
-            problem = self.feed_guard.check(label, candle.row)
+            problem = self.feed_guard.check(label, candle.row, candle.market.tf_ms)
             if problem is not None:
                 log.warning("%s: live candle rejected: %s", label, problem)
                 rejected += 1

@@ -14,19 +14,19 @@ Row = tuple[int, float, float, float, float, float]  # ts (open time), o, h, l, 
 
 
 class CandleGuard:
-    def __init__(self, tf_ms: int, last_ts: dict[str, int] | None = None) -> None:
-        self.tf_ms = tf_ms
+    def __init__(self, last_ts: dict[str, int] | None = None) -> None:
         self.last_ts: dict[str, int] = dict(last_ts or {})
 
-    def check(self, market: str, row: Row) -> str | None:
-        """Why ``row`` of ``market`` must be rejected, or None (then it counts as accepted)."""
+    def check(self, market: str, row: Row, tf_ms: int) -> str | None:
+        """Why ``row`` of ``market`` (candles of ``tf_ms``) must be rejected, or None (then it
+        counts as accepted)."""
         ts = int(row[0])
         last = self.last_ts.get(market)
         if last is not None and ts == last:
             return f"duplicate of the candle at {ts}"
         if last is not None and ts < last:
             return f"older ({ts}) than the last accepted candle ({last})"
-        problem = candle_problem(ts, *row[1:], tf_ms=self.tf_ms)
+        problem = candle_problem(ts, *row[1:], tf_ms=tf_ms)
         if problem is not None:
             return problem
         self.last_ts[market] = ts

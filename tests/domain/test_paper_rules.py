@@ -203,8 +203,8 @@ def test_state_rebuilt_from_a_stored_snapshot_equals_the_replayed_state() -> Non
     ],
 )
 def test_candle_guard_rejects_repeated_old_and_corrupt_candles(row, why) -> None:
-    guard = CandleGuard(H, {"BTC": T})
-    problem = guard.check("BTC", row)
+    guard = CandleGuard({"BTC": T})
+    problem = guard.check("BTC", row, H)
     if why is None:
         assert problem is None and guard.last_ts["BTC"] == T + H
     else:
