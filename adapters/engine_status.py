@@ -1,31 +1,68 @@
-"""Is the engine running? Read from the heartbeat row the running engine refreshes.
+"""Is the engine running? A paper process holds its portfolio's writer lock (an flock) while it
+writes, so "online" means some known portfolio's lock is held now. Nothing writes a heartbeat.
 
-The paper engine upserts ``engine_heartbeat(name, ts_ms)`` in the read DB while it runs; the
-dashboard and the CLI only read it. A missing table or row means the engine never ran here, so
-it is offline; a row older than ``STALE_AFTER_MS`` means it stopped (or hung).
+The last state shown when offline is the newest candle time any portfolio has processed
+(``paper_portfolios.last_ts``): it tells how old the pages' figures are in market time.
+
+Probing a lock takes it for a few microseconds; a paper process starting in exactly that
+instant would be told "busy". ``EngineStatusProbe`` therefore probes at most once per ``ttl``
+seconds, however many pages are served.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import sqlite_utils
 
-TABLE = "engine_heartbeat"
-STALE_AFTER_MS = 90_000  # three missed beats of a 30 s heartbeat
+from adapters.paper_commands import is_running
+
+DEFAULT_PORTFOLIO = "paper"
 
 
-def engine_status(
-    read_db: sqlite_utils.Database, now_ms: int | None = None
-) -> tuple[bool, int | None]:
-    """(online, last heartbeat in epoch ms or None when the engine never ran)."""
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    online: bool
+    last_ts: int | None  # newest candle open time processed (epoch ms); None: never ran
+    running: tuple[str, ...] = ()  # the portfolios being written now
+
+
+def portfolio_states(read_db: sqlite_utils.Database) -> list[tuple[str, int | None]]:
+    """(portfolio, last candle time) of every paper portfolio in the read model."""
     try:
-        row = read_db.execute(f"SELECT MAX(ts_ms) FROM {TABLE}").fetchone()
-    except sqlite3.OperationalError:  # no such table: no engine has ever run on this read DB
-        return False, None
-    last = row[0] if row else None
-    if last is None:
-        return False, None
-    now = int(time.time() * 1000) if now_ms is None else now_ms
-    return now - int(last) <= STALE_AFTER_MS, int(last)
+        return read_db.execute("SELECT portfolio, last_ts FROM paper_portfolios").fetchall()
+    except sqlite3.OperationalError:  # no paper table yet: paper trading never ran here
+        return []
+
+
+def engine_status(home: Path, read_db: sqlite_utils.Database) -> EngineStatus:
+    states = portfolio_states(read_db)
+    names = {name for name, _ in states} | {DEFAULT_PORTFOLIO}
+    running = tuple(sorted(n for n in names if is_running(home, n)))
+    stamps = [ts for _, ts in states if ts is not None]
+    return EngineStatus(bool(running), max(stamps) if stamps else None, running)
+
+
+class EngineStatusProbe:
+    """``engine_status`` remembered for ``ttl`` seconds (thread-safe)."""
+
+    def __init__(
+        self, home: Path, read_db: Callable[[], sqlite_utils.Database], ttl: float = 1.0
+    ) -> None:
+        self.home, self._read_db, self.ttl = home, read_db, ttl
+        self._lock = threading.Lock()
+        self._at = -float("inf")
+        self._status = EngineStatus(False, None)
+
+    def status(self) -> EngineStatus:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._at >= self.ttl:
+                self._status = engine_status(self.home, self._read_db())
+                self._at = now
+            return self._status

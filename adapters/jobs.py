@@ -108,6 +108,8 @@ class JobRunner:
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        # grows with every change of any job: pages that show jobs key their cache on it
+        self.version = 0
 
     # -- queries ----------------------------------------------------------------------------------
     def get(self, job_id: str) -> JobView:
@@ -146,6 +148,7 @@ class JobRunner:
             )
             job = _Job(view)
             self._jobs[view.id] = job  # reserved before the slow part: no second launch slips in
+            self.version += 1
         try:
             with self.engine_lock:
                 (prepared,) = optimize.prepare(
@@ -154,6 +157,7 @@ class JobRunner:
         except optimize.OptimizeInputError as exc:
             with self._lock:
                 del self._jobs[view.id]
+                self.version += 1
             raise JobInputError(str(exc)) from exc
         thread = threading.Thread(target=self._run, args=(job, prepared), daemon=True)
         self._threads.append(thread)
@@ -168,6 +172,7 @@ class JobRunner:
             if job.view.active:
                 job.cancel.set()
                 job.view = replace(job.view, state="cancelling", version=job.view.version + 1)
+                self.version += 1
             return job.view
 
     def catch_up(self) -> int:
@@ -185,6 +190,7 @@ class JobRunner:
     def _update(self, job: _Job, **changes: Any) -> None:
         with self._lock:
             job.view = replace(job.view, **changes, version=job.view.version + 1)
+            self.version += 1
 
     def _run(self, job: _Job, prepared: optimize.PreparedJob) -> None:
         ctx = get_context("spawn")  # never fork a process whose numba threads are running

@@ -1,8 +1,10 @@
 """The dashboard's litestar application: ``create_app(engine, api_key)``.
 
 Pages are server-rendered Jinja templates; htmx (served from the npm-installed ``node_modules``,
-never a CDN) swaps fragments and follows jobs over SSE. Handlers read the read DB through
-``ReadModels``; commands go to the ``JobRunner`` application service.
+never a CDN) swaps fragments and follows jobs and the paper journal over SSE. Handlers read the
+read DB through ``ReadModels``; commands go to the ``JobRunner`` application service or to
+``adapters.paper_commands``. Rendered pages are cached until the read model, the engine status
+or the jobs change (``web.page_cache``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from adapters.engine import Engine
+from adapters.engine_status import EngineStatusProbe
 from adapters.jobs import JobRunner
 from config.loader import load_settings
 from config.settings import Settings
-from web import explorer, pages, research
+from projections.projector import TRACKING
+from web import explorer, pages, paper, research
+from web.page_cache import PageCache, PageCacheMiddleware
 from web.readmodel import ReadModels
 from web.templating import configure_environment
 
@@ -56,6 +61,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             *pages.HANDLERS,
+            *paper.HANDLERS,
             research.ResearchController,
             explorer.ExplorerController,
             create_static_files_router(path="/static/app", directories=[WEB / "static"]),
@@ -67,15 +73,27 @@ def create_app(
             engine_callback=configure_environment,
         ),
         plugins=[HTMXPlugin()],
+        middleware=[PageCacheMiddleware()],
         exception_handlers={HTTPException: _plain_error},
         lifespan=[_lifespan(runner, catch_up_every)],
     )
+    read = ReadModels(engine.read_db)
     app.state.engine = engine
-    app.state.read = ReadModels(engine.read_db)
+    app.state.read = read
     app.state.jobs = runner
     app.state.settings = settings
     app.state.api_key = api_key or None
+    app.state.engine_probe = EngineStatusProbe(engine.home.root, read.db)
+    app.state.journal_feed = paper.JournalFeed(runner, catch_up=catch_up_every is not None)
+    app.state.page_cache = PageCache(lambda: _version(app))
     return app
+
+
+def _version(app: Litestar) -> tuple:
+    """What every page depends on besides its URL (see ``web.page_cache``)."""
+    state = app.state
+    tracking = state.read.db().execute(f"SELECT * FROM {TRACKING} ORDER BY projection").fetchall()
+    return (tuple(tracking), state.engine_probe.status(), state.jobs.version)
 
 
 def _check_vendor() -> None:

@@ -63,6 +63,32 @@ GLOSSARY: dict[str, str] = {
     "OOS trades": "Trades closed in the out-of-sample windows by the best parameters.",
     "heatmap": "Colour of each cell: a metric for one pair of parameter values.",
     "best": "The combination with the highest walk-forward score.",
+    "grid level": (
+        "One buy (or sell, for shorts) order of a grid: the grid adds levels as the price moves "
+        "against it, up to the strategy's num_levels, and closes them all together."
+    ),
+    "average entry": "Price of the position's levels weighted by their quantities.",
+    "mark": "The last close seen for the asset: the price open positions are valued at.",
+    "take-profit": (
+        "The price that closes the position with a gain; for grids it is the moving average, "
+        "which moves every candle, so it is not recorded."
+    ),
+    "stop-loss": (
+        "The price that closes the position with a loss: the tighter of the configured stop "
+        "(sl_percent from the average entry) and the trailing stop."
+    ),
+    "distance": "How far the price must still move, in percent of the mark, to reach that level.",
+    "unrealised P&L": "Gain or loss of the open position if closed at the mark, fees apart.",
+    "realised": "Cash: the initial capital plus closed trades' P&L, minus fees and funding.",
+    "margin": "Capital set aside for the open levels (their notional divided by the leverage).",
+    "kill switch": (
+        "A guard that blocks new entries after losses beyond the risk.yaml limits: per runner "
+        "(session and daily loss) or global (drawdown within a window). Open positions keep "
+        "their take-profit and stop-loss. A reset starts a new session."
+    ),
+    "cooldown": "Time a tripped global kill switch stays tripped before a reset is accepted.",
+    "runner": "One strategy trading one asset inside the paper portfolio.",
+    "equity": "Cash plus the unrealised P&L of the open positions, at each candle close.",
 }
 
 

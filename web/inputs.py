@@ -72,3 +72,24 @@ def fixed_params(form: Mapping[str, str], grid: Mapping[str, Sequence[Any]]) -> 
         if text != FREE:
             fixed[param] = grid_value(key, text, grid[param])
     return fixed
+
+
+def page_number(field: str, value: str | None, pages: int | None = None) -> int:
+    """A page number from 1 (and at most ``pages`` when known), else 400."""
+    if value is None or value == "":
+        return 1
+    if not value.isdigit() or int(value) < 1:
+        raise bad_request(field, f"must be a whole number from 1, got {value!r}")
+    number = int(value)
+    if pages is not None and number > pages:
+        raise bad_request(field, f"there are {pages} pages, got {number}")
+    return number
+
+
+def sequence_number(field: str, value: str | None) -> int | None:
+    """An event sequence number (>= 0) or None when absent, else 400."""
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise bad_request(field, f"must be a whole number >= 0, got {value!r}")
+    return int(value)

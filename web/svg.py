@@ -184,6 +184,52 @@ def _legend(names: Sequence[str], frame: Frame) -> str:
     return "".join(out)
 
 
+# -- long curves ---------------------------------------------------------------------------------
+def curve_chart(
+    series: Mapping[str, Sequence[float | None]],
+    x_labels: Sequence[str] = (),
+    *,
+    label: str = "curve",
+    digits: int = 2,
+    frame: Frame = Frame(),
+) -> str:
+    """Lines for long series (an equity curve): no marker per point, which would hide the
+    line, but one invisible full-height hover strip per point naming every series' value."""
+    values = [v for vals in series.values() for v in vals if _finite(v)]
+    if not values:
+        return empty_chart(label, frame)
+    n = max(len(v) for v in series.values())
+    lo, hi = _bounds(values)
+    x = _scale(0, max(n - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
+    y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
+    parts = [_open(frame, label), _y_axis(frame, lo, hi, y), _x_labels(frame, x_labels, x)]
+    for k, vals in enumerate(series.values()):
+        parts.append(_polylines(vals, x, y, PALETTE[k % len(PALETTE)]))
+    parts.append(_hover_strips(series, x_labels, x, frame, n, digits))
+    parts.append(_legend(list(series), frame))
+    return "".join(parts) + "</svg>"
+
+
+def _hover_strips(series, x_labels, x, frame: Frame, n: int, digits: int) -> str:
+    width = frame.inner_w / max(n, 1)
+    out = []
+    for i in range(n):
+        shown = [
+            f"{escape(name)} {escape(fmt(vals[i], digits))}"
+            for name, vals in series.items()
+            if i < len(vals) and _finite(vals[i])
+        ]
+        if not shown:
+            continue
+        where = escape(x_labels[i]) if i < len(x_labels) else str(i)
+        out.append(
+            f'<rect class="hover" x="{x(i) - width / 2:.1f}" y="{frame.top}" '
+            f'width="{width:.1f}" height="{frame.inner_h}" fill="transparent">'
+            f"<title>{where}: {', '.join(shown)}</title></rect>"
+        )
+    return "".join(out)
+
+
 # -- drawdown area ------------------------------------------------------------------------------
 def drawdown_chart(
     drawdown_pct: Sequence[float],

@@ -11,7 +11,6 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
-from adapters.engine_status import engine_status
 from web.glossary import term
 
 NAV = (
@@ -56,13 +55,11 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
 def page(request: Request, name: str, active: str, **context: Any) -> Template:
     """A full page: the template plus what the base layout shows on every page."""
     state = request.app.state
-    online, last_seen = engine_status(state.read.db())
     return Template(
         template_name=name,
         context={
             "active": active,
-            "engine_online": online,
-            "engine_last_seen": last_seen,
+            "engine": state.engine_probe.status(),
             "commands_enabled": bool(state.api_key),
             **context,
         },

@@ -123,3 +123,55 @@ def populated_home(root: Path) -> tuple[Engine, list[str]]:
     run_ids = [engine.research.record_run(s) for s in RUNS]
     engine.project()
     return engine, run_ids
+
+
+# -- paper portfolios on real candles ---------------------------------------------------------
+# "paper": default risk limits over four months (trades, open grids, regime blocks);
+# "tight": limits that trip the switches within a week, replayed to a day after the global
+# trip, so a reset is refused (cooldown) and the runners show as tripped.
+PAPER_FROM, PAPER_TO = "2025-01-01", "2025-05-01"
+TIGHT_TO = "2025-01-08"
+TIGHT_LIMITS = {
+    "grid_max_session_loss_percent: 25.0": "grid_max_session_loss_percent: 0.5",
+    "global_max_drawdown_percent: 30.0": "global_max_drawdown_percent: 1.0",
+}
+
+
+def paper_configs(root: Path) -> tuple[Path, Path]:
+    """(default, tight) configs: grid_atr validated on BTC and ETH."""
+    from tests.adapters.paper_kit import make_config
+
+    default = make_config(root / "default", "BTC/USDT", "ETH/USDT", loose_kill_switch=False)
+    tight = make_config(root / "tight", "BTC/USDT", "ETH/USDT", loose_kill_switch=False)
+    risk = tight / "risk.yaml"
+    text = risk.read_text()
+    for old, new in TIGHT_LIMITS.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    risk.write_text(text)
+    return default, tight
+
+
+def paper_home(root: Path) -> tuple[Path, Path]:
+    """(home, default config): real BTC/ETH candles, ``RUNS`` as research results and the
+    "paper" and "tight" portfolios, projected."""
+    from adapters.paper import PaperTrader
+    from adapters.timefmt import parse_date
+    from config.loader import load_settings
+    from tests.adapters.paper_kit import make_home
+
+    home = make_home(root)
+    default, tight = paper_configs(root)
+    engine = Engine(Home(home))
+    try:
+        for s in RUNS:
+            engine.research.record_run(s)
+        quiet = {"on_note": lambda _note: None}
+        start = parse_date(PAPER_FROM)
+        PaperTrader(engine, load_settings(default), **quiet).replay(start, parse_date(PAPER_TO))
+        trader = PaperTrader(engine, load_settings(tight), "tight", **quiet)
+        trader.replay(start, parse_date(TIGHT_TO))
+        engine.project()
+    finally:
+        engine.close()
+    return home, default

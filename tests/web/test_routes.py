@@ -37,8 +37,9 @@ def test_home_redirects_to_research(client: TestClient) -> None:
     )
 
 
-def test_placeholders_say_paper_trading_is_not_running(client: TestClient) -> None:
-    assert "Paper trading is not yet running" in client.get("/positions").text
+@pytest.mark.parametrize("url", ["/scanner", "/positions", "/equity"])
+def test_paper_pages_without_a_portfolio_say_how_to_get_one(client: TestClient, url: str) -> None:
+    assert "No paper portfolio yet" in client.get(url).text
 
 
 def test_layout_links_every_screen_and_loads_htmx_from_our_server(client: TestClient) -> None:
@@ -57,8 +58,8 @@ def test_vendored_scripts_are_the_pinned_npm_files(client: TestClient) -> None:
     assert "sse-connect" in sse.text
 
 
-def test_engine_offline_without_heartbeat(client: TestClient) -> None:
-    assert "engine offline" in client.get("/research").text
+def test_engine_offline_when_no_paper_process_ever_ran(client: TestClient) -> None:
+    assert "engine offline — no paper state yet" in client.get("/research").text
 
 
 def test_newest_run_per_pair_sorted_by_score_by_default(client: TestClient) -> None:

@@ -1,31 +1,49 @@
-"""Engine online/offline from the heartbeat table; glossary tooltips."""
+"""Engine online/offline from the paper writer lock; glossary tooltips."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import sqlite_utils
 
-from adapters.engine_status import STALE_AFTER_MS, engine_status
+from adapters.engine_status import EngineStatus, EngineStatusProbe, engine_status
+from adapters.paper_commands import lock_path
+from adapters.writer_lock import WriterLock
 from web.glossary import GLOSSARY, term
 
 
-def test_no_heartbeat_table_means_offline_and_never_seen() -> None:
-    assert engine_status(sqlite_utils.Database(memory=True)) == (False, None)
-
-
-def test_empty_table_means_offline() -> None:
+def _read_db(*portfolios: tuple[str, int | None]) -> sqlite_utils.Database:
     db = sqlite_utils.Database(memory=True)
-    db.execute("CREATE TABLE engine_heartbeat (name TEXT PRIMARY KEY, ts_ms INTEGER)")
-    assert engine_status(db, now_ms=10) == (False, None)
+    db.execute("CREATE TABLE paper_portfolios (portfolio TEXT PRIMARY KEY, last_ts INTEGER)")
+    db["paper_portfolios"].insert_all([{"portfolio": p, "last_ts": t} for p, t in portfolios])
+    return db
 
 
-def test_fresh_heartbeat_is_online_stale_is_offline() -> None:
-    db = sqlite_utils.Database(memory=True)
-    db["engine_heartbeat"].insert_all(
-        [{"name": "paper", "ts_ms": 1_000}, {"name": "live", "ts_ms": 5_000}], pk="name"
-    )
-    assert engine_status(db, now_ms=5_000 + STALE_AFTER_MS) == (True, 5_000)
-    assert engine_status(db, now_ms=5_001 + STALE_AFTER_MS) == (False, 5_000)
+def test_no_paper_table_means_offline_and_never_ran(tmp_path: Path) -> None:
+    assert engine_status(tmp_path, sqlite_utils.Database(memory=True)) == EngineStatus(False, None)
+
+
+def test_offline_shows_the_newest_candle_any_portfolio_processed(tmp_path: Path) -> None:
+    db = _read_db(("paper", 5_000), ("other", 9_000), ("fresh", None))
+    assert engine_status(tmp_path, db) == EngineStatus(False, 9_000)
+
+
+def test_a_held_writer_lock_means_online_and_names_the_portfolio(tmp_path: Path) -> None:
+    db = _read_db(("paper", 5_000), ("other", 9_000))
+    with WriterLock(lock_path(tmp_path, "other")):
+        assert engine_status(tmp_path, db) == EngineStatus(True, 9_000, ("other",))
+    assert not engine_status(tmp_path, db).online  # released: the process ended
+
+
+def test_the_probe_looks_at_the_lock_at_most_once_per_ttl(tmp_path: Path) -> None:
+    db = _read_db(("paper", 1))
+    probe = EngineStatusProbe(tmp_path, lambda: db, ttl=3600)
+    assert not probe.status().online
+    with WriterLock(lock_path(tmp_path, "paper")):
+        assert not probe.status().online  # remembered
+        probe.ttl = 0
+        assert probe.status().online
 
 
 def test_term_wraps_the_label_with_the_escaped_definition() -> None:

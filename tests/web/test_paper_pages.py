@@ -1,0 +1,204 @@
+"""Paper pages over two real replays (see ``tests.web.kit.paper_home``): the scanner, positions
+with the kill switch and its key-guarded reset, equity with trades and the journal; bad query
+parameters are a 400 that names the field; the page cache serves repeats until data moves."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from adapters.engine import Engine
+from adapters.home import Home
+from config.loader import load_settings
+from projections.paper import PaperReader
+from tests.web.conftest import API_KEY
+from tests.web.kit import paper_home
+from web.app import create_app
+from web.auth import MISSING
+
+KEY = {"X-API-Key": API_KEY}
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture(scope="module")
+def paper_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return paper_home(tmp_path_factory.mktemp("paper_web"))
+
+
+@pytest.fixture(scope="module")
+def paper_client(paper_built) -> Iterator[TestClient]:
+    home, config = paper_built
+    engine = Engine(Home(home))
+    with TestClient(app=create_app(engine, API_KEY, settings=load_settings(config))) as c:
+        yield c
+    engine.close()
+
+
+def reader(client: TestClient) -> PaperReader:
+    return client.app.state.engine.paper_reader()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/scanner",
+        "/scanner?portfolio=tight",
+        "/positions",
+        "/positions?portfolio=tight",
+        "/equity",
+        "/equity?portfolio=tight",
+        "/positions/detail?portfolio=tight&key=grid_atr:ETH/USDT",
+    ],
+)
+def test_paper_pages_render(paper_client: TestClient, url: str) -> None:
+    response = paper_client.get(url)
+    assert response.status_code == 200
+    assert "No paper portfolio yet" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("/scanner?portfolio=nope", "portfolio: must be one of paper, tight, got 'nope'"),
+        ("/equity?page=0", "page: must be a whole number from 1, got '0'"),
+        ("/equity?page=abc", "page: must be a whole number from 1, got 'abc'"),
+        ("/equity/trades?page=99", "page: there are 1 pages, got 99"),
+        ("/equity/journal/events?after=-3", "after: must be a whole number >= 0, got '-3'"),
+        ("/positions/detail", "key: is required"),
+    ],
+)
+def test_bad_query_parameters_are_400_with_the_reason(
+    paper_client: TestClient, url: str, reason: str
+) -> None:
+    response = paper_client.get(url)
+    assert (response.status_code, response.text) == (400, reason)
+
+
+def test_unknown_runner_detail_is_404(paper_client: TestClient) -> None:
+    response = paper_client.get("/positions/detail?key=grid_atr:XRP/USDT")
+    assert response.status_code == 404 and "no runner 'grid_atr:XRP/USDT'" in response.text
+
+
+def test_scanner_lists_runners_positions_first_with_grades_levels_and_status(
+    paper_client: TestClient,
+) -> None:
+    html = paper_client.get("/scanner?portfolio=tight").text
+    keys = re.findall(r'<tr class="[^"]*" data-key="([^"]+)"', html)
+    # both runners hold a grid, then research results that do not trade (kit.RUNS)
+    assert keys[:2] == ["grid_atr:BTC/USDT", "grid_atr:ETH/USDT"]
+    assert set(keys[2:]) == {"envelope_dca:BTC/USDT"}
+    btc = html[html.index('data-key="grid_atr:BTC/USDT"') :]
+    btc = btc[: btc.index("</tr>")]
+    assert '<span class="grade grade-B">B</span>' in btc  # research grade of grid_atr BTC
+    assert "2 / 3" in btc  # two levels of num_levels 3
+    assert ">tripped<" in btc
+    # the mark is the last close the portfolio saw
+    mark = reader(paper_client).positions("tight")[0]["mark"]
+    assert f"{mark:.4f}" in btc
+
+
+def test_scanner_row_opens_the_grid_detail_with_levels(paper_client: TestClient) -> None:
+    html = paper_client.get("/scanner?portfolio=tight").text
+    href = re.search(r'hx-get="(/positions/detail\?[^"]+ETH[^"]+)"', html)[1].replace("&amp;", "&")
+    detail = paper_client.get(href, headers=HX).text
+    assert "<html" not in detail  # a fragment for htmx
+    position = next(p for p in reader(paper_client).positions("tight") if "ETH" in p["key"])
+    assert detail.count('<tr><td class="num">') == len(position["levels"]) == 3
+    assert f"{position['avg_entry']:.4f}" in detail
+    assert f"{position['unrealized']:.2f}" in detail
+    assert f"{position['sl_distance_pct']:.2f} % away" in detail
+    assert f"{position['margin']:.2f}" in detail
+
+
+def test_positions_show_levels_and_the_kill_switch_with_its_figures(
+    paper_client: TestClient,
+) -> None:
+    html = paper_client.get("/positions?portfolio=tight").text
+    assert html.count('<tbody class="position"') == 2
+    kill = reader(paper_client).kill_switch("tight")
+    glob = kill["global"]
+    assert "Global switch <strong>tripped</strong>" in html
+    assert f"drawdown percent {glob['figures']['drawdown_percent']:.2f}" in html
+    assert re.search(r"<td>grid_atr:ETH/USDT</td><td>session loss</td>", html)
+
+
+def test_kill_switch_reset_needs_the_key(paper_client: TestClient) -> None:
+    form = {"portfolio": "tight", "runner": ""}
+    before = reader(paper_client).journal("tight", limit=1)
+    response = paper_client.post("/positions/kill-switch/reset", data=form)
+    assert (response.status_code, response.text) == (403, MISSING)
+    assert reader(paper_client).journal("tight", limit=1) == before  # nothing recorded
+
+
+def test_kill_switch_reset_within_the_cooldown_is_refused_and_says_why(
+    paper_client: TestClient,
+) -> None:
+    form = {"portfolio": "tight", "runner": ""}
+    response = paper_client.post("/positions/kill-switch/reset", data=form, headers=KEY)
+    assert response.status_code == 200
+    outcome = re.search(r'id="kill-outcome"[^>]*>([^<]+)<', response.text)[1]
+    assert re.fullmatch(
+        r"request #\d+ applied now: refused: global kill switch is in its cooldown for "
+        r"\d+\.\d h more",
+        outcome,
+    )
+    assert "Global switch <strong>tripped</strong>" in response.text  # still tripped
+    last = reader(paper_client).journal("tight", limit=1)[0]
+    assert last["kind"] == "KillSwitchResetRefused"
+
+
+def test_kill_switch_reset_of_one_runner_is_applied_now(paper_client: TestClient) -> None:
+    form = {"portfolio": "tight", "runner": "grid_atr:ETH/USDT"}
+    response = paper_client.post("/positions/kill-switch/reset", data=form, headers=KEY)
+    outcome = re.search(r'id="kill-outcome"[^>]*>([^<]+)<', response.text)[1]
+    assert re.fullmatch(r"request #\d+ applied now: reset grid_atr:ETH/USDT", outcome)
+    tripped = [r["key"] for r in reader(paper_client).kill_switch("tight")["runners"]]
+    assert tripped == ["grid_atr:BTC/USDT"]
+    # the page shows it at once: the projector moved, so the cached page was dropped
+    html = paper_client.get("/positions?portfolio=tight").text
+    assert "<td>grid_atr:ETH/USDT</td><td>session loss</td>" not in html
+
+
+def test_kill_switch_reset_of_an_unknown_runner_is_400(paper_client: TestClient) -> None:
+    form = {"portfolio": "tight", "runner": "nope"}
+    response = paper_client.post("/positions/kill-switch/reset", data=form, headers=KEY)
+    assert response.status_code == 400 and response.text.startswith("runner: must be one of")
+
+
+def test_equity_page_draws_downsampled_curves_and_pages_trades(paper_client: TestClient) -> None:
+    html = paper_client.get("/equity").text
+    curve = reader(paper_client).equity("paper")
+    assert len(curve) > 2000  # four months of 1h candles
+    strips = len(re.findall(r'<rect class="hover"', html))
+    assert 0 < strips <= 2 * 800  # equity and drawdown, each at most MAX_POINTS
+    assert "37 trades, newest first · page 1 of 1" in html
+    trades = reader(paper_client).trades("paper", limit=1)
+    assert f'<tr data-seq="{trades[0]["seq"]}">' in html
+    fragment = paper_client.get("/equity/trades?page=1", headers=HX).text
+    assert fragment.startswith('<div id="trades">')
+
+
+def test_equity_journal_shows_the_latest_rows_and_streams_from_the_last(
+    paper_client: TestClient,
+) -> None:
+    html = paper_client.get("/equity?portfolio=tight").text
+    last = reader(paper_client).journal("tight", limit=1)[0]["seq"]
+    assert f'<tr data-seq="{last}"' in html
+    assert f'sse-connect="/equity/journal/events?portfolio=tight&amp;after={last}"' in html
+
+
+def test_repeated_pages_come_from_the_cache_until_the_read_model_moves(
+    paper_client: TestClient,
+) -> None:
+    cache = paper_client.app.state.page_cache
+    first = paper_client.get("/scanner").text
+    hits = cache.hits
+    assert paper_client.get("/scanner").text == first
+    assert cache.hits == hits + 1
+    # an htmx request of the same URL is another entry (a fragment may differ from a page)
+    paper_client.get("/scanner", headers=HX)
+    assert cache.hits == hits + 1

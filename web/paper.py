@@ -1,0 +1,250 @@
+"""Paper-trading screens: Scanner, Positions (with the kill switch and its reset), Equity and
+the live journal. GETs read the paper read model; the reset is the one command, sent through
+``adapters.paper_commands`` like the CLI's."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
+
+from adapters.jobs import JobRunner
+from adapters.paper_commands import ResetOutcome, UnknownPortfolioError, request_kill_switch_reset
+from projections.paper import PaperReader
+from web import inputs, paper_data, svg
+from web.auth import require_api_key
+from web.page_cache import NO_CACHE
+from web.paper_data import DEFAULT_PORTFOLIO
+from web.templating import date, fragment, page
+
+JOURNAL_POLL_S = 0.25  # a journal row reaches the page within about this (the issue: 1 s)
+JOURNAL_BATCH = 200
+JOURNAL_SHOWN = 100  # rows on the page when it loads; newer ones arrive over SSE
+
+
+def _db(request: Request):
+    return request.app.state.read.db()
+
+
+def _portfolio(request: Request, value: str | None) -> str:
+    names = paper_data.portfolio_names(_db(request)) or [DEFAULT_PORTFOLIO]
+    default = DEFAULT_PORTFOLIO if DEFAULT_PORTFOLIO in names else names[0]
+    return inputs.choice("portfolio", value, names, default)
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _common(request: Request, portfolio: str) -> dict[str, Any]:
+    """What every paper page shows: the portfolio chosen, the others, its summary row."""
+    db = _db(request)
+    return {
+        "portfolio": portfolio,
+        "portfolios": paper_data.portfolio_names(db),
+        "pf": PaperReader(db).portfolio(portfolio),
+    }
+
+
+class ScannerController(Controller):
+    path = "/scanner"
+
+    @get("/", sync_to_thread=False)
+    def list_runners(self, request: Request, portfolio: FromQuery[str | None] = None) -> Template:
+        name = _portfolio(request, portfolio)
+        rows = paper_data.scanner_rows(_db(request), name)
+        return page(request, "scanner.html", "scanner", rows=rows, **_common(request, name))
+
+
+class PositionsController(Controller):
+    path = "/positions"
+
+    @get("/", sync_to_thread=False)
+    def list_positions(self, request: Request, portfolio: FromQuery[str | None] = None) -> Template:
+        name = _portfolio(request, portfolio)
+        db = _db(request)
+        context = _common(request, name) | _kill_context(db, name)
+        return page(
+            request,
+            "positions.html",
+            "positions",
+            positions=paper_data.positions(db, name),
+            **context,
+        )
+
+    @get("/detail", sync_to_thread=False)
+    def show_runner(
+        self,
+        request: Request,
+        key: FromQuery[str | None] = None,
+        portfolio: FromQuery[str | None] = None,
+    ) -> Template:
+        name = _portfolio(request, portfolio)
+        runner_key = inputs.required("key", key)
+        detail = paper_data.runner_detail(_db(request), name, runner_key)
+        if detail is None:
+            raise NotFoundException(detail=f"no runner {runner_key!r} in portfolio {name!r}")
+        if _is_htmx(request):
+            return fragment("partials/runner_detail.html", d=detail, portfolio=name)
+        return page(request, "runner.html", "positions", d=detail, **_common(request, name))
+
+    @post("/kill-switch/reset", guards=[require_api_key], status_code=200)
+    async def reset_kill_switch(self, request: Request) -> Template:
+        form = dict((await request.form()).items())
+        name = _portfolio(request, form.get("portfolio"))
+        db = _db(request)
+        keys = {r["key"] for r in PaperReader(db).runners(name)}
+        runner = inputs.choice("runner", form.get("runner"), keys | {""}, "")
+        app = request.app
+        try:
+            outcome = await anyio.to_thread.run_sync(
+                _reset, app.state.jobs, app.state, name, runner
+            )
+        except UnknownPortfolioError as exc:
+            raise NotFoundException(detail=str(exc)) from exc
+        context = _common(request, name) | _kill_context(_db(request), name)
+        context["outcome"] = outcome_text(outcome)
+        return fragment("partials/kill_switch.html", **context)
+
+
+def _reset(jobs: JobRunner, state: Any, portfolio: str, runner: str) -> ResetOutcome:
+    # the engine (store, read-DB writer) is shared with jobs and the catch-up loop: one at a time
+    with jobs.engine_lock:
+        return request_kill_switch_reset(state.engine, state.settings, portfolio, runner, "web")
+
+
+def outcome_text(outcome: ResetOutcome) -> str:
+    if not outcome.applied:
+        return (
+            f"request #{outcome.request} recorded: the running paper process applies it at its "
+            "next step"
+        )
+    done = "; ".join(n.split(": ", 1)[-1] for n in outcome.notes) or "applied"
+    return f"request #{outcome.request} applied now: {done}"
+
+
+def _kill_context(db, portfolio: str) -> dict[str, Any]:
+    runners = PaperReader(db).runners(portfolio)
+    return {
+        "kill": paper_data.kill_switch(db, portfolio),
+        "runner_keys": [r["key"] for r in runners],
+        "outcome": None,
+    }
+
+
+class EquityController(Controller):
+    path = "/equity"
+
+    @get("/", sync_to_thread=False)
+    def show_equity(
+        self,
+        request: Request,
+        portfolio: FromQuery[str | None] = None,
+        page_no: Annotated[str | None, QueryParameter(name="page")] = None,
+    ) -> Template:
+        name = _portfolio(request, portfolio)
+        db = _db(request)
+        trades = _trades(db, name, page_no)
+        journal = PaperReader(db).journal(name, limit=JOURNAL_SHOWN)
+        return page(
+            request,
+            "equity.html",
+            "equity",
+            charts=_equity_charts(paper_data.equity_view(db, name)),
+            trades=trades,
+            journal=journal,
+            journal_after=journal[-1]["seq"] if journal else 0,
+            **_common(request, name),
+        )
+
+    @get("/trades", sync_to_thread=False)
+    def list_trades(
+        self,
+        request: Request,
+        portfolio: FromQuery[str | None] = None,
+        page_no: Annotated[str | None, QueryParameter(name="page")] = None,
+    ) -> Template:
+        name = _portfolio(request, portfolio)
+        trades = _trades(_db(request), name, page_no)
+        return fragment("partials/trades_table.html", trades=trades, portfolio=name)
+
+    @get("/journal/events", opt={NO_CACHE: True})
+    async def stream_journal(
+        self,
+        request: Request,
+        portfolio: FromQuery[str | None] = None,
+        after: FromQuery[str | None] = None,
+    ) -> ServerSentEvent:
+        name = _portfolio(request, portfolio)
+        # a reconnecting EventSource names the last row it got: resume there, no duplicates
+        resume = request.headers.get("Last-Event-ID") or after
+        start = inputs.sequence_number("after", resume) or 0
+        return ServerSentEvent(_journal_stream(request, name, start))
+
+
+def _trades(db, portfolio: str, page_no: str | None) -> dict[str, Any]:
+    first = paper_data.trades_page(db, portfolio, 1)
+    number = inputs.page_number("page", page_no, first["pages"])
+    return first if number == 1 else paper_data.trades_page(db, portfolio, number)
+
+
+def _equity_charts(view: paper_data.EquityView) -> dict[str, str]:
+    labels = [date(ts) for ts in view.ts]
+    return {
+        "equity": svg.curve_chart(
+            {"equity": view.equity, "realised": view.realised},
+            labels,
+            label="equity (realised + unrealised) and realised",
+        ),
+        "drawdown": svg.drawdown_chart(
+            view.drawdown_pct, [date(ts) for ts in view.dd_ts], label="drawdown from the peak"
+        ),
+    }
+
+
+class JournalFeed:
+    """Keeps the read model fresh for the journal streams: when the app projects events other
+    processes store (``catch_up``), the streams trigger it every ``JOURNAL_POLL_S`` instead of
+    waiting for the app's slower catch-up loop; shared, so 50 streams cost one catch-up."""
+
+    def __init__(self, jobs: JobRunner, catch_up: bool) -> None:
+        self.jobs, self.catch_up = jobs, catch_up
+        self._lock = asyncio.Lock()
+        self._at = -float("inf")
+
+    async def refresh(self) -> None:
+        if not self.catch_up:
+            return
+        async with self._lock:
+            if time.monotonic() - self._at < JOURNAL_POLL_S:
+                return
+            await anyio.to_thread.run_sync(self.jobs.catch_up)
+            self._at = time.monotonic()
+
+
+async def _journal_stream(
+    request: Request, portfolio: str, after: int
+) -> AsyncIterator[ServerSentEventMessage]:
+    """New journal rows as table rows, oldest first, each batch one ``journal`` message."""
+    feed: JournalFeed = request.app.state.journal_feed
+    template = request.app.template_engine.get_template("partials/journal_rows.html")
+    while True:
+        await feed.refresh()
+        rows = PaperReader(_db(request)).journal(portfolio, after_seq=after, limit=JOURNAL_BATCH)
+        if rows:
+            after = rows[-1]["seq"]
+            yield ServerSentEventMessage(
+                event="journal", data=template.render(journal=rows), id=str(after)
+            )
+        if len(rows) < JOURNAL_BATCH:
+            await asyncio.sleep(JOURNAL_POLL_S)
+
+
+HANDLERS = [ScannerController, PositionsController, EquityController]
