@@ -462,6 +462,9 @@ def cmd_projections_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+SERVE_SHUTDOWN_S = 2
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the dashboard until Ctrl-C. Config, secrets and htmx are checked first, so a bad
     set-up is one line on stderr rather than a server that fails on its first page."""
@@ -483,7 +486,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     commands = "commands need the API key" if key else "commands disabled (no SCALP_RADAR_API_KEY)"
     print(f"dashboard on http://{args.host}:{args.port}/ ({commands}); Ctrl-C stops it", flush=True)
     uvicorn.run(
-        "web.serve:app_from_env", factory=True, host=args.host, port=args.port, log_level="warning"
+        "web.serve:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        # open pages keep their SSE streams forever: without a limit Ctrl-C would wait for
+        # every browser tab to close
+        timeout_graceful_shutdown=SERVE_SHUTDOWN_S,
     )
     return 0
 

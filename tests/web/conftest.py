@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from litestar.testing import TestClient
 
 from adapters.engine import Engine
 from config.loader import load_settings
-from tests.web.kit import populated_home
+from tests.web.kit import paper_home, populated_home
 from web.app import create_app
 
 API_KEY = "test-key-123"
@@ -43,3 +44,16 @@ def empty_client(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(app=create_app(engine, None, settings=load_settings())) as c:
         yield c
     engine.close()
+
+
+@pytest.fixture(scope="session")
+def paper_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(home, config) of ``kit.paper_home``, built once: copy it (``paper_copy``) to write."""
+    return paper_home(tmp_path_factory.mktemp("paper_source"))
+
+
+def paper_copy(source: tuple[Path, Path], root: Path) -> tuple[Path, Path]:
+    home, config = source
+    target = root / "home"
+    shutil.copytree(home, target)
+    return target, config

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
@@ -15,8 +14,7 @@ from adapters.engine import Engine
 from adapters.home import Home
 from config.loader import load_settings
 from projections.paper import PaperReader
-from tests.web.conftest import API_KEY
-from tests.web.kit import paper_home
+from tests.web.conftest import API_KEY, paper_copy
 from web.app import create_app
 from web.auth import MISSING
 
@@ -25,13 +23,8 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture(scope="module")
-def paper_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return paper_home(tmp_path_factory.mktemp("paper_web"))
-
-
-@pytest.fixture(scope="module")
-def paper_client(paper_built) -> Iterator[TestClient]:
-    home, config = paper_built
+def paper_client(paper_source, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    home, config = paper_copy(paper_source, tmp_path_factory.mktemp("paper_pages"))
     engine = Engine(Home(home))
     with TestClient(app=create_app(engine, API_KEY, settings=load_settings(config))) as c:
         yield c

@@ -1,0 +1,50 @@
+"""Start ``scalp-radar serve`` in a subprocess for tests: a free port, the API key, the wait."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited: {proc.stdout.read() if proc.stdout else ''}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"serve did not listen on {port}")
+
+
+@contextmanager
+def serving(home: Path, config: Path, api_key: str) -> Iterator[str]:
+    """The base URL of a dashboard serving ``home`` until the block ends."""
+    port = free_port()
+    env = os.environ | {"SCALP_RADAR_API_KEY": api_key}
+    cmd = [sys.executable, "-m", "adapters.cli", "--home", str(home)]
+    cmd += ["--config-dir", str(config), "serve", "--port", str(port)]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith(f"dashboard on http://127.0.0.1:{port}/"), first
+        wait_port(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
