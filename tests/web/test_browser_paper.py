@@ -1,0 +1,82 @@
+"""Paper pages in Debian's chromium: no console errors (screenshots in var/screenshots), a
+scanner row opens its grid, the kill-switch reset is refused without the key and shows its
+outcome with it, and the journal row it causes arrives over SSE without a reload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.web.conftest import paper_copy
+from tests.web.serving import serving
+from tests.web.test_browser import browser, page, shot  # noqa: F401 (fixtures)
+
+API_KEY = "browser-paper-key"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(paper_source, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home, config = paper_copy(paper_source, tmp_path_factory.mktemp("browser_paper"))
+    with serving(home, config, API_KEY) as base:
+        yield base
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/scanner?portfolio=tight", "paper_scanner"),
+        ("/positions?portfolio=tight", "paper_positions"),
+        ("/equity", "paper_equity"),
+        ("/positions/detail?portfolio=tight&key=grid_atr:ETH/USDT", "paper_runner"),
+    ],
+)
+def test_paper_page_loads_without_console_errors(server: str, page, path: str, name: str) -> None:  # noqa: F811
+    response = page.goto(server + path)
+    assert response.status == 200
+    page.wait_for_load_state("networkidle")
+    assert "engine offline — last state at" in page.inner_text("#engine-status")
+    shot(page, name)
+    assert page.errors == []
+
+
+def test_scanner_row_opens_the_grid_detail(server: str, page) -> None:  # noqa: F811
+    page.goto(server + "/scanner?portfolio=tight")
+    page.click("tr[data-key='grid_atr:ETH/USDT'] td:nth-child(2)")
+    page.wait_for_selector("#detail .runner-detail[data-key='grid_atr:ETH/USDT']")
+    assert page.locator("#detail table.levels tbody tr").count() == 3
+    shot(page, "paper_scanner_detail")
+    assert page.errors == []
+
+
+def test_kill_switch_reset_needs_the_key_then_shows_the_outcome_and_journal(
+    server: str,
+    page,  # noqa: F811
+) -> None:
+    page.goto(server + "/positions?portfolio=tight")
+    page.click("#kill-reset button[type=submit]")
+    page.wait_for_selector("#flash.error:not([hidden])")
+    assert "403" in page.inner_text("#flash") and "API key" in page.inner_text("#flash")
+    page.errors.clear()  # the browser logs the refused request itself: expected here
+    page.fill("#api-key", API_KEY)
+    page.click("#kill-reset button[type=submit]")
+    page.wait_for_selector("#kill-outcome")
+    assert "applied now: refused: global kill switch is in its cooldown" in page.inner_text(
+        "#kill-outcome"
+    )
+    shot(page, "paper_kill_switch_refused")
+    # the journal page, open, receives the next request's row over SSE
+    page.goto(server + "/equity?portfolio=tight")
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("#journal-body tr").count()
+    page.evaluate(
+        """key => htmx.ajax('POST', '/positions/kill-switch/reset',
+            {values: {portfolio: 'tight', runner: 'grid_atr:BTC/USDT'}, swap: 'none',
+             headers: {'X-API-Key': key}})""",
+        API_KEY,
+    )
+    page.wait_for_function(f"document.querySelectorAll('#journal-body tr').length > {rows}")
+    assert "kill switch reset" in page.locator("#journal-body tr").last.inner_text()
+    shot(page, "paper_equity_journal_live")
+    assert page.errors == []
