@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     cli_paper.register(commands, _engine, _settings)
     demo = commands.add_parser("demo", help="import the bundled sample data and report on it")
     demo.add_argument("--data", type=Path, default=SAMPLE_DIR, help="directory of CSV(.gz) files")
+    demo.add_argument(
+        "--no-serve", action="store_true", help="end after the report (no dashboard: tests, CI)"
+    )
+    _serve_options(demo)
     demo.set_defaults(handler=cmd_demo)
     return parser
 
@@ -169,10 +173,16 @@ def _add_projections(commands) -> None:
 
 
 def _add_serve(commands) -> None:
-    serve = commands.add_parser("serve", help="the dashboard in a browser (research, explorer)")
-    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: this machine)")
-    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve = commands.add_parser(
+        "serve", help="the dashboard in a browser (paper trading, research, explorer)"
+    )
+    _serve_options(serve)
     serve.set_defaults(handler=cmd_serve)
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: this machine)")
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
 
 
 # -- handlers ---------------------------------------------------------------------------------
@@ -504,11 +514,13 @@ DEMO_STRATEGY = "grid_atr"
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: import the sample, report on the data, walk-forward the main strategy on
     every spot market of the sample, apply the parameters graded A to C (to a config copy in the
-    home, never to the shipped files), replay the most recent months as paper trading and print
-    the portfolio's status."""
+    home, never to the shipped files), replay the most recent months as paper trading, print
+    the portfolio's status, then serve the dashboard (unless ``--no-serve``)."""
     files = sorted(p for p in args.data.glob("*.csv*") if p.is_file()) if args.data.is_dir() else []
     if not files:
         raise UsageError(f"no CSV files in {args.data}")
+    if not args.no_serve and not 0 < args.port < 65536:  # said now, not after the long run
+        raise UsageError(f"--port must be 1..65535, got {args.port}")
     engine = _engine(args)
     config_dir = _demo_config(engine.home, _config_dir(args))
     settings = _settings_in(config_dir)
@@ -524,7 +536,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     finally:
         engine.close()
-    return 2 if any(o.error for o in outcomes) else 0
+    if any(o.error for o in outcomes):
+        return 2
+    if args.no_serve:
+        return 0
+    # the newcomer's last step: the same dashboard `scalp-radar serve` runs, over the demo's
+    # home and config copy, so the results above can be browsed
+    args.config_dir = config_dir
+    return cmd_serve(args)
 
 
 DEMO_PAPER_DAYS = 120

@@ -67,7 +67,7 @@ def test_demo_imports_a_data_directory_and_reports(tmp_path: Path, capsys) -> No
     data.mkdir()
     shutil.copy(SAMPLE_DATA / "BTC_USDT-1h.csv.gz", data)
     shutil.copy(SAMPLE_DATA / "BTC_USDT_USDT-funding.csv.gz", data)
-    assert main(["--home", str(tmp_path / "h"), "demo", "--data", str(data)]) == 0
+    assert main(["--home", str(tmp_path / "h"), "demo", "--data", str(data), "--no-serve"]) == 0
     out = capsys.readouterr().out
     assert f"events in SQLite {tmp_path / 'h' / 'events.db'}" in out
     assert "== binance BTC/USDT 1h" in out
