@@ -153,6 +153,8 @@ class MarketDataProjector(Projector):
         self._spans[sid] = _bucket_span(state["kind"], state["timeframe"])
 
     def _put(self, sid: str, ts: int, row: tuple[float, ...]) -> None:
+        if sid not in self._spans:  # listed and projected by another process meanwhile
+            self._spans = self._load_spans()
         key = (sid, ts // self._spans[sid])
         bucket = self._buckets.get(key)
         if bucket is None:

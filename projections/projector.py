@@ -76,10 +76,11 @@ class Projector:
         on_page: Callable[[int], None] | None = None,
     ) -> int:
         """Apply everything new; commit every ``pages_per_commit`` pages. Returns events applied."""
-        position, applied = self.position(), 0
+        applied = 0
         while True:
             try:
                 with self.db.atomic():
+                    position = self._claim()
                     moved, count = self._apply_pages(position, page, pages_per_commit, on_page)
                     if moved != position:
                         self.flush()
@@ -91,6 +92,18 @@ class Projector:
             if moved == position:
                 return applied
             position = moved
+
+    def _claim(self) -> int:
+        """Take the read DB's write lock, then read the position. Two processes may project
+        the same store (``paper`` and ``serve``): SQLite lets one write at a time, so the other
+        waits here and then starts after what the first applied, never applying a page twice.
+        (Reading the position before the lock would let both apply the same page.)"""
+        self.db.execute(
+            f"INSERT INTO {TRACKING} (projection, notification_id, schema) VALUES (?, 0, ?) "
+            "ON CONFLICT(projection) DO NOTHING",
+            [self.name, self.schema],
+        )
+        return self.position()
 
     def _stored_schema(self) -> int | None:
         row = self.db.execute(

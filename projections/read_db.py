@@ -16,7 +16,9 @@ def open_read_db(path: Path | str) -> sqlite_utils.Database:
     """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
+    # a projector of another process may hold the write lock for a long page batch: wait
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
+    db = sqlite_utils.Database(conn)
     if str(path) != ":memory:":
         db.enable_wal()
     return db
