@@ -22,7 +22,7 @@ from web import inputs, paper_data, svg
 from web.auth import require_api_key
 from web.page_cache import NO_CACHE
 from web.paper_data import DEFAULT_PORTFOLIO
-from web.templating import date, fragment, page
+from web.templating import date, day, fragment, page
 
 JOURNAL_POLL_S = 0.25  # a journal row reaches the page within about this (the issue: 1 s)
 JOURNAL_BATCH = 200
@@ -196,15 +196,19 @@ def _trades(db, portfolio: str, page_no: str | None) -> dict[str, Any]:
 
 
 def _equity_charts(view: paper_data.EquityView) -> dict[str, str]:
-    labels = [date(ts) for ts in view.ts]
+    # tooltips name the candle, the axis only its day (a year of hours would not fit)
     return {
         "equity": svg.curve_chart(
             {"equity": view.equity, "realised": view.realised},
-            labels,
+            [date(ts) for ts in view.ts],
             label="equity (realised + unrealised) and realised",
+            x_ticks=[day(ts) for ts in view.ts],
         ),
         "drawdown": svg.drawdown_chart(
-            view.drawdown_pct, [date(ts) for ts in view.dd_ts], label="drawdown from the peak"
+            view.drawdown_pct,
+            [date(ts) for ts in view.dd_ts],
+            label="drawdown from the peak",
+            x_ticks=[day(ts) for ts in view.dd_ts],
         ),
     }
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from xml.sax.saxutils import escape as _escape
 
 Number = float | int
 PALETTE = ("#2f7ed8", "#e4572e", "#17a589", "#8e44ad", "#f39c12", "#566573")
+CHAR_W = 6.6  # average width of a tick character (11 px sans-serif, app.css), for layout
 NEGATIVE, NEUTRAL, POSITIVE = (192, 57, 43), (247, 247, 247), (30, 132, 73)
 
 
@@ -80,13 +81,23 @@ def _bounds(values: Sequence[float], include_zero: bool = False) -> tuple[float,
     return lo, hi
 
 
+def _y_ticks(lo: float, hi: float) -> list[float]:
+    return [lo, (lo + hi) / 2, hi]
+
+
+def _fit_y_labels(frame: Frame, lo: float, hi: float) -> Frame:
+    """The frame widened on the left until the longest y tick label fits (``10424.85`` does
+    not fit the default margin)."""
+    widest = max(len(fmt(t)) for t in _y_ticks(lo, hi)) * CHAR_W + 8
+    return replace(frame, left=math.ceil(widest)) if widest > frame.left else frame
+
+
 def _y_axis(frame: Frame, lo: float, hi: float, y) -> str:
-    ticks = [lo, (lo + hi) / 2, hi]
     parts = [
         f'<line class="axis" x1="{frame.left}" y1="{frame.top}" x2="{frame.left}" '
         f'y2="{frame.top + frame.inner_h}"/>'
     ]
-    for t in ticks:
+    for t in _y_ticks(lo, hi):
         parts.append(
             f'<text class="tick" x="{frame.left - 4}" y="{y(t) + 4:.1f}" '
             f'text-anchor="end">{escape(fmt(t))}</text>'
@@ -100,15 +111,30 @@ def _y_axis(frame: Frame, lo: float, hi: float, y) -> str:
 
 
 def _x_labels(frame: Frame, labels: Sequence[str], x) -> str:
+    """Evenly spaced labels, each kept only if it clears the one before it; the first starts
+    at its point and one near the right edge ends there, so the border cuts none."""
     if not labels:
         return ""
-    step = max(1, math.ceil(len(labels) / 8))  # at most ~8 labels: they must not overlap
+    label_w = max(len(label) for label in labels) * CHAR_W
+    fitting = max(1, int(frame.inner_w // (label_w + 12)))
+    step = max(1, math.ceil(len(labels) / fitting))
     base = frame.top + frame.inner_h + 16
-    return "".join(
-        f'<text class="tick" x="{x(i):.1f}" y="{base}" text-anchor="middle">'
-        f"{escape(labels[i])}</text>"
-        for i in range(0, len(labels), step)
-    )
+    out, free_from = [], 0.0
+    for i in range(0, len(labels), step):
+        px = x(i)
+        anchor, left = "middle", px - label_w / 2
+        if left < 2:
+            anchor, left = "start", px
+        elif px + label_w / 2 > frame.width - 2:
+            anchor, left = "end", px - label_w
+        if left < free_from:
+            continue
+        free_from = left + label_w + 12
+        out.append(
+            f'<text class="tick" x="{px:.1f}" y="{base}" text-anchor="{anchor}">'
+            f"{escape(labels[i])}</text>"
+        )
+    return "".join(out)
 
 
 # -- line chart ---------------------------------------------------------------------------------
@@ -130,6 +156,7 @@ def line_chart(
         return empty_chart(label, frame)
     n = max(len(v) for v in series.values())
     lo, hi = _bounds(values, include_zero=True)
+    frame = _fit_y_labels(frame, lo, hi)
     x = _scale(0, max(n - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
     y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
     parts = [_open(frame, label), _y_axis(frame, lo, hi, y), _x_labels(frame, x_labels, x)]
@@ -192,17 +219,24 @@ def curve_chart(
     label: str = "curve",
     digits: int = 2,
     frame: Frame = Frame(),
+    x_ticks: Sequence[str] | None = None,
 ) -> str:
     """Lines for long series (an equity curve): no marker per point, which would hide the
-    line, but one invisible full-height hover strip per point naming every series' value."""
+    line, but one invisible full-height hover strip per point naming every series' value.
+    ``x_ticks`` (default ``x_labels``) are the shorter texts along the axis."""
     values = [v for vals in series.values() for v in vals if _finite(v)]
     if not values:
         return empty_chart(label, frame)
     n = max(len(v) for v in series.values())
     lo, hi = _bounds(values)
+    frame = _fit_y_labels(frame, lo, hi)
     x = _scale(0, max(n - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
     y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
-    parts = [_open(frame, label), _y_axis(frame, lo, hi, y), _x_labels(frame, x_labels, x)]
+    parts = [
+        _open(frame, label),
+        _y_axis(frame, lo, hi, y),
+        _x_labels(frame, x_ticks or x_labels, x),
+    ]
     for k, vals in enumerate(series.values()):
         parts.append(_polylines(vals, x, y, PALETTE[k % len(PALETTE)]))
     parts.append(_hover_strips(series, x_labels, x, frame, n, digits))
@@ -237,12 +271,14 @@ def drawdown_chart(
     *,
     label: str = "drawdown",
     frame: Frame = Frame(),
+    x_ticks: Sequence[str] | None = None,
 ) -> str:
     """Drawdown (percent, <= 0) as an area filled from zero down, hover value per point."""
     finite = [v for v in drawdown_pct if _finite(v)]
     if not finite:
         return empty_chart(label, frame)
     lo = min(min(finite), 0.0)
+    frame = _fit_y_labels(frame, lo, 0.0)
     x = _scale(0, max(len(drawdown_pct) - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
     y = _scale(lo, 0.0, frame.top + frame.inner_h, frame.top)
     pts = [(x(i), y(v)) for i, v in enumerate(drawdown_pct) if _finite(v)]
@@ -251,7 +287,7 @@ def drawdown_chart(
     parts = [
         _open(frame, label),
         _y_axis(frame, lo, 0.0, y),
-        _x_labels(frame, x_labels, x),
+        _x_labels(frame, x_ticks or x_labels, x),
         f'<polygon class="drawdown" points="{area}" fill="#e4572e" fill-opacity="0.35"/>',
         f'<polyline fill="none" stroke="#e4572e" points="{outline}"/>',
         _hover_columns(drawdown_pct, x_labels, x, frame, "drawdown", "%"),
@@ -304,6 +340,7 @@ def histogram(
     edges, counts = histogram_counts(values, bins)
     if not counts:
         return empty_chart(label, frame)
+    frame = _fit_y_labels(frame, 0, max(counts))
     x = _scale(edges[0], edges[-1], frame.left, frame.left + frame.inner_w)
     y = _scale(0, max(counts), frame.top + frame.inner_h, frame.top)
     parts = [_open(frame, label), _y_axis(frame, 0, max(counts), y)]
@@ -434,6 +471,7 @@ def scatter(
         return empty_chart(label, frame)
     # one shared range on both axes: y = x must be the true diagonal
     lo, hi = _bounds([p.x for p in pts] + [p.y for p in pts], include_zero=True)
+    frame = _fit_y_labels(frame, lo, hi)
     x = _scale(lo, hi, frame.left, frame.left + frame.inner_w)
     y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
     parts = [_open(frame, label), _y_axis(frame, lo, hi, y)]
