@@ -53,7 +53,7 @@ def regime_profile(
 ) -> tuple[dict[str, float], int]:
     """Mean OOS Sharpe per regime over the windows of the run whose parameters were applied
     (else the latest run), and the OOS window length. Empty when no run is known."""
-    run = _applied_run(research, strategy, symbol)
+    run = applied_run(research, strategy, symbol)
     if run is None or not run.get("windows"):
         return {}, 0
     sharpes: dict[str, list[float]] = defaultdict(list)
@@ -66,7 +66,8 @@ def regime_profile(
     return {name: sum(v) / len(v) for name, v in sorted(sharpes.items())}, window_ms
 
 
-def _applied_run(research: ResearchReader, strategy: str, symbol: str) -> dict | None:
+def applied_run(research: ResearchReader, strategy: str, symbol: str) -> dict | None:
+    """The run whose parameters were applied to the pair, else its latest run (None: none)."""
     for row in research.applied():
         if row["strategy"] == strategy and row["symbol"] == symbol and row["run_id"]:
             return research.run(row["run_id"])

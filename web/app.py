@@ -28,8 +28,9 @@ from adapters.jobs import JobRunner
 from config.loader import load_settings
 from config.settings import Settings
 from projections.projector import TRACKING
-from web import explorer, pages, paper, research
+from web import explorer, pages, paper, paper_data, research
 from web.page_cache import PageCache, PageCacheMiddleware
+from web.plan_view import PlanCache
 from web.readmodel import ReadModels
 from web.templating import configure_environment
 
@@ -82,6 +83,9 @@ def create_app(
     app.state.read = read
     app.state.jobs = runner
     app.state.settings = settings
+    app.state.markets = paper_data.Markets(
+        PlanCache(), settings.exchanges.history_exchange, settings
+    )
     app.state.api_key = api_key or None
     app.state.engine_probe = EngineStatusProbe(engine.home.root, read.db)
     app.state.journal_feed = paper.JournalFeed(runner, catch_up=catch_up_every is not None)

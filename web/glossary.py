@@ -71,13 +71,34 @@ GLOSSARY: dict[str, str] = {
     "mark": "The last close seen for the asset: the price open positions are valued at.",
     "take-profit": (
         "The price that closes the position with a gain; for grids it is the moving average, "
-        "which moves every candle, so it is not recorded."
+        "which moves every candle: the one shown rests during the next candle."
     ),
     "stop-loss": (
         "The price that closes the position with a loss: the tighter of the configured stop "
         "(sl_percent from the average entry) and the trailing stop."
     ),
     "distance": "How far the price must still move, in percent of the mark, to reach that level.",
+    "distance to TP": (
+        "How far the price must still move, in percent of the mark, to reach the take-profit: "
+        "for a grid the moving average (the seed's Dist. SMA), negative once it is passed."
+    ),
+    "signal": (
+        "What the strategy's plan does at the next candle: a mono strategy's entry or exit "
+        "decided at the last close, or a grid's nearest level still waiting and its distance."
+    ),
+    "funding": (
+        "Payments between longs and shorts of a perpetual every 8 hours: a long pays the rate "
+        "times its notional when the rate is positive and receives it when negative."
+    ),
+    "P&L": "Profit and loss of a closed trade after fees and funding.",
+    "per-trade Sharpe": (
+        "Mean trade return divided by its standard deviation, not annualised: the statistic "
+        "the Monte Carlo test compares against its reshuffled sequences."
+    ),
+    "null distribution": (
+        "The 5th, 50th and 95th percentiles of the per-trade Sharpe over the reshuffled "
+        "sequences: what chance alone produces."
+    ),
     "unrealised P&L": "Gain or loss of the open position if closed at the mark, fees apart.",
     "realised": "Cash: the initial capital plus closed trades' P&L, minus fees and funding.",
     "margin": "Capital set aside for the open levels (their notional divided by the leverage).",

@@ -59,7 +59,7 @@ class ScannerController(Controller):
     @get("/", sync_to_thread=False)
     def list_runners(self, request: Request, portfolio: FromQuery[str | None] = None) -> Template:
         name = _portfolio(request, portfolio)
-        rows = paper_data.scanner_rows(_db(request), name)
+        rows = paper_data.scanner_rows(_db(request), name, request.app.state.markets)
         return page(request, "scanner.html", "scanner", rows=rows, **_common(request, name))
 
 
@@ -75,7 +75,7 @@ class PositionsController(Controller):
             request,
             "positions.html",
             "positions",
-            positions=paper_data.positions(db, name),
+            positions=paper_data.positions(db, name, request.app.state.markets),
             **context,
         )
 
@@ -88,7 +88,7 @@ class PositionsController(Controller):
     ) -> Template:
         name = _portfolio(request, portfolio)
         runner_key = inputs.required("key", key)
-        detail = paper_data.runner_detail(_db(request), name, runner_key)
+        detail = paper_data.runner_detail(_db(request), name, runner_key, request.app.state.markets)
         if detail is None:
             raise NotFoundException(detail=f"no runner {runner_key!r} in portfolio {name!r}")
         if _is_htmx(request):

@@ -11,8 +11,13 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from projections.paper import PaperReader
-from web import research_data
+from adapters.backtest import BacktestInputError, BacktestRequest, strategy_params
+from adapters.paper_setup import applied_run
+from config.settings import Settings
+from projections.market_data import MarketDataReader
+from projections.paper import PaperReader, distance_pct
+from projections.research import ResearchReader
+from web.plan_view import NextCandle, PlanCache
 
 Row = dict[str, Any]
 DEFAULT_PORTFOLIO = "paper"
@@ -20,20 +25,11 @@ MAX_POINTS = 800  # drawn points of a curve: a year of 1h candles is 8,760
 TRADES_PER_PAGE = 50
 # scanner order after "has a position": what needs attention first
 _STATUS_ORDER = {"tripped": 0, "blocked": 1, "active": 2, "disabled": 3, "not trading": 4}
+_GRADE_ORDER = {grade: i for i, grade in enumerate("ABCDF")}
 
 
 def portfolio_names(db: sqlite_utils.Database) -> list[str]:
     return [p["portfolio"] for p in PaperReader(db).portfolios()]
-
-
-def marks(db: sqlite_utils.Database, portfolio: str) -> dict[str, tuple[float, int]]:
-    """symbol -> (last price, its candle time) seen by the portfolio."""
-    if "paper_marks" not in db.table_names():
-        return {}
-    rows = db.execute(
-        "SELECT symbol, price, ts FROM paper_marks WHERE portfolio = ?", [portfolio]
-    ).fetchall()
-    return {symbol: (price, ts) for symbol, price, ts in rows}
 
 
 def runner_status(runner: Row, portfolio: Row) -> tuple[str, str]:
@@ -56,42 +52,79 @@ def levels_max(runner: Row | None) -> int | None:
     return int(value) if isinstance(value, int | float) else None
 
 
-def scanner_rows(db: sqlite_utils.Database, portfolio: str) -> list[Row]:
+@dataclass(frozen=True, slots=True)
+class Markets:
+    """What the scanner needs beyond the read DB to read the plans: the candle read model's
+    exchange, the config (parameters of pairs that only have research results) and the plan
+    cache."""
+
+    plans: PlanCache
+    exchange: str
+    settings: Settings
+
+    def next_candle(
+        self, db: sqlite_utils.Database, strategy: str, symbol: str, params: Row, end_ms=None
+    ) -> NextCandle | None:
+        reader = MarketDataReader(db)
+        return self.plans.next_candle(reader, self.exchange, strategy, symbol, params, end_ms)
+
+    def research_params(self, result: Row) -> Row:
+        """The config's parameters of the pair with the run's best ones over them."""
+        request = BacktestRequest(result["strategy"], result["symbol"])
+        try:
+            params = strategy_params(self.settings, request)
+        except BacktestInputError:
+            params = {}
+        return params | (result.get("best_params") or {}) | {"timeframe": result["timeframe"]}
+
+
+def scanner_rows(db: sqlite_utils.Database, portfolio: str, markets: Markets) -> list[Row]:
     """One row per runner, plus the latest research result of every pair that does not trade;
-    rows holding a position first."""
+    rows holding a position first, then what needs attention, then the best grades."""
     reader = PaperReader(db)
+    research = ResearchReader(db)
     pf = reader.portfolio(portfolio) or {}
     positions = {p["key"]: p for p in reader.positions(portfolio)}
-    prices = marks(db, portfolio)
-    results = {(r["strategy"], r["symbol"]): r for r in research_data.list_runs(db)}
-    rows = [
-        _scanner_row(r, positions.get(r["key"]), pf, prices, results.pop(_pair(r), None))
-        for r in reader.runners(portfolio)
-    ]
-    rows += [_research_row(r, prices) for r in results.values()]
-    rows.sort(key=lambda r: (not r["position"], _STATUS_ORDER[r["status"]], r["key"]))
+    end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
+    results = {(r["strategy"], r["symbol"]): r for r in research.latest()}
+    rows = []
+    for runner in reader.runners(portfolio):
+        results.pop(_pair(runner), None)
+        result = applied_run(research, *_pair(runner))
+        nxt = markets.next_candle(db, *_pair(runner), runner["params"] or {}, end)
+        rows.append(_scanner_row(runner, positions.get(runner["key"]), pf, result, nxt))
+    for result in results.values():
+        nxt = markets.next_candle(
+            db, result["strategy"], result["symbol"], markets.research_params(result)
+        )
+        rows.append(_research_row(result, nxt))
+    rows.sort(key=_scanner_order)
     return rows
 
 
-def _pair(runner: Row) -> tuple[str, str]:
-    return runner["strategy"], runner["symbol"]
+def _scanner_order(row: Row) -> tuple:
+    grade = _GRADE_ORDER.get(row["grade"], len(_GRADE_ORDER))
+    return (not row["position"], _STATUS_ORDER[row["status"]], grade, row["key"])
 
 
-def _scanner_row(runner: Row, position: Row | None, pf: Row, prices, result: Row | None) -> Row:
+def _pair(row: Row) -> tuple[str, str]:
+    return row["strategy"], row["symbol"]
+
+
+def _scanner_row(
+    runner: Row, position: Row | None, pf: Row, result: Row | None, nxt: NextCandle | None
+) -> Row:
     status, why = runner_status(runner, pf)
-    price, price_ts = prices.get(runner["symbol"], (None, None))
-    return {
+    row = _plan_columns(position, nxt)
+    return row | {
         "key": runner["key"],
         "strategy": runner["strategy"],
         "symbol": runner["symbol"],
         "runner": True,
-        "price": price,
-        "price_ts": price_ts,
         "position": position,
         "side": position["side"] if position else None,
         "filled": len(position["levels"]) if position else 0,
         "levels_max": levels_max(runner),
-        "tp_distance_pct": position["tp_distance_pct"] if position else None,
         "sl_distance_pct": position["sl_distance_pct"] if position else None,
         "unrealized": position["unrealized"] if position else None,
         "grade": result["grade"] if result else None,
@@ -101,21 +134,17 @@ def _scanner_row(runner: Row, position: Row | None, pf: Row, prices, result: Row
     }
 
 
-def _research_row(result: Row, prices) -> Row:
-    price, price_ts = prices.get(result["symbol"], (None, None))
-    key = f"{result['strategy']}:{result['symbol']}"
-    return {
-        "key": key,
+def _research_row(result: Row, nxt: NextCandle | None) -> Row:
+    row = _plan_columns(None, nxt)
+    return row | {
+        "key": f"{result['strategy']}:{result['symbol']}",
         "strategy": result["strategy"],
         "symbol": result["symbol"],
         "runner": False,
-        "price": price,
-        "price_ts": price_ts,
         "position": None,
         "side": None,
         "filled": 0,
         "levels_max": None,
-        "tp_distance_pct": None,
         "sl_distance_pct": None,
         "unrealized": None,
         "grade": result["grade"],
@@ -125,9 +154,66 @@ def _research_row(result: Row, prices) -> Row:
     }
 
 
-def runner_detail(db: sqlite_utils.Database, portfolio: str, key: str) -> Row | None:
-    """A runner with its open position (levels in fill order), status and limits; None when the
-    portfolio has no such runner."""
+def _plan_columns(position: Row | None, nxt: NextCandle | None) -> Row:
+    """Last price, distance to the take-profit and the signal, from the plan's next candle
+    (a mono position keeps the take-profit fixed at its entry, which its event recorded)."""
+    if nxt is None:
+        return {"price": None, "price_ts": None, "tp_distance_pct": None, "signal": "-"}
+    tp_distance = position["tp_distance_pct"] if position else None
+    if nxt.kind == "grid" and nxt.take_profit is not None:
+        side = position["side"] if position else 1
+        tp_distance = distance_pct(side, nxt.price, nxt.take_profit)
+    return {
+        "price": nxt.price,
+        "price_ts": nxt.ts,
+        "tp_distance_pct": tp_distance,
+        "signal": signal_text(nxt, position),
+    }
+
+
+def signal_text(nxt: NextCandle, position: Row | None) -> str:
+    """What the plan does at the next candle, in a few words."""
+    if nxt.exit_signal and position:
+        return "exit at the next open"
+    if nxt.kind == "mono":
+        return {1: "long at the next open", -1: "short at the next open"}.get(nxt.signal, "none")
+    waiting = pending_levels(nxt, position)
+    if not waiting:
+        return "no level rests" if not position else "all levels filled"
+    nearest = min(waiting, key=lambda level: abs(level["distance_pct"]))
+    return f"{nearest['side']} level {nearest['level']} at {nearest['distance_pct']:+.2f} %"
+
+
+def pending_levels(nxt: NextCandle | None, position: Row | None) -> list[Row]:
+    """The grid levels resting during the next candle that are not filled yet: an open grid
+    adds only on its own side."""
+    if nxt is None or nxt.kind != "grid":
+        return []
+    filled = {int(level) for level in (position or {}).get("levels") or {}}
+    side = position["side"] if position else 0
+    out = []
+    for direction, prices in ((1, nxt.long_levels), (-1, nxt.short_levels)):
+        if side and direction != side:
+            continue
+        for k, price in enumerate(prices):
+            if k in filled or not math.isfinite(price):
+                continue
+            out.append(
+                {
+                    "side": "long" if direction > 0 else "short",
+                    "level": k,
+                    "price": price,
+                    "distance_pct": (price - nxt.price) / nxt.price * 100.0,
+                }
+            )
+    return out
+
+
+def runner_detail(
+    db: sqlite_utils.Database, portfolio: str, key: str, markets: Markets
+) -> Row | None:
+    """A runner with its open position (levels in fill order), the levels still waiting, its
+    status and limits; None when the portfolio has no such runner."""
     reader = PaperReader(db)
     pf = reader.portfolio(portfolio)
     runner = next((r for r in reader.runners(portfolio) if r["key"] == key), None)
@@ -135,16 +221,22 @@ def runner_detail(db: sqlite_utils.Database, portfolio: str, key: str) -> Row | 
         return None
     position = next((p for p in reader.positions(portfolio) if p["key"] == key), None)
     status, why = runner_status(runner, pf)
-    price, price_ts = marks(db, portfolio).get(runner["symbol"], (None, None))
+    end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
+    nxt = markets.next_candle(db, *_pair(runner), runner["params"] or {}, end)
+    plan = _plan_columns(position, nxt)
     return {
         "runner": runner,
         "position": position,
         "levels": level_rows(position) if position else [],
+        "pending": pending_levels(nxt, position),
+        "take_profit": nxt.take_profit if nxt else None,
+        "tp_distance_pct": plan["tp_distance_pct"],
+        "signal": plan["signal"],
         "levels_max": levels_max(runner),
         "status": status,
         "why": why,
-        "price": price,
-        "price_ts": price_ts,
+        "price": plan["price"],
+        "price_ts": plan["price_ts"],
     }
 
 
@@ -157,13 +249,27 @@ def level_rows(position: Row) -> list[Row]:
     return sorted(rows, key=lambda r: r["level"])
 
 
-def positions(db: sqlite_utils.Database, portfolio: str) -> list[Row]:
+def positions(db: sqlite_utils.Database, portfolio: str, markets: Markets) -> list[Row]:
+    """Open grids and positions; a grid's distance to its take-profit (the moving average of
+    the last candle) comes from its plan."""
     reader = PaperReader(db)
-    limits = {r["key"]: levels_max(r) for r in reader.runners(portfolio)}
-    return [
-        p | {"level_rows": level_rows(p), "levels_max": limits.get(p["key"])}
-        for p in reader.positions(portfolio)
-    ]
+    pf = reader.portfolio(portfolio) or {}
+    end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
+    runners = {r["key"]: r for r in reader.runners(portfolio)}
+    out = []
+    for p in reader.positions(portfolio):
+        runner = runners.get(p["key"]) or {}
+        nxt = markets.next_candle(db, runner["strategy"], p["symbol"], runner["params"] or {}, end)
+        plan = _plan_columns(p, nxt) if nxt else {"tp_distance_pct": p["tp_distance_pct"]}
+        out.append(
+            p
+            | {
+                "level_rows": level_rows(p),
+                "levels_max": levels_max(runner),
+                "tp_distance_pct": plan["tp_distance_pct"],
+            }
+        )
+    return out
 
 
 def kill_switch(db: sqlite_utils.Database, portfolio: str) -> Row | None:

@@ -44,9 +44,18 @@ def day(ts_ms: Any) -> str:
     )
 
 
+def figures(values: dict[str, Any] | None) -> str:
+    """A kill switch's figures in words: times (``*_ts``) as dates, the rest as numbers."""
+    shown = [
+        f"{key.replace('_', ' ')} {date(v) if key == 'ts' or key.endswith('_ts') else num(v)}"
+        for key, v in (values or {}).items()
+    ]
+    return ", ".join(shown)
+
+
 def configure_environment(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.filters.update(term=term, num=num, pct=pct, date=date, day=day)
+    env.filters.update(term=term, num=num, pct=pct, date=date, day=day, figures=figures)
     env.globals.update(term=term, NAV=NAV)
     env.trim_blocks = True
     env.lstrip_blocks = True

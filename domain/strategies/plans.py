@@ -42,16 +42,25 @@ class MarketArrays:
 
     def head(self, n: int) -> MarketArrays:
         """The first ``n`` candles: what the strategy would have seen at the close of n-1."""
+        return self.between(0, n)
+
+    def tail(self, n: int) -> MarketArrays:
+        """The last ``n`` candles (all of them when there are fewer)."""
+        return self.between(max(len(self) - n, 0), len(self))
+
+    def between(self, lo: int, hi: int) -> MarketArrays:
+        """Candles ``lo`` to ``hi - 1`` with their aligned series."""
+        cut = slice(lo, hi)
         return MarketArrays(
-            self.ts[:n],
-            self.open[:n],
-            self.high[:n],
-            self.low[:n],
-            self.close[:n],
-            self.volume[:n],
+            self.ts[cut],
+            self.open[cut],
+            self.high[cut],
+            self.low[cut],
+            self.close[cut],
+            self.volume[cut],
             self.tf_ms,
-            self.funding[:n],
-            {k: v[:n] for k, v in self.extras.items()},
+            self.funding[cut],
+            {k: v[cut] for k, v in self.extras.items()},
         )
 
     def appended(self, row: tuple[int, float, float, float, float, float]) -> MarketArrays:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from litestar.testing import TestClient
 
 from adapters.engine import Engine
 from adapters.home import Home
 from config.loader import load_settings
+from projections.market_data import MarketDataReader
 from projections.paper import PaperReader
+from tests.domain import reference_indicators as ref
 from tests.web.conftest import API_KEY, paper_copy
+from tests.web.kit import RUNS
 from web.app import create_app
 from web.auth import MISSING
 
@@ -94,13 +98,65 @@ def test_scanner_lists_runners_positions_first_with_grades_levels_and_status(
     assert f"{mark:.4f}" in btc
 
 
+def _row(html: str, key: str) -> str:
+    row = html[html.index(f'data-key="{key}"') :]
+    return row[: row.index("</tr>")]
+
+
+def _btc(client: TestClient, end: int | None = None):
+    market = MarketDataReader(client.app.state.engine.read_db)
+    candles = market.candles(market.find("binance", "BTC/USDT", "1h").series_id, end=end)
+    return candles
+
+
+def test_scanner_distance_to_the_moving_average_and_the_waiting_level(
+    paper_client: TestClient,
+) -> None:
+    """The tight portfolio's BTC grid holds 2 of its 3 levels: the row shows the distance to
+    its take-profit (the SMA of the last closes) and the level still waiting, computed here
+    from the grid_atr formula with the reference indicators."""
+    pf = reader(paper_client).portfolio("tight")
+    runner = next(r for r in reader(paper_client).runners("tight") if "BTC" in r["key"])
+    p = runner["params"]
+    candles = _btc(paper_client, end=pf["last_ts"] + 1)
+    closes = candles.close.tolist()
+    mark = closes[-1]
+    sma = sum(closes[-p["ma_period"] :]) / p["ma_period"]
+    atr = ref.atr(candles.high.tolist(), candles.low.tolist(), closes, p["atr_period"])[-1]
+    level_2 = sma - atr * (p["atr_multiplier_start"] + 2 * p["atr_multiplier_step"])
+    row = _row(paper_client.get("/scanner?portfolio=tight").text, "grid_atr:BTC/USDT")
+    assert f"{(sma - mark) / mark * 100:.2f} %" in row
+    assert f"long level 2 at {(level_2 - mark) / mark * 100:+.2f} %" in row
+    detail = paper_client.get(
+        "/positions/detail?portfolio=tight&key=grid_atr:BTC/USDT", headers=HX
+    ).text
+    assert detail.count('<tr class="filled">') == 2 and detail.count('<tr class="pending">') == 1
+    assert f"{level_2:.4f}" in detail and f"{sma:.4f}" in detail
+    positions = paper_client.get("/positions?portfolio=tight").text
+    assert f"{(sma - mark) / mark * 100:.2f} %" in _row(positions, "grid_atr:BTC/USDT")
+
+
+def test_scanner_research_rows_read_the_newest_candle(paper_client: TestClient) -> None:
+    """A researched pair without a runner: last stored price, distance to the SMA and the
+    nearest envelope level of its best parameters (envelope_dca: SMA x (1 - 7 %))."""
+    candles = _btc(paper_client)
+    price = float(candles.close[-1])
+    best = next(r for r in RUNS if r["strategy"] == "envelope_dca")["best_params"]
+    sma = float(np.mean(candles.close[-best["ma_period"] :]))
+    row = _row(paper_client.get("/scanner?portfolio=tight").text, "envelope_dca:BTC/USDT")
+    assert f"{price:.4f}" in row
+    assert f"{(sma - price) / price * 100:.2f} %" in row
+    assert f"long level 0 at {(sma * 0.93 - price) / price * 100:+.2f} %" in row
+
+
 def test_scanner_row_opens_the_grid_detail_with_levels(paper_client: TestClient) -> None:
     html = paper_client.get("/scanner?portfolio=tight").text
     href = re.search(r'hx-get="(/positions/detail\?[^"]+ETH[^"]+)"', html)[1].replace("&amp;", "&")
     detail = paper_client.get(href, headers=HX).text
     assert "<html" not in detail  # a fragment for htmx
     position = next(p for p in reader(paper_client).positions("tight") if "ETH" in p["key"])
-    assert detail.count('<tr><td class="num">') == len(position["levels"]) == 3
+    assert detail.count('<tr class="filled">') == len(position["levels"]) == 3
+    assert '<tr class="pending">' not in detail  # all three levels are filled
     assert f"{position['avg_entry']:.4f}" in detail
     assert f"{position['unrealized']:.2f}" in detail
     assert f"{position['sl_distance_pct']:.2f} % away" in detail
