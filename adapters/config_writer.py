@@ -2,7 +2,8 @@
 
 Only the ``per_asset:`` entry of one strategy section is rewritten (as a one-line flow mapping);
 the new file is validated with the whole config before it atomically replaces the old one, so a
-bad write never leaves a half-configured program.
+bad write never leaves a half-configured program. ``apply_per_asset`` returns the text it
+replaced, so a caller whose next step fails (recording ``ParamsApplied``) can ``restore`` it.
 """
 
 from __future__ import annotations
@@ -24,13 +25,24 @@ class ConfigWriteError(ValueError):
     pass
 
 
-def apply_per_asset(config_dir: Path, strategy: str, symbol: str, params: dict[str, Any]) -> None:
-    path = config_dir / "strategies.yaml"
+STRATEGIES_FILE = "strategies.yaml"
+
+
+def apply_per_asset(config_dir: Path, strategy: str, symbol: str, params: dict[str, Any]) -> str:
+    """Write ``params`` as ``symbol``'s entry of ``strategy``'s ``per_asset``; returns the file's
+    previous text."""
+    path = config_dir / STRATEGIES_FILE
     text = path.read_text()
     current = (yaml.safe_load(text).get(strategy) or {}).get("per_asset") or {}
     merged = {**current, symbol: params}
     updated = _replace_per_asset(text, strategy, json.dumps(merged, sort_keys=True))
     _check_then_replace(config_dir, path, updated)
+    return text
+
+
+def restore(config_dir: Path, previous: str) -> None:
+    """Put back the text ``apply_per_asset`` replaced (atomically: it was a valid config)."""
+    _replace_atomically(config_dir / STRATEGIES_FILE, previous)
 
 
 def _replace_per_asset(text: str, strategy: str, flow: str) -> str:
@@ -67,6 +79,10 @@ def _check_then_replace(config_dir: Path, path: Path, updated: str) -> None:
         problems = check_config(trial)
         if problems:
             raise ConfigWriteError("; ".join(str(p) for p in problems))
+    _replace_atomically(path, updated)
+
+
+def _replace_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(updated)
+    temporary.write_text(text)
     os.replace(temporary, path)
