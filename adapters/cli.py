@@ -15,10 +15,9 @@ from pathlib import Path
 
 import ccxt
 
-from adapters import backtest, cli_paper, optimize
+from adapters import backtest, cli_paper, optimize, params_commands
 from adapters.backtest import BacktestRequest
 from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
-from adapters.config_writer import ConfigWriteError, apply_per_asset
 from adapters.engine import Engine
 from adapters.event_store import describe_store
 from adapters.exchange_client import make_exchange
@@ -433,7 +432,7 @@ def _optimize(engine: Engine, jobs, args: argparse.Namespace) -> list[dict]:
     for summary in optimize.run_jobs(jobs, args.workers, _window_progress):
         summary["run_id"] = engine.research.record_run(summary)
         summaries.append(summary)
-        if args.apply and summary["grade"] in ("A", "B"):
+        if args.apply:
             _apply(engine, summary, _config_dir(args) or DEFAULT_CONFIG_DIR)
     return summaries
 
@@ -451,15 +450,18 @@ def _window_progress(label: str):
     return update
 
 
-def _apply(engine: Engine, summary: dict, config_dir: Path) -> None:
-    params = {k: summary["best_params"][k] for k in summary["grid"]}
+def _apply(
+    engine: Engine, summary: dict, config_dir: Path, grades=params_commands.LIVE_GRADES
+) -> params_commands.AppliedParams | None:
+    """Apply the run just recorded through the command the dashboard uses too; a grade that may
+    not be applied is said on stderr (the run stays recorded), an invalid config is exit 2."""
     try:
-        apply_per_asset(config_dir, summary["strategy"], summary["symbol"], params)
-    except ConfigWriteError as exc:
-        raise UsageError(f"cannot apply {summary['strategy']} {summary['symbol']}: {exc}") from exc
-    engine.research.record_applied(
-        summary["strategy"], summary["symbol"], params, summary["grade"], summary["run_id"]
-    )
+        return params_commands.apply_run(engine, config_dir, summary["run_id"], grades=grades)
+    except params_commands.GradeNotApplicableError as exc:
+        print(f"not applied: {exc}", file=sys.stderr)
+        return None
+    except params_commands.ApplyRefusedError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def cmd_projections_rebuild(args: argparse.Namespace) -> int:
@@ -549,7 +551,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 DEMO_PAPER_DAYS = 120
 # A and B are eligible for live trading; C is "paper trading only" (the seed's grading rule),
 # so the demo's paper portfolio takes all three. D and F never trade.
-PAPER_GRADES = ("A", "B", "C")
+PAPER_GRADES = params_commands.PAPER_GRADES
 
 
 def _demo_config(home: Home, chosen: Path | None) -> Path:
@@ -570,8 +572,7 @@ def _demo_research(engine: Engine, settings: Settings, config_dir: Path) -> None
     for summary in optimize.run_jobs(jobs, 1, _window_progress):
         summary["run_id"] = engine.research.record_run(summary)
         print(optimize_table(summary))
-        if summary["grade"] in PAPER_GRADES:
-            _apply(engine, summary, config_dir)
+        if _apply(engine, summary, config_dir, PAPER_GRADES):
             print(f"applied {summary['strategy']} {summary['symbol']} (grade {summary['grade']})")
     engine.project()
 

@@ -134,3 +134,34 @@ def test_apply_records_the_event_and_updates_the_yaml(home, config, capsys, monk
         assert row["params"] == applied
     finally:
         engine.close()
+
+
+def test_apply_of_a_grade_that_cannot_be_applied_says_why_and_writes_nothing(
+    home, config, capsys, monkeypatch
+) -> None:
+    real = optimize.run_walk_forward
+
+    def graded_d(job, market, validation=None, progress=None):
+        return real(job, market, validation, progress) | {"grade": "D"}
+
+    monkeypatch.setattr(optimize, "run_walk_forward", graded_d)
+    engine = Engine(Home(home))
+    try:
+        applied = engine.research_reader().applied()
+    finally:
+        engine.close()
+    text = (config / "strategies.yaml").read_text()
+    args = ["--strategy", "grid_atr", "--symbol", "ETH/USDT", "--apply", "--json"]
+    assert main(run(home, config, *args)) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["grade"] == "D"  # the run is recorded and reported
+    assert captured.err.strip().endswith(
+        "not applied: cannot apply grid_atr ETH/USDT: grade D (weak, needs work) is not "
+        "applied: only grade A or B parameters are"
+    )
+    assert (config / "strategies.yaml").read_text() == text
+    engine = Engine(Home(home))
+    try:
+        assert engine.research_reader().applied() == applied
+    finally:
+        engine.close()

@@ -1,0 +1,110 @@
+"""Applying a walk-forward run's parameters to paper trading: the one code path of the command.
+
+``scalp-radar optimize --apply``, the demo and the dashboard's "Apply these parameters" all call
+``apply_run`` with the id of a stored run (as the research read model knows it). It checks the
+run exists and its grade may be applied, writes the run's best parameters as the pair's
+``per_asset`` entry of strategies.yaml (the whole config validated first, the file replaced
+atomically), then records ``ParamsApplied`` and projects it. Nothing is half-done: a refused
+grade or an invalid config writes nothing, and if the event cannot be stored the file is put
+back as it was.
+
+Grades (the grading rules): A and B may go live, so they are what ``--apply`` and the dashboard
+apply; C is "paper trading only", which the demo applies to its own config copy
+(``PAPER_GRADES``); D and F are never applied.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adapters.config_writer import STRATEGIES_FILE, ConfigWriteError, apply_per_asset, restore
+from adapters.engine import Engine
+from config.loader import DEFAULT_CONFIG_DIR
+
+LIVE_GRADES = ("A", "B")  # may go live: what `optimize --apply` and the dashboard apply
+PAPER_GRADES = ("A", "B", "C")  # C is paper trading only: the demo's paper portfolio takes it
+CONFIG_DIR_ENV = "SCALP_RADAR_CONFIG_DIR"  # what `serve` passes the dashboard's process
+
+_WHY_NOT = {
+    "C": "fair, paper trading only",
+    "D": "weak, needs work",
+    "F": "rejected: overfitting or no edge",
+}
+
+
+class UnknownRunError(LookupError):
+    """No walk-forward run has this id."""
+
+
+class ApplyRefusedError(ValueError):
+    """The run exists but its parameters cannot be applied (grade, or an invalid config)."""
+
+
+class GradeNotApplicableError(ApplyRefusedError):
+    """The run's grade is not one the caller may apply."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedParams:
+    run_id: str
+    strategy: str
+    symbol: str
+    grade: str
+    params: dict[str, Any]
+    config_file: Path
+
+
+def config_dir_in_use(chosen: Path | None = None) -> Path:
+    """The config directory commands write: the one chosen, else ``$SCALP_RADAR_CONFIG_DIR``
+    (how ``serve`` tells the dashboard), else the shipped files."""
+    env = os.environ.get(CONFIG_DIR_ENV)
+    return chosen or (Path(env) if env else DEFAULT_CONFIG_DIR)
+
+
+def refusal(grade: str | None, grades: Collection[str] = LIVE_GRADES) -> str | None:
+    """Why a run of ``grade`` cannot be applied (None: it can)."""
+    if grade in grades:
+        return None
+    allowed = sorted(grades)
+    allowed = ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else allowed[0]
+    why = _WHY_NOT.get(grade or "", "not graded")
+    return f"grade {grade or '?'} ({why}) is not applied: only grade {allowed} parameters are"
+
+
+def run_params(run: dict[str, Any]) -> dict[str, Any]:
+    """The parameters applying ``run`` writes: its best combination over the searched grid."""
+    best = run.get("best_params") or {}
+    return {k: best[k] for k in run.get("grid") or best}
+
+
+def apply_run(
+    engine: Engine,
+    config_dir: Path,
+    run_id: str,
+    *,
+    grades: Collection[str] = LIVE_GRADES,
+) -> AppliedParams:
+    engine.project()  # the run may have been recorded a moment ago (optimize --apply)
+    run = engine.research_reader().run(run_id)
+    if run is None:
+        raise UnknownRunError(f"no walk-forward result {run_id!r}")
+    strategy, symbol, grade = run["strategy"], run["symbol"], run["grade"]
+    reason = refusal(grade, grades)
+    if reason:
+        raise GradeNotApplicableError(f"cannot apply {strategy} {symbol}: {reason}")
+    params = run_params(run)
+    try:
+        previous = apply_per_asset(config_dir, strategy, symbol, params)
+    except ConfigWriteError as exc:
+        raise ApplyRefusedError(f"cannot apply {strategy} {symbol}: {exc}") from exc
+    try:
+        engine.research.record_applied(strategy, symbol, params, grade, run_id)
+    except BaseException:
+        restore(config_dir, previous)  # no config line without its event
+        raise
+    engine.project()
+    return AppliedParams(run_id, strategy, symbol, grade, params, config_dir / STRATEGIES_FILE)
