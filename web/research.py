@@ -1,13 +1,25 @@
-"""Research screen: the walk-forward results table (filter, sort) and one result's detail."""
+"""Research screen: the walk-forward results table (filter, sort), one result's detail, and its
+one command: apply the run's parameters to paper trading (key-guarded, through
+``adapters.params_commands`` like ``optimize --apply``)."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException
+from typing import Any
+from uuid import UUID
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
+from litestar.status_codes import HTTP_409_CONFLICT
 
+from adapters import params_commands
+from adapters.params_commands import AppliedParams, ApplyRefusedError, UnknownRunError
+from projections.research import ResearchReader
 from web import inputs, research_data, svg
+from web.auth import require_api_key
 from web.research_data import GRADES, SORTABLE
 from web.templating import day, fragment, page
 from web.verdicts import extra_verdicts, regime_table, worst_level
@@ -75,7 +87,71 @@ class ResearchController(Controller):
             verdicts=verdicts,
             worst=worst_level(v["level"] for v in verdicts),
             window_chart=chart,
+            **_apply_context(request, run),
         )
+
+    @post("/runs/{run_id:str}/apply", guards=[require_api_key], status_code=200)
+    async def apply_params(self, request: Request, run_id: FromPath[str]) -> Template:
+        """Write the run's best parameters as the pair's ``per_asset`` line and record
+        ``ParamsApplied``: 404 for an unknown run, 409 with the reason when its grade (or the
+        config) does not allow it."""
+        run_id = _run_id(run_id)
+        state = request.app.state
+        try:
+            applied = await anyio.to_thread.run_sync(_apply, state, run_id)
+        except UnknownRunError as exc:
+            raise NotFoundException(detail=str(exc)) from exc
+        except ApplyRefusedError as exc:
+            raise HTTPException(status_code=HTTP_409_CONFLICT, detail=str(exc)) from exc
+        run = research_data.get_run(state.read.db(), run_id)
+        context = _apply_context(request, run) | {"outcome": outcome_text(applied)}
+        return fragment("partials/apply_params.html", run=run, **context)
+
+
+def _run_id(value: str) -> str:
+    """Run ids are UUIDs (``ResearchLog.record_run``): anything else is a 400, not a lookup."""
+    try:
+        return str(UUID(inputs.required("run_id", value)))
+    except ValueError as exc:
+        raise inputs.bad_request("run_id", f"not a run id (a UUID): {value[:64]!r}") from exc
+
+
+def _apply(state: State, run_id: str) -> AppliedParams:
+    # the engine (store, read-DB writer) is shared with jobs and the catch-up loop: one at a time
+    config_dir = params_commands.config_dir_in_use(state.get("config_dir"))
+    with state.jobs.engine_lock:
+        return params_commands.apply_run(state.engine, config_dir, run_id)
+
+
+def outcome_text(applied: AppliedParams) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in applied.params.items())
+    return (
+        f"applied {applied.strategy} {applied.symbol} (grade {applied.grade}): {params}, "
+        f"written to {applied.config_file} and recorded; a running paper process uses them "
+        "from its next start"
+    )
+
+
+def _apply_context(request: Request, run: dict[str, Any]) -> dict[str, Any]:
+    """What the apply section shows: the parameters, whether the grade allows applying them,
+    and what the read model says is applied for the pair now."""
+    pair = (run["strategy"], run["symbol"])
+    applied = next(
+        (
+            a
+            for a in ResearchReader(request.app.state.read.db()).applied()
+            if (a["strategy"], a["symbol"]) == pair
+        ),
+        None,
+    )
+    params = params_commands.run_params(run)
+    return {
+        "params": params,
+        "refusal": params_commands.refusal(run.get("grade")),
+        "applied": applied,
+        "applied_here": applied is not None and applied["params"] == params,
+        "outcome": None,
+    }
 
 
 def _as_dict(verdict) -> dict[str, str]:
