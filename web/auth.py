@@ -1,8 +1,9 @@
 """The guard on state-changing commands: an API key from the environment, sent as a header.
 
-Reading pages is open; launching or cancelling a job (and, later, resetting a kill switch or
-applying parameters) needs ``X-API-Key`` equal to ``SCALP_RADAR_API_KEY``. With no key
-configured every command is refused: an unprotected server must not accept commands.
+Reading pages is open; every command (launching or cancelling a job, resetting a kill switch,
+applying a run's parameters) needs ``X-API-Key`` equal to ``SCALP_RADAR_API_KEY`` and is refused
+with 403 otherwise. With no key configured every command is refused: an unprotected server must
+not accept commands. The pages send the key their header field holds (``static/app.js``).
 """
 
 from __future__ import annotations
