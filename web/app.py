@@ -28,7 +28,7 @@ from adapters.jobs import JobRunner
 from config.loader import load_settings
 from config.settings import Settings
 from projections.projector import TRACKING
-from web import explorer, pages, paper, paper_data, research
+from web import explorer, live, pages, paper, paper_data, research
 from web.page_cache import PageCache, PageCacheMiddleware
 from web.plan_view import PlanCache
 from web.readmodel import ReadModels
@@ -64,6 +64,7 @@ def create_app(
             *pages.HANDLERS,
             *paper.HANDLERS,
             research.ResearchController,
+            live.LiveController,
             explorer.ExplorerController,
             create_static_files_router(path="/static/app", directories=[WEB / "static"]),
             *(create_static_files_router(path=p, directories=[d]) for p, d in VENDOR.items()),
@@ -88,7 +89,7 @@ def create_app(
     )
     app.state.api_key = api_key or None
     app.state.engine_probe = EngineStatusProbe(engine.home.root, read.db)
-    app.state.journal_feed = paper.JournalFeed(runner, catch_up=catch_up_every is not None)
+    app.state.catch_up = live.CatchUp(runner, enabled=catch_up_every is not None)
     app.state.page_cache = PageCache(lambda: _version(app))
     return app
 

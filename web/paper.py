@@ -5,7 +5,6 @@ the live journal. GETs read the paper read model; the reset is the one command, 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -20,11 +19,11 @@ from adapters.paper_commands import ResetOutcome, UnknownPortfolioError, request
 from projections.paper import PaperReader
 from web import inputs, paper_data, svg
 from web.auth import require_api_key
+from web.live import POLL_S, CatchUp
 from web.page_cache import NO_CACHE
 from web.paper_data import DEFAULT_PORTFOLIO
 from web.templating import date, day, fragment, page
 
-JOURNAL_POLL_S = 0.25  # a journal row reaches the page within about this (the issue: 1 s)
 JOURNAL_BATCH = 200
 JOURNAL_SHOWN = 100  # rows on the page when it loads; newer ones arrive over SSE
 
@@ -60,7 +59,9 @@ class ScannerController(Controller):
     def list_runners(self, request: Request, portfolio: FromQuery[str | None] = None) -> Template:
         name = _portfolio(request, portfolio)
         rows = paper_data.scanner_rows(_db(request), name, request.app.state.markets)
-        return page(request, "scanner.html", "scanner", rows=rows, **_common(request, name))
+        common = _common(request, name)
+        live = ("summary", "scanner") if common["pf"] else ()
+        return page(request, "scanner.html", "scanner", live, rows=rows, **common)
 
 
 class PositionsController(Controller):
@@ -71,10 +72,12 @@ class PositionsController(Controller):
         name = _portfolio(request, portfolio)
         db = _db(request)
         context = _common(request, name) | _kill_context(db, name)
+        live = ("summary", "kill-status", "positions") if context["pf"] else ()
         return page(
             request,
             "positions.html",
             "positions",
+            live,
             positions=paper_data.positions(db, name, request.app.state.markets),
             **context,
         )
@@ -153,15 +156,19 @@ class EquityController(Controller):
         db = _db(request)
         trades = _trades(db, name, page_no)
         journal = PaperReader(db).journal(name, limit=JOURNAL_SHOWN)
+        common = _common(request, name)
+        # the journal has its own stream; the curves and the trades follow the read model
+        live = ("summary", "equity-charts", "trades") if common["pf"] else ()
         return page(
             request,
             "equity.html",
             "equity",
+            live,
             charts=_equity_charts(paper_data.equity_view(db, name)),
             trades=trades,
             journal=journal,
             journal_after=journal[-1]["seq"] if journal else 0,
-            **_common(request, name),
+            **common,
         )
 
     @get("/trades", sync_to_thread=False)
@@ -213,31 +220,11 @@ def _equity_charts(view: paper_data.EquityView) -> dict[str, str]:
     }
 
 
-class JournalFeed:
-    """Keeps the read model fresh for the journal streams: when the app projects events other
-    processes store (``catch_up``), the streams trigger it every ``JOURNAL_POLL_S`` instead of
-    waiting for the app's slower catch-up loop; shared, so 50 streams cost one catch-up."""
-
-    def __init__(self, jobs: JobRunner, catch_up: bool) -> None:
-        self.jobs, self.catch_up = jobs, catch_up
-        self._lock = asyncio.Lock()
-        self._at = -float("inf")
-
-    async def refresh(self) -> None:
-        if not self.catch_up:
-            return
-        async with self._lock:
-            if time.monotonic() - self._at < JOURNAL_POLL_S:
-                return
-            await anyio.to_thread.run_sync(self.jobs.catch_up)
-            self._at = time.monotonic()
-
-
 async def _journal_stream(
     request: Request, portfolio: str, after: int
 ) -> AsyncIterator[ServerSentEventMessage]:
     """New journal rows as table rows, oldest first, each batch one ``journal`` message."""
-    feed: JournalFeed = request.app.state.journal_feed
+    feed: CatchUp = request.app.state.catch_up
     template = request.app.template_engine.get_template("partials/journal_rows.html")
     while True:
         await feed.refresh()
@@ -248,7 +235,7 @@ async def _journal_stream(
                 event="journal", data=template.render(journal=rows), id=str(after)
             )
         if len(rows) < JOURNAL_BATCH:
-            await asyncio.sleep(JOURNAL_POLL_S)
+            await asyncio.sleep(POLL_S)
 
 
 HANDLERS = [ScannerController, PositionsController, EquityController]

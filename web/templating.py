@@ -12,6 +12,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from web.glossary import term
+from web.live import read_model_version
 
 NAV = (
     ("scanner", "Scanner", "/scanner"),
@@ -61,8 +62,11 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
     env.lstrip_blocks = True
 
 
-def page(request: Request, name: str, active: str, **context: Any) -> Template:
-    """A full page: the template plus what the base layout shows on every page."""
+def page(
+    request: Request, name: str, active: str, live: tuple[str, ...] = (), **context: Any
+) -> Template:
+    """A full page: the template plus what the base layout shows on every page. ``live``
+    names the regions (element ids) that follow the read model (``web.live``)."""
     state = request.app.state
     return Template(
         template_name=name,
@@ -70,6 +74,10 @@ def page(request: Request, name: str, active: str, **context: Any) -> Template:
             "active": active,
             "engine": state.engine_probe.status(),
             "commands_enabled": bool(state.api_key),
+            "live_regions": live,
+            "live_version": read_model_version(state.read.db()) if live else "",
+            "live_url": str(request.url.path)
+            + (f"?{request.url.query}" if request.url.query else ""),
             **context,
         },
     )

@@ -1,11 +1,13 @@
 """Paper pages in Debian's chromium: no console errors (screenshots in var/screenshots), a
 scanner row opens its grid, the kill-switch reset is refused without the key and shows its
-outcome with it, and the journal row it causes arrives over SSE without a reload."""
+outcome with it, the journal row it causes arrives over SSE without a reload, and so does the
+positions page's kill-switch status after a reset sent from elsewhere."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.web.conftest import paper_copy
@@ -79,4 +81,26 @@ def test_kill_switch_reset_needs_the_key_then_shows_the_outcome_and_journal(
     page.wait_for_function(f"document.querySelectorAll('#journal-body tr').length > {rows}")
     assert "kill switch reset" in page.locator("#journal-body tr").last.inner_text()
     shot(page, "paper_equity_journal_live")
+    assert page.errors == []
+
+
+def test_positions_follow_the_read_model_without_a_reload(server: str, page) -> None:  # noqa: F811
+    """A reset posted by someone else (here: outside the browser) clears the ETH runner's
+    trip; the open page's kill-switch status drops it over /live/changes, not by reloading."""
+    page.goto(server + "/positions?portfolio=tight")
+    page.wait_for_load_state("networkidle")
+    assert "grid_atr:ETH/USDT" in page.inner_text("#kill-status")
+    page.evaluate("window.notReloaded = true")
+    response = httpx.post(
+        f"{server}/positions/kill-switch/reset",
+        data={"portfolio": "tight", "runner": "grid_atr:ETH/USDT"},
+        headers={"X-API-Key": API_KEY},
+    )
+    assert response.status_code == 200 and "applied now" in response.text
+    page.wait_for_function(
+        "!document.querySelector('#kill-status').innerText.includes('grid_atr:ETH/USDT')",
+        timeout=5000,
+    )
+    assert page.evaluate("window.notReloaded") is True
+    shot(page, "paper_positions_live")
     assert page.errors == []
