@@ -15,7 +15,6 @@ apply; C is "paper trading only", which the demo applies to its own config copy
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +22,9 @@ from typing import Any
 
 from adapters.config_writer import STRATEGIES_FILE, ConfigWriteError, apply_per_asset, restore
 from adapters.engine import Engine
-from config.loader import DEFAULT_CONFIG_DIR
 
 LIVE_GRADES = ("A", "B")  # may go live: what `optimize --apply` and the dashboard apply
 PAPER_GRADES = ("A", "B", "C")  # C is paper trading only: the demo's paper portfolio takes it
-CONFIG_DIR_ENV = "SCALP_RADAR_CONFIG_DIR"  # what `serve` passes the dashboard's process
 
 _WHY_NOT = {
     "C": "fair, paper trading only",
@@ -56,13 +53,6 @@ class AppliedParams:
     grade: str
     params: dict[str, Any]
     config_file: Path
-
-
-def config_dir_in_use(chosen: Path | None = None) -> Path:
-    """The config directory commands write: the one chosen, else ``$SCALP_RADAR_CONFIG_DIR``
-    (how ``serve`` tells the dashboard), else the shipped files."""
-    env = os.environ.get(CONFIG_DIR_ENV)
-    return chosen or (Path(env) if env else DEFAULT_CONFIG_DIR)
 
 
 def refusal(grade: str | None, grades: Collection[str] = LIVE_GRADES) -> str | None:

@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from adapters.engine import Engine
 from adapters.engine_status import EngineStatusProbe
 from adapters.jobs import JobRunner
-from config.loader import load_settings
+from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from config.settings import Settings
 from projections.projector import TRACKING
 from web import explorer, live, pages, paper, paper_data, research
@@ -53,11 +53,13 @@ def create_app(
     settings: Settings | None = None,
     jobs: JobRunner | None = None,
     catch_up_every: float | None = None,
+    config_dir: Path | None = None,
 ) -> Litestar:
     """The app over ``engine``; ``catch_up_every`` seconds, project events that other
-    processes stored (None: never, as in tests that drive projection themselves)."""
+    processes stored (None: never, as in tests that drive projection themselves).
+    ``config_dir`` is where the settings came from: "apply parameters" writes there."""
     _check_vendor()
-    settings = settings or load_settings()
+    settings = settings or load_settings(config_dir)
     runner = jobs or JobRunner(engine, settings)
     app = Litestar(
         route_handlers=[
@@ -84,6 +86,7 @@ def create_app(
     app.state.read = read
     app.state.jobs = runner
     app.state.settings = settings
+    app.state.config_dir = config_dir or DEFAULT_CONFIG_DIR
     app.state.markets = paper_data.Markets(
         PlanCache(), settings.exchanges.history_exchange, settings
     )

@@ -118,9 +118,8 @@ def _run_id(value: str) -> str:
 
 def _apply(state: State, run_id: str) -> AppliedParams:
     # the engine (store, read-DB writer) is shared with jobs and the catch-up loop: one at a time
-    config_dir = params_commands.config_dir_in_use(state.get("config_dir"))
     with state.jobs.engine_lock:
-        return params_commands.apply_run(state.engine, config_dir, run_id)
+        return params_commands.apply_run(state.engine, state.config_dir, run_id)
 
 
 def outcome_text(applied: AppliedParams) -> str:

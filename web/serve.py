@@ -25,8 +25,9 @@ CATCH_UP_S = 2.0  # events stored by other processes (a CLI optimize) show withi
 def app_from_env() -> Litestar:
     """The dashboard over ``$SCALP_RADAR_HOME`` with ``$SCALP_RADAR_CONFIG_DIR``'s settings and
     the API key from the environment (or ``.env``)."""
-    config_dir = os.environ.get(CONFIG_DIR_ENV)
-    settings = load_settings(Path(config_dir) if config_dir else None)
+    env = os.environ.get(CONFIG_DIR_ENV)
+    config_dir = Path(env) if env else None
+    settings = load_settings(config_dir)
     engine = Engine(Home.resolve())
     engine.project()
     app = create_app(
@@ -34,6 +35,7 @@ def app_from_env() -> Litestar:
         load_secrets().dashboard_api_key or None,
         settings=settings,
         catch_up_every=CATCH_UP_S,
+        config_dir=config_dir,
     )
     app.on_shutdown.append(engine.close)
     return app
