@@ -4,88 +4,124 @@ neutral view first, so both print the same way."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from adapters.event_store import EventStore
 from adapters.timefmt import fmt_ts
 from domain.simulator import Simulator
+from domain.trades import gross_pnl
 
 View = dict[str, Any]
-_CLOCK = "scalp_radar:Simulator.ClockAdvanced"
+_CLOCK = Simulator.ClockAdvanced.TOPIC
+# the Simulator's attributes and the read model's columns share these names
+_PORTFOLIO_FIELDS = ("last_ts", "capital", "cash", "margin_used", "trades_closed")
+_POSITION_FIELDS = ("key", "side", "levels", "avg_entry", "qty", "margin", "mark", "unrealized")
 
 
-def simulator_at(store: EventStore, portfolio: str, at_ms: int) -> str | None:
-    """The portfolio exactly as it was after the last candle opened at or before ``at_ms``."""
+@dataclass(frozen=True, slots=True)
+class PastState:
+    """A portfolio at the close of a past candle: the Simulator, the last price of each symbol
+    and the equity recorded then."""
+
+    sim: Simulator
+    marks: dict[str, float]
+    equity: float
+
+
+def state_at(store: EventStore, portfolio: str, at_ms: int) -> PastState | None:
+    """The portfolio exactly as it was after the last candle opened at or before ``at_ms``:
+    cut at that candle's ``ClockAdvanced``, the last event each candle records."""
     sim_id = Simulator.create_id(portfolio)
     decode = store.mapper.transcoder.decode
-    version, marks = None, {}
+    version, marks, equity = None, {}, 0.0
     for record in store.recorder.select_events(sim_id):
         if record.topic != _CLOCK:
             continue
         state = decode(record.state)
         if state["ts"] > at_ms:
             break
-        version = record.originator_version
+        version, equity = record.originator_version, state["equity"]
         marks.update(state["marks"])
     if version is None:
         return None
-    sim: Simulator = store.repository.get(sim_id, version=version)
-    return render(view_of_simulator(sim, marks))
+    return PastState(store.repository.get(sim_id, version=version), marks, equity)
 
 
-def view_of_simulator(sim: Simulator, marks: dict[str, float]) -> View:
+def simulator_at(store: EventStore, portfolio: str, at_ms: int) -> str | None:
+    """``replay --at``: the text of ``state_at``."""
+    past = state_at(store, portfolio, at_ms)
+    return None if past is None else render(view_of_simulator(past))
+
+
+def view_of_simulator(past: PastState) -> View:
+    sim = past.sim
     positions = []
-    unrealized_total = 0.0
     for key, runner in sim.runners.items():
         if not runner["side"]:
             continue
         levels = list(runner["levels"].values())
-        qty = sum(q for _, q, _ in levels)
-        cost = sum(p * q for p, q, _ in levels)
-        mark = marks.get(runner["symbol"])
-        unrealized = runner["side"] * (mark * qty - cost) if mark is not None else 0.0
-        unrealized_total += unrealized
-        positions.append(
-            {
-                "key": key,
-                "side": runner["side"],
-                "levels": len(levels),
-                "avg_entry": cost / qty,
-                "qty": qty,
-                "margin": runner["margin"],
-                "mark": mark,
-                "unrealized": unrealized,
-            }
-        )
+        # a held symbol always has a mark: its candle was recorded before the cut
+        mark = past.marks[runner["symbol"]]
+        unrealized, qty, average = gross_pnl(runner["side"], levels, mark)
+        position = {"key": key, "side": runner["side"], "levels": len(levels)}
+        position |= {"avg_entry": average, "qty": qty, "margin": runner["margin"]}
+        positions.append(position | {"mark": mark, "unrealized": unrealized})
     return {
         "name": sim.name,
-        "last_ts": sim.last_ts,
-        "capital": sim.capital,
-        "cash": sim.cash,
-        "equity": sim.cash + unrealized_total,
-        "margin_used": sim.margin_used,
-        "trades": sim.trades_closed,
+        **{f: getattr(sim, f) for f in _PORTFOLIO_FIELDS},
+        "equity": past.equity,
         "kill": sim.kill,
         "runners": [
-            {
-                "key": key,
-                "status": _runner_status(r["enabled"], r["trip"], r["blocked"]),
-                "session_pnl": r["session_pnl"],
-            }
+            _runner_row(key, r["enabled"], r["trip"], r["blocked"], r["session_pnl"])
             for key, r in sim.runners.items()
         ],
         "positions": positions,
     }
 
 
-def _runner_status(enabled: bool, trip: dict | None, blocked: dict) -> str:
+def status_text(reader: Any, portfolio: str) -> str:
+    """``status``: the same view, read from the paper read model (``projections.paper``)."""
+    return render(view_of_read_model(reader, portfolio))
+
+
+def view_of_read_model(reader: Any, portfolio: str) -> View:
+    row = reader.portfolio(portfolio)
+    kill = None
+    if row["kill_tripped"]:
+        kill = {"reason": row["kill_reason"], "figures": row["kill_figures"], "ts": row["kill_ts"]}
+    return {
+        "name": portfolio,
+        **{f: row[f] for f in _PORTFOLIO_FIELDS},
+        "equity": row["equity"],
+        "kill": kill,
+        "runners": [
+            _runner_row(
+                r["key"],
+                bool(r["enabled"]),
+                {"reason": r["trip_reason"]} if r["trip_reason"] else None,
+                r["blocked"],
+                r["session_pnl"],
+            )
+            for r in reader.runners(portfolio)
+        ],
+        "positions": [
+            {f: p[f] for f in _POSITION_FIELDS} | {"levels": len(p["levels"])}
+            for p in reader.positions(portfolio)
+        ],
+    }
+
+
+def _runner_row(key: str, enabled: bool, trip: dict | None, blocked: dict, pnl: float) -> View:
     if not enabled:
-        return "disabled"
-    if trip:
-        return f"tripped ({trip['reason']})"
-    if blocked:
-        return "blocked (" + ", ".join(sorted(blocked)) + ")"
-    return "active"
+        status = "disabled"
+    elif trip:
+        status = f"tripped ({trip['reason']})"
+    elif blocked:
+        status = "blocked (" + ", ".join(sorted(blocked)) + ")"
+    else:
+        status = "active"
+    return {"key": key, "status": status, "session_pnl": pnl}
 
 
 def render(view: View) -> str:
@@ -94,7 +130,7 @@ def render(view: View) -> str:
         f"portfolio {view['name']} at {fmt_ts(view['last_ts']) if view['last_ts'] else '-'}",
         f"  equity {view['equity']:,.2f} (P&L {pnl:+,.2f}, {pnl / view['capital']:+.2%}), "
         f"cash {view['cash']:,.2f}, margin in use {view['margin_used']:,.2f}, "
-        f"{view['trades']} trades closed",
+        f"{view['trades_closed']} trades closed",
         "  kill switch: " + _kill_text(view["kill"]),
         "runners:",
     ]
@@ -121,52 +157,3 @@ def _kill_text(kill: dict | None) -> str:
 
 def _fmt(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(value, float) else str(value)
-
-
-def status_text(reader: Any, portfolio: str) -> str:
-    """``status``: the same view, read from the paper read model (``projections.paper``)."""
-    return render(view_of_read_model(reader, portfolio))
-
-
-def view_of_read_model(reader: Any, portfolio: str) -> View:
-    row = reader.portfolio(portfolio)
-    kill = None
-    if row["kill_tripped"]:
-        kill = {"reason": row["kill_reason"], "figures": row["kill_figures"], "ts": row["kill_ts"]}
-    runners = [
-        {
-            "key": r["key"],
-            "status": _runner_status(
-                bool(r["enabled"]),
-                {"reason": r["trip_reason"]} if r["trip_reason"] else None,
-                r["blocked"],
-            ),
-            "session_pnl": r["session_pnl"],
-        }
-        for r in reader.runners(portfolio)
-    ]
-    positions = [
-        {
-            "key": p["key"],
-            "side": p["side"],
-            "levels": len(p["levels"]),
-            "avg_entry": p["avg_entry"],
-            "qty": p["qty"],
-            "margin": p["margin"],
-            "mark": p["mark"],
-            "unrealized": p["unrealized"],
-        }
-        for p in reader.positions(portfolio)
-    ]
-    return {
-        "name": portfolio,
-        "last_ts": row["last_ts"],
-        "capital": row["capital"],
-        "cash": row["cash"],
-        "equity": row["equity"],
-        "margin_used": row["margin_used"],
-        "trades": row["trades_closed"],
-        "kill": kill,
-        "runners": runners,
-        "positions": positions,
-    }

@@ -1,14 +1,15 @@
 """Load test of the dashboard: concurrent clients against a local ``scalp-radar serve``.
 
-Builds a home whose read DB holds ``--assets`` x ``--strategies`` hand-made walk-forward results
-(the issue's 10 x 6) and a paper portfolio of 10 runners (grid_atr, envelope_dca and
-envelope_dca_short on the sample's BTC, ETH and SOL, plus grid_trend on BTC) replayed over
-``--paper-days`` (365) of real candles by the real PaperTrader and projector. It starts the
-server on a free port, renders each page once alone (the cost of a page whose cache was just
-dropped), then runs ``--clients`` concurrent httpx clients, each requesting the pages in turn
-for ``--seconds``, and prints p50/p95/max latency per page. Meanwhile an operator posts a
-kill-switch reset every ``--event-every`` seconds (a new event: every cached page is dropped)
-and an SSE client on the journal times the row's arrival from the moment the POST was sent.
+Builds a home whose read DB holds ``--assets`` x ``--strategies`` walk-forward results of a
+real run's size (3,240 combinations x 15 windows each, random metrics; the issue's 10 x 6) and
+a paper portfolio of 10 runners (grid_atr, envelope_dca and envelope_dca_short on the sample's
+BTC, ETH and SOL, plus grid_trend on BTC) replayed over ``--paper-days`` (365) of real candles
+by the real PaperTrader and projector. It starts the server on a free port, renders each page
+once alone (the cost of a page whose cache was just dropped), then runs ``--clients``
+concurrent httpx clients, each requesting the pages in turn for ``--seconds``, and prints
+p50/p95/max latency per page. Meanwhile an operator posts a kill-switch reset every
+``--event-every`` seconds (a new event: every cached page is dropped) and an SSE client on the
+journal times the row's arrival from the moment the POST was sent.
 Usage: ``.venv/bin/python benchmarks/bench_web_load.py [--clients 50]``.
 """
 
@@ -24,9 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import product
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,19 +65,66 @@ STRATEGIES = (
 ASSETS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "AVAX", "LINK", "DOT", "LTC")
 
 
+# a real walk-forward's size: grid_atr's 3,240 combinations over 15 windows
+FULL_GRID = {
+    "ma_period": [7, 10, 14, 20, 30, 50],
+    "atr_period": [14, 20],
+    "atr_multiplier_start": [1.0, 1.5, 2.0, 2.5, 3.0],
+    "atr_multiplier_step": [0.5, 1.0, 1.5],
+    "num_levels": [2, 3, 4, 5, 6, 8],
+    "sl_percent": [10.0, 15.0, 20.0],
+}
+FULL_WINDOWS = 15
+
+
 def populate(home: Path, n_assets: int, n_strategies: int) -> str:
     engine = Engine(Home(home))
     run_id = ""
+    rng = np.random.default_rng(7)
     for i, strategy in enumerate(STRATEGIES[:n_strategies]):
         for j, asset in enumerate(ASSETS[:n_assets]):
             score = 40 + (i * 7 + j * 5) % 60
             grade = "ABCDF"[min(4, int((100 - score) // 10))]
             run_id = engine.research.record_run(
-                summary(strategy, f"{asset}/USDT", grade, float(score), (i - j) / 3)
+                full_size(summary(strategy, f"{asset}/USDT", grade, float(score), (i - j) / 3), rng)
             )
     engine.project()
     engine.close()
     return run_id
+
+
+def full_size(s: dict, rng: np.random.Generator) -> dict:
+    """The hand-made summary grown to a real run's size: every combination of ``FULL_GRID``
+    with random metrics per window, and ``FULL_WINDOWS`` windows."""
+    names = list(FULL_GRID)
+    params = [dict(zip(names, values, strict=True)) for values in product(*FULL_GRID.values())]
+    n, w = len(params), FULL_WINDOWS
+    oos = rng.normal(0.5, 1.0, (n, w))
+    is_ = oos + rng.normal(0.8, 0.5, (n, w))
+    returns = oos * 2.0
+    best = int(np.argmax(oos.mean(axis=1)))
+    windows = [s["windows"][k % len(s["windows"])] | {"index": k} for k in range(w)]
+    combos = {
+        "params": params,
+        "is_sharpe": is_.mean(axis=1).tolist(),
+        "oos_sharpe": oos.mean(axis=1).tolist(),
+        "consistency": (returns > 0).mean(axis=1).tolist(),
+        "oos_trades": rng.integers(20, 400, n).tolist(),
+        "oos_return_pct": returns.sum(axis=1).tolist(),
+        "score": (oos.mean(axis=1) * (returns > 0).mean(axis=1)).tolist(),
+        "oos_sharpe_by_window": oos.tolist(),
+        "is_sharpe_by_window": is_.tolist(),
+        "oos_return_by_window": returns.tolist(),
+    }
+    return s | {
+        "grid": FULL_GRID,
+        "combos": combos,
+        "best_index": best,
+        "best_params": params[best],
+        "windows": windows,
+        "n_windows": w,
+        "n_combos": n,
+    }
 
 
 def paper_config(root: Path) -> Path:

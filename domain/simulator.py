@@ -279,14 +279,18 @@ class Simulator(Aggregate):
 
     # -- the clock and the kill switches ------------------------------------------------------
     def close_candle(self, ts: int, unrealized: dict[str, float], marks: dict[str, float]) -> None:
-        """End of candle ``ts`` for the portfolio: record the equity (cash + unrealised) and the
-        last price of each symbol, then check the kill switches. ``unrealized``: every runner
-        holding a position, at its symbol's last close."""
+        """End of candle ``ts`` for the portfolio: check the kill switches on the equity (cash +
+        unrealised), then record the equity and the last price of each symbol. ``unrealized``:
+        every runner holding a position, at its symbol's last close.
+
+        ``ClockAdvanced`` comes last, after the trips, so that the Simulator at its version
+        holds everything candle ``ts`` caused: boot resumes after it and ``replay --at`` cuts
+        at it, with one rule and no look at the events that follow."""
         equity = self.cash + sum(unrealized.values())
-        self._advanced(ts=ts, equity=equity, marks=marks)
         limits = Limits(**self.limits)
         if self.kill is None:
-            tripped = global_trip(self.window, equity, limits)
+            window = self._window_after(ts, equity, limits)
+            tripped = global_trip(window, equity, limits)
             if tripped is not None:
                 self._tripped(scope="global", key="", reason=tripped[0], figures=tripped[1], ts=ts)
         for key, runner in self.runners.items():
@@ -303,13 +307,18 @@ class Simulator(Aggregate):
             )
             if figures is not None:
                 self._tripped(scope="runner", key=key, reason=figures[0], figures=figures[1], ts=ts)
+        self._advanced(ts=ts, equity=equity, marks=marks)
+
+    def _window_after(self, ts: int, equity: float, limits: Limits) -> list[list[float]]:
+        """The global switch's window once candle ``ts`` closed at ``equity``: the check reads
+        it before ``ClockAdvanced`` stores it."""
+        horizon = ts - limits.window_ms
+        return [row for row in self.window if row[0] > horizon] + [[ts, equity]]
 
     @event("ClockAdvanced", topic="scalp_radar:Simulator.ClockAdvanced")
     def _advanced(self, ts: int, equity: float, marks: dict[str, float]) -> None:
         self.last_ts = ts
-        horizon = ts - self.limits["global_window_hours"] * 3_600_000
-        self.window = [row for row in self.window if row[0] > horizon]
-        self.window.append([ts, equity])
+        self.window = self._window_after(ts, equity, Limits(**self.limits))
 
     @event("KillSwitchTripped", topic="scalp_radar:Simulator.KillSwitchTripped")
     def _tripped(self, scope: str, key: str, reason: str, figures: dict[str, Any], ts: int) -> None:
@@ -324,8 +333,7 @@ class Simulator(Aggregate):
         (``key`` "") or one runner. Refused while the global switch is inside its cooldown
         (market time). Returns what was done, for the operator."""
         if self.kill is not None and not key:
-            cooldown_ms = self.limits["global_cooldown_hours"] * 3_600_000
-            remaining = self.kill["ts"] + cooldown_ms - ts
+            remaining = self.kill["ts"] + Limits(**self.limits).cooldown_ms - ts
             if remaining > 0:
                 why = (
                     f"global kill switch is in its cooldown for {remaining / 3_600_000:.1f} h more"

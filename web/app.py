@@ -93,15 +93,28 @@ def create_app(
     app.state.api_key = api_key or None
     app.state.engine_probe = EngineStatusProbe(engine.home.root, read.db)
     app.state.catch_up = live.CatchUp(runner, enabled=catch_up_every is not None)
-    app.state.page_cache = PageCache(lambda: _version(app))
+    app.state.page_cache = PageCache(lambda path: _version(app, path))
     return app
 
 
-def _version(app: Litestar) -> tuple:
-    """What every page depends on besides its URL (see ``web.page_cache``)."""
+# what each family of pages reads (the projectors' names); the paper pages show research
+# grades and the candles' plans too. Anything else (the status badge, errors) reads them all.
+PAGE_FAMILIES = (
+    ("/research", ("research",)),
+    ("/explorer", ("research",)),
+    ("/scanner", ("paper", "research", "market_data")),
+    ("/positions", ("paper", "research", "market_data")),
+    ("/equity", ("paper",)),
+)
+
+
+def _version(app: Litestar, path: str) -> tuple[str, tuple]:
+    """(the page's family, the version of what it reads): see ``web.page_cache``."""
     state = app.state
-    tracking = state.read.db().execute(f"SELECT * FROM {TRACKING} ORDER BY projection").fetchall()
-    return (tuple(tracking), state.engine_probe.status(), state.jobs.version)
+    family, reads = next(((p, r) for p, r in PAGE_FAMILIES if path.startswith(p)), ("", None))
+    rows = state.read.db().execute(f"SELECT * FROM {TRACKING} ORDER BY projection").fetchall()
+    tracking = tuple(row for row in rows if reads is None or row[0] in reads)
+    return family, (tracking, state.engine_probe.status(), state.jobs.version)
 
 
 def _check_vendor() -> None:

@@ -1,11 +1,12 @@
 """Rendered pages remembered until the data under them changes.
 
 Pages read only the read DB, the engine's online state and the jobs of this server, so a GET's
-HTML is a function of its URL (path, query, htmx headers) and of a *version*: the projectors'
-tracking positions (``_tracking``: they move exactly when a projector commits new rows), the
-engine status and the jobs' change counter. Between two events a page is rendered once and
-every later request costs one small query and a dict lookup, which is how 50 concurrent
-clients get their pages in a few milliseconds on one event loop.
+HTML is a function of its URL (path, query, htmx headers) and of a *version*: the tracking
+positions (``_tracking``: they move exactly when a projector commits new rows) of the
+projectors its family of pages reads, the engine status and the jobs' change counter. Between
+two events a page is rendered once and every later request costs one small query and a dict
+lookup, which is how 50 concurrent clients get their pages in a few milliseconds on one event
+loop.
 
 Concurrent misses on the same URL wait for the first render instead of all rendering it (a
 lock per key). Only complete ``200 text/html`` responses are kept; streams (SSE), commands,
@@ -36,34 +37,40 @@ class CachedPage:
 
 @dataclass
 class PageCache:
-    """The pages of one version; a new version drops them all (they may all have changed)."""
+    """Pages by the version of what they read. ``version(path)`` returns (family, version): the
+    pages of one family (say the research pages) read the same data, so a new version drops
+    them all, while the other families' pages stay (a paper candle leaves research alone)."""
 
-    version: Callable[[], Hashable]
+    version: Callable[[str], tuple[str, Hashable]]
     max_entries: int = 512
     hits: int = 0
     misses: int = 0
-    _current: Hashable = None
-    _pages: OrderedDict[Hashable, CachedPage] = field(default_factory=OrderedDict)
+    _current: dict[str, Hashable] = field(default_factory=dict)
+    _pages: dict[str, OrderedDict[Hashable, CachedPage]] = field(default_factory=dict)
     _locks: dict[Hashable, asyncio.Lock] = field(default_factory=dict)
 
     def lookup(self, key: Hashable) -> tuple[Hashable, CachedPage | None]:
-        """(the current version, its page for ``key`` if rendered)."""
-        version = self.version()
-        if version != self._current:
-            self._current = version
-            self._pages.clear()
-            return version, None
-        page = self._pages.get(key)
+        """(the current version of the page's family, its page for ``key`` if rendered);
+        ``key[0]`` is the path."""
+        family, version = self.version(key[0])
+        pages = self._pages.setdefault(family, OrderedDict())
+        if version != self._current.get(family):
+            self._current[family] = version
+            pages.clear()
+            return (family, version), None
+        page = pages.get(key)
         if page is not None:
-            self._pages.move_to_end(key)
-        return version, page
+            pages.move_to_end(key)
+        return (family, version), page
 
     def store(self, key: Hashable, page: CachedPage, version: Hashable) -> None:
-        if version != self._current:  # the data moved while rendering: that page is stale
+        family, seen = version
+        if seen != self._current.get(family):  # the data moved while rendering: stale page
             return
-        self._pages[key] = page
-        if len(self._pages) > self.max_entries:
-            self._pages.popitem(last=False)
+        pages = self._pages[family]
+        pages[key] = page
+        if len(pages) > self.max_entries:
+            pages.popitem(last=False)
 
     def lock(self, key: Hashable) -> asyncio.Lock:
         lock = self._locks.get(key)

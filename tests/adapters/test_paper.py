@@ -15,7 +15,8 @@ from adapters.config_writer import apply_per_asset
 from adapters.engine import Engine
 from adapters.home import Home
 from adapters.paper import PaperTrader
-from adapters.timefmt import parse_date
+from adapters.paper_report import render, state_at, status_text, view_of_simulator
+from adapters.timefmt import fmt_ts, parse_date
 from config.loader import load_settings
 from domain.simulator import Simulator
 from domain.trades import Trade, fingerprint
@@ -267,3 +268,37 @@ def test_two_runners_on_one_symbol_record_collisions(home: Path, tmp_path: Path)
         elif name == "GridCycleClosed":
             holding[e["key"]] = False
     assert len(collisions) == expected
+
+
+def _state(sim: Simulator) -> tuple[int, dict]:
+    """What a Simulator holds, without its identity (id, name, the library's timestamps)."""
+    return sim.version, {
+        k: v for k, v in vars(sim).items() if not k.startswith("_") and k != "name"
+    }
+
+
+def test_replay_at_a_trip_candle_shows_the_trip_as_a_replay_stopped_after_it(
+    home: Path, tmp_path: Path, capsys
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT", loose_kill_switch=False)
+    engine, trader = _trader(home, config)
+    trader.replay(parse_date(START), parse_date("2026-01-01"))
+    trip = next(e for name, e in _named(engine) if name == "KillSwitchTripped")
+    at = trip["ts"]
+    base = ["--home", str(home), "--config-dir", str(config)]
+    assert main([*base, "replay", "--at", fmt_ts(at)]) == 0
+    past_text = capsys.readouterr().out
+    assert f"portfolio paper at {fmt_ts(at)}" in past_text
+    assert f"grid_atr:BTC/USDT            tripped ({trip['reason']})" in past_text
+    # the same portfolio replayed by a process stopped right after that candle (--to is
+    # exclusive): the state at the candle is everything that candle recorded
+    _, cut = _trader(home, config, "cut")
+    cut.replay(parse_date(START), at + 3_600_000)
+    past = state_at(engine.store, "paper", at)
+    assert past.sim.runners["grid_atr:BTC/USDT"]["trip"]["ts"] == at
+    assert _state(past.sim) == _state(cut.load())
+    # and its status, read from the read model, prints what replay --at printed
+    engine.project()
+    cut_text = status_text(engine.paper_reader(), "cut")
+    assert cut_text == render(view_of_simulator(past)).replace("portfolio paper", "portfolio cut")
+    assert cut_text.replace("portfolio cut", "portfolio paper") + "\n" == past_text

@@ -77,6 +77,22 @@ def test_runner_switch_waits_for_the_grace_period_then_blocks_entries() -> None:
     assert sim.entry_block("g:BTC", adding=True) == "kill_switch"
 
 
+def test_a_candle_records_its_trips_before_the_clock_event_that_closes_it() -> None:
+    sim = _sim()
+    _runner(sim, "m:BTC", kind="mono")
+    sim.close_candle(T, {}, {})  # equity 10 000: the window's peak
+    sim.close_position("m:BTC", _trade(-3100.0, T + H))  # -31 %: runner and global trip
+    sim.collect_events()
+    sim.close_candle(T + H, {}, {"BTC": 1.0})
+    events = sim.collect_events()
+    assert [(type(e).__name__, getattr(e, "scope", "")) for e in events] == [
+        ("KillSwitchTripped", "global"),
+        ("KillSwitchTripped", "runner"),
+        ("ClockAdvanced", ""),
+    ]
+    assert sim.window == [[T, 10_000.0], [T + H, 6_900.0]]
+
+
 def test_daily_loss_counts_only_trades_closed_today() -> None:
     sim = _sim()
     _runner(sim, "m:BTC", kind="mono")

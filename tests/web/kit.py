@@ -1,7 +1,8 @@
 """Web test kit: hand-made walk-forward summaries with known figures, and a populated home.
 
 The figures are chosen by hand so tests can assert exact values (sort orders, heatmap cells,
-counts) without running a walk-forward.
+counts) without running a walk-forward; what a run derives from them (ratio, criteria, verdicts)
+is derived as a run would (``_derived``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from adapters.engine import Engine
 from adapters.home import Home
+from optimization.grading import Criterion, GradeResult, verdicts
 
 DAY = 86_400_000
 T0 = 1_672_531_200_000  # 2023-01-01
@@ -44,16 +46,9 @@ def summary(
         "timeframe": "1h",
         "grade": grade,
         "score": score,
-        "criteria": {
-            "oos_is_ratio": {"points": 16.8, "max": 20, "value": 0.84, "explanation": "ratio"},
-            "monte_carlo": {"points": 20.0, "max": 20, "value": 0.01, "explanation": "p"},
-        },
-        "capped_by": None,
-        "verdicts": [{"level": "ok", "text": f"Grade {grade} ({score:.0f}/100): recorded."}],
         "oos_sharpe": oos_sharpe,
         "is_sharpe": 2.5,
         "consistency": 2 / 3,
-        "oos_is_ratio": 0.84,
         "dsr": 0.97,
         "mc_pvalue": 0.01,
         "mc_underpowered": False,
@@ -89,7 +84,56 @@ def summary(
         },
         "duration_s": 1.5,
     }
-    return s | overrides
+    return _derived(s | overrides)
+
+
+# the grade's six criteria and their maximum points (optimization.grading)
+CRITERIA = {
+    "oos_is_ratio": 20,
+    "monte_carlo": 20,
+    "consistency": 20,
+    "dsr": 15,
+    "stability": 10,
+    "transfer": 15,
+}
+
+
+def _derived(s: dict[str, Any]) -> dict[str, Any]:
+    """What a real run derives from its figures: the OOS/IS ratio, the Monte Carlo sample (its
+    OOS trades), the six criteria (hand-set grade: each criterion gets the score's share of
+    its maximum, so the points add up to the score) and the verdicts of the grading rules."""
+    ratio = s["oos_sharpe"] / s["is_sharpe"]
+    share = s["score"] / 100
+    figures = {
+        "oos_is_ratio": ratio,
+        "monte_carlo": s["mc_pvalue"],
+        "consistency": s["consistency"],
+        "dsr": s["dsr"],
+        "stability": s["stability"],
+        "transfer": s["transfer_ratio"],
+    }
+    points = {
+        name: Criterion(most * share, most, figures[name], name) for name, most in CRITERIA.items()
+    }
+    graded = GradeResult(s["grade"], s["score"], points, None)
+    said = verdicts(
+        graded,
+        positive_windows=sum(1 for w in s["windows"] if w["oos_return_pct"] > 0),
+        n_windows=len(s["windows"]),
+        is_sharpe=s["is_sharpe"],
+        oos_sharpe=s["oos_sharpe"],
+        combo_oos_sharpes=s["combos"]["oos_sharpe"],
+        oos_trades=s["oos_trades"],
+    )
+    return s | {
+        "oos_is_ratio": ratio,
+        "criteria": {
+            name: {"points": c.points, "max": c.max_points, "value": c.value, "explanation": name}
+            for name, c in points.items()
+        },
+        "verdicts": [{"level": v.level, "text": v.text} for v in said],
+        "monte_carlo": s["monte_carlo"] | {"n_trades": s["oos_trades"]},
+    }
 
 
 def _window(i: int, regime: str, oos: float, is_: float, ret: float) -> dict[str, Any]:

@@ -251,3 +251,23 @@ def test_repeated_pages_come_from_the_cache_until_the_read_model_moves(
     # an htmx request of the same URL is another entry (a fragment may differ from a page)
     paper_client.get("/scanner", headers=HX)
     assert cache.hits == hits + 1
+
+
+def test_a_paper_event_renders_the_paper_pages_again_but_not_the_research_pages(
+    paper_client: TestClient,
+) -> None:
+    cache = paper_client.app.state.page_cache
+    urls = ("/scanner?portfolio=tight", "/research")
+    for url in urls:
+        paper_client.get(url)
+    hits, misses = cache.hits, cache.misses
+    for url in urls:
+        paper_client.get(url)
+    assert (cache.hits, cache.misses) == (hits + 2, misses)
+    form = {"portfolio": "tight", "runner": "grid_atr:ETH/USDT"}
+    response = paper_client.post("/positions/kill-switch/reset", data=form, headers=KEY)
+    assert "applied now" in response.text  # a new paper event, projected
+    for url in urls:
+        paper_client.get(url)
+    # the scanner is rendered again, the research page (no research event) comes from the cache
+    assert (cache.hits, cache.misses) == (hits + 3, misses + 1)
