@@ -32,6 +32,7 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from domain.kill_switch import Limits
 from domain.simulator import Simulator
+from domain.trades import gross_pnl
 from projections.projector import Projector
 
 Row = dict[str, Any]
@@ -189,8 +190,11 @@ class PaperProjector(Projector):
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
         # ``decode``: the store's transcoder decode, as the other projectors (no event objects)
         self._decode = decode
+        # ClockAdvanced has no handler: ``apply`` inlines it (one per candle, the hot path)
         self._handlers: dict[str, Callable[[int, Row, Row], None]] = {
-            topic: getattr(self, f"_on_{name}") for topic, name in _TOPIC_NAMES.items()
+            topic: getattr(self, f"_on_{name}")
+            for topic, name in _TOPIC_NAMES.items()
+            if topic != _CLOCK
         }
         # caches of rows read or written since the last flush, keyed as their tables
         self._portfolios: dict[str, Row] = {}  # by sim_id (the originator id)
@@ -621,9 +625,6 @@ class PaperProjector(Projector):
         text = f"kill switch reset refused (request #{state['request']}): {state['reason']}"
         self._note(seq, pf, state, "KillSwitchResetRefused", text, state["ts"])
 
-    def _on_ClockAdvanced(self, seq: int, pf: Row, state: Row) -> None:
-        raise AssertionError("handled inline by apply")  # pragma: no cover
-
 
 # -- position arithmetic (as domain.trades.gross_pnl and the grid runner) --------------------------
 def _totals(position: Row) -> None:
@@ -725,9 +726,10 @@ class PaperReader:
 
     def positions(self, name: str) -> list[Row]:
         """Open grids and positions with, at the symbol's last mark: ``mark``, ``mark_ts``,
-        ``unrealized`` (side x (price x qty - cost)), ``stop`` (the tighter of SL and trailing
-        stop) and the distances ``tp_distance_pct`` / ``sl_distance_pct``: how far (in % of
-        the mark) the price must move to reach them, positive while not reached."""
+        ``unrealized`` (``domain.trades.gross_pnl`` at the mark), ``stop`` (the tighter of SL
+        and trailing stop) and the distances ``tp_distance_pct`` / ``sl_distance_pct``: how
+        far (in % of the mark) the price must move to reach them, positive while not
+        reached."""
         if not self._ready():
             return []
         rows = self._rows(
@@ -809,7 +811,7 @@ def _with_marks(row: Row) -> Row:
     if price is None:
         row.update(unrealized=None, tp_distance_pct=None, sl_distance_pct=None)
         return row
-    row["unrealized"] = side * (price * row["qty"] - row["cost"])
+    row["unrealized"] = gross_pnl(side, list(row["levels"].values()), price)[0]
     row["tp_distance_pct"] = _distance(side, price, row["tp"])
     row["sl_distance_pct"] = _distance(-side, price, stop)
     return row
