@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,6 @@ class ReplayReport:
     events: int = 0
     seconds: float = 0.0
     resumed_from: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 class PaperTrader:
@@ -169,7 +168,7 @@ class PaperTrader:
         state = sim.runners[spec.key]
         if not known or not state["enabled"] or state["params"] != spec.params:
             self._configure(sim, spec, market, start, cursor, known is not None)
-        closes = self._closes(spec, end_ms)
+        closes = self._closes(spec.symbol, spec.timeframe, end_ms)
         return Slot(spec, runner, market, cursor, closes)
 
     def _configure(
@@ -196,30 +195,32 @@ class PaperTrader:
             ts=ts,
         )
 
-    def _closes(self, spec: RunnerSpec, end_ms: int | None) -> tuple[np.ndarray, np.ndarray]:
+    def _closes(
+        self, symbol: str, timeframe: str, end_ms: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(open times, closes) of the stored candles opened before ``end_ms`` (exclusive)."""
         reader = self.engine.market_reader()
-        info = reader.find(self.exchange, spec.symbol, spec.timeframe)
+        info = reader.find(self.exchange, symbol, timeframe)
         candles = reader.candles(info.series_id, end=end_ms)
         return candles.ts, candles.close
 
     def _retire(self, sim: Simulator, wanted: set[str]) -> None:
-        """Runners the config no longer enables close what they hold (market order at the last
-        close, taker fee and slippage) and are disabled, each with an explicit event."""
+        """Runners the config no longer enables close what they hold (market order at the close
+        of the last candle processed, taker fee and slippage) and are disabled, each with an
+        explicit event."""
+        fees = costs(self.settings)
         for key, state in list(sim.runners.items()):
             if key in wanted or not state["enabled"]:
                 continue
             if state["side"]:
-                price = self._last_close(state["symbol"], state["params"]["timeframe"], sim.last_ts)
-                fill = price * (1.0 - state["side"] * costs(self.settings).slippage)
-                sim.force_close(key, fill, costs(self.settings).taker, sim.last_ts, "disabled")
+                # the candle opened at last_ts was processed: the exclusive end goes past it
+                _, closes = self._closes(
+                    state["symbol"], state["params"]["timeframe"], sim.last_ts + 1
+                )
+                fill = float(closes[-1]) * (1.0 - state["side"] * fees.slippage)
+                sim.force_close(key, fill, fees.taker, sim.last_ts, "disabled")
             sim.disable_runner(key=key, reason="no longer enabled in the config", ts=sim.last_ts)
             self.on_note(f"{key}: disabled (its position, if any, closed at the last price)")
-
-    def _last_close(self, symbol: str, timeframe: str, at_ms: int) -> float:
-        reader = self.engine.market_reader()
-        info = reader.find(self.exchange, symbol, timeframe)
-        candles = reader.candles(info.series_id, end=at_ms)
-        return float(candles.close[-1])
 
     # -- operator requests ----------------------------------------------------------------------
     def handle_requests(self, sim: Simulator) -> None:
@@ -408,12 +409,12 @@ def _pace(batch: list[int], speed: float, began: float, first_ts: int) -> None:
 def _limits(settings: Settings) -> dict[str, Any]:
     k = settings.risk.kill_switch
     return Limits(
-        k.max_session_loss_percent,
-        k.max_daily_loss_percent,
-        k.grid_max_session_loss_percent,
-        k.grid_max_daily_loss_percent,
-        k.global_max_drawdown_percent,
-        k.global_window_hours,
-        k.global_cooldown_hours,
-        k.grace_period_candles,
+        max_session_loss_percent=k.max_session_loss_percent,
+        max_daily_loss_percent=k.max_daily_loss_percent,
+        grid_max_session_loss_percent=k.grid_max_session_loss_percent,
+        grid_max_daily_loss_percent=k.grid_max_daily_loss_percent,
+        global_max_drawdown_percent=k.global_max_drawdown_percent,
+        global_window_hours=k.global_window_hours,
+        global_cooldown_hours=k.global_cooldown_hours,
+        grace_period_candles=k.grace_period_candles,
     ).record()

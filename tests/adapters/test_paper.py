@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from adapters import backtest
 from adapters.backtest import BacktestRequest
@@ -112,6 +113,14 @@ def test_a_disabled_runner_closes_its_position_with_an_explicit_event(
     assert sim.margin_used == pytest.approx(0.0)
     closing = _paper_trades(engine, "cut")[-1]
     assert closing.reason == "disabled" and closing.exit_ts == sim.last_ts
+    # a market sell at the close of the last candle processed, minus the configured slippage
+    candles = engine.market_reader().candles(
+        engine.market_reader().find("binance", "BTC/USDT", "1h").series_id
+    )
+    (last,) = (candles.ts == sim.last_ts).nonzero()[0]
+    assert candles.close[last - 1] != candles.close[last]  # the previous close would differ
+    slippage = yaml.safe_load((config / "risk.yaml").read_text())["slippage_percent"] / 100
+    assert closing.exit_price == pytest.approx(candles.close[last] * (1 - slippage), rel=1e-12)
 
 
 def test_nothing_trades_without_validated_assets(home: Path, tmp_path: Path) -> None:
