@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
+import sys
 import time
 from collections.abc import Callable
 
 from adapters.engine import Engine
 from adapters.exchange_client import make_exchange, make_pro_exchange
 from adapters.fetch import RetryPolicy
-from adapters.live_feed import LiveFeed
+from adapters.live_feed import LiveFeed, LiveFeedError
 from adapters.paper import PaperError, PaperTrader
 from adapters.paper_commands import (
     UnknownPortfolioError,
@@ -83,8 +85,8 @@ def _date(text: str | None, option: str) -> int | None:
 def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     if not args.replay and (args.end or args.speed):
         raise PaperUsageError("--to and --speed only apply to --replay")
-    if args.speed is not None and args.speed <= 0:
-        raise PaperUsageError(f"--speed {args.speed}: must be > 0")
+    if args.speed is not None and not (math.isfinite(args.speed) and args.speed > 0):
+        raise PaperUsageError(f"--speed {args.speed}: must be a finite number > 0")
     start, end = _date(args.start, "--from"), _date(args.end, "--to")
     if start is not None and end is not None and end <= start:
         raise PaperUsageError("--to must be after --from")
@@ -98,6 +100,11 @@ def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> i
         raise PaperUsageError(str(exc)) from None
     except PaperError as exc:
         raise PaperUsageError(str(exc)) from None
+    except LiveFeedError as exc:
+        # a failed run, not bad input: what was traded until then is stored
+        reason = " ".join(str(exc).split())
+        print(f"scalp-radar: paper {args.portfolio}: live feed stopped: {reason}", file=sys.stderr)
+        return 1
     finally:
         engine.close()
     return 0

@@ -22,6 +22,11 @@ class UnknownPortfolioError(ValueError):
     pass
 
 
+class UnknownRunnerError(UnknownPortfolioError):
+    """A subclass, so that callers mapping an unknown portfolio to "not found" (the dashboard
+    answers 404) treat an unknown runner alike."""
+
+
 @dataclass(frozen=True, slots=True)
 class ResetOutcome:
     request: int
@@ -55,8 +60,15 @@ def request_kill_switch_reset(
 ) -> ResetOutcome:
     notes: list[str] = []
     trader = PaperTrader(engine, settings, portfolio, on_note=notes.append)
-    if trader.load() is None:
+    sim = trader.load()
+    if sim is None:
         raise UnknownPortfolioError(f"no paper portfolio {portfolio!r}")
+    if runner and runner not in sim.runners:
+        # refused before it is recorded: a request that can only be refused is noise in the log
+        known = ", ".join(sorted(sim.runners)) or "none"
+        raise UnknownRunnerError(
+            f"no runner {runner!r} in portfolio {portfolio!r} (known: {known})"
+        )
     number = OperatorLog(engine.store, portfolio).request_reset(runner, source)
     try:
         with writer_lock(engine, portfolio):

@@ -158,6 +158,8 @@ def test_cli_paper_status_replay_at_and_kill_switch_reset(
         (["paper", "--replay", "--from", "2025-13-01"], "--from"),
         (["paper", "--replay", "--from", START, "--to", "2024-01-01"], "--to must be after"),
         (["paper", "--replay", "--speed", "0"], "--speed"),
+        (["paper", "--replay", "--from", START, "--speed", "nan"], "--speed nan: must be a finite"),
+        (["paper", "--replay", "--from", START, "--speed", "inf"], "--speed inf: must be a finite"),
         (["paper", "--replay"], "give the start"),
         (["status", "--portfolio", "nope"], "no paper portfolio"),
         (["kill-switch", "reset", "--portfolio", "nope"], "no paper portfolio"),
@@ -168,7 +170,31 @@ def test_bad_paper_input_exits_2_with_a_reason(
 ) -> None:
     config = make_config(tmp_path, "BTC/USDT")
     assert main(["--home", str(home), "--config-dir", str(config), *args]) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1  # one line
+
+
+def test_resetting_an_unknown_runner_exits_2_naming_the_known_ones_and_stores_nothing(
+    home: Path, tmp_path: Path, capsys
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT")
+    base = ["--home", str(home), "--config-dir", str(config)]
+    assert main([*base, "paper", "--replay", "--from", START, "--to", "2025-01-10"]) == 0
+    capsys.readouterr()
+    stored = _last_notification(home)
+    assert main([*base, "kill-switch", "reset", "--runner", "bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no runner 'bogus'" in err and "known: grid_atr:BTC/USDT" in err
+    assert _last_notification(home) == stored
+
+
+def _last_notification(home: Path) -> int | None:
+    engine = Engine(Home(home))
+    try:
+        return engine.store.recorder.max_notification_id()
+    finally:
+        engine.close()
 
 
 def _record_profile(engine: Engine, sharpe_by_regime: dict[str, float], window_days: int) -> None:

@@ -8,11 +8,13 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
 import pytest
 
+from adapters.cli import main
 from adapters.engine import Engine
 from adapters.exchange_client import make_exchange, make_pro_exchange
 from adapters.fetch import fetch_candles
@@ -181,6 +183,34 @@ def test_cli_paper_goes_live_after_the_stored_history(tmp_path: Path, monkeypatc
     assert code == 130, output
     assert "live on bitget, 1 market(s)" in output
     assert _last_clock(home) == F + H
+
+
+def test_cli_paper_ends_with_exit_1_and_one_line_when_the_live_feed_gives_up(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    home = tmp_path / "home"
+    config = make_config(tmp_path, "BTC/USDT")
+    exchanges = config / "exchanges.yaml"
+    exchanges.write_text(exchanges.read_text().replace("max_retries: 3", "max_retries: 0"))
+    with socket.socket() as closed:  # a port nobody listens on: every connection is refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with FakeVenue("bitget", now_ms=NOW, listed_ms=NOW - 900 * H, bases=("BTC",)) as rest:
+        _history(home, rest.url, monkeypatch)
+        engine = Engine(Home(home))
+        stored = engine.market_data.last_candle_ts(BTC)
+        engine.close()
+        monkeypatch.setenv("SCALP_RADAR_WS_URL_BITGET", f"ws://127.0.0.1:{port}")
+        args = ["--home", str(home), "--config-dir", str(config), "paper"]
+        code = main([*args, "--from", fmt_ts(NOW - 100 * H)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    # the progress lines of the catch-up come first, then the reason, in one line
+    reason = err.splitlines()[-1]
+    stopped = "scalp-radar: paper paper: live feed stopped: bitget: gave up after 1 failed"
+    assert reason.startswith(stopped)
+    assert "Cannot connect" in reason
+    assert _last_clock(home) == stored  # the catch-up on the stored history was kept
 
 
 def _last_clock(home: Path) -> int | None:
