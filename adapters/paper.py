@@ -31,6 +31,7 @@ from adapters.engine import Engine
 from adapters.live_feed import ClosedCandle, LiveFeed
 from adapters.operator_log import OperatorLog
 from adapters.paper_setup import RunnerSpec, runner_specs
+from adapters.timefmt import fmt_ts
 from config.settings import Settings
 from domain.backtest import make_runner
 from domain.candle_guard import CandleGuard
@@ -306,6 +307,7 @@ class PaperTrader:
         sim = self.boot(start_ms, end_ms)
         report = ReplayReport(resumed_from=sim.last_ts)
         stamps = self.timeline(end_ms)
+        paced_from = time.perf_counter()  # market time starts at the first candle, after boot
         for batch in _batches(stamps, one_per_candle=speed is not None):
             self.handle_requests(sim)
             for ts in batch:
@@ -315,7 +317,7 @@ class PaperTrader:
             if on_batch is not None:
                 on_batch(len(batch), len(stamps))
             if speed:
-                _pace(batch, speed, began, stamps[0])
+                _pace(batch, speed, paced_from, stamps[0])
         report.seconds = time.perf_counter() - began
         return report
 
@@ -340,7 +342,8 @@ class PaperTrader:
             label = f"{candle.market.symbol} {candle.market.timeframe}"
             problem = self.feed_guard.check(label, candle.row, candle.market.tf_ms)
             if problem is not None:
-                log.warning("%s: live candle rejected: %s", label, problem)
+                where = f"{candle.market.exchange} {label} at {fmt_ts(int(candle.row[0]))}"
+                log.warning("%s: live candle rejected: %s", where, problem)
                 rejected += 1
                 continue
             by_ts.setdefault(int(candle.row[0]), []).append(candle)

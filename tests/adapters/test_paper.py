@@ -4,6 +4,7 @@ from the warm-up, explicit closes for disabled runners, and the CLI around it.""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -337,3 +338,37 @@ def test_replay_at_a_trip_candle_shows_the_trip_as_a_replay_stopped_after_it(
     cut_text = status_text(engine.paper_reader(), "cut")
     assert cut_text == render(view_of_simulator(past)).replace("portfolio paper", "portfolio cut")
     assert cut_text.replace("portfolio cut", "portfolio paper") + "\n" == past_text
+
+
+def test_a_paced_replay_waits_between_candles_and_saves_each_one_alone(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT")
+
+    def clocks_per_save(trader: PaperTrader) -> list[int]:
+        """ClockAdvanced events (one per candle) in each transaction the trader writes."""
+        counts: list[int] = []
+        save = trader.store.save
+
+        def counting_save(*objects):
+            events = objects[-1].pending_events
+            counts.append(sum(isinstance(e, Simulator.ClockAdvanced) for e in events))
+            return save(*objects)
+
+        monkeypatch.setattr(trader.store, "save", counting_save)
+        return counts
+
+    # six hourly candles of one UTC day; at 12 000x the sixth is due 5 h / 12 000 = 1.5 s
+    # after the first
+    start, end, speed = parse_date(START), parse_date(START) + 6 * 3_600_000, 12_000.0
+    _, paced = _trader(home, config, "paced")
+    counts = clocks_per_save(paced)
+    began = time.perf_counter()
+    paced.replay(start, end, speed=speed)
+    assert time.perf_counter() - began >= 0.9 * 5 * 3600 / speed
+    assert [n for n in counts if n] == [1] * 6
+    # unpaced, the same candles go in one transaction (their UTC day)
+    _, fast = _trader(home, config, "fast")
+    counts = clocks_per_save(fast)
+    fast.replay(start, end)
+    assert [n for n in counts if n] == [6]

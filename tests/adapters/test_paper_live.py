@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -126,7 +127,9 @@ def test_live_candles_are_stored_with_their_decisions_and_equal_a_replay(
     assert _sim_events(engine, "replayed") == _sim_events(engine, "live")
 
 
-def test_bad_live_candles_never_reach_the_simulator(tmp_path: Path, monkeypatch) -> None:
+def test_bad_live_candles_never_reach_the_simulator(
+    tmp_path: Path, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
     home = tmp_path / "home"
     config = make_config(tmp_path, "BTC/USDT")
     with FakeVenue("bitget", now_ms=NOW, listed_ms=NOW - 900 * H, bases=("BTC",)) as rest:
@@ -142,6 +145,7 @@ def test_bad_live_candles_never_reach_the_simulator(tmp_path: Path, monkeypatch)
             (last + 2 * H, float("nan"), 101.0, 99.0, 100.5, 1.0),
         ]
         version = trader.sim.version
+        caplog.set_level(logging.WARNING, logger="scalp_radar.paper")
         rejected = trader.take_closed(trader.sim, [ClosedCandle(BTC, r) for r in bad[:2]])
         assert rejected == 2 and trader.sim.version == version  # nothing happened
         assert trader.take_closed(trader.sim, [ClosedCandle(BTC, good)]) == 0
@@ -149,6 +153,13 @@ def test_bad_live_candles_never_reach_the_simulator(tmp_path: Path, monkeypatch)
         assert trader.take_closed(trader.sim, [ClosedCandle(BTC, bad[2])]) == 1
         assert trader.sim.last_ts == last + H
         engine.close()
+    # each rejection is logged with its market, its time and why
+    logged = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
+    market = "bitget BTC/USDT 1h at"
+    assert len(logged) == 3
+    assert logged[0].startswith(f"{market} {fmt_ts(last)}:") and "duplicate" in logged[0]
+    assert logged[1].startswith(f"{market} {fmt_ts(last + H)}:") and "high 98" in logged[1]
+    assert logged[2].startswith(f"{market} {fmt_ts(last + 2 * H)}:") and "open is nan" in logged[2]
 
 
 def test_cli_paper_goes_live_after_the_stored_history(tmp_path: Path, monkeypatch) -> None:
