@@ -76,6 +76,11 @@ def test_demo_imports_a_data_directory_and_reports(tmp_path: Path, capsys) -> No
     assert "== binance BTC/USDT:USDT funding" in out
     # then the walk-forward of grid_atr on the spot market, graded
     assert "== grid_atr on BTC/USDT 1h: grade " in out and "points: oos_is_ratio" in out
+    # last, the paper replay of the recent months and the portfolio's status block
+    assert "paper replay of the last 120 days: " in out
+    status = out[out.index("paper replay of the last 120 days: ") :]
+    assert "\nportfolio paper at " in status and "\n  kill switch: " in status
+    assert "\nrunners:" in status and "\nopen positions:" in status
 
 
 def test_projections_rebuild(tmp_path: Path, capsys) -> None:

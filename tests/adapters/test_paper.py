@@ -4,6 +4,7 @@ from the warm-up, explicit closes for disabled runners, and the CLI around it.""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -340,6 +341,67 @@ def test_replay_at_a_trip_candle_shows_the_trip_as_a_replay_stopped_after_it(
     assert cut_text.replace("portfolio cut", "portfolio paper") + "\n" == past_text
 
 
+def _set_risk(config: Path, **values: float) -> None:
+    """Set keys of the config copy's risk.yaml (top level or kill_switch), comments kept."""
+    path = config / "risk.yaml"
+    text = path.read_text()
+    for key, value in values.items():
+        text, found = re.subn(rf"^(\s*{key}:)\s*[^#\n]*", rf"\g<1> {value}  ", text, flags=re.M)
+        assert found == 1, key
+    path.write_text(text)
+
+
+def _session_losses(engine: Engine, portfolio: str) -> dict[int, float]:
+    """Per candle: the runner's session loss at the close in % of the 10 000 capital, replayed
+    independently from its stored fills and trades and the stored closes."""
+    candles = engine.market_reader().candles(
+        engine.market_reader().find("binance", "BTC/USDT", "1h").series_id
+    )
+    closes = dict(zip(candles.ts.tolist(), candles.close.tolist(), strict=True))
+    levels: list[tuple[float, float]] = []
+    side, realized, losses = 0, 0.0, {}
+    for name, e in _named(engine, portfolio):
+        if name == "GridLevelOpened":
+            levels.append((e["price"], e["qty"]))
+            side = e["side"]
+        elif name == "GridCycleClosed":
+            levels, realized = [], realized + e["trade"]["pnl"]
+        elif name == "ClockAdvanced":
+            close = closes[e["ts"]]
+            unrealized = sum(side * (close - price) * qty for price, qty in levels)
+            losses[e["ts"]] = -(realized + unrealized) / 10_000 * 100
+    return losses
+
+
+def test_runner_switch_sleeps_through_the_grace_period_then_trips(
+    home: Path, tmp_path: Path
+) -> None:
+    hour, threshold, first = 3_600_000, 1.0, parse_date(START)  # START: the first traded candle
+    end = parse_date("2025-04-01")
+    # a long grace period: the session loss reaches 1 % of the capital inside it
+    config = make_config(tmp_path / "long", "BTC/USDT")
+    _set_risk(config, grid_max_session_loss_percent=threshold, grace_period_candles=500)
+    engine, trader = _trader(home, config, "long")
+    trader.replay(first, end)
+    losses = _session_losses(engine, "long")
+    grace_end = first + 500 * hour
+    inside = [ts for ts, loss in losses.items() if loss >= threshold and ts < grace_end]
+    assert inside, "the sample loses 1 % within 500 candles of 2025-01-01"
+    trips = [e for name, e in _named(engine, "long") if name == "KillSwitchTripped"]
+    after = [ts for ts, loss in losses.items() if loss >= threshold and ts >= grace_end]
+    assert [t["ts"] for t in trips] == after[:1]  # nothing inside, the first one after
+    # the same first loss, with a grace period that ends on its candle, trips there
+    loss_ts = inside[0]
+    config = make_config(tmp_path / "short", "BTC/USDT")
+    grace = (loss_ts - first) // hour
+    _set_risk(config, grid_max_session_loss_percent=threshold, grace_period_candles=grace)
+    engine, trader = _trader(home, config, "short")
+    trader.replay(first, end)
+    (trip,) = [e for name, e in _named(engine, "short") if name == "KillSwitchTripped"]
+    assert (trip["ts"], trip["reason"]) == (loss_ts, "session_loss")
+    assert trip["figures"]["loss_percent"] == pytest.approx(losses[loss_ts])
+
+
 def test_a_paced_replay_waits_between_candles_and_saves_each_one_alone(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -372,3 +434,32 @@ def test_a_paced_replay_waits_between_candles_and_saves_each_one_alone(
     counts = clocks_per_save(fast)
     fast.replay(start, end)
     assert [n for n in counts if n] == [6]
+
+
+def test_the_margin_guard_refuses_a_level_that_the_two_runners_together_cannot_hold(
+    home: Path, tmp_path: Path
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT", "ETH/USDT")
+    for symbol in ("BTC/USDT", "ETH/USDT"):
+        apply_per_asset(config, "grid_atr", symbol, {"sl_percent": 15.0, "num_levels": 3})
+    _set_risk(config, max_margin_ratio=0.3)
+    engine, trader = _trader(home, config)
+    trader.replay(parse_date(START), parse_date(END))
+    # equal allocation over two assets, capped at 25 % of the capital: min(5000, 2500) per
+    # asset, a third of it per level; the guard allows 30 % of 10 000 in use
+    per_level, cap = 2500.0 / 3, 3000.0
+    held: dict[str, float] = {}
+    refused = []
+    for name, e in _named(engine):
+        if name == "GridLevelOpened":
+            assert e["margin"] == pytest.approx(per_level)
+            held[e["key"]] = held.get(e["key"], 0.0) + e["margin"]
+            assert sum(held.values()) <= cap + 1e-6
+        elif name == "GridCycleClosed":
+            held[e["key"]] = 0.0
+        elif name == "EntryBlocked" and e["reason"] == "margin":
+            own = held.get(e["key"], 0.0)
+            assert own + per_level <= cap  # the runner alone could add the level...
+            assert sum(held.values()) + per_level > cap  # ...not with the other's margin
+            refused.append(e["key"])
+    assert set(refused) == {"grid_atr:BTC/USDT", "grid_atr:ETH/USDT"}  # each was second

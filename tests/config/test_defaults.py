@@ -129,6 +129,7 @@ def test_risk_defaults(settings: Settings) -> None:
     assert (ks.max_session_loss_percent, ks.max_daily_loss_percent) == (5, 10)
     assert (ks.grid_max_session_loss_percent, ks.grid_max_daily_loss_percent) == (25, 25)
     assert (ks.global_max_drawdown_percent, ks.global_window_hours) == (30, 24)
+    assert ks.global_cooldown_hours == 24  # the seed's "cooldown 24h" before the switch thaws
     assert ks.grace_period_candles == 10
 
 
