@@ -812,12 +812,12 @@ def _with_marks(row: Row) -> Row:
         row.update(unrealized=None, tp_distance_pct=None, sl_distance_pct=None)
         return row
     row["unrealized"] = gross_pnl(side, list(row["levels"].values()), price)[0]
-    row["tp_distance_pct"] = _distance(side, price, row["tp"])
-    row["sl_distance_pct"] = _distance(-side, price, stop)
+    row["tp_distance_pct"] = distance_pct(side, price, row["tp"])
+    row["sl_distance_pct"] = distance_pct(-side, price, stop)
     return row
 
 
-def _distance(direction: int, price: float, target: float | None) -> float | None:
+def distance_pct(direction: int, price: float, target: float | None) -> float | None:
     """% of ``price`` the price must move in ``direction`` to reach ``target``."""
     if target is None:
         return None
