@@ -4,6 +4,7 @@ cancel it, and look into a run's combinations (heatmap, top 10, IS vs OOS, OOS h
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -214,6 +215,11 @@ def _analysis(request, run_id, strategy, symbol, x, y, metric, agg) -> dict[str,
     }
 
 
+def _by_score(combo: dict) -> float:
+    score = combo["score"]
+    return -score if score is not None and math.isfinite(score) else math.inf
+
+
 def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str, str]:
     xs, ys, cells = analysis.heatmap_cells(combos, x, y, metric, agg)
     points = [
@@ -223,7 +229,7 @@ def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str
             analysis.label(c["params"], searched),
             bool(c["is_best"]),
         )
-        for c in combos
+        for c in sorted(combos, key=_by_score)  # the best carry their parameters as tooltips
     ]
     return {
         "heatmap": svg.heatmap(

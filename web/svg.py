@@ -463,9 +463,12 @@ def scatter(
     diagonal: bool = True,
     label: str = "scatter",
     frame: Frame = Frame(height=320, bottom=40),
+    max_titled: int = 300,
 ) -> str:
-    """One circle per point (tooltip: its label and both values); ``diagonal`` draws y = x,
-    the line a combination would sit on if it kept all its in-sample Sharpe out of sample."""
+    """One mark per point; ``diagonal`` draws y = x, the line a combination would sit on if it
+    kept all its in-sample Sharpe out of sample. The highlighted points and the first
+    ``max_titled`` others (give them best first) are circles whose tooltip names the point;
+    the rest are plain dots of one path, so 3,240 combinations stay a light page."""
     pts = [p for p in points if _finite(p.x) and _finite(p.y)]
     if not pts:
         return empty_chart(label, frame)
@@ -480,7 +483,15 @@ def scatter(
             f'<line class="diagonal" x1="{x(lo):.1f}" y1="{y(lo):.1f}" x2="{x(hi):.1f}" '
             f'y2="{y(hi):.1f}" stroke="#888" stroke-dasharray="4 3"><title>y = x</title></line>'
         )
-    for p in sorted(pts, key=lambda p: p.highlight):  # highlighted points drawn last, on top
+    plain = [p for p in pts if not p.highlight]
+    titled = plain[:max_titled] + [p for p in pts if p.highlight]  # highlighted last, on top
+    if len(plain) > max_titled:
+        dots = " ".join(f"M{x(p.x):.1f} {y(p.y):.1f}h0" for p in plain[max_titled:])
+        parts.append(
+            f'<path class="dots" d="{dots}" stroke-linecap="round">'
+            f"<title>{len(plain) - max_titled} more</title></path>"
+        )
+    for p in titled:
         cls, r = ("point best", 5) if p.highlight else ("point", 3)
         parts.append(
             f'<circle class="{cls}" cx="{x(p.x):.1f}" cy="{y(p.y):.1f}" r="{r}">'

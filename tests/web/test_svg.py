@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 
 from web import svg
 
@@ -116,3 +117,35 @@ def test_every_chart_says_no_data_when_empty() -> None:
     ):
         root = parse(text)
         assert "no data" in (root.find(f"{NS}text").text or "")
+
+
+def test_a_dense_scatter_titles_the_first_points_and_dots_the_rest() -> None:
+    points = [svg.Point(i / 10, i / 20, f"p{i}") for i in range(50)] + [
+        svg.Point(1.0, 1.0, "best", True)
+    ]
+    root = parse(svg.scatter(points, x_name="IS", y_name="OOS", max_titled=10))
+    titles = [c.find(f"{NS}title").text for c in root.iter(f"{NS}circle")]
+    assert titles == [f"p{i} IS {i / 10:.2f}, OOS {i / 20:.2f}" for i in range(10)] + [
+        "best IS 1.00, OOS 1.00"
+    ]
+    (dots,) = [e for e in root.iter(f"{NS}path") if e.get("class") == "dots"]
+    assert dots.get("d").count("M") == 40 and dots.find(f"{NS}title").text == "40 more"
+
+
+def test_x_labels_never_overlap_and_stay_inside() -> None:
+    """However many labels, the ones drawn are at least their width apart and inside the
+    chart (widths estimated as the layout does: characters x svg.CHAR_W)."""
+    frame = svg.Frame()
+    for n in (2, 9, 40, 800):
+        labels = [f"2025-01-{i % 28 + 1:02d} 00:00 UTC" for i in range(n)]
+        root = parse(svg.curve_chart({"e": list(range(n))}, labels, frame=frame))
+        spans = []
+        for t in root.iter(f"{NS}text"):
+            if t.get("class") != "tick" or t.text not in labels:
+                continue
+            width = len(t.text) * svg.CHAR_W
+            x = float(t.get("x"))
+            left = {"start": x, "middle": x - width / 2, "end": x - width}[t.get("text-anchor")]
+            spans.append((left, left + width))
+        assert spans and all(a >= 0 and b <= frame.width for a, b in spans)
+        assert all(b1 <= a2 for (_, b1), (a2, _) in pairwise(spans))
