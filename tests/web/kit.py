@@ -12,7 +12,7 @@ from typing import Any
 
 from adapters.engine import Engine
 from adapters.home import Home
-from optimization.grading import Criterion, GradeResult, verdicts
+from optimization.grading import GradeInputs, GradeResult, grade, verdicts
 
 DAY = 86_400_000
 T0 = 1_672_531_200_000  # 2023-01-01
@@ -87,34 +87,25 @@ def summary(
     return _derived(s | overrides)
 
 
-# the grade's six criteria and their maximum points (optimization.grading)
-CRITERIA = {
-    "oos_is_ratio": 20,
-    "monte_carlo": 20,
-    "consistency": 20,
-    "dsr": 15,
-    "stability": 10,
-    "transfer": 15,
-}
-
-
 def _derived(s: dict[str, Any]) -> dict[str, Any]:
     """What a real run derives from its figures: the OOS/IS ratio, the Monte Carlo sample (its
     OOS trades), the six criteria (hand-set grade: each criterion gets the score's share of
     its maximum, so the points add up to the score) and the verdicts of the grading rules."""
     ratio = s["oos_sharpe"] / s["is_sharpe"]
     share = s["score"] / 100
-    figures = {
-        "oos_is_ratio": ratio,
-        "monte_carlo": s["mc_pvalue"],
-        "consistency": s["consistency"],
-        "dsr": s["dsr"],
-        "stability": s["stability"],
-        "transfer": s["transfer_ratio"],
-    }
-    points = {
-        name: Criterion(most * share, most, figures[name], name) for name, most in CRITERIA.items()
-    }
+    measured = grade(
+        GradeInputs(
+            oos_is_ratio=ratio,
+            mc_p_value=s["mc_pvalue"],
+            mc_underpowered=s["mc_underpowered"],
+            consistency=s["consistency"],
+            dsr=s["dsr"] if s["dsr"] is not None else 0.0,
+            stability_variance=s["stability_variance"],
+            transfer_ratio=s["transfer_ratio"],
+            oos_trades=s["oos_trades"],
+        )
+    )
+    points = {name: c._replace(points=c.max_points * share) for name, c in measured.points.items()}
     graded = GradeResult(s["grade"], s["score"], points, None)
     said = verdicts(
         graded,
@@ -128,7 +119,12 @@ def _derived(s: dict[str, Any]) -> dict[str, Any]:
     return s | {
         "oos_is_ratio": ratio,
         "criteria": {
-            name: {"points": c.points, "max": c.max_points, "value": c.value, "explanation": name}
+            name: {
+                "points": c.points,
+                "max": c.max_points,
+                "value": c.value,
+                "explanation": c.explanation,
+            }
             for name, c in points.items()
         },
         "verdicts": [{"level": v.level, "text": v.text} for v in said],
