@@ -156,7 +156,7 @@ def line_chart(
         return empty_chart(label, frame)
     n = max(len(v) for v in series.values())
     lo, hi = _bounds(values, include_zero=True)
-    frame = _fit_y_labels(frame, lo, hi)
+    frame = _fit_legend(_fit_y_labels(frame, lo, hi), list(series))
     x = _scale(0, max(n - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
     y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
     parts = [_open(frame, label), _y_axis(frame, lo, hi, y), _x_labels(frame, x_labels, x)]
@@ -197,15 +197,25 @@ def _points(name, vals, x_labels, x, y, colour: str, digits: int) -> str:
     return "".join(out)
 
 
+LEGEND_H = 18  # room above the plot for the legend: drawn inside, it hid the first points
+
+
+def _fit_legend(frame: Frame, names: Sequence[str]) -> Frame:
+    if len(names) < 2 or frame.top >= LEGEND_H:
+        return frame
+    return replace(frame, top=LEGEND_H)
+
+
 def _legend(names: Sequence[str], frame: Frame) -> str:
+    """Colour keys above the plot (``_fit_legend`` made room); none for a single series."""
     if len(names) < 2:
         return ""
     out, x = [], frame.left + 8
     for k, name in enumerate(names):
         colour = PALETTE[k % len(PALETTE)]
         out.append(
-            f'<rect x="{x}" y="{frame.top + 2}" width="10" height="10" fill="{colour}"/>'
-            f'<text class="legend" x="{x + 14}" y="{frame.top + 11}">{escape(name)}</text>'
+            f'<rect x="{x}" y="2" width="10" height="10" fill="{colour}"/>'
+            f'<text class="legend" x="{x + 14}" y="11">{escape(name)}</text>'
         )
         x += 24 + 7 * len(name)
     return "".join(out)
@@ -229,7 +239,7 @@ def curve_chart(
         return empty_chart(label, frame)
     n = max(len(v) for v in series.values())
     lo, hi = _bounds(values)
-    frame = _fit_y_labels(frame, lo, hi)
+    frame = _fit_legend(_fit_y_labels(frame, lo, hi), list(series))
     x = _scale(0, max(n - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
     y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
     parts = [
