@@ -130,6 +130,8 @@ class PaperTrader:
         limits = _limits(self.settings)
         if sim.limits != limits:
             sim.set_limits(limits)
+        if sim.exchange != self.exchange:
+            sim.select_exchange(exchange=self.exchange, ts=sim.last_ts)
         specs = runner_specs(self.settings, self.engine.research_reader())
         self._retire(sim, {spec.key for spec in specs})
         resume = max(start_ms or 0, sim.last_ts + 1)

@@ -34,6 +34,9 @@ class UnknownRunnerError(TradingError):
 
 class Simulator(Aggregate):
     TOPIC = "scalp_radar:Simulator"
+    # the venue whose candles the runners trade (ExchangeSelected); a class default, so that
+    # snapshots taken before the event existed restore without it
+    exchange: str = ""
 
     class Created(Aggregate.Created):
         TOPIC = "scalp_radar:Simulator.Created"
@@ -242,6 +245,12 @@ class Simulator(Aggregate):
     @event("RiskLimitsSet", topic="scalp_radar:Simulator.RiskLimitsSet")
     def set_limits(self, limits: dict[str, Any]) -> None:
         self.limits = limits
+
+    @event("ExchangeSelected", topic="scalp_radar:Simulator.ExchangeSelected")
+    def select_exchange(self, exchange: str, ts: int) -> None:
+        """The runners trade ``exchange``'s candles after candle ``ts`` (a portfolio replayed
+        on the history venue may go on live on the trading venue)."""
+        self.exchange = exchange
 
     @event("RunnerConfigured", topic="scalp_radar:Simulator.RunnerConfigured")
     def configure_runner(

@@ -42,6 +42,7 @@ _EVENTS = (
     "RunnerConfigured",
     "RunnerDisabled",
     "RiskLimitsSet",
+    "ExchangeSelected",
     "GridLevelOpened",
     "TrailingStopMoved",
     "FundingCharged",
@@ -74,6 +75,7 @@ _PORTFOLIO_COLUMNS = (
     "last_ts",
     "equity",
     "limits",
+    "exchange",
     "kill_tripped",
     "kill_reason",
     "kill_figures",
@@ -185,6 +187,7 @@ def _decoded(row: Row, columns: set[str] | frozenset[str] = _JSON) -> Row:
 
 class PaperProjector(Projector):
     name = "paper"
+    schema = 2  # 2: the portfolio's exchange (ExchangeSelected)
     topics = tuple(_TOPIC_NAMES)
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
@@ -214,8 +217,8 @@ class PaperProjector(Projector):
             "CREATE TABLE IF NOT EXISTS paper_portfolios (portfolio TEXT PRIMARY KEY, "
             "sim_id TEXT NOT NULL UNIQUE, capital REAL, max_margin_ratio REAL, cash REAL, "
             "margin_used REAL, fees_paid REAL, funding_paid REAL, trades_closed INTEGER, "
-            "last_ts INTEGER, equity REAL, limits TEXT, kill_tripped INTEGER, kill_reason TEXT, "
-            "kill_figures TEXT, kill_ts INTEGER) WITHOUT ROWID"
+            "last_ts INTEGER, equity REAL, limits TEXT, exchange TEXT, kill_tripped INTEGER, "
+            "kill_reason TEXT, kill_figures TEXT, kill_ts INTEGER) WITHOUT ROWID"
         )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS paper_runners (portfolio TEXT NOT NULL, key TEXT NOT NULL, "
@@ -353,6 +356,7 @@ class PaperProjector(Projector):
             "last_ts": 0,
             "equity": capital,
             "limits": Limits().record(),  # the aggregate's default until RiskLimitsSet
+            "exchange": None,  # until ExchangeSelected
             "kill_tripped": 0,
             "kill_reason": None,
             "kill_figures": None,
@@ -419,6 +423,11 @@ class PaperProjector(Projector):
             f"(grids {_num(limits['grid_max_session_loss_percent'])} %)"
         )
         self._note(seq, pf, state, "RiskLimitsSet", text, None)
+
+    def _on_ExchangeSelected(self, seq: int, pf: Row, state: Row) -> None:
+        pf["exchange"] = state["exchange"]
+        text = f"runners trade {state['exchange']} candles from here on"
+        self._note(seq, pf, state, "ExchangeSelected", text, None)
 
     def _on_RunnerEnabled(self, seq: int, pf: Row, state: Row) -> None:
         key = state["key"]

@@ -54,19 +54,36 @@ def levels_max(runner: Row | None) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class Markets:
-    """What the scanner needs beyond the read DB to read the plans: the candle read model's
-    exchange, the config (parameters of pairs that only have research results) and the plan
-    cache."""
+    """What the scanner needs beyond the read DB to read the plans: the research exchange (a
+    portfolio's runners use the one it trades, ``ExchangeSelected``), the config (parameters
+    of pairs that only have research results) and the plan cache."""
 
     plans: PlanCache
     exchange: str
     settings: Settings
 
     def next_candle(
-        self, db: sqlite_utils.Database, strategy: str, symbol: str, params: Row, end_ms=None
+        self,
+        db: sqlite_utils.Database,
+        strategy: str,
+        symbol: str,
+        params: Row,
+        end_ms: int | None = None,
+        exchange: str | None = None,
     ) -> NextCandle | None:
         reader = MarketDataReader(db)
-        return self.plans.next_candle(reader, self.exchange, strategy, symbol, params, end_ms)
+        venue = exchange or self.exchange
+        return self.plans.next_candle(reader, venue, strategy, symbol, params, end_ms)
+
+    def runner_next_candle(
+        self, db: sqlite_utils.Database, pf: Row, runner: Row
+    ) -> NextCandle | None:
+        """The plan of a portfolio's runner after the last candle the portfolio processed."""
+        end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
+        params = runner.get("params") or {}
+        return self.next_candle(
+            db, runner["strategy"], runner["symbol"], params, end, pf.get("exchange")
+        )
 
     def research_params(self, result: Row) -> Row:
         """The config's parameters of the pair with the run's best ones over them."""
@@ -85,13 +102,12 @@ def scanner_rows(db: sqlite_utils.Database, portfolio: str, markets: Markets) ->
     research = ResearchReader(db)
     pf = reader.portfolio(portfolio) or {}
     positions = {p["key"]: p for p in reader.positions(portfolio)}
-    end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
     results = {(r["strategy"], r["symbol"]): r for r in research.latest()}
     rows = []
     for runner in reader.runners(portfolio):
         results.pop(_pair(runner), None)
         result = applied_run(research, *_pair(runner))
-        nxt = markets.next_candle(db, *_pair(runner), runner["params"] or {}, end)
+        nxt = markets.runner_next_candle(db, pf, runner)
         rows.append(_scanner_row(runner, positions.get(runner["key"]), pf, result, nxt))
     for result in results.values():
         nxt = markets.next_candle(
@@ -221,8 +237,7 @@ def runner_detail(
         return None
     position = next((p for p in reader.positions(portfolio) if p["key"] == key), None)
     status, why = runner_status(runner, pf)
-    end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
-    nxt = markets.next_candle(db, *_pair(runner), runner["params"] or {}, end)
+    nxt = markets.runner_next_candle(db, pf, runner)
     plan = _plan_columns(position, nxt)
     return {
         "runner": runner,
@@ -254,12 +269,11 @@ def positions(db: sqlite_utils.Database, portfolio: str, markets: Markets) -> li
     the last candle) comes from its plan."""
     reader = PaperReader(db)
     pf = reader.portfolio(portfolio) or {}
-    end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
     runners = {r["key"]: r for r in reader.runners(portfolio)}
     out = []
     for p in reader.positions(portfolio):
-        runner = runners.get(p["key"]) or {}
-        nxt = markets.next_candle(db, runner["strategy"], p["symbol"], runner["params"] or {}, end)
+        runner = runners[p["key"]]
+        nxt = markets.runner_next_candle(db, pf, runner)
         plan = _plan_columns(p, nxt) if nxt else {"tp_distance_pct": p["tp_distance_pct"]}
         out.append(
             p

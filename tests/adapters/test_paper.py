@@ -3,6 +3,7 @@ from the warm-up, explicit closes for disabled runners, and the CLI around it.""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
@@ -25,9 +26,13 @@ from domain.simulator import Simulator
 from domain.trades import Trade, fingerprint
 from optimization.regimes import classify_regime
 from tests.adapters.paper_kit import copy_home, make_config, make_home
+from tests.stubs import SAMPLE_DATA
+from web.paper_data import Markets
+from web.plan_view import PlanCache
 
 START, END = "2025-01-01", "2025-07-01"
 _CLOSED = ("scalp_radar:Simulator.GridCycleClosed", "scalp_radar:Simulator.PositionClosed")
+PRICES = {"open", "high", "low", "close"}
 
 
 @pytest.fixture(scope="module")
@@ -463,3 +468,57 @@ def test_the_margin_guard_refuses_a_level_that_the_two_runners_together_cannot_h
             assert sum(held.values()) + per_level > cap  # ...not with the other's margin
             refused.append(e["key"])
     assert set(refused) == {"grid_atr:BTC/USDT", "grid_atr:ETH/USDT"}  # each was second
+
+
+def test_the_portfolio_records_the_venue_it_trades_once_per_switch(
+    home: Path, tmp_path: Path
+) -> None:
+    """Replayed on Binance, then restarted on Binance (nothing new), then on Bitget candles
+    (here the same file imported as Bitget with every price doubled): one ExchangeSelected per
+    switch, and the dashboard's plan of a runner reads the venue the portfolio trades."""
+    doubled = tmp_path / "BTC_USDT-1h.csv"
+    with gzip.open(SAMPLE_DATA / "BTC_USDT-1h.csv.gz", "rt") as source:
+        lines = source.read().splitlines()
+    head, rows = lines[0], [line.split(",") for line in lines[1:]]
+    price_columns = [i for i, name in enumerate(head.split(",")) if name in PRICES]
+    doubled.write_text(
+        "\n".join(
+            [head]
+            + [
+                ",".join(str(float(v) * 2) if i in price_columns else v for i, v in enumerate(r))
+                for r in rows
+            ]
+        )
+        + "\n"
+    )
+    assert main(["--home", str(home), "data", "import", "--exchange", "bitget", str(doubled)]) == 0
+    config = make_config(tmp_path, "BTC/USDT")
+    settings = load_settings(config)
+    for exchange, to in (("binance", "2025-02-01"), ("binance", "2025-03-01"), ("bitget", END)):
+        engine = Engine(Home(home))
+        PaperTrader(engine, settings, "paper", exchange).replay(parse_date(START), parse_date(to))
+        engine.close()
+    engine = Engine(Home(home))
+    selected = [e for e in _events(engine) if e[1].endswith("ExchangeSelected")]
+    assert [json.loads(e[2])["exchange"] for e in selected] == ["binance", "bitget"]
+    assert json.loads(selected[1][2])["ts"] == parse_date("2025-03-01") - 3_600_000
+    engine.project()
+    pf = engine.paper_reader().portfolio("paper")
+    assert pf["exchange"] == "bitget"
+    runner = engine.paper_reader().runners("paper")[0]
+    markets = Markets(PlanCache(), "binance", settings)
+    nxt = markets.runner_next_candle(engine.read_db, pf, runner)
+    bitget = engine.market_reader().candles(
+        engine.market_reader().find("bitget", "BTC/USDT", "1h").series_id, end=pf["last_ts"] + 1
+    )
+    assert nxt is not None and nxt.price == bitget.close[-1]
+    binance_close = (
+        engine.market_reader()
+        .candles(
+            engine.market_reader().find("binance", "BTC/USDT", "1h").series_id,
+            end=pf["last_ts"] + 1,
+        )
+        .close[-1]
+    )
+    assert nxt.price == pytest.approx(2 * binance_close)
+    engine.close()
