@@ -66,6 +66,8 @@ LEVERAGES = (6, 6, 2, 25, 400)  # 400: a few percent against the grid ruins the 
 VOLATILITIES = {
     "envelope_dca": (0.01, 0.03, 0.06),
     "envelope_dca_short": (0.01, 0.03, 0.06),
+    # its 4h trend flip closes most grids before their stop: wilder markets reach the stop too
+    "grid_multi_tf": (0.015, 0.04, 0.06),
 }
 
 
