@@ -94,6 +94,7 @@ def combo_count(grid: Mapping[str, Sequence[Any]]) -> int:
 @dataclass
 class _Job:
     view: JobView
+    fixed: dict[str, Any] = field(default_factory=dict)  # parameters the Explorer pinned
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
@@ -146,7 +147,7 @@ class JobRunner:
                 state="starting",
                 started_ms=int(time.time() * 1000),
             )
-            job = _Job(view)
+            job = _Job(view, dict(fixed))
             self._jobs[view.id] = job  # reserved before the slow part: no second launch slips in
             self.version += 1
         try:
@@ -226,8 +227,11 @@ class JobRunner:
         kind, payload = outcome
         if kind == "done" and not job.cancel.is_set():
             try:
+                # a narrowed grid is an exploration: the research read model keeps the pair's
+                # full run as its result (projections.research)
+                explored = payload | {"fixed": job.fixed} if job.fixed else payload
                 with self.engine_lock:
-                    run_id = self.engine.research.record_run(payload)
+                    run_id = self.engine.research.record_run(explored)
                     self.engine.project()
             except Exception as exc:  # the store refused: say so on the page, keep serving
                 self._update(job, state="failed", error=f"recording failed: {exc}")

@@ -1,8 +1,11 @@
 """Research read model: one row per walk-forward run, one per combination, the applied params.
 
 ``is_latest`` marks the newest run of each (strategy, symbol): the one reports and the
-dashboard show by default. Combination rows keep every combination's aggregate metrics and its
-OOS Sharpe per window, so heatmaps over any two parameters are dense.
+dashboard show by default. A run with ``fixed`` parameters (an Explorer job on a narrowed
+grid) is an exploration: it becomes the pair's latest only while the pair has no full run, so
+a four-combination probe never stands in for the 3,240-combination result. Combination rows
+keep every combination's aggregate metrics and its OOS Sharpe per window, so heatmaps over any
+two parameters are dense.
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ _RUN_COLUMNS = (
     "duration_s",
     "timeframe",
 )
-_JSON_COLUMNS = ("best_params", "criteria", "verdicts", "windows", "monte_carlo", "grid")
+_JSON_COLUMNS = ("best_params", "criteria", "verdicts", "windows", "monte_carlo", "grid", "fixed")
 
 
 class ResearchProjector(Projector):
     name = "research"
     topics = (OptimizationCompleted.TOPIC, ParamsApplied.TOPIC)
-    schema = 2  # 2: IS Sharpe and OOS return per window in optimization_combos
+    schema = 3  # 2: IS Sharpe and OOS return per window in optimization_combos; 3: fixed
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
         self._decode = decode
@@ -85,6 +88,8 @@ class ResearchProjector(Projector):
 
     def _run(self, seq: int, state: dict[str, Any]) -> None:
         summary, run_id = state["summary"], state["run_id"]
+        pair = [state["strategy"], state["symbol"]]
+        latest = not summary.get("fixed") or not self._has_full_run(pair)
         row = {c: summary.get(c) for c in _RUN_COLUMNS}
         row |= {c: json.dumps(summary.get(c)) for c in _JSON_COLUMNS}
         row |= {
@@ -92,15 +97,24 @@ class ResearchProjector(Projector):
             "seq": seq,
             "strategy": state["strategy"],
             "symbol": state["symbol"],
-            "is_latest": 1,
+            "is_latest": int(latest),
         }
-        self.db.execute(
-            "UPDATE optimization_runs SET is_latest = 0 WHERE strategy = ? AND symbol = ?",
-            [state["strategy"], state["symbol"]],
-        )
+        if latest:
+            self.db.execute(
+                "UPDATE optimization_runs SET is_latest = 0 WHERE strategy = ? AND symbol = ?",
+                pair,
+            )
         self.db["optimization_runs"].upsert(row, pk="run_id")
         combos = _combo_rows(run_id, summary)
         self.db["optimization_combos"].upsert_all(combos, pk=("run_id", "combo"))
+
+    def _has_full_run(self, pair: list[str]) -> bool:
+        found = self.db.execute(
+            "SELECT 1 FROM optimization_runs WHERE strategy = ? AND symbol = ? "
+            "AND (fixed IS NULL OR fixed = 'null') LIMIT 1",
+            pair,
+        ).fetchone()
+        return found is not None
 
     def _applied(self, seq: int, state: dict[str, Any]) -> None:
         self.db["applied_params"].upsert(

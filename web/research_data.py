@@ -35,7 +35,7 @@ LIST_COLUMNS = (
 )
 SORTABLE = frozenset(LIST_COLUMNS) - {"run_id", "seq", "timeframe", "mc_underpowered"}
 GRADES = ("A", "B", "C", "D", "F")
-_JSON = ("best_params", "criteria", "verdicts", "windows", "monte_carlo", "grid")
+_JSON = ("best_params", "criteria", "verdicts", "windows", "monte_carlo", "grid", "fixed")
 COMBO_METRICS = ("oos_sharpe", "is_sharpe", "consistency", "oos_return_pct", "score", "oos_trades")
 
 

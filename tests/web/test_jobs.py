@@ -96,6 +96,8 @@ def test_a_launched_job_reports_progress_and_records_its_result(job_client) -> N
     assert run_id != before and f"/research/runs/{run_id}" in html
     run = research_data.get_run(db, run_id)
     assert run["n_combos"] == 4 and run["grid"]["ma_period"] == [10]
+    # an exploration: kept as such, the pair's result only while it has no full run
+    assert run["fixed"] == {"ma_period": 10} and run["is_latest"]
     assert len(research_data.combos(db, run_id)) == 4
 
 
