@@ -27,7 +27,6 @@ from adapters.engine_status import EngineStatusProbe
 from adapters.jobs import JobRunner
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from config.settings import Settings
-from projections.projector import TRACKING
 from web import explorer, live, pages, paper, paper_data, research
 from web.page_cache import PageCache, PageCacheMiddleware
 from web.plan_view import PlanCache
@@ -112,9 +111,8 @@ def _version(app: Litestar, path: str) -> tuple[str, tuple]:
     """(the page's family, the version of what it reads): see ``web.page_cache``."""
     state = app.state
     family, reads = next(((p, r) for p, r in PAGE_FAMILIES if path.startswith(p)), ("", None))
-    rows = state.read.db().execute(f"SELECT * FROM {TRACKING} ORDER BY projection").fetchall()
-    tracking = tuple(row for row in rows if reads is None or row[0] in reads)
-    return family, (tracking, state.engine_probe.status(), state.jobs.version)
+    read = tuple(row for row in live.tracking(state.read.db()) if reads is None or row[0] in reads)
+    return family, (read, state.engine_probe.status(), state.jobs.version)
 
 
 def _check_vendor() -> None:

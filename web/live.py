@@ -28,12 +28,16 @@ from web.page_cache import NO_CACHE
 POLL_S = 0.25  # how often a stream looks at the read model (the issue: updates within 1 s)
 
 
+def tracking(db: sqlite_utils.Database) -> list[tuple[str, int]]:
+    """(projector, position) of every projector: they move exactly when new rows commit."""
+    if TRACKING not in db.table_names():
+        return []
+    return db.execute(f"SELECT projection, notification_id FROM {TRACKING} ORDER BY 1").fetchall()
+
+
 def read_model_version(db: sqlite_utils.Database) -> str:
     """The projectors' positions as one short token (empty for a fresh read DB)."""
-    if TRACKING not in db.table_names():
-        return ""
-    rows = db.execute(f"SELECT projection, notification_id FROM {TRACKING} ORDER BY 1").fetchall()
-    return ".".join(str(position) for _, position in rows)
+    return ".".join(str(position) for _, position in tracking(db))
 
 
 class CatchUp:

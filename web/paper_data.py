@@ -131,42 +131,40 @@ def _scanner_row(
     runner: Row, position: Row | None, pf: Row, result: Row | None, nxt: NextCandle | None
 ) -> Row:
     status, why = runner_status(runner, pf)
-    row = _plan_columns(position, nxt)
-    return row | {
-        "key": runner["key"],
-        "strategy": runner["strategy"],
-        "symbol": runner["symbol"],
-        "runner": True,
+    row = _row(runner["strategy"], runner["symbol"], position, nxt, result, status, why)
+    return row | {"runner": True, "levels_max": levels_max(runner)}
+
+
+def _research_row(result: Row, nxt: NextCandle | None) -> Row:
+    why = "no parameters applied for paper trading"
+    return _row(result["strategy"], result["symbol"], None, nxt, result, "not trading", why)
+
+
+def _row(
+    strategy: str,
+    symbol: str,
+    position: Row | None,
+    nxt: NextCandle | None,
+    result: Row | None,
+    status: str,
+    why: str,
+) -> Row:
+    """A scanner row: the pair, its position (if any), its plan's next candle and its grade."""
+    return _plan_columns(position, nxt) | {
+        "key": f"{strategy}:{symbol}",
+        "strategy": strategy,
+        "symbol": symbol,
+        "runner": False,
+        "levels_max": None,
         "position": position,
         "side": position["side"] if position else None,
         "filled": len(position["levels"]) if position else 0,
-        "levels_max": levels_max(runner),
         "sl_distance_pct": position["sl_distance_pct"] if position else None,
         "unrealized": position["unrealized"] if position else None,
         "grade": result["grade"] if result else None,
         "run_id": result["run_id"] if result else None,
         "status": status,
         "why": why,
-    }
-
-
-def _research_row(result: Row, nxt: NextCandle | None) -> Row:
-    row = _plan_columns(None, nxt)
-    return row | {
-        "key": f"{result['strategy']}:{result['symbol']}",
-        "strategy": result["strategy"],
-        "symbol": result["symbol"],
-        "runner": False,
-        "position": None,
-        "side": None,
-        "filled": 0,
-        "levels_max": None,
-        "sl_distance_pct": None,
-        "unrealized": None,
-        "grade": result["grade"],
-        "run_id": result["run_id"],
-        "status": "not trading",
-        "why": "no parameters applied for paper trading",
     }
 
 
