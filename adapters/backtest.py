@@ -115,8 +115,13 @@ def load_market(
     warmup: int,
     needs: tuple[str, ...] = (),
 ) -> tuple[MarketArrays, int, dict[str, str]]:
-    """Candles of the period plus the warm-up before it, the index of the first candle that may
-    trade, and the series each aligned input came from (``{"funding": label, ...}``)."""
+    """Candles of the period plus the whole stored history before it, the index of the first
+    candle that may trade (at least ``warmup`` candles in), and the series each aligned input
+    came from (``{"funding": label, ...}``).
+
+    The whole history, not just ``warmup`` candles: running indicators (EMA, ATR, running-sum
+    SMA) depend on every earlier candle, and the walk-forward simulates each window on the
+    full history before it, so ``backtest --from`` over a window reproduces its figures."""
     info = reader.find(request.exchange, request.symbol, timeframe)
     if info is None:
         raise BacktestInputError(
@@ -131,9 +136,8 @@ def load_market(
             f"too few candles: {len(candles) - first} in the period, the strategy needs {warmup} "
             "before its first decision"
         )
-    lo = max(0, first - warmup)  # keep just the warm-up history before the period
     tf_ms = timeframe_ms(timeframe)
-    ts = candles.ts[lo:]
+    ts = candles.ts
     sources: dict[str, str] = {}
     funding, funding_name = _funding(reader, request, ts, tf_ms)
     if funding_name is not None:
@@ -145,16 +149,16 @@ def load_market(
             extras["open_interest"], sources["open_interest"] = found
     market = MarketArrays(
         ts,
-        candles.open[lo:],
-        candles.high[lo:],
-        candles.low[lo:],
-        candles.close[lo:],
-        candles.volume[lo:],
+        candles.open,
+        candles.high,
+        candles.low,
+        candles.close,
+        candles.volume,
         tf_ms,
         funding,
         extras,
     )
-    return market, start - lo, sources
+    return market, start, sources
 
 
 def _funding(reader: MarketDataReader, request: BacktestRequest, ts: np.ndarray, tf_ms: int):
