@@ -71,7 +71,12 @@ def _prepare_one(settings, reader, strategy: str, symbol: str, exchange: str) ->
         check_grid(grid, list(base))
         market, _, _ = load_market(reader, request, section.timeframe, 0, spec.needs)
         walk_forward_windows(
-            market.ts, windows.is_days, windows.oos_days, windows.step_days, first=spec.warmup(base)
+            market.ts,
+            windows.is_days,
+            windows.oos_days,
+            windows.step_days,
+            first=spec.warmup(base),
+            embargo_days=windows.embargo_days,
         )
     except (GridError, WindowError, BacktestInputError) as exc:
         raise OptimizeInputError(f"{where}: {exc}") from exc
@@ -84,6 +89,8 @@ def _prepare_one(settings, reader, strategy: str, symbol: str, exchange: str) ->
         is_days=windows.is_days,
         oos_days=windows.oos_days,
         step_days=windows.step_days,
+        embargo_days=windows.embargo_days,
+        full_score_trades=settings.param_grids.wfo.full_score_trades,
         costs=costs(settings),
         account=account(settings),
         int_keys=tuple(

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.timefmt import fmt_ts
+from adapters.timefmt import fmt_ts, iso_utc
 
 JSON_FIELDS = (
     "strategy",
     "symbol",
     "timeframe",
+    "selection_rule",
+    "embargo_days",
     "grade",
     "score",
     "oos_sharpe",
+    "oos_sharpe_mean",
     "is_sharpe",
     "consistency",
     "oos_is_ratio",
@@ -23,9 +26,13 @@ JSON_FIELDS = (
     "stability",
     "transfer_ratio",
     "oos_trades",
+    "oos_return_pct",
     "n_windows",
     "n_combos",
     "best_params",
+    "params_rule",
+    "params_window",
+    "validation_windows",
     "criteria",
     "capped_by",
     "run_id",
@@ -34,7 +41,27 @@ JSON_FIELDS = (
 
 
 def optimize_json(summary: dict[str, Any]) -> str:
-    return json.dumps({k: summary.get(k) for k in JSON_FIELDS}, allow_nan=False, default=str)
+    """One JSON object: the run's figures and every window with its spans as UTC times that
+    ``backtest --from/--to`` take as they are, so any window can be re-run by hand."""
+    out = {k: summary.get(k) for k in JSON_FIELDS}
+    out["windows"] = [_window_json(w) for w in summary.get("windows") or []]
+    return json.dumps(out, allow_nan=False, default=str)
+
+
+def _window_json(w: dict[str, Any]) -> dict[str, Any]:
+    if "oos_end" not in w:  # a run of the earlier rule: no spans nor selection recorded
+        return dict(w)
+    return {
+        "index": w["index"],
+        "is_start": iso_utc(w["is_from"]),
+        "is_end": iso_utc(w["is_end"]),
+        "oos_start": iso_utc(w["oos_from"]),
+        "oos_end": iso_utc(w["oos_end"]),
+        "params": w["params"],
+        "is": {k: w[f"is_{k}"] for k in ("sharpe", "return_pct", "trades", "score")},
+        "oos": {k: w[f"oos_{k}"] for k in ("sharpe", "return_pct", "trades", "fingerprint")},
+        "regime": w["regime"],
+    }
 
 
 def optimize_table(summary: dict[str, Any]) -> str:
@@ -42,26 +69,37 @@ def optimize_table(summary: dict[str, Any]) -> str:
     lines = [
         f"== {s['strategy']} on {s['symbol']} {s['timeframe']}: grade {s['grade']} "
         f"({s['score']:.0f}/100)" + (f", capped by {s['capped_by']}" if s.get("capped_by") else ""),
-        f"   OOS Sharpe {s['oos_sharpe']:.2f} (IS {s['is_sharpe']:.2f}, ratio "
+        f"   stitched OOS Sharpe {s['oos_sharpe']:.2f} (mean of the windows "
+        f"{_num(s.get('oos_sharpe_mean'))}; IS of the selections {s['is_sharpe']:.2f}, ratio "
         f"{_num(s['oos_is_ratio'])}), consistency {s['consistency']:.0%}, OOS trades "
         f"{s['oos_trades']}",
         f"   DSR {_num(s['dsr'])}, Monte Carlo p {_num(s['mc_pvalue'])}"
         + (" (underpowered)" if s["mc_underpowered"] else "")
         + f", stability {_num(s['stability'])}, transfer {_num(s['transfer_ratio'])}",
-        f"   {s['n_windows']} windows x {s['n_combos']} combinations in {s['duration_s']:.1f} s",
-        "   best: " + ", ".join(f"{k}={v}" for k, v in s["best_params"].items()),
+        f"   {s['n_windows']} windows x {s['n_combos']} combinations in {s['duration_s']:.1f} s, "
+        f"embargo {s.get('embargo_days', 0)} days; each window trades its in-sample best",
+        f"   to trade ({s.get('params_rule', 'best by OOS: the earlier rule')}): "
+        + ", ".join(f"{k}={v}" for k, v in s["best_params"].items()),
         "   points: "
         + ", ".join(
             f"{name} {p['points']:.1f}/{p['max']:.0f}" for name, p in s["criteria"].items()
         ),
     ]
-    lines += [
-        f"   {w['regime']:<5} {fmt_ts(w['oos_from'])[:10]} -> {fmt_ts(w['oos_to'])[:10]}  "
-        f"OOS Sharpe {w['oos_sharpe']:6.2f}  return {w['oos_return_pct']:7.2f} %"
-        for w in s["windows"]
-    ]
+    lines += [_window_line(w) for w in s["windows"]]
     lines += [f"   [{v['level']}] {v['text']}" for v in s["verdicts"]]
     return "\n".join(lines)
+
+
+def _window_line(w: dict[str, Any]) -> str:
+    line = (
+        f"   {w['regime']:<5} {fmt_ts(w['oos_from'])[:10]} -> {fmt_ts(w['oos_to'])[:10]}  "
+        f"OOS Sharpe {w['oos_sharpe']:6.2f}  return {w['oos_return_pct']:7.2f} %"
+    )
+    if "params" in w:
+        line += f"  (IS {w['is_sharpe']:5.2f}) " + ", ".join(
+            f"{k}={v}" for k, v in w["params"].items()
+        )
+    return line
 
 
 def _num(value: float | None) -> str:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%MZ",  # what iso_utc writes (optimize --json), so its times paste back
+    "%Y-%m-%dT%H:%M:%SZ",
+)
 
 
 def fmt_ts(ms: int | None) -> str:
@@ -12,6 +19,12 @@ def fmt_ts(ms: int | None) -> str:
     if ms is None:
         return "-"
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def iso_utc(ms: int) -> str:
+    """``1672531200000`` -> ``2023-01-01T00:00Z``: a time that reads as UTC and that
+    ``parse_date`` (so every ``--from``/``--to``) takes back."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def parse_date(text: str) -> int:

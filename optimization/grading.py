@@ -36,6 +36,7 @@ from optimization.scoring import oos_is_ratio
 GRADES = "ABCDF"
 LOWER_BOUNDS = ((90.0, "A"), (80.0, "B"), (70.0, "C"), (60.0, "D"))
 TRADE_CAPS = ((30, "C"), (50, "B"))  # fewer OOS trades than this -> grade at most that
+SUSPICIOUS_RATIO = 1.5  # OOS/IS above this is flagged, not celebrated
 Level = Literal["ok", "warn", "bad"]
 
 
@@ -162,7 +163,8 @@ def verdicts(
     volume, partial windows (only when some combo saw fewer than ``n_windows`` windows).
 
     Levels: grade A/B ok, C warn, D/F bad; consistency >= 70 % ok, >= 50 % warn, else bad;
-    overfitting (IS > 5 and OOS < 1) or OOS/IS < 0.5 bad, else ok; edge structure: share of
+    overfitting (IS > 5 and OOS < 1) or OOS/IS < 0.5 bad, OOS/IS > 1.5 warn (suspicious), else
+    ok; edge structure: share of
     combos with OOS Sharpe > 0 >= 50 % ok, >= 20 % warn, else bad; trades < 30 bad, < 50 warn."""
     out = [_grade_verdict(result)]
     out.append(_consistency_verdict(positive_windows, n_windows))
@@ -205,6 +207,13 @@ def _transfer_verdict(is_sharpe: float, oos_sharpe: float) -> Verdict:
     if is_sharpe <= 0:
         return Verdict("bad", f"No in-sample edge (IS Sharpe {is_sharpe:.2f}).")
     ratio = oos_is_ratio(oos_sharpe, is_sharpe)
+    if ratio > SUSPICIOUS_RATIO:
+        return Verdict(
+            "warn",
+            f"Suspicious: out of sample beats in-sample {ratio:.1f}x ({oos_sharpe:.2f} vs "
+            f"{is_sharpe:.2f}); a selection rarely does better on data it never saw, so suspect "
+            "luck or one regime carrying the result, and read the windows.",
+        )
     level: Level = "ok" if ratio >= 0.5 else "bad"
     return Verdict(
         level,

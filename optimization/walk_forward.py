@@ -1,12 +1,24 @@
 """One walk-forward optimisation of one (strategy, symbol): a pure function of data and settings.
 
-For every window, every combination is simulated in-sample and out-of-sample by the fast engine.
-Each combination is then summarised over the windows (mean IS and OOS Sharpe, consistency = share
-of OOS windows with a positive return, OOS trades) and ranked by the seed's
-``combo_score = sharpe x (0.4 + 0.6 x consistency) x min(1, trades / 100)``. The best combination
-is validated: Monte Carlo on its OOS trades, Deflated Sharpe against all the combinations tried,
-stability under +-10/20 % perturbations, transfer to the perpetual of the same asset, the market
-regime of each OOS window, and finally the A-F grade.
+What may influence what (the honesty rule of the research, tested):
+
+- **Selection**: every combination is simulated on every window, in-sample and out-of-sample, by
+  the fast engine. Each window selects the combination with the highest in-sample score
+  (``optimization.selection``); only in-sample metrics enter that choice.
+- **The result** is the stitched out-of-sample record of the selections: window by window, the
+  selected combination's OOS trades and daily returns (event-driven engine, the reference),
+  concatenated in time. OOS Sharpe, consistency, OOS/IS ratio, Monte Carlo, the Deflated Sharpe
+  and the OOS trade count are measured on it: data no selection saw.
+- **The parameters to trade** are the most recent window's selection. Stability (neighbours
+  within +-10/20 %) and transfer to the perpetual are measured for them on the windows whose
+  out-of-sample periods they were not chosen on (``selection.unseen_windows``).
+- The seed's cross-window ``combo_score`` of each combination's OOS results is kept as the
+  Explorer's robustness view; it selects nothing.
+
+Each window leaves an embargo (default 7 days) between its in-sample end and its out-of-sample
+start. Window figures are reproducible: ``scalp-radar backtest --from <oos start> --to <oos end>``
+with the window's parameters gives the same trades and Sharpe (both simulate the window on the
+whole history before it).
 
 Nothing here touches the store: the caller records the returned summary as an event. That keeps a
 run a pure function of (candles, settings), so it can run in a worker process or, later, on a
@@ -26,9 +38,10 @@ import numpy as np
 
 from domain.backtest import Account, run_backtest
 from domain.execution import Costs
-from domain.metrics import daily_returns
+from domain.metrics import DAY_MS, daily_returns, sharpe_ratio
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
+from domain.trades import Trade
 from optimization.dsr import deflated_sharpe
 from optimization.fast.api import WindowMetrics, batch_metrics
 from optimization.grading import GradeInputs, grade, verdicts
@@ -42,11 +55,13 @@ from optimization.grid_search import (
 from optimization.monte_carlo import monte_carlo, returns_on_capital
 from optimization.regimes import classify_regime
 from optimization.scoring import combo_score, oos_is_ratio, transfer_ratio
+from optimization.selection import PARAMS_RULE, is_score, select, unseen_windows
 from optimization.stability import perturbations, stability
 from optimization.windows import Window, walk_forward_windows
 
 Progress = Callable[[int, int, str], None]  # (done, total, note)
 SQRT_YEAR = math.sqrt(365)
+SELECTION_RULE = "in_sample"  # recorded with every run; runs without it used the seed's rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +76,8 @@ class WalkForwardJob:
     step_days: int
     costs: Costs
     account: Account = field(default_factory=Account)
+    embargo_days: int = 7
+    full_score_trades: int = 30  # IS trades at which the selection score is no longer discounted
     budget: int = 20_000  # above this many combinations: Latin hypercube + fine pass
     mc_sims: int = 1000
     seed: int = 0
@@ -77,28 +94,38 @@ def run_walk_forward(
     spec = strategy_spec(job.strategy)
     check_grid(job.grid, list(job.base_params))
     windows = walk_forward_windows(
-        market.ts, job.is_days, job.oos_days, job.step_days, first=spec.warmup(job.base_params)
+        market.ts,
+        job.is_days,
+        job.oos_days,
+        job.step_days,
+        first=spec.warmup(job.base_params),
+        embargo_days=job.embargo_days,
     )
     combos = _combos(job, market, windows, progress)
     metrics_is, metrics_oos = _evaluate(job, market, combos, windows, progress)
-    table = _combo_table(combos, metrics_is, metrics_oos)
-    best = int(np.argmax(table["score"]))
-    best_params = {**job.base_params, **combos[best]}
-    details = _best_details(job, market, windows, best_params)
-    run = _Run(job, market, windows, combos, table, best, best_params)
-    summary = _summary(run, _validate(run, validation, details))
+    table = _combo_table(combos, metrics_is, metrics_oos, job.full_score_trades)
+    selected = select(table["is_score_by_window"])
+    record = _stitched(job, market, windows, [_full(job, combos[c]) for c in selected])
+    run = _Run(job, market, windows, combos, table, selected, record)
+    summary = _summary(run, _validate(run, validation))
     summary["duration_s"] = round(time.perf_counter() - began, 3)
     return _finite(summary)
 
 
+def _full(job: WalkForwardJob, combo: Mapping[str, Any]) -> dict[str, Any]:
+    return {**job.base_params, **combo}
+
+
 # -- combinations ---------------------------------------------------------------------------------
 def _combos(job, market, windows, progress) -> list[dict[str, Any]]:
+    """The full grid, or for a larger one a Latin hypercube sample plus the neighbours of its
+    best member by mean in-sample score (in-sample only, like every selection)."""
     if grid_size(job.grid) <= job.budget:
         return full_grid(job.grid)
     sampled = latin_hypercube(job.grid, job.budget // 2, job.seed)
-    _, oos = _evaluate(job, market, sampled, windows, progress, note="coarse pass")
-    scores = _combo_table(sampled, oos, oos)["score"]
-    centre = sampled[int(np.argmax(scores))]
+    metrics_is, _ = _evaluate(job, market, sampled, windows, progress, note="coarse pass")
+    scores = is_score(metrics_is["sharpe"], metrics_is["trades"], job.full_score_trades)
+    centre = sampled[int(np.argmax(scores.mean(axis=1)))]
     seen = {tuple(c.items()) for c in sampled}
     fine = [c for c in neighbours(job.grid, centre) if tuple(c.items()) not in seen]
     return sampled + fine
@@ -106,7 +133,7 @@ def _combos(job, market, windows, progress) -> list[dict[str, Any]]:
 
 def _evaluate(job, market, combos, windows: list[Window], progress, note: str = ""):
     """IS and OOS metrics of every combination, one window at a time (progress per window)."""
-    full = [{**job.base_params, **c} for c in combos]
+    full = [_full(job, c) for c in combos]
     is_parts, oos_parts = [], []
     for k, w in enumerate(windows):
         spans = np.array([[w.is_start, w.is_end], [w.oos_start, w.oos_end]], dtype=np.int64)
@@ -133,95 +160,150 @@ def _stack(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {key: np.stack([p[key] for p in parts], axis=1) for key in parts[0]}
 
 
-def _combo_table(combos, metrics_is, metrics_oos) -> dict[str, np.ndarray]:
+def _combo_table(combos, metrics_is, metrics_oos, full_score_trades: int) -> dict[str, np.ndarray]:
+    """Per combination (and per combination x window): the in-sample scores the selection reads,
+    and the OOS aggregates of the seed's robustness view (``score``: its ``combo_score``)."""
     oos_sharpe = metrics_oos["sharpe"].mean(axis=1)
-    is_sharpe = metrics_is["sharpe"].mean(axis=1)
     consistency = (metrics_oos["return_pct"] > 0).mean(axis=1)
     trades = metrics_oos["trades"].sum(axis=1)
     score = np.array(
         [combo_score(s, c, t) for s, c, t in zip(oos_sharpe, consistency, trades, strict=True)]
     )
     return {
-        "is_sharpe": is_sharpe,
+        "is_sharpe": metrics_is["sharpe"].mean(axis=1),
         "oos_sharpe": oos_sharpe,
         "consistency": consistency,
         "oos_trades": trades,
         "oos_return_pct": metrics_oos["return_pct"].mean(axis=1),
         "score": score,
+        "is_score_by_window": is_score(
+            metrics_is["sharpe"], metrics_is["trades"], full_score_trades
+        ),
         "oos_sharpe_by_window": metrics_oos["sharpe"],
         "is_sharpe_by_window": metrics_is["sharpe"],
         "oos_return_by_window": metrics_oos["return_pct"],
+        "is_return_by_window": metrics_is["return_pct"],
+        "is_trades_by_window": metrics_is["trades"],
     }
 
 
-# -- the best combination, in detail (reference engine) ------------------------------------------
+# -- the stitched out-of-sample record (reference engine) ----------------------------------------
 @dataclass(frozen=True, slots=True)
-class _Details:
-    trade_returns: np.ndarray
+class _Record:
+    """The selections' OOS trades and daily returns, window after window; each window's figures
+    as ``backtest --from --to`` reports them; the equity curve of capital + cumulative OOS P&L
+    at each UTC day's end."""
+
+    trades: list[Trade]
     daily: np.ndarray
-    trades: int
+    windows: list[dict[str, Any]]  # per window: sharpe, return_pct, trades, fingerprint
+    curve_ts: list[int]
+    curve_equity: list[float]
+    pnl: float
 
 
-def _best_details(job, market, windows: list[Window], params) -> _Details:
-    """The best combination's OOS trades and daily returns, from the event-driven engine."""
-    trades, daily = [], []
-    for w in windows:
+def _stitched(job, market, windows: list[Window], params: list[dict[str, Any]]) -> _Record:
+    capital = job.account.capital
+    trades: list[Trade] = []
+    daily: list[np.ndarray] = []
+    figures: list[dict[str, Any]] = []
+    curve_ts = [int(market.ts[windows[0].oos_start])]
+    curve_equity = [capital]
+    pnl = 0.0
+    for w, p in zip(windows, params, strict=True):
         result = run_backtest(
             market.head(w.oos_end),
             job.strategy,
             job.symbol,
-            params,
+            p,
             job.costs,
             job.account,
             start=w.oos_start,
         )
         trades += result.trades
         daily.append(daily_returns(result.ts, result.equity))
-    returns = returns_on_capital(trades, job.account.capital)
-    return _Details(returns, np.concatenate(daily), len(trades))
+        m = result.metrics
+        figures.append(
+            {
+                "sharpe": m.sharpe,
+                "return_pct": m.return_pct,
+                "trades": m.trades,
+                "fingerprint": result.fingerprint,
+            }
+        )
+        day_ts, day_equity = _day_ends(result.ts, result.equity)
+        curve_ts += day_ts
+        curve_equity += [pnl + e for e in day_equity]
+        pnl += m.final_equity - capital
+    return _Record(trades, np.concatenate(daily), figures, curve_ts, curve_equity, pnl)
+
+
+def _day_ends(ts: np.ndarray, equity: np.ndarray) -> tuple[list[int], list[float]]:
+    """(end of day ms, equity at the day's last candle close) for each UTC day of the curve."""
+    if len(ts) == 0:
+        return [], []
+    day = ts // DAY_MS
+    last = np.flatnonzero(np.append(day[1:] != day[:-1], True))
+    return [int((d + 1) * DAY_MS) for d in day[last]], [float(e) for e in equity[last]]
 
 
 # -- validation and grade ------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """What the search produced: the windows, every combination's table, the best one."""
+    """What the search produced: the windows, every combination's table, each window's
+    selection and their stitched record. The parameters to trade are the last selection."""
 
     job: WalkForwardJob
     market: MarketArrays
     windows: list[Window]
     combos: list[dict[str, Any]]
     table: dict[str, np.ndarray]
-    best: int
-    best_params: dict[str, Any]
+    selected: np.ndarray
+    record: _Record
+
+    @property
+    def trade_index(self) -> int:
+        return int(self.selected[-1])
+
+    @property
+    def trade_params(self) -> dict[str, Any]:
+        return _full(self.job, self.combos[self.trade_index])
+
+    def selected_metric(self, key: str) -> np.ndarray:
+        """Per window, the metric ``key`` (a by-window column) of that window's selection."""
+        return self.table[key][self.selected, np.arange(len(self.windows))]
 
 
 @dataclass(frozen=True, slots=True)
 class _Checks:
-    """The validation of the best combination and its grade."""
+    """The validation of the run and its grade."""
 
     graded: Any
     inputs: GradeInputs
+    oos_sharpe: float
+    is_sharpe: float
+    consistency: float
     mc: Any
     dsr: Any
+    unseen: list[int]
     stab: Any
     transfer: float | None
     regimes: list[Any]
 
 
-def _validate(run: _Run, validation, details: _Details) -> _Checks:
-    job, market, windows, table, best, best_params = (
-        run.job,
-        run.market,
-        run.windows,
-        run.table,
-        run.best,
-        run.best_params,
+def _validate(run: _Run, validation) -> _Checks:
+    job, market, windows, record = run.job, run.market, run.windows, run.record
+    oos_sharpe = sharpe_ratio(record.daily)
+    is_sharpe = float(run.selected_metric("is_sharpe_by_window").mean())
+    consistency = float(np.mean([f["return_pct"] > 0 for f in record.windows]))
+    mc = monte_carlo(
+        returns_on_capital(record.trades, job.account.capital), sims=job.mc_sims, seed=job.seed
     )
-    oos_sharpe, is_sharpe = float(table["oos_sharpe"][best]), float(table["is_sharpe"][best])
-    mc = monte_carlo(details.trade_returns, sims=job.mc_sims, seed=job.seed)
-    dsr = deflated_sharpe(details.daily, table["oos_sharpe"] / SQRT_YEAR)
-    stab = _stability(job, market, windows, best_params, oos_sharpe)
-    transfer = _transfer(job, market, validation, windows, best_params, oos_sharpe)
+    # N = the combinations tried, their Sharpes per day like the stitched daily returns
+    dsr = deflated_sharpe(record.daily, run.table["oos_sharpe"] / SQRT_YEAR)
+    unseen = unseen_windows(windows, market.ts, windows[-1], job.embargo_days * DAY_MS)
+    stab = _stability(run, unseen)
+    transfer = _transfer(run, validation, unseen)
     regimes = [
         classify_regime(market.ts[w.oos_start : w.oos_end], market.close[w.oos_start : w.oos_end])
         for w in windows
@@ -230,64 +312,79 @@ def _validate(run: _Run, validation, details: _Details) -> _Checks:
         oos_is_ratio=oos_is_ratio(oos_sharpe, is_sharpe),
         mc_p_value=mc.p_value,
         mc_underpowered=mc.underpowered,
-        consistency=float(table["consistency"][best]),
+        consistency=consistency,
         dsr=dsr.dsr,
         stability_variance=stab.variance if stab else None,
         transfer_ratio=transfer,
-        oos_trades=details.trades,
+        oos_trades=len(record.trades),
     )
-    return _Checks(grade(inputs), inputs, mc, dsr, stab, transfer, regimes)
+    return _Checks(
+        grade(inputs),
+        inputs,
+        oos_sharpe,
+        is_sharpe,
+        consistency,
+        mc,
+        dsr,
+        unseen,
+        stab,
+        transfer,
+        regimes,
+    )
 
 
-def _stability(job, market, windows, best_params, base_sharpe):
-    variants = perturbations(best_params, list(job.grid), job.int_keys)
-    if not variants:
+def _oos_spans(windows: list[Window], indexes: Sequence[int]) -> np.ndarray:
+    return np.array([[windows[k].oos_start, windows[k].oos_end] for k in indexes], dtype=np.int64)
+
+
+def _stability(run: _Run, unseen: list[int]):
+    """Sharpe of the parameters to trade and of their neighbours, on the unseen windows."""
+    job = run.job
+    variants = perturbations(run.trade_params, list(job.grid), job.int_keys)
+    if not variants or not unseen:
         return None
-    _, oos = _evaluate(job, market, variants, windows, None)
-    return stability(base_sharpe, oos["sharpe"].mean(axis=1))
+    base = float(run.table["oos_sharpe_by_window"][run.trade_index, unseen].mean())
+    m = batch_metrics(
+        job.strategy, run.market, variants, _oos_spans(run.windows, unseen), job.costs, job.account
+    )
+    return stability(base, m.sharpe.mean(axis=1))
 
 
-def _transfer(job, market, validation, windows, params, main_sharpe) -> float | None:
-    """OOS Sharpe of the best combination on the perpetual over the same periods / on spot."""
+def _transfer(run: _Run, validation, unseen: list[int]) -> float | None:
+    """Mean OOS Sharpe of the parameters to trade on the perpetual / on the main market, over
+    the unseen windows where the perpetual has at least a day of candles."""
     if validation is None or len(validation) == 0:
         return None
-    spans = []
-    for w in windows:
-        lo, hi = np.searchsorted(validation.ts, [market.ts[w.oos_start], market.ts[w.oos_end - 1]])
-        if hi - lo > 24:  # at least a day of candles of the validation series in this window
+    ts = run.market.ts
+    kept, spans = [], []
+    for k in unseen:
+        w = run.windows[k]
+        lo = int(np.searchsorted(validation.ts, ts[w.oos_start]))
+        hi = int(np.searchsorted(validation.ts, ts[w.oos_end - 1], side="right"))
+        if hi - lo > 24:
+            kept.append(k)
             spans.append([lo, hi])
     if not spans:
         return None
+    job = run.job
     m = batch_metrics(
-        job.strategy, validation, [dict(params)], np.array(spans), job.costs, job.account
+        job.strategy, validation, [run.trade_params], np.array(spans), job.costs, job.account
     )
-    return transfer_ratio(float(m.sharpe[0].mean()), main_sharpe)
+    main = float(run.table["oos_sharpe_by_window"][run.trade_index, kept].mean())
+    return transfer_ratio(float(m.sharpe[0].mean()), main)
 
 
 def _summary(run: _Run, checks: _Checks) -> dict[str, Any]:
-    job, windows, combos, table, best, best_params, market = (
-        run.job,
-        run.windows,
-        run.combos,
-        run.table,
-        run.best,
-        run.best_params,
-        run.market,
-    )
-    graded, inputs, mc, dsr, stab, transfer, regimes = (
-        checks.graded,
-        checks.inputs,
-        checks.mc,
-        checks.dsr,
-        checks.stab,
-        checks.transfer,
-        checks.regimes,
-    )
-    oos_by_window = table["oos_sharpe_by_window"]
+    job, table = run.job, run.table
+    graded, inputs = checks.graded, checks.inputs
+    stab, mc, dsr = checks.stab, checks.mc, checks.dsr
     return {
         "strategy": job.strategy,
         "symbol": job.symbol,
         "timeframe": job.timeframe,
+        "selection_rule": SELECTION_RULE,
+        "embargo_days": job.embargo_days,
+        "is_trades_full": job.full_score_trades,
         "grade": graded.grade,
         "score": graded.score,
         "criteria": {
@@ -304,64 +401,104 @@ def _summary(run: _Run, checks: _Checks) -> dict[str, Any]:
             dataclasses.asdict(v)
             for v in verdicts(
                 graded,
-                positive_windows=round(inputs.consistency * len(windows)),
-                n_windows=len(windows),
-                is_sharpe=float(table["is_sharpe"][best]),
-                oos_sharpe=float(table["oos_sharpe"][best]),
+                positive_windows=round(checks.consistency * len(run.windows)),
+                n_windows=len(run.windows),
+                is_sharpe=checks.is_sharpe,
+                oos_sharpe=checks.oos_sharpe,
                 combo_oos_sharpes=table["oos_sharpe"].tolist(),
                 oos_trades=inputs.oos_trades,
             )
         ],
-        "oos_sharpe": float(table["oos_sharpe"][best]),
-        "is_sharpe": float(table["is_sharpe"][best]),
-        "consistency": float(table["consistency"][best]),
+        "oos_sharpe": checks.oos_sharpe,
+        "oos_sharpe_mean": float(np.mean([f["sharpe"] for f in run.record.windows])),
+        "is_sharpe": checks.is_sharpe,
+        "consistency": checks.consistency,
         "oos_is_ratio": inputs.oos_is_ratio,
+        "oos_return_pct": run.record.pnl / job.account.capital * 100.0,
         "dsr": dsr.dsr,
         "mc_pvalue": mc.p_value,
         "mc_underpowered": mc.underpowered,
         "stability": stab.score if stab else None,
         "stability_variance": stab.variance if stab else None,
-        "transfer_ratio": transfer,
-        "oos_trades": int(table["oos_trades"][best]),
-        "n_windows": len(windows),
-        "n_combos": len(combos),
-        "best_params": {
-            k: _plain(v)
-            for k, v in best_params.items()
-            if k in job.grid or k in ("sides", "leverage")
-        },
+        "transfer_ratio": checks.transfer,
+        "validation_windows": checks.unseen,
+        "oos_trades": inputs.oos_trades,
+        "n_windows": len(run.windows),
+        "n_combos": len(run.combos),
+        "best_params": _shown_params(job, run.trade_params),
+        "best_index": run.trade_index,
+        "params_window": len(run.windows) - 1,
+        "params_rule": PARAMS_RULE,
         "grid": {k: [_plain(v) for v in vals] for k, vals in job.grid.items()},
-        "windows": [
+        "capital": job.account.capital,
+        "stitched": {"ts": run.record.curve_ts, "equity": run.record.curve_equity},
+        "windows": _window_rows(run, checks.regimes),
+        "combos": _combo_rows(run),
+        "monte_carlo": _plain_dict(mc),
+        "dsr_detail": _plain_dict(dsr),
+    }
+
+
+def _shown_params(job: WalkForwardJob, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The tuned parameters (and the side and leverage a trader needs to read them)."""
+    return {k: _plain(v) for k, v in params.items() if k in job.grid or k in ("sides", "leverage")}
+
+
+def _window_rows(run: _Run, regimes: list[Any]) -> list[dict[str, Any]]:
+    ts, table = run.market.ts, run.table
+    rows = []
+    for w, regime, c, oos in zip(
+        run.windows, regimes, run.selected, run.record.windows, strict=True
+    ):
+        k = w.index
+        rows.append(
             {
-                "index": w.index,
-                "is_from": int(market.ts[w.is_start]),
-                "oos_from": int(market.ts[w.oos_start]),
-                "oos_to": int(market.ts[w.oos_end - 1]),
-                "is_sharpe": float(table["is_sharpe_by_window"][best, w.index]),
-                "oos_sharpe": float(oos_by_window[best, w.index]),
-                "oos_return_pct": float(table["oos_return_by_window"][best, w.index]),
+                "index": k,
+                "is_from": int(ts[w.is_start]),
+                "is_end": _end_ms(run.market, w.is_end),
+                "oos_from": int(ts[w.oos_start]),
+                "oos_to": int(ts[w.oos_end - 1]),
+                "oos_end": _end_ms(run.market, w.oos_end),
+                "combo": int(c),
+                "params": _shown_params(run.job, _full(run.job, run.combos[c])),
+                "is_sharpe": float(table["is_sharpe_by_window"][c, k]),
+                "is_return_pct": float(table["is_return_by_window"][c, k]),
+                "is_trades": int(table["is_trades_by_window"][c, k]),
+                "is_score": float(table["is_score_by_window"][c, k]),
+                # the reference engine's figures: what backtest --from --to prints
+                "oos_sharpe": oos["sharpe"],
+                "oos_return_pct": oos["return_pct"],
+                "oos_trades": oos["trades"],
+                "oos_fingerprint": oos["fingerprint"],
                 "regime": regime.name,
                 "regime_return_pct": regime.return_pct,
                 "regime_max_dd_pct": regime.max_dd_pct,
             }
-            for w, regime in zip(windows, regimes, strict=True)
-        ],
-        "combos": {
-            "params": [{k: _plain(v) for k, v in c.items()} for c in combos],
-            "is_sharpe": table["is_sharpe"].tolist(),
-            "oos_sharpe": table["oos_sharpe"].tolist(),
-            "consistency": table["consistency"].tolist(),
-            "oos_trades": [int(t) for t in table["oos_trades"]],
-            "oos_return_pct": table["oos_return_pct"].tolist(),
-            "score": table["score"].tolist(),
-            # per window, for dense heatmaps; 4 decimals keep a 3240-combo run near 2 MB
-            "oos_sharpe_by_window": _rounded(oos_by_window),
-            "is_sharpe_by_window": _rounded(table["is_sharpe_by_window"]),
-            "oos_return_by_window": _rounded(table["oos_return_by_window"]),
-        },
-        "best_index": best,
-        "monte_carlo": _plain_dict(mc),
-        "dsr_detail": _plain_dict(dsr),
+        )
+    return rows
+
+
+def _end_ms(market: MarketArrays, end: int) -> int:
+    """The exclusive end of ``[.., end)`` as a time: the next candle's open (``--to`` of a
+    backtest); past the last candle, its open plus one period."""
+    return int(market.ts[end]) if end < len(market) else int(market.ts[-1]) + market.tf_ms
+
+
+def _combo_rows(run: _Run) -> dict[str, Any]:
+    table = run.table
+    return {
+        "params": [{k: _plain(v) for k, v in c.items()} for c in run.combos],
+        "is_sharpe": table["is_sharpe"].tolist(),
+        "oos_sharpe": table["oos_sharpe"].tolist(),
+        "consistency": table["consistency"].tolist(),
+        "oos_trades": [int(t) for t in table["oos_trades"]],
+        "oos_return_pct": table["oos_return_pct"].tolist(),
+        "score": table["score"].tolist(),
+        "selected_in": np.bincount(run.selected, minlength=len(run.combos)).tolist(),
+        # per window, for dense heatmaps; 4 decimals keep a 3240-combo run near 2 MB
+        "oos_sharpe_by_window": _rounded(table["oos_sharpe_by_window"]),
+        "is_sharpe_by_window": _rounded(table["is_sharpe_by_window"]),
+        "oos_return_by_window": _rounded(table["oos_return_by_window"]),
     }
 
 
