@@ -42,8 +42,22 @@ def test_warm_up_candles_are_not_optimised_on() -> None:
 
 
 def test_data_shorter_than_one_window_is_refused() -> None:
-    with pytest.raises(WindowError, match="one walk-forward window needs 180 \\+ 60 = 240 days"):
+    with pytest.raises(WindowError, match="one walk-forward window needs 180 \\+ 0 \\+ 60 = 240"):
         walk_forward_windows(hourly(200), 180, 60, 60)
+    with pytest.raises(WindowError, match="180 \\+ 7 \\+ 60 = 247 days"):
+        walk_forward_windows(hourly(246), 180, 60, 60, embargo_days=7)
+
+
+def test_the_embargo_separates_in_sample_from_out_of_sample() -> None:
+    # 400 days, IS 180 / embargo 7 / OOS 60 / step 60: windows at days 0, 60 and 120 end on
+    # days 247, 307, 367 (a 4th would end on day 427 > 400)
+    windows = walk_forward_windows(hourly(400), 180, 60, 60, embargo_days=7)
+    assert len(windows) == 3
+    first = windows[0]
+    assert (first.is_end, first.oos_start, first.oos_end) == (180 * 24, 187 * 24, 247 * 24)
+    # the embargo's candles are on neither side, and OOS periods still tile
+    assert all(a.oos_end == b.oos_start for a, b in itertools.pairwise(windows))
+    assert all(w.oos_start - w.is_end == 7 * 24 for w in windows)
 
 
 def test_windows_use_time_not_row_counts_across_gaps() -> None:
