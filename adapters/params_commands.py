@@ -10,7 +10,10 @@ back as it was.
 
 Grades (the grading rules): A and B may go live, so they are what ``--apply`` and the dashboard
 apply; C is "paper trading only", which the demo applies to its own config copy
-(``PAPER_GRADES``); D and F are never applied.
+(``PAPER_GRADES``); D and F are never applied. A run computed with the earlier rule (recorded
+before the walk-forward selected on in-sample scores: no ``selection_rule``) is never applied
+either, whatever its grade: its figures were measured on the data its parameters were chosen
+on, so the grade is optimistic.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from adapters.config_writer import STRATEGIES_FILE, ConfigWriteError, apply_per_asset, restore
 from adapters.engine import Engine
+from projections.research import earlier_rule
 
 LIVE_GRADES = ("A", "B")  # may go live: what `optimize --apply` and the dashboard apply
 PAPER_GRADES = ("A", "B", "C")  # C is paper trading only: the demo's paper portfolio takes it
@@ -45,6 +49,16 @@ class GradeNotApplicableError(ApplyRefusedError):
     """The run's grade is not one the caller may apply."""
 
 
+class EarlierRuleError(GradeNotApplicableError):
+    """The run was graded with the earlier rule: its grade does not count (re-run optimize)."""
+
+
+EARLIER_RULE = (
+    "graded with the earlier rule (the best combination was chosen on its out-of-sample "
+    "results, so its figures are optimistic): re-run optimize"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AppliedParams:
     run_id: str
@@ -65,8 +79,14 @@ def refusal(grade: str | None, grades: Collection[str] = LIVE_GRADES) -> str | N
     return f"grade {grade or '?'} ({why}) is not applied: only grade {allowed} parameters are"
 
 
+def run_refusal(run: dict[str, Any], grades: Collection[str] = LIVE_GRADES) -> str | None:
+    """Why ``run`` cannot be applied (None: it can): its grade first, then its rule."""
+    return refusal(run.get("grade"), grades) or (EARLIER_RULE if earlier_rule(run) else None)
+
+
 def run_params(run: dict[str, Any]) -> dict[str, Any]:
-    """The parameters applying ``run`` writes: its best combination over the searched grid."""
+    """The parameters applying ``run`` writes: its parameters to trade (``best_params``: the
+    most recent window's in-sample selection) over the searched grid."""
     best = run.get("best_params") or {}
     return {k: best[k] for k in run.get("grid") or best}
 
@@ -86,6 +106,8 @@ def apply_run(
     reason = refusal(grade, grades)
     if reason:
         raise GradeNotApplicableError(f"cannot apply {strategy} {symbol}: {reason}")
+    if earlier_rule(run):
+        raise EarlierRuleError(f"cannot apply {strategy} {symbol}: {EARLIER_RULE}")
     params = run_params(run)
     try:
         previous = apply_per_asset(config_dir, strategy, symbol, params)

@@ -6,12 +6,18 @@ grid) is an exploration: it becomes the pair's latest only while the pair has no
 a four-combination probe never stands in for the 3,240-combination result. Combination rows
 keep every combination's aggregate metrics and its OOS Sharpe per window, so heatmaps over any
 two parameters are dense.
+
+Runs recorded since issue 11 carry ``selection_rule = "in_sample"``: each window's selection
+is the combination with the best in-sample score, the run's figures are the stitched
+out-of-sample record of those selections, and the parameters to trade are the most recent
+window's selection. Older runs (events are forever) have no such key: their columns are NULL,
+which readers show as "computed with the earlier rule".
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -19,6 +25,15 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from domain.research import OptimizationCompleted, ParamsApplied
 from projections.projector import Projector
+
+IN_SAMPLE_RULE = "in_sample"  # the walk-forward's selection_rule since issue 11
+
+
+def earlier_rule(run: Mapping[str, Any]) -> bool:
+    """Whether the run was computed with the seed's rule (one best combination chosen on its
+    out-of-sample results, so every OOS figure was measured on the data it was chosen on)."""
+    return run.get("selection_rule") != IN_SAMPLE_RULE
+
 
 _RUN_COLUMNS = (
     "grade",
@@ -38,21 +53,42 @@ _RUN_COLUMNS = (
     "n_combos",
     "duration_s",
     "timeframe",
+    # issue 11 (NULL for runs recorded before it)
+    "selection_rule",
+    "embargo_days",
+    "is_trades_full",
+    "oos_sharpe_mean",
+    "oos_return_pct",
+    "params_window",
+    "params_rule",
+    "capital",
 )
-_JSON_COLUMNS = ("best_params", "criteria", "verdicts", "windows", "monte_carlo", "grid", "fixed")
+JSON_COLUMNS = (
+    "best_params",
+    "criteria",
+    "verdicts",
+    "windows",
+    "monte_carlo",
+    "grid",
+    "fixed",
+    "stitched",
+    "validation_windows",
+)
 
 
 class ResearchProjector(Projector):
     name = "research"
     topics = (OptimizationCompleted.TOPIC, ParamsApplied.TOPIC)
-    schema = 3  # 2: IS Sharpe and OOS return per window in optimization_combos; 3: fixed
+    # 2: IS Sharpe and OOS return per window in optimization_combos; 3: fixed; 4: the
+    # in-sample selection's columns (selection_rule, stitched, selected_in, ...)
+    schema = 4
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
         self._decode = decode
         super().__init__(recorder, db)
 
     def create_tables(self) -> None:
-        columns = ", ".join(_RUN_COLUMNS + _JSON_COLUMNS)
+        columns = ", ".join(_RUN_COLUMNS + JSON_COLUMNS)
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS optimization_runs (run_id TEXT PRIMARY KEY, "
             "seq INTEGER NOT NULL, strategy TEXT NOT NULL, symbol TEXT NOT NULL, "
@@ -66,7 +102,7 @@ class ResearchProjector(Projector):
             "combo INTEGER NOT NULL, params TEXT NOT NULL, is_sharpe REAL, oos_sharpe REAL, "
             "consistency REAL, oos_trades INTEGER, oos_return_pct REAL, score REAL, "
             "oos_sharpe_by_window TEXT, is_sharpe_by_window TEXT, oos_return_by_window TEXT, "
-            "is_best INTEGER NOT NULL, PRIMARY KEY (run_id, combo))"
+            "selected_in INTEGER, is_best INTEGER NOT NULL, PRIMARY KEY (run_id, combo))"
         )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS applied_params (strategy TEXT NOT NULL, "
@@ -91,7 +127,7 @@ class ResearchProjector(Projector):
         pair = [state["strategy"], state["symbol"]]
         latest = not summary.get("fixed") or not self._has_full_run(pair)
         row = {c: summary.get(c) for c in _RUN_COLUMNS}
-        row |= {c: json.dumps(summary.get(c)) for c in _JSON_COLUMNS}
+        row |= {c: json.dumps(summary.get(c)) for c in JSON_COLUMNS}
         row |= {
             "run_id": run_id,
             "seq": seq,
@@ -132,6 +168,7 @@ class ResearchProjector(Projector):
 
 def _combo_rows(run_id: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
     combos, best = summary["combos"], summary["best_index"]
+    selected_in = combos.get("selected_in")  # None: a run of the earlier rule
     return [
         {
             "run_id": run_id,
@@ -147,6 +184,7 @@ def _combo_rows(run_id: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
             # runs recorded before these were kept (events are forever) have none
             "is_sharpe_by_window": _column(combos, "is_sharpe_by_window", i),
             "oos_return_by_window": _column(combos, "oos_return_by_window", i),
+            "selected_in": None if selected_in is None else int(selected_in[i]),
             "is_best": int(i == best),
         }
         for i, params in enumerate(combos["params"])
@@ -191,4 +229,4 @@ class ResearchReader:
 
 
 def _decoded(row: dict) -> dict:
-    return row | {c: json.loads(row[c]) for c in _JSON_COLUMNS if row.get(c) is not None}
+    return row | {c: json.loads(row[c]) for c in JSON_COLUMNS if row.get(c) is not None}

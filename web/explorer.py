@@ -1,5 +1,9 @@
 """Explorer screen: launch a walk-forward job over a chosen part of the grid, follow it over SSE,
-cancel it, and look into a run's combinations (heatmap, top 10, IS vs OOS, OOS histogram)."""
+cancel it, and look into a run's combinations (heatmap, top 10, IS vs OOS, OOS histogram).
+
+The top 10 ranks combinations by the seed's cross-window score of their OOS results: a view of
+OOS robustness, never the selection (each window selects on its in-sample score, and the
+parameters to trade are the most recent window's selection, marked as such)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from litestar.status_codes import HTTP_409_CONFLICT
 from adapters.jobs import JobBusyError, JobInputError, JobNotFoundError, JobView, combo_count
 from adapters.jobs import restrict_grid as restricted
 from projections.market_data import MarketDataReader
+from projections.research import earlier_rule
 from web import explorer_analysis as analysis
 from web import inputs, research_data, svg
 from web.auth import require_api_key
@@ -211,8 +216,19 @@ def _analysis(request, run_id, strategy, symbol, x, y, metric, agg) -> dict[str,
         "metrics": COMBO_METRICS,
         "aggregates": analysis.AGGREGATES,
         "top": analysis.top(combos),
+        "trade": next((c for c in combos if c["is_best"]), None),
+        "earlier": earlier_rule(run),
         "charts": _charts(combos, x, y, metric, agg, searched),
     }
+
+
+def _point_label(combo: dict, searched) -> str:
+    text = analysis.label(combo["params"], searched)
+    if combo["is_best"]:
+        text += " (parameters to trade)"
+    if combo.get("selected_in"):
+        text += f" selected in {combo['selected_in']} of the windows"
+    return text
 
 
 def _by_score(combo: dict) -> float:
@@ -226,10 +242,11 @@ def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str
         svg.Point(
             c["is_sharpe"],
             c["oos_sharpe"],
-            analysis.label(c["params"], searched),
+            _point_label(c, searched),
             bool(c["is_best"]),
         )
-        for c in sorted(combos, key=_by_score)  # the best carry their parameters as tooltips
+        # the best by the OOS robustness score carry their parameters as tooltips
+        for c in sorted(combos, key=_by_score)
     ]
     return {
         "heatmap": svg.heatmap(

@@ -43,7 +43,8 @@ def _order(value: Any) -> tuple[int, Any]:
 
 
 def top(combos: Sequence[Mapping[str, Any]], n: int = 10) -> list[Mapping[str, Any]]:
-    """The ``n`` best combinations by walk-forward score (ties: lower combo index first)."""
+    """The ``n`` best combinations by the OOS robustness score (the seed's cross-window
+    ``combo_score`` of OOS results: a view, not the selection; ties: lower combo index first)."""
     ranked = sorted(combos, key=lambda c: (c["score"] is None, -(c["score"] or 0.0), c["combo"]))
     return ranked[:n]
 

@@ -11,8 +11,9 @@ from markupsafe import Markup, escape
 
 GLOSSARY: dict[str, str] = {
     "walk-forward": (
-        "Optimise on a past in-sample window, test the winner on the following unseen window, "
-        "roll both forward and repeat: every reported figure is out of sample."
+        "Select parameters on a past in-sample window, test that selection on the following "
+        "unseen window (after an embargo), roll both forward and repeat: the result is the "
+        "stitched out-of-sample record of the selections."
     ),
     "IS": "In-sample: the data the parameters were chosen on. Its figures are flattering.",
     "OOS": (
@@ -23,10 +24,10 @@ GLOSSARY: dict[str, str] = {
         "Above 1 is good, above 2 excellent, below 0 loses money."
     ),
     "OOS/IS ratio": (
-        "OOS Sharpe divided by IS Sharpe: how much of the in-sample edge survives on unseen "
-        "data. Below 0.5 suggests overfitting."
+        "OOS Sharpe (stitched) divided by the mean IS Sharpe of the windows' selections: how "
+        "much of the in-sample edge survives on unseen data. Below 0.5 suggests overfitting."
     ),
-    "consistency": "Share of the out-of-sample windows in which the parameters made money.",
+    "consistency": "Share of the windows whose selection made money out of sample.",
     "DSR": (
         "Deflated Sharpe Ratio (Bailey and Lopez de Prado): the probability that the true "
         "Sharpe is above zero once the number of parameter sets tried is accounted for. "
@@ -46,12 +47,14 @@ GLOSSARY: dict[str, str] = {
     ),
     "score": "The grade's points out of 100, before the letter is assigned.",
     "stability": (
-        "How much the OOS Sharpe changes when each best parameter is nudged one grid step: "
-        "a stable result sits on a plateau, a fragile one on a peak."
+        "How much the OOS Sharpe changes when each parameter to trade is nudged one grid step, "
+        "on windows those parameters were not chosen on: a stable result sits on a plateau, a "
+        "fragile one on a peak."
     ),
     "transfer": (
-        "OOS Sharpe of the best parameters on the perpetual of the same asset divided by the "
-        "Sharpe on spot: does the edge carry over to another market's data?"
+        "OOS Sharpe of the parameters to trade on the perpetual of the same asset divided by "
+        "the Sharpe on spot, on windows they were not chosen on: does the edge carry over to "
+        "another market's data?"
     ),
     "regime": (
         "Market state of an OOS window: crash (> 30 % fall within 14 days), bull (> +20 %), "
@@ -60,9 +63,47 @@ GLOSSARY: dict[str, str] = {
     "drawdown": "Fall of equity from its previous peak, in percent.",
     "combo": "One combination of parameter values from the grid.",
     "window": "One in-sample period followed by its out-of-sample period.",
-    "OOS trades": "Trades closed in the out-of-sample windows by the best parameters.",
+    "OOS trades": (
+        "Trades closed out of sample by each window's selection (the stitched record); for a "
+        "run of the earlier rule, by its one best combination."
+    ),
     "heatmap": "Colour of each cell: a metric for one pair of parameter values.",
-    "best": "The combination with the highest walk-forward score.",
+    "best": (
+        "A run of the earlier rule's best combination: the one with the highest score of its "
+        "out-of-sample results (the figures are optimistic). Runs since have parameters to "
+        "trade instead."
+    ),
+    "stitched OOS": (
+        "The out-of-sample record of each window's in-sample selection, stitched: window after "
+        "window, the trades and daily returns of the combination that window chose on its "
+        "in-sample data. The run's OOS Sharpe, consistency, Monte Carlo and DSR are measured "
+        "on it."
+    ),
+    "selection (in-sample)": (
+        "The combination a window picks: the highest in-sample score, IS Sharpe x min(1, IS "
+        "trades / 30). Its result on the window's out-of-sample period is the window's result."
+    ),
+    "embargo": (
+        "Days left out between a window's in-sample end and its out-of-sample start (7 by "
+        "default), so trades and indicators of the last in-sample days cannot leak into the "
+        "test."
+    ),
+    "parameters to trade": (
+        "What applying a run writes: the selection of the most recent window. Their stability "
+        "and transfer are measured on the windows whose out-of-sample periods they were not "
+        "chosen on (no overlap with their in-sample span plus the embargo)."
+    ),
+    "earlier rule": (
+        "Runs recorded before the in-sample selection: one best combination was chosen on its "
+        "out-of-sample results, so every OOS figure was measured on the data it was chosen on "
+        "and is optimistic. Never applied: re-run optimize."
+    ),
+    "OOS robustness score": (
+        "The seed's cross-window score of a combination's out-of-sample results (Sharpe, "
+        "consistency, trades): a view of OOS results to compare combinations, not the "
+        "selection."
+    ),
+    "selected in": "How many windows selected this combination on their in-sample data.",
     "grid level": (
         "One buy (or sell, for shorts) order of a grid: the grid adds levels as the price moves "
         "against it, up to the strategy's num_levels, and closes them all together."

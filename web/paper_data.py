@@ -16,7 +16,7 @@ from adapters.paper_setup import applied_run
 from config.settings import Settings
 from projections.market_data import MarketDataReader
 from projections.paper import PaperReader, distance_pct
-from projections.research import ResearchReader
+from projections.research import ResearchReader, earlier_rule
 from web.plan_view import NextCandle, PlanCache
 
 Row = dict[str, Any]
@@ -97,7 +97,8 @@ class Markets:
 
 def scanner_rows(db: sqlite_utils.Database, portfolio: str, markets: Markets) -> list[Row]:
     """One row per runner, plus the latest research result of every pair that does not trade;
-    rows holding a position first, then what needs attention, then the best grades."""
+    rows holding a position first, then what needs attention, then the best grades (grades of
+    the earlier rule last, tagged)."""
     reader = PaperReader(db)
     research = ResearchReader(db)
     pf = reader.portfolio(portfolio) or {}
@@ -120,7 +121,14 @@ def scanner_rows(db: sqlite_utils.Database, portfolio: str, markets: Markets) ->
 
 def _scanner_order(row: Row) -> tuple:
     grade = _GRADE_ORDER.get(row["grade"], len(_GRADE_ORDER))
-    return (not row["position"], _STATUS_ORDER[row["status"]], grade, row["key"])
+    # a grade of the earlier rule does not count: after every grade of the in-sample rule
+    return (
+        not row["position"],
+        _STATUS_ORDER[row["status"]],
+        row["earlier_rule"],
+        grade,
+        row["key"],
+    )
 
 
 def _pair(row: Row) -> tuple[str, str]:
@@ -162,6 +170,8 @@ def _row(
         "sl_distance_pct": position["sl_distance_pct"] if position else None,
         "unrealized": position["unrealized"] if position else None,
         "grade": result["grade"] if result else None,
+        # a grade of the earlier rule (chosen on OOS results) is optimistic: tagged as such
+        "earlier_rule": result is not None and earlier_rule(result),
         "run_id": result["run_id"] if result else None,
         "status": status,
         "why": why,

@@ -1,6 +1,10 @@
 """Research screen: the walk-forward results table (filter, sort), one result's detail, and its
 one command: apply the run's parameters to paper trading (key-guarded, through
-``adapters.params_commands`` like ``optimize --apply``)."""
+``adapters.params_commands`` like ``optimize --apply``).
+
+A run of the in-sample rule (issue 11) shows its stitched OOS equity curve and the selection of
+every window; a run of the earlier rule (no ``selection_rule``) still renders, under a banner
+saying its figures are optimistic, and cannot be applied."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import anyio
+import numpy as np
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException
@@ -17,12 +22,15 @@ from litestar.status_codes import HTTP_409_CONFLICT
 
 from adapters import params_commands
 from adapters.params_commands import AppliedParams, ApplyRefusedError, UnknownRunError
-from projections.research import ResearchReader
-from web import inputs, research_data, svg
+from projections.research import ResearchReader, earlier_rule
+from web import explorer_analysis, inputs, research_data, svg
 from web.auth import require_api_key
+from web.paper_data import MAX_POINTS, downsample
 from web.research_data import GRADES, SORTABLE
 from web.templating import day, fragment, page
 from web.verdicts import extra_verdicts, regime_table, worst_level
+
+DAY_MS = 86_400_000
 
 
 class ResearchController(Controller):
@@ -54,7 +62,9 @@ class ResearchController(Controller):
             sort=query["sort"],
             descending=query["dir"] == "desc",
         )
-        context = {"runs": runs, "query": query, "grades": GRADES}
+        runs = [r | {"earlier_rule": earlier_rule(r)} for r in runs]
+        earlier = sum(1 for r in runs if r["earlier_rule"])
+        context = {"runs": runs, "query": query, "grades": GRADES, "earlier": earlier}
         if request.headers.get("HX-Request") == "true":
             return fragment("partials/research_table.html", **context)
         options = research_data.filter_options(db)
@@ -68,25 +78,20 @@ class ResearchController(Controller):
         windows = run.get("windows") or []
         regimes = regime_table(windows)
         verdicts = [*run.get("verdicts", []), *map(_as_dict, extra_verdicts(run, regimes))]
-        labels = [f"w{w['index'] + 1} {day(w['oos_from'])}" for w in windows]
-        chart = svg.line_chart(
-            {
-                "IS Sharpe": [w.get("is_sharpe") for w in windows],
-                "OOS Sharpe": [w.get("oos_sharpe") for w in windows],
-            },
-            labels,
-            label="IS vs OOS Sharpe per window",
-        )
+        earlier = earlier_rule(run)
         return page(
             request,
             "research_detail.html",
             "research",
             run=run,
+            earlier=earlier,
             windows=windows,
+            selections=[] if earlier else selection_rows(run),
             regimes=regimes,
             verdicts=verdicts,
             worst=worst_level(v["level"] for v in verdicts),
-            window_chart=chart,
+            window_chart=window_chart(windows, earlier),
+            stitched_chart=None if earlier else stitched_chart(run),
             **_apply_context(request, run),
         )
 
@@ -146,11 +151,72 @@ def _apply_context(request: Request, run: dict[str, Any]) -> dict[str, Any]:
     params = params_commands.run_params(run)
     return {
         "params": params,
-        "refusal": params_commands.refusal(run.get("grade")),
+        "refusal": params_commands.run_refusal(run),
         "applied": applied,
         "applied_here": applied is not None and applied["params"] == params,
         "outcome": None,
     }
+
+
+def window_chart(windows: list[dict[str, Any]], earlier: bool) -> str:
+    """IS and OOS Sharpe per window: of each window's selection (in-sample rule), of the one
+    best combination (earlier rule)."""
+    labels = [f"w{w['index'] + 1} {day(w['oos_from'])}" for w in windows]
+    if earlier:
+        names, label = ("IS Sharpe", "OOS Sharpe"), "IS vs OOS Sharpe per window"
+    else:
+        names = ("IS Sharpe (selected)", "OOS Sharpe (selected)")
+        label = "IS vs OOS Sharpe of each window's selected combination"
+    return svg.line_chart(
+        {
+            names[0]: [w.get("is_sharpe") for w in windows],
+            names[1]: [w.get("oos_sharpe") for w in windows],
+        },
+        labels,
+        label=label,
+    )
+
+
+def stitched_chart(run: dict[str, Any]) -> str:
+    """The stitched OOS equity curve (money, one point per UTC day), at most ``MAX_POINTS``."""
+    stitched = run.get("stitched") or {}
+    ts, equity = stitched.get("ts") or [], stitched.get("equity") or []
+    keep = downsample(np.asarray(equity, dtype=float), MAX_POINTS).tolist() if equity else []
+    days = [day(ts[i]) for i in keep]
+    return svg.curve_chart(
+        {"stitched OOS equity": [equity[i] for i in keep]},
+        days,
+        label="stitched out-of-sample equity of each window's in-sample selection",
+    )
+
+
+def selection_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per window of a run of the in-sample rule: its spans in UTC days (both ends
+    included), the embargo between IS and OOS, the selection and its IS and OOS figures, and
+    whether it is the window of the parameters to trade or one they were validated on."""
+    grid = run.get("grid") or {}
+    shown = explorer_analysis.varied(grid) or list(grid)
+    validation = set(run.get("validation_windows") or [])
+    rows = []
+    for w in run.get("windows") or []:
+        params = w.get("params") or {}
+        is_end, oos_end = w.get("is_end"), w.get("oos_end")
+        rows.append(
+            w
+            | {
+                "is_last_day": None if is_end is None else is_end - 1,
+                "oos_last_day": w.get("oos_to") if oos_end is None else oos_end - 1,
+                "embargo_days": _gap_days(is_end, w.get("oos_from")),
+                "shown_params": {k: params[k] for k in shown if k in params} or params,
+                "trade": w["index"] == run.get("params_window"),
+                "validation": w["index"] in validation,
+            }
+        )
+    return rows
+
+
+def _gap_days(end: int | None, start: int | None) -> float | None:
+    return None if end is None or start is None else (start - end) / DAY_MS
 
 
 def _as_dict(verdict) -> dict[str, str]:

@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlite_utils
 
+from projections.research import JSON_COLUMNS
+
 RUNS = "optimization_runs"
 COMBOS = "optimization_combos"
 LIST_COLUMNS = (
@@ -32,10 +34,16 @@ LIST_COLUMNS = (
     "oos_trades",
     "n_windows",
     "n_combos",
+    "selection_rule",  # NULL: computed with the earlier rule (tagged, never applied)
 )
-SORTABLE = frozenset(LIST_COLUMNS) - {"run_id", "seq", "timeframe", "mc_underpowered"}
+SORTABLE = frozenset(LIST_COLUMNS) - {
+    "run_id",
+    "seq",
+    "timeframe",
+    "mc_underpowered",
+    "selection_rule",
+}
 GRADES = ("A", "B", "C", "D", "F")
-_JSON = ("best_params", "criteria", "verdicts", "windows", "monte_carlo", "grid", "fixed")
 COMBO_METRICS = ("oos_sharpe", "is_sharpe", "consistency", "oos_return_pct", "score", "oos_trades")
 
 
@@ -102,7 +110,7 @@ def get_run(db: sqlite_utils.Database, run_id: str) -> dict[str, Any] | None:
     if not rows:
         return None
     row = rows[0]
-    return row | {c: json.loads(row[c]) for c in _JSON if row.get(c) is not None}
+    return row | {c: json.loads(row[c]) for c in JSON_COLUMNS if row.get(c) is not None}
 
 
 def latest_run_id(
@@ -123,12 +131,13 @@ def latest_run_id(
 
 
 def combos(db: sqlite_utils.Database, run_id: str) -> list[dict[str, Any]]:
-    """Every combination of a run with its aggregate metrics (per-window lists left encoded)."""
+    """Every combination of a run with its aggregate metrics and how many windows selected it
+    (None for a run of the earlier rule)."""
     if not _has(db, COMBOS):
         return []
     rows = _rows(
         db,
-        f"SELECT combo, params, is_best, {', '.join(COMBO_METRICS)} FROM {COMBOS} "
+        f"SELECT combo, params, is_best, selected_in, {', '.join(COMBO_METRICS)} FROM {COMBOS} "
         "WHERE run_id = ? ORDER BY combo",
         [run_id],
     )

@@ -1,5 +1,9 @@
 """Web test kit: hand-made walk-forward summaries with known figures, and a populated home.
 
+``summary`` is a run of the in-sample selection rule (issue 11: per-window selections, their
+stitched OOS record, the most recent selection as parameters to trade); ``old_summary`` one
+recorded before it, in the shape stored runs of the earlier rule have.
+
 The figures are chosen by hand so tests can assert exact values (sort orders, heatmap cells,
 counts) without running a walk-forward; what a run derives from them (ratio, criteria, verdicts)
 is derived as a run would (``_derived``).
@@ -24,7 +28,25 @@ COMBO_PARAMS = [
 ]
 COMBO_OOS = [0.4, 1.2, -0.3, 0.9, 2.1, 0.1]
 COMBO_IS = [1.0, 1.5, 0.2, 1.1, 2.5, 0.6]
-COMBO_SCORE = [0.3, 1.0, -0.5, 0.8, 1.9, 0.0]  # best (argmax) = combo 4: ma 14, sl 20
+COMBO_SCORE = [0.3, 1.0, -0.5, 0.8, 1.9, 0.0]  # the OOS view's argmax = combo 4: ma 14, sl 20
+
+# The in-sample selection (issue 11): window 0 and 2 select combo 4, window 1 combo 1; the
+# most recent window's selection (combo 4) is the parameters to trade.
+CAPITAL = 10_000.0
+EMBARGO_DAYS = 7
+SELECTED = [4, 1, 4]
+SELECTED_IN = [0, 1, 0, 0, 2, 0]
+# per window: IS Sharpe, IS return %, IS trades, IS score (Sharpe x min(1, trades / 30)),
+# OOS Sharpe, OOS return % (of the capital), OOS trades, regime
+WINDOWS = [
+    (2.9, 8.0, 45, 2.9, 1.8, 4.0, 40, "bull"),
+    (2.2, 6.5, 40, 2.2, 2.4, 3.0, 35, "range"),
+    (2.4, 5.0, 20, 1.6, -0.5, -1.5, 45, "bear"),
+]
+OOS_SHARPE_MEAN = (1.8 + 2.4 - 0.5) / 3
+OOS_DAYS = 60
+STITCHED_DAYS = 3 * OOS_DAYS  # the three OOS spans follow each other
+STITCHED_END = CAPITAL * (1 + (4.0 + 3.0 - 1.5) / 100)  # 10,550
 
 
 def summary(
@@ -35,31 +57,40 @@ def summary(
     oos_sharpe: float = 2.1,
     **overrides: Any,
 ) -> dict[str, Any]:
-    windows = [
-        _window(0, "bull", 1.8, 2.9, 4.0),
-        _window(1, "range", 2.4, 2.2, 3.0),
-        _window(2, "bear", -0.5, 2.4, -1.5),
-    ]
+    """A run of the in-sample selection rule (``selection_rule = "in_sample"``)."""
+    windows = [_window(i, *WINDOWS[i], combo=SELECTED[i]) for i in range(3)]
     s: dict[str, Any] = {
         "strategy": strategy,
         "symbol": symbol,
         "timeframe": "1h",
+        "selection_rule": "in_sample",
+        "embargo_days": EMBARGO_DAYS,
+        "is_trades_full": 30,
         "grade": grade,
         "score": score,
-        "oos_sharpe": oos_sharpe,
-        "is_sharpe": 2.5,
+        "capped_by": None,
+        "oos_sharpe": oos_sharpe,  # of the stitched daily returns
+        "oos_sharpe_mean": OOS_SHARPE_MEAN,
+        "is_sharpe": 2.5,  # mean IS Sharpe of the selections: (2.9 + 2.2 + 2.4) / 3
         "consistency": 2 / 3,
+        "oos_return_pct": 5.5,
         "dsr": 0.97,
         "mc_pvalue": 0.01,
         "mc_underpowered": False,
         "stability": 0.8,
         "stability_variance": 0.05,
         "transfer_ratio": 0.6,
+        "validation_windows": [0],
         "oos_trades": 120,
         "n_windows": 3,
         "n_combos": 6,
         "best_params": {"ma_period": 14, "sl_percent": 20.0, "num_levels": 3},
+        "best_index": 4,
+        "params_window": 2,
+        "params_rule": "the selection of the most recent window",
         "grid": GRID,
+        "capital": CAPITAL,
+        "stitched": stitched_curve(),
         "windows": windows,
         "combos": {
             "params": COMBO_PARAMS,
@@ -69,11 +100,11 @@ def summary(
             "oos_trades": [50, 60, 70, 80, 120, 100],
             "oos_return_pct": [1.0, 3.0, -2.0, 2.5, 5.5, 0.5],
             "score": COMBO_SCORE,
-            "oos_sharpe_by_window": [[v, v, v] for v in COMBO_OOS],
-            "is_sharpe_by_window": [[v, v, v] for v in COMBO_IS],
-            "oos_return_by_window": [[1.0, 1.0, 1.0] for _ in COMBO_OOS],
+            "selected_in": SELECTED_IN,
+            "oos_sharpe_by_window": _by_window(COMBO_OOS, "oos_sharpe"),
+            "is_sharpe_by_window": _by_window(COMBO_IS, "is_sharpe"),
+            "oos_return_by_window": _by_window([1.0] * 6, "oos_return_pct"),
         },
-        "best_index": 4,
         "monte_carlo": {
             "p_value": 0.01,
             "observed_sharpe": 0.21,
@@ -85,6 +116,63 @@ def summary(
         "duration_s": 1.5,
     }
     return _derived(s | overrides)
+
+
+def old_summary(*args: Any, **overrides: Any) -> dict[str, Any]:
+    """A run recorded before issue 11 (the seed's rule: the best combination chosen on its OOS
+    results): no ``selection_rule``, no stitched record, windows of the old shape."""
+    s = summary(*args)
+    new_keys = (
+        "selection_rule",
+        "embargo_days",
+        "is_trades_full",
+        "oos_sharpe_mean",
+        "oos_return_pct",
+        "validation_windows",
+        "params_window",
+        "params_rule",
+        "capital",
+        "stitched",
+    )
+    old = {k: v for k, v in s.items() if k not in new_keys}
+    old["windows"] = [{k: w[k] for k in OLD_WINDOW_KEYS} for w in s["windows"]]
+    old["combos"] = {k: v for k, v in s["combos"].items() if k != "selected_in"}
+    return _derived(old | overrides)
+
+
+OLD_WINDOW_KEYS = (
+    "index",
+    "is_from",
+    "oos_from",
+    "oos_to",
+    "is_sharpe",
+    "oos_sharpe",
+    "oos_return_pct",
+    "regime",
+    "regime_return_pct",
+    "regime_max_dd_pct",
+)
+
+
+def stitched_curve() -> dict[str, list]:
+    """Capital plus the selections' cumulative OOS P&L at each UTC day's end: straight within a
+    window, from 10,000 at the first OOS start to 10,550."""
+    ts, equity, money = [OOS_START], [CAPITAL], CAPITAL
+    for _, _, _, _, _, ret, _, _ in WINDOWS:
+        for _ in range(OOS_DAYS):
+            money += CAPITAL * ret / 100 / OOS_DAYS
+            ts.append(ts[-1] + DAY)
+            equity.append(round(money, 6))
+    return {"ts": ts, "equity": equity}
+
+
+def _by_window(aggregate: list[float], key: str) -> list[list[float]]:
+    """Each combo's figure in every window, the selected ones' from ``WINDOWS``."""
+    rows = [[v, v, v] for v in aggregate]
+    column = {"is_sharpe": 0, "oos_sharpe": 4, "oos_return_pct": 5}[key]
+    for k, c in enumerate(SELECTED):
+        rows[c][k] = WINDOWS[k][column]
+    return rows
 
 
 def _derived(s: dict[str, Any]) -> dict[str, Any]:
@@ -132,26 +220,52 @@ def _derived(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _window(i: int, regime: str, oos: float, is_: float, ret: float) -> dict[str, Any]:
-    start = T0 + i * 60 * DAY
+IS_DAYS = 173  # IS 173 days, the 7-day embargo, then 60 OOS days: a window starts each 60 days
+OOS_START = T0 + (IS_DAYS + EMBARGO_DAYS) * DAY  # 2023-06-30, the first OOS candle
+HOUR = 3_600_000
+
+
+def _window(
+    i: int,
+    is_sharpe: float,
+    is_return: float,
+    is_trades: int,
+    is_score: float,
+    oos: float,
+    ret: float,
+    oos_trades: int,
+    regime: str,
+    *,
+    combo: int,
+) -> dict[str, Any]:
+    start = T0 + i * OOS_DAYS * DAY
+    oos_from = start + (IS_DAYS + EMBARGO_DAYS) * DAY
     return {
         "index": i,
         "is_from": start,
-        "oos_from": start + 180 * DAY,
-        "oos_to": start + 240 * DAY,
-        "is_sharpe": is_,
+        "is_end": start + IS_DAYS * DAY,
+        "oos_from": oos_from,
+        "oos_to": oos_from + OOS_DAYS * DAY - HOUR,  # the last 1h candle's open
+        "oos_end": oos_from + OOS_DAYS * DAY,
+        "combo": combo,
+        "params": COMBO_PARAMS[combo],
+        "is_sharpe": is_sharpe,
+        "is_return_pct": is_return,
+        "is_trades": is_trades,
+        "is_score": is_score,
         "oos_sharpe": oos,
         "oos_return_pct": ret,
+        "oos_trades": oos_trades,
         "regime": regime,
         "regime_return_pct": 25.0 if regime == "bull" else -22.0 if regime == "bear" else 3.0,
         "regime_max_dd_pct": 12.0,
     }
 
 
-# three pairs with distinct, hand-ordered figures
+# three pairs with distinct, hand-ordered figures; ETH's run is of the earlier rule
 RUNS = [
     summary("grid_atr", "BTC/USDT", "B", 82.0, 2.1),
-    summary("grid_atr", "ETH/USDT", "D", 61.0, 0.4, oos_trades=40, mc_underpowered=False),
+    old_summary("grid_atr", "ETH/USDT", "D", 61.0, 0.4, oos_trades=40, mc_underpowered=False),
     summary("envelope_dca", "BTC/USDT", "A", 93.0, 1.5, dsr=None),
 ]
 

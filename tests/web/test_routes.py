@@ -164,8 +164,8 @@ def test_result_detail(client: TestClient, run_ids: list[str]) -> None:
         ),
     ]
     assert 'class="verdicts level-warn"' in html
-    # IS vs OOS per window: 2 series x 3 windows, hover values
-    assert html.count('class="point"') == 6 and "OOS Sharpe w3 2023-10-28: -0.50" in html
+    # IS vs OOS per window of each window's selection: 2 series x 3 windows, hover values
+    assert html.count('class="point"') == 6 and "OOS Sharpe (selected) w3 2023-10-28: -0.50" in html
 
 
 def test_result_detail_explains_terms(client: TestClient, run_ids: list[str]) -> None:
@@ -187,7 +187,7 @@ def test_explorer_figures_of_a_run(client: TestClient, run_ids: list[str]) -> No
     assert "ma_period=14, sl_percent=20.0: max oos_sharpe 2.10" in cells
     assert "ma_period=10, sl_percent=25.0: max oos_sharpe -0.30" in cells
     top = re.search(r'<table class="data compact" id="top10">(.*?)</table>', html, re.S)
-    ranks = re.findall(r"<td>\d+</td>\s*<td>([^<]+)</td>", top[1])
+    ranks = re.findall(r"<td>\d+</td>\s*<td>([^<]+?)\s*(?:<span|</td>)", top[1])
     # scores 1.9, 1.0, 0.8, 0.3, 0.0, -0.5: combos 4, 1, 3, 0, 5, 2
     assert ranks == [
         "ma_period=14, sl_percent=20.0",
