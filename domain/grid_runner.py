@@ -21,6 +21,12 @@ For candle ``i`` of a runner, in this order:
    profit. Both choices are the pessimistic reading of an unknown path.
 5. At the close, the trailing stop (if the plan has one) follows the candle's extreme.
 
+Every order price is on the market's tick grid (``domain.ticks``, ``market.tick``; 0 leaves
+prices as computed) before it meets a candle: the plan's levels and take-profit come rounded
+from ``StrategySpec.build``, the stop-loss (rounded from the average entry) and the trailing
+stop (rounded each time it moves) are rounded here. The rounded price is the order's price,
+hence also its fill price.
+
 Fill prices and fees follow ``domain.costs``. Sizing is fixed: each level commits
 ``margin_per_level`` (capital / assets / levels, capped per asset), no compounding, and the
 Simulator's global margin guard may refuse a level.
@@ -35,6 +41,7 @@ import numpy as np
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.simulator import Simulator
 from domain.strategies.plans import GridPlan, MarketArrays
+from domain.ticks import price_scale, round_scaled
 from domain.trades import build_trade
 
 
@@ -58,6 +65,7 @@ class GridRunner:
         self.o, self.h = market.open.tolist(), market.high.tolist()
         self.l, self.c = market.low.tolist(), market.close.tolist()
         self.funding = {i: r for i, r in enumerate(market.funding.tolist()) if r == r}
+        self.tick_inv, self.tick_step = price_scale(float(market.tick))
         # level rows stay numpy: they are read only on the few candles that reach a level
         self.long, self.short = plan.long_entries, plan.short_entries
         self.tp = plan.take_profit.tolist()
@@ -149,7 +157,7 @@ class GridRunner:
         """The tighter of the stop-loss and the trailing stop, cached until the next event."""
         if self._stop_at != self.sim.version:
             qty, cost = self._totals()
-            stop = cost / qty * (1.0 - side * self.plan.sl_fraction)
+            stop = self._on_tick(cost / qty * (1.0 - side * self.plan.sl_fraction))
             trail = self.state["trail"]
             if trail and (trail > stop if side > 0 else trail < stop):
                 self._stop = (trail, "trail")
@@ -212,13 +220,16 @@ class GridRunner:
             return
         side, current = self.state["side"], self.state["trail"]
         if side > 0:
-            candidate = self.h[i] - distance
+            candidate = self._on_tick(self.h[i] - distance)
             better = not current or candidate > current
         else:
-            candidate = self.l[i] + distance
+            candidate = self._on_tick(self.l[i] + distance)
             better = not current or candidate < current
         if better and math.isfinite(candidate) and candidate > 0:
             self.sim.move_trailing_stop(self.key, candidate, self.ts[i])
+
+    def _on_tick(self, price: float) -> float:
+        return round_scaled(price, self.tick_inv, self.tick_step)
 
     def _close(self, i: int, price: float, fee_rate: float, reason: str) -> None:
         trade = build_trade(

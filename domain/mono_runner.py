@@ -11,6 +11,8 @@ taker fee, slippage). For candle ``i``:
 3. Take-profit (limit, maker) and stop-loss (stop, taker) rest from the entry on, so they may
    trigger in the entry candle itself; a candle touching both follows the same intra-candle
    path rule as the grids (green: open -> low -> high -> close; red: open -> high -> low -> close).
+   Both prices are rounded to the market's tick (``domain.ticks``) when they are set, so the
+   touch test and the fill use the price the venue would have accepted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import math
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.simulator import Simulator
 from domain.strategies.plans import MarketArrays, MonoPlan
+from domain.ticks import price_scale, round_scaled
 from domain.trades import build_trade
 
 
@@ -43,6 +46,7 @@ class MonoRunner:
         self.o, self.h = market.open.tolist(), market.high.tolist()
         self.l, self.c = market.low.tolist(), market.close.tolist()
         self.funding = {i: r for i, r in enumerate(market.funding.tolist()) if r == r}
+        self.tick_inv, self.tick_step = price_scale(float(market.tick))
         self.signal = plan.signal.tolist()
         self.tp_offset, self.sl_offset = plan.tp_offset.tolist(), plan.sl_offset.tolist()
         self.exit_signal = plan.exit_signal.tolist() if plan.exit_signal is not None else None
@@ -101,9 +105,10 @@ class MonoRunner:
         self.sim.warn_collision(self.key, self.ts[i])
         price = market_fill(self.o[i], side > 0, self.costs.slippage)
         qty = self.notional / price
-        tp = price * (1.0 + side * self.tp_offset[i - 1])
+        inv, step = self.tick_inv, self.tick_step
+        tp = round_scaled(price * (1.0 + side * self.tp_offset[i - 1]), inv, step)
         tp = tp if tp == tp else 0.0  # a NaN offset means no take-profit; events store 0.0
-        sl = price * (1.0 - side * self.sl_offset[i - 1])
+        sl = round_scaled(price * (1.0 - side * self.sl_offset[i - 1]), inv, step)
         fee = self.costs.taker * price * qty
         self.sim.open_position(self.key, side, price, qty, fee, self.margin, tp, sl, self.ts[i])
 

@@ -11,14 +11,21 @@ No look-ahead, by construction:
 * resting orders for candle ``i`` (grid levels, take-profit, trailing distance) are computed from
   candles ``<= i-1`` (``previous()`` shifts an indicator by one candle);
 * signals at index ``i`` are decided at the close of ``i`` and executed at the open of ``i+1``.
+
+Resting prices are on the market's tick grid: ``StrategySpec.build`` hands every grid plan
+through ``on_ticks``, which rounds its levels and take-profit to ``market.tick``
+(``domain.ticks``); the prices the runners derive themselves (stop-loss, trailing stop, a mono
+position's take-profit and stop) are rounded where they are computed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+
+from domain.ticks import has_tick, round_prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,9 @@ class MarketArrays:
     funding: np.ndarray
     # further inputs some strategies need, aligned to candles (e.g. "open_interest")
     extras: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # the venue's price tick size: every order price is rounded to it (``domain.ticks``) before
+    # it is compared with a candle; 0.0 means no contract spec is known and nothing is rounded
+    tick: float = 0.0
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -61,6 +71,7 @@ class MarketArrays:
             self.tf_ms,
             self.funding[cut],
             {k: v[cut] for k, v in self.extras.items()},
+            self.tick,
         )
 
     def appended(self, row: tuple[int, float, float, float, float, float]) -> MarketArrays:
@@ -77,6 +88,7 @@ class MarketArrays:
             self.tf_ms,
             np.append(self.funding, np.nan),
             {k: np.append(values, np.nan) for k, values in self.extras.items()},
+            self.tick,
         )
 
 
@@ -127,6 +139,24 @@ class MonoPlan:
     leverage: float
     exit_signal: np.ndarray | None = None
     max_hold: int = 0
+
+
+def on_ticks(plan: GridPlan | MonoPlan, tick: float) -> GridPlan | MonoPlan:
+    """``plan`` with its resting prices (grid levels, take-profit) rounded to ``tick``; a mono
+    plan (offsets, not prices) and a market without a tick come back unchanged. A level that
+    is a signal rather than a price (``+inf`` of a market-order grid) stays what it is."""
+    if not isinstance(plan, GridPlan) or not has_tick(tick):
+        return plan
+
+    def rounded(prices: np.ndarray | None) -> np.ndarray | None:
+        return None if prices is None else round_prices(prices, tick)
+
+    return replace(
+        plan,
+        long_entries=rounded(plan.long_entries),
+        short_entries=rounded(plan.short_entries),
+        take_profit=round_prices(plan.take_profit, tick),
+    )
 
 
 def previous(values: np.ndarray) -> np.ndarray:

@@ -8,22 +8,28 @@ from typing import Any
 
 import numpy as np
 
-from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan
+from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan, on_ticks
 
 Params = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class StrategySpec:
-    """One strategy. ``build`` must be causal: row i of its plan may only use candles <= i
-    (resting orders: <= i-1). ``warmup`` is the number of candles before the plan's first
-    usable row. ``needs`` names extra inputs: ``"funding"``, ``"open_interest"``."""
+    """One strategy. ``builder`` (the module's ``build``) must be causal: row i of its plan may
+    only use candles <= i (resting orders: <= i-1). ``warmup`` is the number of candles before
+    the plan's first usable row. ``needs`` names extra inputs: ``"funding"``,
+    ``"open_interest"``. Engines and views call ``build``, never ``builder``: it puts the
+    plan's resting prices on the market's tick grid."""
 
     name: str
     kind: str  # "grid" | "mono"
-    build: Callable[[MarketArrays, Params], GridPlan | MonoPlan]
+    builder: Callable[[MarketArrays, Params], GridPlan | MonoPlan]
     warmup: Callable[[Params], int]
     needs: tuple[str, ...] = ()
+
+    def build(self, market: MarketArrays, params: Params) -> GridPlan | MonoPlan:
+        """The plan over ``market``, its levels and take-profit rounded to ``market.tick``."""
+        return on_ticks(self.builder(market, params), market.tick)
 
 
 def sides(params: Params) -> tuple[int, ...]:

@@ -28,6 +28,11 @@ of the contract. The speed comes from skipping work, never from reordering arith
 stretch is skipped in one step (``reach_next``), and an open grid's quiet candles (nothing at the
 open, no exit touched, the next level out of reach) run in a tight loop that only moves the
 equity, the drawdown and the trailing stop.
+
+Order prices are on the market's tick grid: the levels, the stop and the trailing stop are
+rounded by ``domain.ticks.round_scaled`` (the function the event-driven engine calls) with the
+tick's ``(inv, step)`` from the cost row (both 0: no rounding); the take-profit row arrives
+rounded from ``grid_prep``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import literally, njit, prange
 
+from domain.ticks import round_scaled
 from optimization.fast.metrics_nb import sharpe_1d_nb
 
 _NONE = -1  # exit_touched_nb codes
@@ -104,10 +110,12 @@ class CostColT(NamedTuple):
     slippage: int
     capital: int
     margin_limit: int  # max_margin_ratio x capital + 1e-9: the Simulator's margin guard
+    tick_inv: int  # the market's tick as ``domain.ticks.price_scale`` gives it: (inv, step),
+    tick_step: int  # (0, 0) when prices are not rounded
     size: int
 
 
-CostCol = CostColT(0, 1, 2, 3, 4, 5)
+CostCol = CostColT(0, 1, 2, 3, 4, 5, 6, 7)
 
 
 class IntColT(NamedTuple):
@@ -211,8 +219,9 @@ class GridData(NamedTuple):
 
 
 @njit(cache=True, error_model="numpy")
-def level_price_nb(kind, side, coef, anchor, vol):
-    """Price of one grid level during a candle, as the strategy modules compute it in NumPy.
+def level_price_nb(kind, side, coef, anchor, vol, inv, step):
+    """Price of one grid level during a candle, as the strategy modules compute it in NumPy
+    and ``StrategySpec.build`` rounds it to the tick (``inv``, ``step``: ``domain.ticks``).
 
     atr: long ``anchor - vol * coef`` (NaN unless > 0), short ``anchor + vol * coef``;
     envelope: ``anchor * coef``; funding: ``+inf`` when ``anchor`` (the known rate) ``<= coef``
@@ -221,10 +230,10 @@ def level_price_nb(kind, side, coef, anchor, vol):
     if kind == LevelKind.atr:
         if side > 0:
             price = anchor - vol * coef
-            return price if price > 0.0 else np.nan
-        return anchor + vol * coef
+            return round_scaled(price, inv, step) if price > 0.0 else np.nan
+        return round_scaled(anchor + vol * coef, inv, step)
     if kind == LevelKind.envelope:
-        return anchor * coef
+        return round_scaled(anchor * coef, inv, step)
     return np.inf if anchor <= coef else np.nan
 
 
@@ -275,18 +284,21 @@ def market_fill_nb(open_, buying, slippage):
 
 
 @njit(cache=True, error_model="numpy")
-def reach_at_nb(kind, trend_on, long_on, short_on, low, high, anchor, vol, trend, c_long, c_short):
+def reach_at_nb(
+    kind, trend_on, long_on, short_on, low, high, anchor, vol, trend, c_long, c_short, inv, step
+):
     """Whether a candle (its ``low``, ``high`` and the row values ``anchor``, ``vol``, ``trend``)
     reaches the long level of coefficient ``c_long`` (where the trend lets longs rest) or the
-    short level of ``c_short``: ``domain.grid_runner``'s reach test for one level per side."""
+    short level of ``c_short``, levels on the tick grid ``inv``, ``step``:
+    ``domain.grid_runner``'s reach test for one level per side."""
     hit = False
     if long_on:
-        ok = low <= level_price_nb(kind, 1, c_long, anchor, vol)
+        ok = low <= level_price_nb(kind, 1, c_long, anchor, vol, inv, step)
         if trend_on:
             ok = ok & (trend > 0.0)
         hit = hit | ok
     if short_on:
-        ok = high >= level_price_nb(kind, -1, c_short, anchor, vol)
+        ok = high >= level_price_nb(kind, -1, c_short, anchor, vol, inv, step)
         if trend_on:
             ok = ok & (trend < 0.0)
         hit = hit | ok
@@ -294,9 +306,10 @@ def reach_at_nb(kind, trend_on, long_on, short_on, low, high, anchor, vol, trend
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def next_reach_nb(kind, trend_on, low, high, rows, keys, coefs):
+def next_reach_nb(kind, trend_on, low, high, rows, keys, coefs, inv, step):
     """The flat-skip table: for each key (``keys`` row: anchor row, vol row, trend row, long_on,
-    short_on; ``coefs`` row: the nearest long and short coefficients), ``out[key, i]`` is the
+    short_on; ``coefs`` row: the nearest long and short coefficients; levels on the tick grid
+    ``inv``, ``step``), ``out[key, i]`` is the
     first candle ``j >= i`` where ``reach_at_nb`` holds, ``n`` if none (``out[key, n] = n``).
     A flat runner can fill nothing before that candle, so it jumps there in one step.
     Reference: ``np.flatnonzero(reached[i:])[0] + i``."""
@@ -325,6 +338,8 @@ def next_reach_nb(kind, trend_on, low, high, rows, keys, coefs):
                 trend[i],
                 c_long,
                 c_short,
+                inv,
+                step,
             ):
                 nxt = i
             out[k, i] = nxt
@@ -395,6 +410,8 @@ def window_nb(
     slip = data.costs[CostCol.slippage]
     capital = data.costs[CostCol.capital]
     margin_limit = data.costs[CostCol.margin_limit]
+    inv = data.costs[CostCol.tick_inv]
+    step = data.costs[CostCol.tick_step]
 
     flat_next = data.reach_next[ci[IntCol.flat]]
     anchor = rows[ci[IntCol.anchor]]
@@ -422,8 +439,8 @@ def window_nb(
     cost = 0.0
     entry_fees = 0.0
     paid = 0.0  # funding of the open cycle
-    trail = 0.0  # trailing stop price, 0: none yet
-    base_stop = 0.0  # average entry x (1 -/+ sl), set at each fill
+    trail = 0.0  # trailing stop price (on the tick grid), 0: none yet
+    base_stop = 0.0  # average entry x (1 -/+ sl) on the tick grid, set at each fill
     opened_ts = 0
     filled = 0  # bit k: level k filled in this cycle
     levels = 0
@@ -480,14 +497,14 @@ def window_nb(
                     if lo <= stop or hi >= tp_row[u]:
                         break
                     if more and reach_at_nb(
-                        kind, trend_on, 1, 0, lo, hi, anchor[u], vol[u], t, c_next, 0.0
+                        kind, trend_on, 1, 0, lo, hi, anchor[u], vol[u], t, c_next, 0.0, inv, step
                     ):
                         break
                 else:
                     if hi >= stop or lo <= tp_row[u]:
                         break
                     if more and reach_at_nb(
-                        kind, trend_on, 0, 1, lo, hi, anchor[u], vol[u], t, 0.0, c_next
+                        kind, trend_on, 0, 1, lo, hi, anchor[u], vol[u], t, 0.0, c_next, inv, step
                     ):
                         break
                 # funding only moves the cash; it is charged here unless the ruin guard sends
@@ -506,10 +523,10 @@ def window_nb(
                     distance = trail_mult * trail_src[u]
                     if distance == distance:
                         if side > 0:
-                            candidate = hi - distance
+                            candidate = round_scaled(hi - distance, inv, step)
                             better = trail == 0.0 or candidate > trail
                         else:
-                            candidate = lo + distance
+                            candidate = round_scaled(lo + distance, inv, step)
                             better = trail == 0.0 or candidate < trail
                         if better and math.isfinite(candidate) and candidate > 0.0:
                             trail = candidate
@@ -578,19 +595,23 @@ def window_nb(
             short_hit = False
             if side == 0:
                 long_hit = long_on and reach_at_nb(
-                    kind, trend_on, 1, 0, l, h, a, v, t, near_long, 0.0
+                    kind, trend_on, 1, 0, l, h, a, v, t, near_long, 0.0, inv, step
                 )
                 short_hit = short_on and reach_at_nb(
-                    kind, trend_on, 0, 1, l, h, a, v, t, 0.0, near_short
+                    kind, trend_on, 0, 1, l, h, a, v, t, 0.0, near_short, inv, step
                 )
             elif not ordered or levels < num_levels:
                 # ordered levels fill as a prefix: the next one is the nearest still resting
                 if side > 0:
                     c_next = coef[0, levels] if ordered else near_long
-                    long_hit = reach_at_nb(kind, trend_on, 1, 0, l, h, a, v, t, c_next, 0.0)
+                    long_hit = reach_at_nb(
+                        kind, trend_on, 1, 0, l, h, a, v, t, c_next, 0.0, inv, step
+                    )
                 else:
                     c_next = coef[1, levels] if ordered else near_short
-                    short_hit = reach_at_nb(kind, trend_on, 0, 1, l, h, a, v, t, 0.0, c_next)
+                    short_hit = reach_at_nb(
+                        kind, trend_on, 0, 1, l, h, a, v, t, 0.0, c_next, inv, step
+                    )
             if long_hit or short_hit:
                 go = side
                 if side == 0:  # both reached: the side the candle's path reaches first
@@ -603,7 +624,7 @@ def window_nb(
                 for k in range(num_levels):
                     if filled & (1 << k):
                         continue
-                    level = level_price_nb(kind, go, coef[row, k], a, v)
+                    level = level_price_nb(kind, go, coef[row, k], a, v, inv, step)
                     if level != level:
                         continue
                     if (l > level) if go > 0 else (h < level):
@@ -632,7 +653,7 @@ def window_nb(
                     opened = True
                 if opened:
                     # 4. the enlarged grid's stop rests from the fill on
-                    base_stop = cost / qty * (1.0 - side * sl)
+                    base_stop = round_scaled(cost / qty * (1.0 - side * sl), inv, step)
                     stop = base_stop
                     stop_why = Reason.sl
                     if trail_on and trail != 0.0 and (trail > stop if side > 0 else trail < stop):
@@ -647,10 +668,10 @@ def window_nb(
                 distance = trail_mult * trail_src[i]
                 if distance == distance:
                     if side > 0:
-                        candidate = h - distance
+                        candidate = round_scaled(h - distance, inv, step)
                         better = trail == 0.0 or candidate > trail
                     else:
-                        candidate = l + distance
+                        candidate = round_scaled(l + distance, inv, step)
                         better = trail == 0.0 or candidate < trail
                     if better and math.isfinite(candidate) and candidate > 0.0:
                         trail = candidate

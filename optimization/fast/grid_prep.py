@@ -9,6 +9,10 @@ the same NumPy operations. A series is computed once per distinct key (``("sma_p
 ``("atr_prev_positive", 10)`` ...) and shared by every combination that uses it: the 3240
 grid_atr combinations need 4 SMA rows and 3 ATR rows (plus the raw ATRs they derive from).
 
+Prices are on the market's tick grid as in ``StrategySpec.build``: the take-profit row is the
+rounded copy of its indicator row (``_Rows.on_ticks``), the levels are rounded in the kernels
+from the tick's ``(inv, step)`` carried in the cost row.
+
 The flat-skip table (``grid_nb.next_reach_nb``) has one row per distinct nearest-level setup
 (60 for the grid_atr grid); ``parts`` builds it, splitting a batch whose table would exceed
 ``REACH_BUDGET``.
@@ -29,6 +33,7 @@ from domain.metrics import DAY_MS
 from domain.strategies import envelope_dca, grid_atr, grid_funding, grid_multi_tf, grid_trend
 from domain.strategies.plans import MarketArrays, previous
 from domain.strategies.spec import sides
+from domain.ticks import has_tick, price_scale, round_prices
 from optimization.fast.grid_nb import (
     CostCol,
     FloatCol,
@@ -105,6 +110,15 @@ class _Rows:
 
         return self.get(("atr_prev_positive", period), make)
 
+    def on_ticks(self, row: int) -> int:
+        """Row ``row`` rounded to the market's tick (the row itself when there is none): a
+        take-profit, rounded as ``StrategySpec.build`` rounds the plan's."""
+        tick = self.market.tick
+        if not has_tick(tick):
+            return row
+        key = next(k for k, v in self.index.items() if v == row)
+        return self.get(("on_ticks", *key), lambda: round_prices(self.series[row], tick))
+
     def nothing(self) -> int:
         """An all-NaN row: no take-profit, no exit signal."""
         return self.get(("nan",), lambda: np.full(len(self.market), np.nan))
@@ -158,7 +172,7 @@ def _grid_atr(rows: _Rows, p: Params) -> _Combo:
     ints = {
         IntCol.anchor: mid,
         IntCol.vol: rows.atr_prev_positive(int(p["atr_period"])),
-        IntCol.take_profit: mid,
+        IntCol.take_profit: rows.on_ticks(mid),
         **_sides(p),
     }
     return _Combo(ints, levels)
@@ -208,7 +222,8 @@ def _envelope(rows: _Rows, p: Params) -> _Combo:
     mid = rows.sma_prev(int(p["ma_period"]))
     key = ("offsets", p["envelope_start"], p["envelope_step"], p["num_levels"])
     levels = rows.levels(key, lambda: _envelope_levels(p))
-    return _Combo({IntCol.anchor: mid, IntCol.take_profit: mid, **_sides(p)}, levels)
+    ints = {IntCol.anchor: mid, IntCol.take_profit: rows.on_ticks(mid), **_sides(p)}
+    return _Combo(ints, levels)
 
 
 def _funding_levels(p: Params) -> _Levels:
@@ -233,7 +248,7 @@ def _grid_funding(rows: _Rows, p: Params) -> _Combo:
         IntCol.short_on: 0,
     }
     if p["tp_mode"] in grid_funding.SMA_EXIT:
-        ints[IntCol.take_profit] = rows.sma_prev(int(p["ma_period"]))
+        ints[IntCol.take_profit] = rows.on_ticks(rows.sma_prev(int(p["ma_period"])))
     if p["tp_mode"] in grid_funding.FUNDING_EXIT:
         ints[IntCol.signal] = rate
     return _Combo(ints, rows.levels(key, lambda: _funding_levels(p)))
@@ -306,6 +321,7 @@ def prepare(
     cost_row[CostCol.slippage] = costs.slippage
     cost_row[CostCol.capital] = account.capital
     cost_row[CostCol.margin_limit] = account.max_margin_ratio * account.capital + 1e-9
+    cost_row[CostCol.tick_inv], cost_row[CostCol.tick_step] = price_scale(float(market.tick))
     day_end = day_ends(market.ts)
     data = GridData(
         ts=np.ascontiguousarray(market.ts, dtype=np.int64),
@@ -345,6 +361,8 @@ def parts(inputs: GridInputs, budget: int | None = None) -> Iterator[tuple[np.nd
             d.rows,
             np.ascontiguousarray(table[:, :5], dtype=np.int64),
             np.ascontiguousarray(table[:, 5:]),
+            d.costs[CostCol.tick_inv],
+            d.costs[CostCol.tick_step],
         )
         data = d._replace(reach_next=reach_next)
         part = GridInputs(

@@ -29,6 +29,7 @@ from domain.metrics import DAY_MS
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays, MonoPlan
 from domain.strategies.spec import sides
+from domain.ticks import price_scale
 from domain.trades import Trade
 from optimization.fast import mono_nb
 from optimization.fast.api import WindowMetrics
@@ -106,6 +107,8 @@ class _Market:
     funding: np.ndarray
     day_end: np.ndarray  # candle i is the last of its UTC day in the whole series
     tf_ms: int
+    tick_inv: float  # the market's tick as ``domain.ticks.price_scale`` gives it
+    tick_step: float
 
     @classmethod
     def of(cls, market: MarketArrays) -> _Market:
@@ -128,6 +131,7 @@ class _Market:
             floats(market.funding),
             day_end,
             int(market.tf_ms),
+            *price_scale(float(market.tick)),
         )
 
     def args(self) -> tuple[Any, ...]:
@@ -140,6 +144,8 @@ class _Market:
             self.funding,
             self.day_end,
             self.tf_ms,
+            self.tick_inv,
+            self.tick_step,
         )
 
 

@@ -11,7 +11,9 @@ Contract of every kernel here (vectorbt style):
 - the arithmetic follows ``domain.mono_runner`` / ``domain.simulator`` / ``domain.trades``
   operation by operation (same operands, same order), so trades and equity agree with the
   event-driven engine to the last bit, and the statistics replicate numpy's own summation
-  (pairwise, ``numpy.add.reduce``) so the metrics match ``domain.metrics``.
+  (pairwise, ``numpy.add.reduce``) so the metrics match ``domain.metrics``;
+- order prices are rounded to the market's tick by ``domain.ticks.round_scaled``, the function
+  the runner calls, with the tick's ``(tick_inv, tick_step)`` (both 0: no rounding).
 
 Slow references: ``simulate_window_nb`` is ``domain.backtest.run_backtest(market.head(end), ...,
 start=start)`` for a ``MonoPlan``; ``daily_sharpe_1d_nb`` is
@@ -26,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from domain.ticks import round_scaled
 from optimization.fast.metrics_nb import sharpe_1d_nb
 
 
@@ -104,7 +107,7 @@ def close_position_nb(
 @njit(cache=True, error_model="numpy")
 def simulate_window_nb(
     ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
-    funding: np.ndarray, day_end: np.ndarray, tf_ms: int,
+    funding: np.ndarray, day_end: np.ndarray, tf_ms: int, tick_inv: float, tick_step: float,
     signal: np.ndarray, tp_offset: np.ndarray, sl_offset: np.ndarray, exit_signal: np.ndarray,
     max_hold: int, notional: float, allow_long: bool, allow_short: bool, can_enter: bool,
     capital: float, maker: float, taker: float, slippage: float,
@@ -164,8 +167,8 @@ def simulate_window_nb(
                     side = wanted
                     entry = o * buy_slip if side > 0 else o * sell_slip
                     qty = notional / entry
-                    tp = entry * (1.0 + side * tp_offset[i - 1])
-                    sl = entry * (1.0 - side * sl_offset[i - 1])
+                    tp = round_scaled(entry * (1.0 + side * tp_offset[i - 1]), tick_inv, tick_step)
+                    sl = round_scaled(entry * (1.0 - side * sl_offset[i - 1]), tick_inv, tick_step)
                     entry_fee = taker * entry * qty
                     cash -= entry_fee
                     paid = 0.0
@@ -243,7 +246,7 @@ def simulate_window_nb(
 @njit(cache=True, parallel=True, error_model="numpy")
 def batch_nb(
     ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
-    funding: np.ndarray, day_end: np.ndarray, tf_ms: int,
+    funding: np.ndarray, day_end: np.ndarray, tf_ms: int, tick_inv: float, tick_step: float,
     signals: np.ndarray, signal_row: np.ndarray, tp_offsets: np.ndarray, tp_row: np.ndarray,
     sl_offsets: np.ndarray, sl_row: np.ndarray, exit_signals: np.ndarray, exit_row: np.ndarray,
     max_hold: np.ndarray, notional: np.ndarray, allow_long: np.ndarray, allow_short: np.ndarray,
@@ -272,7 +275,7 @@ def batch_nb(
         no_records = np.empty(0, dtype=trade_dt)
         for w in range(n_windows):
             s, r, d, t, v = simulate_window_nb(
-                ts, open_, high, low, close, funding, day_end, tf_ms,
+                ts, open_, high, low, close, funding, day_end, tf_ms, tick_inv, tick_step,
                 signals[signal_row[k]], tp_offsets[tp_row[k]], sl_offsets[sl_row[k]],
                 exit_signals[exit_row[k]], max_hold[k], notional[k], allow_long[k],
                 allow_short[k], can_enter, capital, maker, taker, slippage,
@@ -286,7 +289,7 @@ def batch_nb(
 @njit(cache=True, error_model="numpy")
 def trades_nb(
     ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
-    funding: np.ndarray, day_end: np.ndarray, tf_ms: int,
+    funding: np.ndarray, day_end: np.ndarray, tf_ms: int, tick_inv: float, tick_step: float,
     signal: np.ndarray, tp_offset: np.ndarray, sl_offset: np.ndarray, exit_signal: np.ndarray,
     max_hold: int, notional: float, allow_long: bool, allow_short: bool, can_enter: bool,
     capital: float, maker: float, taker: float, slippage: float, start: int, end: int,
@@ -298,7 +301,8 @@ def trades_nb(
     records = np.empty(2 * length + 1, dtype=trade_dt)
     daily = np.empty(max(1, length))
     n = simulate_window_nb(
-        ts, open_, high, low, close, funding, day_end, tf_ms, signal, tp_offset, sl_offset,
+        ts, open_, high, low, close, funding, day_end, tf_ms, tick_inv, tick_step, signal,
+        tp_offset, sl_offset,
         exit_signal, max_hold, notional, allow_long, allow_short, can_enter, capital, maker,
         taker, slippage, start, end, daily, records, True,
     )[3]  # fmt: skip

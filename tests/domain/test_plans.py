@@ -1,4 +1,5 @@
-"""Aligning a sampled series (open interest) to candles: the value known at each candle's close."""
+"""Aligning a sampled series (open interest) to candles: the value known at each candle's close;
+plans on the market's tick grid."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import math
 
 import numpy as np
 
-from domain.strategies.plans import series_at_close
+from domain.strategies import strategy
+from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan, series_at_close
 
 TF = 60  # a 60 ms "timeframe" keeps the hand arithmetic readable
 
@@ -60,3 +62,55 @@ def test_a_sample_after_a_candles_close_never_reaches_it() -> None:
         changed = np.where(samples > close, values + 10.0, values)
         moved = series_at_close(candles, samples, changed, TF)
         assert np.array_equal(moved[: k + 1], base[: k + 1], equal_nan=True), k
+
+
+# --- plans on the tick grid ----------------------------------------------------------------------
+
+
+def _market(tick: float) -> MarketArrays:
+    n = 60
+    rng = np.random.default_rng(3)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, n)))
+    high, low = close * 1.004, close * 0.996
+    ts = np.arange(n, dtype=np.int64) * 3_600_000
+    return MarketArrays(
+        ts, close, high, low, close, np.ones(n), 3_600_000, np.full(n, np.nan), {}, tick
+    )
+
+
+def test_every_slice_of_a_market_keeps_its_tick() -> None:
+    market = _market(0.01)
+    assert market.head(10).tick == market.tail(10).tick == market.between(3, 9).tick == 0.01
+    assert market.appended((10**12, 1.0, 1.0, 1.0, 1.0, 1.0)).tick == 0.01
+
+
+def test_a_grid_plan_rests_its_levels_and_take_profit_on_the_tick() -> None:
+    params = {"ma_period": 7, "num_levels": 3, "envelope_start": 0.03, "envelope_step": 0.02}
+    params |= {"sl_percent": 20.0, "leverage": 2, "sides": ["long", "short"]}
+    spec = strategy("envelope_dca")
+    raw = spec.build(_market(0.0), params)
+    ticked = spec.build(_market(0.05), params)
+    assert isinstance(raw, GridPlan) and isinstance(ticked, GridPlan)
+    assert raw.long_entries is not None and ticked.long_entries is not None
+    assert raw.short_entries is not None and ticked.short_entries is not None
+    for got, exact in (
+        (ticked.take_profit, raw.take_profit),
+        (ticked.long_entries, raw.long_entries),
+        (ticked.short_entries, raw.short_entries),
+    ):
+        known = ~np.isnan(exact)
+        assert known.any() and np.array_equal(np.isnan(got), ~known)
+        # within half a tick of the exact price, on a multiple of 0.05 = 1/20
+        assert np.all(np.abs(got[known] - exact[known]) <= 0.025 + 1e-9)
+        assert np.array_equal(got[known] * 20, np.round(got[known] * 20))
+        assert not np.array_equal(got[known], exact[known])
+
+
+def test_a_mono_plan_has_no_prices_to_round() -> None:
+    params = {"atr_period": 10, "atr_multiplier": 3.0, "tp_percent": 2.0, "sl_percent": 1.0}
+    params |= {"leverage": 3}
+    spec = strategy("supertrend")
+    raw, ticked = spec.build(_market(0.0), params), spec.build(_market(0.05), params)
+    assert isinstance(ticked, MonoPlan)
+    np.testing.assert_array_equal(raw.tp_offset, ticked.tp_offset)
+    np.testing.assert_array_equal(raw.signal, ticked.signal)

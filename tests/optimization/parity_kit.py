@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pytest
 
 from domain.backtest import BacktestResult, run_backtest
+from domain.strategies.plans import MarketArrays
+from domain.ticks import has_tick, round_prices
 from domain.trades import Trade, fingerprint
 from optimization.fast import api
 
 REL = 1e-9
+
+
+# tick sizes the random markets (prices around 100) are drawn with; 0.0: no rounding
+TICKS = (0.0, 0.0, 0.01, 0.05, 0.5)
+
+
+def on_tick_grid(market: MarketArrays, tick: float, candles: bool = True) -> MarketArrays:
+    """``market`` trading on ``tick``; with ``candles`` its prices are moved onto that grid too
+    (as a venue's are: then levels, stops and take-profits often equal a high or low exactly),
+    never below one tick."""
+    if not has_tick(tick):
+        return market
+    if not candles:
+        return replace(market, tick=tick)
+
+    def grid(values: np.ndarray) -> np.ndarray:
+        return np.maximum(round_prices(values, tick), tick)
+
+    return replace(
+        market,
+        open=grid(market.open),
+        high=grid(market.high),
+        low=grid(market.low),
+        close=grid(market.close),
+        tick=tick,
+    )
 
 
 def assert_same_metrics(fast: api.WindowMetrics, k: int, w: int, slow: BacktestResult) -> None:

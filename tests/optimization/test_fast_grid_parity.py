@@ -1,14 +1,16 @@
 """Parity of the fast grid engine with the event-driven backtest.
 
 For each of the six grid strategies, hypothesis draws a market (a random walk with wide moves,
-price gaps at the open, holes in the timeline, 8-hourly funding settlements) and one to three
+price gaps at the open, holes in the timeline, 8-hourly funding settlements; most of them with a
+tick size, their candles on its grid or not) and one to three
 parameter combinations from the strategy's grid in ``config/param_grids.yaml`` (with varied
 leverage and sides), plus costs, an account and a window. The fast engine must make exactly the
 trades ``domain.backtest.run_backtest`` makes, on the whole series and on the window (the same
 ``Trade`` records, so the same fingerprint), and ``batch_metrics`` must report the backtest's
 Sharpe, return, drawdown, trades and wins for every combination and window of one batch.
 Deterministic scenarios then pin the guards (ruin, margin), every exit reason, combinations
-that share indicator rows, the real BTC sample, and the kernels' helpers against their
+that share indicator rows, prices on a tick grid (and the take-profit a running-sum SMA puts two
+ulp above a candle's high), the real BTC sample, and the kernels' helpers against their
 references in ``domain``.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,7 @@ from domain.strategies.plans import MarketArrays, funding_at_candles
 from domain.trades import fingerprint
 from optimization.fast import grid, grid_nb, grid_prep, metrics_nb
 from optimization.fast.grid_prep import day_ends, parts, prepare
-from tests.optimization.parity_kit import assert_same_metrics, compared
+from tests.optimization.parity_kit import TICKS, assert_same_metrics, compared, on_tick_grid
 
 GRID = sorted(name for name, spec in REGISTRY.items() if spec.kind == "grid")
 SETTINGS = load_settings()
@@ -107,6 +110,7 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     tf = draw(st.sampled_from(("15m", "1h", "1h", "4h")))
     vol = draw(st.sampled_from(VOLATILITIES.get(name, (0.005, 0.015, 0.04))))
     market = random_market(n, draw(st.integers(0, 2**32 - 1)), timeframe_ms(tf), vol)
+    market = on_tick_grid(market, draw(st.sampled_from(TICKS)), candles=draw(st.booleans()))
     combo = st.builds(
         lambda p, lev, s: p | {"leverage": lev} | ({} if name == "grid_funding" else {"sides": s}),
         st.sampled_from(GRIDS[name]),
@@ -283,6 +287,85 @@ def test_a_candle_reaching_both_sides_opens_the_side_its_path_reaches_first() ->
     slow = run_backtest(market, "grid_atr", "X", params, costs)
     assert {t.side for t in slow.trades} == {1, -1}
     assert grid.trades("grid_atr", market, params, costs) == slow.trades
+
+
+# --- prices on the tick grid --------------------------------------------------------------------
+
+
+def on_grid(price: float, tick: float) -> bool:
+    return round(price / tick) * tick == pytest.approx(price, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", GRID)
+def test_levels_stops_and_take_profits_on_the_tick_grid_in_both_engines(name: str) -> None:
+    """A coarse tick (0.05 on prices near 100) and candles on its grid: both engines round the
+    levels, the take-profit, the stop and the trailing stop the same way, so resting exits (no
+    slippage) fill on the grid, and the rounding changes trades against the same market
+    without a tick."""
+    tick = 0.05
+    market = on_tick_grid(random_market(500, 21, vol=0.02), tick)
+    costs = Costs.from_percent(0.02, 0.06, 0.0)
+    combos = GRIDS[name][:: max(1, len(GRIDS[name]) // 6)]
+    fast = grid.batch_metrics(name, market, combos, np.array([[0, 500], [120, 380]]), costs)
+    changed = exits = 0
+    for k, params in enumerate(combos):
+        slow = run_backtest(market, name, "X", params, costs)
+        assert grid.trades(name, market, params, costs) == slow.trades
+        assert_same_metrics(fast, k, 0, slow)
+        window = run_backtest(market.head(380), name, "X", params, costs, start=120)
+        assert grid.trades(name, market, params, costs, start=120, end=380) == window.trades
+        assert_same_metrics(fast, k, 1, window)
+        for t in slow.trades:
+            if t.reason in ("tp", "sl", "trail"):
+                exits += 1
+                assert on_grid(t.exit_price, tick), t
+            if t.levels == 1 and name != "grid_funding":  # one limit level: its price
+                assert on_grid(t.entry_price, tick), t
+        unrounded = run_backtest(replace(market, tick=0.0), name, "X", params, costs)
+        changed += unrounded.trades != slow.trades
+    assert exits and changed
+
+
+def test_a_take_profit_two_ulp_above_the_high_fills_on_a_tick_in_both_engines() -> None:
+    """The reported case in miniature (LTC/USDT:USDT, 2024-05-05 05:00, high 81.24): the
+    3-candle SMA of 81.51, 80.98 and 81.23 is 81.24 in decimals, but the running sum makes it
+    81.24000000000002. Without a tick the take-profit is two ulp above the candle's high and is
+    missed; with the venue's 0.01 tick it is 81.24 and fills there."""
+    rows = [  # open, high, low, close (decimal strings, as a venue sends them)
+        ("81.40", "81.45", "81.35", "81.41"),
+        ("81.41", "81.55", "81.38", "81.51"),
+        ("81.51", "81.52", "80.95", "80.98"),
+        ("80.98", "81.25", "79.50", "81.23"),  # dips to the level 0.98 x SMA = 79.674: filled
+        ("81.23", "81.24", "81.10", "81.20"),  # the take-profit candle: high 81.24
+        ("81.20", "81.10", "80.90", "81.00"),  # below every take-profit after it: the end
+    ]
+    n = len(rows)
+    o, h, l, c = (np.array([float(r[k]) for r in rows]) for k in range(4))
+    ts = T0 + np.arange(n, dtype=np.int64) * HOUR_MS
+    plain = MarketArrays(ts, o, h, l, c, np.ones(n), HOUR_MS, np.full(n, np.nan))
+    params = msgspec.structs.asdict(SETTINGS.strategies.envelope_dca) | {
+        "ma_period": 3, "num_levels": 1, "envelope_start": 0.02, "envelope_step": 0.01,
+        "sl_percent": 20.0, "leverage": 1, "sides": ("long",),
+    }  # fmt: skip
+    costs = Costs.from_percent(0.02, 0.06, 0.05)
+    # the premise: the take-profit resting during candle 4, unrounded, is above its high
+    raw = strategy("envelope_dca").build(plain, params)
+    assert raw.take_profit[4] > 81.24 == h[4]
+    assert raw.take_profit[4] - 81.24 < 3 * math.ulp(81.24)
+
+    missed = run_backtest(plain, "envelope_dca", "X", params, costs)
+    assert [(t.reason, t.exit_ts) for t in missed.trades] == [("end", int(ts[5]))]
+    assert grid.trades("envelope_dca", plain, params, costs) == missed.trades
+
+    ticked = replace(plain, tick=0.01)
+    hit = run_backtest(ticked, "envelope_dca", "X", params, costs)
+    (trade,) = hit.trades
+    assert (trade.reason, trade.exit_ts) == ("tp", int(ts[4]))
+    assert trade.exit_price == float("81.24")
+    assert trade.entry_price == float("79.67")  # the level, 79.674, on the tick
+    assert grid.trades("envelope_dca", ticked, params, costs) == hit.trades
+    fast = grid.batch_metrics("envelope_dca", ticked, [params], np.array([[0, n]]), costs)
+    assert_same_metrics(fast, 0, 0, hit)
 
 
 @pytest.fixture(scope="module")

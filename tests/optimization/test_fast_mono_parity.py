@@ -1,13 +1,14 @@
 """Parity of the fast mono-position engine with the event-driven backtest.
 
 For each of the seven mono strategies, hypothesis draws a market (a random walk with wide moves,
-price gaps at the open, holes in the timeline, funding settlements, an open-interest series) and a
-few parameter combinations from the strategy's grid in ``config/param_grids.yaml`` (with varied
-leverage and sides), plus costs, an account and a window. The fast engine must make exactly the
+price gaps at the open, holes in the timeline, funding settlements, an open-interest series; most
+with a tick size, their candles on its grid or not) and a few parameter combinations from the
+strategy's grid in ``config/param_grids.yaml`` (with varied leverage and sides), plus costs, an
+account and a window. The fast engine must make exactly the
 trades ``domain.backtest.run_backtest`` makes, on the whole series and on the window (the same
 ``Trade`` records, so the same fingerprint), and ``batch_metrics`` must report the backtest's
 Sharpe, return, drawdown, trades and wins. Deterministic scenarios then pin the guards (ruin,
-margin), empty windows and a batch of combinations that share plan rows.
+margin), empty windows, a batch of combinations that share plan rows and prices on a tick grid.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -30,7 +32,7 @@ from domain.market import timeframe_ms
 from domain.strategies import REGISTRY
 from domain.strategies.plans import MarketArrays
 from optimization.fast import mono, mono_nb
-from tests.optimization.parity_kit import assert_same_metrics, compared
+from tests.optimization.parity_kit import TICKS, assert_same_metrics, compared, on_tick_grid
 
 MONO = sorted(name for name, spec in REGISTRY.items() if spec.kind == "mono")
 SETTINGS = load_settings()
@@ -96,6 +98,7 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     tf = draw(st.sampled_from(("5m", "15m", "1h", "4h")))
     vol = draw(st.sampled_from(VOLATILITIES.get(name, (0.0015, 0.004, 0.01, 0.025))))
     market = random_market(n, draw(st.integers(0, 2**32 - 1)), timeframe_ms(tf), vol)
+    market = on_tick_grid(market, draw(st.sampled_from(TICKS)), candles=draw(st.booleans()))
     combo = st.builds(
         lambda p, lev, s: p | {"leverage": lev, "sides": s},
         st.sampled_from(GRIDS[name]),
@@ -232,6 +235,30 @@ def test_the_margin_guard_blocks_every_entry_in_both_engines(name: str) -> None:
     assert mono.trades(name, market, GRIDS[name][0], costs, account) == []
     fast = mono.batch_metrics(name, market, [GRIDS[name][0]], np.array([[0, 300]]), costs, account)
     assert_same_metrics(fast, 0, 0, slow)
+
+
+@pytest.mark.parametrize("name", MONO)
+def test_take_profits_and_stops_on_the_tick_grid_in_both_engines(name: str) -> None:
+    """A coarse tick (0.05 on prices near 100) and candles on its grid: both engines round the
+    take-profit and the stop of every entry the same way, so their resting exits (no slippage)
+    fill on the grid, and the rounding changes trades against the same market without a tick."""
+    tick = 0.05
+    market = on_tick_grid(random_market(500, 17, 3_600_000, 0.015), tick)
+    costs = Costs.from_percent(0.02, 0.06, 0.0)
+    combos = GRIDS[name][:: max(1, len(GRIDS[name]) // 4)]
+    fast = mono.batch_metrics(name, market, combos, np.array([[0, 500]]), costs)
+    changed = exits = 0
+    for k, params in enumerate(combos):
+        slow = run_backtest(market, name, "X", params, costs)
+        assert mono.trades(name, market, params, costs) == slow.trades
+        assert_same_metrics(fast, k, 0, slow)
+        for t in slow.trades:
+            if t.reason in ("tp", "sl"):
+                exits += 1
+                assert round(t.exit_price / tick) * tick == pytest.approx(t.exit_price, abs=1e-9)
+        unrounded = run_backtest(replace(market, tick=0.0), name, "X", params, costs)
+        changed += unrounded.trades != slow.trades
+    assert exits and changed
 
 
 def test_windows_outside_the_market_are_refused() -> None:
