@@ -22,7 +22,7 @@ from adapters.home import Home
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from domain.research import ParamsApplied
 from tests.web.conftest import API_KEY
-from tests.web.kit import summary
+from tests.web.kit import old_summary, summary
 from tests.web.test_browser import _free_port, _wait_port, browser, page, shot  # noqa: F401
 from web.app import create_app
 from web.auth import MISSING, NOT_CONFIGURED, WRONG
@@ -186,6 +186,24 @@ def test_a_grade_that_cannot_be_applied_is_refused_with_its_reason(
     html = setup.client.get(f"/research/runs/{setup.runs[grade]}").text
     assert re.search(r'<button type="submit" class="primary" disabled[^>]*>Apply these', html)
     assert f"{why}: only grade A or B parameters are." in html
+
+
+@pytest.mark.parametrize("grade", ["A", "B"])
+def test_a_run_of_the_earlier_rule_is_refused_whatever_its_grade(setup: Setup, grade) -> None:
+    run_id = setup.engine.research.record_run(old_summary(grade=grade))
+    setup.engine.project()
+    events, text = setup.events(), setup.strategies_text()
+    response = setup.apply(run_id, KEY)
+    assert response.status_code == 409
+    assert response.text == (
+        "cannot apply grid_atr BTC/USDT: graded with the earlier rule (the best combination was "
+        "chosen on its out-of-sample results, so its figures are optimistic): re-run optimize"
+    )
+    assert setup.events() == events and setup.strategies_text() == text
+    assert setup.applied_rows() == []
+    html = setup.client.get(f"/research/runs/{run_id}").text
+    assert re.search(r'<button type="submit" class="primary" disabled[^>]*>Apply these', html)
+    assert 'id="earlier-rule"' in html
 
 
 def test_an_unknown_or_malformed_run_id_is_refused(setup: Setup) -> None:

@@ -98,6 +98,17 @@ def test_scanner_lists_runners_positions_first_with_grades_levels_and_status(
     assert f"{mark:.4f}" in btc
 
 
+def test_scanner_tags_a_grade_of_the_earlier_rule(paper_client: TestClient) -> None:
+    """kit.RUNS: ETH's run was recorded before the in-sample selection, BTC's after."""
+    html = paper_client.get("/scanner?portfolio=tight").text
+    eth, btc = _row(html, "grid_atr:ETH/USDT"), _row(html, "grid_atr:BTC/USDT")
+    assert re.search(
+        r'grade-D">D</span> <span class="tag rule" title="graded with the earlier', eth
+    )
+    assert ">earlier rule</span>" in eth and ">earlier rule</span>" not in btc
+    assert ">earlier rule</span>" not in _row(html, "envelope_dca:BTC/USDT")
+
+
 def _row(html: str, key: str) -> str:
     row = html[html.index(f'data-key="{key}"') :]
     return row[: row.index("</tr>")]
