@@ -75,7 +75,8 @@ def optimize_table(summary: dict[str, Any]) -> str:
         f"{s['oos_trades']}",
         f"   DSR {_num(s['dsr'])}, Monte Carlo p {_num(s['mc_pvalue'])}"
         + (" (underpowered)" if s["mc_underpowered"] else "")
-        + f", stability {_num(s['stability'])}, transfer {_num(s['transfer_ratio'])}",
+        + f", stability {_num(s['stability'])}, transfer {_num(s['transfer_ratio'])}"
+        + _judged_on(s),
         f"   {s['n_windows']} windows x {s['n_combos']} combinations in {s['duration_s']:.1f} s, "
         f"embargo {s.get('embargo_days', 0)} days; each window trades its in-sample best",
         f"   to trade ({s.get('params_rule', 'best by OOS: the earlier rule')}): "
@@ -88,6 +89,15 @@ def optimize_table(summary: dict[str, Any]) -> str:
     lines += [_window_line(w) for w in s["windows"]]
     lines += [f"   [{v['level']}] {v['text']}" for v in s["verdicts"]]
     return "\n".join(lines)
+
+
+def _judged_on(s: dict[str, Any]) -> str:
+    """Which windows stability and transfer read: those the parameters were not chosen on."""
+    unseen = s.get("validation_windows")
+    if unseen is None:
+        return ""
+    names = ", ".join(f"w{k + 1}" for k in unseen) or "none"
+    return f" (on windows the parameters to trade were not chosen on: {names})"
 
 
 def _window_line(w: dict[str, Any]) -> str:
