@@ -95,15 +95,50 @@ def populate(home: Path, n_assets: int, n_strategies: int) -> str:
 
 def full_size(s: dict, rng: np.random.Generator) -> dict:
     """The hand-made summary grown to a real run's size: every combination of ``FULL_GRID``
-    with random metrics per window, and ``FULL_WINDOWS`` windows."""
+    with random metrics per window, ``FULL_WINDOWS`` windows each selecting its best IS score,
+    their stitched OOS record (one point per day) and the last selection as parameters to
+    trade (the in-sample rule's summary, as ``optimization.walk_forward`` records it)."""
     names = list(FULL_GRID)
     params = [dict(zip(names, values, strict=True)) for values in product(*FULL_GRID.values())]
     n, w = len(params), FULL_WINDOWS
     oos = rng.normal(0.5, 1.0, (n, w))
     is_ = oos + rng.normal(0.8, 0.5, (n, w))
     returns = oos * 2.0
-    best = int(np.argmax(oos.mean(axis=1)))
-    windows = [s["windows"][k % len(s["windows"])] | {"index": k} for k in range(w)]
+    trades = rng.integers(5, 80, (n, w))
+    is_score = is_ * np.minimum(1.0, trades / 30)
+    selected = is_score.argmax(axis=0)
+    oos_days, is_days, embargo = 60, 173, s["embargo_days"]
+    start = s["windows"][0]["is_from"]
+    windows = []
+    for k, c in enumerate(selected.tolist()):
+        is_from = start + k * oos_days * DAY_MS
+        oos_from = is_from + (is_days + embargo) * DAY_MS
+        windows.append(
+            s["windows"][k % len(s["windows"])]
+            | {
+                "index": k,
+                "is_from": is_from,
+                "is_end": is_from + is_days * DAY_MS,
+                "oos_from": oos_from,
+                "oos_to": oos_from + oos_days * DAY_MS - 3_600_000,
+                "oos_end": oos_from + oos_days * DAY_MS,
+                "combo": c,
+                "params": params[c],
+                "is_sharpe": float(is_[c, k]),
+                "is_return_pct": float(is_[c, k] * 2.0),
+                "is_trades": int(trades[c, k]),
+                "is_score": float(is_score[c, k]),
+                "oos_sharpe": float(oos[c, k]),
+                "oos_return_pct": float(returns[c, k]),
+                "oos_trades": int(trades[c, k] // 3),
+            }
+        )
+    capital = s["capital"]
+    daily = np.repeat(
+        [returns[c, k] / 100 * capital / oos_days for k, c in enumerate(selected)], oos_days
+    )
+    equity = [capital, *(capital + np.cumsum(daily)).tolist()]
+    first = windows[0]["oos_from"]
     combos = {
         "params": params,
         "is_sharpe": is_.mean(axis=1).tolist(),
@@ -112,15 +147,20 @@ def full_size(s: dict, rng: np.random.Generator) -> dict:
         "oos_trades": rng.integers(20, 400, n).tolist(),
         "oos_return_pct": returns.sum(axis=1).tolist(),
         "score": (oos.mean(axis=1) * (returns > 0).mean(axis=1)).tolist(),
+        "selected_in": np.bincount(selected, minlength=n).tolist(),
         "oos_sharpe_by_window": oos.tolist(),
         "is_sharpe_by_window": is_.tolist(),
         "oos_return_by_window": returns.tolist(),
     }
+    trade = int(selected[-1])
     return s | {
         "grid": FULL_GRID,
         "combos": combos,
-        "best_index": best,
-        "best_params": params[best],
+        "best_index": trade,
+        "best_params": params[trade],
+        "params_window": w - 1,
+        "validation_windows": list(range(w - 4)),
+        "stitched": {"ts": [first + i * DAY_MS for i in range(len(equity))], "equity": equity},
         "windows": windows,
         "n_windows": w,
         "n_combos": n,

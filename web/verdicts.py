@@ -35,7 +35,8 @@ class RegimeRow:
 
 
 def regime_table(windows: Sequence[Mapping[str, Any]]) -> list[RegimeRow]:
-    """The best combination's OOS windows grouped by regime (crash, bull, bear, range order)."""
+    """The OOS windows grouped by regime (crash, bull, bear, range order): each window's
+    selection (in-sample rule), or the one best combination (a run of the earlier rule)."""
     rows = []
     for regime in REGIMES:
         mine = [w for w in windows if w.get("regime") == regime]

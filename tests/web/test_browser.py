@@ -159,6 +159,54 @@ def test_result_detail_and_research_sorting(server: str, page) -> None:
     assert page.errors == []
 
 
+VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
+
+
+@pytest.mark.parametrize("screen", sorted(VIEWPORTS))
+def test_research_detail_fits_the_screen(server: str, browser, screen: str) -> None:
+    """A run of the in-sample rule (stitched curve, selection table) and one of the earlier
+    rule (banner) at a desktop's and a phone's width: the page never scrolls sideways; on the
+    phone the selection table scrolls inside its box."""
+    width, height = VIEWPORTS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(server + "/research")
+        assert page.locator("#runs-body tr .tag.rule").count() == 1  # ETH: earlier rule
+        assert _page_width(page) <= width
+        page.click("#runs-body tr:has-text('BTC/USDT') a:text('grid_atr')")
+        page.wait_for_selector("#stitched-chart svg")
+        assert page.locator("#selections tbody tr").count() == 3
+        assert page.locator("#stitched-chart rect.hover").count() == 181
+        assert _page_width(page) <= width
+        box = page.evaluate(
+            "() => { const e = document.querySelector('#selections-scroll');"
+            " return [e.scrollWidth, e.clientWidth]; }"
+        )
+        if screen == "phone":
+            assert box[0] > box[1]  # wider than the screen: it scrolls, the page does not
+        else:
+            assert box[0] == box[1]  # the whole table shows
+        shot(page, f"research_selection_{screen}")
+        page.goto(server + "/research")
+        page.click("#runs-body tr:has-text('ETH/USDT') a")
+        page.wait_for_selector("#earlier-rule")
+        assert "Computed with the earlier rule" in page.inner_text("#earlier-rule")
+        assert page.locator("#stitched-chart").count() == 0
+        assert _page_width(page) <= width
+        shot(page, f"research_earlier_rule_{screen}")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def _page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
 def test_explorer_launch_needs_the_key_then_shows_progress(server: str, page) -> None:
     page.goto(server + "/explorer")
     page.select_option("#p_ma_period", "10")

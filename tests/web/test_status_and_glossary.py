@@ -69,5 +69,13 @@ def test_the_issue_terms_are_defined() -> None:
         "drawdown",
         "walk-forward",
         "regime",
+        # issue 11: the in-sample selection and its stitched record
+        "stitched OOS",
+        "selection (in-sample)",
+        "embargo",
+        "parameters to trade",
+        "earlier rule",
+        "OOS robustness score",
+        "selected in",
     ):
         assert GLOSSARY[key]
