@@ -97,9 +97,9 @@ class ResearchController(Controller):
 
     @post("/runs/{run_id:str}/apply", guards=[require_api_key], status_code=200)
     async def apply_params(self, request: Request, run_id: FromPath[str]) -> Template:
-        """Write the run's best parameters as the pair's ``per_asset`` line and record
-        ``ParamsApplied``: 404 for an unknown run, 409 with the reason when its grade (or the
-        config) does not allow it."""
+        """Write the run's parameters to trade as the pair's ``per_asset`` line and record
+        ``ParamsApplied``: 404 for an unknown run, 409 with the reason when its grade, its rule
+        (a run of the earlier rule) or the config does not allow it."""
         run_id = _run_id(run_id)
         state = request.app.state
         try:
