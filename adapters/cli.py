@@ -18,6 +18,7 @@ import ccxt
 from adapters import backtest, cli_paper, optimize, params_commands
 from adapters.backtest import BacktestRequest
 from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
+from adapters.contract_specs import UnknownSymbolError, fetch_specs
 from adapters.engine import Engine
 from adapters.event_store import describe_store
 from adapters.exchange_client import make_exchange
@@ -42,7 +43,14 @@ from adapters.venues import VENUES, venue
 from config.loader import DEFAULT_CONFIG_DIR, ConfigError, check_config, load_settings
 from config.secrets import SecretsError, load_secrets
 from config.settings import Settings
-from domain.market import FundingSeries, Market, MarketError, OpenInterestSeries, timeframe_ms
+from domain.market import (
+    FundingSeries,
+    Market,
+    MarketError,
+    OpenInterestSeries,
+    check_symbol,
+    timeframe_ms,
+)
 from projections.data_quality import candle_quality, funding_quality
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -104,15 +112,26 @@ def _add_data(commands) -> None:
     data = commands.add_parser("data", help="market data: import, fetch, check").add_subparsers(
         title="data commands", required=True
     )
-    imp = data.add_parser("import", help="import normalized CSV(.gz) candle/funding files")
+    imp = data.add_parser(
+        "import",
+        help="import normalized CSV(.gz) candle/funding files and <exchange>-specs.csv files",
+    )
     imp.add_argument("files", nargs="+", type=Path)
-    imp.add_argument("--exchange", default="binance")
+    imp.add_argument(
+        "--exchange",
+        default="binance",
+        help="whose candles and funding (default binance); a specs file names its own exchange",
+    )
     imp.set_defaults(handler=cmd_data_import)
     fetch = data.add_parser(
-        "fetch", help="backfill candles (and funding, open interest) through ccxt"
+        "fetch", help="backfill candles (and funding, open interest) or contract specs through ccxt"
     )
     fetch.add_argument("--exchange", required=True, choices=sorted(VENUES))
-    fetch.add_argument("--symbol", required=True, help="ccxt symbol: BTC/USDT or BTC/USDT:USDT")
+    fetch.add_argument(
+        "--symbol",
+        help="ccxt symbol: BTC/USDT or BTC/USDT:USDT (with --specs: comma-separated, or none for "
+        "every spot and perpetual market)",
+    )
     fetch.add_argument("--timeframe", default="1h")
     fetch.add_argument("--since", help="start date (UTC) when nothing is stored yet")
     fetch.add_argument("--funding", action="store_true", help="also the funding-rate history")
@@ -120,6 +139,12 @@ def _add_data(commands) -> None:
         "--open-interest",
         action="store_true",
         help="also the open-interest history, sampled every --timeframe (Binance: last 30 days)",
+    )
+    fetch.add_argument(
+        "--specs",
+        action="store_true",
+        help="record the contract specs (tick size, lot step, minimums, leverage) of the venue's "
+        "market list instead of fetching candles",
     )
     fetch.set_defaults(handler=cmd_data_fetch)
     check = data.add_parser("check", help="span, rows, gaps, duplicates, OHLC errors, spikes")
@@ -238,6 +263,10 @@ def _import(engine: Engine, files: list[Path], exchange: str):
 
 
 def cmd_data_fetch(args: argparse.Namespace) -> int:
+    if args.specs:
+        return _fetch_specs(args)
+    if not args.symbol:
+        raise UsageError("--symbol is required (unless --specs)")
     market = Market(args.exchange, args.symbol, args.timeframe)
     series: list[Series] = [market]
     if args.funding:
@@ -255,6 +284,36 @@ def cmd_data_fetch(args: argparse.Namespace) -> int:
     finally:
         _project(engine)
         engine.close()
+
+
+def _fetch_specs(args: argparse.Namespace) -> int:
+    """``data fetch --specs``: the venue's contract specs, recorded when they changed."""
+    extra = [flag for flag, on in (("--funding", args.funding), ("--open-interest",
+             args.open_interest), ("--since", args.since)) if on]  # fmt: skip
+    if extra:
+        raise UsageError(f"--specs records contract specs only; drop {', '.join(extra)}")
+    symbols = [s.strip() for s in (args.symbol or "").split(",") if s.strip()]
+    for symbol in symbols:
+        check_symbol(symbol)
+    exchange, retry = _exchange(_settings(args), args.exchange)
+    engine = _engine(args)
+    try:
+        report = fetch_specs(exchange, args.exchange, engine.market_data, symbols, retry=retry)
+    except UnknownSymbolError as exc:
+        raise UsageError(str(exc)) from exc
+    except FetchError as exc:
+        print(f"scalp-radar: fetch failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        _project(engine)
+        engine.close()
+    print(
+        f"{args.exchange} contract specs: {report.read} read, {report.added} new or changed, "
+        f"{report.retries} retries"
+    )
+    for note in report.notes:
+        print(f"  note: {note}")
+    return 0
 
 
 def _open_interest_series(args: argparse.Namespace) -> OpenInterestSeries:

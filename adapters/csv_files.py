@@ -7,6 +7,11 @@ Formats (see the data README): candles ``timestamp_ms,open,high,low,close,volume
 
 A file is read whole and checked before anything is stored: one bad row refuses the file, and the
 error lists every bad row (up to a cap) as ``file:line: reason``.
+
+Contract specs come in ``<exchange>-specs.csv`` (``binance-specs.csv``), one row per symbol:
+``symbol,price_tick,amount_step,min_amount,min_notional,max_leverage``; only ``price_tick`` is
+required, an empty field means the venue gives no such figure. A bad specs file is refused in
+one line naming the file, the line and the field of its first bad row.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.candles import candle_problem, funding_problem
-from domain.market import FundingSeries, Market, MarketError, timeframe_ms
+from domain.candles import SPEC_FIELDS, ContractSpec, candle_problem, funding_problem
+from domain.market import FundingSeries, Market, MarketError, check_symbol, timeframe_ms
 
 CANDLE_HEADER = ["timestamp_ms", "open", "high", "low", "close", "volume"]
 FUNDING_HEADER = ["timestamp_ms", "funding_rate"]
 _NAME = re.compile(r"^([A-Z0-9]+)_([A-Z0-9]+)(?:_([A-Z0-9]+))?-([0-9]+[mhdw]|funding)\.csv(\.gz)?$")
 MAX_REPORTED = 20
+SPECS_HEADER = ["symbol", *SPEC_FIELDS]
+_SPECS_NAME = re.compile(r"^([a-z][a-z0-9_]*)-specs\.csv$")
 
 CandleRow = tuple[int, float, float, float, float, float]
 FundingRow = tuple[int, float]
@@ -47,6 +54,18 @@ class FundingFile:
     path: Path
     series: FundingSeries
     rows: list[FundingRow]
+
+
+@dataclass(frozen=True, slots=True)
+class SpecsFile:
+    path: Path
+    exchange: str
+    specs: list[ContractSpec]
+
+
+def is_specs_file(path: Path) -> bool:
+    """Whether the name says contract specs (``binance-specs.csv``)."""
+    return _SPECS_NAME.match(path.name) is not None
 
 
 def series_of(path: Path, exchange: str) -> Market | FundingSeries:
@@ -153,3 +172,54 @@ def _funding_row(fields: list[str]) -> FundingRow:
     if problem:
         raise ValueError(problem)
     return ts, rate
+
+
+def read_specs_file(path: Path) -> SpecsFile:
+    """Parse and check a ``<exchange>-specs.csv`` file; raise ``CsvError`` in one line (file,
+    line and field of the first bad row, and how many more there are)."""
+    match = _SPECS_NAME.match(path.name)
+    if match is None:
+        raise CsvError(f"{path}: a specs file is named <exchange>-specs.csv (binance-specs.csv)")
+    exchange = match.group(1)
+    specs: list[ContractSpec] = []
+    errors: list[str] = []
+    lines: dict[str, int] = {}
+    for line_no, fields in _lines(path, SPECS_HEADER):
+        try:
+            spec = _spec_row(exchange, fields)
+            if spec.symbol in lines:
+                raise ValueError(f"symbol {spec.symbol} again (first on line {lines[spec.symbol]})")
+        except ValueError as exc:
+            errors.append(f"{path}:{line_no}: {exc}")
+            continue
+        lines[spec.symbol] = line_no
+        specs.append(spec)
+    if errors:
+        more = f" ({len(errors) - 1} more bad rows)" if len(errors) > 1 else ""
+        raise CsvError(f"{errors[0]}; file refused, nothing stored{more}")
+    if not specs:
+        raise CsvError(f"{path}: no specs in the file; file refused, nothing stored")
+    return SpecsFile(path, exchange, specs)
+
+
+def _spec_row(exchange: str, fields: list[str]) -> ContractSpec:
+    symbol, *texts = _fields(fields, len(SPECS_HEADER))
+    try:
+        check_symbol(symbol.strip())
+    except MarketError as exc:
+        raise ValueError(f"symbol: {exc}") from None
+    values: list[float | None] = []
+    for name, text in zip(SPEC_FIELDS, texts, strict=True):
+        text = text.strip()
+        if not text:
+            values.append(None)
+            continue
+        try:
+            values.append(float(text))
+        except ValueError:
+            raise ValueError(f"{name}: {text!r} is not a number") from None
+    spec = ContractSpec(exchange, symbol.strip(), *values)  # type: ignore[arg-type]
+    problem = spec.problem()
+    if problem is not None:
+        raise ValueError(f"{problem[0]}: {problem[1]}")
+    return spec

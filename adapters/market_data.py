@@ -1,4 +1,5 @@
-"""Application service that appends candles, funding settlements and open interest to the store.
+"""Application service that appends candles, funding settlements, open interest and contract
+specs to the store.
 
 Each series (candles of one market, funding or open interest of one perpetual) is an
 ``EventSourcedLog``. Appending is idempotent: rows whose timestamp is already in the series are
@@ -10,6 +11,11 @@ imported after a fetch of last week). The log keeps arrival order; read models s
 
 This service is the only writer of market data, so it caches, per series, the set of stored
 timestamps and the next log version after reading the series once.
+
+Contract specs (tick size, lot step, minimums, leverage) live in one log per instrument
+(``Instrument``). A spec is recorded only when its figures differ from the instrument's last
+record, so re-importing a specs file or re-fetching the venue's markets adds nothing; a batch
+of specs is written in one transaction.
 """
 
 from __future__ import annotations
@@ -22,8 +28,15 @@ from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 
 from adapters.event_store import EventStore
-from domain.candles import CandleClosed, FundingSettled, OpenInterestRecorded, SeriesListed
-from domain.market import FundingSeries, Market, OpenInterestSeries
+from domain.candles import (
+    CandleClosed,
+    ContractSpec,
+    ContractSpecRecorded,
+    FundingSettled,
+    OpenInterestRecorded,
+    SeriesListed,
+)
+from domain.market import FundingSeries, Instrument, Market, OpenInterestSeries
 
 SERIES_INDEX_ID: UUID = uuid5(NAMESPACE_URL, "/series-index")
 
@@ -51,6 +64,8 @@ class MarketData:
         self._states: dict[UUID, _SeriesState] = {}
         self._index = EventSourcedLog(store.events, SERIES_INDEX_ID, SeriesListed)
         self._index_next: int | None = None
+        # per instrument: (its last recorded spec, the next version of its log)
+        self._specs: dict[UUID, tuple[ContractSpec | None, int]] = {}
 
     # -- SeriesSink -------------------------------------------------------------------------
     def last_candle_ts(self, market: Market) -> int | None:
@@ -89,6 +104,62 @@ class MarketData:
                 next_originator_version=version, ts=int(r[0]), amount=float(r[1])
             ),
         )
+
+    # -- contract specs ---------------------------------------------------------------------------
+    def record_specs(self, specs: Sequence[ContractSpec], source: str, recorded_at: int) -> int:
+        """Record the specs whose figures changed (or are new), all in one transaction; returns
+        how many were recorded. Each spec must be sound (``ContractSpec.problem``)."""
+        events: list[DomainEvent] = []
+        changed: dict[UUID, tuple[ContractSpec, int]] = {}
+        for spec in specs:
+            problem = spec.problem()
+            if problem is not None:
+                raise ValueError(f"{spec.exchange} {spec.symbol}: {problem[0]} {problem[1]}")
+            instrument = Instrument(spec.exchange, spec.symbol)
+            last, version = changed.get(instrument.stream_id) or self._last_spec(instrument)
+            if last == spec:
+                continue
+            log = EventSourcedLog(self.store.events, instrument.stream_id, ContractSpecRecorded)
+            events.append(
+                log.trigger_event(
+                    next_originator_version=version,
+                    exchange=spec.exchange,
+                    symbol=spec.symbol,
+                    **{k: _plain_float(v) for k, v in spec.figures().items()},
+                    source=source,
+                    recorded_at=int(recorded_at),
+                )
+            )
+            changed[instrument.stream_id] = (spec, version + 1)
+        if events:
+            self._put(events)
+            self._specs.update(changed)
+        return len(events)
+
+    def last_spec(self, instrument: Instrument) -> ContractSpec | None:
+        """The instrument's last recorded spec (None: never recorded)."""
+        return self._last_spec(instrument)[0]
+
+    def _last_spec(self, instrument: Instrument) -> tuple[ContractSpec | None, int]:
+        cached = self._specs.get(instrument.stream_id)
+        if cached is None:
+            log = EventSourcedLog(self.store.events, instrument.stream_id, ContractSpecRecorded)
+            last = log.get_last()
+            if last is None:
+                cached = (None, 1)
+            else:
+                spec = ContractSpec(
+                    last.exchange,
+                    last.symbol,
+                    last.price_tick,
+                    last.amount_step,
+                    last.min_amount,
+                    last.min_notional,
+                    last.max_leverage,
+                )
+                cached = (spec, last.originator_version + 1)
+            self._specs[instrument.stream_id] = cached
+        return cached
 
     # -- any kind of series -------------------------------------------------------------------
     def last_ts(self, series: Series) -> int | None:
@@ -142,6 +213,7 @@ class MarketData:
             # After a failed write the caches may be ahead of the store: re-read on next use.
             self._states.clear()
             self._index_next = None
+            self._specs.clear()
             raise
 
     def _listing(self, series: Series) -> SeriesListed:
@@ -194,3 +266,7 @@ def _candle_maker(log: EventSourcedLog) -> Callable[[int, Sequence], DomainEvent
         c=float(r[4]),
         v=float(r[5]),
     )
+
+
+def _plain_float(value: float | None) -> float | None:
+    return None if value is None else float(value)

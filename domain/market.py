@@ -1,8 +1,9 @@
 """Market identities: which exchange, which instrument, which candle timeframe.
 
 A market names one stream of candles (exchange, symbol, timeframe); funding and open interest
-are series of a perpetual. Symbols follow ccxt: ``BTC/USDT`` is spot, ``BTC/USDT:USDT`` is the
-USDT-margined perpetual. Times are UTC epoch milliseconds everywhere in the domain.
+are series of a perpetual; an instrument (exchange, symbol) has a log of its contract specs.
+Symbols follow ccxt: ``BTC/USDT`` is spot, ``BTC/USDT:USDT`` is the USDT-margined perpetual.
+Times are UTC epoch milliseconds everywhere in the domain.
 """
 
 from __future__ import annotations
@@ -136,3 +137,27 @@ class OpenInterestSeries:
 
     def __str__(self) -> str:
         return self.key
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """One tradable instrument on one exchange: the owner of a log of contract specs."""
+
+    exchange: str
+    symbol: str
+
+    def __post_init__(self) -> None:
+        check_symbol(self.symbol)
+        if not self.exchange.isidentifier():
+            raise MarketError(f"bad exchange name {self.exchange!r}")
+
+    @property
+    def key(self) -> str:
+        return f"{self.exchange}/{self.symbol}/specs"
+
+    @property
+    def stream_id(self) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/contract-specs/{self.exchange}/{self.symbol}")
+
+    def __str__(self) -> str:
+        return f"{self.exchange} {self.symbol}"

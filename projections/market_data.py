@@ -1,10 +1,14 @@
-"""Candle, funding and open-interest read model: numpy arrays per series, loaded in milliseconds.
+"""Candle, funding and open-interest read model: numpy arrays per series, loaded in milliseconds;
+and each instrument's contract spec (tick size ...), the last one recorded.
 
 Rows are kept as column blobs in time buckets (2048 rows of the series' timeframe per bucket,
 about 85 days of 1h candles), so loading five years of 1h candles reads ~22 rows and concatenates
 arrays instead of converting 44k SQL rows into Python objects. A bucket is rewritten whenever a
 page of events touches it; since buckets are sorted by ``ts`` and keyed by time, the result does
 not depend on the order candles arrived in, so a rebuild equals the incremental model.
+
+``contract_specs`` holds one row per (exchange, symbol): the figures of its last
+``ContractSpecRecorded`` in the store's order (schema 2 added the table).
 """
 
 from __future__ import annotations
@@ -12,11 +16,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import msgspec
 import numpy as np
 import sqlite_utils
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from domain.candles import CandleClosed, FundingSettled, OpenInterestRecorded, SeriesListed
+from domain.candles import (
+    CandleClosed,
+    ContractSpecRecorded,
+    FundingSettled,
+    OpenInterestRecorded,
+    SeriesListed,
+)
 from domain.market import HOUR_MS, timeframe_ms
 from projections.projector import Projector
 
@@ -26,6 +37,18 @@ _CANDLE = CandleClosed.TOPIC
 _FUNDING = FundingSettled.TOPIC
 _OPEN_INTEREST = OpenInterestRecorded.TOPIC
 _LISTED = SeriesListed.TOPIC
+_SPEC = ContractSpecRecorded.TOPIC
+_SPEC_COLUMNS = (
+    "exchange",
+    "symbol",
+    "price_tick",
+    "amount_step",
+    "min_amount",
+    "min_notional",
+    "max_leverage",
+    "source",
+    "recorded_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +69,20 @@ class SeriesInfo:
             self.kind, f"open interest {self.timeframe}"
         )
         return f"{self.exchange} {self.symbol} {tail}"
+
+
+class StoredSpec(msgspec.Struct, frozen=True):
+    """The last contract spec recorded for an instrument (fields of ``ContractSpecRecorded``)."""
+
+    exchange: str
+    symbol: str
+    price_tick: float
+    amount_step: float | None
+    min_amount: float | None
+    min_notional: float | None
+    max_leverage: float | None
+    source: str
+    recorded_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +116,8 @@ class OpenInterest:
 
 class MarketDataProjector(Projector):
     name = "market_data"
-    topics = (_LISTED, _CANDLE, _FUNDING, _OPEN_INTEREST)
+    topics = (_LISTED, _CANDLE, _FUNDING, _OPEN_INTEREST, _SPEC)
+    schema = 2  # 2: contract_specs
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
         # ``decode`` is the store's transcoder decode: projecting 1M+ candles through full event
@@ -104,8 +142,15 @@ class MarketDataProjector(Projector):
             "last_ts INTEGER NOT NULL, ts BLOB NOT NULL, vals BLOB NOT NULL, "
             "PRIMARY KEY (series_id, bucket)) WITHOUT ROWID"
         )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS contract_specs (exchange TEXT NOT NULL, "
+            "symbol TEXT NOT NULL, price_tick REAL NOT NULL, amount_step REAL, min_amount REAL, "
+            "min_notional REAL, max_leverage REAL, source TEXT NOT NULL, "
+            "recorded_at INTEGER NOT NULL, PRIMARY KEY (exchange, symbol)) WITHOUT ROWID"
+        )
 
     def drop_tables(self) -> None:
+        self.db.execute("DROP TABLE IF EXISTS contract_specs")
         self.db.execute("DROP TABLE IF EXISTS series_chunks")
         self.db.execute("DROP TABLE IF EXISTS series")
         self.discard()
@@ -124,6 +169,8 @@ class MarketDataProjector(Projector):
                 self._put(sid, state["ts"], (state["amount"],))
             elif n.topic == _LISTED:
                 self._list(state)
+            elif n.topic == _SPEC:
+                self._spec(state)
 
     def flush(self) -> None:
         touched = {sid for sid, _ in self._dirty}
@@ -151,6 +198,15 @@ class MarketDataProjector(Projector):
             [sid, state["kind"], state["exchange"], state["symbol"], state["timeframe"]],
         )
         self._spans[sid] = _bucket_span(state["kind"], state["timeframe"])
+
+    def _spec(self, state: dict) -> None:
+        names = ", ".join(_SPEC_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _SPEC_COLUMNS[2:])
+        self.db.execute(
+            f"INSERT INTO contract_specs ({names}) VALUES ({', '.join('?' * len(_SPEC_COLUMNS))}) "
+            f"ON CONFLICT(exchange, symbol) DO UPDATE SET {updates}",
+            [state[c] for c in _SPEC_COLUMNS],
+        )
 
     def _put(self, sid: str, ts: int, row: tuple[float, ...]) -> None:
         if sid not in self._spans:  # listed and projected by another process meanwhile
@@ -231,6 +287,27 @@ class MarketDataReader:
             if info.exchange == exchange and info.timeframe == timeframe:
                 return info
         return None
+
+    def spec(self, exchange: str, symbol: str) -> StoredSpec | None:
+        """The instrument's last recorded contract spec, or None when none is stored."""
+        if "contract_specs" not in self.db.table_names():
+            return None
+        row = self.db.execute(
+            f"SELECT {', '.join(_SPEC_COLUMNS)} FROM contract_specs "
+            "WHERE exchange = ? AND symbol = ?",
+            [exchange, symbol],
+        ).fetchone()
+        return None if row is None else StoredSpec(*row)
+
+    def specs(self, exchange: str | None = None) -> list[StoredSpec]:
+        """Every stored spec (of one exchange), by exchange and symbol."""
+        if "contract_specs" not in self.db.table_names():
+            return []
+        sql, args = f"SELECT {', '.join(_SPEC_COLUMNS)} FROM contract_specs", []
+        if exchange:
+            sql, args = sql + " WHERE exchange = ?", [exchange]
+        rows = self.db.execute(sql + " ORDER BY exchange, symbol", args).fetchall()
+        return [StoredSpec(*row) for row in rows]
 
     def candles(self, series_id: str, start: int | None = None, end: int | None = None) -> Candles:
         ts, vals = self._arrays(series_id, 5, start, end)

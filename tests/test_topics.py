@@ -8,6 +8,7 @@ from pathlib import Path
 
 from adapters.engine import Engine
 from adapters.home import Home
+from domain.candles import ContractSpec
 from domain.market import FundingSeries, Market, OpenInterestSeries
 from tests.stubs import T0, CandleStubs
 
@@ -30,6 +31,7 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     data.append_candles(Market("binance", "BTC/USDT", "1h"), CandleStubs.wave(3))
     data.append_funding(FundingSeries("binance", "BTC/USDT:USDT"), [(T0, 0.0001)])
     data.append_open_interest(OpenInterestSeries("binance", "BTC/USDT:USDT", "1h"), [(T0, 5.0)])
+    data.record_specs([ContractSpec("binance", "BTC/USDT", 0.01, None, 1e-5)], "test", T0)
     summary = {"strategy": "grid_atr", "symbol": "BTC/USDT"}
     run_id = engine.research.record_run(summary)
     engine.research.record_run(summary)  # a second run: reads the log's last event back
@@ -43,6 +45,7 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     assert found.split(",") == sorted(
         [
             "CandleClosed",
+            "ContractSpecRecorded",
             "FundingSettled",
             "OpenInterestRecorded",
             "OptimizationCompleted",

@@ -71,6 +71,8 @@ _BINANCE_SPOT = {
         {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000000",
          "tickSize": "0.01"},
         {"filterType": "LOT_SIZE", "minQty": "0.00001", "maxQty": "9000", "stepSize": "0.00001"},
+        {"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": True,
+         "maxNotional": "9000000.00000000", "applyMaxToMarket": False, "avgPriceMins": 5},
     ],
 }  # fmt: skip
 _BINANCE_PERP = {
@@ -83,8 +85,13 @@ _BINANCE_PERP = {
         {"filterType": "PRICE_FILTER", "minPrice": "0.10", "maxPrice": "4529764",
          "tickSize": "0.10"},
         {"filterType": "LOT_SIZE", "minQty": "0.001", "maxQty": "1000", "stepSize": "0.001"},
+        {"filterType": "MIN_NOTIONAL", "notional": "100"},
     ],
 }  # fmt: skip
+# Per base asset, what differs from the BTC templates above: (spot tick, perpetual tick) as the
+# venue writes them. Bitget gives decimal places: (spot pricePrecision, swap pricePlace).
+BINANCE_TICKS = {"BTC": ("0.01000000", "0.10"), "ETH": ("0.01000000", "0.01")}
+BITGET_PLACES = {"BTC": ("2", "1"), "ETH": ("2", "2")}
 
 
 def candle_values(ts: int, tf_ms: int) -> list[float]:
@@ -259,7 +266,15 @@ class FakeVenue:
         }
 
     def _infos(self, template: dict[str, Any]) -> list[dict[str, Any]]:
-        return [{**template, "symbol": f"{b}USDT", "baseCoin": b} for b in self.bases]
+        spot = "pricePrecision" in template
+        infos = []
+        for b in self.bases:
+            info = {**template, "symbol": f"{b}USDT", "baseCoin": b}
+            places = BITGET_PLACES.get(b)
+            if places is not None:
+                info["pricePrecision" if spot else "pricePlace"] = places[0 if spot else 1]
+            infos.append(info)
+        return infos
 
     def _bitget_candles(self, q: dict[str, str], *, spot: bool, history: bool) -> Reply:
         tf_ms = _duration_ms(q["granularity"])
@@ -295,7 +310,11 @@ class FakeVenue:
     def _binance_routes(self) -> dict[str, Callable[[dict[str, str]], Reply]]:
         def info(template: dict[str, Any] | None) -> Callable[[dict[str, str]], Reply]:
             bases = self.bases if template else ()
-            entries = [{**(template or {}), "symbol": f"{b}USDT", "baseAsset": b} for b in bases]
+            perp = bool(template) and "contractType" in template  # type: ignore[operator]
+            entries = [
+                _binance_entry(template or {}, b, BINANCE_TICKS.get(b, ("", ""))[perp])
+                for b in bases
+            ]
             body = {"timezone": "UTC", "serverTime": self.now_ms, "symbols": entries}
             return lambda q: (200, body)
 
@@ -367,6 +386,16 @@ class FakeVenue:
             }
             for ts in stamps
         ]
+
+
+def _binance_entry(template: dict[str, Any], base: str, tick: str) -> dict[str, Any]:
+    entry = {**template, "symbol": f"{base}USDT", "baseAsset": base}
+    if tick:
+        entry["filters"] = [
+            {**f, "tickSize": tick} if f["filterType"] == "PRICE_FILTER" else f
+            for f in template["filters"]
+        ]
+    return entry
 
 
 class _VenueError(Exception):
