@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import main
+from adapters.timefmt import parse_date
 from tests.stubs import SAMPLE_DATA
+
+DAY_MS = 86_400_000
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +49,17 @@ def test_backtest_reproduces_every_window(home: Path, capsys) -> None:
         assert bt["return_pct"] == w["oos"]["return_pct"], where
     # the stitched record is made of these windows: its trades are theirs
     assert run["oos_trades"] == sum(w["oos"]["trades"] for w in windows)
+    # the parameters to trade are the last window's selection, and stability and transfer are
+    # measured on exactly the windows whose OOS span keeps the embargo from its in-sample span
+    last = windows[-1]
+    assert {k: v for k, v in run["best_params"].items()} == last["params"]
+    embargo = run["embargo_days"] * DAY_MS
+    lo, hi = parse_date(last["is_start"]) - embargo, parse_date(last["is_end"]) + embargo
+    apart = [
+        w["index"]
+        for w in windows
+        if parse_date(w["oos_end"]) <= lo or parse_date(w["oos_start"]) >= hi
+    ]
+    assert (
+        run["validation_windows"] == apart and last["index"] in apart and len(apart) < len(windows)
+    )

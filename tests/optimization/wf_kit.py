@@ -45,9 +45,7 @@ def random_walk(
     volume = rng.lognormal(3.0, 0.5, n)
     funding = np.where(ts % (8 * H) == 0, rng.normal(0.0, funding_sd, n), np.nan)
     oi = 1e6 * np.exp(np.cumsum(rng.normal(0.0, oi_vol, n)))
-    return MarketArrays(
-        ts, open_, high, low, close, volume, tf_ms, funding, {"open_interest": oi}
-    )
+    return MarketArrays(ts, open_, high, low, close, volume, tf_ms, funding, {"open_interest": oi})
 
 
 def job(
