@@ -25,6 +25,8 @@ Period = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 Levels = Annotated[int, msgspec.Meta(ge=1, le=20)]
 Leverage = Annotated[int, msgspec.Meta(ge=1, le=125)]
 Percent = Annotated[float, msgspec.Meta(gt=0, le=100)]
+# a stop 100 % away sits at price 0 for a long: it can never trigger, so 100 is refused
+StopPercent = Annotated[float, msgspec.Meta(gt=0, lt=100)]
 NonNegPercent = Annotated[float, msgspec.Meta(ge=0, le=100)]
 PosFloat = Annotated[float, msgspec.Meta(gt=0)]
 Fraction = Annotated[float, msgspec.Meta(gt=0, lt=1)]
@@ -103,7 +105,7 @@ class EnvelopeDcaParams(GridParams):
     num_levels: Levels = 3
     envelope_start: Fraction = 0.07
     envelope_step: Fraction = 0.03
-    sl_percent: Percent = 25.0
+    sl_percent: StopPercent = 25.0
 
 
 class EnvelopeDcaShortParams(EnvelopeDcaParams):
@@ -131,7 +133,7 @@ class GridAtrParams(GridParams):
     atr_multiplier_start: PosFloat = 2.0
     atr_multiplier_step: PosFloat = 1.0
     num_levels: Levels = 3
-    sl_percent: Percent = 20.0
+    sl_percent: StopPercent = 20.0
 
 
 class GridMultiTfParams(GridAtrParams):
@@ -178,7 +180,7 @@ class GridFundingParams(GridParams):
     funding_threshold_step: FundingRate = 0.0005
     num_levels: Levels = 3
     ma_period: Period = 14
-    sl_percent: Percent = 15.0
+    sl_percent: StopPercent = 15.0
     tp_mode: Literal["funding_positive", "sma_cross", "funding_or_sma"] = "funding_or_sma"
     min_hold_candles: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 8
 
@@ -213,7 +215,7 @@ class GridTrendParams(GridParams):
     pull_step: PosFloat = 0.5
     num_levels: Levels = 3
     trail_mult: PosFloat = 2.0
-    sl_percent: Percent = 15.0
+    sl_percent: StopPercent = 15.0
 
 
 class VwapRsiParams(MonoParams):
@@ -236,7 +238,7 @@ class VwapRsiParams(MonoParams):
     rsi_short_threshold: NonNegPercent = 70.0
     vwap_deviation_entry: Percent = 0.2
     tp_percent: Percent = 0.6
-    sl_percent: Percent = 0.3
+    sl_percent: StopPercent = 0.3
 
 
 class MomentumParams(MonoParams):
@@ -256,7 +258,7 @@ class MomentumParams(MonoParams):
     breakout_lookback: Period = 20
     volume_multiplier: PosFloat = 2.0
     tp_percent: Percent = 0.6
-    sl_percent: Percent = 0.3
+    sl_percent: StopPercent = 0.3
     max_hold_candles: PosInt = 12
 
 
@@ -275,7 +277,7 @@ class FundingParams(MonoParams):
     timeframe: Timeframe = "15m"
     funding_threshold: FundingRate = 0.0003
     tp_percent: Percent = 0.4
-    sl_percent: Percent = 0.2
+    sl_percent: StopPercent = 0.2
     max_hold_candles: PosInt = 32
 
 
@@ -298,7 +300,7 @@ class LiquidationParams(MonoParams):
     leverage_estimate: Leverage = 15
     zone_buffer_percent: Percent = 1.5
     tp_percent: Percent = 0.8
-    sl_percent: Percent = 0.4
+    sl_percent: StopPercent = 0.4
 
 
 class BollingerMrParams(MonoParams):
@@ -315,7 +317,7 @@ class BollingerMrParams(MonoParams):
 
     bb_period: Period = 20
     bb_std: PosFloat = 2.0
-    sl_percent: Percent = 5.0
+    sl_percent: StopPercent = 5.0
     max_hold_candles: PosInt = 48
 
 
@@ -352,7 +354,7 @@ class SupertrendParams(MonoParams):
     atr_period: Period = 10
     atr_multiplier: PosFloat = 3.0
     tp_percent: Percent = 4.0
-    sl_percent: Percent = 2.0
+    sl_percent: StopPercent = 2.0
 
 
 class StrategiesFile(_Config):

@@ -102,7 +102,7 @@ def test_many_errors_in_many_files_are_all_reported(config_dir: Path) -> None:
     expected = {
         ("strategies.yaml", "strategies.grid_atr.sl_pct"): "unknown key",
         ("strategies.yaml", "strategies.grid_atr.ma_period"): "expected `int`, got `str`",
-        ("strategies.yaml", "strategies.grid_trend.sl_percent"): "<= 100",
+        ("strategies.yaml", "strategies.grid_trend.sl_percent"): "< 100",
         ("strategies.yaml", "strategies.envelope_dca.sides[1]"): "flat",
         ("strategies.yaml", "strategies.grid_funding.sides[0]"): "short",
         ("strategies.yaml", 'strategies.momentum.per_asset["PEPE/USDT"]'): "unknown asset",
@@ -238,7 +238,10 @@ def test_removed_strategy_cannot_be_optimised_or_overridden(config_dir: Path) ->
 
 def test_check_param_for_the_cli() -> None:
     assert check_param("grid_atr", "sl_percent", 30) is None
-    assert "<= 100" in check_param("grid_atr", "sl_percent", 130)
+    assert "< 100" in check_param("grid_atr", "sl_percent", 130)
+    # a stop 100 % away (price 0 for a long) can never trigger: the bound is exclusive
+    assert "< 100" in check_param("grid_atr", "sl_percent", 100)
+    assert check_param("grid_atr", "sl_percent", 99.5) is None
     assert "not a parameter" in check_param("grid_atr", "sl_pct", 3)
     assert "unknown strategy" in check_param("grid_rsi", "rsi_period", 14)
     assert "got `str`" in check_param("grid_atr", "num_levels", "3")
