@@ -5,7 +5,10 @@ the ``--param`` overrides, each validated by the config rules. Costs are the tra
 fees (the venue the strategy would trade on) and the risk file's slippage. Funding comes from the
 perpetual of the same asset on the same exchange when it is stored (a spot history trades as the
 perpetual would); so does open interest, for the strategies that need it, each candle seeing the
-last sample known at its close. Decisions are saved to an in-memory event store.
+last sample known at its close. Order prices are rounded to the tick size of the market's stored
+contract spec (``data import <exchange>-specs.csv`` or ``data fetch --specs``); a market
+without one trades unrounded, and the report says so. Decisions are saved to an in-memory event
+store.
 """
 
 from __future__ import annotations
@@ -51,6 +54,19 @@ class BacktestRun:
     result: BacktestResult
     funding_series: str | None
     open_interest_series: str | None = None
+    price_tick: float | None = None  # the contract spec's tick the prices were rounded to
+    spec_source: str | None = None  # where that spec came from (a file name, ccxt)
+
+    @property
+    def price_rounding(self) -> str:
+        """How order prices met the candles, in one line for the report."""
+        market = f"{self.request.exchange} {self.request.symbol}"
+        if self.price_tick is None:
+            return f"prices not rounded: no contract spec stored for {market}"
+        return (
+            f"prices rounded to the tick {self.price_tick:g} (contract spec of {market}, "
+            f"from {self.spec_source})"
+        )
 
 
 def strategy_params(settings: Settings, request: BacktestRequest) -> dict[str, Any]:
@@ -104,7 +120,14 @@ def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) 
         save=_memory_store_save(),
     )
     return BacktestRun(
-        request, timeframe, params, result, sources.get("funding"), sources.get("open_interest")
+        request,
+        timeframe,
+        params,
+        result,
+        sources.get("funding"),
+        sources.get("open_interest"),
+        market.tick if "contract_spec" in sources else None,
+        sources.get("contract_spec"),
     )
 
 
@@ -117,7 +140,8 @@ def load_market(
 ) -> tuple[MarketArrays, int, dict[str, str]]:
     """Candles of the period plus the whole stored history before it, the index of the first
     candle that may trade (at least ``warmup`` candles in), and the series each aligned input
-    came from (``{"funding": label, ...}``).
+    came from (``{"funding": label, ...}``; ``"contract_spec"``: the source of the spec whose
+    tick the market carries, absent when none is stored and prices stay unrounded).
 
     The whole history, not just ``warmup`` candles: running indicators (EMA, ATR, running-sum
     SMA) depend on every earlier candle, and the walk-forward simulates each window on the
@@ -147,6 +171,9 @@ def load_market(
         found = _open_interest(reader, request, timeframe, ts)
         if found is not None:
             extras["open_interest"], sources["open_interest"] = found
+    spec = reader.spec(request.exchange, request.symbol)
+    if spec is not None:
+        sources["contract_spec"] = spec.source
     market = MarketArrays(
         ts,
         candles.open,
@@ -157,6 +184,7 @@ def load_market(
         tf_ms,
         funding,
         extras,
+        spec.price_tick if spec is not None else 0.0,
     )
     return market, start, sources
 

@@ -37,6 +37,8 @@ def backtest_summary(run: BacktestRun) -> dict[str, Any]:
         "funding_paid": metrics.funding_paid,
         "funding_source": run.funding_series,
         "open_interest_source": run.open_interest_series,
+        "price_tick": run.price_tick,
+        "price_rounding": run.price_rounding,
         "exit_reasons": dict(Counter(t.reason for t in result.trades)),
         "levels_blocked_by_margin_guard": result.blocked,
         "ruined_at": fmt_ts(result.ruined_ts) if result.ruined_ts else None,
@@ -77,6 +79,7 @@ def backtest_table(run: BacktestRun) -> str:
     ]
     if s["open_interest_source"]:
         rows.append(("open interest", s["open_interest_source"]))
+    rows.append(("order prices", s["price_rounding"]))
     if s["ruined_at"]:
         rows.append(("RUINED", f"equity reached zero at {s['ruined_at']}; trading stopped"))
     if s["levels_blocked_by_margin_guard"]:

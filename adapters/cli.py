@@ -405,7 +405,8 @@ def data_report(engine: Engine, symbol: str | None = None, exchange: str | None 
             report = funding_quality(ts, info.duplicates, timeframe_ms(info.timeframe))
         else:
             report = funding_quality(reader.funding(info.series_id).ts, info.duplicates)
-        sections.append(quality_section(info, report))
+        spec = reader.spec(info.exchange, info.symbol) if info.kind == "candles" else None
+        sections.append(quality_section(info, report, spec))
     return "\n".join(sections)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.importer import ImportOutcome
 from adapters.timefmt import fmt_ts
 from projections.data_quality import QualityReport
-from projections.market_data import SeriesInfo
+from projections.market_data import SeriesInfo, StoredSpec
 
 MAX_LISTED = 30
 
@@ -24,7 +24,7 @@ def import_summary(outcomes: list[ImportOutcome]) -> str:
     return "\n".join(lines)
 
 
-def quality_section(info: SeriesInfo, report: QualityReport) -> str:
+def quality_section(info: SeriesInfo, report: QualityReport, spec: StoredSpec | None = None) -> str:
     span = f"{fmt_ts(report.first_ts)} -> {fmt_ts(report.last_ts)}"
     lines = [
         f"== {info.label}",
@@ -44,7 +44,14 @@ def quality_section(info: SeriesInfo, report: QualityReport) -> str:
         lines.append(_times("zero volume ", report.zero_volume))
         spikes = [f"{fmt_ts(s.ts)} {s.kind} {s.sigmas:.0f}sd" for s in report.spikes]
         lines.append(_listing("spikes      ", spikes))
+        lines.append(f"   price tick  {_tick(spec)}")
     return "\n".join(lines)
+
+
+def _tick(spec: StoredSpec | None) -> str:
+    if spec is None:
+        return "no contract spec stored: order prices are not rounded"
+    return f"{spec.price_tick:g} ({spec.source}, {fmt_ts(spec.recorded_at)})"
 
 
 def _times(title: str, times: list[int]) -> str:

@@ -95,3 +95,42 @@ def test_bad_input_is_one_line_and_exit_2(home: Path, capsys, args, message) -> 
     assert main(["--home", str(home), "backtest", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+# --- order prices on the tick of the stored contract spec -----------------------------------------
+
+
+def test_without_a_contract_spec_the_report_says_prices_are_not_rounded(home: Path, capsys) -> None:
+    assert main(backtest(home, "--from", "2025-06-01", "--json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["price_tick"] is None
+    assert report["price_rounding"] == (
+        "prices not rounded: no contract spec stored for binance BTC/USDT"
+    )
+    assert main(backtest(home, "--from", "2025-06-01")) == 0
+    table = capsys.readouterr().out
+    assert "order prices      prices not rounded: no contract spec stored for binance BTC/USDT" in (
+        table
+    )
+
+
+def test_with_the_sample_specs_order_prices_are_on_the_tick(
+    home: Path, tmp_path: Path, capsys
+) -> None:
+    assert main(backtest(home, "--from", "2025-01-01", "--json")) == 0
+    unrounded = json.loads(capsys.readouterr().out)
+    ticked = tmp_path / "ticked"
+    files = [SAMPLE_DATA / n for n in ("BTC_USDT-1h.csv.gz", "BTC_USDT_USDT-funding.csv.gz")]
+    files.append(SAMPLE_DATA / "binance-specs.csv")
+    assert main(["--home", str(ticked), "data", "import", *map(str, files)]) == 0
+    capsys.readouterr()
+    assert main(backtest(ticked, "--from", "2025-01-01", "--json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["price_tick"] == 0.01
+    assert report["price_rounding"] == (
+        "prices rounded to the tick 0.01 (contract spec of binance BTC/USDT, "
+        "from binance-specs.csv)"
+    )
+    # the same candles, the take-profits and levels a fraction of a cent away: other fills
+    assert report["fingerprint"] != unrounded["fingerprint"]
+    assert report["trades"] == pytest.approx(unrounded["trades"], rel=0.05)
