@@ -51,6 +51,7 @@ from domain.market import (
     check_symbol,
     timeframe_ms,
 )
+from domain.names import BadNameError
 from projections.data_quality import candle_quality, funding_quality
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (UsageError, MarketError, cli_paper.PaperUsageError) as exc:
+    except (UsageError, MarketError, BadNameError, cli_paper.PaperUsageError) as exc:
         print(f"scalp-radar: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

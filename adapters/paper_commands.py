@@ -16,6 +16,7 @@ from adapters.operator_log import OperatorLog
 from adapters.paper import PaperTrader
 from adapters.writer_lock import WriterLock, WriterLockBusy
 from config.settings import Settings
+from domain.names import checked_name
 
 
 class UnknownPortfolioError(ValueError):
@@ -39,7 +40,7 @@ def writer_lock(engine: Engine, portfolio: str) -> WriterLock:
 
 
 def lock_path(home: Path, portfolio: str) -> Path:
-    return home / f"paper-{portfolio}.lock"
+    return home / f"paper-{checked_name('portfolio', portfolio)}.lock"
 
 
 def is_running(home: Path, portfolio: str = "paper") -> bool:
