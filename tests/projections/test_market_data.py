@@ -1,4 +1,5 @@
-"""The market-data read model: exact arrays, resumable, and a rebuild equals the increments."""
+"""The market-data read model: exact arrays, contract specs, resumable, and a rebuild equals the
+increments."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from adapters.engine import Engine
 from adapters.home import Home
+from domain.candles import ContractSpec
 from domain.market import HOUR_MS, FundingSeries, Market, OpenInterestSeries
 from projections.market_data import BUCKET_ROWS, MarketDataProjector
 from tests.stubs import T0, CandleStubs
@@ -34,6 +36,7 @@ def _dump(engine: Engine) -> list[tuple]:
     return [
         *db.execute("SELECT * FROM series ORDER BY series_id").fetchall(),
         *db.execute("SELECT * FROM series_chunks ORDER BY series_id, bucket").fetchall(),
+        *db.execute("SELECT * FROM contract_specs ORDER BY exchange, symbol").fetchall(),
     ]
 
 
@@ -49,6 +52,10 @@ def _fill(engine: Engine) -> list[tuple]:
     # open interest arrives newest part first too
     engine.market_data.append_open_interest(BTC_PERP_OI, oi_rows(1000, 2000))
     engine.market_data.append_open_interest(BTC_PERP_OI, oi_rows(0, 1200))
+    specs = [ContractSpec("binance", "BTC/USDT", 0.01), ContractSpec("binance", "ETH/USDT", 0.01)]
+    engine.market_data.record_specs(specs, "first", T0)
+    # the venue changes ETH's tick later: the read model keeps the last record
+    engine.market_data.record_specs([ContractSpec("binance", "ETH/USDT", 0.1, 0.001)], "then", T0)
     return rows
 
 
@@ -89,6 +96,17 @@ def test_open_interest_is_its_own_series_bucketed_on_its_period(engine: Engine) 
     assert [n for (n,) in counts] == [1600, 1400]
     window = reader.open_interest(info.series_id, T0 + 10 * M5, T0 + 13 * M5)
     assert window.amount.tolist() == [1010.0, 1011.0, 1012.0]
+
+
+def test_each_instrument_shows_its_last_contract_spec(engine: Engine) -> None:
+    _fill(engine)
+    engine.project()
+    reader = engine.market_reader()
+    eth = reader.spec("binance", "ETH/USDT")
+    assert (eth.price_tick, eth.amount_step, eth.source) == (0.1, 0.001, "then")
+    assert reader.spec("binance", "BTC/USDT").price_tick == 0.01
+    assert reader.spec("bitget", "BTC/USDT") is None
+    assert [s.symbol for s in reader.specs("binance")] == ["BTC/USDT", "ETH/USDT"]
 
 
 def test_time_range_query(engine: Engine) -> None:
