@@ -1,8 +1,10 @@
 """Fast grid engine throughput: grid_atr, its whole grid (param_grids.yaml, 3240 combos), on five
 years of BTC/USDT 1h, both cores (target: at most 2 ns per candle x combo step).
 
-Usage: ``python benchmarks/bench_fast_grid.py [STRATEGY]``. Uses ``../shared/data`` when present
-(five years = the last 43,800 candles, with the perpetual's funding), else the bundled sample.
+Usage: ``python benchmarks/bench_fast_grid.py [STRATEGY] [TICK]``. Uses ``../shared/data`` when
+present (five years = the last 43,800 candles, with the perpetual's funding), else the bundled
+sample. Order prices are rounded to ``TICK`` (default 0.01, Binance's BTC/USDT spot tick; 0 for
+none).
 Two cases after a warm-up call (numba compilation, or loading the on-disk cache): one window
 over the whole span, and 15 walk-forward-like windows (in-sample + out-of-sample length each,
 starts spread over the span). The timed part is the whole ``grid.batch_metrics`` call: input
@@ -37,7 +39,7 @@ WINDOWS = 15
 RUNS = 5
 
 
-def btc_market() -> tuple[MarketArrays, str]:
+def btc_market(tick: float = 0.0) -> tuple[MarketArrays, str]:
     if (SHARED / "spot" / "BTC_USDT-1h.csv.gz").is_file():
         candles = SHARED / "spot" / "BTC_USDT-1h.csv.gz"
         funding = SHARED / "funding" / "BTC_USDT_USDT-funding.csv.gz"
@@ -52,7 +54,8 @@ def btc_market() -> tuple[MarketArrays, str]:
     f_rate = np.array([r[1] for r in ff.rows], dtype=np.float64)
     rate = funding_at_candles(ts, f_ts, f_rate, HOUR_MS)
     o, h, l, c, v = (np.ascontiguousarray(rows[:, k]) for k in range(1, 6))
-    return MarketArrays(ts, o, h, l, c, v, HOUR_MS, rate), str(candles.relative_to(ROOT.parent))
+    market = MarketArrays(ts, o, h, l, c, v, HOUR_MS, rate, {}, tick)
+    return market, str(candles.relative_to(ROOT.parent))
 
 
 def grid_combos(name: str) -> list[dict]:
@@ -79,9 +82,9 @@ def timed(fn, runs: int = RUNS) -> list[float]:
     return times
 
 
-def main(name: str = "grid_atr") -> None:
+def main(name: str = "grid_atr", tick: str = "0.01") -> None:
     settings = load_settings()
-    market, source = btc_market()
+    market, source = btc_market(float(tick))
     combos = grid_combos(name)
     fees, acct = costs(settings), account(settings)
     wfo = settings.param_grids.wfo
@@ -92,7 +95,7 @@ def main(name: str = "grid_atr") -> None:
             n, wfo.is_days + wfo.oos_days
         ),
     }
-    print(f"{name}: {len(combos):,} combos on {n:,} candles of {source}, "
+    print(f"{name}: {len(combos):,} combos on {n:,} candles of {source} (tick {tick}), "
           f"{numba.get_num_threads()} threads")  # fmt: skip
     began = time.perf_counter()
     grid.batch_metrics(name, market.head(500), combos[:2], np.array([[0, 500]]), fees, acct)
