@@ -25,7 +25,7 @@ from typing import Any
 
 from adapters.config_writer import STRATEGIES_FILE, ConfigWriteError, apply_per_asset, restore
 from adapters.engine import Engine
-from projections.research import earlier_rule
+from domain.research import earlier_rule
 
 LIVE_GRADES = ("A", "B")  # may go live: what `optimize --apply` and the dashboard apply
 PAPER_GRADES = ("A", "B", "C")  # C is paper trading only: the demo's paper portfolio takes it

@@ -7,12 +7,22 @@ else. Applying parameters to paper trading is an event too, with the run that ju
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.facts import Fact
 
 RESEARCH_LOG_ID: UUID = uuid5(NAMESPACE_URL, "/research")
+# a run's ``selection_rule`` since each window selects on in-sample data (issue 11); runs
+# recorded before have none: the seed's rule chose one best combination on its OOS results
+IN_SAMPLE_RULE = "in_sample"
+
+
+def earlier_rule(summary: Mapping[str, Any]) -> bool:
+    """Whether a run's summary was computed with the seed's rule, so every OOS figure of it was
+    measured on the data its parameters were chosen on."""
+    return summary.get("selection_rule") != IN_SAMPLE_RULE
 
 
 class OptimizationCompleted(Fact):

@@ -39,6 +39,7 @@ import numpy as np
 from domain.backtest import Account, run_backtest
 from domain.execution import Costs
 from domain.metrics import DAY_MS, daily_returns, sharpe_ratio
+from domain.research import IN_SAMPLE_RULE
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
@@ -61,7 +62,6 @@ from optimization.windows import Window, walk_forward_windows
 
 Progress = Callable[[int, int, str], None]  # (done, total, note)
 SQRT_YEAR = math.sqrt(365)
-SELECTION_RULE = "in_sample"  # recorded with every run; runs without it used the seed's rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +382,7 @@ def _summary(run: _Run, checks: _Checks) -> dict[str, Any]:
         "strategy": job.strategy,
         "symbol": job.symbol,
         "timeframe": job.timeframe,
-        "selection_rule": SELECTION_RULE,
+        "selection_rule": IN_SAMPLE_RULE,
         "embargo_days": job.embargo_days,
         "is_trades_full": job.full_score_trades,
         "grade": graded.grade,

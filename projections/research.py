@@ -17,7 +17,7 @@ which readers show as "computed with the earlier rule".
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
@@ -25,15 +25,6 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from domain.research import OptimizationCompleted, ParamsApplied
 from projections.projector import Projector
-
-IN_SAMPLE_RULE = "in_sample"  # the walk-forward's selection_rule since issue 11
-
-
-def earlier_rule(run: Mapping[str, Any]) -> bool:
-    """Whether the run was computed with the seed's rule (one best combination chosen on its
-    out-of-sample results, so every OOS figure was measured on the data it was chosen on)."""
-    return run.get("selection_rule") != IN_SAMPLE_RULE
-
 
 _RUN_COLUMNS = (
     "grade",

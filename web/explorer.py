@@ -21,8 +21,8 @@ from litestar.status_codes import HTTP_409_CONFLICT
 
 from adapters.jobs import JobBusyError, JobInputError, JobNotFoundError, JobView, combo_count
 from adapters.jobs import restrict_grid as restricted
+from domain.research import earlier_rule
 from projections.market_data import MarketDataReader
-from projections.research import earlier_rule
 from web import explorer_analysis as analysis
 from web import inputs, research_data, svg
 from web.auth import require_api_key

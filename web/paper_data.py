@@ -14,9 +14,10 @@ import sqlite_utils
 from adapters.backtest import BacktestInputError, BacktestRequest, strategy_params
 from adapters.paper_setup import applied_run
 from config.settings import Settings
+from domain.research import earlier_rule
 from projections.market_data import MarketDataReader
 from projections.paper import PaperReader, distance_pct
-from projections.research import ResearchReader, earlier_rule
+from projections.research import ResearchReader
 from web.plan_view import NextCandle, PlanCache
 
 Row = dict[str, Any]

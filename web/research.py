@@ -22,7 +22,8 @@ from litestar.status_codes import HTTP_409_CONFLICT
 
 from adapters import params_commands
 from adapters.params_commands import AppliedParams, ApplyRefusedError, UnknownRunError
-from projections.research import ResearchReader, earlier_rule
+from domain.research import earlier_rule
+from projections.research import ResearchReader
 from web import explorer_analysis, inputs, research_data, svg
 from web.auth import require_api_key
 from web.paper_data import MAX_POINTS, downsample

@@ -10,8 +10,7 @@ import pytest
 
 from adapters.engine import Engine
 from adapters.home import Home
-from optimization.walk_forward import SELECTION_RULE
-from projections.research import IN_SAMPLE_RULE, earlier_rule
+from domain.research import earlier_rule
 from tests.web.kit import OLD_WINDOW_KEYS, SELECTED_IN, old_summary, stitched_curve, summary
 
 
@@ -99,7 +98,3 @@ def test_both_summary_formats_are_projected(tmp_path: Path) -> None:
         assert before["grade"] == "B" and before["best_params"] == run["best_params"]
     finally:
         engine.close()
-
-
-def test_the_rule_the_read_model_recognises_is_the_walk_forward_s() -> None:
-    assert IN_SAMPLE_RULE == SELECTION_RULE
