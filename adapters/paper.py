@@ -39,6 +39,7 @@ from domain.grid_runner import GridRunner
 from domain.kill_switch import Limits
 from domain.market import Market
 from domain.mono_runner import MonoRunner
+from domain.names import checked_name
 from domain.simulator import DAY_MS, Simulator
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
@@ -95,7 +96,9 @@ class PaperTrader:
         self.exchange = exchange or settings.exchanges.history_exchange
         self.on_note = on_note or log.info
         self.requests = OperatorLog(self.store, portfolio)
-        self.sim_id = Simulator.create_id(portfolio)
+        # the name becomes the aggregate's id and the lock file's name (backtests name their
+        # in-memory Simulator themselves)
+        self.sim_id = Simulator.create_id(checked_name("portfolio", portfolio))
         self.slots: list[Slot] = []
         self.guard = CandleGuard()
         self.marks: dict[str, float] = {}

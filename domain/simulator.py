@@ -19,7 +19,6 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.kill_switch import Limits, global_trip, runner_trip
-from domain.names import checked_name
 from domain.trades import build_trade
 
 DAY_MS = 86_400_000
@@ -47,7 +46,7 @@ class Simulator(Aggregate):
 
     @staticmethod
     def create_id(name: str) -> UUID:
-        return uuid5(NAMESPACE_URL, f"/simulator/{checked_name('portfolio', name)}")
+        return uuid5(NAMESPACE_URL, f"/simulator/{name}")
 
     @event("Started", topic="scalp_radar:Simulator.Started")
     def __init__(self, name: str, capital: float, max_margin_ratio: float) -> None:
