@@ -33,6 +33,7 @@ JSON_FIELDS = (
     "params_rule",
     "params_window",
     "validation_windows",
+    "price_tick",
     "criteria",
     "capped_by",
     "run_id",
@@ -78,7 +79,8 @@ def optimize_table(summary: dict[str, Any]) -> str:
         + f", stability {_num(s['stability'])}, transfer {_num(s['transfer_ratio'])}"
         + _judged_on(s),
         f"   {s['n_windows']} windows x {s['n_combos']} combinations in {s['duration_s']:.1f} s, "
-        f"embargo {s.get('embargo_days', 0)} days; each window trades its in-sample best",
+        f"embargo {s.get('embargo_days', 0)} days; each window trades its in-sample best; "
+        + _tick(s.get("price_tick")),
         f"   to trade ({s.get('params_rule', 'best by OOS: the earlier rule')}): "
         + ", ".join(f"{k}={v}" for k, v in s["best_params"].items()),
         "   points: "
@@ -89,6 +91,12 @@ def optimize_table(summary: dict[str, Any]) -> str:
     lines += [_window_line(w) for w in s["windows"]]
     lines += [f"   [{v['level']}] {v['text']}" for v in s["verdicts"]]
     return "\n".join(lines)
+
+
+def _tick(tick: float | None) -> str:
+    if tick is None:
+        return "prices not rounded (no contract spec stored)"
+    return f"order prices on the tick {tick:g}"
 
 
 def _judged_on(s: dict[str, Any]) -> str:

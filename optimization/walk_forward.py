@@ -431,6 +431,8 @@ def _summary(run: _Run, checks: _Checks) -> dict[str, Any]:
         "params_rule": PARAMS_RULE,
         "grid": {k: [_plain(v) for v in vals] for k, vals in job.grid.items()},
         "capital": job.account.capital,
+        # order prices were rounded to this tick (the market's contract spec); None: not rounded
+        "price_tick": run.market.tick or None,
         "stitched": {"ts": run.record.curve_ts, "equity": run.record.curve_equity},
         "windows": _window_rows(run, checks.regimes),
         "combos": _combo_rows(run),
