@@ -25,7 +25,7 @@ from config.loader import check_param
 from config.settings import Settings
 from domain.backtest import Account, BacktestResult, run_backtest
 from domain.execution import Costs
-from domain.market import perpetual_of, timeframe_ms
+from domain.market import MarketError, check_symbol, perpetual_of, timeframe_ms
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays, funding_at_candles, series_at_close
 from projections.market_data import MarketDataReader
@@ -146,6 +146,11 @@ def load_market(
     The whole history, not just ``warmup`` candles: running indicators (EMA, ATR, running-sum
     SMA) depend on every earlier candle, and the walk-forward simulates each window on the
     full history before it, so ``backtest --from`` over a window reproduces its figures."""
+    try:  # an empty symbol or timeframe would match any stored series
+        check_symbol(request.symbol)
+        timeframe_ms(timeframe)
+    except MarketError as exc:
+        raise BacktestInputError(str(exc)) from None
     info = reader.find(request.exchange, request.symbol, timeframe)
     if info is None:
         raise BacktestInputError(

@@ -1,7 +1,8 @@
 """The ``scalp-radar`` command.
 
 Exit codes: 0 success, 1 the work failed (e.g. an exchange kept failing), 2 bad input (bad
-argument, file, config or symbol). Errors are one clear line on stderr, never a traceback.
+argument, file, config or symbol) or a refused command, 141 the reader of stdout went away.
+Errors and refusals are one clear line on stderr, never a traceback; reports go to stdout.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from adapters.fetch import (
     fetch_funding,
     fetch_open_interest,
 )
-from adapters.home import Home
+from adapters.home import Home, HomeError
 from adapters.importer import import_files
 from adapters.market_data import Series
 from adapters.optimize_report import optimize_json, optimize_table
@@ -68,12 +69,38 @@ class UsageError(Exception):
     """Bad input from the user: reported in one line, exit code 2."""
 
 
+# what a shell reports for a tool whose reader went away (128 + SIGPIPE), as `yes | head` does
+BROKEN_PIPE_EXIT = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. A reader that closes the output early (``status --json | head -c 10``)
+    ends the command quietly with exit code 141, whatever the command."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader that went away is found now, not at interpreter exit
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return BROKEN_PIPE_EXIT
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at the null device, so Python's flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (UsageError, MarketError, BadNameError, cli_paper.PaperUsageError) as exc:
+    except (UsageError, MarketError, BadNameError, HomeError, cli_paper.PaperUsageError) as exc:
         print(f"scalp-radar: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -294,6 +321,8 @@ def _fetch_specs(args: argparse.Namespace) -> int:
     if extra:
         raise UsageError(f"--specs records contract specs only; drop {', '.join(extra)}")
     symbols = [s.strip() for s in (args.symbol or "").split(",") if s.strip()]
+    if args.symbol is not None and not symbols:  # none given means every market: say so
+        raise UsageError(f"--symbol {args.symbol!r}: no symbol given (drop it for every market)")
     for symbol in symbols:
         check_symbol(symbol)
     exchange, retry = _exchange(_settings(args), args.exchange)
@@ -423,6 +452,11 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
+    check_symbol(args.symbol)
+    if args.timeframe is not None:
+        timeframe_ms(args.timeframe)
+    if args.equity_out is not None:
+        _check_output_file("--equity-out", args.equity_out)
     settings = _settings(args)
     request = BacktestRequest(
         strategy=args.strategy,
@@ -433,6 +467,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         end_ms=_date(args.end) if args.end else None,
         overrides=tuple(_key_value(p) for p in args.param),
     )
+    start, end = request.start_ms, request.end_ms
+    if start is not None and end is not None and end <= start:
+        raise UsageError(f"--to {args.end} must be after --from {args.start}")
     engine = _engine(args)
     try:
         _project(engine)
@@ -442,9 +479,21 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     if args.equity_out:
-        write_equity_csv(args.equity_out, run.result)
+        try:
+            write_equity_csv(args.equity_out, run.result)
+        except OSError as exc:
+            raise UsageError(f"--equity-out {args.equity_out}: {exc.strerror or exc}") from exc
     print(backtest_json(run) if args.json else backtest_table(run))
     return 0
+
+
+def _check_output_file(option: str, path: Path) -> None:
+    """A file the command will write, checked before any work: its directory must exist and
+    the path must not be a directory (a long run should not end on an unwritable path)."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a directory (give a file name)")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {path}: directory {path.parent} does not exist")
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -455,10 +504,14 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    strategies = sorted(settings.param_grids.grids) if args.all else [args.strategy]
+    if args.all and args.strategy is not None:
+        raise UsageError("give --strategy NAME or --all, not both")
+    if args.strategy is not None and not args.strategy.strip():
+        raise UsageError(f"--strategy {args.strategy!r}: no strategy given")
     if not args.all and not args.strategy:
         raise UsageError("give --strategy NAME or --all")
+    settings = _settings(args)
+    strategies = sorted(settings.param_grids.grids) if args.all else [args.strategy.strip()]
     symbols = _symbols(args, settings)
     if args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
@@ -481,8 +534,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def _symbols(args: argparse.Namespace, settings: Settings) -> list[str]:
-    if args.symbol:
-        return [s.strip() for s in args.symbol.split(",") if s.strip()]
+    if args.symbol is not None:
+        symbols = list(dict.fromkeys(s.strip() for s in args.symbol.split(",") if s.strip()))
+        if not symbols:
+            raise UsageError(f"--symbol {args.symbol!r}: no symbol given")
+        return [check_symbol(s) for s in symbols]
     if args.all:
         return [asset.symbol for asset in settings.assets.assets]
     raise UsageError("give --symbol S[,S...]")
@@ -519,7 +575,7 @@ def _apply(
     try:
         return params_commands.apply_run(engine, config_dir, summary["run_id"], grades=grades)
     except params_commands.GradeNotApplicableError as exc:
-        print(f"not applied: {exc}", file=sys.stderr)
+        print(f"scalp-radar: not applied: {exc}", file=sys.stderr)
         return None
     except params_commands.ApplyRefusedError as exc:
         raise UsageError(str(exc)) from exc

@@ -213,6 +213,13 @@ def cmd_kill_reset(args: argparse.Namespace, engine: Engine, settings: Settings)
         raise PaperUsageError(str(exc)) from None
     finally:
         engine.close()
+    # applied now, the request may be refused (the global switch in its cooldown): a refusal of
+    # the command, said on stderr with exit code 2 (the refused request stays recorded)
+    refused = f"kill-switch reset request #{outcome.request}: refused: "
+    for note in outcome.notes:
+        if note.startswith(refused):
+            why = note.removeprefix(refused)
+            raise PaperUsageError(f"kill-switch reset request #{outcome.request} refused: {why}")
     print(f"kill-switch reset request #{outcome.request} recorded")
     for note in outcome.notes:
         print(note)

@@ -3,6 +3,11 @@
 ``--home DIR`` wins, then ``SCALP_RADAR_HOME``, then ``./var``. The event store is
 ``events.db`` (unless PostgreSQL is selected by the environment) and the read models are
 ``read.db``; both are plain SQLite files that can be copied for a post-mortem.
+
+The home may not exist yet: its last part is created (``--home ./runs/june`` makes ``june``
+inside an existing ``runs``). A home whose parent does not exist, or that is a file, is
+refused (``HomeError``) before anything is written: a typo in a parent should not silently
+create a tree of directories elsewhere.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ HOME_ENV = "SCALP_RADAR_HOME"
 DEFAULT_HOME = Path("var")
 
 
+class HomeError(ValueError):
+    """A state directory that cannot be used: reported in one line (CLI exit code 2)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Home:
     root: Path
@@ -22,8 +31,16 @@ class Home:
     @classmethod
     def resolve(cls, cli_value: str | None = None, environ: dict[str, str] | None = None) -> Home:
         env = os.environ if environ is None else environ
-        root = Path(cli_value or env.get(HOME_ENV) or DEFAULT_HOME)
-        return cls(root.expanduser().resolve())
+        where = "--home" if cli_value else HOME_ENV if env.get(HOME_ENV) else "home"
+        root = Path(cli_value or env.get(HOME_ENV) or DEFAULT_HOME).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise HomeError(f"{where} {root}: not a directory")
+        if not root.exists() and not root.parent.is_dir():
+            raise HomeError(
+                f"{where} {root}: its parent {root.parent} is not a directory (only the last "
+                "part of a home is created)"
+            )
+        return cls(root)
 
     @property
     def events_db(self) -> Path:

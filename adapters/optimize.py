@@ -118,6 +118,7 @@ def run_jobs(
     jobs: Sequence[PreparedJob], workers: int = 1, progress: Callable[[str], Progress] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Summaries as jobs complete (in completion order with a pool)."""
+    workers = min(workers, len(jobs))  # a spawned pool starts every worker at once
     if workers <= 1:
         for prepared in jobs:
             label = f"{prepared.job.strategy} {prepared.job.symbol}"
