@@ -102,9 +102,16 @@ class ExplorerController(Controller):
         return fragment("partials/explorer_analysis.html", **view)
 
     # -- jobs -----------------------------------------------------------------------------------
-    @post("/jobs", guards=[require_api_key], status_code=200)
+    @post(
+        "/jobs",
+        guards=[require_api_key],
+        status_code=200,
+        request_max_body_size=inputs.MAX_FORM_BYTES,
+    )
     async def launch_job(self, request: Request) -> Template:
-        form = dict((await request.form()).items())
+        """Launch a walk-forward job of ``strategy`` on ``symbol``, ``p_<name>`` fields fixing
+        parameters (``*``: free)."""
+        form = await inputs.command_form(request, ("strategy", "symbol"), prefixes=("p_",))
         strategy, grid = _strategy_grid(request, form.get("strategy"))
         symbol = inputs.required("symbol", form.get("symbol"))
         fixed = inputs.fixed_params(form, grid)
@@ -121,8 +128,15 @@ class ExplorerController(Controller):
     def show_job(self, request: Request, job_id: FromPath[str]) -> Template:
         return fragment("partials/job.html", job=_job(request, job_id))
 
-    @post("/jobs/{job_id:str}/cancel", guards=[require_api_key], status_code=200)
+    @post(
+        "/jobs/{job_id:str}/cancel",
+        guards=[require_api_key],
+        status_code=200,
+        request_max_body_size=inputs.MAX_FORM_BYTES,
+    )
     async def cancel_job(self, request: Request, job_id: FromPath[str]) -> Template:
+        """Cancel a job; the command has no fields (a body other than an empty form: 400)."""
+        await inputs.command_form(request, ())
         try:
             job = request.app.state.jobs.cancel(job_id)
         except JobNotFoundError as exc:

@@ -1,14 +1,19 @@
 """Checks on query parameters and form fields: bad input is a 400 that names the field and why.
 
 Handlers take every parameter as an optional string and validate it here, so the message is
-ours ("sort: must be one of ...") rather than a generic validation dump.
+ours ("sort: must be one of ...") rather than a generic validation dump. Numbers go through
+``whole_number`` only. Commands read their body through ``command_form``: a body that is not a
+readable form is refused, never read as "no fields" (which could widen what the command does).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
+from litestar import Request
 from litestar.exceptions import ClientException
 
 MAX_TEXT = 64  # strategy and symbol names are short; anything longer is not a name
@@ -74,22 +79,85 @@ def fixed_params(form: Mapping[str, str], grid: Mapping[str, Sequence[Any]]) -> 
     return fixed
 
 
+MAX_INT = 2**63 - 1  # SQLite's INTEGER: a larger number can name no row
+_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also takes "²" and "٣"
+
+
+def whole_number(field: str, value: str, low: int = 0, high: int = MAX_INT) -> int:
+    """``value`` as an integer in ``low..high``, written in plain ASCII digits, else 400.
+
+    The one parser of numbers from URLs and headers: a superscript, a sign, spaces or a
+    5,000-digit string are refused here, before they reach ``int()`` or SQLite."""
+    if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
+        top = "2^63 - 1" if high == MAX_INT else str(high)
+        shown = value if len(value) <= 24 else value[:24] + "..."
+        raise bad_request(
+            field, f"must be a whole number from {low} to {top} in digits 0-9, got {shown!r}"
+        )
+    return int(value)
+
+
 def page_number(field: str, value: str | None, pages: int | None = None) -> int:
     """A page number from 1 (and at most ``pages`` when known), else 400."""
     if value is None or value == "":
         return 1
-    if not value.isdigit() or int(value) < 1:
-        raise bad_request(field, f"must be a whole number from 1, got {value!r}")
-    number = int(value)
+    number = whole_number(field, value, 1)
     if pages is not None and number > pages:
         raise bad_request(field, f"there are {pages} pages, got {number}")
     return number
 
 
 def sequence_number(field: str, value: str | None) -> int | None:
-    """An event sequence number (>= 0) or None when absent, else 400."""
+    """An event sequence number (0 to 2**63 - 1) or None when absent, else 400."""
     if value is None or value == "":
         return None
-    if not value.isdigit():
-        raise bad_request(field, f"must be a whole number >= 0, got {value!r}")
-    return int(value)
+    return whole_number(field, value)
+
+
+FORM = "application/x-www-form-urlencoded"  # what htmx sends
+MAX_FORM_FIELDS = 100
+MAX_FORM_BYTES = 64 * 1024  # a command's form is a few names; the route refuses more (413)
+
+
+async def command_form(
+    request: Request, fields: Collection[str], prefixes: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The fields of a command's body, read strictly, else 400: an empty body has none; any
+    other body must be ``application/x-www-form-urlencoded`` in UTF-8, each field given once
+    and named in ``fields`` or starting with one of ``prefixes``. A JSON or garbled body is
+    refused rather than taken as a form without fields."""
+    body = await request.body()
+    if not body:
+        return {}
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media != FORM:
+        raise bad_request("body", f"must be a form ({FORM}), got {media or 'no content type'!r}")
+    try:
+        pairs = parse_qsl(
+            body.decode("ascii"),
+            keep_blank_values=True,
+            strict_parsing=True,
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise bad_request("body", "not a readable form (name=value pairs in UTF-8)") from None
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        if key not in fields and not key.startswith(prefixes):
+            raise bad_request(_shown(key), "is not a field of this command")
+        if key in form:
+            raise bad_request(_shown(key), "is given twice")
+        form[key] = value
+    return form
+
+
+def present(form: Mapping[str, str], field: str) -> str:
+    """A field the command needs to be given (it may be empty when empty means something)."""
+    if field not in form:
+        raise bad_request(field, "is required")
+    return form[field]
+
+
+def _shown(key: str) -> str:
+    return repr(key[:MAX_TEXT]) if not key.isprintable() or len(key) > MAX_TEXT else key

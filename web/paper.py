@@ -98,13 +98,26 @@ class PositionsController(Controller):
             return fragment("partials/runner_detail.html", d=detail, portfolio=name)
         return page(request, "runner.html", "positions", d=detail, **_common(request, name))
 
-    @post("/kill-switch/reset", guards=[require_api_key], status_code=200)
+    @post(
+        "/kill-switch/reset",
+        guards=[require_api_key],
+        status_code=200,
+        request_max_body_size=inputs.MAX_FORM_BYTES,
+    )
     async def reset_kill_switch(self, request: Request) -> Template:
-        form = dict((await request.form()).items())
-        name = _portfolio(request, form.get("portfolio"))
+        """Reset the switch of ``runner`` of ``portfolio``, or everything tripped when
+        ``runner`` is given empty (the form's first choice). Both fields are required: a body
+        that does not say what to reset resets nothing (400)."""
+        form = await inputs.command_form(request, ("portfolio", "runner"))
         db = _db(request)
+        names = paper_data.portfolio_names(db)
+        if not names:
+            raise NotFoundException(detail="no paper portfolio yet: nothing to reset")
+        name = inputs.choice("portfolio", inputs.present(form, "portfolio"), names, "")
+        if not name:
+            raise inputs.bad_request("portfolio", "is required")
         keys = {r["key"] for r in PaperReader(db).runners(name)}
-        runner = inputs.choice("runner", form.get("runner"), keys | {""}, "")
+        runner = inputs.choice("runner", inputs.present(form, "runner"), keys | {""}, "")
         app = request.app
         try:
             outcome = await anyio.to_thread.run_sync(
@@ -191,8 +204,9 @@ class EquityController(Controller):
     ) -> ServerSentEvent:
         name = _portfolio(request, portfolio)
         # a reconnecting EventSource names the last row it got: resume there, no duplicates
-        resume = request.headers.get("Last-Event-ID") or after
-        start = inputs.sequence_number("after", resume) or 0
+        last = request.headers.get("Last-Event-ID")
+        field, resume = ("Last-Event-ID", last) if last else ("after", after)
+        start = inputs.sequence_number(field, resume) or 0
         return ServerSentEvent(_journal_stream(request, name, start))
 
 

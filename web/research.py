@@ -96,11 +96,18 @@ class ResearchController(Controller):
             **_apply_context(request, run),
         )
 
-    @post("/runs/{run_id:str}/apply", guards=[require_api_key], status_code=200)
+    @post(
+        "/runs/{run_id:str}/apply",
+        guards=[require_api_key],
+        status_code=200,
+        request_max_body_size=inputs.MAX_FORM_BYTES,
+    )
     async def apply_params(self, request: Request, run_id: FromPath[str]) -> Template:
         """Write the run's parameters to trade as the pair's ``per_asset`` line and record
         ``ParamsApplied``: 404 for an unknown run, 409 with the reason when its grade, its rule
-        (a run of the earlier rule) or the config does not allow it."""
+        (a run of the earlier rule) or the config does not allow it. The command has no
+        fields: a body other than an empty form is a 400."""
+        await inputs.command_form(request, ())
         run_id = _run_id(run_id)
         state = request.app.state
         try:

@@ -19,6 +19,7 @@ from projections.paper import PaperReader
 from tests.domain import reference_indicators as ref
 from tests.web.conftest import API_KEY, paper_copy
 from tests.web.kit import RUNS
+from web import inputs
 from web.app import create_app
 from web.auth import MISSING
 
@@ -57,14 +58,28 @@ def test_paper_pages_render(paper_client: TestClient, url: str) -> None:
     assert "No paper portfolio yet" not in response.text
 
 
+WHOLE_FROM_1 = "must be a whole number from 1 to 2^63 - 1 in digits 0-9"
+WHOLE_FROM_0 = "must be a whole number from 0 to 2^63 - 1 in digits 0-9"
+NINES = "9" * 24 + "..."  # a long value is shown cut
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
         ("/scanner?portfolio=nope", "portfolio: must be one of paper, tight, got 'nope'"),
-        ("/equity?page=0", "page: must be a whole number from 1, got '0'"),
-        ("/equity?page=abc", "page: must be a whole number from 1, got 'abc'"),
+        ("/equity?page=0", f"page: {WHOLE_FROM_1}, got '0'"),
+        ("/equity?page=abc", f"page: {WHOLE_FROM_1}, got 'abc'"),
+        # str.isdigit() takes these: they must be 400, not a 500 from int() or SQLite
+        ("/equity/trades?page=%C2%B2", f"page: {WHOLE_FROM_1}, got '²'"),
+        ("/equity/trades?page=%D9%A3", f"page: {WHOLE_FROM_1}, got '٣'"),
+        ("/equity/trades?page=+1", f"page: {WHOLE_FROM_1}, got ' 1'"),
+        ("/equity/trades?page=1_0", f"page: {WHOLE_FROM_1}, got '1_0'"),
+        ("/equity/trades?page=" + "9" * 5000, f"page: {WHOLE_FROM_1}, got '{NINES}'"),
         ("/equity/trades?page=99", "page: there are 1 pages, got 99"),
-        ("/equity/journal/events?after=-3", "after: must be a whole number >= 0, got '-3'"),
+        ("/equity/journal/events?after=-3", f"after: {WHOLE_FROM_0}, got '-3'"),
+        ("/equity/journal/events?after=%C2%B2", f"after: {WHOLE_FROM_0}, got '²'"),
+        (f"/equity/journal/events?after={2**63}", f"after: {WHOLE_FROM_0}, got '{2**63}'"),
+        ("/equity/journal/events?after=" + "9" * 5000, f"after: {WHOLE_FROM_0}, got '{NINES}'"),
         ("/positions/detail", "key: is required"),
     ],
 )
@@ -73,6 +88,31 @@ def test_bad_query_parameters_are_400_with_the_reason(
 ) -> None:
     response = paper_client.get(url)
     assert (response.status_code, response.text) == (400, reason)
+
+
+@pytest.mark.parametrize(
+    ("last_event_id", "reason"),
+    [
+        ("9" * 5000, f"Last-Event-ID: {WHOLE_FROM_0}, got '{NINES}'"),
+        (str(2**63), f"Last-Event-ID: {WHOLE_FROM_0}, got '{2**63}'"),
+        ("1.5", f"Last-Event-ID: {WHOLE_FROM_0}, got '1.5'"),
+    ],
+)
+def test_a_bad_last_event_id_is_400_naming_the_header(
+    paper_client: TestClient, last_event_id: str, reason: str
+) -> None:
+    response = paper_client.get(
+        "/equity/journal/events?after=1", headers={"Last-Event-ID": last_event_id}
+    )
+    assert (response.status_code, response.text) == (400, reason)
+
+
+def test_the_largest_sequence_number_passes_and_finds_no_row(paper_client: TestClient) -> None:
+    """2**63 - 1 (SQLite's largest INTEGER) is accepted, and the stream's query with it finds
+    nothing rather than overflowing (the stream itself never ends: not read here)."""
+    largest = inputs.sequence_number("after", str(2**63 - 1))
+    assert largest == 2**63 - 1
+    assert reader(paper_client).journal("tight", after_seq=largest, limit=200) == []
 
 
 def test_unknown_runner_detail_is_404(paper_client: TestClient) -> None:
@@ -221,6 +261,45 @@ def test_kill_switch_reset_of_one_runner_is_applied_now(paper_client: TestClient
     # the page shows it at once: the projector moved, so the cached page was dropped
     html = paper_client.get("/positions?portfolio=tight").text
     assert "<td>grid_atr:ETH/USDT</td><td>session loss</td>" not in html
+
+
+FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "reason"),
+    [
+        # a JSON body is not read as a form without fields (which reset everything)
+        (b'{"portfolio": "tight", "runner": "grid_atr:ETH/USDT"}', {"Content-Type":
+         "application/json"}, "body: must be a form (application/x-www-form-urlencoded), got "
+         "'application/json'"),
+        (b"portfolio=tight&runner=grid_atr:ETH/USDT", {}, "body: must be a form "
+         "(application/x-www-form-urlencoded), got 'no content type'"),
+        (b"portfolio=tight&runner=%ff%fe", FORM_TYPE, "body: not a readable form (name=value "
+         "pairs in UTF-8)"),
+        (b"portfolio=tight&&runner=", FORM_TYPE, "body: not a readable form (name=value pairs "
+         "in UTF-8)"),
+        (b"\xff\xfe\x00garbage", FORM_TYPE, "body: not a readable form (name=value pairs in "
+         "UTF-8)"),
+        # what to reset must be said: no field is not "everything"
+        (b"", FORM_TYPE, "portfolio: is required"),
+        (b"portfolio=tight", FORM_TYPE, "runner: is required"),
+        (b"runner=", FORM_TYPE, "portfolio: is required"),
+        (b"portfolio=&runner=", FORM_TYPE, "portfolio: is required"),
+        (b"portfolio=tight&runner=&runner=grid_atr:ETH/USDT", FORM_TYPE, "runner: is given "
+         "twice"),
+        (b"portfolio=tight&runnner=", FORM_TYPE, "runnner: is not a field of this command"),
+    ],
+)  # fmt: skip
+def test_a_reset_whose_body_does_not_say_what_to_reset_is_refused(
+    paper_client: TestClient, body: bytes, headers: dict[str, str], reason: str
+) -> None:
+    before = reader(paper_client).journal("tight", limit=1)
+    response = paper_client.post(
+        "/positions/kill-switch/reset", content=body, headers=KEY | headers
+    )
+    assert (response.status_code, response.text) == (400, reason)
+    assert reader(paper_client).journal("tight", limit=1) == before  # nothing recorded
 
 
 def test_kill_switch_reset_of_an_unknown_runner_is_400(paper_client: TestClient) -> None:
