@@ -44,7 +44,11 @@ def register(commands, engine_of: EngineOf, settings_of: SettingsOf) -> None:
     paper.add_argument("--replay", action="store_true", help="replay stored candles (offline)")
     paper.add_argument("--from", dest="start", help="start of a new portfolio (YYYY-MM-DD)")
     paper.add_argument("--to", dest="end", help="stop before this time (YYYY-MM-DD)")
-    paper.add_argument("--speed", type=float, help="market time per wall time (3600: 1h/s)")
+    paper.add_argument(
+        "--speed",
+        type=float,
+        help="market time per wall time (3600: 1h/s; 1: real time, the slowest)",
+    )
     _portfolio_options(paper)
     paper.set_defaults(handler=lambda a: cmd_paper(a, engine_of(a), settings_of(a)))
 
@@ -85,8 +89,9 @@ def _date(text: str | None, option: str) -> int | None:
 def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     if not args.replay and (args.end or args.speed):
         raise PaperUsageError("--to and --speed only apply to --replay")
-    if args.speed is not None and not (math.isfinite(args.speed) and args.speed > 0):
-        raise PaperUsageError(f"--speed {args.speed}: must be a finite number > 0")
+    # 1 is real time: slower than the market is no replay (and 1e-300 would sleep for ever)
+    if args.speed is not None and not (math.isfinite(args.speed) and args.speed >= 1):
+        raise PaperUsageError(f"--speed {args.speed:g}: must be a finite number >= 1 (real time)")
     start, end = _date(args.start, "--from"), _date(args.end, "--to")
     if start is not None and end is not None and end <= start:
         raise PaperUsageError("--to must be after --from")

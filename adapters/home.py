@@ -32,7 +32,11 @@ class Home:
     def resolve(cls, cli_value: str | None = None, environ: dict[str, str] | None = None) -> Home:
         env = os.environ if environ is None else environ
         where = "--home" if cli_value else HOME_ENV if env.get(HOME_ENV) else "home"
-        root = Path(cli_value or env.get(HOME_ENV) or DEFAULT_HOME).expanduser().resolve()
+        given = Path(cli_value or env.get(HOME_ENV) or DEFAULT_HOME)
+        try:
+            root = given.expanduser().resolve()
+        except RuntimeError as exc:  # ~user of no known user
+            raise HomeError(f"{where} {given}: {exc}") from None
         if root.exists() and not root.is_dir():
             raise HomeError(f"{where} {root}: not a directory")
         if not root.exists() and not root.parent.is_dir():

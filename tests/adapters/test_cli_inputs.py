@@ -60,9 +60,7 @@ def test_backtest_of_an_absurd_date_exits_2(tmp_path: Path, capsys, date: str) -
 
 
 @pytest.mark.parametrize("param", ["sl_percent", "=3", ""])
-def test_backtest_param_without_a_key_and_value_exits_2(
-    tmp_path: Path, capsys, param: str
-) -> None:
+def test_backtest_param_without_a_key_and_value_exits_2(tmp_path: Path, capsys, param: str) -> None:
     args = ["--home", str(tmp_path / "h"), "backtest", "--strategy", "grid_atr"]
     assert main([*args, "--symbol", "BTC/USDT", "--param", param]) == 2
     _one_error_line(capsys, "--param expects KEY=VALUE")
@@ -78,9 +76,7 @@ def test_backtest_equity_out_in_a_missing_directory_exits_2_before_any_work(
     assert not home.exists()
 
 
-def test_backtest_equity_out_to_a_directory_exits_2_before_any_work(
-    tmp_path: Path, capsys
-) -> None:
+def test_backtest_equity_out_to_a_directory_exits_2_before_any_work(tmp_path: Path, capsys) -> None:
     home = tmp_path / "home"
     args = ["--home", str(home), "backtest", "--strategy", "grid_atr", "--symbol", "BTC/USDT"]
     assert main([*args, "--equity-out", str(tmp_path)]) == 2
@@ -101,9 +97,7 @@ def test_a_home_under_a_file_exits_2(tmp_path: Path, capsys) -> None:
     _one_error_line(capsys, f"its parent {tmp_path / 'file'} is not a directory")
 
 
-def test_a_home_whose_parent_is_missing_exits_2_and_creates_nothing(
-    tmp_path: Path, capsys
-) -> None:
+def test_a_home_whose_parent_is_missing_exits_2_and_creates_nothing(tmp_path: Path, capsys) -> None:
     home = tmp_path / "missing" / "home"
     assert main(["--home", str(home), "projections", "rebuild"]) == 2
     _one_error_line(capsys, f"--home {home}: its parent {home.parent} is not a directory")
@@ -115,6 +109,11 @@ def test_a_home_whose_last_part_is_missing_is_created(tmp_path: Path, capsys) ->
     assert main(["--home", str(home), "projections", "rebuild"]) == 0
     assert "projections rebuilt from 0 events" in capsys.readouterr().out
     assert (home / "events.db").is_file()
+
+
+def test_a_home_of_an_unknown_user_exits_2(tmp_path: Path, capsys) -> None:
+    assert main(["--home", "~no-such-user-here/x", "projections", "rebuild"]) == 2
+    _one_error_line(capsys, "--home ~no-such-user-here/x: Could not determine home directory")
 
 
 def test_a_bad_home_from_the_environment_names_the_variable(
@@ -193,6 +192,14 @@ def test_kill_switch_reset_of_an_empty_runner_on_no_portfolio_exits_2(
 ) -> None:
     assert main(["--home", str(tmp_path / "h"), "kill-switch", "reset", "--runner", ""]) == 2
     _one_error_line(capsys, "no paper portfolio 'paper'")
+
+
+@pytest.mark.parametrize("speed", ["1e-300", "0.5"])
+def test_a_replay_slower_than_real_time_exits_2(tmp_path: Path, capsys, speed: str) -> None:
+    """1e-300 slept for longer than the platform's time_t (an OverflowError traceback)."""
+    args = ["--home", str(tmp_path / "h"), "paper", "--replay", "--from", "2025-01-01"]
+    assert main([*args, "--speed", speed]) == 2
+    _one_error_line(capsys, f"--speed {speed}: must be a finite number >= 1 (real time)")
 
 
 TIGHT = {  # limits that trip the switches within a week of 2025 (as tests/web/kit.py)
