@@ -36,7 +36,6 @@ from config.settings import Settings
 from domain.backtest import make_runner
 from domain.candle_guard import CandleGuard
 from domain.grid_runner import GridRunner
-from domain.kill_switch import Limits
 from domain.market import Market
 from domain.mono_runner import MonoRunner
 from domain.names import checked_name
@@ -415,14 +414,4 @@ def _pace(batch: list[int], speed: float, began: float, first_ts: int) -> None:
 
 
 def _limits(settings: Settings) -> dict[str, Any]:
-    k = settings.risk.kill_switch
-    return Limits(
-        max_session_loss_percent=k.max_session_loss_percent,
-        max_daily_loss_percent=k.max_daily_loss_percent,
-        grid_max_session_loss_percent=k.grid_max_session_loss_percent,
-        grid_max_daily_loss_percent=k.grid_max_daily_loss_percent,
-        global_max_drawdown_percent=k.global_max_drawdown_percent,
-        global_window_hours=k.global_window_hours,
-        global_cooldown_hours=k.global_cooldown_hours,
-        grace_period_candles=k.grace_period_candles,
-    ).record()
+    return settings.risk.kill_switch.record()  # the config decodes into domain.kill_switch.Limits

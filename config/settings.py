@@ -18,6 +18,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 
+from domain.kill_switch import Limits
+
 # --- shared field types ----------------------------------------------------------------------
 
 PosInt = Annotated[int, msgspec.Meta(ge=1)]
@@ -493,29 +495,9 @@ class AssetsFile(_Config):
 # --- risk.yaml -------------------------------------------------------------------------------
 
 
-class KillSwitch(_Config):
-    """Kill-switch thresholds (losses as % of the runner's / portfolio's capital).
-
-    Parameters
-    ----------
-    max_session_loss_percent : float, default 5.0 (mono runner, since start)
-    max_daily_loss_percent : float, default 10.0 (mono runner, per UTC day)
-    grid_max_session_loss_percent : float, default 25.0 (grid runner, since start)
-    grid_max_daily_loss_percent : float, default 25.0 (grid runner, per UTC day)
-    global_max_drawdown_percent : float, default 30.0 (whole portfolio, sliding window)
-    global_window_hours : int, default 24
-    global_cooldown_hours : int, default 24 (before the global switch may be reset)
-    grace_period_candles : int, default 10 (no runner trip right after warm-up)
-    """
-
-    max_session_loss_percent: Percent = 5.0
-    max_daily_loss_percent: Percent = 10.0
-    grid_max_session_loss_percent: Percent = 25.0
-    grid_max_daily_loss_percent: Percent = 25.0
-    global_max_drawdown_percent: Percent = 30.0
-    global_window_hours: Annotated[int, msgspec.Meta(ge=1, le=720)] = 24
-    global_cooldown_hours: Annotated[int, msgspec.Meta(ge=0, le=720)] = 24
-    grace_period_candles: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 10
+# the kill-switch thresholds are the domain's own struct (frozen, kw_only, unknown keys
+# refused, like every config struct): one declaration of the fields, bounds and defaults
+KillSwitch = Limits
 
 
 class RiskFile(_Config):
@@ -529,7 +511,7 @@ class RiskFile(_Config):
     max_leverage : int, default 20 (no strategy or override may exceed it)
     slippage_percent : float, default 0.05 (applied to taker fills)
     regime_filter_enabled : bool, default True
-    kill_switch : KillSwitch, default KillSwitch()
+    kill_switch : KillSwitch, default KillSwitch() (``domain.kill_switch.Limits``)
     """
 
     initial_capital: PosFloat = 10_000.0

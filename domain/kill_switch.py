@@ -22,23 +22,48 @@ cannot trip during the grace period after a runner starts trading.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
+
+Percent = Annotated[float, msgspec.Meta(gt=0, le=100)]
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_session_loss_percent: float = 5.0
-    max_daily_loss_percent: float = 10.0
-    grid_max_session_loss_percent: float = 25.0
-    grid_max_daily_loss_percent: float = 25.0
-    global_max_drawdown_percent: float = 30.0
-    global_window_hours: int = 24
-    global_cooldown_hours: int = 24
-    grace_period_candles: int = 10
+class Limits(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Kill-switch thresholds (losses as % of the portfolio's initial capital).
+
+    One struct for the domain and the config: ``risk.yaml``'s ``kill_switch`` section decodes
+    into it (``config.settings.KillSwitch`` is this class), so the bounds below are the config's
+    validation, and a portfolio records it with ``Simulator.set_limits``.
+
+    Parameters
+    ----------
+    max_session_loss_percent : float, default 5.0 (mono runner, since start)
+    max_daily_loss_percent : float, default 10.0 (mono runner, per UTC day)
+    grid_max_session_loss_percent : float, default 25.0 (grid runner, since start)
+    grid_max_daily_loss_percent : float, default 25.0 (grid runner, per UTC day)
+    global_max_drawdown_percent : float, default 30.0 (whole portfolio, sliding window)
+    global_window_hours : int, default 24
+    global_cooldown_hours : int, default 24 (before the global switch may be reset)
+    grace_period_candles : int, default 10 (no runner trip right after warm-up)
+    """
+
+    max_session_loss_percent: Percent = 5.0
+    max_daily_loss_percent: Percent = 10.0
+    grid_max_session_loss_percent: Percent = 25.0
+    grid_max_daily_loss_percent: Percent = 25.0
+    global_max_drawdown_percent: Percent = 30.0
+    global_window_hours: Annotated[int, msgspec.Meta(ge=1, le=720)] = 24
+    global_cooldown_hours: Annotated[int, msgspec.Meta(ge=0, le=720)] = 24
+    grace_period_candles: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 10
 
     def record(self) -> dict[str, Any]:
-        return asdict(self)
+        """The ``RiskLimitsSet`` payload: the fields by name (the stored JSON keys)."""
+        return msgspec.structs.asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Limits:
+        return cls(**record)
 
     @property
     def window_ms(self) -> int:
@@ -47,6 +72,15 @@ class Limits:
     @property
     def cooldown_ms(self) -> int:
         return self.global_cooldown_hours * 3_600_000
+
+
+class Trip(msgspec.Struct, frozen=True):
+    """A tripped switch: why (``session_loss``, ``daily_loss``, ``drawdown``), the figures
+    that tripped it (``runner_trip`` / ``global_trip``) and the candle it tripped at."""
+
+    reason: str
+    figures: dict[str, Any]
+    ts: int
 
 
 def runner_trip(

@@ -14,7 +14,7 @@ ALLOWED = {
     "domain": set(),
     "optimization": {"domain"},
     "projections": {"domain"},
-    "config": set(),
+    "config": {"domain"},  # the kill-switch limits are domain.kill_switch.Limits
     "adapters": OURS - {"web"},
     "web": OURS,
 }
