@@ -42,7 +42,7 @@ from adapters.reports import import_summary, quality_section
 from adapters.timefmt import fmt_ts, parse_date
 from adapters.venues import VENUES, venue
 from config.loader import DEFAULT_CONFIG_DIR, ConfigError, check_config, load_settings
-from config.secrets import SecretsError, load_secrets
+from config.secrets import SecretsError, dotenv_files, dotenv_report, load_secrets
 from config.settings import Settings
 from domain.market import (
     FundingSeries,
@@ -441,14 +441,34 @@ def data_report(engine: Engine, symbol: str | None = None, exchange: str | None 
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    """The YAML files, then the secrets: which ``.env`` files were read (the variables they
+    set, never a value), and whether they and the environment parse."""
     problems = check_config(_config_dir(args))
+    env_files = dotenv_files(Home.resolve(args.home).root)
+    try:
+        read = dotenv_report(env_files)
+        load_secrets(dotenv_paths=env_files)
+    except SecretsError as exc:
+        read, problems = [], [*problems, f"secrets: {exc}"]
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(f"config: {len(problems)} problem(s)", file=sys.stderr)
         return 2
     print("config: ok")
+    print(_dotenv_text(read, env_files))
     return 0
+
+
+def _dotenv_text(read: list[tuple[Path, list[str]]], looked: list[Path]) -> str:
+    if not read:
+        where = " nor ".join(str(p) for p in looked)
+        return f"secrets: from the environment only (no {where})"
+    order = " (the first wins)" if len(read) > 1 else ""
+    lines = [f"secrets: from the environment, then{order}"]
+    for path, names in read:
+        lines.append(f"  {path}: {', '.join(names) if names else 'no secret variable'}")
+    return "\n".join(lines)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -595,36 +615,99 @@ SERVE_SHUTDOWN_S = 2
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the dashboard until Ctrl-C. Config, secrets and htmx are checked first, so a bad
-    set-up is one line on stderr rather than a server that fails on its first page."""
+    """Serve the dashboard until Ctrl-C. Config, secrets, htmx and the address are checked
+    first (the port is bound before uvicorn starts), so a bad set-up, a busy port or an
+    unknown host is one line on stderr and exit 2 rather than a server that fails later."""
     import uvicorn  # the web stack loads only for this command
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be 1..65535, got {args.port}")
     _settings(args)
+    home = Home.resolve(args.home)
     try:
-        key = load_secrets().dashboard_api_key
+        key = load_secrets(dotenv_paths=dotenv_files(home.root)).dashboard_api_key
     except SecretsError as exc:
         raise UsageError(str(exc)) from exc
     if not (REPO_ROOT / "node_modules" / "htmx.org").is_dir():
         raise UsageError(f"htmx is not installed: run `npm ci` in {REPO_ROOT}")
+    sock = _listen_socket(args.host, args.port)
     # uvicorn builds the app from web.serve (adapters may not import web): pass our choices on
-    os.environ["SCALP_RADAR_HOME"] = str(Home.resolve(args.home).root)
+    os.environ["SCALP_RADAR_HOME"] = str(home.root)
     if _config_dir(args):
         os.environ["SCALP_RADAR_CONFIG_DIR"] = str(_config_dir(args))
+    # the Host check (DNS rebinding): the app answers only the address it is served on
+    os.environ["SCALP_RADAR_SERVE_HOST"] = args.host
+    os.environ["SCALP_RADAR_SERVE_PORT"] = str(args.port)
+    if not _is_loopback(sock):
+        print(
+            f"scalp-radar: warning: serving on {args.host}: the pages are readable by anyone "
+            f"who can reach port {args.port}, and the API key travels in clear text unless a "
+            "TLS proxy is in front (README, Dashboard)",
+            file=sys.stderr,
+        )
     commands = "commands need the API key" if key else "commands disabled (no SCALP_RADAR_API_KEY)"
     print(f"dashboard on http://{args.host}:{args.port}/ ({commands}); Ctrl-C stops it", flush=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         "web.serve:app_from_env",
         factory=True,
         host=args.host,
         port=args.port,
         log_level="warning",
+        server_header=False,  # no "server: uvicorn" banner
         # open pages keep their SSE streams forever: without a limit Ctrl-C would wait for
         # every browser tab to close
         timeout_graceful_shutdown=SERVE_SHUTDOWN_S,
     )
+    server = uvicorn.Server(config)
+    with sock:
+        server.run(sockets=[sock])
+    if not server.started:
+        print("scalp-radar: the dashboard did not start (see above)", file=sys.stderr)
+        return 1
     return 0
+
+
+def _listen_socket(host: str, port: int):
+    """A TCP socket bound to ``host``:``port`` (uvicorn listens on it), or UsageError: an
+    unknown host or a busy port is said before anything starts."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise UsageError(f"--host {host!r}: cannot resolve it ({reason})") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            + (" (another server uses the port: stop it or give --port)" if _busy(exc) else "")
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _busy(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno == errno.EADDRINUSE
+
+
+def _is_loopback(sock) -> bool:
+    import ipaddress
+
+    address = sock.getsockname()[0]
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 DEMO_STRATEGY = "grid_atr"

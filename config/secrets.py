@@ -1,14 +1,20 @@
-"""Secrets, read only from the environment (a ``.env`` file fills in what the environment lacks).
+"""Secrets, read only from the environment (``.env`` files fill in what the environment lacks).
 
 They never live in the YAML files, and their values never reach a log: ``repr(secrets)``
-masks them, and parse errors name the line, not its content.
+masks them, and parse errors name the file and the line, not its content.
+
+Which ``.env`` files: ``dotenv_files(home)``, never the current directory (the key a command
+uses must not depend on where it was started): the state directory's ``.env`` (``--home``,
+``$SCALP_RADAR_HOME`` or ``./var``), then, for development, the project root's (the source
+checkout this package runs from). A variable of the environment wins over both, and the home's
+file wins over the project root's.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -27,6 +33,10 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+DOTENV = ".env"
+# the source checkout this package runs from (development); None when installed elsewhere
+_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT: Path | None = _ROOT if (_ROOT / "pyproject.toml").is_file() else None
 
 
 class SecretsError(ValueError):
@@ -73,15 +83,31 @@ class Secrets:
     __str__ = __repr__
 
 
-def load_secrets(
-    env: Mapping[str, str] | None = None, dotenv_path: Path | None = Path(".env")
-) -> Secrets:
-    """Secrets from ``env`` (default ``os.environ``), falling back to ``dotenv_path`` if it exists.
+def dotenv_files(home: Path | None, project_root: Path | None = PROJECT_ROOT) -> list[Path]:
+    """The ``.env`` files secrets may come from, the first winning: ``home``'s (the state
+    directory), then ``project_root``'s (the source checkout, for development). Whether they
+    exist is not checked here (an absent file is empty)."""
+    paths: list[Path] = []
+    for folder in (home, project_root):
+        if folder is not None:
+            path = (Path(folder) / DOTENV).resolve()
+            if path not in paths:
+                paths.append(path)
+    return paths
 
-    A variable set in the environment wins over the same one in ``.env``. Live trading without
-    complete Bitget credentials is refused here rather than at the first order.
+
+def load_secrets(
+    env: Mapping[str, str] | None = None, dotenv_paths: Sequence[Path] = ()
+) -> Secrets:
+    """Secrets from ``env`` (default ``os.environ``), falling back to the ``dotenv_paths``
+    files that exist (the first one wins; see ``dotenv_files``).
+
+    A variable set in the environment wins over the same one in a ``.env`` file. Live trading
+    without complete Bitget credentials is refused here rather than at the first order.
     """
-    values = read_dotenv(dotenv_path) if dotenv_path is not None else {}
+    values: dict[str, str] = {}
+    for path in reversed(dotenv_paths):
+        values.update(read_dotenv(path))
     values.update(os.environ if env is None else env)
     strings = {name: values.get(var, "") for name, var in ENV_VARS.items()}
     live = _parse_bool(strings.pop("live_trading_enabled"))
@@ -93,13 +119,33 @@ def load_secrets(
     return secrets
 
 
+def dotenv_report(paths: Sequence[Path]) -> list[tuple[Path, list[str]]]:
+    """(file, the secrets' variables it sets) of each ``.env`` file of ``paths`` that exists,
+    in the order they win: what ``config check`` says, names only, never a value."""
+    known = set(ENV_VARS.values())
+    return [
+        (path, sorted(k for k in read_dotenv(path) if k in known))
+        for path in paths
+        if Path(path).is_file()
+    ]
+
+
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Variables of a ``.env`` file; an absent file is empty."""
+    """Variables of a ``.env`` file; an absent file is empty. A file that is not text (UTF-8,
+    no NUL byte) or cannot be read is a ``SecretsError`` naming it."""
     path = Path(path)
     if not path.is_file():
         return {}
     try:
-        return parse_dotenv(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SecretsError(f"{path}: not a text file (invalid UTF-8 at byte {exc.start})") from None
+    except OSError as exc:
+        raise SecretsError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if "\x00" in text:
+        raise SecretsError(f"{path}: not a text file (it holds NUL bytes)")
+    try:
+        return parse_dotenv(text.removeprefix("\ufeff"))
     except SecretsError as exc:
         raise SecretsError(f"{path}: {exc}") from None
 

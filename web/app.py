@@ -4,7 +4,9 @@ Pages are server-rendered Jinja templates; htmx (served from the npm-installed `
 never a CDN) swaps fragments and follows jobs and the paper journal over SSE. Handlers read the
 read DB through ``ReadModels``; commands go to the ``JobRunner`` application service or to
 ``adapters.paper_commands``. Rendered pages are cached until the read model, the engine status
-or the jobs change (``web.page_cache``).
+or the jobs change (``web.page_cache``). Every response carries the security headers of
+``web.security``; served by ``scalp-radar serve`` (``served``), requests whose Host is not the
+served address are refused (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import anyio
 from litestar import Litestar, MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.file_system import BaseLocalFileSystem
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -31,6 +34,7 @@ from web import explorer, live, pages, paper, paper_data, research
 from web.page_cache import PageCache, PageCacheMiddleware
 from web.plan_view import PlanCache
 from web.readmodel import ReadModels
+from web.security import HostGuard, ServedHosts, add_security_headers
 from web.templating import configure_environment
 
 WEB = Path(__file__).resolve().parent
@@ -39,6 +43,9 @@ VENDOR = {  # URL prefix -> the npm package's dist folder (versions pinned in pa
     "/static/vendor/htmx": NODE_MODULES / "htmx.org" / "dist",
     "/static/vendor/htmx-ext-sse": NODE_MODULES / "htmx-ext-sse" / "dist",
 }
+
+
+MAX_ERROR = 300  # characters of an error message
 
 
 class VendorMissingError(RuntimeError):
@@ -53,10 +60,13 @@ def create_app(
     jobs: JobRunner | None = None,
     catch_up_every: float | None = None,
     config_dir: Path | None = None,
+    served: tuple[str, int] | None = None,
 ) -> Litestar:
     """The app over ``engine``; ``catch_up_every`` seconds, project events that other
     processes stored (None: never, as in tests that drive projection themselves).
-    ``config_dir`` is where the settings came from: "apply parameters" writes there."""
+    ``config_dir`` is where the settings came from: "apply parameters" writes there.
+    ``served`` is the (host, port) the server listens on: other Host headers get 400
+    (None: no check, as under the in-process test client)."""
     _check_vendor()
     settings = settings or load_settings(config_dir)
     runner = jobs or JobRunner(engine, settings)
@@ -67,8 +77,13 @@ def create_app(
             research.ResearchController,
             live.LiveController,
             explorer.ExplorerController,
-            create_static_files_router(path="/static/app", directories=[WEB / "static"]),
-            *(create_static_files_router(path=p, directories=[d]) for p, d in VENDOR.items()),
+            create_static_files_router(
+                path="/static/app", directories=[WEB / "static"], file_system=StaticFiles()
+            ),
+            *(
+                create_static_files_router(path=p, directories=[d], file_system=StaticFiles())
+                for p, d in VENDOR.items()
+            ),
         ],
         template_config=TemplateConfig(
             directory=WEB / "templates",
@@ -78,8 +93,13 @@ def create_app(
         plugins=[HTMXPlugin()],
         middleware=[PageCacheMiddleware()],
         exception_handlers={HTTPException: _plain_error},
+        before_send=[add_security_headers],
+        openapi_config=None,  # no API docs: their pages load scripts from a CDN
         lifespan=[_lifespan(runner, catch_up_every)],
     )
+    if served is not None:
+        # around litestar's whole handler, so a bad Host is refused before any route (or 404)
+        app.asgi_handler = HostGuard(app.asgi_handler, ServedHosts.for_bind(*served))
     read = ReadModels(engine.read_db)
     app.state.engine = engine
     app.state.read = read
@@ -115,6 +135,19 @@ def _version(app: Litestar, path: str) -> tuple[str, tuple]:
     return family, (read, state.engine_probe.status(), state.jobs.version)
 
 
+class StaticFiles(BaseLocalFileSystem):
+    """The local file system for static files, where a name no file can have (a NUL byte,
+    a name too long for the file system) is simply not found: 404, not 500."""
+
+    async def info(self, path, **kwargs):  # litestar's FileSystemProtocol
+        try:
+            return await super().info(path, **kwargs)
+        except PermissionError:
+            raise
+        except (ValueError, OSError) as exc:
+            raise FileNotFoundError(str(path)[:200]) from exc
+
+
 def _check_vendor() -> None:
     missing = [str(d) for d in VENDOR.values() if not d.is_dir()]
     if missing:
@@ -133,6 +166,8 @@ def _plain_error(_request: Request, exc: HTTPException) -> Response:
             f"{e.get('key', '?')}: {e.get('message', '')}" if isinstance(e, dict) else str(e)
             for e in extra
         )
+    if len(detail) > MAX_ERROR:  # a 404 names the path asked for: not 5,000 characters of it
+        detail = detail[:MAX_ERROR] + "..."
     return Response(content=detail, status_code=exc.status_code, media_type=MediaType.TEXT)
 
 

@@ -15,27 +15,34 @@ from litestar import Litestar
 from adapters.engine import Engine
 from adapters.home import Home
 from config.loader import load_settings
-from config.secrets import load_secrets
+from config.secrets import dotenv_files, load_secrets
 from web.app import create_app
 
 CONFIG_DIR_ENV = "SCALP_RADAR_CONFIG_DIR"
+# the address ``serve`` listens on (set by the CLI): other Host headers are refused
+SERVE_HOST_ENV, SERVE_PORT_ENV = "SCALP_RADAR_SERVE_HOST", "SCALP_RADAR_SERVE_PORT"
 CATCH_UP_S = 2.0  # events stored by other processes (a CLI optimize) show within this delay
 
 
 def app_from_env() -> Litestar:
-    """The dashboard over ``$SCALP_RADAR_HOME`` with ``$SCALP_RADAR_CONFIG_DIR``'s settings and
-    the API key from the environment (or ``.env``)."""
+    """The dashboard over ``$SCALP_RADAR_HOME`` with ``$SCALP_RADAR_CONFIG_DIR``'s settings,
+    the API key from the environment (or the home's, else the project root's ``.env``) and
+    the Host check of ``$SCALP_RADAR_SERVE_HOST``:``$SCALP_RADAR_SERVE_PORT``."""
     env = os.environ.get(CONFIG_DIR_ENV)
     config_dir = Path(env) if env else None
     settings = load_settings(config_dir)
-    engine = Engine(Home.resolve())
+    home = Home.resolve()
+    key = load_secrets(dotenv_paths=dotenv_files(home.root)).dashboard_api_key
+    engine = Engine(home)
     engine.project()
+    host, port = os.environ.get(SERVE_HOST_ENV), os.environ.get(SERVE_PORT_ENV)
     app = create_app(
         engine,
-        load_secrets().dashboard_api_key or None,
+        key or None,
         settings=settings,
         catch_up_every=CATCH_UP_S,
         config_dir=config_dir,
+        served=(host, int(port)) if host is not None and port else None,
     )
     app.on_shutdown.append(engine.close)
     return app

@@ -151,7 +151,7 @@ def test_result_detail_and_research_sorting(server: str, page) -> None:
         "ETH/USDT",
     ]
     page.select_option("select[name=grade]", "D")
-    page.wait_for_function("document.querySelectorAll('#runs-body tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#runs-body tr').length === 1")
     page.click("#runs-body tr a")
     page.wait_for_selector("#verdicts")
     assert "grid_atr on ETH/USDT" in page.inner_text("h1")
@@ -203,6 +203,42 @@ def test_research_detail_fits_the_screen(server: str, browser, screen: str) -> N
         context.close()
 
 
+# collected before any page script runs: every Content-Security-Policy violation of the page
+CSP_WATCH = (
+    "window.cspViolations = [];"
+    "document.addEventListener('securitypolicyviolation',"
+    " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
+
+
+@pytest.mark.parametrize("screen", sorted(VIEWPORTS))
+def test_pages_keep_the_content_security_policy(server: str, browser, screen: str) -> None:
+    """Each screen under the policy (no inline script or style, no eval): nothing is blocked,
+    htmx runs (a sort swaps the table in place) and no console error is logged."""
+    width, height = VIEWPORTS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_init_script(CSP_WATCH)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        for path in ("/scanner", "/positions", "/equity", "/research", "/explorer"):
+            response = page.goto(server + path)
+            assert "script-src 'self'" in response.headers["content-security-policy"]
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("window.cspViolations") == [], path
+            # htmx's indicator styles come from app.css, not from an injected <style>
+            assert page.evaluate("document.querySelectorAll('style').length") == 0, path
+        page.goto(server + "/research")
+        page.click("a.sort[data-column='oos_sharpe']")
+        page.wait_for_selector("a.sort.sorted[data-column='oos_sharpe']")
+        assert page.evaluate("window.cspViolations") == []
+        assert errors == []
+    finally:
+        context.close()
+
+
 def _page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
@@ -210,7 +246,9 @@ def _page_width(page) -> int:
 def test_explorer_launch_needs_the_key_then_shows_progress(server: str, page) -> None:
     page.goto(server + "/explorer")
     page.select_option("#p_ma_period", "10")
-    page.wait_for_function("document.querySelector('#combo-count strong').textContent === '4'")
+    page.wait_for_function(
+        "() => document.querySelector('#combo-count strong').textContent === '4'"
+    )
     page.click("#launch button[type=submit]")
     page.wait_for_selector("#flash.error:not([hidden])")
     assert "403" in page.inner_text("#flash") and "API key" in page.inner_text("#flash")

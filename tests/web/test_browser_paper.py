@@ -5,6 +5,7 @@ positions page's kill-switch status after a reset sent from elsewhere."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -43,6 +44,15 @@ def test_paper_page_loads_without_console_errors(server: str, page, path: str, n
     assert page.errors == []
 
 
+def test_choosing_a_portfolio_loads_its_page(server: str, page) -> None:  # noqa: F811
+    """The portfolio list submits on change through app.js (the CSP refuses inline handlers)."""
+    page.goto(server + "/scanner")
+    page.select_option("select[name=portfolio]", "tight")
+    page.wait_for_url(re.compile(r"/scanner\?portfolio=tight$"))
+    assert page.locator("select[name=portfolio] option[selected]").inner_text() == "tight"
+    assert page.errors == []
+
+
 def test_scanner_row_opens_the_grid_detail(server: str, page) -> None:  # noqa: F811
     page.goto(server + "/scanner?portfolio=tight")
     page.click("tr[data-key='grid_atr:ETH/USDT'] td:nth-child(2)")
@@ -78,7 +88,7 @@ def test_kill_switch_reset_needs_the_key_then_shows_the_outcome_and_journal(
              headers: {'X-API-Key': key}})""",
         API_KEY,
     )
-    page.wait_for_function(f"document.querySelectorAll('#journal-body tr').length > {rows}")
+    page.wait_for_function(f"() => document.querySelectorAll('#journal-body tr').length > {rows}")
     assert "kill switch reset" in page.locator("#journal-body tr").last.inner_text()
     shot(page, "paper_equity_journal_live")
     assert page.errors == []
@@ -98,7 +108,7 @@ def test_positions_follow_the_read_model_without_a_reload(server: str, page) -> 
     )
     assert response.status_code == 200 and "applied now" in response.text
     page.wait_for_function(
-        "!document.querySelector('#kill-status').innerText.includes('grid_atr:ETH/USDT')",
+        "() => !document.querySelector('#kill-status').innerText.includes('grid_atr:ETH/USDT')",
         timeout=5000,
     )
     assert page.evaluate("window.notReloaded") is True

@@ -1,6 +1,8 @@
 // Dashboard glue: the API key typed in the header is kept in sessionStorage (this tab only,
 // never sent to the server except as the X-API-Key header of htmx requests), and error
 // responses (400/403/404/409) are shown in the flash area instead of being silently dropped.
+// Every behaviour of the pages is wired here: the Content-Security-Policy (web/security.py)
+// allows no inline script, on* handler or style attribute.
 (function () {
   "use strict";
   var STORE = "scalp-radar-api-key";
@@ -23,6 +25,14 @@
     }
     var form = document.getElementById("api-key-form");
     if (form) form.addEventListener("submit", function (e) { e.preventDefault(); });
+  });
+
+  // <select data-autosubmit> submits its form on change (no inline handler: the CSP forbids them)
+  document.addEventListener("change", function (e) {
+    var target = e.target;
+    if (target && target.matches && target.matches("select[data-autosubmit]") && target.form) {
+      target.form.submit();
+    }
   });
 
   document.addEventListener("htmx:configRequest", function (e) {
