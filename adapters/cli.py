@@ -595,7 +595,7 @@ def _apply(
     try:
         return params_commands.apply_run(engine, config_dir, summary["run_id"], grades=grades)
     except params_commands.GradeNotApplicableError as exc:
-        print(f"scalp-radar: not applied: {exc}", file=sys.stderr)
+        print(f"not applied: {exc}", file=sys.stderr)
         return None
     except params_commands.ApplyRefusedError as exc:
         raise UsageError(str(exc)) from exc
