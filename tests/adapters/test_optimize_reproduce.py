@@ -1,9 +1,10 @@
 """Every window of a walk-forward is reproducible with ``backtest``, from the JSON alone.
 
 A real run (grid_atr on the sample's BTC/USDT, the whole 3,240-combination grid of the shipped
-config, order prices on the market's 0.01 tick): for each window, ``backtest --from <oos_start> --to <oos_end>`` with the window's
-selected parameters must make the same trades (fingerprint) and report the same Sharpe, return
-and trade count as ``optimize --json`` does for that window.
+config, order prices on the market's 0.01 tick): for each window,
+``backtest --from <oos_start> --to <oos_end>`` with the window's selected parameters must make
+the same trades (fingerprint) and report the same Sharpe, return and trade count as
+``optimize --json`` does for that window.
 """
 
 from __future__ import annotations
