@@ -45,7 +45,7 @@ VENDOR = {  # URL prefix -> the npm package's dist folder (versions pinned in pa
 }
 
 
-MAX_ERROR = 300  # characters of an error message
+MAX_ERROR = 500  # characters of an error message (the longest of ours: about 200)
 
 
 class VendorMissingError(RuntimeError):
