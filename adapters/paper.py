@@ -129,7 +129,7 @@ class PaperTrader:
                 max_margin_ratio=risk.max_margin_ratio,
             )
         self._snapshot_version = sim.version
-        limits = _limits(self.settings)
+        limits = self.settings.risk.kill_switch
         if sim.limits != limits:
             sim.set_limits(limits)
         if sim.exchange != self.exchange:
@@ -153,7 +153,7 @@ class PaperTrader:
     def _slot(self, sim: Simulator, spec: RunnerSpec, resume: int, end_ms: int | None) -> Slot:
         """The runner of ``spec`` over its stored candles."""
         known = sim.runners.get(spec.key)
-        start_ms = known.get("start_ts", resume) if known else resume
+        start_ms = known.start_ts if known and known.start_ts is not None else resume
         request = BacktestRequest(
             spec.strategy, spec.symbol, spec.timeframe, self.exchange, start_ms, end_ms
         )
@@ -171,7 +171,7 @@ class PaperTrader:
         runner = self._runner(sim, spec, market)
         cursor = max(start, int(np.searchsorted(market.ts, sim.last_ts, side="right")))
         state = sim.runners[spec.key]
-        if not known or not state["enabled"] or state["params"] != spec.params:
+        if not known or not state.enabled or state.params != spec.params:
             self._configure(sim, spec, market, start, cursor, known is not None)
         closes = self._closes(spec.symbol, spec.timeframe, end_ms)
         return Slot(spec, runner, market, cursor, closes)
@@ -215,14 +215,12 @@ class PaperTrader:
         explicit event."""
         fees = costs(self.settings)
         for key, state in list(sim.runners.items()):
-            if key in wanted or not state["enabled"]:
+            if key in wanted or not state.enabled:
                 continue
-            if state["side"]:
+            if state.side:
                 # the candle opened at last_ts was processed: the exclusive end goes past it
-                _, closes = self._closes(
-                    state["symbol"], state["params"]["timeframe"], sim.last_ts + 1
-                )
-                fill = float(closes[-1]) * (1.0 - state["side"] * fees.slippage)
+                _, closes = self._closes(state.symbol, state.params["timeframe"], sim.last_ts + 1)
+                fill = float(closes[-1]) * (1.0 - state.side * fees.slippage)
                 sim.force_close(key, fill, fees.taker, sim.last_ts, "disabled")
             sim.disable_runner(key=key, reason="no longer enabled in the config", ts=sim.last_ts)
             self.on_note(f"{key}: disabled (its position, if any, closed at the last price)")
@@ -231,7 +229,7 @@ class PaperTrader:
     def handle_requests(self, sim: Simulator) -> None:
         for request in self.requests.pending(sim.requests_done):
             outcome = sim.reset_kill_switches(request.originator_version, request.key, sim.last_ts)
-            self.on_note(f"kill-switch reset request #{request.originator_version}: {outcome}")
+            self.on_note(f"kill-switch reset request #{request.originator_version}: {outcome.text}")
 
     # -- stepping -------------------------------------------------------------------------------
     def timeline(self, end_ms: int | None) -> list[int]:
@@ -263,7 +261,7 @@ class PaperTrader:
         unrealized = {
             s.spec.key: s.runner.unrealized(self.marks[s.spec.symbol])
             for s in self.slots
-            if s.runner.state["side"]
+            if s.runner.state.side
         }
         sim.close_candle(ts, unrealized, marks)
         return rejected
@@ -411,7 +409,3 @@ def _pace(batch: list[int], speed: float, began: float, first_ts: int) -> None:
     wait = due - (time.perf_counter() - began)
     if wait > 0:
         time.sleep(wait)
-
-
-def _limits(settings: Settings) -> dict[str, Any]:
-    return settings.risk.kill_switch.record()  # the config decodes into domain.kill_switch.Limits

@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from adapters.event_store import EventStore
 from adapters.timefmt import fmt_ts
+from domain.ledger import price_pnl, totals
 from domain.simulator import Simulator
-from domain.trades import gross_pnl
 
 View = dict[str, Any]
 _CLOCK = Simulator.ClockAdvanced.TOPIC
@@ -58,22 +60,22 @@ def view_of_simulator(past: PastState) -> View:
     sim = past.sim
     positions = []
     for key, runner in sim.runners.items():
-        if not runner["side"]:
+        if not runner.side:
             continue
-        levels = list(runner["levels"].values())
+        qty, cost = totals(runner.levels.values())
         # a held symbol always has a mark: its candle was recorded before the cut
-        mark = past.marks[runner["symbol"]]
-        unrealized, qty, average = gross_pnl(runner["side"], levels, mark)
-        position = {"key": key, "side": runner["side"], "levels": len(levels)}
-        position |= {"avg_entry": average, "qty": qty, "margin": runner["margin"]}
+        mark = past.marks[runner.symbol]
+        unrealized = price_pnl(runner.side, qty, cost, mark)
+        position = {"key": key, "side": runner.side, "levels": len(runner.levels)}
+        position |= {"avg_entry": cost / qty, "qty": qty, "margin": runner.margin}
         positions.append(position | {"mark": mark, "unrealized": unrealized})
     return {
         "name": sim.name,
         **{f: getattr(sim, f) for f in _PORTFOLIO_FIELDS},
         "equity": past.equity,
-        "kill": sim.kill,
+        "kill": msgspec.to_builtins(sim.kill),
         "runners": [
-            _runner_row(key, r["enabled"], r["trip"], r["blocked"], r["session_pnl"])
+            _runner_row(key, r.enabled, r.trip.reason if r.trip else None, r.blocked, r.session_pnl)
             for key, r in sim.runners.items()
         ],
         "positions": positions,
@@ -97,11 +99,7 @@ def view_of_read_model(reader: Any, portfolio: str) -> View:
         "kill": kill,
         "runners": [
             _runner_row(
-                r["key"],
-                bool(r["enabled"]),
-                {"reason": r["trip_reason"]} if r["trip_reason"] else None,
-                r["blocked"],
-                r["session_pnl"],
+                r["key"], bool(r["enabled"]), r["trip_reason"], r["blocked"], r["session_pnl"]
             )
             for r in reader.runners(portfolio)
         ],
@@ -112,11 +110,12 @@ def view_of_read_model(reader: Any, portfolio: str) -> View:
     }
 
 
-def _runner_row(key: str, enabled: bool, trip: dict | None, blocked: dict, pnl: float) -> View:
+def _runner_row(key: str, enabled: bool, tripped: str | None, blocked: dict, pnl: float) -> View:
+    """``tripped``: the reason of the runner's tripped kill switch (falsy: armed)."""
     if not enabled:
         status = "disabled"
-    elif trip:
-        status = f"tripped ({trip['reason']})"
+    elif tripped:
+        status = f"tripped ({tripped})"
     elif blocked:
         status = "blocked (" + ", ".join(sorted(blocked)) + ")"
     else:

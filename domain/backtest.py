@@ -93,7 +93,7 @@ def run_backtest(
     ruined_ts = None
     for i in range(start, n):
         runner.step(i)
-        in_position.append(bool(runner.state["side"]))
+        in_position.append(bool(runner.state.side))
         if i == n - 1:
             runner.close_at_end(i)
         value = sim.cash + runner.unrealized(closes[i])

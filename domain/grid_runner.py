@@ -39,6 +39,8 @@ import math
 import numpy as np
 
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
+from domain.ledger import price_pnl, totals
+from domain.runner_state import EntryRefusal
 from domain.simulator import Simulator
 from domain.strategies.plans import GridPlan, MarketArrays
 from domain.ticks import price_scale, round_scaled
@@ -85,35 +87,33 @@ class GridRunner:
 
     # -- per candle -----------------------------------------------------------------------------
     def step(self, i: int) -> None:
-        side = self.state["side"]
+        side = self.state.side
         if side and (self._at_open(i, side) or self._exits(i, side)):
             return
         reached = self.l[i] <= self.long_reach[i] or self.h[i] >= self.short_reach[i]
         if reached and self._fills(i):
             self._stop_after_fill(i)
-        if self.trail is not None and self.state["side"]:
+        if self.trail is not None and self.state.side:
             self._follow_trail(i)
 
     def close_at_end(self, i: int) -> None:
         """Forced close at the last candle's close (market order)."""
-        side = self.state["side"]
+        side = self.state.side
         if side:
             price = self.c[i] * (1.0 - side * self.costs.slippage)
             self._close(i, price, self.costs.taker, "end")
 
     def unrealized(self, price: float) -> float:
-        side = self.state["side"]
+        side = self.state.side
         if not side:
             return 0.0
         qty, cost = self._totals()
-        return side * (price * qty - cost)
+        return price_pnl(side, qty, cost, price)
 
     def _totals(self) -> tuple[float, float]:
         """(quantity, cost) of the open levels, cached until the next Simulator event."""
         if self._totals_at != self.sim.version:
-            levels = self.state["levels"].values()
-            self._qty = sum(q for _, q, _ in levels)
-            self._cost = sum(p * q for p, q, _ in levels)
+            self._qty, self._cost = totals(self.state.levels.values())
             self._totals_at = self.sim.version
         return self._qty, self._cost
 
@@ -151,14 +151,14 @@ class GridRunner:
     def _holding(self, i: int) -> bool:
         """Inside the plan's minimum hold since the grid's first fill."""
         hold = self.plan.min_hold
-        return bool(hold) and (self.ts[i] - self.state["opened_ts"]) // self.tf_ms < hold
+        return bool(hold) and (self.ts[i] - self.state.opened_ts) // self.tf_ms < hold
 
     def _stop_price(self, side: int) -> tuple[float, str]:
         """The tighter of the stop-loss and the trailing stop, cached until the next event."""
         if self._stop_at != self.sim.version:
             qty, cost = self._totals()
             stop = self._on_tick(cost / qty * (1.0 - side * self.plan.sl_fraction))
-            trail = self.state["trail"]
+            trail = self.state.trail
             if trail and (trail > stop if side > 0 else trail < stop):
                 self._stop = (trail, "trail")
             else:
@@ -167,15 +167,15 @@ class GridRunner:
         return self._stop
 
     def _fills(self, i: int) -> bool:
-        side = self.state["side"] or self._side_reached_first(i)
+        side = self.state.side or self._side_reached_first(i)
         entries = self.long if side > 0 else self.short
         if not side or entries is None:
             return False
-        adding = bool(self.state["side"])
+        adding = bool(self.state.side)
         if self.sim.entry_block(self.key, adding):
             return False
         o, l, h = self.o[i], self.l[i], self.h[i]
-        filled = self.state["levels"]
+        filled = self.state.levels
         opened = False
         for level, price in enumerate(entries[i].tolist()):
             if str(level) in filled or price != price:
@@ -184,7 +184,7 @@ class GridRunner:
                 continue
             if not self.sim.margin_allows(self.margin_per_level):
                 self.blocked += 1
-                self.sim.refuse_entry(self.key, "margin", self.ts[i])
+                self.sim.refuse_entry(self.key, EntryRefusal.MARGIN, self.ts[i])
                 break
             if not opened and not adding:
                 self.sim.warn_collision(self.key, self.ts[i])
@@ -208,7 +208,7 @@ class GridRunner:
         return 1 if long_hit else -1 if short_hit else 0
 
     def _stop_after_fill(self, i: int) -> None:
-        side = self.state["side"]
+        side = self.state.side
         stop, why = self._stop_price(side)
         if (self.l[i] <= stop) if side > 0 else (self.h[i] >= stop):
             price = stop_fill(stop, self.o[i], side < 0, self.costs.slippage)
@@ -218,7 +218,7 @@ class GridRunner:
         distance = self.trail[i]
         if distance != distance:
             return
-        side, current = self.state["side"], self.state["trail"]
+        side, current = self.state.side, self.state.trail
         if side > 0:
             candidate = self._on_tick(self.h[i] - distance)
             better = not current or candidate > current

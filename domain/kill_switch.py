@@ -22,6 +22,7 @@ cannot trip during the grace period after a runner starts trading.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 import msgspec
@@ -81,6 +82,30 @@ class Trip(msgspec.Struct, frozen=True):
     reason: str
     figures: dict[str, Any]
     ts: int
+
+
+class ResetRefusal(StrEnum):
+    """Why an operator's reset request was refused."""
+
+    COOLDOWN = "cooldown"  # the global switch is inside its cooldown (market time)
+    UNKNOWN_RUNNER = "unknown_runner"  # the request names no runner of the portfolio
+
+
+class ResetDecision(msgspec.Struct, frozen=True):
+    """What a reset request did: the scopes it reset ("global" and runner keys, maybe none),
+    or why it was refused (``refused``, and ``why`` in words: the ``KillSwitchResetRefused``
+    event's reason)."""
+
+    scopes: tuple[str, ...] = ()
+    refused: ResetRefusal | None = None
+    why: str = ""
+
+    @property
+    def text(self) -> str:
+        """The decision for the operator."""
+        if self.refused is not None:
+            return f"refused: {self.why}"
+        return f"reset {', '.join(self.scopes)}" if self.scopes else "nothing was tripped"
 
 
 def runner_trip(

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
+from domain.ledger import position_pnl
+from domain.runner_state import EntryRefusal
 from domain.simulator import Simulator
 from domain.strategies.plans import MarketArrays, MonoPlan
 from domain.ticks import price_scale, round_scaled
@@ -57,33 +59,33 @@ class MonoRunner:
     def step(self, i: int) -> None:
         if i == 0:
             return
-        if self.state["side"]:
+        if self.state.side:
             self._at_open(i)
-        if not self.state["side"]:
+        if not self.state.side:
             self._enter(i)
-        if self.state["side"]:
+        if self.state.side:
             self._exits(i)
 
     def close_at_end(self, i: int) -> None:
-        side = self.state["side"]
+        side = self.state.side
         if side:
             self._close(i, self.c[i] * (1.0 - side * self.costs.slippage), self.costs.taker, "end")
 
     def unrealized(self, price: float) -> float:
-        side = self.state["side"]
+        side = self.state.side
         if not side:
             return 0.0
-        entry, qty, _ = self.state["levels"]["0"]
-        return side * (price - entry) * qty
+        entry, qty, _ = self.state.levels["0"]
+        return position_pnl(side, entry, qty, price)
 
     # -- the rules ----------------------------------------------------------------------------
     def _at_open(self, i: int) -> None:
-        side, o = self.state["side"], self.o[i]
+        side, o = self.state.side, self.o[i]
         rate = self.funding.get(i)
         if rate is not None:
-            qty = self.state["levels"]["0"][1]
+            qty = self.state.levels["0"][1]
             self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
-        held = (self.ts[i] - self.state["opened_ts"]) // self.tf_ms
+        held = (self.ts[i] - self.state.opened_ts) // self.tf_ms
         reason = ""
         if self.plan.max_hold and held >= self.plan.max_hold:
             reason = "time"
@@ -100,7 +102,7 @@ class MonoRunner:
             return
         if not self.sim.margin_allows(self.margin):
             self.blocked += 1
-            self.sim.refuse_entry(self.key, "margin", self.ts[i])
+            self.sim.refuse_entry(self.key, EntryRefusal.MARGIN, self.ts[i])
             return
         self.sim.warn_collision(self.key, self.ts[i])
         price = market_fill(self.o[i], side > 0, self.costs.slippage)
@@ -113,8 +115,8 @@ class MonoRunner:
         self.sim.open_position(self.key, side, price, qty, fee, self.margin, tp, sl, self.ts[i])
 
     def _exits(self, i: int) -> None:
-        side, o = self.state["side"], self.o[i]
-        tp, sl = self.state["tp"] or math.nan, self.state["sl"]
+        side, o = self.state.side, self.o[i]
+        tp, sl = self.state.tp or math.nan, self.state.sl
         touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, sl)
         if touched == "stop":
             self._close(i, stop_fill(sl, o, side < 0, self.costs.slippage), self.costs.taker, "sl")

@@ -8,7 +8,12 @@ reads every runner's margin cannot live in one runner without cross-aggregate co
 Commands decide (they are called by the runners in ``domain.grid_runner`` / ``domain.mono_runner``
 with prices already computed); ``@event`` bodies only apply their arguments to state, because they
 re-run on every replay: no clock, no I/O, no randomness, market time comes in ``ts`` fields.
-State holds builtins only (str keys, lists), so a snapshot restores exactly what replay builds.
+The money they move is ``domain.ledger``'s arithmetic, shared with the paper read model.
+
+State is typed: a ``RunnerState`` per runner, the kill-switch ``Limits`` and the global ``Trip``.
+Event payloads stay builtins (the ``trade`` and ``limits`` dicts are the structs' records), and a
+snapshot stores the structs as their fields, the JSON the dict-based state had: old snapshots
+and events restore as they are, and a snapshot restores exactly what replay builds.
 """
 
 from __future__ import annotations
@@ -16,12 +21,24 @@ from __future__ import annotations
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.kill_switch import Limits, global_trip, runner_trip
+from domain import ledger
+from domain.kill_switch import (
+    Limits,
+    ResetDecision,
+    ResetRefusal,
+    Trip,
+    global_trip,
+    runner_trip,
+)
+from domain.runner_state import EntryRefusal, RunnerState
 from domain.trades import build_trade
 
 DAY_MS = 86_400_000
+# the Simulator's struct-typed attributes, as a snapshot stores them (builtins) and reads them
+_TYPED: dict[str, Any] = {"runners": dict[str, RunnerState], "limits": Limits, "kill": Trip | None}
 
 
 class TradingError(Exception):
@@ -44,6 +61,22 @@ class Simulator(Aggregate):
     class Snapshot(Aggregate.Snapshot):
         TOPIC = "scalp_radar:Simulator.Snapshot"
 
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:
+            snapshot = super().take(aggregate)
+            state = snapshot.state  # a copy of the aggregate's attributes
+            for name in _TYPED:
+                state[name] = msgspec.to_builtins(state[name])
+            return snapshot
+
+        def mutate(self, _: None) -> Any:
+            sim = super().mutate(None)
+            state = vars(sim)
+            for name, kind in _TYPED.items():
+                if name in state:
+                    state[name] = msgspec.convert(state[name], kind)
+            return sim
+
     @staticmethod
     def create_id(name: str) -> UUID:
         return uuid5(NAMESPACE_URL, f"/simulator/{name}")
@@ -58,11 +91,11 @@ class Simulator(Aggregate):
         self.fees_paid = 0.0
         self.funding_paid = 0.0
         self.trades_closed = 0
-        self.runners: dict[str, dict[str, Any]] = {}
+        self.runners: dict[str, RunnerState] = {}
         # paper trading only (a backtest never advances the clock nor trips a switch)
         self.last_ts = 0  # open time of the last candle fully processed
-        self.limits: dict[str, Any] = Limits().record()
-        self.kill: dict[str, Any] | None = None  # the global kill switch, when tripped
+        self.limits = Limits()
+        self.kill: Trip | None = None  # the global kill switch, when tripped
         self.window: list[list[float]] = []  # [ts, equity] closes of the global switch's window
         self.requests_done = 0  # operator requests handled (position in their log)
 
@@ -73,31 +106,9 @@ class Simulator(Aggregate):
 
     @event("RunnerEnabled", topic="scalp_radar:Simulator.RunnerEnabled")
     def _runner_enabled(self, key: str, strategy: str, symbol: str, kind: str) -> None:
-        self.runners[key] = {
-            "strategy": strategy,
-            "symbol": symbol,
-            "kind": kind,
-            "side": 0,  # +1 long / -1 short while a grid or position is open
-            "levels": {},  # level index (str) -> [price, qty, ts]
-            "entry_fees": 0.0,  # fees of the open cycle
-            "funding": 0.0,  # funding paid by the open cycle
-            "margin": 0.0,
-            "trail": 0.0,  # trailing stop price (0: none yet)
-            "opened_ts": 0,
-            "tp": 0.0,
-            "sl": 0.0,
-            "enabled": True,
-            "params": {},
-            "regimes": {},  # regime -> walk-forward OOS Sharpe of the applied parameters
-            "grace_until": 0,  # runner kill switch inactive before this candle ts
-            "blocked": {},  # reason -> ts: why entries are refused (regime, margin)
-            "trip": None,  # the runner's kill switch, when tripped
-            "session_pnl": 0.0,  # realised since configured or reset
-            "day": -1,  # UTC day number of day_pnl
-            "day_pnl": 0.0,  # realised during that day
-        }
+        self.runners[key] = RunnerState(strategy=strategy, symbol=symbol, kind=kind)
 
-    def runner(self, key: str) -> dict[str, Any]:
+    def runner(self, key: str) -> RunnerState:
         try:
             return self.runners[key]
         except KeyError:
@@ -122,26 +133,19 @@ class Simulator(Aggregate):
         ts: int,
     ) -> None:
         runner = self.runners[key]
-        if not runner["levels"]:
-            runner["side"], runner["opened_ts"], runner["trail"] = side, ts, 0.0
-        runner["levels"][str(level)] = [price, qty, ts]
-        runner["blocked"].pop("margin", None)
-        runner["entry_fees"] += fee
-        runner["margin"] += margin
-        self.margin_used += margin
-        self.cash -= fee
-        self.fees_paid += fee
+        if not runner.levels:
+            runner.side, runner.opened_ts, runner.trail = side, ts, 0.0
+        ledger.open_level(self, runner, level, price, qty, fee, margin, ts)
+        runner.blocked.pop(EntryRefusal.MARGIN, None)
 
     @event("TrailingStopMoved", topic="scalp_radar:Simulator.TrailingStopMoved")
     def move_trailing_stop(self, key: str, price: float, ts: int) -> None:
-        self.runners[key]["trail"] = price
+        self.runners[key].trail = price
 
     @event("FundingCharged", topic="scalp_radar:Simulator.FundingCharged")
     def charge_funding(self, key: str, rate: float, amount: float, ts: int) -> None:
         """``amount`` > 0 is paid by the position, < 0 received."""
-        self.runners[key]["funding"] += amount
-        self.cash -= amount
-        self.funding_paid += amount
+        ledger.charge_funding(self, self.runners[key], amount)
 
     @event("GridCycleClosed", topic="scalp_radar:Simulator.GridCycleClosed")
     def close_cycle(self, key: str, trade: dict[str, Any]) -> None:
@@ -152,18 +156,13 @@ class Simulator(Aggregate):
 
     def _settle(self, key: str, trade: dict[str, Any]) -> None:
         runner = self.runners[key]
-        fee = trade["exit_fee"]
-        self.cash += trade["gross"] - fee
+        ledger.settle(self, trade["gross"], trade["exit_fee"], runner.margin)
         day = trade["exit_ts"] // DAY_MS
-        if runner["day"] != day:
-            runner["day"], runner["day_pnl"] = day, 0.0
-        runner["day_pnl"] += trade["pnl"]
-        runner["session_pnl"] += trade["pnl"]
-        self.fees_paid += fee
-        self.margin_used -= runner["margin"]
-        self.trades_closed += 1
-        runner.update(side=0, levels={}, entry_fees=0.0, funding=0.0, margin=0.0, trail=0.0)
-        runner.update(opened_ts=0, tp=0.0, sl=0.0)
+        if runner.day != day:
+            runner.day, runner.day_pnl = day, 0.0
+        runner.day_pnl += trade["pnl"]
+        runner.session_pnl += trade["pnl"]
+        runner.clear_position()
 
     # -- mono positions -----------------------------------------------------------------------
     @event("PositionOpened", topic="scalp_radar:Simulator.PositionOpened")
@@ -180,60 +179,58 @@ class Simulator(Aggregate):
         ts: int,
     ) -> None:
         runner = self.runners[key]
-        runner.update(side=side, opened_ts=ts, tp=tp, sl=sl, entry_fees=fee)
-        runner["levels"] = {"0": [price, qty, ts]}
-        runner["margin"] = margin
-        runner["blocked"].pop("margin", None)
-        self.margin_used += margin
-        self.cash -= fee
-        self.fees_paid += fee
+        runner.side, runner.opened_ts, runner.tp, runner.sl = side, ts, tp, sl
+        ledger.open_position(self, runner, price, qty, fee, margin, ts)
+        runner.blocked.pop(EntryRefusal.MARGIN, None)
 
     @event("PositionClosed", topic="scalp_radar:Simulator.PositionClosed")
     def close_position(self, key: str, trade: dict[str, Any]) -> None:
         self._settle(key, trade)
 
     # -- entry guards (runners ask before opening) ------------------------------------------
-    def entry_block(self, key: str, adding: bool) -> str:
-        """Why runner ``key`` may not open now ("" when it may). ``adding``: a level added to
-        a grid already open, which the regime filter allows (it only blocks new grids)."""
+    def entry_block(self, key: str, adding: bool) -> EntryRefusal | None:
+        """Why runner ``key`` may not open now (None when it may). ``adding``: a level added
+        to a grid already open, which the regime filter allows (it only blocks new grids)."""
         if self.kill is not None:
-            return "kill_switch"
+            return EntryRefusal.KILL_SWITCH
         runner = self.runners[key]
-        if runner["trip"] is not None:
-            return "kill_switch"
-        if not runner["enabled"]:
-            return "disabled"
-        if not adding and "regime" in runner["blocked"]:
-            return "regime"
-        return ""
+        if runner.trip is not None:
+            return EntryRefusal.KILL_SWITCH
+        if not runner.enabled:
+            return EntryRefusal.DISABLED
+        if not adding and EntryRefusal.REGIME in runner.blocked:
+            return EntryRefusal.REGIME
+        return None
 
-    def refuse_entry(self, key: str, reason: str, ts: int) -> None:
+    def refuse_entry(self, key: str, reason: EntryRefusal, ts: int) -> None:
         """Records a refused entry once per episode (the block lifts when an entry opens)."""
-        if reason not in self.runners[key]["blocked"]:
-            self._entry_blocked(key=key, reason=reason, ts=ts)
+        if reason not in self.runners[key].blocked:
+            self._entry_blocked(key=key, reason=reason.value, ts=ts)
 
     def set_regime(self, key: str, regime: str, blocked: bool, ts: int) -> None:
         """The regime filter's decision for a runner, recorded only when it changes."""
-        if blocked and "regime" not in self.runners[key]["blocked"]:
-            self._entry_blocked(key=key, reason="regime", ts=ts, regime=regime)
-        elif not blocked and "regime" in self.runners[key]["blocked"]:
-            self._entry_unblocked(key=key, reason="regime", ts=ts, regime=regime)
+        was_blocked = EntryRefusal.REGIME in self.runners[key].blocked
+        if blocked and not was_blocked:
+            self._entry_blocked(key=key, reason=EntryRefusal.REGIME.value, ts=ts, regime=regime)
+        elif not blocked and was_blocked:
+            self._entry_unblocked(key=key, reason=EntryRefusal.REGIME.value, ts=ts, regime=regime)
 
+    # the events store the refusal's value (a plain string: the transcoder stores builtins)
     @event("EntryBlocked", topic="scalp_radar:Simulator.EntryBlocked")
     def _entry_blocked(self, key: str, reason: str, ts: int, regime: str = "") -> None:
-        self.runners[key]["blocked"][reason] = ts
+        self.runners[key].blocked[EntryRefusal(reason)] = ts
 
     @event("EntryUnblocked", topic="scalp_radar:Simulator.EntryUnblocked")
     def _entry_unblocked(self, key: str, reason: str, ts: int, regime: str = "") -> None:
-        self.runners[key]["blocked"].pop(reason, None)
+        self.runners[key].blocked.pop(EntryRefusal(reason), None)
 
     def warn_collision(self, key: str, ts: int) -> None:
         """A runner opens on a symbol another runner already holds: in live trading the
         exchange nets both into one position, so paper flags it (and still trades, to stay
         comparable with the backtests)."""
-        symbol = self.runners[key]["symbol"]
+        symbol = self.runners[key].symbol
         for other, runner in self.runners.items():
-            if other != key and runner["symbol"] == symbol and runner["side"]:
+            if other != key and runner.symbol == symbol and runner.side:
                 self._collision(key=key, other=other, symbol=symbol, ts=ts)
                 return
 
@@ -242,9 +239,12 @@ class Simulator(Aggregate):
         pass  # a warning for the journal: no state changes
 
     # -- paper portfolio set-up --------------------------------------------------------------
+    def set_limits(self, limits: Limits) -> None:
+        self._limits_set(limits=limits.record())
+
     @event("RiskLimitsSet", topic="scalp_radar:Simulator.RiskLimitsSet")
-    def set_limits(self, limits: dict[str, Any]) -> None:
-        self.limits = limits
+    def _limits_set(self, limits: dict[str, Any]) -> None:
+        self.limits = Limits.from_record(limits)
 
     @event("ExchangeSelected", topic="scalp_radar:Simulator.ExchangeSelected")
     def select_exchange(self, exchange: str, ts: int) -> None:
@@ -265,26 +265,26 @@ class Simulator(Aggregate):
         """Parameters, regime profile and grace period of a paper runner; ``warmup`` stored
         candles fed its indicators (they make no decision, so no trade can predate ``ts``)."""
         runner = self.runners[key]
-        runner.update(params=params, regimes=regimes, grace_until=grace_until, enabled=True)
-        runner.setdefault("start_ts", ts)  # the first configuration fixes the warm-up window
+        runner.params, runner.regimes, runner.grace_until = params, regimes, grace_until
+        runner.enabled = True
+        if runner.start_ts is None:  # the first configuration fixes the warm-up window
+            runner.start_ts = ts
 
     def force_close(self, key: str, price: float, fee_rate: float, ts: int, reason: str) -> None:
         """Close whatever runner ``key`` holds at ``price`` (a market order decided outside the
         runner: the strategy was disabled, or its asset is no longer validated)."""
         runner = self.runners[key]
-        if not runner["side"]:
+        if not runner.side:
             return
-        trade = build_trade(
-            runner, runner["strategy"], runner["symbol"], ts, price, fee_rate, reason
-        )
-        if runner["kind"] == "grid":
+        trade = build_trade(runner, runner.strategy, runner.symbol, ts, price, fee_rate, reason)
+        if runner.kind == "grid":
             self.close_cycle(key, trade.record())
         else:
             self.close_position(key, trade.record())
 
     @event("RunnerDisabled", topic="scalp_radar:Simulator.RunnerDisabled")
     def disable_runner(self, key: str, reason: str, ts: int) -> None:
-        self.runners[key]["enabled"] = False
+        self.runners[key].enabled = False
 
     # -- the clock and the kill switches ------------------------------------------------------
     def close_candle(self, ts: int, unrealized: dict[str, float], marks: dict[str, float]) -> None:
@@ -296,19 +296,19 @@ class Simulator(Aggregate):
         holds everything candle ``ts`` caused: boot resumes after it and ``replay --at`` cuts
         at it, with one rule and no look at the events that follow."""
         equity = self.cash + sum(unrealized.values())
-        limits = Limits(**self.limits)
+        limits = self.limits
         if self.kill is None:
             window = self._window_after(ts, equity, limits)
             tripped = global_trip(window, equity, limits)
             if tripped is not None:
                 self._tripped(scope="global", key="", reason=tripped[0], figures=tripped[1], ts=ts)
         for key, runner in self.runners.items():
-            if runner["trip"] is not None or not runner["enabled"] or ts < runner["grace_until"]:
+            if runner.trip is not None or not runner.enabled or ts < runner.grace_until:
                 continue
-            day_pnl = runner["day_pnl"] if runner["day"] == ts // DAY_MS else 0.0
+            day_pnl = runner.day_pnl if runner.day == ts // DAY_MS else 0.0
             figures = runner_trip(
-                runner["kind"],
-                runner["session_pnl"],
+                runner.kind,
+                runner.session_pnl,
                 day_pnl,
                 unrealized.get(key, 0.0),
                 self.capital,
@@ -327,35 +327,41 @@ class Simulator(Aggregate):
     @event("ClockAdvanced", topic="scalp_radar:Simulator.ClockAdvanced")
     def _advanced(self, ts: int, equity: float, marks: dict[str, float]) -> None:
         self.last_ts = ts
-        self.window = self._window_after(ts, equity, Limits(**self.limits))
+        self.window = self._window_after(ts, equity, self.limits)
 
     @event("KillSwitchTripped", topic="scalp_radar:Simulator.KillSwitchTripped")
     def _tripped(self, scope: str, key: str, reason: str, figures: dict[str, Any], ts: int) -> None:
-        trip = {"reason": reason, "figures": figures, "ts": ts}
+        trip = Trip(reason=reason, figures=figures, ts=ts)
         if scope == "global":
             self.kill = trip
         else:
-            self.runners[key]["trip"] = trip
+            self.runners[key].trip = trip
 
-    def reset_kill_switches(self, request: int, key: str, ts: int) -> str:
+    def reset_kill_switches(self, request: int, key: str, ts: int) -> ResetDecision:
         """Operator request number ``request``: reset the global switch and every tripped runner
         (``key`` "") or one runner. Refused while the global switch is inside its cooldown
-        (market time). Returns what was done, for the operator."""
+        (market time). Returns what was done (``ResetDecision.text`` for the operator)."""
         if self.kill is not None and not key:
-            remaining = self.kill["ts"] + Limits(**self.limits).cooldown_ms - ts
+            remaining = self.kill.ts + self.limits.cooldown_ms - ts
             if remaining > 0:
                 why = (
                     f"global kill switch is in its cooldown for {remaining / 3_600_000:.1f} h more"
                 )
-                self._reset_refused(request=request, reason=why, ts=ts)
-                return f"refused: {why}"
+                return self._refuse_reset(request, ResetRefusal.COOLDOWN, why, ts)
         if key and key not in self.runners:
-            self._reset_refused(request=request, reason=f"no runner {key!r}", ts=ts)
-            return f"refused: no runner {key!r}"
-        keys = [k for k, r in self.runners.items() if r["trip"] is not None and key in ("", k)]
+            return self._refuse_reset(
+                request, ResetRefusal.UNKNOWN_RUNNER, f"no runner {key!r}", ts
+            )
+        keys = [k for k, r in self.runners.items() if r.trip is not None and key in ("", k)]
         scopes = (["global"] if self.kill is not None and not key else []) + keys
         self._reset(request=request, scopes=scopes, ts=ts)
-        return f"reset {', '.join(scopes)}" if scopes else "nothing was tripped"
+        return ResetDecision(scopes=tuple(scopes))
+
+    def _refuse_reset(
+        self, request: int, refusal: ResetRefusal, why: str, ts: int
+    ) -> ResetDecision:
+        self._reset_refused(request=request, reason=why, ts=ts)
+        return ResetDecision(refused=refusal, why=why)
 
     @event("KillSwitchReset", topic="scalp_radar:Simulator.KillSwitchReset")
     def _reset(self, request: int, scopes: list[str], ts: int) -> None:
@@ -366,7 +372,8 @@ class Simulator(Aggregate):
             if scope == "global":
                 self.kill, self.window = None, []
             else:
-                self.runners[scope].update(trip=None, session_pnl=0.0, day_pnl=0.0)
+                runner = self.runners[scope]
+                runner.trip, runner.session_pnl, runner.day_pnl = None, 0.0, 0.0
 
     @event("KillSwitchResetRefused", topic="scalp_radar:Simulator.KillSwitchResetRefused")
     def _reset_refused(self, request: int, reason: str, ts: int) -> None:

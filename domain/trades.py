@@ -8,12 +8,18 @@ kept funding out of trade P&L; the errata puts it back where it belongs).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 
-@dataclass(frozen=True, slots=True)
-class Trade:
+from domain.ledger import price_pnl, totals
+from domain.runner_state import RunnerState
+
+
+class Trade(msgspec.Struct, frozen=True):
+    """One closed trade. Its ``record()`` (the fields by name, builtins only) is the ``trade``
+    payload of the ``GridCycleClosed`` / ``PositionClosed`` events."""
+
     strategy: str
     symbol: str
     side: int  # +1 long, -1 short
@@ -28,29 +34,18 @@ class Trade:
     exit_fee: float
     funding: float  # > 0 paid, < 0 received
     pnl: float  # gross - entry_fees - exit_fee - funding
-    reason: str  # tp | sl | trail | flip | signal | time | end
+    reason: str  # tp | sl | trail | flip | signal | time | reverse | end | disabled
 
     def record(self) -> dict[str, Any]:
-        # a flat dict of builtins: no need for asdict's recursive deep copy
-        return {name: getattr(self, name) for name in self.__slots__}
+        return msgspec.structs.asdict(self)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Trade:
         return cls(**record)
 
 
-def gross_pnl(
-    side: int, levels: list[list[float]], exit_price: float
-) -> tuple[float, float, float]:
-    """(gross P&L, total qty, average entry) of ``[price, qty, ts]`` levels closed at one price."""
-    qty = sum(level[1] for level in levels)
-    cost = sum(level[0] * level[1] for level in levels)
-    average = cost / qty
-    return side * (exit_price * qty - cost), qty, average
-
-
 def build_trade(
-    state: dict[str, Any],
+    state: RunnerState,
     strategy: str,
     symbol: str,
     exit_ts: int,
@@ -60,24 +55,25 @@ def build_trade(
 ) -> Trade:
     """The trade that closing a runner's open levels (``state`` in the Simulator) at ``price``
     makes."""
-    side, levels = state["side"], list(state["levels"].values())
-    gross, qty, average = gross_pnl(side, levels, price)
+    side, levels = state.side, state.levels.values()
+    qty, cost = totals(levels)
+    gross = price_pnl(side, qty, cost, price)
     exit_fee = fee_rate * price * qty
     return Trade(
         strategy=strategy,
         symbol=symbol,
         side=side,
-        entry_ts=state["opened_ts"],
+        entry_ts=state.opened_ts,
         exit_ts=exit_ts,
-        entry_price=average,
+        entry_price=cost / qty,
         exit_price=price,
         qty=qty,
         levels=len(levels),
         gross=gross,
-        entry_fees=state["entry_fees"],
+        entry_fees=state.entry_fees,
         exit_fee=exit_fee,
-        funding=state["funding"],
-        pnl=gross - state["entry_fees"] - exit_fee - state["funding"],
+        funding=state.funding,
+        pnl=gross - state.entry_fees - exit_fee - state.funding,
         reason=reason,
     )
 

@@ -1,10 +1,11 @@
 """Paper-trading read model: portfolios, runners, open positions, marks, trades, equity, journal.
 
 Every table is keyed by ``portfolio``, the Simulator's name from its ``Started`` event (several
-paper portfolios may share one store). The projector mirrors the Simulator's bookkeeping with the
-same float operations in the same order, so cash, fees and margin equal the aggregate's to the
-bit, and a rebuild equals the incremental model whatever the page boundaries were: state between
-pages lives only in the tables (REAL and JSON round-trip floats exactly), never in wall clocks.
+paper portfolios may share one store). The projector books fills, funding and closes with the
+Simulator's own arithmetic (``domain.ledger``), so cash, fees and margin equal the aggregate's to
+the bit, and a rebuild equals the incremental model whatever the page boundaries were: state
+between pages lives only in the tables (REAL and JSON round-trip floats exactly), never in wall
+clocks.
 
 Stops of open grids are not in the events: they are recomputed as the grid runner does,
 ``avg_entry x (1 - side x sl_percent / 100)`` from the runner's configured parameters (NULL
@@ -12,8 +13,8 @@ before a ``RunnerConfigured`` names ``sl_percent``); ``trail`` holds the trailin
 reader reports the tighter of the two as the effective stop. A grid's take-profit moves with its
 indicator every candle and is not recorded: NULL. Mono positions store the TP/SL of their event.
 
-Writes are buffered per commit (rows keyed in dicts, appends in lists) and written with
-``executemany`` in ``flush``: a ClockAdvanced costs a decode, a tuple and a dict update.
+Writes are buffered per commit (rows as structs keyed in dicts, appends in lists) and written
+with ``executemany`` in ``flush``: a ClockAdvanced costs a decode, a tuple and a dict update.
 """
 
 from __future__ import annotations
@@ -23,19 +24,21 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import numpy as np
 import sqlite_utils
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
+from domain import ledger
 from domain.kill_switch import Limits
+from domain.runner_state import EntryRefusal
 from domain.simulator import Simulator
-from domain.trades import gross_pnl
 from projections.projector import Projector
 
 Row = dict[str, Any]
+_R = TypeVar("_R", bound=msgspec.Struct)
 _EVENTS = (
     "Started",
     "RunnerEnabled",
@@ -62,61 +65,71 @@ _CLOCK = Simulator.ClockAdvanced.TOPIC
 _STARTED = Simulator.Started.TOPIC
 _QUIET = {"ClockAdvanced", "TrailingStopMoved"}  # too many for the journal
 
-_PORTFOLIO_COLUMNS = (
-    "portfolio",
-    "sim_id",
-    "capital",
-    "max_margin_ratio",
-    "cash",
-    "margin_used",
-    "fees_paid",
-    "funding_paid",
-    "trades_closed",
-    "last_ts",
-    "equity",
-    "limits",
-    "exchange",
-    "kill_tripped",
-    "kill_reason",
-    "kill_figures",
-    "kill_ts",
-)
-_RUNNER_COLUMNS = (
-    "portfolio",
-    "key",
-    "strategy",
-    "symbol",
-    "kind",
-    "enabled",
-    "params",
-    "regimes",
-    "grace_until",
-    "blocked",
-    "trip_reason",
-    "trip_figures",
-    "trip_ts",
-    "session_pnl",
-    "realized_pnl",
-    "trades",
-    "wins",
-)
-_POSITION_COLUMNS = (
-    "portfolio",
-    "key",
-    "symbol",
-    "side",
-    "levels",
-    "qty",
-    "avg_entry",
-    "cost",
-    "margin",
-    "entry_fees",
-    "funding",
-    "tp",
-    "sl",
-    "trail",
-    "opened_ts",
-)
+
+class _Portfolio(msgspec.Struct, kw_only=True):
+    """A ``paper_portfolios`` row (the fields are the columns, in order); an ``Account``."""
+
+    portfolio: str
+    sim_id: str
+    capital: float
+    max_margin_ratio: float
+    cash: float
+    margin_used: float = 0.0
+    fees_paid: float = 0.0
+    funding_paid: float = 0.0
+    trades_closed: int = 0
+    last_ts: int = 0
+    equity: float = 0.0
+    limits: dict[str, Any] = {}
+    exchange: str | None = None  # until ExchangeSelected
+    kill_tripped: int = 0
+    kill_reason: str | None = None
+    kill_figures: dict[str, Any] | None = None
+    kill_ts: int | None = None
+
+
+class _Runner(msgspec.Struct, kw_only=True):
+    """A ``paper_runners`` row."""
+
+    portfolio: str
+    key: str
+    strategy: str
+    symbol: str
+    kind: str
+    enabled: int = 1
+    params: dict[str, Any] = {}
+    regimes: dict[str, float] = {}
+    grace_until: int = 0
+    blocked: dict[str, int] = {}
+    trip_reason: str | None = None
+    trip_figures: dict[str, Any] | None = None
+    trip_ts: int | None = None
+    session_pnl: float = 0.0
+    realized_pnl: float = 0.0
+    trades: int = 0
+    wins: int = 0
+
+
+class _Position(msgspec.Struct, kw_only=True):
+    """A ``paper_positions`` row: an open grid or mono position (a ``Holding``)."""
+
+    portfolio: str
+    key: str
+    symbol: str
+    side: int
+    levels: dict[str, ledger.Level] = {}
+    qty: float = 0.0
+    avg_entry: float | None = None
+    cost: float = 0.0
+    margin: float = 0.0
+    entry_fees: float = 0.0
+    funding: float = 0.0
+    tp: float | None = None
+    sl: float | None = None
+    trail: float | None = None
+    opened_ts: int = 0
+
+
 TRADE_FIELDS = (
     "strategy",
     "symbol",
@@ -174,11 +187,17 @@ def _upsert_sql(table: str, columns: Sequence[str], pk: Sequence[str]) -> str:
     )
 
 
-def _encode(row: Row, columns: Sequence[str]) -> tuple:
+def _encode(row: msgspec.Struct) -> tuple:
     # JSON columns hold NULL, not "null", when empty: plain SQL can test them
+    values = msgspec.structs.astuple(row)
     return tuple(
-        json.dumps(row[c]) if c in _JSON and row[c] is not None else row[c] for c in columns
+        json.dumps(v) if c in _JSON and v is not None else v
+        for c, v in zip(row.__struct_fields__, values, strict=True)
     )
+
+
+def _upsert(table: str, kind: type[msgspec.Struct], pk: Sequence[str]) -> str:
+    return _upsert_sql(table, kind.__struct_fields__, pk)
 
 
 def _decoded(row: Row, columns: set[str] | frozenset[str] = _JSON) -> Row:
@@ -194,15 +213,15 @@ class PaperProjector(Projector):
         # ``decode``: the store's transcoder decode, as the other projectors (no event objects)
         self._decode = decode
         # ClockAdvanced has no handler: ``apply`` inlines it (one per candle, the hot path)
-        self._handlers: dict[str, Callable[[int, Row, Row], None]] = {
+        self._handlers: dict[str, Callable[[int, _Portfolio, Row], None]] = {
             topic: getattr(self, f"_on_{name}")
             for topic, name in _TOPIC_NAMES.items()
             if topic != _CLOCK
         }
         # caches of rows read or written since the last flush, keyed as their tables
-        self._portfolios: dict[str, Row] = {}  # by sim_id (the originator id)
-        self._runners: dict[tuple[str, str], Row] = {}
-        self._positions: dict[tuple[str, str], Row | None] = {}  # None: closed, delete
+        self._portfolios: dict[str, _Portfolio] = {}  # by sim_id (the originator id)
+        self._runners: dict[tuple[str, str], _Runner] = {}
+        self._positions: dict[tuple[str, str], _Position | None] = {}  # None: closed, delete
         self._marks: dict[tuple[str, str], tuple[float, int]] = {}
         self._equity: list[tuple] = []
         self._trades: list[tuple] = []
@@ -271,9 +290,9 @@ class PaperProjector(Projector):
                 clock = self._clock(n.state)
                 pf = self._portfolio(n.originator_id)
                 ts = clock.ts
-                pf["last_ts"], pf["equity"] = ts, clock.equity
-                name = pf["portfolio"]
-                equity.append((name, ts, clock.equity, pf["cash"]))
+                pf.last_ts, pf.equity = ts, clock.equity
+                name = pf.portfolio
+                equity.append((name, ts, clock.equity, pf.cash))
                 for symbol, price in clock.marks.items():
                     marks[name, symbol] = (price, ts)
                 continue
@@ -296,12 +315,10 @@ class PaperProjector(Projector):
 
     def flush(self) -> None:
         db = self.db
-        rows = [_encode(p, _PORTFOLIO_COLUMNS) for p in self._portfolios.values()]
-        sql = _upsert_sql("paper_portfolios", _PORTFOLIO_COLUMNS, ("portfolio",))
-        db.conn.executemany(sql, rows)
-        rows = [_encode(r, _RUNNER_COLUMNS) for r in self._runners.values()]
-        sql = _upsert_sql("paper_runners", _RUNNER_COLUMNS, ("portfolio", "key"))
-        db.conn.executemany(sql, rows)
+        rows = [_encode(p) for p in self._portfolios.values()]
+        db.conn.executemany(_upsert("paper_portfolios", _Portfolio, ("portfolio",)), rows)
+        rows = [_encode(r) for r in self._runners.values()]
+        db.conn.executemany(_upsert("paper_runners", _Runner, ("portfolio", "key")), rows)
         self._flush_positions()
         db.conn.executemany(
             "INSERT OR REPLACE INTO paper_marks (portfolio, symbol, price, ts) VALUES (?,?,?,?)",
@@ -330,8 +347,8 @@ class PaperProjector(Projector):
         self.db.conn.executemany(
             "DELETE FROM paper_positions WHERE portfolio = ? AND key = ?", closed
         )
-        rows = [_encode(p, _POSITION_COLUMNS) for p in self._positions.values() if p]
-        sql = _upsert_sql("paper_positions", _POSITION_COLUMNS, ("portfolio", "key"))
+        rows = [_encode(p) for p in self._positions.values() if p]
+        sql = _upsert("paper_positions", _Position, ("portfolio", "key"))
         self.db.conn.executemany(sql, rows)
 
     def discard(self) -> None:
@@ -341,81 +358,74 @@ class PaperProjector(Projector):
             rows.clear()
 
     # -- row caches --------------------------------------------------------------------------------
-    def _start(self, sim_id: Any, state: Row) -> Row:
+    def _start(self, sim_id: Any, state: Row) -> _Portfolio:
         capital = state["capital"]
-        pf = {
-            "portfolio": state["name"],
-            "sim_id": str(sim_id),
-            "capital": capital,
-            "max_margin_ratio": state["max_margin_ratio"],
-            "cash": capital,
-            "margin_used": 0.0,
-            "fees_paid": 0.0,
-            "funding_paid": 0.0,
-            "trades_closed": 0,
-            "last_ts": 0,
-            "equity": capital,
-            "limits": Limits().record(),  # the aggregate's default until RiskLimitsSet
-            "exchange": None,  # until ExchangeSelected
-            "kill_tripped": 0,
-            "kill_reason": None,
-            "kill_figures": None,
-            "kill_ts": None,
-        }
+        pf = _Portfolio(
+            portfolio=state["name"],
+            sim_id=str(sim_id),
+            capital=capital,
+            max_margin_ratio=state["max_margin_ratio"],
+            cash=capital,
+            equity=capital,
+            limits=Limits().record(),  # the aggregate's default until RiskLimitsSet
+        )
         self._portfolios[str(sim_id)] = pf
         return pf
 
-    def _portfolio(self, sim_id: Any) -> Row:
+    def _portfolio(self, sim_id: Any) -> _Portfolio:
         sid = str(sim_id)
         pf = self._portfolios.get(sid)
         if pf is None:
-            pf = self._load("paper_portfolios", "sim_id = ?", [sid])
+            pf = self._load(_Portfolio, "paper_portfolios", "sim_id = ?", [sid])
             if pf is None:
                 raise LookupError(f"Simulator {sid} has events but no Started event")
             self._portfolios[sid] = pf
         return pf
 
-    def _runner(self, pf: Row, key: str) -> Row:
-        name = pf["portfolio"]
+    def _runner(self, pf: _Portfolio, key: str) -> _Runner:
+        name = pf.portfolio
         runner = self._runners.get((name, key))
         if runner is None:
-            runner = self._load("paper_runners", "portfolio = ? AND key = ?", [name, key])
+            where = "portfolio = ? AND key = ?"
+            runner = self._load(_Runner, "paper_runners", where, [name, key])
             if runner is None:
                 raise LookupError(f"{name}: event for runner {key!r} before RunnerEnabled")
             self._runners[name, key] = runner
         return runner
 
-    def _position(self, pf: Row, key: str) -> Row | None:
-        ident = (pf["portfolio"], key)
+    def _position(self, pf: _Portfolio, key: str) -> _Position | None:
+        ident = (pf.portfolio, key)
         if ident not in self._positions:
-            found = self._load("paper_positions", "portfolio = ? AND key = ?", list(ident))
-            self._positions[ident] = found
+            where = "portfolio = ? AND key = ?"
+            self._positions[ident] = self._load(_Position, "paper_positions", where, list(ident))
         return self._positions[ident]
 
-    def _load(self, table: str, where: str, args: list[Any]) -> Row | None:
+    def _load(self, kind: type[_R], table: str, where: str, args: list[Any]) -> _R | None:
         cursor = self.db.execute(f"SELECT * FROM {table} WHERE {where}", args)
         found = cursor.fetchone()
         if found is None:
             return None
         names = [d[0] for d in cursor.description]
-        return _decoded(dict(zip(names, found, strict=True)))
+        return kind(**_decoded(dict(zip(names, found, strict=True))))
 
-    def _note(self, seq: int, pf: Row, state: Row, kind: str, text: str, ts: int | None) -> None:
+    def _note(
+        self, seq: int, pf: _Portfolio, state: Row, kind: str, text: str, ts: int | None
+    ) -> None:
         if ts is None:  # set-up events carry no market time: the portfolio's clock, if any
-            ts = pf["last_ts"] or None
-        self._journal.append((pf["portfolio"], seq, ts, kind, state.get("key") or None, text))
+            ts = pf.last_ts or None
+        self._journal.append((pf.portfolio, seq, ts, kind, state.get("key") or None, text))
 
     # -- set-up events -----------------------------------------------------------------------------
-    def _on_Started(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_Started(self, seq: int, pf: _Portfolio, state: Row) -> None:
         text = (
-            f"portfolio {pf['portfolio']} started with capital {_num(pf['capital'])} "
-            f"(margin at most {_num(pf['max_margin_ratio'] * 100)} % of it)"
+            f"portfolio {pf.portfolio} started with capital {_num(pf.capital)} "
+            f"(margin at most {_num(pf.max_margin_ratio * 100)} % of it)"
         )
         self._note(seq, pf, state, "Started", text, None)
 
-    def _on_RiskLimitsSet(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_RiskLimitsSet(self, seq: int, pf: _Portfolio, state: Row) -> None:
         limits = state["limits"]
-        pf["limits"] = limits
+        pf.limits = limits
         text = (
             f"risk limits set: global drawdown {_num(limits['global_max_drawdown_percent'])} % "
             f"over {limits['global_window_hours']} h, session loss "
@@ -424,128 +434,89 @@ class PaperProjector(Projector):
         )
         self._note(seq, pf, state, "RiskLimitsSet", text, None)
 
-    def _on_ExchangeSelected(self, seq: int, pf: Row, state: Row) -> None:
-        pf["exchange"] = state["exchange"]
+    def _on_ExchangeSelected(self, seq: int, pf: _Portfolio, state: Row) -> None:
+        pf.exchange = state["exchange"]
         text = f"runners trade {state['exchange']} candles from here on"
         self._note(seq, pf, state, "ExchangeSelected", text, None)
 
-    def _on_RunnerEnabled(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_RunnerEnabled(self, seq: int, pf: _Portfolio, state: Row) -> None:
         key = state["key"]
-        self._runners[pf["portfolio"], key] = {
-            "portfolio": pf["portfolio"],
-            "key": key,
-            "strategy": state["strategy"],
-            "symbol": state["symbol"],
-            "kind": state["kind"],
-            "enabled": 1,
-            "params": {},
-            "regimes": {},
-            "grace_until": 0,
-            "blocked": {},
-            "trip_reason": None,
-            "trip_figures": None,
-            "trip_ts": None,
-            "session_pnl": 0.0,
-            "realized_pnl": 0.0,
-            "trades": 0,
-            "wins": 0,
-        }
-        self._positions.setdefault((pf["portfolio"], key), None)
+        self._runners[pf.portfolio, key] = _Runner(
+            portfolio=pf.portfolio,
+            key=key,
+            strategy=state["strategy"],
+            symbol=state["symbol"],
+            kind=state["kind"],
+        )
+        self._positions.setdefault((pf.portfolio, key), None)
         text = f"{key} enabled ({state['kind']} {state['strategy']} on {state['symbol']})"
         self._note(seq, pf, state, "RunnerEnabled", text, None)
 
-    def _on_RunnerConfigured(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_RunnerConfigured(self, seq: int, pf: _Portfolio, state: Row) -> None:
         key = state["key"]
         runner = self._runner(pf, key)
-        runner.update(params=state["params"], regimes=state["regimes"], enabled=1)
-        runner["grace_until"] = state["grace_until"]
+        runner.params, runner.regimes, runner.enabled = state["params"], state["regimes"], 1
+        runner.grace_until = state["grace_until"]
         position = self._position(pf, key)
-        if position is not None and runner["kind"] == "grid":
-            position["sl"] = _grid_stop(runner, position)  # new parameters, new stop
+        if position is not None and runner.kind == "grid":
+            position.sl = _grid_stop(runner, position)  # new parameters, new stop
         text = (
             f"{key} configured: {_params(state['params'])}; "
             f"kill switch active from {_when(state['grace_until'])}"
         )
         self._note(seq, pf, state, "RunnerConfigured", text, state["ts"])
 
-    def _on_RunnerDisabled(self, seq: int, pf: Row, state: Row) -> None:
-        self._runner(pf, state["key"])["enabled"] = 0
+    def _on_RunnerDisabled(self, seq: int, pf: _Portfolio, state: Row) -> None:
+        self._runner(pf, state["key"]).enabled = 0
         text = f"{state['key']} disabled: {state['reason']}"
         self._note(seq, pf, state, "RunnerDisabled", text, state["ts"])
 
     # -- positions ---------------------------------------------------------------------------------
-    def _on_GridLevelOpened(self, seq: int, pf: Row, state: Row) -> None:
-        key, side, price, fee = state["key"], state["side"], state["price"], state["fee"]
+    def _on_GridLevelOpened(self, seq: int, pf: _Portfolio, state: Row) -> None:
+        key, side, price, qty = state["key"], state["side"], state["price"], state["qty"]
         runner = self._runner(pf, key)
         position = self._position(pf, key)
         if position is None:
             position = self._open(pf, runner, side, state["ts"])
-        position["levels"][str(state["level"])] = [price, state["qty"], state["ts"]]
-        _totals(position)
-        position["sl"] = _grid_stop(runner, position)
-        position["entry_fees"] += fee
-        position["margin"] += state["margin"]
-        runner["blocked"].pop("margin", None)
-        pf["margin_used"] += state["margin"]
-        pf["cash"] -= fee
-        pf["fees_paid"] += fee
-        text = (
-            f"{key} {_side(side)} level {state['level']} filled at {_num(price)} "
-            f"(qty {_num(state['qty'])})"
+        level = state["level"]
+        ledger.open_level(
+            pf, position, level, price, qty, state["fee"], state["margin"], state["ts"]
         )
+        _totals(position)
+        position.sl = _grid_stop(runner, position)
+        runner.blocked.pop(EntryRefusal.MARGIN, None)
+        text = f"{key} {_side(side)} level {level} filled at {_num(price)} (qty {_num(qty)})"
         self._note(seq, pf, state, "GridLevelOpened", text, state["ts"])
 
-    def _on_PositionOpened(self, seq: int, pf: Row, state: Row) -> None:
-        key, side, price, fee = state["key"], state["side"], state["price"], state["fee"]
+    def _on_PositionOpened(self, seq: int, pf: _Portfolio, state: Row) -> None:
+        key, side, price, qty = state["key"], state["side"], state["price"], state["qty"]
         runner = self._runner(pf, key)
         position = self._open(pf, runner, side, state["ts"])
-        position["levels"] = {"0": [price, state["qty"], state["ts"]]}
+        ledger.open_position(pf, position, price, qty, state["fee"], state["margin"], state["ts"])
         _totals(position)
-        position.update(entry_fees=fee, margin=state["margin"])
-        position.update(tp=_price_or_none(state["tp"]), sl=_price_or_none(state["sl"]))
-        runner["blocked"].pop("margin", None)
-        pf["margin_used"] += state["margin"]
-        pf["cash"] -= fee
-        pf["fees_paid"] += fee
+        position.tp, position.sl = _price_or_none(state["tp"]), _price_or_none(state["sl"])
+        runner.blocked.pop(EntryRefusal.MARGIN, None)
         text = (
-            f"{key} {_side(side)} opened at {_num(price)} (qty {_num(state['qty'])}, "
-            f"TP {_num(position['tp'])}, SL {_num(position['sl'])})"
+            f"{key} {_side(side)} opened at {_num(price)} (qty {_num(qty)}, "
+            f"TP {_num(position.tp)}, SL {_num(position.sl)})"
         )
         self._note(seq, pf, state, "PositionOpened", text, state["ts"])
 
-    def _open(self, pf: Row, runner: Row, side: int, ts: int) -> Row:
-        position = {
-            "portfolio": pf["portfolio"],
-            "key": runner["key"],
-            "symbol": runner["symbol"],
-            "side": side,
-            "levels": {},
-            "qty": 0.0,
-            "avg_entry": None,
-            "cost": 0.0,
-            "margin": 0.0,
-            "entry_fees": 0.0,
-            "funding": 0.0,
-            "tp": None,
-            "sl": None,
-            "trail": None,
-            "opened_ts": ts,
-        }
-        self._positions[pf["portfolio"], runner["key"]] = position
+    def _open(self, pf: _Portfolio, runner: _Runner, side: int, ts: int) -> _Position:
+        position = _Position(
+            portfolio=pf.portfolio, key=runner.key, symbol=runner.symbol, side=side, opened_ts=ts
+        )
+        self._positions[pf.portfolio, runner.key] = position
         return position
 
-    def _on_TrailingStopMoved(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_TrailingStopMoved(self, seq: int, pf: _Portfolio, state: Row) -> None:
         position = self._position(pf, state["key"])
         if position is not None:
-            position["trail"] = state["price"]
+            position.trail = state["price"]
 
-    def _on_FundingCharged(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_FundingCharged(self, seq: int, pf: _Portfolio, state: Row) -> None:
         amount = state["amount"]
-        position = self._position(pf, state["key"])
-        if position is not None:
-            position["funding"] += amount
-        pf["cash"] -= amount
-        pf["funding_paid"] += amount
+        ledger.charge_funding(pf, self._position(pf, state["key"]), amount)
         verb = "paid" if amount >= 0 else "received"
         text = (
             f"{state['key']} {verb} funding {_num(abs(amount))} "
@@ -553,7 +524,7 @@ class PaperProjector(Projector):
         )
         self._note(seq, pf, state, "FundingCharged", text, state["ts"])
 
-    def _on_GridCycleClosed(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_GridCycleClosed(self, seq: int, pf: _Portfolio, state: Row) -> None:
         trade = self._settle(seq, pf, state)
         text = (
             f"{state['key']} {_side(trade['side'])} grid of {trade['levels']} level"
@@ -562,7 +533,7 @@ class PaperProjector(Projector):
         )
         self._note(seq, pf, state, "GridCycleClosed", text, trade["exit_ts"])
 
-    def _on_PositionClosed(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_PositionClosed(self, seq: int, pf: _Portfolio, state: Row) -> None:
         trade = self._settle(seq, pf, state)
         text = (
             f"{state['key']} {_side(trade['side'])} closed ({trade['reason']}) at "
@@ -570,84 +541,80 @@ class PaperProjector(Projector):
         )
         self._note(seq, pf, state, "PositionClosed", text, trade["exit_ts"])
 
-    def _settle(self, seq: int, pf: Row, state: Row) -> Row:
-        """The Simulator's ``_settle``, in the same order of float operations."""
+    def _settle(self, seq: int, pf: _Portfolio, state: Row) -> Row:
+        """The Simulator's ``_settle`` (the same ``ledger.settle``), plus the runner's record."""
         key, trade = state["key"], state["trade"]
         runner = self._runner(pf, key)
         position = self._position(pf, key)
-        fee, pnl = trade["exit_fee"], trade["pnl"]
-        pf["cash"] += trade["gross"] - fee
-        runner["session_pnl"] += pnl
-        runner["realized_pnl"] += pnl
-        runner["trades"] += 1
-        runner["wins"] += pnl > 0
-        pf["fees_paid"] += fee
-        pf["margin_used"] -= position["margin"] if position else 0.0
-        pf["trades_closed"] += 1
-        self._positions[pf["portfolio"], key] = None
+        margin = position.margin if position else 0.0
+        ledger.settle(pf, trade["gross"], trade["exit_fee"], margin)
+        pnl = trade["pnl"]
+        runner.session_pnl += pnl
+        runner.realized_pnl += pnl
+        runner.trades += 1
+        runner.wins += pnl > 0
+        self._positions[pf.portfolio, key] = None
         fields = tuple(trade.get(f) for f in TRADE_FIELDS)
-        self._trades.append((pf["portfolio"], seq, key, *fields))
+        self._trades.append((pf.portfolio, seq, key, *fields))
         return trade
 
     # -- guards and warnings -----------------------------------------------------------------------
-    def _on_EntryBlocked(self, seq: int, pf: Row, state: Row) -> None:
-        self._runner(pf, state["key"])["blocked"][state["reason"]] = state["ts"]
+    def _on_EntryBlocked(self, seq: int, pf: _Portfolio, state: Row) -> None:
+        self._runner(pf, state["key"]).blocked[state["reason"]] = state["ts"]
         text = f"{state['key']} entries blocked: {_reason(state)}"
         self._note(seq, pf, state, "EntryBlocked", text, state["ts"])
 
-    def _on_EntryUnblocked(self, seq: int, pf: Row, state: Row) -> None:
-        self._runner(pf, state["key"])["blocked"].pop(state["reason"], None)
+    def _on_EntryUnblocked(self, seq: int, pf: _Portfolio, state: Row) -> None:
+        self._runner(pf, state["key"]).blocked.pop(state["reason"], None)
         why = _reason(state)
         text = f"{state['key']} entries allowed again: {why}"
         self._note(seq, pf, state, "EntryUnblocked", text, state["ts"])
 
-    def _on_CollisionDetected(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_CollisionDetected(self, seq: int, pf: _Portfolio, state: Row) -> None:
         text = f"{state['key']} opens on {state['symbol']} while {state['other']} holds it"
         self._note(seq, pf, state, "CollisionDetected", text, state["ts"])
 
     # -- kill switches -----------------------------------------------------------------------------
-    def _on_KillSwitchTripped(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_KillSwitchTripped(self, seq: int, pf: _Portfolio, state: Row) -> None:
         reason, figures, ts = state["reason"], state["figures"], state["ts"]
         if state["scope"] == "global":
-            pf.update(kill_tripped=1, kill_reason=reason, kill_figures=figures, kill_ts=ts)
+            pf.kill_tripped, pf.kill_reason, pf.kill_figures, pf.kill_ts = 1, reason, figures, ts
             scope = "global"
         else:
             runner = self._runner(pf, state["key"])
-            runner.update(trip_reason=reason, trip_figures=figures, trip_ts=ts)
+            runner.trip_reason, runner.trip_figures, runner.trip_ts = reason, figures, ts
             scope = state["key"]
         text = f"kill switch tripped ({scope}): {_trip_text(reason, figures)}"
         self._note(seq, pf, state, "KillSwitchTripped", text, ts)
 
-    def _on_KillSwitchReset(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_KillSwitchReset(self, seq: int, pf: _Portfolio, state: Row) -> None:
         for scope in state["scopes"]:
             if scope == "global":
-                pf.update(kill_tripped=0, kill_reason=None, kill_figures=None, kill_ts=None)
+                pf.kill_tripped, pf.kill_reason, pf.kill_figures, pf.kill_ts = 0, None, None, None
             else:
                 runner = self._runner(pf, scope)
-                runner.update(trip_reason=None, trip_figures=None, trip_ts=None)
-                runner["session_pnl"] = 0.0  # a reset starts a new session (as the aggregate)
+                runner.trip_reason, runner.trip_figures, runner.trip_ts = None, None, None
+                runner.session_pnl = 0.0  # a reset starts a new session (as the aggregate)
         done = ", ".join(state["scopes"]) or "nothing was tripped"
         text = f"kill switch reset (request #{state['request']}): {done}"
         self._note(seq, pf, state, "KillSwitchReset", text, state["ts"])
 
-    def _on_KillSwitchResetRefused(self, seq: int, pf: Row, state: Row) -> None:
+    def _on_KillSwitchResetRefused(self, seq: int, pf: _Portfolio, state: Row) -> None:
         text = f"kill switch reset refused (request #{state['request']}): {state['reason']}"
         self._note(seq, pf, state, "KillSwitchResetRefused", text, state["ts"])
 
 
-# -- position arithmetic (as domain.trades.gross_pnl and the grid runner) --------------------------
-def _totals(position: Row) -> None:
-    levels = position["levels"].values()
-    qty = sum(level[1] for level in levels)
-    cost = sum(level[0] * level[1] for level in levels)
-    position.update(qty=qty, cost=cost, avg_entry=cost / qty)
+# -- positions: the grid runner's stop, the stored TP/SL -------------------------------------------
+def _totals(position: _Position) -> None:
+    qty, cost = ledger.totals(position.levels.values())
+    position.qty, position.cost, position.avg_entry = qty, cost, cost / qty
 
 
-def _grid_stop(runner: Row, position: Row) -> float | None:
-    sl_percent = runner["params"].get("sl_percent")
+def _grid_stop(runner: _Runner, position: _Position) -> float | None:
+    sl_percent = runner.params.get("sl_percent")
     if sl_percent is None:
         return None
-    return position["cost"] / position["qty"] * (1.0 - position["side"] * (sl_percent / 100.0))
+    return position.cost / position.qty * (1.0 - position.side * (sl_percent / 100.0))
 
 
 def _price_or_none(price: float | None) -> float | None:
@@ -735,7 +702,7 @@ class PaperReader:
 
     def positions(self, name: str) -> list[Row]:
         """Open grids and positions with, at the symbol's last mark: ``mark``, ``mark_ts``,
-        ``unrealized`` (``domain.trades.gross_pnl`` at the mark), ``stop`` (the tighter of SL
+        ``unrealized`` (``domain.ledger.unrealized`` at the mark), ``stop`` (the tighter of SL
         and trailing stop) and the distances ``tp_distance_pct`` / ``sl_distance_pct``: how
         far (in % of the mark) the price must move to reach them, positive while not
         reached."""
@@ -820,7 +787,7 @@ def _with_marks(row: Row) -> Row:
     if price is None:
         row.update(unrealized=None, tp_distance_pct=None, sl_distance_pct=None)
         return row
-    row["unrealized"] = gross_pnl(side, list(row["levels"].values()), price)[0]
+    row["unrealized"] = ledger.unrealized(side, row["levels"].values(), price)
     row["tp_distance_pct"] = distance_pct(side, price, row["tp"])
     row["sl_distance_pct"] = distance_pct(-side, price, stop)
     return row

@@ -108,7 +108,7 @@ def test_a_disabled_runner_closes_its_position_with_an_explicit_event(
     _, trader = _trader(home, config, "cut")
     trader.replay(parse_date(START), held.entry_ts + 3_600_000)  # --to is exclusive
     sim = trader.load()
-    assert sim.runners["grid_atr:BTC/USDT"]["side"] == 1
+    assert sim.runners["grid_atr:BTC/USDT"].side == 1
     (config / "strategies.yaml").write_text(
         (config / "strategies.yaml").read_text().replace("enabled: true", "enabled: false")
     )
@@ -116,7 +116,7 @@ def test_a_disabled_runner_closes_its_position_with_an_explicit_event(
     trader.replay(None, None)
     sim = trader.load()
     state = sim.runners["grid_atr:BTC/USDT"]
-    assert state["side"] == 0 and not state["enabled"]
+    assert state.side == 0 and not state.enabled
     assert sim.margin_used == pytest.approx(0.0)
     closing = _paper_trades(engine, "cut")[-1]
     assert closing.reason == "disabled" and closing.exit_ts == sim.last_ts
@@ -337,7 +337,7 @@ def test_replay_at_a_trip_candle_shows_the_trip_as_a_replay_stopped_after_it(
     _, cut = _trader(home, config, "cut")
     cut.replay(parse_date(START), at + 3_600_000)
     past = state_at(engine.store, "paper", at)
-    assert past.sim.runners["grid_atr:BTC/USDT"]["trip"]["ts"] == at
+    assert past.sim.runners["grid_atr:BTC/USDT"].trip.ts == at
     assert _state(past.sim) == _state(cut.load())
     # and its status, read from the read model, prints what replay --at printed
     engine.project()

@@ -82,7 +82,7 @@ def test_no_take_profit_in_the_candle_that_filled() -> None:
     # green candle: low 94 fills the level, then the high 106 passes the TP: not taken (rule 4)
     candles = [FLAT, (100, 106, 94, 105)]
     trades, _, runner = run(candles, plan(2, long=[95.0], tp=105.0))
-    assert trades == [] and runner.state["side"] == 1
+    assert trades == [] and runner.state.side == 1
     # the next candle reaches 105.5 >= 105: TP at 105 then
     candles.append((105, 105.5, 104, 105))
     trades, _, _ = run(candles, plan(3, long=[95.0], tp=105.0))
@@ -119,7 +119,7 @@ def test_a_candle_that_closes_a_grid_opens_nothing() -> None:
     # candle 2 takes profit at 105 and its low (95) touches the level again: no new grid
     candles = [FLAT, (100, 100, 95, 99), (99, 106, 95, 104), (104, 104, 103, 103)]
     trades, _, runner = run(candles, plan(4, long=[95.0], tp=105.0))
-    assert len(trades) == 1 and runner.state["side"] == 0
+    assert len(trades) == 1 and runner.state.side == 0
 
 
 def test_levels_fill_nearest_first_and_average_the_entry() -> None:
@@ -158,9 +158,9 @@ def test_funding_is_charged_at_settlements_on_open_notional(side, paid_sign) -> 
     fill = (100, 100, 95, 99) if side > 0 else (100, 105, 100, 101)
     candles = [FLAT, fill, (98, 99, 97, 98), (98, 99, 97, 98)]
     _, sim, runner = run(candles, grid, funding={2: 0.001})
-    qty = runner.state["levels"]["0"][1]
+    qty = runner.state.levels["0"][1]
     assert sim.funding_paid == pytest.approx(paid_sign * 0.001 * qty * 98)
-    assert runner.state["funding"] == pytest.approx(sim.funding_paid)
+    assert runner.state.funding == pytest.approx(sim.funding_paid)
 
 
 def test_funding_belongs_to_the_trade_pnl() -> None:
@@ -186,7 +186,7 @@ def test_the_margin_guard_refuses_levels_beyond_its_ratio() -> None:
     _, sim, runner = run(
         candles, plan(3, long=[95.0, 90.0, 85.0], tp=200.0, sl=0.9), margin=300.0, capital=1000.0
     )
-    assert len(runner.state["levels"]) == 2 and runner.blocked == 2
+    assert len(runner.state.levels) == 2 and runner.blocked == 2
     assert sim.margin_used == pytest.approx(600.0)
 
 

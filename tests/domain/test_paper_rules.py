@@ -10,7 +10,8 @@ import pytest
 
 from adapters.event_store import open_store
 from domain.candle_guard import CandleGuard
-from domain.kill_switch import Limits, global_trip, runner_trip
+from domain.kill_switch import Limits, ResetDecision, ResetRefusal, global_trip, runner_trip
+from domain.runner_state import EntryRefusal
 from domain.simulator import DAY_MS, Simulator
 
 H = 3_600_000
@@ -68,13 +69,13 @@ def test_runner_switch_waits_for_the_grace_period_then_blocks_entries() -> None:
     sim.configure_runner(key="g:BTC", params={}, regimes={}, grace_until=T + 10 * H, warmup=5, ts=T)
     sim.close_cycle("g:BTC", _trade(-3000.0, T))  # 30 % lost at once
     sim.close_candle(T + 9 * H, {}, {})
-    assert sim.runners["g:BTC"]["trip"] is None  # still inside the grace period
-    assert sim.entry_block("g:BTC", adding=False) == ""
+    assert sim.runners["g:BTC"].trip is None  # still inside the grace period
+    assert sim.entry_block("g:BTC", adding=False) is None
     sim.close_candle(T + 10 * H, {}, {})
-    trip = sim.runners["g:BTC"]["trip"]
-    assert trip["reason"] == "session_loss" and trip["ts"] == T + 10 * H
-    assert trip["figures"]["loss_percent"] == pytest.approx(30.0)
-    assert sim.entry_block("g:BTC", adding=True) == "kill_switch"
+    trip = sim.runners["g:BTC"].trip
+    assert trip.reason == "session_loss" and trip.ts == T + 10 * H
+    assert trip.figures["loss_percent"] == pytest.approx(30.0)
+    assert sim.entry_block("g:BTC", adding=True) is EntryRefusal.KILL_SWITCH
 
 
 def test_a_candle_records_its_trips_before_the_clock_event_that_closes_it() -> None:
@@ -100,7 +101,7 @@ def test_daily_loss_counts_only_trades_closed_today() -> None:
     sim.close_position("m:BTC", _trade(-900.0, T + DAY_MS))  # day 2: -900, session -300
     sim.close_candle(T + DAY_MS + H, {"m:BTC": -150.0}, {})
     # session: -300 - 150 = 4.5 % < 5 ; daily: -900 - 150 = 10.5 % >= 10
-    assert sim.runners["m:BTC"]["trip"]["reason"] == "daily_loss"
+    assert sim.runners["m:BTC"].trip.reason == "daily_loss"
 
 
 def test_global_switch_trips_blocks_everyone_and_resets_only_after_cooldown() -> None:
@@ -109,17 +110,20 @@ def test_global_switch_trips_blocks_everyone_and_resets_only_after_cooldown() ->
     _runner(sim, "g:ETH", symbol="ETH")
     sim.close_candle(T, {}, {})  # equity 10 000 = the window's peak
     sim.close_candle(T + H, {"g:BTC": -3100.0}, {"BTC": 1.0})  # equity 6 900: -31 %
-    assert sim.kill["reason"] == "drawdown"
-    assert sim.kill["figures"]["drawdown_percent"] == pytest.approx(31.0)
-    assert sim.entry_block("g:ETH", adding=False) == "kill_switch"
+    assert sim.kill.reason == "drawdown"
+    assert sim.kill.figures["drawdown_percent"] == pytest.approx(31.0)
+    assert sim.entry_block("g:ETH", adding=False) is EntryRefusal.KILL_SWITCH
     # 23 h later (market time) the 24 h cooldown is not over
     sim.close_candle(T + 24 * H, {}, {})
     outcome = sim.reset_kill_switches(request=1, key="", ts=T + 24 * H)
-    assert outcome.startswith("refused") and sim.kill is not None and sim.requests_done == 1
+    assert outcome.refused is ResetRefusal.COOLDOWN and outcome.scopes == ()
+    assert outcome.text == "refused: global kill switch is in its cooldown for 1.0 h more"
+    assert sim.kill is not None and sim.requests_done == 1
     sim.close_candle(T + 25 * H, {}, {})
-    assert "global" in sim.reset_kill_switches(request=2, key="", ts=T + 25 * H)
+    outcome = sim.reset_kill_switches(request=2, key="", ts=T + 25 * H)
+    assert outcome == ResetDecision(scopes=("global", "g:BTC"))  # its -31 % tripped it too
     assert sim.kill is None and sim.window == [] and sim.requests_done == 2
-    assert sim.entry_block("g:ETH", adding=False) == ""
+    assert sim.entry_block("g:ETH", adding=False) is None
 
 
 def test_global_window_forgets_peaks_older_than_24_hours() -> None:
@@ -137,11 +141,13 @@ def test_runner_reset_starts_a_new_session() -> None:
     _runner(sim, "m:BTC", kind="mono")
     sim.close_position("m:BTC", _trade(-600.0, T))
     sim.close_candle(T + H, {}, {})
-    assert sim.runners["m:BTC"]["trip"] is not None
-    assert sim.reset_kill_switches(request=1, key="m:BTC", ts=T + H) == "reset m:BTC"
+    assert sim.runners["m:BTC"].trip is not None
+    assert sim.reset_kill_switches(request=1, key="m:BTC", ts=T + H).text == "reset m:BTC"
     sim.close_candle(T + 2 * H, {}, {})
-    assert sim.runners["m:BTC"]["trip"] is None  # the -600 belongs to the old session
-    assert sim.reset_kill_switches(request=2, key="nope", ts=T).startswith("refused")
+    assert sim.runners["m:BTC"].trip is None  # the -600 belongs to the old session
+    refused = sim.reset_kill_switches(request=2, key="nope", ts=T)
+    assert refused.refused is ResetRefusal.UNKNOWN_RUNNER and refused.why == "no runner 'nope'"
+    assert sim.reset_kill_switches(request=3, key="", ts=T).text == "nothing was tripped"
 
 
 def test_regime_filter_blocks_new_grids_but_not_added_levels_and_records_changes_once() -> None:
@@ -149,10 +155,10 @@ def test_regime_filter_blocks_new_grids_but_not_added_levels_and_records_changes
     _runner(sim)
     sim.set_regime("g:BTC", "crash", True, T)
     sim.set_regime("g:BTC", "crash", True, T + H)  # unchanged: no second event
-    assert sim.entry_block("g:BTC", adding=False) == "regime"
-    assert sim.entry_block("g:BTC", adding=True) == ""
+    assert sim.entry_block("g:BTC", adding=False) is EntryRefusal.REGIME
+    assert sim.entry_block("g:BTC", adding=True) is None
     sim.set_regime("g:BTC", "range", False, T + DAY_MS)
-    assert sim.entry_block("g:BTC", adding=False) == ""
+    assert sim.entry_block("g:BTC", adding=False) is None
     names = [type(e).__name__ for e in sim.collect_events()]
     assert names.count("EntryBlocked") == 1 and names.count("EntryUnblocked") == 1
 
@@ -160,12 +166,18 @@ def test_regime_filter_blocks_new_grids_but_not_added_levels_and_records_changes
 def test_margin_refusal_is_recorded_once_per_episode() -> None:
     sim = _sim()
     _runner(sim)
-    sim.refuse_entry("g:BTC", "margin", T)
-    sim.refuse_entry("g:BTC", "margin", T + H)
+    sim.refuse_entry("g:BTC", EntryRefusal.MARGIN, T)
+    sim.refuse_entry("g:BTC", EntryRefusal.MARGIN, T + H)
+    assert sim.runners["g:BTC"].blocked == {EntryRefusal.MARGIN: T}
     sim.open_level("g:BTC", 0, 1, 100.0, 1.0, 0.0, 10.0, T + 2 * H)  # an entry lifts it
-    sim.refuse_entry("g:BTC", "margin", T + 3 * H)
-    names = [type(e).__name__ for e in sim.collect_events()]
-    assert names.count("EntryBlocked") == 2
+    assert sim.runners["g:BTC"].blocked == {}
+    sim.refuse_entry("g:BTC", EntryRefusal.MARGIN, T + 3 * H)
+    blocked = [e for e in sim.collect_events() if type(e).__name__ == "EntryBlocked"]
+    # the events store the refusal's value: the string stored events have always held
+    assert [(type(e.reason), e.reason, e.ts) for e in blocked] == [
+        (str, "margin", T),
+        (str, "margin", T + 3 * H),
+    ]
 
 
 def test_collision_is_flagged_when_a_second_runner_opens_the_same_symbol() -> None:
@@ -188,7 +200,7 @@ def test_force_close_settles_the_position_at_the_given_price() -> None:
     sim.force_close("m:BTC", 110.0, 0.001, T + H, "disabled")
     # gross 2 x 10 = 20, exit fee 0.001 x 110 x 2 = 0.22, entry fee 0.2 paid at the open
     assert sim.cash == pytest.approx(10_000.0 - 0.2 + 20.0 - 0.22)
-    assert sim.runners["m:BTC"]["side"] == 0 and sim.margin_used == pytest.approx(0.0)
+    assert sim.runners["m:BTC"].side == 0 and sim.margin_used == pytest.approx(0.0)
     closed = [e for e in sim.collect_events() if type(e).__name__ == "PositionClosed"]
     assert closed[-1].trade["reason"] == "disabled"
 

@@ -31,7 +31,7 @@ TABLES = (
 
 
 def _setup(sim: Simulator) -> None:
-    sim.set_limits(Limits(global_max_drawdown_percent=5.0).record())
+    sim.set_limits(Limits(global_max_drawdown_percent=5.0))
     sim.enable_runner(GRID, "grid_atr", "BTC/USDT", "grid")
     sim.enable_runner(MONO, "bollinger_mr", "ETH/USDT", "mono")
     sim.configure_runner(GRID, {"sl_percent": 10.0}, {}, grace_until=T0, warmup=50, ts=T0)
@@ -278,29 +278,29 @@ def _dump(projector: PaperProjector) -> list[str]:
 def _random_day(sim: Simulator, rng: random.Random, prices: dict[str, float], ts: int) -> None:
     """One candle of a two-runner portfolio trading on a random walk (every event kind)."""
     for key, state in sim.runners.items():
-        symbol = state["symbol"]
+        symbol = state.symbol
         price = prices[symbol] = prices[symbol] * (1 + rng.gauss(0, 0.02))
-        if not state["enabled"] or sim.entry_block(key, bool(state["side"])):
+        if not state.enabled or sim.entry_block(key, bool(state.side)):
             continue
-        if state["kind"] == "grid":
-            if len(state["levels"]) < 3 and rng.random() < 0.4:
-                side = state["side"] or rng.choice((1, -1))
+        if state.kind == "grid":
+            if len(state.levels) < 3 and rng.random() < 0.4:
+                side = state.side or rng.choice((1, -1))
                 sim.warn_collision(key, ts)
-                sim.open_level(key, len(state["levels"]), side, price, 0.1, 0.004, 10.0, ts)
+                sim.open_level(key, len(state.levels), side, price, 0.1, 0.004, 10.0, ts)
                 sim.move_trailing_stop(key, price * 0.9, ts)
-            elif state["side"] and rng.random() < 0.3:
-                trade = build_trade(state, state["strategy"], symbol, ts, price, 4e-4, "tp")
+            elif state.side and rng.random() < 0.3:
+                trade = build_trade(state, state.strategy, symbol, ts, price, 4e-4, "tp")
                 sim.close_cycle(key, trade.record())
-        elif not state["side"] and rng.random() < 0.3:
+        elif not state.side and rng.random() < 0.3:
             sim.open_position(key, 1, price, 0.05, 0.01, 25.0, price * 1.05, price * 0.95, ts)
-        elif state["side"] and rng.random() < 0.3:
+        elif state.side and rng.random() < 0.3:
             sim.charge_funding(key, 1e-4, 0.003, ts)
-            trade = build_trade(state, state["strategy"], symbol, ts, price, 6e-4, "signal")
+            trade = build_trade(state, state.strategy, symbol, ts, price, 6e-4, "signal")
             sim.close_position(key, trade.record())
     unrealized = {
-        k: s["side"] * sum((prices[s["symbol"]] - p) * q for p, q, _ in s["levels"].values())
+        k: s.side * sum((prices[s.symbol] - p) * q for p, q, _ in s.levels.values())
         for k, s in sim.runners.items()
-        if s["side"]
+        if s.side
     }
     sim.close_candle(ts, unrealized, {s: prices[s] for s in prices})
     if rng.random() < 0.05:
@@ -349,6 +349,6 @@ def test_rebuild_equals_incremental_built_across_page_boundaries(tmp_path) -> No
             assert pf["trades_closed"] == sim.trades_closed
             assert len(reader.equity(sim.name)) == 60
             open_keys = [p["key"] for p in reader.positions(sim.name)]
-            assert open_keys == sorted(k for k, s in sim.runners.items() if s["side"])
+            assert open_keys == sorted(k for k, s in sim.runners.items() if s.side)
     finally:
         engine.close()
