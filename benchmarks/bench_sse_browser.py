@@ -34,6 +34,8 @@ from tests.web.test_browser import ARGS, CHROMIUM  # noqa: E402
 API_KEY = "bench-sse"
 RESET = {"portfolio": "tight", "runner": ""}
 ROWS = "document.querySelectorAll('#journal-body tr').length"
+# function expressions, not bare ones: the dashboard's CSP forbids eval, which Playwright uses
+# to run a bare expression string
 
 
 def main() -> None:
@@ -53,8 +55,10 @@ def main() -> None:
                 page.wait_for_load_state("networkidle")
             rows, swaps = [], []
             for _ in range(args.rounds):
-                before = journal.evaluate(ROWS)
-                positions.evaluate("document.querySelector('#kill-status').dataset.old = '1'")
+                before = journal.evaluate(f"() => {ROWS}")
+                positions.evaluate(
+                    "() => { document.querySelector('#kill-status').dataset.old = '1' }"
+                )
                 sent = time.perf_counter()
                 response = httpx.post(
                     f"{base}/positions/kill-switch/reset",
@@ -62,10 +66,10 @@ def main() -> None:
                     headers={"X-API-Key": API_KEY},
                 )
                 assert response.status_code == 200, response.text
-                journal.wait_for_function(f"{ROWS} > {before}", polling="raf", timeout=10_000)
+                journal.wait_for_function(f"() => {ROWS} > {before}", polling="raf", timeout=10_000)
                 rows.append((time.perf_counter() - sent) * 1000)
                 positions.wait_for_function(
-                    "!document.querySelector('#kill-status').dataset.old",
+                    "() => !document.querySelector('#kill-status').dataset.old",
                     polling="raf",
                     timeout=10_000,
                 )
