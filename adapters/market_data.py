@@ -35,12 +35,22 @@ from domain.candles import (
     FundingSettled,
     OpenInterestRecorded,
     SeriesListed,
+    candle_problem,
+    funding_problem,
+    open_interest_problem,
+    ts_problem,
 )
 from domain.market import FundingSeries, Instrument, Market, OpenInterestSeries
 
 SERIES_INDEX_ID: UUID = uuid5(NAMESPACE_URL, "/series-index")
 
 Series = Market | FundingSeries | OpenInterestSeries
+
+
+class UnsoundRowError(ValueError):
+    """A row that breaks the market-data rules of ``domain.candles``: nothing of its batch is
+    written. Every caller checks rows before (with file lines or exchange context); this is the
+    last gate, so that no path can store an event a projection cannot apply."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,9 @@ class MarketData:
             )
             changed[instrument.stream_id] = (spec, version + 1)
         if events:
+            problem = ts_problem(recorded_at, "recorded_at")
+            if problem is not None:
+                raise UnsoundRowError(f"contract specs from {source}: {problem}")
             self._put(events)
             self._specs.update(changed)
         return len(events)
@@ -185,6 +198,11 @@ class MarketData:
         return self._prepare(market, rows, _candle_maker(log))
 
     def _prepare(self, series: Series, rows: Sequence, make_event) -> PendingAppend:
+        problem_of = _rule(series)
+        for row in rows:
+            problem = problem_of(row)
+            if problem is not None:
+                raise UnsoundRowError(f"{series}: row {tuple(row)!r} refused: {problem}")
         state = self._state(series)
         events: list[DomainEvent] = []
         fresh: set[int] = set()
@@ -248,6 +266,15 @@ class MarketData:
             stored.add(decode(record.state)["ts"])
             version = record.originator_version
         return _SeriesState(stored, version + 1)
+
+
+def _rule(series: Series) -> Callable[[Sequence], str | None]:
+    """The ``domain.candles`` rule a row of ``series`` must pass."""
+    if isinstance(series, Market):
+        tf_ms = series.tf_ms
+        return lambda r: candle_problem(*r[:6], tf_ms) if len(r) == 6 else "not 6 fields"
+    problem_of = funding_problem if isinstance(series, FundingSeries) else open_interest_problem
+    return lambda r: problem_of(r[0], r[1]) if len(r) == 2 else "not 2 fields"
 
 
 def _kind(series: Series) -> str:

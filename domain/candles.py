@@ -10,6 +10,7 @@ and hold builtins only.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, fields
 
 from domain.facts import Fact
@@ -106,6 +107,20 @@ class ContractSpec:
 
 SPEC_FIELDS = ("price_tick", "amount_step", "min_amount", "min_notional", "max_leverage")
 
+# The range every market-data event must fall in, so that every read model (int64 time columns,
+# float64 values) and every report (dates, ratios of prices) can hold it. The store is
+# append-only: an event no projection can apply would stop the read models for good. So every
+# creator of these events checks them here (CSV import, exchange fetch, the live feed, and
+# ``MarketData`` itself as the last gate).
+MIN_TS = 1_230_768_000_000  # 2009-01-01 00:00 UTC: before any crypto market
+MAX_TS = 4_102_444_800_000  # 2100-01-01 00:00 UTC (exclusive)
+MIN_PRICE = 1e-12  # a memecoin at 1e-8 fits; 1 / price stays far from overflow
+MAX_PRICE = 1e12  # BTC in the weakest fiat is ~1e10
+MAX_AMOUNT = 1e18  # a volume, open interest or spec figure (a memecoin's daily volume ~1e14)
+MIN_TICK, MAX_TICK = MIN_PRICE, MAX_PRICE
+# Funding above 100 % per settlement is a unit error (a percent read as a fraction), not a market.
+MAX_ABS_FUNDING_RATE = 1.0
+
 
 def contract_spec_problem(
     price_tick: float,
@@ -115,42 +130,70 @@ def contract_spec_problem(
     max_leverage: float | None,
 ) -> tuple[str, str] | None:
     """``(field, why)`` for the first figure a contract spec cannot hold, else None: the tick
-    and the amount step must be positive, minimums non-negative, the leverage at least 1; all
-    finite. Only the tick is required."""
+    (within [1e-12, 1e12], like prices) and the amount step must be positive, minimums
+    non-negative, the leverage at least 1; all finite and at most 1e18. Only the tick is
+    required."""
     values = (price_tick, amount_step, min_amount, min_notional, max_leverage)
     for name, value in zip(SPEC_FIELDS, values, strict=True):
         if value is None:
             if name == "price_tick":
                 return name, "is required"
             continue
-        if not math.isfinite(value):
-            return name, f"is {value}"
+        problem = _number_problem("", value)
+        if problem is not None:
+            return name, problem.strip()
         if name in ("price_tick", "amount_step") and value <= 0:
             return name, f"{value} must be > 0"
         if name in ("min_amount", "min_notional") and value < 0:
             return name, f"{value} must be >= 0"
         if name == "max_leverage" and value < 1:
             return name, f"{value} must be >= 1"
+        if name == "price_tick" and not MIN_TICK <= value <= MAX_TICK:
+            return name, f"{_show(value)} is outside {MIN_TICK:g} .. {MAX_TICK:g}"
+        if value > MAX_AMOUNT:
+            return name, f"{_show(value)} is above {MAX_AMOUNT:g}"
     return None
 
 
-# Funding above 100 % per settlement is a unit error (a percent read as a fraction), not a market.
-MAX_ABS_FUNDING_RATE = 1.0
+def ts_problem(ts: object, what: str = "timestamp") -> str | None:
+    """Why ``ts`` (UTC ms) cannot be the time of a market-data event, or None: a whole number
+    of milliseconds in [2009-01-01, 2100-01-01)."""
+    if not _is_number(ts) or not (isinstance(ts, numbers.Integral) or _whole(ts)):  # type: ignore[arg-type]
+        return f"{what} {_show(ts)} is not a whole number of milliseconds"
+    if ts < 0:  # type: ignore[operator]
+        return f"negative {what} {_show(ts)}"
+    if not MIN_TS <= ts < MAX_TS:  # type: ignore[operator]
+        return f"{what} {_show(ts)} is outside 2009-01-01 .. 2100-01-01 UTC"
+    return None
 
 
 def candle_problem(
     ts: int, o: float, h: float, l: float, c: float, v: float, tf_ms: int
 ) -> str | None:
-    """Why this candle cannot be stored, or ``None`` when it is sound."""
-    if ts < 0 or ts % tf_ms:
+    """Why this candle cannot be stored, or ``None`` when it is sound: a time in range and on
+    the timeframe's grid, finite prices within [1e-12, 1e12] with low <= open, close <= high,
+    and a finite volume within [0, 1e18]."""
+    problem = ts_problem(ts)
+    if problem is not None:
+        return problem
+    if ts % tf_ms:
         return f"timestamp {ts} is not aligned to the {tf_ms} ms timeframe"
-    for name, value in (("open", o), ("high", h), ("low", l), ("close", c), ("volume", v)):
-        if not math.isfinite(value):
-            return f"{name} is {value}"
+    named = (("open", o), ("high", h), ("low", l), ("close", c), ("volume", v))
+    for name, value in named:
+        problem = _number_problem(name, value)
+        if problem is not None:
+            return problem
     if min(o, h, l, c) <= 0:
         return "prices must be > 0"
+    for name, value in named[:4]:
+        if value < MIN_PRICE:
+            return f"{name} {value} is below {MIN_PRICE:g}"
+        if value > MAX_PRICE:
+            return f"{name} {_show(value)} is above {MAX_PRICE:g}"
     if v < 0:
         return f"volume {v} is negative"
+    if v > MAX_AMOUNT:
+        return f"volume {_show(v)} is above {MAX_AMOUNT:g}"
     if h < l:
         return f"high {h} < low {l}"
     if h < max(o, c) or l > min(o, c):
@@ -159,22 +202,54 @@ def candle_problem(
 
 
 def funding_problem(ts: int, rate: float) -> str | None:
-    """Why this funding settlement cannot be stored, or ``None`` when it is sound."""
-    if ts < 0:
-        return f"negative timestamp {ts}"
-    if not math.isfinite(rate):
-        return f"funding rate is {rate}"
+    """Why this funding settlement cannot be stored, or ``None`` when it is sound: a time in
+    range and a finite rate with |rate| < 1."""
+    problem = ts_problem(ts) or _number_problem("funding rate", rate)
+    if problem is not None:
+        return problem
     if abs(rate) >= MAX_ABS_FUNDING_RATE:
-        return f"funding rate {rate} is not a fraction (|rate| must be < {MAX_ABS_FUNDING_RATE})"
+        return (
+            f"funding rate {_show(rate)} is not a fraction "
+            f"(|rate| must be < {MAX_ABS_FUNDING_RATE})"
+        )
     return None
 
 
 def open_interest_problem(ts: int, amount: float) -> str | None:
-    """Why this open-interest sample cannot be stored, or ``None`` when it is sound."""
-    if ts < 0:
-        return f"negative timestamp {ts}"
-    if not math.isfinite(amount):
-        return f"open interest is {amount}"
+    """Why this open-interest sample cannot be stored, or ``None`` when it is sound: a time in
+    range and a finite amount within (0, 1e18]."""
+    problem = ts_problem(ts) or _number_problem("open interest", amount)
+    if problem is not None:
+        return problem
     if amount <= 0:
         return f"open interest {amount} must be > 0"
+    if amount > MAX_AMOUNT:
+        return f"open interest {_show(amount)} is above {MAX_AMOUNT:g}"
     return None
+
+
+def _is_number(value: object) -> bool:
+    """A real number (numpy scalars too), not a bool, a string or None."""
+    kind = type(value)
+    if kind is int or kind is float:
+        return True
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _number_problem(name: str, value: object) -> str | None:
+    if not _is_number(value):
+        return f"{name} {_show(value)} is not a number"
+    # a huge int is finite, but math.isfinite cannot convert it to a float
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value):  # type: ignore[arg-type]
+        return f"{name} is {value}"
+    return None
+
+
+def _whole(value: float) -> bool:
+    return math.isfinite(value) and float(value).is_integer()
+
+
+def _show(value: object) -> str:
+    """A value for a message: a 400-digit number is cut, so a refusal stays one short line."""
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}...({len(text)} characters)"
