@@ -174,7 +174,8 @@ def candle_problem(
     the timeframe's grid, finite prices within [1e-12, 1e12] with low <= open, close <= high,
     and a finite volume within [0, 1e18]."""
     # the sound case in one expression (every import row passes here twice): NaN fails every
-    # comparison, so anything odd falls through to the checks that say what is wrong
+    # comparison (never min/max here: min(1.0, nan) is 1.0), so anything odd falls through to
+    # the checks that say what is wrong
     if (
         type(ts) is int
         and MIN_TS <= ts < MAX_TS
@@ -184,8 +185,8 @@ def candle_problem(
         and type(l) is float
         and type(c) is float
         and type(v) is float
-        and MIN_PRICE <= l <= min(o, c)
-        and max(o, c) <= h <= MAX_PRICE
+        and MIN_PRICE <= l <= o <= h <= MAX_PRICE
+        and l <= c <= h
         and 0.0 <= v <= MAX_AMOUNT
     ):
         return None

@@ -63,6 +63,9 @@ def test_a_candle_time_is_a_whole_millisecond_in_range_and_on_the_grid(ts, why) 
         ((1.0, 2.0, 0.0, 1.0, 1.0), "prices must be > 0"),
         ((1.0, 2.0, -1.0, 1.0, 1.0), "prices must be > 0"),
         ((math.nan, 2.0, 0.5, 1.0, 1.0), "open is nan"),
+        ((1.0, 2.0, 0.5, math.nan, 1.0), "close is nan"),  # min(1.0, nan) is 1.0
+        ((1.0, 2.0, math.nan, 1.0, 1.0), "low is nan"),
+        ((1.0, 2.0, 0.5, 1.0, math.nan), "volume is nan"),
         ((1.0, math.inf, 0.5, 1.0, 1.0), "high is inf"),
         ((1.0, 2.0, 0.5, 1.0, -math.inf), "volume is -inf"),
         ((1.0, 2.0, 0.5, 1.0, -1.0), "volume -1.0 is negative"),
@@ -137,7 +140,6 @@ def test_contract_spec_figures(figures, why) -> None:
         assert problem is not None and problem[0] == why[0] and why[1] in problem[1]
 
 
-finite = st.floats(allow_nan=False, allow_infinity=False)
 anything = st.one_of(
     st.floats(), st.integers(min_value=-(10**30), max_value=10**30), st.none(), st.text()
 )
@@ -148,11 +150,16 @@ volume = st.one_of(st.just(0.0), st.floats(-3, 18.5).map(lambda e: 10.0**e))
 
 @st.composite
 def candles(draw) -> tuple:
-    """(ts, o, h, l, c, v): half of them well-formed numbers near the limits (in order, on the
-    grid), the other half anything at all."""
-    if draw(st.booleans()):
+    """(ts, o, h, l, c, v): well-formed numbers near the limits (in order, on the grid), the
+    same with one field spoiled (NaN, inf, zero, negative), or anything at all."""
+    kind = draw(st.sampled_from(["sound", "spoiled", "anything"]))
+    if kind != "anything":
         low, a, b, high = sorted(draw(st.lists(in_range, min_size=4, max_size=4)))
-        return (draw(on_grid), a, high, low, b, draw(volume))
+        candle = [draw(on_grid), a, high, low, b, draw(volume)]
+        if kind == "spoiled":
+            bad = [math.nan, math.inf, -math.inf, 0.0, -1.0, 5e-324, 1e308]
+            candle[draw(st.integers(1, 5))] = draw(st.sampled_from(bad))
+        return tuple(candle)
     ts = draw(st.one_of(on_grid, st.integers(), st.floats(), st.none()))
     return (ts, *draw(st.lists(st.one_of(in_range, anything), min_size=5, max_size=5)))
 
@@ -171,14 +178,13 @@ def test_an_accepted_candle_fits_int64_float64_and_the_date_range(candle) -> Non
     assert MIN_PRICE <= l <= min(o, c) <= max(o, c) <= h <= MAX_PRICE and 0 <= v <= MAX_AMOUNT
 
 
-@given(ts=st.integers(MIN_TS // H, MAX_TS // H - 1), low=finite, spread=finite, volume=finite)
-def test_the_fast_path_and_the_full_checks_agree(ts, low, spread, volume) -> None:
+@given(candle=candles())
+def test_the_fast_path_and_the_full_checks_agree(candle) -> None:
     """The one-expression acceptance of plain floats says None exactly when the step-by-step
     checks would (a float subclass is not a plain float: it takes the long way)."""
-    o, h, l, c = low + abs(spread) / 2, low + abs(spread), low, low + abs(spread) / 3
-    fast = candle_problem(ts * H, o, h, l, c, volume, H)
-    slow = candle_problem(ts * H, o, h, l, c, _Float(volume), H)
-    assert (fast is None) == (slow is None)
+    ts, *values = candle
+    slow = [_Float(v) if type(v) is float else v for v in values]
+    assert (candle_problem(ts, *values, H) is None) == (candle_problem(ts, *slow, H) is None)
 
 
 class _Float(float):
