@@ -20,6 +20,7 @@ from adapters import backtest, cli_paper, optimize, params_commands
 from adapters.backtest import BacktestRequest
 from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
 from adapters.contract_specs import UnknownSymbolError, fetch_specs
+from adapters.doctor import examine
 from adapters.engine import Engine
 from adapters.event_store import describe_store
 from adapters.exchange_client import make_exchange
@@ -32,7 +33,7 @@ from adapters.fetch import (
     fetch_open_interest,
 )
 from adapters.home import Home, HomeError
-from adapters.importer import import_files
+from adapters.importer import IMPORT_LOCK, ImportLock, ImportLockBusy, import_files
 from adapters.market_data import Series
 from adapters.optimize_report import optimize_json, optimize_table
 from adapters.paper import PaperTrader
@@ -54,6 +55,7 @@ from domain.market import (
 )
 from domain.names import BadNameError
 from projections.data_quality import candle_quality, funding_quality
+from projections.projector import ProjectionError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "sample_data"
@@ -103,6 +105,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except (UsageError, MarketError, BadNameError, HomeError, cli_paper.PaperUsageError) as exc:
         print(f"scalp-radar: error: {exc}", file=sys.stderr)
         return 2
+    except ProjectionError as exc:  # an event a read model cannot apply: said, not a traceback
+        print(f"scalp-radar: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("scalp-radar: interrupted; what was stored stays stored", file=sys.stderr)
         return 130
@@ -125,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backtest(commands)
     _add_optimize(commands)
     _add_serve(commands)
+    doctor = commands.add_parser(
+        "doctor", help="the store's health: undecodable events, projections, locks, disk space"
+    )
+    doctor.set_defaults(handler=cmd_doctor)
     cli_paper.register(commands, _engine, _settings)
     demo = commands.add_parser("demo", help="import the bundled sample data and report on it")
     demo.add_argument("--data", type=Path, default=SAMPLE_DIR, help="directory of CSV(.gz) files")
@@ -275,19 +284,45 @@ def cmd_data_import(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file: {', '.join(missing)}")
     engine = _engine(args)
     try:
-        outcomes = _import(engine, args.files, args.exchange)
+        # one import of a home at a time: a second one waits, then adds only what is missing
+        with ImportLock(engine.home.root / IMPORT_LOCK, on_wait=_say):
+            outcomes = _import(engine, args.files, args.exchange, project=False)
+        for outcome in outcomes:
+            if outcome.error:
+                print(outcome.error, file=sys.stderr)
+        print(import_summary(outcomes, refusals=False), flush=True)
+        _project(engine)
+    except ImportLockBusy as exc:
+        raise UsageError(str(exc)) from exc
     finally:
         engine.close()
-    print(import_summary(outcomes))
     return 2 if any(o.error for o in outcomes) else 0
 
 
-def _import(engine: Engine, files: list[Path], exchange: str):
+def _import(engine: Engine, files: list[Path], exchange: str, project: bool = True):
     progress = Progress("importing", len(files), "files")
     outcomes = import_files(engine.market_data, files, exchange, progress)
     progress.close()
-    _project(engine)
+    if project:
+        _project(engine)
     return outcomes
+
+
+def _say(text: str) -> None:
+    print(f"scalp-radar: {text}", file=sys.stderr, flush=True)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """The store's health, one line per finding; problems on stderr, exit 1 if any."""
+    checkup = examine(Home.resolve(args.home))
+    for finding in checkup.findings:
+        if finding.problem:
+            print(f"problem: {finding.text}", file=sys.stderr)
+        else:
+            print(finding.text)
+    count = len(checkup.problems)
+    print(f"doctor: {count} problem(s)" if count else "doctor: healthy")
+    return 1 if count else 0
 
 
 def cmd_data_fetch(args: argparse.Namespace) -> int:

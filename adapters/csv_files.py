@@ -6,7 +6,10 @@ Formats (see the data README): candles ``timestamp_ms,open,high,low,close,volume
 1h perpetual, ``BTC_USDT_USDT-funding.csv.gz`` -> funding of ``BTC/USDT:USDT``.
 
 A file is read whole and checked before anything is stored: one bad row refuses the file, and the
-error lists every bad row (up to a cap) as ``file:line: reason``.
+error lists every bad row (up to a cap) as ``file:line: reason``. A file that cannot be read as
+CSV (a corrupt gzip body, a field over the csv module's 131,072 characters, bytes that are not
+UTF-8) or that holds no row after its header is refused in one line. The row rules (times in
+range and on the timeframe, finite prices within bounds ...) are ``domain.candles``'s.
 
 Contract specs come in ``<exchange>-specs.csv`` (``binance-specs.csv``), one row per symbol:
 ``symbol,price_tick,amount_step,min_amount,min_notional,max_leverage``; only ``price_tick`` is
@@ -20,6 +23,7 @@ import csv
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,26 +118,51 @@ def _read(path: Path, header: list[str], parse_row) -> list:
         rows.append(row)
     if errors:
         raise CsvError(_summary(path, errors))
+    if not rows:
+        raise CsvError(f"{path}: no rows after the header; file refused, nothing stored")
     return rows
 
 
 def _summary(path: Path, errors: list[str]) -> str:
+    if len(errors) == 1:  # the common case in one line
+        return f"{errors[0]}; file refused, nothing imported from this file"
     shown = errors[:MAX_REPORTED]
     more = "\n  ... (more errors not shown)" if len(errors) > MAX_REPORTED else ""
     return f"{path}: refused, nothing imported from this file:\n  " + "\n  ".join(shown) + more
 
 
+_UNREADABLE = (OSError, EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError, csv.Error)
+
+
 def _lines(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """The rows after the header, numbered from 2; a file that is not readable CSV raises
+    ``CsvError`` in one line (also midway, before its rows are used: callers read it whole)."""
     try:
         raw = path.read_bytes()
         text = gzip.decompress(raw) if path.name.endswith(".gz") else raw
-        reader = csv.reader(io.StringIO(text.decode("utf-8")))
+        # utf-8-sig: a spreadsheet's byte-order mark is not part of the header
+        reader = csv.reader(io.StringIO(text.decode("utf-8-sig")))
         first = next(reader, None)
-    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
-        raise CsvError(f"{path}: cannot read: {exc}") from exc
+    except _UNREADABLE as exc:
+        reason = _reason(exc)
+        raise CsvError(f"{path}: cannot read: {reason}; file refused, nothing stored") from exc
     if first != header:
-        raise CsvError(f"{path}:1: header must be {','.join(header)!r}, got {first!r}")
-    yield from enumerate(reader, start=2)
+        got = "an empty file" if first is None else repr(first)[:200]
+        raise CsvError(f"{path}:1: header must be {','.join(header)!r}, got {got}")
+    line_no = 1
+    try:
+        for line_no, fields in enumerate(reader, start=2):
+            yield line_no, fields
+    except csv.Error as exc:
+        raise CsvError(
+            f"{path}:{line_no + 1}: cannot read: {_reason(exc)}; file refused, nothing stored"
+        ) from exc
+
+
+def _reason(exc: Exception) -> str:
+    name = {EOFError: "truncated gzip", zlib.error: "corrupt gzip"}.get(type(exc), "")
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"{name}: {text}" if name else text
 
 
 def _fields(fields: list[str], count: int) -> list[str]:

@@ -14,9 +14,16 @@ from adapters.market_data import MarketData
 from adapters.research_log import ResearchLog
 from projections.market_data import MarketDataProjector, MarketDataReader
 from projections.paper import PaperProjector, PaperReader
-from projections.projector import Projector
+from projections.projector import ProjectionError, Projector
 from projections.read_db import open_read_db
 from projections.research import ResearchProjector, ResearchReader
+
+# every read model, in the order they are brought up to date (``scalp-radar doctor`` too)
+PROJECTOR_TYPES: tuple[type[MarketDataProjector | ResearchProjector | PaperProjector], ...] = (
+    MarketDataProjector,
+    ResearchProjector,
+    PaperProjector,
+)
 
 
 class Engine:
@@ -28,20 +35,31 @@ class Engine:
         self.read_db = open_read_db(":memory:" if memory else home.ensure().read_db)
         decode = self.store.mapper.transcoder.decode
         self.projectors: list[Projector] = [
-            MarketDataProjector(self.store.recorder, self.read_db, decode),
-            ResearchProjector(self.store.recorder, self.read_db, decode),
-            PaperProjector(self.store.recorder, self.read_db, decode),
+            kind(self.store.recorder, self.read_db, decode) for kind in PROJECTOR_TYPES
         ]
 
     def pending(self) -> int:
         return max(p.pending() for p in self.projectors)
 
     def project(self, on_page: Callable[[int], None] | None = None) -> int:
-        """Bring every read model up to date with the store; returns events applied."""
-        return sum(p.catch_up(on_page=on_page) for p in self.projectors)
+        """Bring every read model up to date with the store; returns events applied. A read
+        model that stops at an event it cannot apply does not hold the others back: they are
+        brought up to date, then its ``ProjectionError`` is raised."""
+        return self._each(lambda p: p.catch_up(on_page=on_page))
 
     def rebuild_projections(self) -> int:
-        return sum(p.rebuild() for p in self.projectors)
+        return self._each(lambda p: p.rebuild())
+
+    def _each(self, run: Callable[[Projector], int]) -> int:
+        applied, stopped = 0, None
+        for projector in self.projectors:
+            try:
+                applied += run(projector)
+            except ProjectionError as exc:
+                stopped = stopped or exc
+        if stopped is not None:
+            raise stopped
+        return applied
 
     def market_reader(self) -> MarketDataReader:
         return MarketDataReader(self.read_db)

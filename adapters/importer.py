@@ -5,14 +5,25 @@ a bad file stores nothing, a good one is stored entirely. Rows already stored ar
 second import of the same file adds no event. A refused file does not stop the others; the
 caller learns about every refusal. A specs file (``binance-specs.csv``) names its exchange
 itself; re-importing the same specs adds nothing either.
+
+One import at a time per home: ``ImportLock`` (``import.lock``, an OS lock that dies with its
+process) makes a second ``data import`` wait for the first, which then finds the rows stored and
+adds nothing. Another writer of the same series (a ``data fetch``, a second machine on one
+PostgreSQL store) is caught by the store's optimistic concurrency: the file is read again
+against the store and retried once.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+
+from eventsourcing.persistence import IntegrityError
 
 from adapters.csv_files import (
     CandleFile,
@@ -24,6 +35,10 @@ from adapters.csv_files import (
 from adapters.market_data import MarketData
 from adapters.progress import Progress
 
+IMPORT_LOCK = "import.lock"
+LOCK_WAIT_S = 600.0
+_POLL_S = 0.1
+
 
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
@@ -34,20 +49,99 @@ class ImportOutcome:
     error: str | None = None
 
 
+class ImportLockBusy(RuntimeError):
+    """Another import of this home kept its lock for longer than we would wait."""
+
+
+class ImportLock:
+    """Exclusive lock of a home's imports, held for the whole ``data import``. A busy lock is
+    waited for (``on_wait`` is told once) up to ``wait_s`` seconds."""
+
+    def __init__(
+        self, path: Path, wait_s: float | None = None, on_wait: Callable[[str], None] | None = None
+    ) -> None:
+        self.path = path
+        self.wait_s = LOCK_WAIT_S if wait_s is None else wait_s
+        self.on_wait = on_wait
+        self._fd: int | None = None
+
+    def __enter__(self) -> ImportLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.wait_s
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise ImportLockBusy(
+                        f"another data import of this home is still running after "
+                        f"{self.wait_s:.0f} s (lock {self.path}); nothing imported"
+                    ) from None
+                if not told and self.on_wait is not None:
+                    self.on_wait(f"waiting for another data import of this home (lock {self.path})")
+                    told = True
+                time.sleep(_POLL_S)
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
 def import_file(
     market_data: MarketData, path: Path, exchange: str, now_ms: int | None = None
 ) -> ImportOutcome:
     if is_specs_file(path):
-        return import_specs(market_data, path, now_ms)
+        return _retried(path, lambda: import_specs(market_data, path, now_ms))
     try:
         parsed = read_series_file(path, exchange)
     except CsvError as exc:
         return ImportOutcome(path, "?", error=str(exc))
     if isinstance(parsed, CandleFile):
-        added = market_data.append_candles(parsed.market, parsed.rows)
-        return ImportOutcome(path, str(parsed.market), len(parsed.rows), added)
-    added = market_data.append_funding(parsed.series, parsed.rows)
-    return ImportOutcome(path, str(parsed.series), len(parsed.rows), added)
+        series, rows = parsed.market, parsed.rows
+
+        def append() -> ImportOutcome:
+            added = market_data.append_candles(series, rows)
+            return ImportOutcome(path, str(series), len(rows), added)
+    else:
+        funding, rows = parsed.series, parsed.rows
+
+        def append() -> ImportOutcome:
+            added = market_data.append_funding(funding, rows)
+            return ImportOutcome(path, str(funding), len(rows), added)
+
+    return _retried(path, append)
+
+
+def _retried(path: Path, append: Callable[[], ImportOutcome]) -> ImportOutcome:
+    """``append`` once more if another writer stored in the same series meanwhile (the store
+    refused the whole transaction; MarketData forgot its caches, so the retry reads the series
+    again and adds only what is still missing)."""
+    try:
+        return append()
+    except IntegrityError:
+        pass
+    try:
+        return append()
+    except IntegrityError as exc:
+        return ImportOutcome(
+            path,
+            "?",
+            error=f"{path}: another process kept writing the same series ({exc}); "
+            "nothing imported from this file, try again",
+        )
 
 
 def import_specs(market_data: MarketData, path: Path, now_ms: int | None = None) -> ImportOutcome:

@@ -10,11 +10,14 @@ from projections.market_data import SeriesInfo, StoredSpec
 MAX_LISTED = 30
 
 
-def import_summary(outcomes: list[ImportOutcome]) -> str:
+def import_summary(outcomes: list[ImportOutcome], refusals: bool = True) -> str:
+    """A line per file and the totals; ``refusals=False`` leaves out the refused files' errors
+    (``data import`` prints them on stderr)."""
     lines = []
     for o in outcomes:
         if o.error:
-            lines.append(o.error)
+            if refusals:
+                lines.append(o.error)
         else:
             lines.append(f"{o.path.name}: {o.series}: {o.rows} rows, {o.added} new events")
     added = sum(o.added for o in outcomes)

@@ -4,16 +4,61 @@ Each projector remembers the last notification id it has applied in the ``_track
 the read DB, in the same transaction as the rows it wrote, so a crash never applies a page twice
 or loses one (exactly-once, resumable). Projectors ask the recorder only for the topics they
 handle and ignore everything else, so new event types never break old projectors.
+
+An event a projector cannot apply (a value its tables cannot hold, a state that does not
+decode) stops it with a ``ProjectionError`` naming the event instead of a traceback: what came
+before that event is committed, so the read model stays at the last good position, and every
+later catch-up stops at the same event with the same message (``scalp-radar doctor`` lists it).
 """
 
 from __future__ import annotations
 
+import math
+import sqlite3
 from collections.abc import Callable, Sequence
 
 import sqlite_utils
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 TRACKING = "_tracking"
+_INT64 = (-(2**63), 2**63 - 1)
+# failures of the database or the machine, not of an event: never blamed on one
+_NOT_THE_EVENT = (sqlite3.OperationalError, OSError, MemoryError)
+
+
+class ProjectionError(RuntimeError):
+    """A projector met an event it cannot apply; its read model stays at ``position``."""
+
+    def __init__(
+        self,
+        projection: str,
+        notification_id: int,
+        topic: str,
+        field: str | None,
+        reason: str,
+        position: int,
+        rebuild: bool = False,
+    ) -> None:
+        self.projection = projection
+        self.notification_id = notification_id
+        self.topic = topic
+        self.field = field
+        self.reason = reason
+        self.position = position
+        where = f"{topic}, field {field!r}" if field else topic
+        kept = "the rebuild is undone and its read model" if rebuild else "its read model"
+        super().__init__(
+            f"projection {projection!r} stopped at event {notification_id} ({where}): {reason}; "
+            f"{kept} stays at event {position} (see 'scalp-radar doctor')"
+        )
+
+
+class _CommitFailed(Exception):
+    """A commit of (start, reached] raised ``cause`` and was rolled back."""
+
+    def __init__(self, start: int, reached: int, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.start, self.reached, self.cause = start, reached, cause
 
 
 class Projector:
@@ -75,23 +120,106 @@ class Projector:
         pages_per_commit: int = 50,
         on_page: Callable[[int], None] | None = None,
     ) -> int:
-        """Apply everything new; commit every ``pages_per_commit`` pages. Returns events applied."""
+        """Apply everything new; commit every ``pages_per_commit`` pages. Returns events applied.
+
+        Raises ``ProjectionError`` at an event that cannot be applied, once every event before
+        it is committed."""
         applied = 0
         while True:
             try:
-                with self.db.atomic():
-                    position = self._claim()
-                    moved, count = self._apply_pages(position, page, pages_per_commit, on_page)
-                    if moved != position:
-                        self.flush()
-                        self._track(moved)
-            except BaseException:
-                self.discard()
-                raise
+                position, moved, count = self._commit(page, pages_per_commit, on_page)
+            except _CommitFailed as failed:
+                error = self._stop_at(failed)
+                if isinstance(error, ProjectionError):
+                    raise error from failed.cause
+                raise error from None
             applied += count
             if moved == position:
                 return applied
-            position = moved
+
+    def _commit(
+        self,
+        page: int,
+        pages: int,
+        on_page: Callable[[int], None] | None = None,
+        stop: int | None = None,
+    ) -> tuple[int, int, int]:
+        """One transaction: apply up to ``pages`` pages (up to id ``stop``), flush, track.
+        Returns (position before, position after, events applied)."""
+        self._reached = 0
+        try:
+            with self.db.atomic():
+                position = self._claim()
+                try:
+                    moved, count = self._apply_pages(position, page, pages, on_page, stop)
+                    if moved != position:
+                        self.flush()
+                        self._track(moved)
+                except _NOT_THE_EVENT:
+                    raise
+                except Exception as exc:
+                    raise _CommitFailed(position, self._reached, exc) from exc
+        except BaseException:
+            self.discard()
+            raise
+        return position, moved, count
+
+    def _stop_at(self, failed: _CommitFailed) -> Exception:
+        """The error to raise for a failed commit: find its first event that cannot be applied
+        by bisecting the span (committing the good half each time) and name it; if no single
+        event fails alone, the original failure."""
+        good, bad, cause = failed.start, failed.reached, failed.cause
+        while True:
+            ids = self._ids(good, bad)
+            if not ids:  # nothing to blame (the span moved under us)
+                return cause
+            if len(ids) == 1:
+                try:
+                    self._commit(1, 1, stop=ids[0])
+                except _CommitFailed as again:
+                    return self._error(ids[0], again.cause)
+                return cause  # it applies alone: the failure was not about one event
+            middle = ids[len(ids) // 2 - 1]
+            try:
+                self._commit(1000, len(ids), stop=middle)
+                good = middle
+            except _CommitFailed as again:
+                bad, cause = middle, again.cause
+
+    def _ids(self, after: int, upto: int) -> list[int]:
+        """Ids of this projector's notifications in (after, upto], read in pages (a rebuild's
+        span may be the whole log: only the ids are kept)."""
+        ids: list[int] = []
+        while True:
+            page = self.recorder.select_notifications(
+                start=after, limit=10_000, stop=upto, topics=self.topics, inclusive_of_start=False
+            )
+            if not page:
+                return ids
+            ids.extend(n.id for n in page)
+            after = page[-1].id
+
+    def _error(self, notification_id: int, cause: Exception) -> ProjectionError:
+        found = self.recorder.select_notifications(
+            start=notification_id, limit=1, stop=notification_id
+        )
+        topic = found[0].topic if found else "?"
+        field = self.suspect_field(found[0]) if found else None
+        reason = f"{type(cause).__name__}: {cause}"
+        return ProjectionError(self.name, notification_id, topic, field, reason, self.position())
+
+    def suspect_field(self, notification: Notification) -> str | None:
+        """The field of ``notification`` that most likely stopped the projector (a number no
+        int64 or float64 column holds), or None. Only projectors holding the store's decode as
+        ``_decode`` (all of ours) can be inspected; a state that does not decode is ``state``."""
+        decode = getattr(self, "_decode", None)
+        if decode is None:
+            return None
+        try:
+            state = decode(notification.state)
+        except Exception:
+            return "state"
+        return _odd_field(state) if isinstance(state, dict) else None
 
     def _claim(self) -> int:
         """Take the read DB's write lock, then read the position. Two processes may project
@@ -120,15 +248,25 @@ class Projector:
         )
 
     def _apply_pages(
-        self, position: int, page: int, pages: int, on_page: Callable[[int], None] | None
+        self,
+        position: int,
+        page: int,
+        pages: int,
+        on_page: Callable[[int], None] | None,
+        stop: int | None = None,
     ) -> tuple[int, int]:
         count = 0
         for _ in range(pages):
             notifications = self.recorder.select_notifications(
-                start=position, limit=page, topics=self.topics, inclusive_of_start=False
+                start=position,
+                limit=page,
+                stop=stop,
+                topics=self.topics,
+                inclusive_of_start=False,
             )
             if not notifications:
                 break
+            self._reached = notifications[-1].id
             self.apply(notifications)
             position = notifications[-1].id
             count += len(notifications)
@@ -137,9 +275,36 @@ class Projector:
         return position, count
 
     def rebuild(self) -> int:
-        """Drop and replay from zero in one transaction: readers see the old model until commit."""
-        with self.db.atomic():
-            self.drop_tables()
-            self.db.execute(f"DELETE FROM {TRACKING} WHERE projection = ?", [self.name])
-            self.create_tables()
-            return self.catch_up(pages_per_commit=1_000_000)
+        """Drop and replay from zero in one transaction: readers see the old model until commit.
+        A rebuild that stops at an event is undone whole (the old model stays)."""
+        try:
+            with self.db.atomic():
+                self.drop_tables()
+                self.db.execute(f"DELETE FROM {TRACKING} WHERE projection = ?", [self.name])
+                self.create_tables()
+                return self.catch_up(pages_per_commit=1_000_000)
+        except ProjectionError as exc:
+            e = exc
+            again = ProjectionError(
+                e.projection, e.notification_id, e.topic, e.field, e.reason, self.position(), True
+            )
+            raise again from exc.__cause__
+
+
+def _odd_field(state: dict, prefix: str = "") -> str | None:
+    """The first field holding an int outside int64 or a float that is not finite (nested
+    dicts and lists searched), as a dotted path."""
+    for key, value in state.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+            return path
+        if isinstance(value, float) and not math.isfinite(value):
+            return path
+        nested = dict(enumerate(value)) if isinstance(value, list) else value
+        if isinstance(nested, dict):
+            found = _odd_field(nested, f"{path}.")
+            if found:
+                return found
+    return None

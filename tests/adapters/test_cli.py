@@ -38,10 +38,10 @@ def test_bad_file_exits_2_and_good_files_still_import(tmp_path: Path, capsys) ->
     bad = tmp_path / "BTC_USDT-1h.csv"
     bad.write_text("timestamp_ms,open,high,low,close,volume\n1672531200000,1,2,x,1,1\n")
     code = main(["--home", str(tmp_path / "h"), "data", "import", str(good), str(bad)])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
     assert code == 2
-    assert f"{bad}:2: low 'x' is not a number" in out
-    assert "imported 1 file(s), 5 new events, 1 refused" in out
+    assert f"{bad}:2: low 'x' is not a number" in captured.err  # refusals on stderr
+    assert "imported 1 file(s), 5 new events, 1 refused" in captured.out
 
 
 @pytest.mark.parametrize(

@@ -112,12 +112,15 @@ def test_a_bad_specs_file_is_refused_in_one_line_and_stores_nothing(
     path = _specs_file(tmp_path, "ETH/USDT,0.01,,,,\n" + body)
     home = tmp_path / "h"
     assert main(["--home", str(home), "data", "import", str(path)]) == 2
-    out = capsys.readouterr().out.splitlines()
-    # the refusal (one line, naming file, line and field), then the import summary
-    assert len(out) == 2 and out[1].endswith("1 refused"), out
+    captured = capsys.readouterr()
+    # the refusal on stderr (one line, naming file, line and field), the summary on stdout
+    out = captured.out.splitlines()
+    assert len(out) == 1 and out[0].endswith("1 refused"), out
+    refusals = [line for line in captured.err.splitlines() if line.startswith(str(path))]
+    assert len(refusals) == 1, captured.err
     line = int(where.split(":")[1]) + 1  # the ETH row comes first
-    assert out[0].startswith(f"{path}:{line}: {where.split(': ')[1]}"), out[0]
-    assert why in out[0] and "nothing stored" in out[0]
+    assert refusals[0].startswith(f"{path}:{line}: {where.split(': ')[1]}"), refusals[0]
+    assert why in refusals[0] and "nothing stored" in refusals[0]
     assert _events(home) == 0 and _specs(home) == {}
 
 
@@ -126,7 +129,8 @@ def test_a_specs_file_without_a_column_is_refused(tmp_path: Path, capsys) -> Non
     path.write_text("symbol,price_tick,amount_step,min_amount,min_notional\nBTC/USDT,0.01,,,\n")
     home = tmp_path / "h"
     assert main(["--home", str(home), "data", "import", str(path)]) == 2
-    first = capsys.readouterr().out.splitlines()[0]
+    err = capsys.readouterr().err.splitlines()
+    first = next(line for line in err if line.startswith(str(path)))
     assert first.startswith(f"{path}:1: header must be ") and "max_leverage" in first
     assert _events(home) == 0
 
