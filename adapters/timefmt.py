@@ -15,10 +15,15 @@ _FORMATS = (
 
 
 def fmt_ts(ms: int | None) -> str:
-    """``1672531200000`` -> ``2023-01-01 00:00`` (UTC); ``None`` -> ``-``."""
+    """``1672531200000`` -> ``2023-01-01 00:00`` (UTC); ``None`` -> ``-``. A time no date
+    holds (year 1,142,764, beyond 64 bits: a bad row being refused, an event an older version
+    stored) is shown as its number rather than raising while an error is being reported."""
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError, TypeError):
+        return f"ts={ms!r:.40}"
 
 
 def iso_utc(ms: int) -> str:

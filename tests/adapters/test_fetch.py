@@ -262,7 +262,14 @@ def test_a_refused_request_is_not_retried(name: str, fake: FakeVenue, sleeps: Sl
 
 @pytest.mark.parametrize(
     ("fields", "reason"),
-    [({"h": "90", "l": "95"}, "high 90.0 < low 95.0"), ({"h": "NaN"}, "high is nan")],
+    [
+        ({"h": "90", "l": "95"}, "high 90.0 < low 95.0"),
+        ({"h": "NaN"}, "high is nan"),
+        # beyond what a read model or a report can hold (issue 12)
+        ({"h": "1e308"}, "high 1e+308 is above 1e+12"),
+        ({"l": "1e-320"}, "low 1e-320 is below 1e-12"),
+        ({"v": "1e19"}, "volume 1e+19 is above 1e+18"),
+    ],
 )
 def test_a_malformed_candle_stops_the_fetch_with_a_clear_error(
     name: str, fields: dict[str, str], reason: str, fake: FakeVenue
@@ -419,7 +426,12 @@ def test_open_interest_retries_network_failures(binance: FakeVenue, sleeps: Slee
 
 
 @pytest.mark.parametrize(
-    ("raw", "reason"), [("0", "open interest 0.0 must be > 0"), ("NaN", "open interest is nan")]
+    ("raw", "reason"),
+    [
+        ("0", "open interest 0.0 must be > 0"),
+        ("NaN", "open interest is nan"),
+        ("1e19", "open interest 1e+19 is above 1e+18"),
+    ],
 )
 def test_a_malformed_open_interest_sample_is_refused(
     raw: str, reason: str, binance: FakeVenue
