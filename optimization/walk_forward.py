@@ -44,7 +44,8 @@ from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
 from optimization.dsr import deflated_sharpe
-from optimization.fast.api import WindowMetrics, batch_metrics
+from optimization.fast.api import batch_metrics
+from optimization.fast.results import WindowMetrics
 from optimization.grading import GradeInputs, grade, verdicts
 from optimization.grid_search import (
     check_grid,

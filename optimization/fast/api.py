@@ -13,9 +13,7 @@ every rule of ``domain.grid_runner`` / ``domain.mono_runner`` apply unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -24,26 +22,10 @@ from domain.execution import Costs
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
+from optimization.fast import grid, mono
+from optimization.fast.results import DEFAULT_ACCOUNT, Params, WindowMetrics
 
-Params = Mapping[str, Any]
-DEFAULT_ACCOUNT = Account()
-
-
-@dataclass(frozen=True, slots=True)
-class WindowMetrics:
-    """Arrays of shape (combos, windows), one value per combination and window.
-
-    sharpe : daily-return Sharpe x sqrt(365) (``domain.metrics`` convention, 0 when undefined)
-    return_pct : final equity / initial capital - 1, in percent
-    max_drawdown_pct : on the equity at every candle close
-    trades, wins : closed trades and those with pnl > 0
-    """
-
-    sharpe: np.ndarray
-    return_pct: np.ndarray
-    max_drawdown_pct: np.ndarray
-    trades: np.ndarray
-    wins: np.ndarray
+__all__ = ["DEFAULT_ACCOUNT", "Params", "WindowMetrics", "batch_metrics", "trades"]
 
 
 def batch_metrics(
@@ -57,11 +39,7 @@ def batch_metrics(
     """Metrics of every combination (full parameter dicts) on every ``[start, end)`` window."""
     kind = strategy_spec(strategy).kind
     if kind == "grid":
-        from optimization.fast import grid
-
         return grid.batch_metrics(strategy, market, combos, windows, costs, account)
-    from optimization.fast import mono
-
     return mono.batch_metrics(strategy, market, combos, windows, costs, account)
 
 
@@ -78,9 +56,5 @@ def trades(
     end = len(market) if end is None else end
     kind = strategy_spec(strategy).kind
     if kind == "grid":
-        from optimization.fast import grid
-
         return grid.trades(strategy, market, params, costs, account, start, end)
-    from optimization.fast import mono
-
     return mono.trades(strategy, market, params, costs, account, start, end)

@@ -26,12 +26,9 @@ from domain.backtest import Account
 from domain.execution import Costs
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
-from optimization.fast.api import Params, WindowMetrics
 from optimization.fast.grid_nb import REASON_NAMES, Metric, RecFloat, RecInt, batch_nb, trades_nb
 from optimization.fast.grid_prep import max_days, parts, prepare
-
-SYMBOL = "X"
-DEFAULT_ACCOUNT = Account()
+from optimization.fast.results import DEFAULT_ACCOUNT, SYMBOL, Params, WindowMetrics
 
 _entry_points: dict[tuple[Any, ...], Callable[..., Any]] = {}
 

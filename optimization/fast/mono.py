@@ -32,11 +32,7 @@ from domain.strategies.spec import sides
 from domain.ticks import price_scale
 from domain.trades import Trade
 from optimization.fast import mono_nb
-from optimization.fast.api import WindowMetrics
-
-Params = Mapping[str, Any]
-SYMBOL = "X"
-DEFAULT_ACCOUNT = Account()
+from optimization.fast.results import DEFAULT_ACCOUNT, SYMBOL, Params, WindowMetrics
 
 # strategy -> plan part -> the parameters that part depends on (read off each strategy's build)
 PARTS = ("signal", "tp", "sl", "scalars")  # signal includes exit_signal; scalars: leverage, hold
