@@ -23,9 +23,12 @@ class UnknownPortfolioError(ValueError):
     pass
 
 
-class UnknownRunnerError(UnknownPortfolioError):
-    """A subclass, so that callers mapping an unknown portfolio to "not found" (the dashboard
-    answers 404) treat an unknown runner alike."""
+class RunnerNotInPortfolioError(UnknownPortfolioError):
+    """A command named a runner the portfolio does not have: refused before it is recorded.
+
+    Not ``domain.simulator.UnknownRunnerError`` (the aggregate asked for a runner key it does not
+    hold). A subclass of ``UnknownPortfolioError``, so that callers mapping an unknown portfolio to
+    "not found" (the dashboard answers 404) treat an unknown runner alike."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,7 @@ def request_kill_switch_reset(
     if runner and runner not in sim.runners:
         # refused before it is recorded: a request that can only be refused is noise in the log
         known = ", ".join(sorted(sim.runners)) or "none"
-        raise UnknownRunnerError(
+        raise RunnerNotInPortfolioError(
             f"no runner {runner!r} in portfolio {portfolio!r} (known: {known})"
         )
     number = OperatorLog(engine.store, portfolio).request_reset(runner, source)

@@ -27,7 +27,7 @@ from ``StrategySpec.build``, the stop-loss (rounded from the average entry) and 
 stop (rounded each time it moves) are rounded here. The rounded price is the order's price,
 hence also its fill price.
 
-Fill prices and fees follow ``domain.costs``. Sizing is fixed: each level commits
+Fill prices and fees follow ``domain.execution``. Sizing is fixed: each level commits
 ``margin_per_level`` (capital / assets / levels, capped per asset), no compounding, and the
 Simulator's global margin guard may refuse a level.
 """

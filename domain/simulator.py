@@ -46,7 +46,10 @@ class TradingError(Exception):
 
 
 class UnknownRunnerError(TradingError):
-    pass
+    """``Simulator.runner`` was asked for a key the aggregate holds no runner for.
+
+    Commands from outside check first and refuse with
+    ``adapters.paper_commands.RunnerNotInPortfolioError``."""
 
 
 class Simulator(Aggregate):

@@ -303,7 +303,7 @@ def prepare(
         for col, value in (c.ints | c.levels.ints).items():
             ci[k, col] = value
         ci[k, IntCol.num_levels] = levels
-        margin = account.margin_per_asset() / levels  # as domain.backtest._runner
+        margin = account.margin_per_asset() / levels  # as domain.backtest.make_runner
         cf[k, FloatCol.sl_fraction] = p["sl_percent"] / 100.0
         cf[k, FloatCol.margin_per_level] = margin
         cf[k, FloatCol.notional] = margin * float(p["leverage"])
