@@ -25,7 +25,6 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlite_utils
 from eventsourcing.persistence import Notification
@@ -36,7 +35,7 @@ from adapters.home import Home
 from adapters.importer import IMPORT_LOCK
 from adapters.paper_commands import is_running
 from adapters.progress import Progress
-from adapters.writer_lock import WriterLock, WriterLockBusy
+from adapters.writer_lock import held
 from domain.candles import (
     CandleClosed,
     ContractSpecRecorded,
@@ -285,27 +284,17 @@ def _locks(checkup: Checkup, home: Home) -> None:
     if not home.root.is_dir():
         checkup.note(f"home: {home.root} does not exist yet")
         return
-    held = []
+    busy = []
     for path in sorted(home.root.glob("paper-*.lock")):
         portfolio = path.stem.removeprefix("paper-")
         try:
             if is_running(home.root, portfolio):
-                held.append(f"paper portfolio {portfolio!r} (a paper process writes it)")
+                busy.append(f"paper portfolio {portfolio!r} (a paper process writes it)")
         except ValueError:  # a lock file whose name is no portfolio name: not ours
             continue
-    if _held(home.root / IMPORT_LOCK):
-        held.append("a data import is running")
-    checkup.note(f"writer locks: {'; '.join(held) if held else 'none held'}")
-
-
-def _held(path: Path) -> bool:
-    if not path.exists():
-        return False
-    try:
-        with WriterLock(path):
-            return False
-    except WriterLockBusy:
-        return True
+    if held(home.root / IMPORT_LOCK):
+        busy.append("a data import is running")
+    checkup.note(f"writer locks: {'; '.join(busy) if busy else 'none held'}")
 
 
 def _disk(checkup: Checkup, home: Home, min_free_bytes: int) -> None:

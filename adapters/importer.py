@@ -15,13 +15,10 @@ against the store and retried once.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from eventsourcing.persistence import IntegrityError
 
@@ -34,10 +31,10 @@ from adapters.csv_files import (
 )
 from adapters.market_data import MarketData
 from adapters.progress import Progress
+from adapters.writer_lock import WriterLock
 
 IMPORT_LOCK = "import.lock"
 LOCK_WAIT_S = 600.0
-_POLL_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,51 +50,25 @@ class ImportLockBusy(RuntimeError):
     """Another import of this home kept its lock for longer than we would wait."""
 
 
-class ImportLock:
+class ImportLock(WriterLock):
     """Exclusive lock of a home's imports, held for the whole ``data import``. A busy lock is
     waited for (``on_wait`` is told once) up to ``wait_s`` seconds."""
+
+    busy_error = ImportLockBusy
 
     def __init__(
         self, path: Path, wait_s: float | None = None, on_wait: Callable[[str], None] | None = None
     ) -> None:
-        self.path = path
-        self.wait_s = LOCK_WAIT_S if wait_s is None else wait_s
-        self.on_wait = on_wait
-        self._fd: int | None = None
+        super().__init__(path, LOCK_WAIT_S if wait_s is None else wait_s, on_wait)
 
-    def __enter__(self) -> ImportLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.wait_s
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise ImportLockBusy(
-                        f"another data import of this home is still running after "
-                        f"{self.wait_s:.0f} s (lock {self.path}); nothing imported"
-                    ) from None
-                if not told and self.on_wait is not None:
-                    self.on_wait(f"waiting for another data import of this home (lock {self.path})")
-                    told = True
-                time.sleep(_POLL_S)
-        self._fd = fd
-        return self
+    def busy_message(self) -> str:
+        return (
+            f"another data import of this home is still running after {self.wait_s:.0f} s "
+            f"(lock {self.path}); nothing imported"
+        )
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+    def waiting_message(self) -> str:
+        return f"waiting for another data import of this home (lock {self.path})"
 
 
 def import_file(

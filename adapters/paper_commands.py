@@ -14,7 +14,7 @@ from pathlib import Path
 from adapters.engine import Engine
 from adapters.operator_log import OperatorLog
 from adapters.paper import PaperTrader
-from adapters.writer_lock import WriterLock, WriterLockBusy
+from adapters.writer_lock import WriterLock, WriterLockBusy, held
 from config.settings import Settings
 from domain.names import checked_name
 
@@ -49,14 +49,7 @@ def lock_path(home: Path, portfolio: str) -> Path:
 def is_running(home: Path, portfolio: str = "paper") -> bool:
     """Whether a paper process is writing ``portfolio`` now (it holds the lock; the OS drops
     the lock when the process dies, so a crash never reads as running)."""
-    path = lock_path(home, portfolio)
-    if not path.exists():
-        return False
-    try:
-        with WriterLock(path):
-            return False
-    except WriterLockBusy:
-        return True
+    return held(lock_path(home, portfolio))
 
 
 def request_kill_switch_reset(

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Self
+
+_POLL_S = 0.1  # how often a waiting lock is retried
 
 
 class WriterLockBusy(RuntimeError):
@@ -18,20 +23,42 @@ class WriterLockBusy(RuntimeError):
 
 
 class WriterLock:
-    def __init__(self, path: Path) -> None:
+    """An exclusive OS lock on ``path`` for the ``with`` block. A busy lock is retried for up to
+    ``wait_s`` seconds (``on_wait`` is told once), then ``busy_error`` says who holds it."""
+
+    busy_error: type[RuntimeError] = WriterLockBusy
+
+    def __init__(
+        self, path: Path, wait_s: float = 0.0, on_wait: Callable[[str], None] | None = None
+    ) -> None:
         self.path = path
+        self.wait_s = wait_s
+        self.on_wait = on_wait
         self._fd: int | None = None
 
-    def __enter__(self) -> WriterLock:
+    def busy_message(self) -> str:
+        return f"another process is writing this portfolio (lock {self.path})"
+
+    def waiting_message(self) -> str:
+        return f"waiting for the lock {self.path}"
+
+    def __enter__(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise WriterLockBusy(
-                f"another process is writing this portfolio (lock {self.path})"
-            ) from None
+        deadline = time.monotonic() + self.wait_s
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise self.busy_error(self.busy_message()) from None
+                if not told and self.on_wait is not None:
+                    self.on_wait(self.waiting_message())
+                    told = True
+                time.sleep(_POLL_S)
         self._fd = fd
         return self
 
@@ -45,3 +72,15 @@ class WriterLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def held(path: Path) -> bool:
+    """Whether a live process holds the lock at ``path`` (the OS drops a dead one's lock, so a
+    crash never reads as held)."""
+    if not path.exists():
+        return False
+    try:
+        with WriterLock(path):
+            return False
+    except WriterLockBusy:
+        return True
