@@ -30,6 +30,7 @@ from adapters.timefmt import fmt_ts, parse_date
 from adapters.writer_lock import WriterLockBusy
 from config.settings import RateLimit, Settings
 from domain.market import Market
+from domain.names import checked_name
 
 EngineOf = Callable[[argparse.Namespace], Engine]
 SettingsOf = Callable[[argparse.Namespace], Settings]
@@ -50,17 +51,17 @@ def register(commands, engine_of: EngineOf, settings_of: SettingsOf) -> None:
         help="market time per wall time (3600: 1h/s; 1: real time, the slowest)",
     )
     _portfolio_options(paper)
-    paper.set_defaults(handler=lambda a: cmd_paper(a, engine_of(a), settings_of(a)))
+    paper.set_defaults(handler=_named(lambda a: cmd_paper(a, engine_of(a), settings_of(a))))
 
     status = commands.add_parser("status", help="runners, open positions, P&L, kill switch")
     _portfolio_options(status, exchange=False)
     status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(handler=lambda a: cmd_status(a, engine_of(a)))
+    status.set_defaults(handler=_named(lambda a: cmd_status(a, engine_of(a))))
 
     replay = commands.add_parser("replay", help="the exact portfolio state at a past moment")
     replay.add_argument("--at", required=True, help="UTC time (YYYY-MM-DD or ...THH:MM)")
     _portfolio_options(replay, exchange=False)
-    replay.set_defaults(handler=lambda a: cmd_replay_at(a, engine_of(a)))
+    replay.set_defaults(handler=_named(lambda a: cmd_replay_at(a, engine_of(a))))
 
     kill = commands.add_parser("kill-switch", help="kill switch").add_subparsers(
         title="kill-switch commands", required=True
@@ -68,7 +69,18 @@ def register(commands, engine_of: EngineOf, settings_of: SettingsOf) -> None:
     reset = kill.add_parser("reset", help="reset the global switch and tripped runners")
     reset.add_argument("--runner", default="", help="reset only this runner (strategy:SYMBOL)")
     _portfolio_options(reset, exchange=False)
-    reset.set_defaults(handler=lambda a: cmd_kill_reset(a, engine_of(a), settings_of(a)))
+    reset.set_defaults(handler=_named(lambda a: cmd_kill_reset(a, engine_of(a), settings_of(a))))
+
+
+def _named(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``handler`` once ``--portfolio`` is a name (it becomes a lock file's name and a stream
+    id), checked before the store is opened."""
+
+    def run(args: argparse.Namespace) -> int:
+        checked_name("portfolio", args.portfolio)
+        return handler(args)
+
+    return run
 
 
 def _portfolio_options(parser: argparse.ArgumentParser, exchange: bool = True) -> None:

@@ -51,3 +51,15 @@ def _files(root: Path) -> list[Path]:
 def _events(home: Path) -> int:
     with sqlite3.connect(home / "events.db") as db:
         return db.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["replay", "--at", "2025-01-01"], ["kill-switch", "reset"]],
+)
+def test_every_paper_command_checks_the_portfolio_name(tmp_path: Path, capsys, command) -> None:
+    home = tmp_path / "home"
+    code = main(["--home", str(home), *command, "--portfolio", "../x"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "portfolio name '../x'" in err
+    assert not home.exists()  # refused before the store is opened
