@@ -40,8 +40,8 @@ def test_unseen_windows_stay_an_embargo_away_from_the_choice() -> None:
     last = windows[-1]  # k = 15: IS days [300, 360), OOS [365, 385)
     assert len(windows) == 16 and last.is_start == 300 * 24
     unseen = unseen_windows(windows, ts, last, 5 * DAY_MS)
-    # an OOS span must end before day 295 or start after day 365 (minus the last hour of IS):
-    # windows 0..11 end by day 305 - 20 = 285 + ... -> k with 20k + 85 <= 295, i.e. k <= 10
+    # unseen: OOS ends by day 300 - 5 = 295 (20k + 85 <= 295, so k <= 10) or starts after
+    # the last IS hour plus 5 days (only window 15's own OOS, from day 365)
     assert unseen == [*range(11), 15]
 
 
