@@ -17,10 +17,10 @@ from pathlib import Path
 
 import msgspec
 
-from adapters.engine import Engine
-from adapters.event_store import open_store
-from adapters.home import Home
-from adapters.importer import import_files
+from adapters.services.engine import Engine
+from adapters.services.importer import import_files
+from adapters.store.event_store import open_store
+from adapters.store.home import Home
 from config.settings import STRATEGY_PARAMS
 from domain.backtest import run_backtest
 from domain.execution import Costs

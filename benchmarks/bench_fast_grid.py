@@ -24,8 +24,8 @@ import msgspec
 import numba
 import numpy as np
 
-from adapters.backtest import account, costs
-from adapters.csv_files import CandleFile, FundingFile, read_series_file
+from adapters.files.csv_files import CandleFile, FundingFile, read_series_file
+from adapters.services.backtest import account, costs
 from config.loader import load_settings
 from domain.market import HOUR_MS
 from domain.strategies.plans import MarketArrays, funding_at_candles

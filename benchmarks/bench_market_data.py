@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.importer import import_files
+from adapters.services.engine import Engine
+from adapters.services.importer import import_files
+from adapters.store.home import Home
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

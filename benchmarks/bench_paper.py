@@ -17,12 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from adapters.config_writer import apply_per_asset
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.importer import import_files
-from adapters.paper import PaperTrader
-from adapters.timefmt import parse_date
+from adapters.files.config_writer import apply_per_asset
+from adapters.services.engine import Engine
+from adapters.services.importer import import_files
+from adapters.services.paper_trader import PaperTrader
+from adapters.store.home import Home
+from adapters.text.timefmt import parse_date
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from domain.simulator import Simulator
 

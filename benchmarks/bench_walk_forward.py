@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.importer import import_files
-from adapters.optimize import prepare
+from adapters.services.engine import Engine
+from adapters.services.importer import import_files
+from adapters.services.optimize import prepare
+from adapters.store.home import Home
 from config.loader import load_settings
 from domain.strategies.plans import MarketArrays
 from optimization.walk_forward import run_walk_forward

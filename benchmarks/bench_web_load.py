@@ -34,11 +34,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from adapters.cli import main as cli  # noqa: E402
-from adapters.config_writer import apply_per_asset  # noqa: E402
-from adapters.engine import Engine  # noqa: E402
-from adapters.home import Home  # noqa: E402
-from adapters.paper import PaperTrader  # noqa: E402
+from adapters.cli.main import main as cli  # noqa: E402
+from adapters.files.config_writer import apply_per_asset  # noqa: E402
+from adapters.services.engine import Engine  # noqa: E402
+from adapters.services.paper_trader import PaperTrader  # noqa: E402
+from adapters.store.home import Home  # noqa: E402
 from config.loader import DEFAULT_CONFIG_DIR, load_settings  # noqa: E402
 from tests.web.kit import summary  # noqa: E402
 
@@ -211,7 +211,15 @@ def free_port() -> int:
 
 
 def start(home: Path, config: Path, port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "adapters.cli", "--home", str(home), "--config-dir", str(config)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "adapters.cli.main",
+        "--home",
+        str(home),
+        "--config-dir",
+        str(config),
+    ]
     cmd += ["serve", "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ | {"SCALP_RADAR_API_KEY": API_KEY})
     deadline = time.monotonic() + 60

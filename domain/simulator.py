@@ -49,7 +49,7 @@ class UnknownRunnerError(TradingError):
     """``Simulator.runner`` was asked for a key the aggregate holds no runner for.
 
     Commands from outside check first and refuse with
-    ``adapters.paper_commands.RunnerNotInPortfolioError``."""
+    ``adapters.services.portfolio_commands.RunnerNotInPortfolioError``."""
 
 
 class Simulator(Aggregate):

@@ -1,14 +1,15 @@
 """The dependency rule of the architecture page, checked on the AST of every module.
 
-Four rules, in ``violations(module, source)``:
+Five rules, in ``violations(module, source)``:
 
 - a package imports only the packages of ours ``ALLOWED`` gives it (domain <- optimization,
   projections, config <- adapters <- web; nothing imports web);
 - ``domain`` imports no third-party infrastructure (``DOMAIN_FORBIDDEN``: exchanges, databases,
   web and HTTP); eventsourcing's domain model, msgspec, numpy and numba stay allowed;
 - only a CLI module (a module or sub-package named ``cli`` or ``cli_*``) imports a CLI module, so
-  a service never depends on argument parsing or exit codes, before and after adapters is split
-  into sub-packages;
+  a service never depends on argument parsing or exit codes;
+- inside ``adapters``, a room imports only the rooms ``ROOMS`` gives it (cli -> services ->
+  exchanges, store, files -> text; never back), and every module lives in a room;
 - no module imports dynamically (``importlib.import_module``, ``__import__``, ``exec``/``eval``
   of code holding an import, or of code the checker cannot read), which would dodge the rules.
 
@@ -32,6 +33,16 @@ ALLOWED = {
     "config": {"domain"},  # the kill-switch limits are domain.kill_switch.Limits
     "adapters": OURS - {"web"},
     "web": OURS,
+}
+# adapters' rooms -> the rooms they may import (each its own too): the CLI drives the services,
+# the services drive exchanges, the store and files, and everyone may format times and progress
+ROOMS = {
+    "cli": {"cli", "services", "exchanges", "store", "files", "text"},
+    "services": {"services", "exchanges", "store", "files", "text"},
+    "exchanges": {"exchanges", "text"},
+    "store": {"store", "text"},
+    "files": {"files", "text"},
+    "text": {"text"},
 }
 # third-party infrastructure the domain must not touch (a name covers its sub-modules)
 DOMAIN_FORBIDDEN = {
@@ -68,6 +79,12 @@ def _within(name: str, names: set[str]) -> bool:
 
 def _is_cli(module: str) -> bool:
     return any(part == "cli" or part.startswith("cli_") for part in module.split(".")[1:])
+
+
+def _room(module: str) -> str | None:
+    """The room of an adapters module (``adapters.store.home`` -> ``store``), else None."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "adapters" and len(parts) > 1 else None
 
 
 def _base(module: str, is_package: bool, level: int) -> str:
@@ -139,7 +156,7 @@ def _holds_import(code: ast.expr) -> bool | None:
 
 
 def violations(module: str, source: str, *, is_package: bool = False) -> list[str]:
-    """What breaks the rules in ``source``, the text of ``module`` (``adapters.cli``; a
+    """What breaks the rules in ``source``, the text of ``module`` (``adapters.cli.main``; a
     package's ``__init__`` is the package's name with ``is_package``); empty when it obeys."""
     package = module.split(".")[0]
     tree = ast.parse(source)
@@ -157,6 +174,9 @@ def violations(module: str, source: str, *, is_package: bool = False) -> list[st
                 found.append(f"{module} imports {name}: only a CLI module imports a CLI module")
             if name in DYNAMIC:
                 found.append(f"{module} imports {name}: a dynamic import")
+            room, target = _room(module), _room(name)
+            if room in ROOMS and target in ROOMS and target not in ROOMS[room]:
+                found.append(f"{module} imports {name}: adapters.{room} may not import {target}")
     bound = _aliases(tree, module, is_package)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name | ast.Attribute) and _qualified(node, bound) in DYNAMIC:
@@ -185,6 +205,17 @@ def test_every_module_of_the_package_follows_the_dependency_rule(package: str) -
         module, is_package = _module(path)
         found += violations(module, path.read_text(), is_package=is_package)
     assert not found, "\n".join(found)
+
+
+def test_every_adapters_module_lives_in_a_room() -> None:
+    loose = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "adapters").rglob("*.py"))
+        if path.parent == ROOT / "adapters" and path.name != "__init__.py"
+    ]
+    assert not loose, f"put these in a room of adapters ({', '.join(ROOMS)}): {loose}"
+    rooms = {path.name for path in (ROOT / "adapters").iterdir() if (path / "__init__.py").exists()}
+    assert rooms == set(ROOMS)
 
 
 # -- the rules refuse what they should, on synthetic sources -----------------------------------
@@ -224,19 +255,23 @@ def test_the_domain_may_use_its_libraries() -> None:
 
 
 def test_infrastructure_outside_the_domain_is_allowed() -> None:
-    assert violations("adapters.exchange_client", "import ccxt\nimport sqlite3") == []
+    assert violations("adapters.exchanges.client", "import ccxt\nimport sqlite3") == []
 
 
 @pytest.mark.parametrize(
     ("module", "source", "is_package"),
     [
-        ("adapters.engine", "from web.app import create_app", False),
-        ("adapters.engine", "import web.serve", False),
-        ("adapters.engine", "def serve():\n    from web import app\n    return app", False),
+        ("adapters.services.engine", "from web.app import create_app", False),
+        ("adapters.services.engine", "import web.serve", False),
+        (
+            "adapters.services.engine",
+            "def serve():\n    from web import app\n    return app",
+            False,
+        ),
         ("domain.market", "from optimization.scoring import score", False),
-        ("optimization.grading", "from adapters.engine import Engine", False),
+        ("optimization.grading", "from adapters.services.engine import Engine", False),
         ("projections.paper", "from optimization import selection", False),
-        ("config.settings", "import adapters.home", False),
+        ("config.settings", "import adapters.store.home", False),
     ],
 )
 def test_an_import_against_the_dependency_rule_is_refused(
@@ -247,20 +282,23 @@ def test_an_import_against_the_dependency_rule_is_refused(
 
 
 def test_web_and_adapters_may_import_what_the_rule_allows() -> None:
-    assert violations("web.app", "from adapters.engine import Engine") == []
-    assert violations("adapters.engine", "from .event_store import EventStore") == []
-    assert violations("adapters.services", "from . import paper", is_package=True) == []
+    assert violations("web.app", "from adapters.services.engine import Engine") == []
+    assert (
+        violations("adapters.services.engine", "from ..store.event_store import open_store") == []
+    )
+    assert violations("adapters.services", "from . import paper_trader", is_package=True) == []
 
 
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        ("adapters.paper_commands", "from adapters import cli_paper"),
-        ("adapters.paper_commands", "from adapters.cli import main"),
-        ("adapters.services.paper", "from adapters.cli.paper import register"),
-        ("adapters.services.paper", "from ..cli import paper"),
-        ("adapters.services.paper", "import adapters.cli.paper"),
-        ("web.app", "from adapters.cli import build_parser"),
+        ("adapters.services.portfolio_commands", "from adapters import cli"),
+        ("adapters.services.portfolio_commands", "from adapters.cli.main import main"),
+        ("adapters.services.paper_trader", "from adapters.cli.paper import register"),
+        ("adapters.services.paper_trader", "from ..cli import paper"),
+        ("adapters.services.paper_trader", "import adapters.cli.paper"),
+        ("adapters.store.event_store", "def f():\n    from adapters.cli import main"),
+        ("web.app", "from adapters.cli.main import build_parser"),
     ],
 )
 def test_a_service_importing_a_cli_module_is_refused(module: str, source: str) -> None:
@@ -269,9 +307,38 @@ def test_a_service_importing_a_cli_module_is_refused(module: str, source: str) -
 
 
 def test_cli_modules_may_import_each_other() -> None:
-    assert violations("adapters.cli", "from adapters import backtest, cli_paper") == []
     assert violations("adapters.cli.main", "from adapters.cli import paper") == []
-    assert violations("adapters.cli", "from . import paper", is_package=True) == []
+    assert violations("adapters.cli.main", "from . import paper") == []
+    assert violations("adapters.cli", "from . import main", is_package=True) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("adapters.store.event_store", "from adapters.services.engine import Engine"),
+        ("adapters.store.market_data", "from adapters.exchanges.fetch import FetchError"),
+        ("adapters.exchanges.fetch", "from adapters.store.market_data import MarketData"),
+        ("adapters.exchanges.fetch", "from adapters.services import importer"),
+        ("adapters.files.csv_files", "import adapters.store.home"),
+        ("adapters.text.timefmt", "from adapters.files import csv_files"),
+        ("adapters.services.importer", "from adapters import cli"),
+        ("adapters.exchanges.live_feed", "from ..services import paper_trader"),
+        ("adapters.store.home", "def f():\n    from ..services import engine"),
+    ],
+)
+def test_a_room_importing_a_room_above_it_is_refused(module: str, source: str) -> None:
+    found = violations(module, source)
+    assert any("adapters." in line and "may not import" in line for line in found), found
+
+
+def test_rooms_may_import_the_rooms_below_them() -> None:
+    assert violations("adapters.cli.main", "from adapters.services.engine import Engine") == []
+    assert violations("adapters.services.engine", "from adapters.store.home import Home") == []
+    assert violations("adapters.services.importer", "from adapters.files import csv_files") == []
+    assert (
+        violations("adapters.exchanges.fetch", "from adapters.text.progress import Progress") == []
+    )
+    assert violations("adapters.store.home", "from .transcoder import Transcoder") == []
 
 
 @pytest.mark.parametrize(
@@ -292,11 +359,11 @@ def test_cli_modules_may_import_each_other() -> None:
         "import builtins\nbuiltins.exec(code)",
     ],
 )
-@pytest.mark.parametrize("module", ["domain.market", "adapters.engine", "web.app"])
+@pytest.mark.parametrize("module", ["domain.market", "adapters.services.engine", "web.app"])
 def test_a_dynamic_import_is_refused_in_every_package(module: str, source: str) -> None:
     found = violations(module, source)
     assert any("dynamic import" in line or "exec/eval" in line for line in found), found
 
 
 def test_exec_of_code_without_an_import_is_no_import() -> None:
-    assert violations("adapters.engine", "total = eval('1 + 2')") == []
+    assert violations("adapters.services.engine", "total = eval('1 + 2')") == []

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from domain.candles import ContractSpec
 from domain.market import FundingSeries, Market, OpenInterestSeries
 from tests.stubs import T0, CandleStubs
@@ -15,8 +15,8 @@ from tests.stubs import T0, CandleStubs
 READ_ALL = """
 import sys
 from pathlib import Path
-from adapters.engine import Engine  # the composition root, as the CLI and the web app start
-from adapters.home import Home
+from adapters.services.engine import Engine  # the composition root the CLI and the web start from
+from adapters.store.home import Home
 store = Engine(Home(Path(sys.argv[1]))).store
 kinds = set()
 for n in store.recorder.select_notifications(start=1, limit=100_000):

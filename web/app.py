@@ -3,10 +3,10 @@
 Pages are server-rendered Jinja templates; htmx (served from the npm-installed ``node_modules``,
 never a CDN) swaps fragments and follows jobs and the paper journal over SSE. Handlers read the
 read DB through ``ReadModels``; commands go to the ``JobRunner`` application service or to
-``adapters.paper_commands``. Rendered pages are cached until the read model, the engine status
-or the jobs change (``web.page_cache``). Every response carries the security headers of
-``web.security``; served by ``scalp-radar serve`` (``served``), requests whose Host is not the
-served address are refused (DNS rebinding).
+``adapters.services.portfolio_commands``. Rendered pages are cached until the read model, the
+engine status or the jobs change (``web.page_cache``). Every response carries the security
+headers of ``web.security``; served by ``scalp-radar serve`` (``served``), requests whose Host is
+not the served address are refused (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from adapters.engine import Engine
-from adapters.engine_status import EngineStatusProbe
-from adapters.jobs import JobRunner
+from adapters.services.engine import Engine
+from adapters.services.engine_status import EngineStatusProbe
+from adapters.services.jobs import JobRunner
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from config.settings import Settings
 from web import explorer, live, pages, paper, paper_data, research

@@ -19,8 +19,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 from litestar.status_codes import HTTP_409_CONFLICT
 
-from adapters.jobs import JobBusyError, JobInputError, JobNotFoundError, JobView, combo_count
-from adapters.jobs import restrict_grid as restricted
+from adapters.services.jobs import (
+    JobBusyError,
+    JobInputError,
+    JobNotFoundError,
+    JobView,
+    combo_count,
+)
+from adapters.services.jobs import restrict_grid as restricted
 from domain.research import earlier_rule
 from projections.market_data import MarketDataReader
 from web import explorer_analysis as analysis

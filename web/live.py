@@ -21,7 +21,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from adapters.jobs import JobRunner
+from adapters.services.jobs import JobRunner
 from projections.projector import TRACKING
 from web.page_cache import NO_CACHE
 

@@ -1,6 +1,6 @@
 """Paper-trading screens: Scanner, Positions (with the kill switch and its reset), Equity and
 the live journal. GETs read the paper read model; the reset is the one command, sent through
-``adapters.paper_commands`` like the CLI's."""
+``adapters.services.portfolio_commands`` like the CLI's."""
 
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
-from adapters.jobs import JobRunner
-from adapters.paper_commands import ResetOutcome, UnknownPortfolioError, request_kill_switch_reset
+from adapters.services.jobs import JobRunner
+from adapters.services.portfolio_commands import (
+    ResetOutcome,
+    UnknownPortfolioError,
+    request_kill_switch_reset,
+)
 from projections.paper import PaperReader
 from web import inputs, paper_data, svg
 from web.auth import require_api_key

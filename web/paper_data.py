@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from adapters.backtest import BacktestInputError, BacktestRequest, strategy_params
-from adapters.paper_setup import applied_run
+from adapters.services.backtest import BacktestInputError, BacktestRequest, strategy_params
+from adapters.services.runner_specs import applied_run
 from config.settings import Settings
 from domain.research import earlier_rule
 from projections.market_data import MarketDataReader

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from adapters.backtest import BacktestInputError, BacktestRequest, load_market
+from adapters.services.backtest import BacktestInputError, BacktestRequest, load_market
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import GridPlan
 from projections.market_data import MarketDataReader, SeriesInfo

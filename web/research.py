@@ -1,6 +1,6 @@
 """Research screen: the walk-forward results table (filter, sort), one result's detail, and its
 one command: apply the run's parameters to paper trading (key-guarded, through
-``adapters.params_commands`` like ``optimize --apply``).
+``adapters.services.params_commands`` like ``optimize --apply``).
 
 A run of the in-sample rule (issue 11) shows its stitched OOS equity curve and the selection of
 every window; a run of the earlier rule (no ``selection_rule``) still renders, under a banner
@@ -20,8 +20,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_409_CONFLICT
 
-from adapters import params_commands
-from adapters.params_commands import AppliedParams, ApplyRefusedError, UnknownRunError
+from adapters.services import params_commands
+from adapters.services.params_commands import AppliedParams, ApplyRefusedError, UnknownRunError
 from domain.research import earlier_rule
 from projections.research import ResearchReader
 from web import explorer_analysis, inputs, research_data, svg

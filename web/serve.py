@@ -12,8 +12,8 @@ from pathlib import Path
 
 from litestar import Litestar
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import load_settings
 from config.secrets import dotenv_files, load_secrets
 from web.app import create_app

@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from adapters.cli import main
-from adapters.config_writer import apply_per_asset
+from adapters.cli.main import main
+from adapters.files.config_writer import apply_per_asset
 from config.loader import DEFAULT_CONFIG_DIR
 from tests.stubs import SAMPLE_DATA
 

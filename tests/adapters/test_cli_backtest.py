@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
+from adapters.cli.main import main
 from tests.stubs import SAMPLE_DATA
 
 

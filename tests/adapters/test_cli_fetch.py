@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.timefmt import fmt_ts
+from adapters.cli.main import main
+from adapters.services.engine import Engine
+from adapters.store.home import Home
+from adapters.text.timefmt import fmt_ts
 from config.loader import DEFAULT_CONFIG_DIR
 from domain.market import HOUR_MS, Market, OpenInterestSeries
 from tests.adapters.fake_venue import FakeVenue

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from adapters import optimize
-from adapters.cli import BROKEN_PIPE_EXIT, build_parser, main
+from adapters.cli.main import BROKEN_PIPE_EXIT, build_parser, main
+from adapters.services import optimize
 from tests.adapters.paper_kit import make_config, make_home
 
 SCALP_RADAR = Path(sys.executable).parent / "scalp-radar"  # the venv's console script

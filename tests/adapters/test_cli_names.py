@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
+from adapters.cli.main import main
 from domain.names import BadNameError, checked_name
 from tests.adapters.paper_kit import make_config, make_home
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters import optimize
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.cli.main import main
+from adapters.services import optimize
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from tests.stubs import SAMPLE_DATA
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.config_writer import ConfigWriteError, apply_per_asset
+from adapters.files.config_writer import ConfigWriteError, apply_per_asset
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 
 

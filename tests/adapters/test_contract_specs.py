@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.importer import import_file
+from adapters.cli.main import main
+from adapters.services.engine import Engine
+from adapters.services.importer import import_file
+from adapters.store.home import Home
 from projections.market_data import StoredSpec
 from tests.adapters.fake_venue import FakeVenue
 from tests.stubs import SAMPLE_DATA

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.csv_files import CandleFile, CsvError, FundingFile, read_series_file, series_of
+from adapters.files.csv_files import CandleFile, CsvError, FundingFile, read_series_file, series_of
 from domain.market import HOUR_MS, FundingSeries, Market
 from tests.stubs import T0, CandleStubs, write_csv
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.importer import IMPORT_LOCK, ImportLock
-from adapters.writer_lock import WriterLock
+from adapters.cli.main import main
+from adapters.services.engine import Engine
+from adapters.services.importer import IMPORT_LOCK, ImportLock
+from adapters.store.home import Home
+from adapters.store.writer_lock import WriterLock
 from tests.projections.unsound_kit import BTC, bricked_home, corrupt_state, put_unchecked_candle
 from tests.stubs import CandleStubs, write_csv
 
@@ -128,7 +128,7 @@ def test_held_writer_locks_are_listed(tmp_path: Path, capsys) -> None:
 
 
 def test_low_disk_space_is_a_problem(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr("adapters.doctor.MIN_FREE_BYTES", 1 << 62)
+    monkeypatch.setattr("adapters.services.doctor.MIN_FREE_BYTES", 1 << 62)
     home = _imported_home(tmp_path, capsys)
     code, _out, err = _doctor(home, capsys)
     assert code == 1 and len(err) == 1

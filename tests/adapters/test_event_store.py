@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.engine import Engine
-from adapters.event_store import describe_store, open_store, store_env
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.event_store import describe_store, open_store, store_env
+from adapters.store.home import Home
 from domain.backtest import run_backtest
 from domain.execution import Costs
 from domain.market import Market

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 import ccxt
 import pytest
 
-from adapters.exchange_client import make_exchange, rebase_urls
-from adapters.fetch import (
+from adapters.exchanges.client import make_exchange, rebase_urls
+from adapters.exchanges.fetch import (
     Candle,
     FetchError,
     Funding,
@@ -28,8 +28,8 @@ from adapters.fetch import (
     fetch_open_interest,
     iso,
 )
-from adapters.progress import Progress
-from adapters.venues import VENUES, UnknownVenueError, venue
+from adapters.exchanges.venues import VENUES, UnknownVenueError, venue
+from adapters.text.progress import Progress
 from domain.market import HOUR_MS, FundingSeries, Market, OpenInterestSeries, timeframe_ms
 from tests.adapters.fake_venue import FUNDING_EVERY_MS, FakeVenue, Recorded, open_interest
 

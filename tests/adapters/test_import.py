@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.importer import import_file
+from adapters.services.engine import Engine
+from adapters.services.importer import import_file
+from adapters.store.home import Home
 from domain.market import Market
 from tests.stubs import SAMPLE_DATA, CandleStubs, write_csv
 

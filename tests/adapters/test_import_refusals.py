@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.importer import IMPORT_LOCK, ImportLock, ImportLockBusy, import_file
+from adapters.cli.main import main
+from adapters.services.engine import Engine
+from adapters.services.importer import IMPORT_LOCK, ImportLock, ImportLockBusy, import_file
+from adapters.store.home import Home
 from domain.market import Market
 from tests.stubs import T0, CandleStubs, csv_text, write_csv
 
@@ -146,7 +146,7 @@ def test_a_byte_order_mark_before_the_header_is_no_refusal(tmp_path: Path, capsy
 
 
 # -- two imports at once ---------------------------------------------------------------------
-_MAIN = "import sys; from adapters.cli import main; sys.exit(main())"
+_MAIN = "import sys; from adapters.cli.main import main; sys.exit(main())"
 
 
 def _cli(home: Path, *argv: str) -> subprocess.Popen:
@@ -194,7 +194,7 @@ def test_a_busy_import_lock_is_waited_for(tmp_path: Path) -> None:
 def test_an_import_lock_held_too_long_is_one_line_exit_2(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    monkeypatch.setattr("adapters.importer.LOCK_WAIT_S", 0.2)
+    monkeypatch.setattr("adapters.services.importer.LOCK_WAIT_S", 0.2)
     path = write_csv(tmp_path / "BTC_USDT-1h.csv", CandleStubs.wave(3))
     home = tmp_path / "home"
     with ImportLock(home / IMPORT_LOCK):

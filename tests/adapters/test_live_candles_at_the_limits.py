@@ -9,8 +9,8 @@ import math
 
 import pytest
 
-from adapters import live_feed
-from adapters.timefmt import fmt_ts
+from adapters.exchanges import live_feed
+from adapters.text.timefmt import fmt_ts
 from domain.candle_guard import CandleGuard
 from domain.candles import MAX_TS
 from domain.market import HOUR_MS, Market

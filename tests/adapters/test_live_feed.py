@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from adapters.exchange_client import make_exchange, make_pro_exchange
-from adapters.fetch import RetryPolicy
-from adapters.live_feed import ClosedCandle, LiveFeed, LiveFeedError
+from adapters.exchanges.client import make_exchange, make_pro_exchange
+from adapters.exchanges.fetch import RetryPolicy
+from adapters.exchanges.live_feed import ClosedCandle, LiveFeed, LiveFeedError
 from domain.market import Market
 from tests.adapters.fake_bitget_ws import FakeBitgetWs
 from tests.adapters.fake_venue import HOUR_MS, MINUTE_MS, FakeVenue, candle_values

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.cli.main import main
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from domain.candles import MAX_TS, MIN_TS
 from domain.market import HOUR_MS
 from tests.adapters.paper_kit import make_config

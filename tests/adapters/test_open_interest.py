@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from eventsourcing.application import EventSourcedLog
 
-from adapters import backtest
-from adapters.backtest import BacktestInputError, BacktestRequest, load_market
-from adapters.backtest_report import backtest_summary, backtest_table
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.market_data import SERIES_INDEX_ID
+from adapters.cli.backtest_report import backtest_summary, backtest_table
+from adapters.services import backtest
+from adapters.services.backtest import BacktestInputError, BacktestRequest, load_market
+from adapters.services.engine import Engine
+from adapters.store.home import Home
+from adapters.store.market_data import SERIES_INDEX_ID
 from config.loader import load_settings
 from domain.candles import SeriesListed, open_interest_problem
 from domain.market import FundingSeries, Market, MarketError, OpenInterestSeries

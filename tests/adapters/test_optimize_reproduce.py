@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
-from adapters.timefmt import parse_date
+from adapters.cli.main import main
+from adapters.text.timefmt import parse_date
 from tests.stubs import SAMPLE_DATA
 
 DAY_MS = 86_400_000

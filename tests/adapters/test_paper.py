@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adapters import backtest
-from adapters.backtest import BacktestRequest
-from adapters.cli import main
-from adapters.config_writer import apply_per_asset
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.paper import PaperTrader
-from adapters.paper_report import render, state_at, status_text, view_of_simulator
-from adapters.timefmt import fmt_ts, parse_date
+from adapters.cli.main import main
+from adapters.cli.status_report import render, state_at, status_text, view_of_simulator
+from adapters.files.config_writer import apply_per_asset
+from adapters.services import backtest
+from adapters.services.backtest import BacktestRequest
+from adapters.services.engine import Engine
+from adapters.services.paper_trader import PaperTrader
+from adapters.store.home import Home
+from adapters.text.timefmt import fmt_ts, parse_date
 from config.loader import load_settings
 from domain.simulator import Simulator
 from domain.trades import Trade, fingerprint

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from domain.simulator import Simulator
 from tests.adapters.paper_kit import copy_home, make_config, make_home
 
@@ -26,7 +26,7 @@ KILLS = 8
 
 
 def _paper(home: Path, config: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "adapters.cli", "--home", str(home)]
+    command = [sys.executable, "-m", "adapters.cli.main", "--home", str(home)]
     command += ["--config-dir", str(config), *ARGS]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

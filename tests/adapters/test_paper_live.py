@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.exchange_client import make_exchange, make_pro_exchange
-from adapters.fetch import fetch_candles
-from adapters.home import Home
-from adapters.live_feed import ClosedCandle, LiveFeed
-from adapters.paper import PaperTrader
-from adapters.timefmt import fmt_ts
+from adapters.cli.main import main
+from adapters.exchanges.client import make_exchange, make_pro_exchange
+from adapters.exchanges.fetch import fetch_candles
+from adapters.exchanges.live_feed import ClosedCandle, LiveFeed
+from adapters.services.engine import Engine
+from adapters.services.paper_trader import PaperTrader
+from adapters.store.home import Home
+from adapters.text.timefmt import fmt_ts
 from config.loader import load_settings
 from domain.market import Market
 from domain.simulator import Simulator
@@ -174,7 +174,7 @@ def test_cli_paper_goes_live_after_the_stored_history(tmp_path: Path, monkeypatc
             async with FakeBitgetWs(now_ms=NOW, snapshot_size=5) as ws:
                 env = dict(os.environ, SCALP_RADAR_WS_URL_BITGET=ws.url)
                 process = await asyncio.create_subprocess_exec(
-                    *(sys.executable, "-m", "adapters.cli", "--home", str(home)),
+                    *(sys.executable, "-m", "adapters.cli.main", "--home", str(home)),
                     *("--config-dir", str(config), "paper", "--from", fmt_ts(NOW - 100 * H)),
                     env=env,
                     stdout=asyncio.subprocess.PIPE,

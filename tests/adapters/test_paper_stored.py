@@ -26,12 +26,12 @@ import msgspec
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from adapters.cli import main
-from adapters.config_writer import apply_per_asset
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.paper import PaperTrader
-from adapters.timefmt import parse_date
+from adapters.cli.main import main
+from adapters.files.config_writer import apply_per_asset
+from adapters.services.engine import Engine
+from adapters.services.paper_trader import PaperTrader
+from adapters.store.home import Home
+from adapters.text.timefmt import parse_date
 from config.loader import load_settings
 from domain.kill_switch import Limits
 from domain.runner_state import EntryRefusal

@@ -1,4 +1,4 @@
-"""``adapters.params_commands``, the one path of ``optimize --apply``, the demo and the
+"""``adapters.services.params_commands``, the one path of ``optimize --apply``, the demo and the
 dashboard: the command-line side of its refusals (a grade, or a run of the earlier rule, is
 said on stderr and writes nothing; the run stays recorded)."""
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters import cli, params_commands
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.cli import main as cli
+from adapters.services import params_commands
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import DEFAULT_CONFIG_DIR
 from tests.web.kit import old_summary, summary
 

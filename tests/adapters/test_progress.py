@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from adapters.progress import Progress
+from adapters.text.progress import Progress
 
 
 def test_log_output_prints_each_decile_once() -> None:

@@ -13,7 +13,7 @@ from eventsourcing.persistence import JSONTranscoder
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.transcoder import FastJSONTranscoder
+from adapters.store.transcoder import FastJSONTranscoder
 
 
 def _registered(transcoder: JSONTranscoder) -> JSONTranscoder:

@@ -192,7 +192,7 @@ def test_double_quoted_values_round_trip(key: str, value: str) -> None:
 def test_config_check_says_which_dotenv_files_were_read_never_their_values(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from adapters.cli import main
+    from adapters.cli.main import main
 
     monkeypatch.chdir(tmp_path)  # a .env here is not read
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=cwd-token\n")
@@ -209,7 +209,7 @@ def test_config_check_says_which_dotenv_files_were_read_never_their_values(
 
 
 def test_config_check_reports_a_dotenv_it_cannot_read(tmp_path: Path, capsys) -> None:
-    from adapters.cli import main
+    from adapters.cli.main import main
 
     (tmp_path / ".env").write_bytes(b"KEY=\xc3\x28 s3cr3t\n")
     assert main(["--home", str(tmp_path), "config", "check"]) == 2

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from adapters.event_store import open_store
+from adapters.store.event_store import open_store
 from domain.candle_guard import CandleGuard
 from domain.kill_switch import Limits, ResetDecision, ResetRefusal, global_trip, runner_trip
 from domain.runner_state import EntryRefusal

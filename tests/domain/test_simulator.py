@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adapters.event_store import open_store
+from adapters.store.event_store import open_store
 from domain.backtest import run_backtest
 from domain.execution import Costs
 from domain.simulator import Simulator

@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.csv_files import CandleFile, FundingFile, read_series_file
+from adapters.files.csv_files import CandleFile, FundingFile, read_series_file
 from config.loader import load_settings
 from domain.backtest import Account, run_backtest
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from domain.simulator import Simulator
 
 CYCLES = 300

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from domain.candles import ContractSpec
 from domain.market import HOUR_MS, FundingSeries, Market, OpenInterestSeries
 from projections.market_data import BUCKET_ROWS, MarketDataProjector

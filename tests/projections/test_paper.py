@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from adapters.engine import Engine
-from adapters.event_store import open_store
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.event_store import open_store
+from adapters.store.home import Home
 from domain.kill_switch import Limits
 from domain.simulator import Simulator
 from domain.trades import build_trade

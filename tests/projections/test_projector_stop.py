@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.cli.main import main
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from projections.market_data import MarketDataProjector
 from projections.projector import ProjectionError
 from tests.projections.unsound_kit import BTC, ETH, bricked_home, corrupt_state

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from domain.research import earlier_rule
 from tests.web.kit import OLD_WINDOW_KEYS, SELECTED_IN, old_summary, stitched_curve, summary
 

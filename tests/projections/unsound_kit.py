@@ -8,8 +8,8 @@ from pathlib import Path
 
 from eventsourcing.application import EventSourcedLog
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from domain.candles import CandleClosed
 from domain.market import HOUR_MS, Market
 from tests.stubs import T0, CandleStubs

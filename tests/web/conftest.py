@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from adapters.engine import Engine
+from adapters.services.engine import Engine
 from config.loader import load_settings
 from tests.web.kit import paper_home, populated_home
 from web.app import create_app
@@ -38,7 +38,7 @@ def run_ids(populated) -> list[str]:
 
 @pytest.fixture
 def empty_client(tmp_path: Path) -> Iterator[TestClient]:
-    from adapters.home import Home
+    from adapters.store.home import Home
 
     engine = Engine(Home(tmp_path))
     with TestClient(app=create_app(engine, None, settings=load_settings())) as c:

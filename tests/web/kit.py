@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from optimization.grading import GradeInputs, GradeResult, grade, verdicts
 
 DAY = 86_400_000
@@ -309,8 +309,8 @@ def paper_configs(root: Path) -> tuple[Path, Path]:
 def paper_home(root: Path) -> tuple[Path, Path]:
     """(home, default config): real BTC/ETH candles, ``RUNS`` as research results and the
     "paper" and "tight" portfolios, projected."""
-    from adapters.paper import PaperTrader
-    from adapters.timefmt import parse_date
+    from adapters.services.paper_trader import PaperTrader
+    from adapters.text.timefmt import parse_date
     from config.loader import load_settings
     from tests.adapters.paper_kit import make_home
 

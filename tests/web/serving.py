@@ -35,7 +35,7 @@ def serving(home: Path, config: Path, api_key: str) -> Iterator[str]:
     """The base URL of a dashboard serving ``home`` until the block ends."""
     port = free_port()
     env = os.environ | {"SCALP_RADAR_API_KEY": api_key}
-    cmd = [sys.executable, "-m", "adapters.cli", "--home", str(home)]
+    cmd = [sys.executable, "-m", "adapters.cli.main", "--home", str(home)]
     cmd += ["--config-dir", str(config), "serve", "--port", str(port)]
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

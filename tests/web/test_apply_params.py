@@ -17,8 +17,8 @@ import pytest
 import yaml
 from litestar.testing import TestClient
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from domain.research import ParamsApplied
 from tests.web.conftest import API_KEY
@@ -270,7 +270,15 @@ def test_the_button_sends_the_key_of_the_page_field(tmp_path: Path, page) -> Non
     run_id = engine.research.record_run(summary(grade="B"))
     engine.close()  # serve projects it at start
     port = _free_port()
-    cmd = [sys.executable, "-m", "adapters.cli", "--home", str(home), "--config-dir", str(config)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "adapters.cli.main",
+        "--home",
+        str(home),
+        "--config-dir",
+        str(config),
+    ]
     env = os.environ | {"SCALP_RADAR_API_KEY": API_KEY}
     proc = subprocess.Popen(
         [*cmd, "serve", "--port", str(port)],

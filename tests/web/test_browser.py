@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from tests.web.kit import RUNS
 from tests.web.test_jobs import btc_home, small_config
 
@@ -76,7 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine.close()  # serve projects them at start
     port = _free_port()
     env = os.environ | {"SCALP_RADAR_API_KEY": API_KEY}
-    cmd = [sys.executable, "-m", "adapters.cli", "--home", str(home)]
+    cmd = [sys.executable, "-m", "adapters.cli.main", "--home", str(home)]
     cmd += ["--config-dir", str(small_config(root)), "serve", "--port", str(port)]
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

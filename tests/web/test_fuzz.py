@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import load_settings
 from tests.web.conftest import paper_copy
 from web import explorer, live, paper, paper_data, research_data

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from litestar.testing import TestClient
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import load_settings
 from tests.web.conftest import API_KEY, paper_copy
 from web.app import WEB, create_app

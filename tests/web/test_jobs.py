@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from adapters.cli import main
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.cli.main import main
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from tests.stubs import SAMPLE_DATA
 from tests.web.conftest import API_KEY

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.engine import Engine
-from adapters.home import Home
-from adapters.paper import PaperTrader
-from adapters.paper_commands import request_kill_switch_reset, writer_lock
-from adapters.timefmt import parse_date
+from adapters.services.engine import Engine
+from adapters.services.paper_trader import PaperTrader
+from adapters.services.portfolio_commands import request_kill_switch_reset, writer_lock
+from adapters.store.home import Home
+from adapters.text.timefmt import parse_date
 from config.loader import load_settings
 from tests.web.conftest import paper_copy
 from tests.web.kit import TIGHT_TO, paper_configs

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from litestar.testing import TestClient
 
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import load_settings
 from projections.market_data import MarketDataReader
 from projections.paper import PaperReader

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from adapters.backtest import BacktestRequest, load_market, strategy_params
-from adapters.engine import Engine
-from adapters.home import Home
+from adapters.services.backtest import BacktestRequest, load_market, strategy_params
+from adapters.services.engine import Engine
+from adapters.store.home import Home
 from config.loader import load_settings
 from domain.strategies import strategy as strategy_spec
 from projections.market_data import MarketDataReader

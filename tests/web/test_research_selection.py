@@ -161,8 +161,8 @@ def test_a_run_of_the_earlier_rule_renders_under_a_banner(old_run: str) -> None:
 
 
 def test_an_old_run_of_a_good_grade_says_why_it_cannot_be_applied(tmp_path) -> None:
-    from adapters.engine import Engine
-    from adapters.home import Home
+    from adapters.services.engine import Engine
+    from adapters.store.home import Home
     from config.loader import load_settings
     from web.app import create_app
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.cli import main
+from adapters.cli.main import main
 from tests.web.serving import free_port, wait_port
 from web.auth import WRONG
 
@@ -77,7 +77,7 @@ def test_a_dotenv_that_is_not_text_is_one_line_naming_it_and_exit_2(
 def serve(home: Path, cwd: Path, host: str, port: int) -> Iterator[subprocess.Popen]:
     env = {k: v for k, v in os.environ.items() if k != "SCALP_RADAR_API_KEY"}
     env["PYTHONPATH"] = str(REPO)
-    cmd = [sys.executable, "-m", "adapters.cli", "--home", str(home), "serve"]
+    cmd = [sys.executable, "-m", "adapters.cli.main", "--home", str(home), "serve"]
     proc = subprocess.Popen(
         [*cmd, "--host", host, "--port", str(port)],
         cwd=cwd,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from adapters.engine_status import EngineStatus, EngineStatusProbe, engine_status
-from adapters.paper_commands import lock_path
-from adapters.writer_lock import WriterLock
+from adapters.services.engine_status import EngineStatus, EngineStatusProbe, engine_status
+from adapters.services.portfolio_commands import lock_path
+from adapters.store.writer_lock import WriterLock
 from web.glossary import GLOSSARY, term
 
 

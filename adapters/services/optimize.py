@@ -17,7 +17,13 @@ from typing import Any
 
 import msgspec
 
-from adapters.backtest import BacktestInputError, BacktestRequest, account, costs, load_market
+from adapters.services.backtest import (
+    BacktestInputError,
+    BacktestRequest,
+    account,
+    costs,
+    load_market,
+)
 from config.settings import Settings
 from domain.market import perpetual_of
 from domain.strategies import REGISTRY

@@ -9,8 +9,8 @@ from typing import Any
 
 import msgspec
 
-from adapters.event_store import EventStore
-from adapters.timefmt import fmt_ts
+from adapters.store.event_store import EventStore
+from adapters.text.timefmt import fmt_ts
 from domain.ledger import price_pnl, totals
 from domain.simulator import Simulator
 

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from eventsourcing.application import EventSourcedLog
 
-from adapters.event_store import EventStore
+from adapters.store.event_store import EventStore
 from domain.research import RESEARCH_LOG_ID, OptimizationCompleted, ParamsApplied
 
 

@@ -8,8 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from adapters.backtest import BacktestRun
-from adapters.timefmt import fmt_ts
+from adapters.services.backtest import BacktestRun
+from adapters.text.timefmt import fmt_ts
 from domain.metrics import DAY_MS
 
 

@@ -10,7 +10,7 @@ All markets share one websocket, so a drop fails every watcher at once: the feed
 the websocket, waits (``RetryPolicy``: base delay doubling up to a cap, each retry logged with
 its reason) and subscribes again. On the first message of each market after a (re)connect the
 candles between the last one handed out (or ``last_ts``) and the newest streamed one are
-fetched through REST with ``adapters.fetch.fetch_candles`` (venue-sized pages, validated,
+fetched through REST with ``adapters.exchanges.fetch.fetch_candles`` (venue-sized pages, validated,
 retried), so an outage skips nothing; a watermark per market means nothing is handed out twice.
 """
 
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import ccxt
 
-from adapters.fetch import Candle, FetchError, RetryPolicy, fetch_candles, iso
+from adapters.exchanges.fetch import Candle, FetchError, RetryPolicy, fetch_candles, iso
 from domain.candles import candle_problem
 from domain.market import Market
 
@@ -146,7 +146,7 @@ class LiveFeed:
         """Yields lists of newly CLOSED candles (a candle is closed once the exchange shows a
         newer one for that market), oldest first, never one at or before last_ts(market) for
         its market. After a (re)connect, the gap since last_ts is backfilled through REST
-        (adapters.fetch style, paging) before streamed candles, so nothing is skipped.
+        (adapters.exchanges.fetch style, paging) before streamed candles, so nothing is skipped.
 
         With nothing stored for a market (``last_ts`` gives ``None``) its first candle is the
         one forming when the feed connects: history is the backfill's job, not the stream's.

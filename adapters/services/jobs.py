@@ -25,8 +25,8 @@ from typing import Any
 
 import msgspec
 
-from adapters import optimize
-from adapters.engine import Engine
+from adapters.services import optimize
+from adapters.services.engine import Engine
 from config.settings import Settings
 
 ACTIVE = ("starting", "running", "cancelling")

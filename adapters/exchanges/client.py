@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import ccxt
 
-from adapters.venues import venue
+from adapters.exchanges.venues import venue
 
 if TYPE_CHECKING:
     import ccxt.pro

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eventsourcing.application import EventSourcedLog
 
-from adapters.event_store import EventStore
+from adapters.store.event_store import EventStore
 from domain.operator import KillSwitchResetRequested, requests_log_id
 
 

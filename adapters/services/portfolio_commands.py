@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.engine import Engine
-from adapters.operator_log import OperatorLog
-from adapters.paper import PaperTrader
-from adapters.writer_lock import WriterLock, WriterLockBusy, held
+from adapters.services.engine import Engine
+from adapters.services.paper_trader import PaperTrader
+from adapters.store.operator_log import OperatorLog
+from adapters.store.writer_lock import WriterLock, WriterLockBusy, held
 from config.settings import Settings
 from domain.names import checked_name
 

@@ -20,9 +20,9 @@ from typing import Any, Protocol, TypeVar
 
 import ccxt
 
-from adapters.progress import Progress
-from adapters.timefmt import fmt_ts
-from adapters.venues import VenueCaps, venue
+from adapters.exchanges.venues import VenueCaps, venue
+from adapters.text.progress import Progress
+from adapters.text.timefmt import fmt_ts
 from domain.candles import candle_problem, funding_problem, open_interest_problem
 from domain.market import FundingSeries, Market, OpenInterestSeries
 

@@ -18,8 +18,8 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
 
-from adapters.home import Home
-from adapters.transcoder import FastJSONTranscoder
+from adapters.store.home import Home
+from adapters.store.transcoder import FastJSONTranscoder
 
 APP_NAME = "scalp_radar"  # the env prefix and tracking key: never rename it
 _MODULE_KEYS = ("PERSISTENCE_MODULE", f"{APP_NAME.upper()}_PERSISTENCE_MODULE")
@@ -29,7 +29,9 @@ class EventStore(Application):
     """The engine's application: every candle, decision and order lives in its recorder."""
 
     name = APP_NAME
-    is_snapshotting_enabled = True  # snapshots are taken by hand (adapters.paper), see notes
+    is_snapshotting_enabled = (
+        True  # snapshots are taken by hand (adapters.services.paper_trader), see notes
+    )
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = FastJSONTranscoder()

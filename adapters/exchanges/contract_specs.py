@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import ccxt
 from ccxt.base.decimal_to_precision import DECIMAL_PLACES, TICK_SIZE
 
-from adapters.fetch import FetchError, FetchReport, RetryPolicy, Sleep, _Caller
+from adapters.exchanges.fetch import FetchError, FetchReport, RetryPolicy, Sleep, _Caller
 from domain.candles import ContractSpec
 from domain.market import MarketError, check_symbol
 

@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 import sqlite_utils
 from eventsourcing.persistence import Notification
 
-from adapters.engine import PROJECTOR_TYPES
-from adapters.event_store import _MODULE_KEYS, EventStore, describe_store, open_store
-from adapters.home import Home
-from adapters.importer import IMPORT_LOCK
-from adapters.paper_commands import is_running
-from adapters.progress import Progress
-from adapters.writer_lock import held
+from adapters.services.engine import PROJECTOR_TYPES
+from adapters.services.importer import IMPORT_LOCK
+from adapters.services.portfolio_commands import is_running
+from adapters.store.event_store import _MODULE_KEYS, EventStore, describe_store, open_store
+from adapters.store.home import Home
+from adapters.store.writer_lock import held
+from adapters.text.progress import Progress
 from domain.candles import (
     CandleClosed,
     ContractSpecRecorded,

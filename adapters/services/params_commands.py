@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.config_writer import STRATEGIES_FILE, ConfigWriteError, apply_per_asset, restore
-from adapters.engine import Engine
+from adapters.files.config_writer import STRATEGIES_FILE, ConfigWriteError, apply_per_asset, restore
+from adapters.services.engine import Engine
 from domain.research import earlier_rule
 
 LIVE_GRADES = ("A", "B")  # may go live: what `optimize --apply` and the dashboard apply

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from adapters.paper_commands import is_running
+from adapters.services.portfolio_commands import is_running
 
 DEFAULT_PORTFOLIO = "paper"
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.event_store import EventStore, open_store
-from adapters.home import Home
-from adapters.market_data import MarketData
-from adapters.research_log import ResearchLog
+from adapters.store.event_store import EventStore, open_store
+from adapters.store.home import Home
+from adapters.store.market_data import MarketData
+from adapters.store.research_log import ResearchLog
 from projections.market_data import MarketDataProjector, MarketDataReader
 from projections.paper import PaperProjector, PaperReader
 from projections.projector import ProjectionError, Projector

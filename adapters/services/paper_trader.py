@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 from eventsourcing.application import AggregateNotFoundError
 
-from adapters.backtest import BacktestRequest, account, costs, load_market
-from adapters.engine import Engine
-from adapters.live_feed import ClosedCandle, LiveFeed
-from adapters.operator_log import OperatorLog
-from adapters.paper_setup import RunnerSpec, runner_specs
-from adapters.timefmt import fmt_ts
+from adapters.exchanges.live_feed import ClosedCandle, LiveFeed
+from adapters.services.backtest import BacktestRequest, account, costs, load_market
+from adapters.services.engine import Engine
+from adapters.services.runner_specs import RunnerSpec, runner_specs
+from adapters.store.operator_log import OperatorLog
+from adapters.text.timefmt import fmt_ts
 from config.settings import Settings
 from domain.backtest import make_runner
 from domain.candle_guard import CandleGuard

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.timefmt import fmt_ts, iso_utc
+from adapters.text.timefmt import fmt_ts, iso_utc
 
 JSON_FIELDS = (
     "strategy",

@@ -1,6 +1,6 @@
 """The paper-trading commands of ``scalp-radar``: paper, status, replay --at, kill-switch reset.
 
-Registered by ``adapters.cli``, which passes how to open the engine and load the settings, so
+Registered by ``adapters.cli.main``, which passes how to open the engine and load the settings, so
 these commands share the global options (--home, --config-dir) and error handling.
 """
 
@@ -14,20 +14,20 @@ import sys
 import time
 from collections.abc import Callable
 
-from adapters.engine import Engine
-from adapters.exchange_client import make_exchange, make_pro_exchange
-from adapters.fetch import RetryPolicy
-from adapters.live_feed import LiveFeed, LiveFeedError
-from adapters.paper import PaperError, PaperTrader
-from adapters.paper_commands import (
+from adapters.cli.status_report import simulator_at, status_text
+from adapters.exchanges.client import make_exchange, make_pro_exchange
+from adapters.exchanges.fetch import RetryPolicy
+from adapters.exchanges.live_feed import LiveFeed, LiveFeedError
+from adapters.services.engine import Engine
+from adapters.services.paper_trader import PaperError, PaperTrader
+from adapters.services.portfolio_commands import (
     UnknownPortfolioError,
     request_kill_switch_reset,
     writer_lock,
 )
-from adapters.paper_report import simulator_at, status_text
-from adapters.progress import Progress
-from adapters.timefmt import fmt_ts, parse_date
-from adapters.writer_lock import WriterLockBusy
+from adapters.store.writer_lock import WriterLockBusy
+from adapters.text.progress import Progress
+from adapters.text.timefmt import fmt_ts, parse_date
 from config.settings import RateLimit, Settings
 from domain.market import Market
 from domain.names import checked_name

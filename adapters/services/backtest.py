@@ -19,8 +19,8 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from adapters.event_store import open_store
-from adapters.venues import VENUES
+from adapters.exchanges.venues import VENUES
+from adapters.store.event_store import open_store
 from config.loader import check_param
 from config.settings import Settings
 from domain.backtest import Account, BacktestResult, run_backtest

@@ -22,16 +22,16 @@ from pathlib import Path
 
 from eventsourcing.persistence import IntegrityError
 
-from adapters.csv_files import (
+from adapters.files.csv_files import (
     CandleFile,
     CsvError,
     is_specs_file,
     read_series_file,
     read_specs_file,
 )
-from adapters.market_data import MarketData
-from adapters.progress import Progress
-from adapters.writer_lock import WriterLock
+from adapters.store.market_data import MarketData
+from adapters.store.writer_lock import WriterLock
+from adapters.text.progress import Progress
 
 IMPORT_LOCK = "import.lock"
 LOCK_WAIT_S = 600.0

@@ -16,15 +16,14 @@ from pathlib import Path
 
 import ccxt
 
-from adapters import backtest, cli_paper, optimize, params_commands
-from adapters.backtest import BacktestRequest
-from adapters.backtest_report import backtest_json, backtest_table, write_equity_csv
-from adapters.contract_specs import UnknownSymbolError, fetch_specs
-from adapters.doctor import examine
-from adapters.engine import Engine
-from adapters.event_store import describe_store
-from adapters.exchange_client import make_exchange
-from adapters.fetch import (
+from adapters.cli import paper as cli_paper
+from adapters.cli.backtest_report import backtest_json, backtest_table, write_equity_csv
+from adapters.cli.data_report import import_summary, quality_section
+from adapters.cli.optimize_report import optimize_json, optimize_table
+from adapters.cli.status_report import status_text
+from adapters.exchanges.client import make_exchange
+from adapters.exchanges.contract_specs import UnknownSymbolError, fetch_specs
+from adapters.exchanges.fetch import (
     FetchError,
     FetchReport,
     RetryPolicy,
@@ -32,16 +31,18 @@ from adapters.fetch import (
     fetch_funding,
     fetch_open_interest,
 )
-from adapters.home import Home, HomeError
-from adapters.importer import IMPORT_LOCK, ImportLock, ImportLockBusy, import_files
-from adapters.market_data import Series
-from adapters.optimize_report import optimize_json, optimize_table
-from adapters.paper import PaperTrader
-from adapters.paper_report import status_text
-from adapters.progress import Progress
-from adapters.reports import import_summary, quality_section
-from adapters.timefmt import fmt_ts, parse_date
-from adapters.venues import VENUES, venue
+from adapters.exchanges.venues import VENUES, venue
+from adapters.services import backtest, optimize, params_commands
+from adapters.services.backtest import BacktestRequest
+from adapters.services.doctor import examine
+from adapters.services.engine import Engine
+from adapters.services.importer import IMPORT_LOCK, ImportLock, ImportLockBusy, import_files
+from adapters.services.paper_trader import PaperTrader
+from adapters.store.event_store import describe_store
+from adapters.store.home import Home, HomeError
+from adapters.store.market_data import Series
+from adapters.text.progress import Progress
+from adapters.text.timefmt import fmt_ts, parse_date
 from config.loader import DEFAULT_CONFIG_DIR, ConfigError, check_config, load_settings
 from config.secrets import SecretsError, dotenv_files, dotenv_report, load_secrets
 from config.settings import Settings
@@ -57,7 +58,7 @@ from domain.names import BadNameError
 from projections.data_quality import candle_quality, funding_quality
 from projections.projector import ProjectionError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO_ROOT / "sample_data"
 # what each kind of series is fetched with, and what its progress counts
 _FETCHERS = {

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from adapters.backtest import BacktestRequest, strategy_params
+from adapters.services.backtest import BacktestRequest, strategy_params
 from config.settings import Settings
 from domain.market import timeframe_ms
 from projections.research import ResearchReader

@@ -27,7 +27,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 
-from adapters.event_store import EventStore
+from adapters.store.event_store import EventStore
 from domain.candles import (
     CandleClosed,
     ContractSpec,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.importer import ImportOutcome
-from adapters.timefmt import fmt_ts
+from adapters.services.importer import ImportOutcome
+from adapters.text.timefmt import fmt_ts
 from projections.data_quality import QualityReport
 from projections.market_data import SeriesInfo, StoredSpec
 
