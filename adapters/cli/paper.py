@@ -1,7 +1,7 @@
 """The paper-trading commands of ``scalp-radar``: paper, status, replay --at, kill-switch reset.
 
-Registered by ``adapters.cli.main``, which passes how to open the engine and load the settings, so
-these commands share the global options (--home, --config-dir) and error handling.
+Registered by ``adapters.cli.main``; they share the global options (--home, --config-dir) and
+the error handling of every command (``adapters.cli.common``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
 from adapters.cli.status_report import simulator_at, status_text
 from adapters.exchanges.client import make_exchange, make_pro_exchange
 from adapters.exchanges.fetch import RetryPolicy
@@ -27,20 +28,13 @@ from adapters.services.portfolio_commands import (
 )
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.text.progress import Progress
-from adapters.text.timefmt import fmt_ts, parse_date
+from adapters.text.timefmt import fmt_ts
 from config.settings import RateLimit, Settings
 from domain.market import Market
 from domain.names import checked_name
 
-EngineOf = Callable[[argparse.Namespace], Engine]
-SettingsOf = Callable[[argparse.Namespace], Settings]
 
-
-class PaperUsageError(ValueError):
-    """Bad paper-trading input: reported by the CLI in one line, exit code 2."""
-
-
-def register(commands, engine_of: EngineOf, settings_of: SettingsOf) -> None:
+def register(commands) -> None:
     paper = commands.add_parser("paper", help="paper trading: replay stored candles or go live")
     paper.add_argument("--replay", action="store_true", help="replay stored candles (offline)")
     paper.add_argument("--from", dest="start", help="start of a new portfolio (YYYY-MM-DD)")
@@ -90,23 +84,18 @@ def _portfolio_options(parser: argparse.ArgumentParser, exchange: bool = True) -
 
 
 def _date(text: str | None, option: str) -> int | None:
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise PaperUsageError(f"{option} {text!r}: {exc}") from None
+    return None if text is None else date_arg(text, option)
 
 
 def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     if not args.replay and (args.end or args.speed):
-        raise PaperUsageError("--to and --speed only apply to --replay")
+        raise UsageError("--to and --speed only apply to --replay")
     # 1 is real time: slower than the market is no replay (and 1e-300 would sleep for ever)
     if args.speed is not None and not (math.isfinite(args.speed) and args.speed >= 1):
-        raise PaperUsageError(f"--speed {args.speed:g}: must be a finite number >= 1 (real time)")
+        raise UsageError(f"--speed {args.speed:g}: must be a finite number >= 1 (real time)")
     start, end = _date(args.start, "--from"), _date(args.end, "--to")
     if start is not None and end is not None and end <= start:
-        raise PaperUsageError("--to must be after --from")
+        raise UsageError("--to must be after --from")
     # live candles come from the trading venue; a replay uses the research candles by default
     exchange = args.exchange or (None if args.replay else settings.exchanges.trading_exchange)
     trader = PaperTrader(engine, settings, args.portfolio, exchange, on_note=print)
@@ -114,9 +103,9 @@ def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> i
         with writer_lock(engine, args.portfolio):
             _run_paper(args, engine, trader, start, end)
     except WriterLockBusy as exc:
-        raise PaperUsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     except PaperError as exc:
-        raise PaperUsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     except LiveFeedError as exc:
         # a failed run, not bad input: what was traded until then is stored
         reason = " ".join(str(exc).split())
@@ -192,7 +181,7 @@ def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
         engine.project()
         reader = engine.paper_reader()
         if reader.portfolio(args.portfolio) is None:
-            raise PaperUsageError(f"no paper portfolio {args.portfolio!r}: run 'paper' first")
+            raise UsageError(f"no paper portfolio {args.portfolio!r}: run 'paper' first")
         if args.json:
             print(json.dumps(_status_dict(reader, args.portfolio), indent=2, default=str))
         else:
@@ -216,7 +205,7 @@ def cmd_replay_at(args: argparse.Namespace, engine: Engine) -> int:
     try:
         found = simulator_at(engine.store, args.portfolio, at)
         if found is None:
-            raise PaperUsageError(f"portfolio {args.portfolio!r} has no state at {args.at}")
+            raise UsageError(f"portfolio {args.portfolio!r} has no state at {args.at}")
         print(found)
     finally:
         engine.close()
@@ -227,7 +216,7 @@ def cmd_kill_reset(args: argparse.Namespace, engine: Engine, settings: Settings)
     try:
         outcome = request_kill_switch_reset(engine, settings, args.portfolio, args.runner, "cli")
     except UnknownPortfolioError as exc:
-        raise PaperUsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     finally:
         engine.close()
     # applied now, the request may be refused (the global switch in its cooldown): a refusal of
@@ -236,7 +225,7 @@ def cmd_kill_reset(args: argparse.Namespace, engine: Engine, settings: Settings)
     for note in outcome.notes:
         if note.startswith(refused):
             why = note.removeprefix(refused)
-            raise PaperUsageError(f"kill-switch reset request #{outcome.request} refused: {why}")
+            raise UsageError(f"kill-switch reset request #{outcome.request} refused: {why}")
     print(f"kill-switch reset request #{outcome.request} recorded")
     for note in outcome.notes:
         print(note)

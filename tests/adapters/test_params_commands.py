@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main as cli
+from adapters.cli import research
 from adapters.services import params_commands
 from adapters.services.engine import Engine
 from adapters.store.home import Home
@@ -44,7 +44,7 @@ def test_the_cli_refuses_a_run_of_the_earlier_rule_and_writes_nothing(
 ) -> None:
     run_id = engine.research.record_run(old_summary(grade="A", score=95.0))
     text = (config / "strategies.yaml").read_text()
-    assert cli._apply(engine, {"run_id": run_id}, config, grades) is None
+    assert research.apply(engine, {"run_id": run_id}, config, grades) is None
     assert capsys.readouterr().err.strip() == f"not applied: {EARLIER}"
     assert (config / "strategies.yaml").read_text() == text
     assert engine.research_reader().applied() == []
@@ -62,7 +62,7 @@ def test_the_grade_is_said_first_for_an_old_run_of_a_refused_grade(engine, confi
 
 def test_a_run_of_the_in_sample_rule_is_applied(engine: Engine, config: Path) -> None:
     run_id = engine.research.record_run(summary(grade="B"))
-    applied = cli._apply(engine, {"run_id": run_id}, config)
+    applied = research.apply(engine, {"run_id": run_id}, config)
     assert applied is not None and applied.params == {
         "ma_period": 14,
         "sl_percent": 20.0,

@@ -1,0 +1,79 @@
+"""What every command shares: bad input as ``UsageError`` (one line, exit 2), the engine and
+the settings of the global options, catching the read models up, dates and output files typed
+on the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from adapters.services.engine import Engine
+from adapters.store.home import Home
+from adapters.text.progress import Progress
+from adapters.text.timefmt import parse_date
+from config.loader import ConfigError, load_settings
+from config.settings import Settings
+
+# the checkout: the bundled sample data and the npm-installed htmx live beside the packages
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+def engine_of(args: argparse.Namespace) -> Engine:
+    return Engine(Home.resolve(args.home))
+
+
+def config_dir_of(args: argparse.Namespace) -> Path | None:
+    chosen = getattr(args, "config_dir", None) or args.root_config_dir
+    env = os.environ.get("SCALP_RADAR_CONFIG_DIR")
+    return chosen or (Path(env) if env else None)
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    return settings_in(config_dir_of(args))
+
+
+def settings_in(config_dir: Path | None) -> Settings:
+    """Load and validate the config; a bad config stops the command before any work."""
+    try:
+        return load_settings(config_dir)
+    except ConfigError as exc:
+        problems = "\n  ".join(str(p) for p in exc.problems)
+        raise UsageError(f"invalid config ({len(exc.problems)} problem(s)):\n  {problems}") from exc
+
+
+def catch_up(engine: Engine) -> None:
+    """Bring the read models up to the store before a command reads them (a progress bar when
+    they are far behind, e.g. after a large import by another process)."""
+    pending = engine.pending()
+    progress = Progress("projecting", pending, "events") if pending > 50_000 else None
+    engine.project(on_page=progress.advance if progress else None)
+    if progress:
+        progress.close()
+
+
+def say(text: str) -> None:
+    print(f"scalp-radar: {text}", file=sys.stderr, flush=True)
+
+
+def date_arg(text: str, option: str) -> int:
+    """A UTC date or time given to ``option`` as epoch ms; a bad one names the option."""
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def check_output_file(option: str, path: Path) -> None:
+    """A file the command will write, checked before any work: its directory must exist and
+    the path must not be a directory (a long run should not end on an unwritable path)."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a directory (give a file name)")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {path}: directory {path.parent} does not exist")

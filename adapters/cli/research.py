@@ -1,0 +1,181 @@
+"""``backtest`` and ``optimize``: one strategy on one market; the walk-forward and its grade."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from adapters.cli.backtest_report import backtest_json, backtest_table, write_equity_csv
+from adapters.cli.common import (
+    UsageError,
+    catch_up,
+    check_output_file,
+    config_dir_of,
+    date_arg,
+    engine_of,
+    settings_of,
+)
+from adapters.cli.optimize_report import optimize_json, optimize_table
+from adapters.services import backtest, optimize, params_commands
+from adapters.services.backtest import BacktestRequest
+from adapters.services.engine import Engine
+from adapters.text.progress import Progress
+from config.loader import DEFAULT_CONFIG_DIR
+from config.settings import Settings
+from domain.market import (
+    check_symbol,
+    timeframe_ms,
+)
+
+
+def register(commands) -> None:
+    _register_backtest(commands)
+    _register_optimize(commands)
+
+
+def _register_backtest(commands) -> None:
+    bt = commands.add_parser("backtest", help="event-driven backtest of one strategy")
+    bt.add_argument("--strategy", required=True)
+    bt.add_argument("--symbol", required=True)
+    bt.add_argument("--timeframe", help="default: the strategy's timeframe")
+    bt.add_argument("--exchange", default="binance", help="whose candles (default binance)")
+    bt.add_argument("--from", dest="start", help="first date (UTC) that may trade")
+    bt.add_argument("--to", dest="end", help="end date (UTC), exclusive")
+    bt.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    bt.add_argument("--json", action="store_true", help="print one JSON object")
+    bt.add_argument("--equity-out", type=Path, help="write the equity curve (CSV)")
+    bt.set_defaults(handler=cmd_backtest)
+
+
+def _register_optimize(commands) -> None:
+    opt = commands.add_parser("optimize", help="walk-forward optimisation, validation, grade")
+    opt.add_argument("--strategy", help="strategy name (or --all)")
+    opt.add_argument("--symbol", help="one or more symbols, comma-separated")
+    opt.add_argument("--all", action="store_true", help="every strategy with a grid")
+    opt.add_argument("--exchange", default="binance", help="whose candles (default binance)")
+    opt.add_argument("--workers", type=int, default=1, help="local worker processes")
+    opt.add_argument("--json", action="store_true", help="one JSON object per line")
+    opt.add_argument("--apply", action="store_true", help="apply A/B parameters to paper trading")
+    opt.set_defaults(handler=cmd_optimize)
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    check_symbol(args.symbol)
+    if args.timeframe is not None:
+        timeframe_ms(args.timeframe)
+    if args.equity_out is not None:
+        check_output_file("--equity-out", args.equity_out)
+    settings = settings_of(args)
+    request = BacktestRequest(
+        strategy=args.strategy,
+        symbol=args.symbol,
+        timeframe=args.timeframe,
+        exchange=args.exchange,
+        start_ms=date_arg(args.start, "--from") if args.start else None,
+        end_ms=date_arg(args.end, "--to") if args.end else None,
+        overrides=tuple(_key_value(p) for p in args.param),
+    )
+    start, end = request.start_ms, request.end_ms
+    if start is not None and end is not None and end <= start:
+        raise UsageError(f"--to {args.end} must be after --from {args.start}")
+    engine = engine_of(args)
+    try:
+        catch_up(engine)
+        run = backtest.run(settings, engine.market_reader(), request)
+    except backtest.BacktestInputError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        engine.close()
+    if args.equity_out:
+        try:
+            write_equity_csv(args.equity_out, run.result)
+        except OSError as exc:
+            raise UsageError(f"--equity-out {args.equity_out}: {exc.strerror or exc}") from exc
+    print(backtest_json(run) if args.json else backtest_table(run))
+    return 0
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--param expects KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    if args.all and args.strategy is not None:
+        raise UsageError("give --strategy NAME or --all, not both")
+    if args.strategy is not None and not args.strategy.strip():
+        raise UsageError(f"--strategy {args.strategy!r}: no strategy given")
+    if not args.all and not args.strategy:
+        raise UsageError("give --strategy NAME or --all")
+    settings = settings_of(args)
+    strategies = sorted(settings.param_grids.grids) if args.all else [args.strategy.strip()]
+    symbols = _symbols(args, settings)
+    if args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    engine = engine_of(args)
+    try:
+        catch_up(engine)
+        try:
+            jobs = optimize.prepare(
+                settings, engine.market_reader(), strategies, symbols, args.exchange
+            )
+        except optimize.OptimizeInputError as exc:
+            raise UsageError(str(exc)) from exc
+        summaries = _optimize(engine, jobs, args)
+        engine.project()
+    finally:
+        engine.close()
+    for summary in summaries:
+        print(optimize_json(summary) if args.json else optimize_table(summary))
+    return 0
+
+
+def _symbols(args: argparse.Namespace, settings: Settings) -> list[str]:
+    if args.symbol is not None:
+        symbols = list(dict.fromkeys(s.strip() for s in args.symbol.split(",") if s.strip()))
+        if not symbols:
+            raise UsageError(f"--symbol {args.symbol!r}: no symbol given")
+        return [check_symbol(s) for s in symbols]
+    if args.all:
+        return [asset.symbol for asset in settings.assets.assets]
+    raise UsageError("give --symbol S[,S...]")
+
+
+def _optimize(engine: Engine, jobs, args: argparse.Namespace) -> list[dict]:
+    summaries = []
+    for summary in optimize.run_jobs(jobs, args.workers, window_progress):
+        summary["run_id"] = engine.research.record_run(summary)
+        summaries.append(summary)
+        if args.apply:
+            apply(engine, summary, config_dir_of(args) or DEFAULT_CONFIG_DIR)
+    return summaries
+
+
+def window_progress(label: str):
+    bar: dict[str, Progress] = {}
+
+    def update(done: int, total: int, note: str) -> None:
+        if "bar" not in bar:
+            bar["bar"] = Progress(f"walk-forward {label}", total, "windows")
+        bar["bar"].advance(1, note)
+        if done == total:
+            bar.pop("bar").close()
+
+    return update
+
+
+def apply(
+    engine: Engine, summary: dict, config_dir: Path, grades=params_commands.LIVE_GRADES
+) -> params_commands.AppliedParams | None:
+    """Apply the run just recorded through the command the dashboard uses too; a grade that may
+    not be applied is said on stderr (the run stays recorded), an invalid config is exit 2."""
+    try:
+        return params_commands.apply_run(engine, config_dir, summary["run_id"], grades=grades)
+    except params_commands.GradeNotApplicableError as exc:
+        print(f"not applied: {exc}", file=sys.stderr)
+        return None
+    except params_commands.ApplyRefusedError as exc:
+        raise UsageError(str(exc)) from exc
