@@ -20,7 +20,7 @@ from adapters.services.portfolio_commands import (
     UnknownPortfolioError,
     request_kill_switch_reset,
 )
-from projections.paper import PaperReader
+from projections.paper.reader import PaperReader
 from web import inputs, paper_data, svg
 from web.auth import require_api_key
 from web.live import POLL_S, CatchUp

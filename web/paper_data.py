@@ -16,7 +16,7 @@ from adapters.services.runner_specs import applied_run
 from config.settings import Settings
 from domain.research import earlier_rule
 from projections.market_data import MarketDataReader
-from projections.paper import PaperReader, distance_pct
+from projections.paper.reader import PaperReader, distance_pct
 from projections.research import ResearchReader
 from web.plan_view import NextCandle, PlanCache
 

@@ -13,7 +13,8 @@ from adapters.store.home import Home
 from adapters.store.market_data import MarketData
 from adapters.store.research_log import ResearchLog
 from projections.market_data import MarketDataProjector, MarketDataReader
-from projections.paper import PaperProjector, PaperReader
+from projections.paper.projector import PaperProjector
+from projections.paper.reader import PaperReader
 from projections.projector import ProjectionError, Projector
 from projections.read_db import open_read_db
 from projections.research import ResearchProjector, ResearchReader

@@ -12,7 +12,8 @@ from adapters.store.home import Home
 from domain.kill_switch import Limits
 from domain.simulator import Simulator
 from domain.trades import build_trade
-from projections.paper import PaperProjector, PaperReader
+from projections.paper.projector import PaperProjector
+from projections.paper.reader import PaperReader
 from projections.read_db import open_read_db
 from tests.stubs import T0
 

@@ -15,7 +15,7 @@ from adapters.services.engine import Engine
 from adapters.store.home import Home
 from config.loader import load_settings
 from projections.market_data import MarketDataReader
-from projections.paper import PaperReader
+from projections.paper.reader import PaperReader
 from tests.domain import reference_indicators as ref
 from tests.web.conftest import API_KEY, paper_copy
 from tests.web.kit import RUNS

@@ -1,0 +1,158 @@
+"""Queries over the paper read model (``projections.paper.schema``), for the CLI and the web."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from domain import ledger
+from projections.paper.schema import JSON_COLUMNS, Row, decoded
+
+
+@dataclass(frozen=True, slots=True)
+class EquityCurve:
+    """One portfolio's equity (cash + unrealised) and cash at each candle close, by time."""
+
+    ts: np.ndarray
+    equity: np.ndarray
+    cash: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+class PaperReader:
+    """Queries over the paper read model; give it a read DB connection."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def _ready(self) -> bool:
+        return "paper_portfolios" in self.db.table_names()
+
+    def _rows(
+        self, sql: str, args: Sequence[Any], json_columns: set[str] = JSON_COLUMNS
+    ) -> list[Row]:
+        cursor = self.db.execute(sql, list(args))
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        return [decoded(dict(zip(names, r, strict=True)), json_columns) for r in rows]
+
+    def portfolio(self, name: str) -> Row | None:
+        if not self._ready():
+            return None
+        rows = self._rows("SELECT * FROM paper_portfolios WHERE portfolio = ?", [name])
+        return rows[0] if rows else None
+
+    def portfolios(self) -> list[Row]:
+        if not self._ready():
+            return []
+        return self._rows("SELECT * FROM paper_portfolios ORDER BY portfolio", [])
+
+    def runners(self, name: str) -> list[Row]:
+        if not self._ready():
+            return []
+        return self._rows("SELECT * FROM paper_runners WHERE portfolio = ? ORDER BY key", [name])
+
+    def positions(self, name: str) -> list[Row]:
+        """Open grids and positions with, at the symbol's last mark: ``mark``, ``mark_ts``,
+        ``unrealized`` (``domain.ledger.unrealized`` at the mark), ``stop`` (the tighter of SL
+        and trailing stop) and the distances ``tp_distance_pct`` / ``sl_distance_pct``: how
+        far (in % of the mark) the price must move to reach them, positive while not
+        reached."""
+        if not self._ready():
+            return []
+        rows = self._rows(
+            "SELECT p.*, m.price AS mark, m.ts AS mark_ts FROM paper_positions p "
+            "LEFT JOIN paper_marks m ON m.portfolio = p.portfolio AND m.symbol = p.symbol "
+            "WHERE p.portfolio = ? ORDER BY p.key",
+            [name],
+        )
+        return [_with_marks(r) for r in rows]
+
+    def trades(self, name: str, limit: int = 100, offset: int = 0) -> list[Row]:
+        """Closed trades, newest first."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT * FROM paper_trades WHERE portfolio = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+            [name, limit, offset],
+            set(),  # a trade's ``levels`` is a count, not the positions' JSON
+        )
+
+    def equity(self, name: str, since_ts: int | None = None) -> EquityCurve:
+        rows = []
+        if self._ready():
+            rows = self.db.execute(
+                "SELECT ts, equity, cash FROM paper_equity WHERE portfolio = ? AND ts >= ? "
+                "ORDER BY ts",
+                [name, since_ts if since_ts is not None else -(2**62)],
+            ).fetchall()
+        if not rows:
+            return EquityCurve(np.empty(0, np.int64), np.empty(0), np.empty(0))
+        ts, equity, cash = zip(*rows, strict=True)
+        return EquityCurve(
+            np.array(ts, np.int64), np.array(equity, np.float64), np.array(cash, np.float64)
+        )
+
+    def journal(self, name: str, after_seq: int | None = None, limit: int = 100) -> list[Row]:
+        """Journal entries in event order: those after ``after_seq`` (poll with the last seq
+        seen), or the latest ``limit`` when ``after_seq`` is None."""
+        if not self._ready():
+            return []
+        if after_seq is not None:
+            return self._rows(
+                "SELECT * FROM paper_journal WHERE portfolio = ? AND seq > ? ORDER BY seq LIMIT ?",
+                [name, after_seq, limit],
+            )
+        rows = self._rows(
+            "SELECT * FROM paper_journal WHERE portfolio = ? ORDER BY seq DESC LIMIT ?",
+            [name, limit],
+        )
+        return rows[::-1]
+
+    def kill_switch(self, name: str) -> Row | None:
+        """The global switch, the tripped runners and the limits in force."""
+        pf = self.portfolio(name)
+        if pf is None:
+            return None
+        tripped = self._rows(
+            "SELECT key, trip_reason AS reason, trip_figures AS figures, trip_ts AS ts "
+            "FROM paper_runners WHERE portfolio = ? AND trip_reason IS NOT NULL ORDER BY key",
+            [name],
+            {"figures"},
+        )
+        glob = {
+            "tripped": bool(pf["kill_tripped"]),
+            "reason": pf["kill_reason"],
+            "figures": pf["kill_figures"],
+            "ts": pf["kill_ts"],
+        }
+        return {"global": glob, "runners": tripped, "limits": pf["limits"]}
+
+
+def _with_marks(row: Row) -> Row:
+    side, price = row["side"], row["mark"]
+    stop = row["sl"]
+    trail = row["trail"]
+    if trail is not None and (stop is None or (trail > stop if side > 0 else trail < stop)):
+        stop = trail
+    row["stop"] = stop
+    if price is None:
+        row.update(unrealized=None, tp_distance_pct=None, sl_distance_pct=None)
+        return row
+    row["unrealized"] = ledger.unrealized(side, row["levels"].values(), price)
+    row["tp_distance_pct"] = distance_pct(side, price, row["tp"])
+    row["sl_distance_pct"] = distance_pct(-side, price, stop)
+    return row
+
+
+def distance_pct(direction: int, price: float, target: float | None) -> float | None:
+    """% of ``price`` the price must move in ``direction`` to reach ``target``."""
+    if target is None:
+        return None
+    return direction * (target - price) / price * 100.0
