@@ -44,7 +44,7 @@ from domain.runner_state import EntryRefusal
 from domain.simulator import Simulator
 from domain.strategies.plans import GridPlan, MarketArrays
 from domain.ticks import price_scale, round_scaled
-from domain.trades import build_trade
+from domain.trades import ExitReason, build_trade
 
 
 class GridRunner:
@@ -80,7 +80,7 @@ class GridRunner:
         self._totals_at = -1  # Simulator version the cached (qty, cost) were computed at
         self._qty = self._cost = 0.0
         self._stop_at = -1  # same for the stop price
-        self._stop = (0.0, "sl")
+        self._stop = (0.0, ExitReason.SL)
         self.blocked = 0  # levels refused by the margin guard
         sim.enable_runner(key, strategy, symbol, "grid")
         self.state = sim.runner(key)
@@ -101,7 +101,7 @@ class GridRunner:
         side = self.state.side
         if side:
             price = self.c[i] * (1.0 - side * self.costs.slippage)
-            self._close(i, price, self.costs.taker, "end")
+            self._close(i, price, self.costs.taker, ExitReason.END)
 
     def unrealized(self, price: float) -> float:
         side = self.state.side
@@ -126,11 +126,11 @@ class GridRunner:
         if rate is not None:
             qty, _ = self._totals()
             self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
-        reason = ""
+        reason: ExitReason | None = None
         if self.trend is not None and self.trend[i] == -side:
-            reason = "flip"
+            reason = ExitReason.FLIP
         elif self.exit_at_open is not None and self.exit_at_open[i] and not self._holding(i):
-            reason = "signal"
+            reason = ExitReason.SIGNAL
         if not reason:
             return False
         self._close(i, market_fill(o, side < 0, self.costs.slippage), self.costs.taker, reason)
@@ -145,7 +145,7 @@ class GridRunner:
             price = stop_fill(stop, o, side < 0, self.costs.slippage)
             self._close(i, price, self.costs.taker, why)
         elif touched == "tp":
-            self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, "tp")
+            self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, ExitReason.TP)
         return bool(touched)
 
     def _holding(self, i: int) -> bool:
@@ -160,9 +160,9 @@ class GridRunner:
             stop = self._on_tick(cost / qty * (1.0 - side * self.plan.sl_fraction))
             trail = self.state.trail
             if trail and (trail > stop if side > 0 else trail < stop):
-                self._stop = (trail, "trail")
+                self._stop = (trail, ExitReason.TRAIL)
             else:
-                self._stop = (stop, "sl")
+                self._stop = (stop, ExitReason.SL)
             self._stop_at = self.sim.version
         return self._stop
 
@@ -231,7 +231,7 @@ class GridRunner:
     def _on_tick(self, price: float) -> float:
         return round_scaled(price, self.tick_inv, self.tick_step)
 
-    def _close(self, i: int, price: float, fee_rate: float, reason: str) -> None:
+    def _close(self, i: int, price: float, fee_rate: float, reason: ExitReason) -> None:
         trade = build_trade(
             self.state, self.strategy, self.symbol, self.ts[i], price, fee_rate, reason
         )

@@ -75,11 +75,19 @@ class Limits(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=Tr
         return self.global_cooldown_hours * 3_600_000
 
 
-class Trip(msgspec.Struct, frozen=True):
-    """A tripped switch: why (``session_loss``, ``daily_loss``, ``drawdown``), the figures
-    that tripped it (``runner_trip`` / ``global_trip``) and the candle it tripped at."""
+class TripReason(StrEnum):
+    """Why a kill switch tripped: the ``reason`` a ``KillSwitchTripped`` event stores."""
 
-    reason: str
+    SESSION_LOSS = "session_loss"  # a runner's loss since its last reset
+    DAILY_LOSS = "daily_loss"  # a runner's loss since the UTC day began
+    DRAWDOWN = "drawdown"  # the portfolio's equity fell from the window's peak
+
+
+class Trip(msgspec.Struct, frozen=True):
+    """A tripped switch: why, the figures that tripped it (``runner_trip`` / ``global_trip``)
+    and the candle it tripped at."""
+
+    reason: TripReason
     figures: dict[str, Any]
     ts: int
 
@@ -115,17 +123,17 @@ def runner_trip(
     unrealized: float,
     capital: float,
     limits: Limits,
-) -> tuple[str, dict[str, float]] | None:
+) -> tuple[TripReason, dict[str, float]] | None:
     """(reason, figures) when a runner's losses reach its thresholds, else None."""
     grid = kind == "grid"
     checks = (
         (
-            "session_loss",
+            TripReason.SESSION_LOSS,
             session_pnl + unrealized,
             limits.grid_max_session_loss_percent if grid else limits.max_session_loss_percent,
         ),
         (
-            "daily_loss",
+            TripReason.DAILY_LOSS,
             day_pnl + unrealized,
             limits.grid_max_daily_loss_percent if grid else limits.max_daily_loss_percent,
         ),
@@ -136,7 +144,7 @@ def runner_trip(
             figures = {
                 "loss_percent": loss_pct,
                 "threshold_percent": threshold,
-                "realized": session_pnl if reason == "session_loss" else day_pnl,
+                "realized": session_pnl if reason == TripReason.SESSION_LOSS else day_pnl,
                 "unrealized": unrealized,
                 "capital": capital,
             }
@@ -146,7 +154,7 @@ def runner_trip(
 
 def global_trip(
     window: list[list[float]], equity: float, limits: Limits
-) -> tuple[str, dict[str, float]] | None:
+) -> tuple[TripReason, dict[str, float]] | None:
     """(reason, figures) when the equity fell from the window's peak by the threshold or more.
 
     ``window`` holds ``[ts, equity]`` closes of the sliding window, the current one included."""
@@ -164,4 +172,4 @@ def global_trip(
         "equity": equity,
         "window_hours": limits.global_window_hours,
     }
-    return "drawdown", figures
+    return TripReason.DRAWDOWN, figures

@@ -25,7 +25,7 @@ from domain.runner_state import EntryRefusal
 from domain.simulator import Simulator
 from domain.strategies.plans import MarketArrays, MonoPlan
 from domain.ticks import price_scale, round_scaled
-from domain.trades import build_trade
+from domain.trades import ExitReason, build_trade
 
 
 class MonoRunner:
@@ -69,7 +69,9 @@ class MonoRunner:
     def close_at_end(self, i: int) -> None:
         side = self.state.side
         if side:
-            self._close(i, self.c[i] * (1.0 - side * self.costs.slippage), self.costs.taker, "end")
+            self._close(
+                i, self.c[i] * (1.0 - side * self.costs.slippage), self.costs.taker, ExitReason.END
+            )
 
     def unrealized(self, price: float) -> float:
         side = self.state.side
@@ -86,13 +88,13 @@ class MonoRunner:
             qty = self.state.levels["0"][1]
             self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
         held = (self.ts[i] - self.state.opened_ts) // self.tf_ms
-        reason = ""
+        reason: ExitReason | None = None
         if self.plan.max_hold and held >= self.plan.max_hold:
-            reason = "time"
+            reason = ExitReason.TIME
         elif self.exit_signal is not None and self.exit_signal[i - 1]:
-            reason = "signal"
+            reason = ExitReason.SIGNAL
         elif self.signal[i - 1] == -side:
-            reason = "reverse"
+            reason = ExitReason.REVERSE
         if reason:
             self._close(i, market_fill(o, side < 0, self.costs.slippage), self.costs.taker, reason)
 
@@ -119,11 +121,13 @@ class MonoRunner:
         tp, sl = self.state.tp or math.nan, self.state.sl
         touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, sl)
         if touched == "stop":
-            self._close(i, stop_fill(sl, o, side < 0, self.costs.slippage), self.costs.taker, "sl")
+            self._close(
+                i, stop_fill(sl, o, side < 0, self.costs.slippage), self.costs.taker, ExitReason.SL
+            )
         elif touched == "tp":
-            self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, "tp")
+            self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, ExitReason.TP)
 
-    def _close(self, i: int, price: float, fee_rate: float, reason: str) -> None:
+    def _close(self, i: int, price: float, fee_rate: float, reason: ExitReason) -> None:
         trade = build_trade(
             self.state, self.strategy, self.symbol, self.ts[i], price, fee_rate, reason
         )

@@ -30,11 +30,12 @@ from domain.kill_switch import (
     ResetDecision,
     ResetRefusal,
     Trip,
+    TripReason,
     global_trip,
     runner_trip,
 )
 from domain.runner_state import EntryRefusal, RunnerState
-from domain.trades import build_trade
+from domain.trades import ExitReason, build_trade
 
 DAY_MS = 86_400_000
 # the Simulator's struct-typed attributes, as a snapshot stores them (builtins) and reads them
@@ -273,7 +274,9 @@ class Simulator(Aggregate):
         if runner.start_ts is None:  # the first configuration fixes the warm-up window
             runner.start_ts = ts
 
-    def force_close(self, key: str, price: float, fee_rate: float, ts: int, reason: str) -> None:
+    def force_close(
+        self, key: str, price: float, fee_rate: float, ts: int, reason: ExitReason
+    ) -> None:
         """Close whatever runner ``key`` holds at ``price`` (a market order decided outside the
         runner: the strategy was disabled, or its asset is no longer validated)."""
         runner = self.runners[key]
@@ -304,12 +307,13 @@ class Simulator(Aggregate):
             window = self._window_after(ts, equity, limits)
             tripped = global_trip(window, equity, limits)
             if tripped is not None:
-                self._tripped(scope="global", key="", reason=tripped[0], figures=tripped[1], ts=ts)
+                reason, figures = tripped
+                self._tripped(scope="global", key="", reason=reason.value, figures=figures, ts=ts)
         for key, runner in self.runners.items():
             if runner.trip is not None or not runner.enabled or ts < runner.grace_until:
                 continue
             day_pnl = runner.day_pnl if runner.day == ts // DAY_MS else 0.0
-            figures = runner_trip(
+            tripped = runner_trip(
                 runner.kind,
                 runner.session_pnl,
                 day_pnl,
@@ -317,8 +321,9 @@ class Simulator(Aggregate):
                 self.capital,
                 limits,
             )
-            if figures is not None:
-                self._tripped(scope="runner", key=key, reason=figures[0], figures=figures[1], ts=ts)
+            if tripped is not None:
+                reason, figures = tripped
+                self._tripped(scope="runner", key=key, reason=reason.value, figures=figures, ts=ts)
         self._advanced(ts=ts, equity=equity, marks=marks)
 
     def _window_after(self, ts: int, equity: float, limits: Limits) -> list[list[float]]:
@@ -334,7 +339,7 @@ class Simulator(Aggregate):
 
     @event("KillSwitchTripped", topic="scalp_radar:Simulator.KillSwitchTripped")
     def _tripped(self, scope: str, key: str, reason: str, figures: dict[str, Any], ts: int) -> None:
-        trip = Trip(reason=reason, figures=figures, ts=ts)
+        trip = Trip(reason=TripReason(reason), figures=figures, ts=ts)
         if scope == "global":
             self.kill = trip
         else:

@@ -8,12 +8,29 @@ kept funding out of trade P&L; the errata puts it back where it belongs).
 from __future__ import annotations
 
 import hashlib
+from enum import StrEnum
 from typing import Any
 
 import msgspec
 
 from domain.ledger import price_pnl, totals
 from domain.runner_state import RunnerState
+
+
+class ExitReason(StrEnum):
+    """Why a grid cycle or a position closed: the ``reason`` a trade stores (its value)."""
+
+    TP = "tp"  # the take-profit: a grid's is its moving average, which can sit below the entries
+    SL = "sl"  # the stop-loss
+    TRAIL = "trail"  # the trailing stop (grid_trend)
+    FLIP = "flip"  # the trend turned against the grid: closed at the open
+    SIGNAL = "signal"  # the strategy's own exit signal, at the open
+    TIME = "time"  # a mono position held for max_hold_candles
+    # an opposite-signal close: the entry signal of the other side closed a mono position
+    # (at the open; the opposite position is not opened on the same candle)
+    REVERSE = "reverse"
+    END = "end"  # the data ended with it open: closed at the last close (a backtest's end)
+    DISABLED = "disabled"  # paper: its runner was disabled in the config while it was open
 
 
 class Trade(msgspec.Struct, frozen=True):
@@ -34,10 +51,11 @@ class Trade(msgspec.Struct, frozen=True):
     exit_fee: float
     funding: float  # > 0 paid, < 0 received
     pnl: float  # gross - entry_fees - exit_fee - funding
-    reason: str  # tp | sl | trail | flip | signal | time | reverse | end | disabled
+    reason: ExitReason  # stored as its value; old records decode to the same strings
 
     def record(self) -> dict[str, Any]:
-        return msgspec.structs.asdict(self)
+        # builtins only: the reason as its plain string (an event's payload)
+        return msgspec.structs.asdict(self) | {"reason": str(self.reason)}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Trade:
@@ -51,7 +69,7 @@ def build_trade(
     exit_ts: int,
     price: float,
     fee_rate: float,
-    reason: str,
+    reason: ExitReason,
 ) -> Trade:
     """The trade that closing a runner's open levels (``state`` in the Simulator) at ``price``
     makes."""

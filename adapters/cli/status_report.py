@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from adapters.store.event_store import EventStore
+from adapters.store.event_store import Store
 from adapters.text.timefmt import fmt_ts
 from domain.ledger import price_pnl, totals
 from domain.simulator import Simulator
@@ -31,7 +31,7 @@ class PastState:
     equity: float
 
 
-def state_at(store: EventStore, portfolio: str, at_ms: int) -> PastState | None:
+def state_at(store: Store, portfolio: str, at_ms: int) -> PastState | None:
     """The portfolio exactly as it was after the last candle opened at or before ``at_ms``:
     cut at that candle's ``ClockAdvanced``, the last event each candle records."""
     sim_id = Simulator.create_id(portfolio)
@@ -50,7 +50,7 @@ def state_at(store: EventStore, portfolio: str, at_ms: int) -> PastState | None:
     return PastState(store.repository.get(sim_id, version=version), marks, equity)
 
 
-def simulator_at(store: EventStore, portfolio: str, at_ms: int) -> str | None:
+def simulator_at(store: Store, portfolio: str, at_ms: int) -> str | None:
     """``replay --at``: the text of ``state_at``."""
     past = state_at(store, portfolio, at_ms)
     return None if past is None else render(view_of_simulator(past))

@@ -32,7 +32,7 @@ from eventsourcing.persistence import Notification
 from adapters.services.engine import PROJECTOR_TYPES
 from adapters.services.importer import IMPORT_LOCK
 from adapters.services.portfolio_commands import is_running
-from adapters.store.event_store import _MODULE_KEYS, EventStore, describe_store, open_store
+from adapters.store.event_store import _MODULE_KEYS, Store, describe_store, open_store
 from adapters.store.home import Home
 from adapters.store.writer_lock import held
 from adapters.text.progress import Progress
@@ -99,7 +99,7 @@ def examine(home: Home, min_free_bytes: int | None = None, page: int = PAGE) -> 
     return checkup
 
 
-def _examine_store(checkup: Checkup, home: Home, store: EventStore, page: int) -> None:
+def _examine_store(checkup: Checkup, home: Home, store: Store, page: int) -> None:
     where = describe_store(store)
     if home.events_db.is_file() and where.startswith("SQLite"):
         where += f" ({_size(home.events_db.stat().st_size)})"
@@ -117,7 +117,7 @@ def _examine_store(checkup: Checkup, home: Home, store: EventStore, page: int) -
 
 # -- the events -------------------------------------------------------------------------------
 def _scan(
-    checkup: Checkup, store: EventStore, last: int, page: int, positions: dict[str, int]
+    checkup: Checkup, store: Store, last: int, page: int, positions: dict[str, int]
 ) -> dict[str, int]:
     """Decode every event and check market data against its rules; returns, per projector,
     how many of its events lie after its tracking position."""
@@ -151,7 +151,7 @@ def _scan(
     return pending
 
 
-def _pages(store: EventStore, page: int) -> Iterator[list[Notification]]:
+def _pages(store: Store, page: int) -> Iterator[list[Notification]]:
     position = 0
     while True:
         recorder = store.recorder
@@ -162,7 +162,7 @@ def _pages(store: EventStore, page: int) -> Iterator[list[Notification]]:
         position = batch[-1].id
 
 
-def _event_problem(store: EventStore, n: Notification, timeframes: dict[str, int]) -> str | None:
+def _event_problem(store: Store, n: Notification, timeframes: dict[str, int]) -> str | None:
     try:
         event = store.mapper.to_domain_event(n)
     except Exception as exc:
@@ -219,7 +219,7 @@ def _tracking(home: Home) -> dict[str, tuple[int, int]]:
 def _projections(
     checkup: Checkup,
     home: Home,
-    store: EventStore,
+    store: Store,
     last: int,
     tracking: dict[str, tuple[int, int]],
     pending: dict[str, int],
@@ -247,7 +247,7 @@ def _projections(
         _dry_run(checkup, home, store, sum(pending.values()))
 
 
-def _dry_run(checkup: Checkup, home: Home, store: EventStore, pending: int) -> None:
+def _dry_run(checkup: Checkup, home: Home, store: Store, pending: int) -> None:
     """Catch every projector up on an in-memory copy of the read DB: the one that would stop
     says at which event, and the real read DB is left as it is."""
     copy = sqlite3.connect(":memory:", check_same_thread=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.store.event_store import EventStore, open_store
+from adapters.store.event_store import Store, open_store
 from adapters.store.home import Home
 from adapters.store.market_data import MarketData
 from adapters.store.research_log import ResearchLog
@@ -30,7 +30,7 @@ PROJECTOR_TYPES: tuple[type[MarketDataProjector | ResearchProjector | PaperProje
 class Engine:
     def __init__(self, home: Home, *, memory: bool = False) -> None:
         self.home = home
-        self.store: EventStore = open_store(home, memory=memory)
+        self.store: Store = open_store(home, memory=memory)
         self.market_data = MarketData(self.store)
         self.research = ResearchLog(self.store)
         self.read_db = open_read_db(":memory:" if memory else home.ensure().read_db)

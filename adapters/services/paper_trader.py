@@ -42,6 +42,7 @@ from domain.names import checked_name
 from domain.simulator import DAY_MS, Simulator
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
+from domain.trades import ExitReason
 from optimization.regimes import regime_before
 
 log = logging.getLogger("scalp_radar.paper")
@@ -221,7 +222,7 @@ class PaperTrader:
                 # the candle opened at last_ts was processed: the exclusive end goes past it
                 _, closes = self._closes(state.symbol, state.params["timeframe"], sim.last_ts + 1)
                 fill = float(closes[-1]) * (1.0 - state.side * fees.slippage)
-                sim.force_close(key, fill, fees.taker, sim.last_ts, "disabled")
+                sim.force_close(key, fill, fees.taker, sim.last_ts, ExitReason.DISABLED)
             sim.disable_runner(key=key, reason="no longer enabled in the config", ts=sim.last_ts)
             self.on_note(f"{key}: disabled (its position, if any, closed at the last price)")
 

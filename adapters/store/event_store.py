@@ -25,13 +25,14 @@ APP_NAME = "scalp_radar"  # the env prefix and tracking key: never rename it
 _MODULE_KEYS = ("PERSISTENCE_MODULE", f"{APP_NAME.upper()}_PERSISTENCE_MODULE")
 
 
-class EventStore(Application):
-    """The engine's application: every candle, decision and order lives in its recorder."""
+class Store(Application):
+    """The engine's one event store, an eventsourcing ``Application``: every candle, decision and
+    order lives in its recorder. (The library's own ``EventStore`` is a part of it, ``.events``,
+    hence this name.)"""
 
     name = APP_NAME
-    is_snapshotting_enabled = (
-        True  # snapshots are taken by hand (adapters.services.paper_trader), see notes
-    )
+    # snapshots are taken by hand (adapters.services.paper_trader), see notes
+    is_snapshotting_enabled = True
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = FastJSONTranscoder()
@@ -57,7 +58,7 @@ def store_env(home: Home, environ: Mapping[str, str] | None = None) -> dict[str,
     }
 
 
-def open_store(home: Home | None = None, *, memory: bool = False) -> EventStore:
+def open_store(home: Home | None = None, *, memory: bool = False) -> Store:
     """Open the event store for ``home`` (or an in-memory one for tests)."""
     env: dict[str, Any]
     if memory:
@@ -66,10 +67,10 @@ def open_store(home: Home | None = None, *, memory: bool = False) -> EventStore:
         raise ValueError("open_store needs a home directory unless memory=True")
     else:
         env = store_env(home)
-    return EventStore(env=env)
+    return Store(env=env)
 
 
-def describe_store(store: EventStore) -> str:
+def describe_store(store: Store) -> str:
     """Human description of where events live (for status lines; never prints secrets)."""
     module = store.env.get("PERSISTENCE_MODULE") or "eventsourcing.popo"
     if module.endswith("sqlite"):

@@ -27,7 +27,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 
-from adapters.store.event_store import EventStore
+from adapters.store.event_store import Store
 from domain.candles import (
     CandleClosed,
     ContractSpec,
@@ -69,7 +69,7 @@ class _SeriesState:
 class MarketData:
     """Write side of market data: the ``SeriesSink`` used by CSV import and exchange fetch."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._states: dict[UUID, _SeriesState] = {}
         self._index = EventSourcedLog(store.events, SERIES_INDEX_ID, SeriesListed)
@@ -222,7 +222,7 @@ class MarketData:
         return PendingAppend(events, len(fresh), stored)
 
     def _put(self, events: list[DomainEvent]) -> None:
-        # EventStore.put writes the whole list in one recorder transaction. It skips
+        # Store.put writes the whole list in one recorder transaction. It skips
         # Application.save's per-object runtime-protocol checks, which cost ~40 % of a bulk
         # import; there is no aggregate here, only log events.
         try:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from eventsourcing.application import EventSourcedLog
 
-from adapters.store.event_store import EventStore
+from adapters.store.event_store import Store
 from domain.operator import KillSwitchResetRequested, requests_log_id
 
 
 class OperatorLog:
-    def __init__(self, store: EventStore, portfolio: str) -> None:
+    def __init__(self, store: Store, portfolio: str) -> None:
         self.store, self.portfolio = store, portfolio
         log_id = requests_log_id(portfolio)
         self.log = EventSourcedLog(store.events, log_id, KillSwitchResetRequested)

@@ -7,12 +7,12 @@ from uuid import uuid4
 
 from eventsourcing.application import EventSourcedLog
 
-from adapters.store.event_store import EventStore
+from adapters.store.event_store import Store
 from domain.research import RESEARCH_LOG_ID, OptimizationCompleted, ParamsApplied
 
 
 class ResearchLog:
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.log = EventSourcedLog(store.events, RESEARCH_LOG_ID, OptimizationCompleted)
 

@@ -44,6 +44,7 @@ import numpy as np
 from numba import literally, njit, prange
 
 from domain.ticks import round_scaled
+from domain.trades import ExitReason
 from optimization.fast.metrics_nb import sharpe_1d_nb
 
 _NONE = -1  # exit_touched_nb codes
@@ -78,7 +79,7 @@ class ReasonT(NamedTuple):
 
 
 Reason = ReasonT(0, 1, 2, 3, 4, 5)
-REASON_NAMES = ("tp", "sl", "trail", "flip", "signal", "end")  # Trade.reason by code
+REASON_NAMES = tuple(ExitReason(name) for name in ReasonT._fields)  # Trade.reason by code
 
 
 class PriceT(NamedTuple):

@@ -29,11 +29,12 @@ import numpy as np
 from numba import njit, prange
 
 from domain.ticks import round_scaled
+from domain.trades import ExitReason
 from optimization.fast.metrics_nb import sharpe_1d_nb
 
 
-class ExitReason(NamedTuple):
-    """Why a position closed (``Trade.reason``); the wrapper maps codes back to names."""
+class ExitCodeT(NamedTuple):
+    """Why a position closed, as a code (``Trade.reason``); the wrapper maps codes back."""
 
     tp: int
     sl: int
@@ -43,8 +44,8 @@ class ExitReason(NamedTuple):
     end: int
 
 
-EXIT_REASON = ExitReason(0, 1, 2, 3, 4, 5)
-REASON_NAMES = ExitReason._fields  # code -> the runner's reason string
+EXIT_REASON = ExitCodeT(0, 1, 2, 3, 4, 5)
+REASON_NAMES = tuple(ExitReason(name) for name in ExitCodeT._fields)  # Trade.reason by code
 
 # One closed trade, the numeric fields of ``domain.trades.Trade`` (a mono trade has one level).
 trade_dt = np.dtype(
