@@ -54,6 +54,7 @@ from domain.market import (
     timeframe_ms,
 )
 from domain.names import BadNameError
+from domain.walk_forward_summary import WalkForwardSummary
 from projections.data_quality import candle_quality, funding_quality
 from projections.projector import ProjectionError
 
@@ -583,8 +584,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         engine.project()
     finally:
         engine.close()
-    for summary in summaries:
-        print(optimize_json(summary) if args.json else optimize_table(summary))
+    for run_id, summary in summaries:
+        print(optimize_json(summary, run_id) if args.json else optimize_table(summary))
     return 0
 
 
@@ -599,13 +600,16 @@ def _symbols(args: argparse.Namespace, settings: Settings) -> list[str]:
     raise UsageError("give --symbol S[,S...]")
 
 
-def _optimize(engine: Engine, jobs, args: argparse.Namespace) -> list[dict]:
+def _optimize(
+    engine: Engine, jobs, args: argparse.Namespace
+) -> list[tuple[str, WalkForwardSummary]]:
+    """(run id, summary) of each job, recorded as it completes."""
     summaries = []
     for summary in optimize.run_jobs(jobs, args.workers, _window_progress):
-        summary["run_id"] = engine.research.record_run(summary)
-        summaries.append(summary)
+        run_id = engine.research.record_run(summary)
+        summaries.append((run_id, summary))
         if args.apply:
-            _apply(engine, summary, _config_dir(args) or DEFAULT_CONFIG_DIR)
+            _apply(engine, run_id, _config_dir(args) or DEFAULT_CONFIG_DIR)
     return summaries
 
 
@@ -623,12 +627,12 @@ def _window_progress(label: str):
 
 
 def _apply(
-    engine: Engine, summary: dict, config_dir: Path, grades=params_commands.LIVE_GRADES
+    engine: Engine, run_id: str, config_dir: Path, grades=params_commands.LIVE_GRADES
 ) -> params_commands.AppliedParams | None:
     """Apply the run just recorded through the command the dashboard uses too; a grade that may
     not be applied is said on stderr (the run stays recorded), an invalid config is exit 2."""
     try:
-        return params_commands.apply_run(engine, config_dir, summary["run_id"], grades=grades)
+        return params_commands.apply_run(engine, config_dir, run_id, grades=grades)
     except params_commands.GradeNotApplicableError as exc:
         print(f"not applied: {exc}", file=sys.stderr)
         return None
@@ -805,10 +809,10 @@ def _demo_research(engine: Engine, settings: Settings, config_dir: Path) -> None
     spot = sorted(s.symbol for s in engine.market_reader().series("candles") if ":" not in s.symbol)
     jobs = optimize.prepare(settings, engine.market_reader(), [DEMO_STRATEGY], spot)
     for summary in optimize.run_jobs(jobs, 1, _window_progress):
-        summary["run_id"] = engine.research.record_run(summary)
+        run_id = engine.research.record_run(summary)
         print(optimize_table(summary))
-        if _apply(engine, summary, config_dir, PAPER_GRADES):
-            print(f"applied {summary['strategy']} {summary['symbol']} (grade {summary['grade']})")
+        if _apply(engine, run_id, config_dir, PAPER_GRADES):
+            print(f"applied {summary.strategy} {summary.symbol} (grade {summary.grade})")
     engine.project()
 
 
