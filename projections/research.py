@@ -12,6 +12,12 @@ is the combination with the best in-sample score, the run's figures are the stit
 out-of-sample record of those selections, and the parameters to trade are the most recent
 window's selection. Older runs (events are forever) have no such key: their columns are NULL,
 which readers show as "computed with the earlier rule".
+
+Both tables are laid out by the summary's vocabulary (``domain.walk_forward_summary``): a run's
+row holds each single value of its ``WalkForwardSummary`` as a column and each document
+(windows, criteria, verdicts ...) as JSON, read back in the vocabulary's types; a combination's
+row holds each figure of ``Combinations``. A field added to the summary is a column here with
+no other change (and a ``schema`` bump, so stores rebuild).
 """
 
 from __future__ import annotations
