@@ -3,6 +3,12 @@
 A run's summary is recorded once, complete (grade, criteria points, windows, every combination's
 aggregate metrics), so the dashboard and the CLI read research from projections like everything
 else. Applying parameters to paper trading is an event too, with the run that justified it.
+
+The event holds the summary as builtins, like every fact (a ``WalkForwardSummary``'s fields,
+``domain.walk_forward_summary``): the research log writes it with ``msgspec.to_builtins`` and the
+projection reads it back with ``msgspec.convert``. The stored JSON is the summary's JSON, so the
+summaries earlier versions stored (fewer keys) decode through the vocabulary's defaults, with no
+upcaster and no type the event library must know.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ class OptimizationCompleted(Fact):
     run_id: str
     strategy: str
     symbol: str
-    summary: dict[str, Any]
+    summary: dict[str, Any]  # a WalkForwardSummary as builtins
 
 
 class ParamsApplied(Fact):

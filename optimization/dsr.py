@@ -24,24 +24,14 @@ inverse come from ``statistics.NormalDist`` (no scipy, see the roadmap).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 
+from domain.walk_forward_summary import DsrResult
+
 EULER_GAMMA = 0.5772156649015329
 _NORMAL = NormalDist()
-
-
-@dataclass(frozen=True, slots=True)
-class DsrResult:
-    dsr: float  # probability in [0, 1]
-    sr: float  # per-period Sharpe ratio of the selected strategy
-    sr0: float  # per-period Sharpe ratio expected from the best of N skill-less trials
-    t: int  # number of returns
-    n_trials: int
-    skew: float
-    kurt: float  # raw (non-excess) kurtosis
 
 
 def expected_max_sharpe(var_sr: float, n_trials: int) -> float:

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
 
+from domain.walk_forward_summary import Criterion, Level, Verdict
 from optimization.scoring import oos_is_ratio
 
 GRADES = "ABCDF"
 LOWER_BOUNDS = ((90.0, "A"), (80.0, "B"), (70.0, "C"), (60.0, "D"))
 TRADE_CAPS = ((30, "C"), (50, "B"))  # fewer OOS trades than this -> grade at most that
 SUSPICIOUS_RATIO = 1.5  # OOS/IS above this is flagged, not celebrated
-Level = Literal["ok", "warn", "bad"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,25 +51,12 @@ class GradeInputs:
     oos_trades: int
 
 
-class Criterion(NamedTuple):
-    points: float
-    max_points: float
-    value: float | None
-    explanation: str
-
-
 @dataclass(frozen=True, slots=True)
 class GradeResult:
     grade: str
     score: float  # 0..100, sum of the criteria points
     points: dict[str, Criterion]
     capped_by: str | None  # the trade-count guard that lowered the grade, if any
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    level: Level
-    text: str
 
 
 def ramp(x: float, x0: float, x1: float, y0: float, y1: float) -> float:

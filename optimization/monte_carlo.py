@@ -23,23 +23,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from domain.trades import Trade
+from domain.walk_forward_summary import MonteCarloResult
 
 MIN_TRADES = 30
-
-
-@dataclass(frozen=True, slots=True)
-class MonteCarloResult:
-    p_value: float
-    observed_sharpe: float  # per-trade mean / std (ddof=1) of the real trades
-    sim_percentiles: tuple[float, float, float]  # 5th, 50th, 95th of the null resamples
-    n_trades: int
-    underpowered: bool  # fewer than 30 trades
-    block: int  # block length of the bootstrap
 
 
 def returns_on_capital(trades: Sequence[Trade], initial_capital: float) -> np.ndarray:

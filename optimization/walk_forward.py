@@ -27,13 +27,13 @@ distributed engine.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from domain.backtest import Account, run_backtest
@@ -43,6 +43,12 @@ from domain.research import IN_SAMPLE_RULE
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
+from domain.walk_forward_summary import (
+    Combinations,
+    StitchedCurve,
+    WalkForwardSummary,
+    WindowRecord,
+)
 from optimization.dsr import deflated_sharpe
 from optimization.fast.api import batch_metrics
 from optimization.fast.results import WindowMetrics
@@ -63,6 +69,7 @@ from optimization.windows import Window, walk_forward_windows
 
 Progress = Callable[[int, int, str], None]  # (done, total, note)
 SQRT_YEAR = math.sqrt(365)
+_JSON_DECODER = msgspec.json.Decoder(WalkForwardSummary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +97,7 @@ def run_walk_forward(
     market: MarketArrays,
     validation: MarketArrays | None = None,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> WalkForwardSummary:
     began = time.perf_counter()
     spec = strategy_spec(job.strategy)
     check_grid(job.grid, list(job.base_params))
@@ -108,9 +115,8 @@ def run_walk_forward(
     selected = select(table["is_score_by_window"])
     record = _stitched(job, market, windows, [_full(job, combos[c]) for c in selected])
     run = _Run(job, market, windows, combos, table, selected, record)
-    summary = _summary(run, _validate(run, validation))
-    summary["duration_s"] = round(time.perf_counter() - began, 3)
-    return _finite(summary)
+    checks = _validate(run, validation)
+    return _as_json(_summary(run, checks, round(time.perf_counter() - began, 3)))
 
 
 def _full(job: WalkForwardJob, combo: Mapping[str, Any]) -> dict[str, Any]:
@@ -375,110 +381,100 @@ def _transfer(run: _Run, validation, unseen: list[int]) -> float | None:
     return transfer_ratio(float(m.sharpe[0].mean()), main)
 
 
-def _summary(run: _Run, checks: _Checks) -> dict[str, Any]:
+def _summary(run: _Run, checks: _Checks, duration_s: float) -> WalkForwardSummary:
     job, table = run.job, run.table
     graded, inputs = checks.graded, checks.inputs
     stab, mc, dsr = checks.stab, checks.mc, checks.dsr
-    return {
-        "strategy": job.strategy,
-        "symbol": job.symbol,
-        "timeframe": job.timeframe,
-        "selection_rule": IN_SAMPLE_RULE,
-        "embargo_days": job.embargo_days,
-        "is_trades_full": job.full_score_trades,
-        "grade": graded.grade,
-        "score": graded.score,
-        "criteria": {
-            name: {
-                "points": c.points,
-                "max": c.max_points,
-                "value": _plain(c.value),
-                "explanation": c.explanation,
-            }
-            for name, c in graded.points.items()
-        },
-        "capped_by": graded.capped_by,
-        "verdicts": [
-            dataclasses.asdict(v)
-            for v in verdicts(
-                graded,
-                positive_windows=round(checks.consistency * len(run.windows)),
-                n_windows=len(run.windows),
-                is_sharpe=checks.is_sharpe,
-                oos_sharpe=checks.oos_sharpe,
-                combo_oos_sharpes=table["oos_sharpe"].tolist(),
-                oos_trades=inputs.oos_trades,
-            )
-        ],
-        "oos_sharpe": checks.oos_sharpe,
-        "oos_sharpe_mean": float(np.mean([f["sharpe"] for f in run.record.windows])),
-        "is_sharpe": checks.is_sharpe,
-        "consistency": checks.consistency,
-        "oos_is_ratio": inputs.oos_is_ratio,
-        "oos_return_pct": run.record.pnl / job.account.capital * 100.0,
-        "dsr": dsr.dsr,
-        "mc_pvalue": mc.p_value,
-        "mc_underpowered": mc.underpowered,
-        "stability": stab.score if stab else None,
-        "stability_variance": stab.variance if stab else None,
-        "transfer_ratio": checks.transfer,
-        "validation_windows": checks.unseen,
-        "oos_trades": inputs.oos_trades,
-        "n_windows": len(run.windows),
-        "n_combos": len(run.combos),
-        "best_params": _shown_params(job, run.trade_params),
-        "best_index": run.trade_index,
-        "params_window": len(run.windows) - 1,
-        "params_rule": PARAMS_RULE,
-        "grid": {k: [_plain(v) for v in vals] for k, vals in job.grid.items()},
-        "capital": job.account.capital,
+    return WalkForwardSummary(
+        strategy=job.strategy,
+        symbol=job.symbol,
+        timeframe=job.timeframe,
+        selection_rule=IN_SAMPLE_RULE,
+        embargo_days=job.embargo_days,
+        is_trades_full=job.full_score_trades,
+        grade=graded.grade,
+        score=graded.score,
+        criteria=graded.points,
+        capped_by=graded.capped_by,
+        verdicts=verdicts(
+            graded,
+            positive_windows=round(checks.consistency * len(run.windows)),
+            n_windows=len(run.windows),
+            is_sharpe=checks.is_sharpe,
+            oos_sharpe=checks.oos_sharpe,
+            combo_oos_sharpes=table["oos_sharpe"].tolist(),
+            oos_trades=inputs.oos_trades,
+        ),
+        oos_sharpe=checks.oos_sharpe,
+        oos_sharpe_mean=float(np.mean([f["sharpe"] for f in run.record.windows])),
+        is_sharpe=checks.is_sharpe,
+        consistency=checks.consistency,
+        oos_is_ratio=inputs.oos_is_ratio,
+        oos_return_pct=run.record.pnl / job.account.capital * 100.0,
+        dsr=dsr.dsr,
+        mc_pvalue=mc.p_value,
+        mc_underpowered=mc.underpowered,
+        stability=stab.score if stab else None,
+        stability_variance=stab.variance if stab else None,
+        transfer_ratio=checks.transfer,
+        validation_windows=checks.unseen,
+        oos_trades=inputs.oos_trades,
+        n_windows=len(run.windows),
+        n_combos=len(run.combos),
+        best_params=_shown_params(job, run.trade_params),
+        best_index=run.trade_index,
+        params_window=len(run.windows) - 1,
+        params_rule=PARAMS_RULE,
+        grid={k: list(vals) for k, vals in job.grid.items()},
+        capital=job.account.capital,
         # order prices were rounded to this tick (the market's contract spec); None: not rounded
-        "price_tick": run.market.tick or None,
-        "stitched": {"ts": run.record.curve_ts, "equity": run.record.curve_equity},
-        "windows": _window_rows(run, checks.regimes),
-        "combos": _combo_rows(run),
-        "monte_carlo": _plain_dict(mc),
-        "dsr_detail": _plain_dict(dsr),
-    }
+        price_tick=run.market.tick or None,
+        stitched=StitchedCurve(run.record.curve_ts, run.record.curve_equity),
+        windows=_window_records(run, checks.regimes),
+        combos=_combinations(run),
+        monte_carlo=mc,
+        dsr_detail=dsr,
+        duration_s=duration_s,
+    )
 
 
 def _shown_params(job: WalkForwardJob, params: Mapping[str, Any]) -> dict[str, Any]:
     """The tuned parameters (and the side and leverage a trader needs to read them)."""
-    return {k: _plain(v) for k, v in params.items() if k in job.grid or k in ("sides", "leverage")}
+    return {k: v for k, v in params.items() if k in job.grid or k in ("sides", "leverage")}
 
 
-def _window_rows(run: _Run, regimes: list[Any]) -> list[dict[str, Any]]:
+def _window_records(run: _Run, regimes: list[Any]) -> list[WindowRecord]:
     ts, table = run.market.ts, run.table
-    rows = []
+    records = []
     for w, regime, c, oos in zip(
         run.windows, regimes, run.selected, run.record.windows, strict=True
     ):
         k = w.index
-        rows.append(
-            {
-                "index": k,
-                "is_from": int(ts[w.is_start]),
-                "is_end": _end_ms(run.market, w.is_end),
-                "oos_from": int(ts[w.oos_start]),
-                "oos_to": int(ts[w.oos_end - 1]),
-                "oos_end": _end_ms(run.market, w.oos_end),
-                "combo": int(c),
-                "params": _shown_params(run.job, _full(run.job, run.combos[c])),
-                "is_sharpe": float(table["is_sharpe_by_window"][c, k]),
-                "is_return_pct": float(table["is_return_by_window"][c, k]),
-                "is_trades": int(table["is_trades_by_window"][c, k]),
-                "is_score": float(table["is_score_by_window"][c, k]),
+        records.append(
+            WindowRecord(
+                index=k,
+                is_from=int(ts[w.is_start]),
+                is_end=_end_ms(run.market, w.is_end),
+                oos_from=int(ts[w.oos_start]),
+                oos_to=int(ts[w.oos_end - 1]),
+                oos_end=_end_ms(run.market, w.oos_end),
+                combo=int(c),
+                params=_shown_params(run.job, _full(run.job, run.combos[c])),
+                is_sharpe=float(table["is_sharpe_by_window"][c, k]),
+                is_return_pct=float(table["is_return_by_window"][c, k]),
+                is_trades=int(table["is_trades_by_window"][c, k]),
+                is_score=float(table["is_score_by_window"][c, k]),
                 # the reference engine's figures: what backtest --from --to prints
-                "oos_sharpe": oos["sharpe"],
-                "oos_return_pct": oos["return_pct"],
-                "oos_trades": oos["trades"],
-                "oos_fingerprint": oos["fingerprint"],
-                "regime": regime.name,
-                "regime_return_pct": regime.return_pct,
-                "regime_max_dd_pct": regime.max_dd_pct,
-            }
+                oos_sharpe=oos["sharpe"],
+                oos_return_pct=oos["return_pct"],
+                oos_trades=oos["trades"],
+                oos_fingerprint=oos["fingerprint"],
+                regime=regime.name,
+                regime_return_pct=regime.return_pct,
+                regime_max_dd_pct=regime.max_dd_pct,
+            )
         )
-    return rows
+    return records
 
 
 def _end_ms(market: MarketArrays, end: int) -> int:
@@ -487,48 +483,36 @@ def _end_ms(market: MarketArrays, end: int) -> int:
     return int(market.ts[end]) if end < len(market) else int(market.ts[-1]) + market.tf_ms
 
 
-def _combo_rows(run: _Run) -> dict[str, Any]:
+def _combinations(run: _Run) -> Combinations:
     table = run.table
-    return {
-        "params": [{k: _plain(v) for k, v in c.items()} for c in run.combos],
-        "is_sharpe": table["is_sharpe"].tolist(),
-        "oos_sharpe": table["oos_sharpe"].tolist(),
-        "consistency": table["consistency"].tolist(),
-        "oos_trades": [int(t) for t in table["oos_trades"]],
-        "oos_return_pct": table["oos_return_pct"].tolist(),
-        "score": table["score"].tolist(),
-        "selected_in": np.bincount(run.selected, minlength=len(run.combos)).tolist(),
+    return Combinations(
+        params=run.combos,
+        is_sharpe=table["is_sharpe"].tolist(),
+        oos_sharpe=table["oos_sharpe"].tolist(),
+        consistency=table["consistency"].tolist(),
+        oos_trades=[int(t) for t in table["oos_trades"]],
+        oos_return_pct=table["oos_return_pct"].tolist(),
+        score=table["score"].tolist(),
         # per window, for dense heatmaps; 4 decimals keep a 3240-combo run near 2 MB
-        "oos_sharpe_by_window": _rounded(table["oos_sharpe_by_window"]),
-        "is_sharpe_by_window": _rounded(table["is_sharpe_by_window"]),
-        "oos_return_by_window": _rounded(table["oos_return_by_window"]),
-    }
+        oos_sharpe_by_window=_rounded(table["oos_sharpe_by_window"]),
+        is_sharpe_by_window=_rounded(table["is_sharpe_by_window"]),
+        oos_return_by_window=_rounded(table["oos_return_by_window"]),
+        selected_in=np.bincount(run.selected, minlength=len(run.combos)).tolist(),
+    )
 
 
-def _finite(value: Any) -> Any:
-    """The summary with NaN/inf replaced by None: it becomes an event, and JSON has neither."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
+def _as_json(summary: WalkForwardSummary) -> WalkForwardSummary:
+    """The summary as the event will hold it: through JSON, which has neither NaN nor inf
+    (msgspec writes them as null, hence None) nor numpy scalars (written as the numbers they
+    are); decoding it back checks every field against the vocabulary."""
+    return _JSON_DECODER.decode(msgspec.json.encode(summary, enc_hook=_numpy_scalar))
+
+
+def _numpy_scalar(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise NotImplementedError(f"{type(value).__name__} in a walk-forward summary")
 
 
 def _rounded(matrix: np.ndarray) -> list[list[float]]:
     return np.round(matrix, 4).tolist()
-
-
-def _plain_dict(result: Any) -> dict[str, Any]:
-    return {k: _plain(v) for k, v in dataclasses.asdict(result).items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON has no infinities; events refuse them
-    return value

@@ -12,6 +12,12 @@ is the combination with the best in-sample score, the run's figures are the stit
 out-of-sample record of those selections, and the parameters to trade are the most recent
 window's selection. Older runs (events are forever) have no such key: their columns are NULL,
 which readers show as "computed with the earlier rule".
+
+Both tables are laid out by the summary's vocabulary (``domain.walk_forward_summary``): a run's
+row holds each single value of its ``WalkForwardSummary`` as a column and each document
+(windows, criteria, verdicts ...) as JSON, read back in the vocabulary's types; a combination's
+row holds each figure of ``Combinations``. A field added to the summary is a column here with
+no other change (and a ``schema`` bump, so stores rebuild).
 """
 
 from __future__ import annotations
@@ -20,51 +26,57 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import sqlite_utils
 from eventsourcing.persistence import ApplicationRecorder, Notification
+from msgspec import UNSET
+from msgspec import inspect as types
 
 from domain.research import OptimizationCompleted, ParamsApplied
+from domain.walk_forward_summary import Combinations, WalkForwardSummary
 from projections.projector import Projector
 
-_RUN_COLUMNS = (
-    "grade",
-    "score",
-    "oos_sharpe",
-    "is_sharpe",
-    "consistency",
-    "oos_is_ratio",
-    "dsr",
-    "mc_pvalue",
-    "mc_underpowered",
-    "stability",
-    "stability_variance",
-    "transfer_ratio",
-    "oos_trades",
-    "n_windows",
-    "n_combos",
-    "duration_s",
-    "timeframe",
-    # issue 11 (NULL for runs recorded before it)
-    "selection_rule",
-    "embargo_days",
-    "is_trades_full",
-    "oos_sharpe_mean",
-    "oos_return_pct",
-    "params_window",
-    "params_rule",
-    "capital",
+# Summary fields a run's row does not repeat: the pair is the row's own key, the combinations
+# have their table (the best one flagged ``is_best``); no reader asks for the grade's cap, the
+# tick or the DSR detail
+_NOT_IN_RUNS = frozenset(
+    ("strategy", "symbol", "combos", "best_index", "capped_by", "price_tick", "dsr_detail")
 )
-JSON_COLUMNS = (
-    "best_params",
-    "criteria",
-    "verdicts",
-    "windows",
-    "monte_carlo",
-    "grid",
-    "fixed",
-    "stitched",
-    "validation_windows",
-)
+_DOCUMENT = (types.ListType, types.DictType, types.StructType, types.TupleType)
+
+
+def _kinds(info: types.Type) -> tuple[types.Type, ...]:
+    """What a type allows besides None."""
+    options = info.types if isinstance(info, types.UnionType) else (info,)
+    return tuple(o for o in options if not isinstance(o, types.NoneType))
+
+
+def _is_document(field_type: Any) -> bool:
+    """Whether a field holds a JSON document (a list, a mapping, a struct), not one value."""
+    return any(isinstance(kind, _DOCUMENT) for kind in _kinds(types.type_info(field_type)))
+
+
+def _affinity(column_type: Any) -> str:
+    """SQLite type of one combination's figure in a ``Combinations`` column (a list of them)."""
+    (column,) = _kinds(types.type_info(column_type))
+    (figure,) = _kinds(column.item_type)
+    if isinstance(figure, types.IntType):
+        return "INTEGER"
+    return "REAL" if isinstance(figure, types.FloatType) else "TEXT"
+
+
+_RUN_FIELDS = {
+    f.name: f.type for f in msgspec.structs.fields(WalkForwardSummary) if f.name not in _NOT_IN_RUNS
+}
+# a run's row: its single values as columns, its documents (windows, criteria, ...) as JSON
+RUN_COLUMNS = tuple(name for name, kind in _RUN_FIELDS.items() if not _is_document(kind))
+JSON_COLUMNS = {name: kind for name, kind in _RUN_FIELDS.items() if _is_document(kind)}
+# a combination's row: its parameters, then each of its figures (documents as JSON text)
+COMBO_FIGURES = {
+    f.name: _affinity(f.type) for f in msgspec.structs.fields(Combinations) if f.name != "params"
+}
+# a document column holds null where the summary had none (``fixed`` of a full run)
+_DECODERS = {name: msgspec.json.Decoder(kind | None) for name, kind in JSON_COLUMNS.items()}
 
 
 class ResearchProjector(Projector):
@@ -79,7 +91,8 @@ class ResearchProjector(Projector):
         super().__init__(recorder, db)
 
     def create_tables(self) -> None:
-        columns = ", ".join(_RUN_COLUMNS + JSON_COLUMNS)
+        columns = ", ".join((*RUN_COLUMNS, *JSON_COLUMNS))
+        figures = ", ".join(f"{name} {affinity}" for name, affinity in COMBO_FIGURES.items())
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS optimization_runs (run_id TEXT PRIMARY KEY, "
             "seq INTEGER NOT NULL, strategy TEXT NOT NULL, symbol TEXT NOT NULL, "
@@ -90,10 +103,8 @@ class ResearchProjector(Projector):
         )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS optimization_combos (run_id TEXT NOT NULL, "
-            "combo INTEGER NOT NULL, params TEXT NOT NULL, is_sharpe REAL, oos_sharpe REAL, "
-            "consistency REAL, oos_trades INTEGER, oos_return_pct REAL, score REAL, "
-            "oos_sharpe_by_window TEXT, is_sharpe_by_window TEXT, oos_return_by_window TEXT, "
-            "selected_in INTEGER, is_best INTEGER NOT NULL, PRIMARY KEY (run_id, combo))"
+            f"combo INTEGER NOT NULL, params TEXT NOT NULL, {figures}, "
+            "is_best INTEGER NOT NULL, PRIMARY KEY (run_id, combo))"
         )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS applied_params (strategy TEXT NOT NULL, "
@@ -114,11 +125,11 @@ class ResearchProjector(Projector):
                 self._applied(n.id, state)
 
     def _run(self, seq: int, state: dict[str, Any]) -> None:
-        summary, run_id = state["summary"], state["run_id"]
-        pair = [state["strategy"], state["symbol"]]
-        latest = not summary.get("fixed") or not self._has_full_run(pair)
-        row = {c: summary.get(c) for c in _RUN_COLUMNS}
-        row |= {c: json.dumps(summary.get(c)) for c in JSON_COLUMNS}
+        summary = msgspec.convert(state["summary"], WalkForwardSummary)
+        run_id, pair = state["run_id"], [state["strategy"], state["symbol"]]
+        latest = not summary.fixed or not self._has_full_run(pair)
+        row = {c: _field(summary, c) for c in RUN_COLUMNS}
+        row |= {c: json.dumps(msgspec.to_builtins(_field(summary, c))) for c in JSON_COLUMNS}
         row |= {
             "run_id": run_id,
             "seq": seq,
@@ -157,34 +168,27 @@ class ResearchProjector(Projector):
         )
 
 
-def _combo_rows(run_id: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
-    combos, best = summary["combos"], summary["best_index"]
-    selected_in = combos.get("selected_in")  # None: a run of the earlier rule
+def _field(summary: WalkForwardSummary, name: str) -> Any:
+    value = getattr(summary, name)
+    return None if value is UNSET else value
+
+
+def _combo_rows(run_id: str, summary: WalkForwardSummary) -> list[dict[str, Any]]:
+    combos = summary.combos
+    figures = {name: getattr(combos, name) for name in COMBO_FIGURES}
     return [
-        {
-            "run_id": run_id,
-            "combo": i,
-            "params": json.dumps(params, sort_keys=True),
-            "is_sharpe": combos["is_sharpe"][i],
-            "oos_sharpe": combos["oos_sharpe"][i],
-            "consistency": combos["consistency"][i],
-            "oos_trades": combos["oos_trades"][i],
-            "oos_return_pct": combos["oos_return_pct"][i],
-            "score": combos["score"][i],
-            "oos_sharpe_by_window": json.dumps(combos["oos_sharpe_by_window"][i]),
-            # runs recorded before these were kept (events are forever) have none
-            "is_sharpe_by_window": _column(combos, "is_sharpe_by_window", i),
-            "oos_return_by_window": _column(combos, "oos_return_by_window", i),
-            "selected_in": None if selected_in is None else int(selected_in[i]),
-            "is_best": int(i == best),
-        }
-        for i, params in enumerate(combos["params"])
+        {"run_id": run_id, "combo": i, "params": json.dumps(params, sort_keys=True)}
+        | {name: _figure(values, i, COMBO_FIGURES[name]) for name, values in figures.items()}
+        | {"is_best": int(i == summary.best_index)}
+        for i, params in enumerate(combos.params)
     ]
 
 
-def _column(combos: dict[str, Any], key: str, i: int) -> str | None:
-    values = combos.get(key)
-    return None if values is None else json.dumps(values[i])
+def _figure(values: list[Any] | None, i: int, affinity: str) -> Any:
+    """Combination ``i``'s value of a figure; None where the run did not record the figure."""
+    if values is None:
+        return None
+    return json.dumps(values[i]) if affinity == "TEXT" else values[i]
 
 
 class ResearchReader:
@@ -219,5 +223,7 @@ class ResearchReader:
         return [r | {"params": json.loads(r["params"])} for r in rows]
 
 
-def _decoded(row: dict) -> dict:
-    return row | {c: json.loads(row[c]) for c in JSON_COLUMNS if row.get(c) is not None}
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A run's row with its documents in the vocabulary's types (windows as ``WindowRecord``,
+    criteria as ``Criterion`` ...)."""
+    return row | {c: _DECODERS[c].decode(row[c]) for c in JSON_COLUMNS if row.get(c) is not None}

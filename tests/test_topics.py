@@ -11,6 +11,7 @@ from adapters.store.home import Home
 from domain.candles import ContractSpec
 from domain.market import FundingSeries, Market, OpenInterestSeries
 from tests.stubs import T0, CandleStubs
+from tests.web.kit import summary
 
 READ_ALL = """
 import sys
@@ -32,9 +33,8 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     data.append_funding(FundingSeries("binance", "BTC/USDT:USDT"), [(T0, 0.0001)])
     data.append_open_interest(OpenInterestSeries("binance", "BTC/USDT:USDT", "1h"), [(T0, 5.0)])
     data.record_specs([ContractSpec("binance", "BTC/USDT", 0.01, None, 1e-5)], "test", T0)
-    summary = {"strategy": "grid_atr", "symbol": "BTC/USDT"}
-    run_id = engine.research.record_run(summary)
-    engine.research.record_run(summary)  # a second run: reads the log's last event back
+    run_id = engine.research.record_run(summary())
+    engine.research.record_run(summary())  # a second run: reads the log's last event back
     engine.research.record_applied("grid_atr", "BTC/USDT", {"ma_period": 10}, "B", run_id)
     engine.close()
     done = subprocess.run(

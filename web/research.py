@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import anyio
+import msgspec
 import numpy as np
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
@@ -23,6 +24,7 @@ from litestar.status_codes import HTTP_409_CONFLICT
 from adapters.services import params_commands
 from adapters.services.params_commands import AppliedParams, ApplyRefusedError, UnknownRunError
 from domain.research import earlier_rule
+from domain.walk_forward_summary import WindowRecord
 from projections.research import ResearchReader
 from web import explorer_analysis, inputs, research_data, svg
 from web.auth import require_api_key
@@ -78,7 +80,7 @@ class ResearchController(Controller):
             raise NotFoundException(detail=f"no walk-forward result {run_id!r}")
         windows = run.get("windows") or []
         regimes = regime_table(windows)
-        verdicts = [*run.get("verdicts", []), *map(_as_dict, extra_verdicts(run, regimes))]
+        verdicts = [*(run.get("verdicts") or []), *extra_verdicts(run, regimes)]
         earlier = earlier_rule(run)
         return page(
             request,
@@ -90,7 +92,7 @@ class ResearchController(Controller):
             selections=[] if earlier else selection_rows(run),
             regimes=regimes,
             verdicts=verdicts,
-            worst=worst_level(v["level"] for v in verdicts),
+            worst=worst_level(v.level for v in verdicts),
             window_chart=window_chart(windows, earlier),
             stitched_chart=None if earlier else stitched_chart(run),
             **_apply_context(request, run),
@@ -166,10 +168,10 @@ def _apply_context(request: Request, run: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def window_chart(windows: list[dict[str, Any]], earlier: bool) -> str:
+def window_chart(windows: list[WindowRecord], earlier: bool) -> str:
     """IS and OOS Sharpe per window: of each window's selection (in-sample rule), of the one
     best combination (earlier rule)."""
-    labels = [f"w{w['index'] + 1} {day(w['oos_from'])}" for w in windows]
+    labels = [f"w{w.index + 1} {day(w.oos_from)}" for w in windows]
     if earlier:
         names, label = ("IS Sharpe", "OOS Sharpe"), "IS vs OOS Sharpe per window"
     else:
@@ -177,8 +179,8 @@ def window_chart(windows: list[dict[str, Any]], earlier: bool) -> str:
         label = "IS vs OOS Sharpe of each window's selected combination"
     return svg.line_chart(
         {
-            names[0]: [w.get("is_sharpe") for w in windows],
-            names[1]: [w.get("oos_sharpe") for w in windows],
+            names[0]: [w.is_sharpe for w in windows],
+            names[1]: [w.oos_sharpe for w in windows],
         },
         labels,
         label=label,
@@ -187,8 +189,8 @@ def window_chart(windows: list[dict[str, Any]], earlier: bool) -> str:
 
 def stitched_chart(run: dict[str, Any]) -> str:
     """The stitched OOS equity curve (money, one point per UTC day), at most ``MAX_POINTS``."""
-    stitched = run.get("stitched") or {}
-    ts, equity = stitched.get("ts") or [], stitched.get("equity") or []
+    stitched = run.get("stitched")
+    ts, equity = (stitched.ts, stitched.equity) if stitched else ([], [])
     keep = downsample(np.asarray(equity, dtype=float), MAX_POINTS).tolist() if equity else []
     days = [day(ts[i]) for i in keep]
     return svg.curve_chart(
@@ -207,25 +209,15 @@ def selection_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
     validation = set(run.get("validation_windows") or [])
     rows = []
     for w in run.get("windows") or []:
-        params = w.get("params") or {}
-        is_end, oos_end = w.get("is_end"), w.get("oos_end")
         rows.append(
-            w
+            msgspec.structs.asdict(w)
             | {
-                "is_last_day": None if is_end is None else is_end - 1,
-                "oos_last_day": w.get("oos_to") if oos_end is None else oos_end - 1,
-                "embargo_days": _gap_days(is_end, w.get("oos_from")),
-                "shown_params": {k: params[k] for k in shown if k in params} or params,
-                "trade": w["index"] == run.get("params_window"),
-                "validation": w["index"] in validation,
+                "is_last_day": w.is_end - 1,
+                "oos_last_day": w.oos_end - 1,
+                "embargo_days": (w.oos_from - w.is_end) / DAY_MS,
+                "shown_params": {k: w.params[k] for k in shown if k in w.params} or w.params,
+                "trade": w.index == run.get("params_window"),
+                "validation": w.index in validation,
             }
         )
     return rows
-
-
-def _gap_days(end: int | None, start: int | None) -> float | None:
-    return None if end is None or start is None else (start - end) / DAY_MS
-
-
-def _as_dict(verdict) -> dict[str, str]:
-    return {"level": verdict.level, "text": verdict.text}

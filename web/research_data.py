@@ -11,38 +11,32 @@ from typing import Any
 
 import sqlite_utils
 
-from projections.research import JSON_COLUMNS
+from projections.research import RUN_COLUMNS, ResearchReader
 
 RUNS = "optimization_runs"
 COMBOS = "optimization_combos"
-LIST_COLUMNS = (
-    "run_id",
-    "seq",
-    "strategy",
-    "symbol",
-    "timeframe",
-    "grade",
-    "score",
-    "oos_sharpe",
-    "is_sharpe",
-    "oos_is_ratio",
-    "consistency",
-    "dsr",
-    "mc_pvalue",
-    "mc_underpowered",
-    "transfer_ratio",
-    "oos_trades",
-    "n_windows",
-    "n_combos",
-    "selection_rule",  # NULL: computed with the earlier rule (tagged, never applied)
+# the list holds every single value of a run (its documents stay on its own page)
+LIST_COLUMNS = ("run_id", "seq", "strategy", "symbol", *RUN_COLUMNS)
+# what the list sorts by: its headers (partials/research_table.html), the transfer and the
+# number of windows
+SORTABLE = frozenset(
+    {
+        "strategy",
+        "symbol",
+        "grade",
+        "score",
+        "oos_sharpe",
+        "is_sharpe",
+        "oos_is_ratio",
+        "consistency",
+        "dsr",
+        "mc_pvalue",
+        "transfer_ratio",
+        "oos_trades",
+        "n_windows",
+        "n_combos",
+    }
 )
-SORTABLE = frozenset(LIST_COLUMNS) - {
-    "run_id",
-    "seq",
-    "timeframe",
-    "mc_underpowered",
-    "selection_rule",
-}
 GRADES = ("A", "B", "C", "D", "F")
 COMBO_METRICS = ("oos_sharpe", "is_sharpe", "consistency", "oos_return_pct", "score", "oos_trades")
 
@@ -104,13 +98,8 @@ def filter_options(db: sqlite_utils.Database) -> dict[str, list[str]]:
 
 
 def get_run(db: sqlite_utils.Database, run_id: str) -> dict[str, Any] | None:
-    if not _has(db, RUNS):
-        return None
-    rows = _rows(db, f"SELECT * FROM {RUNS} WHERE run_id = ?", [run_id])
-    if not rows:
-        return None
-    row = rows[0]
-    return row | {c: json.loads(row[c]) for c in JSON_COLUMNS if row.get(c) is not None}
+    """The run's row, its documents (windows, criteria ...) in the summary's vocabulary."""
+    return ResearchReader(db).run(run_id)
 
 
 def latest_run_id(

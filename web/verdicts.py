@@ -5,24 +5,20 @@ IS -> OOS transfer, edge structure, trade volume, partial windows; ``optimizatio
 This module adds, from the same recorded figures, what the seed's panel showed beside them:
 the performance per market regime and its conclusion (Sprint 15b), and one sentence each for
 the Monte Carlo p-value, the Deflated Sharpe Ratio and the transfer to the perpetual. Pure
-functions over plain dicts, so each rule is tested on hand-made numbers.
+functions over the recorded figures (window records, a run's row), so each rule is tested on
+hand-made numbers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-Level = Literal["ok", "warn", "bad"]
+from domain.walk_forward_summary import Level, Verdict, WindowRecord
+
 REGIMES = ("crash", "bull", "bear", "range")
 _SEVERITY: dict[str, int] = {"ok": 0, "warn": 1, "bad": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    level: Level
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +30,16 @@ class RegimeRow:
     avg_return_pct: float
 
 
-def regime_table(windows: Sequence[Mapping[str, Any]]) -> list[RegimeRow]:
+def regime_table(windows: Sequence[WindowRecord]) -> list[RegimeRow]:
     """The OOS windows grouped by regime (crash, bull, bear, range order): each window's
     selection (in-sample rule), or the one best combination (a run of the earlier rule)."""
     rows = []
     for regime in REGIMES:
-        mine = [w for w in windows if w.get("regime") == regime]
+        mine = [w for w in windows if w.regime == regime]
         if not mine:
             continue
-        sharpes = [float(w.get("oos_sharpe") or 0.0) for w in mine]
-        returns = [float(w.get("oos_return_pct") or 0.0) for w in mine]
+        sharpes = [float(w.oos_sharpe or 0.0) for w in mine]
+        returns = [float(w.oos_return_pct or 0.0) for w in mine]
         rows.append(
             RegimeRow(
                 regime=regime,

@@ -104,10 +104,10 @@ def _demo_research(engine: Engine, settings: Settings, config_dir: Path) -> None
     spot = sorted(s.symbol for s in engine.market_reader().series("candles") if ":" not in s.symbol)
     jobs = optimize.prepare(settings, engine.market_reader(), [DEMO_STRATEGY], spot)
     for summary in optimize.run_jobs(jobs, 1, window_progress):
-        summary["run_id"] = engine.research.record_run(summary)
+        run_id = engine.research.record_run(summary)
         print(optimize_table(summary))
-        if apply(engine, summary, config_dir, PAPER_GRADES):
-            print(f"applied {summary['strategy']} {summary['symbol']} (grade {summary['grade']})")
+        if apply(engine, run_id, config_dir, PAPER_GRADES):
+            print(f"applied {summary.strategy} {summary.symbol} (grade {summary.grade})")
     engine.project()
 
 

@@ -27,6 +27,7 @@ from domain.market import (
     check_symbol,
     timeframe_ms,
 )
+from domain.walk_forward_summary import WalkForwardSummary
 
 
 def register(commands) -> None:
@@ -128,8 +129,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         engine.project()
     finally:
         engine.close()
-    for summary in summaries:
-        print(optimize_json(summary) if args.json else optimize_table(summary))
+    for run_id, summary in summaries:
+        print(optimize_json(summary, run_id) if args.json else optimize_table(summary))
     return 0
 
 
@@ -144,13 +145,16 @@ def _symbols(args: argparse.Namespace, settings: Settings) -> list[str]:
     raise UsageError("give --symbol S[,S...]")
 
 
-def _optimize(engine: Engine, jobs, args: argparse.Namespace) -> list[dict]:
+def _optimize(
+    engine: Engine, jobs, args: argparse.Namespace
+) -> list[tuple[str, WalkForwardSummary]]:
+    """(run id, summary) of each job, recorded as it completes."""
     summaries = []
     for summary in optimize.run_jobs(jobs, args.workers, window_progress):
-        summary["run_id"] = engine.research.record_run(summary)
-        summaries.append(summary)
+        run_id = engine.research.record_run(summary)
+        summaries.append((run_id, summary))
         if args.apply:
-            apply(engine, summary, config_dir_of(args) or DEFAULT_CONFIG_DIR)
+            apply(engine, run_id, config_dir_of(args) or DEFAULT_CONFIG_DIR)
     return summaries
 
 
@@ -168,12 +172,12 @@ def window_progress(label: str):
 
 
 def apply(
-    engine: Engine, summary: dict, config_dir: Path, grades=params_commands.LIVE_GRADES
+    engine: Engine, run_id: str, config_dir: Path, grades=params_commands.LIVE_GRADES
 ) -> params_commands.AppliedParams | None:
     """Apply the run just recorded through the command the dashboard uses too; a grade that may
     not be applied is said on stderr (the run stays recorded), an invalid config is exit 2."""
     try:
-        return params_commands.apply_run(engine, config_dir, summary["run_id"], grades=grades)
+        return params_commands.apply_run(engine, config_dir, run_id, grades=grades)
     except params_commands.GradeNotApplicableError as exc:
         print(f"not applied: {exc}", file=sys.stderr)
         return None

@@ -229,14 +229,16 @@ class JobRunner:
             try:
                 # a narrowed grid is an exploration: the research read model keeps the pair's
                 # full run as its result (projections.research)
-                explored = payload | {"fixed": job.fixed} if job.fixed else payload
+                explored = payload
+                if job.fixed:
+                    explored = msgspec.structs.replace(payload, fixed=job.fixed)
                 with self.engine_lock:
                     run_id = self.engine.research.record_run(explored)
                     self.engine.project()
             except Exception as exc:  # the store refused: say so on the page, keep serving
                 self._update(job, state="failed", error=f"recording failed: {exc}")
                 return
-            self._update(job, state="done", run_id=run_id, grade=payload.get("grade"))
+            self._update(job, state="done", run_id=run_id, grade=payload.grade)
         elif kind == "error":
             self._update(job, state="failed", error=str(payload))
         else:

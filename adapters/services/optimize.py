@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Any
 
 import msgspec
 
@@ -28,6 +27,7 @@ from config.settings import Settings
 from domain.market import perpetual_of
 from domain.strategies import REGISTRY
 from domain.strategies.plans import MarketArrays
+from domain.walk_forward_summary import WalkForwardSummary
 from optimization.grid_search import GridError, check_grid
 from optimization.walk_forward import WalkForwardJob, run_walk_forward
 from optimization.windows import WindowError, walk_forward_windows
@@ -122,7 +122,7 @@ def _validation(reader, request: BacktestRequest, timeframe: str, needs) -> Mark
 
 def run_jobs(
     jobs: Sequence[PreparedJob], workers: int = 1, progress: Callable[[str], Progress] | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[WalkForwardSummary]:
     """Summaries as jobs complete (in completion order with a pool)."""
     workers = min(workers, len(jobs))  # a spawned pool starts every worker at once
     if workers <= 1:
@@ -143,5 +143,5 @@ def run_jobs(
             raise
 
 
-def _run(prepared: PreparedJob, progress: Progress | None) -> dict[str, Any]:
+def _run(prepared: PreparedJob, progress: Progress | None) -> WalkForwardSummary:
     return run_walk_forward(prepared.job, prepared.market, prepared.validation, progress)

@@ -58,11 +58,11 @@ def regime_profile(
         return {}, 0
     sharpes: dict[str, list[float]] = defaultdict(list)
     for window in run["windows"]:
-        if window.get("oos_sharpe") is not None:
-            sharpes[window["regime"]].append(window["oos_sharpe"])
+        if window.oos_sharpe is not None:
+            sharpes[window.regime].append(window.oos_sharpe)
     first = run["windows"][0]
     # oos_to is the open time of the window's last candle
-    window_ms = first["oos_to"] - first["oos_from"] + timeframe_ms(run["timeframe"])
+    window_ms = first.oos_to - first.oos_from + timeframe_ms(run["timeframe"])
     return {name: sum(v) / len(v) for name, v in sorted(sharpes.items())}, window_ms
 
 

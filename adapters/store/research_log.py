@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import uuid4
 
+import msgspec
 from eventsourcing.application import EventSourcedLog
 
 from adapters.store.event_store import Store
 from domain.research import RESEARCH_LOG_ID, OptimizationCompleted, ParamsApplied
+from domain.walk_forward_summary import WalkForwardSummary
 
 
 class ResearchLog:
@@ -16,10 +17,13 @@ class ResearchLog:
         self.store = store
         self.log = EventSourcedLog(store.events, RESEARCH_LOG_ID, OptimizationCompleted)
 
-    def record_run(self, summary: dict[str, Any]) -> str:
+    def record_run(self, summary: WalkForwardSummary) -> str:
         run_id = str(uuid4())  # identity of a run: never derived from its content
         event = self.log.trigger_event(
-            run_id=run_id, strategy=summary["strategy"], symbol=summary["symbol"], summary=summary
+            run_id=run_id,
+            strategy=summary.strategy,
+            symbol=summary.symbol,
+            summary=msgspec.to_builtins(summary),
         )
         self.store.save(event)
         return run_id

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from adapters.cli.main import main
@@ -115,7 +116,8 @@ def test_apply_records_the_event_and_updates_the_yaml(home, config, capsys, monk
 
     def graded_b(job, market, validation=None, progress=None):
         summary = real(job, market, validation, progress)
-        return summary | {"grade": "B"}  # the plumbing is under test, not the strategy
+        # the plumbing is under test, not the strategy
+        return msgspec.structs.replace(summary, grade="B")
 
     monkeypatch.setattr(optimize, "run_walk_forward", graded_b)
     assert (
@@ -142,7 +144,7 @@ def test_apply_of_a_grade_that_cannot_be_applied_says_why_and_writes_nothing(
     real = optimize.run_walk_forward
 
     def graded_d(job, market, validation=None, progress=None):
-        return real(job, market, validation, progress) | {"grade": "D"}
+        return msgspec.structs.replace(real(job, market, validation, progress), grade="D")
 
     monkeypatch.setattr(optimize, "run_walk_forward", graded_d)
     engine = Engine(Home(home))

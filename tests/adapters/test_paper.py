@@ -9,6 +9,7 @@ import re
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 import yaml
 
@@ -27,6 +28,7 @@ from domain.trades import Trade, fingerprint
 from optimization.regimes import classify_regime
 from tests.adapters.paper_kit import copy_home, make_config, make_home
 from tests.stubs import SAMPLE_DATA
+from tests.web.kit import regime_window, summary
 from web.paper_data import Markets
 from web.plan_view import PlanCache
 
@@ -207,18 +209,13 @@ def _last_notification(home: Path) -> int | None:
 def _record_profile(engine: Engine, sharpe_by_regime: dict[str, float], window_days: int) -> None:
     """A walk-forward run of grid_atr on BTC/USDT whose OOS windows show these regimes, and its
     parameters applied: the profile the regime filter reads."""
-    day = 86_400_000
+    span = window_days * 86_400_000
     windows = [
-        {"oos_from": i * window_days * day, "oos_to": (i + 1) * window_days * day - 3_600_000}
-        | {"regime": name, "oos_sharpe": sharpe, "index": i}
+        regime_window(i, name, sharpe, oos_span=(i * span, (i + 1) * span - 3_600_000))
         for i, (name, sharpe) in enumerate(sharpe_by_regime.items())
     ]
-    one = {"params": [{}], "score": [1.0], "oos_sharpe_by_window": [[0.0]]}
-    for column in ("is_sharpe", "oos_sharpe", "consistency", "oos_trades", "oos_return_pct"):
-        one[column] = [0]
-    summary = {"strategy": "grid_atr", "symbol": "BTC/USDT", "timeframe": "1h", "grade": "C"}
-    summary |= {"windows": windows, "combos": one, "best_index": 0}
-    run_id = engine.research.record_run(summary)
+    run = msgspec.structs.replace(summary("grid_atr", "BTC/USDT", "C"), windows=windows)
+    run_id = engine.research.record_run(run)
     engine.research.record_applied("grid_atr", "BTC/USDT", {}, "C", run_id)
 
 

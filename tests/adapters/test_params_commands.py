@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from adapters.cli import research
@@ -44,7 +45,7 @@ def test_the_cli_refuses_a_run_of_the_earlier_rule_and_writes_nothing(
 ) -> None:
     run_id = engine.research.record_run(old_summary(grade="A", score=95.0))
     text = (config / "strategies.yaml").read_text()
-    assert research.apply(engine, {"run_id": run_id}, config, grades) is None
+    assert research.apply(engine, run_id, config, grades) is None
     assert capsys.readouterr().err.strip() == f"not applied: {EARLIER}"
     assert (config / "strategies.yaml").read_text() == text
     assert engine.research_reader().applied() == []
@@ -62,7 +63,7 @@ def test_the_grade_is_said_first_for_an_old_run_of_a_refused_grade(engine, confi
 
 def test_a_run_of_the_in_sample_rule_is_applied(engine: Engine, config: Path) -> None:
     run_id = engine.research.record_run(summary(grade="B"))
-    applied = research.apply(engine, {"run_id": run_id}, config)
+    applied = research.apply(engine, run_id, config)
     assert applied is not None and applied.params == {
         "ma_period": 14,
         "sl_percent": 20.0,
@@ -73,7 +74,10 @@ def test_a_run_of_the_in_sample_rule_is_applied(engine: Engine, config: Path) ->
 
 
 def test_run_refusal_tells_the_page_why() -> None:
-    assert params_commands.run_refusal(summary(grade="A")) is None
-    assert params_commands.run_refusal(old_summary(grade="A")) == params_commands.EARLIER_RULE
-    assert params_commands.run_refusal(summary(grade="C")).startswith("grade C (fair")
-    assert params_commands.run_refusal(summary(grade="C"), params_commands.PAPER_GRADES) is None
+    # runs as the page has them: read-model rows, the summaries' fields
+    a, c = msgspec.to_builtins(summary(grade="A")), msgspec.to_builtins(summary(grade="C"))
+    earlier = msgspec.to_builtins(old_summary(grade="A"))
+    assert params_commands.run_refusal(a) is None
+    assert params_commands.run_refusal(earlier) == params_commands.EARLIER_RULE
+    assert params_commands.run_refusal(c).startswith("grade C (fair")
+    assert params_commands.run_refusal(c, params_commands.PAPER_GRADES) is None

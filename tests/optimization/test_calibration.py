@@ -27,11 +27,11 @@ def test_random_walks_grade_f(strategy: str) -> None:
     for seed in SEEDS:
         market = random_walk(5 * 365, seed)
         runs.append(run_walk_forward(wf, market, market))
-    grades = {seed: (r["grade"], round(r["score"], 1)) for seed, r in zip(SEEDS, runs, strict=True)}
+    grades = {seed: (r.grade, round(r.score, 1)) for seed, r in zip(SEEDS, runs, strict=True)}
     print(strategy, grades)
-    assert all(r["grade"] == "F" for r in runs), grades
-    assert statistics.mean(r["score"] for r in runs) < 40, grades
+    assert all(r.grade == "F" for r in runs), grades
+    assert statistics.mean(r.score for r in runs) < 40, grades
     # the selection's in-sample edge is there (the grid does find something to fit) ...
-    assert statistics.mean(r["is_sharpe"] for r in runs) > 0.5
+    assert statistics.mean(r.is_sharpe for r in runs) > 0.5
     # ... and does not survive out of sample
-    assert all(r["criteria"]["oos_is_ratio"]["points"] < 20 for r in runs)
+    assert all(r.criteria["oos_is_ratio"].points < 20 for r in runs)

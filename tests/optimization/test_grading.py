@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.walk_forward_summary import Criterion
 from optimization.grading import GradeInputs, grade, letter, ramp, verdicts
 
 # A strong result, summed by hand:
@@ -93,7 +94,7 @@ def test_transfer_ramp(ratio: float, expected: float) -> None:
 
 def test_unmeasured_criteria_earn_nothing() -> None:
     result = grade(replace(STRONG, stability_variance=None, transfer_ratio=None))
-    assert result.points["stability"] == (0, 10, None, "parameter stability not measured")
+    assert result.points["stability"] == Criterion(0, 10, None, "parameter stability not measured")
     assert result.points["transfer"].points == 0
     assert result.score == pytest.approx(20 + 20 + 16 + 13.8)
 
@@ -102,7 +103,7 @@ def test_full_example_summed_by_hand() -> None:
     result = grade(STRONG)
     assert result.score == pytest.approx(91.8)
     assert (result.grade, result.capped_by) == ("A", None)
-    assert {name: c.max_points for name, c in result.points.items()} == {
+    assert {name: c.max for name, c in result.points.items()} == {
         "oos_is_ratio": 20,
         "monte_carlo": 20,
         "consistency": 20,

@@ -69,11 +69,7 @@ def test_no_out_of_sample_candle_moves_a_selection(strategy: str) -> None:
     changed = spliced(market, other, windows[k].is_end)
     before = run_walk_forward(wf, market)
     after = run_walk_forward(wf, changed)
-    for a, b in zip(before["windows"][: k + 1], after["windows"][: k + 1], strict=True):
-        assert (a["combo"], a["is_sharpe"], a["is_score"]) == (
-            b["combo"],
-            b["is_sharpe"],
-            b["is_score"],
-        )
+    for a, b in zip(before.windows[: k + 1], after.windows[: k + 1], strict=True):
+        assert (a.combo, a.is_sharpe, a.is_score) == (b.combo, b.is_sharpe, b.is_score)
     # the other future did change what was measured out of sample (the test can fail)
-    assert before["combos"]["oos_sharpe_by_window"] != after["combos"]["oos_sharpe_by_window"]
+    assert before.combos.oos_sharpe_by_window != after.combos.oos_sharpe_by_window

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from adapters.services.engine import Engine
@@ -23,18 +24,20 @@ def test_an_exploration_stands_in_only_until_a_full_run_exists(tmp_path: Path) -
     engine = Engine(Home(tmp_path / "home"))
     try:
         probe = {"fixed": {"ma_period": 10}, "n_combos": 3}
-        first = engine.research.record_run(summary() | probe)
+        first = engine.research.record_run(msgspec.structs.replace(summary(), **probe))
         assert _latest(engine) == [first]  # nothing better known for the pair yet
         full = engine.research.record_run(summary())
         assert _latest(engine) == [full]
-        later = engine.research.record_run(summary() | probe)
+        later = engine.research.record_run(msgspec.structs.replace(summary(), **probe))
         assert _latest(engine) == [full]  # the probe is kept, not promoted
         run = engine.research_reader().run(later)
         assert run["fixed"] == {"ma_period": 10} and not run["is_latest"]
         newer = engine.research.record_run(summary(grade="C"))
         assert _latest(engine) == [newer]  # a newer full run replaces the full one
         # other pairs are not touched
-        eth = engine.research.record_run(summary(symbol="ETH/USDT") | probe)
+        eth = engine.research.record_run(
+            msgspec.structs.replace(summary(symbol="ETH/USDT"), **probe)
+        )
         engine.project()
         assert [r["run_id"] for r in engine.research_reader().latest(symbol="ETH/USDT")] == [eth]
     finally:
@@ -74,8 +77,8 @@ def test_both_summary_formats_are_projected(tmp_path: Path) -> None:
             "validation_windows": [0],
         }
         assert run["oos_sharpe_mean"] == pytest.approx((1.8 + 2.4 - 0.5) / 3)
-        assert run["stitched"] == stitched_curve()
-        assert run["windows"][2]["combo"] == 4 and run["windows"][2]["is_score"] == 1.6
+        assert msgspec.to_builtins(run["stitched"]) == stitched_curve()
+        assert run["windows"][2].combo == 4 and run["windows"][2].is_score == 1.6
         assert not earlier_rule(run)
         combos = reader.combos(new)
         assert [c["selected_in"] for c in combos] == SELECTED_IN
@@ -93,7 +96,7 @@ def test_both_summary_formats_are_projected(tmp_path: Path) -> None:
             "validation_windows",
         ):
             assert before[column] is None, column
-        assert set(before["windows"][0]) == set(OLD_WINDOW_KEYS)
+        assert set(msgspec.to_builtins(before["windows"][0])) == set(OLD_WINDOW_KEYS)
         assert [c["selected_in"] for c in reader.combos(old)] == [None] * 6
         assert before["grade"] == "B" and before["best_params"] == run["best_params"]
     finally:

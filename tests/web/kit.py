@@ -2,7 +2,7 @@
 
 ``summary`` is a run of the in-sample selection rule (issue 11: per-window selections, their
 stitched OOS record, the most recent selection as parameters to trade); ``old_summary`` one
-recorded before it, in the shape stored runs of the earlier rule have.
+recorded before it, as the vocabulary reads the shape stored runs of the earlier rule have.
 
 The figures are chosen by hand so tests can assert exact values (sort orders, heatmap cells,
 counts) without running a walk-forward; what a run derives from them (ratio, criteria, verdicts)
@@ -14,8 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from adapters.services.engine import Engine
 from adapters.store.home import Home
+from domain.walk_forward_summary import WalkForwardSummary, WindowRecord
 from optimization.grading import GradeInputs, GradeResult, grade, verdicts
 
 DAY = 86_400_000
@@ -56,7 +59,7 @@ def summary(
     score: float = 82.0,
     oos_sharpe: float = 2.1,
     **overrides: Any,
-) -> dict[str, Any]:
+) -> WalkForwardSummary:
     """A run of the in-sample selection rule (``selection_rule = "in_sample"``)."""
     windows = [_window(i, *WINDOWS[i], combo=SELECTED[i]) for i in range(3)]
     s: dict[str, Any] = {
@@ -113,15 +116,16 @@ def summary(
             "underpowered": False,
             "block": 5,
         },
+        "dsr_detail": {"sr": 0.13, "sr0": 0.04, "t": 180, "n_trials": 6, "skew": 0.1, "kurt": 3.4},
         "duration_s": 1.5,
     }
     return _derived(s | overrides)
 
 
-def old_summary(*args: Any, **overrides: Any) -> dict[str, Any]:
+def old_summary(*args: Any, **overrides: Any) -> WalkForwardSummary:
     """A run recorded before issue 11 (the seed's rule: the best combination chosen on its OOS
     results): no ``selection_rule``, no stitched record, windows of the old shape."""
-    s = summary(*args)
+    s = msgspec.to_builtins(summary(*args))
     new_keys = (
         "selection_rule",
         "embargo_days",
@@ -175,10 +179,11 @@ def _by_window(aggregate: list[float], key: str) -> list[list[float]]:
     return rows
 
 
-def _derived(s: dict[str, Any]) -> dict[str, Any]:
+def _derived(s: dict[str, Any]) -> WalkForwardSummary:
     """What a real run derives from its figures: the OOS/IS ratio, the Monte Carlo sample (its
-    OOS trades), the six criteria (hand-set grade: each criterion gets the score's share of
-    its maximum, so the points add up to the score) and the verdicts of the grading rules."""
+    OOS trades), the DSR detail (its DSR), the six criteria (hand-set grade: each criterion gets
+    the score's share of its maximum, so the points add up to the score) and the verdicts of the
+    grading rules; as the summary a run returns."""
     ratio = s["oos_sharpe"] / s["is_sharpe"]
     share = s["score"] / 100
     measured = grade(
@@ -193,7 +198,10 @@ def _derived(s: dict[str, Any]) -> dict[str, Any]:
             oos_trades=s["oos_trades"],
         )
     )
-    points = {name: c._replace(points=c.max_points * share) for name, c in measured.points.items()}
+    points = {
+        name: msgspec.structs.replace(c, points=c.max * share)
+        for name, c in measured.points.items()
+    }
     graded = GradeResult(s["grade"], s["score"], points, None)
     said = verdicts(
         graded,
@@ -204,20 +212,14 @@ def _derived(s: dict[str, Any]) -> dict[str, Any]:
         combo_oos_sharpes=s["combos"]["oos_sharpe"],
         oos_trades=s["oos_trades"],
     )
-    return s | {
+    derived = {
         "oos_is_ratio": ratio,
-        "criteria": {
-            name: {
-                "points": c.points,
-                "max": c.max_points,
-                "value": c.value,
-                "explanation": c.explanation,
-            }
-            for name, c in points.items()
-        },
-        "verdicts": [{"level": v.level, "text": v.text} for v in said],
+        "criteria": points,
+        "verdicts": said,
         "monte_carlo": s["monte_carlo"] | {"n_trades": s["oos_trades"]},
+        "dsr_detail": s["dsr_detail"] | {"dsr": s["dsr"]},
     }
+    return msgspec.convert(s | derived, WalkForwardSummary)
 
 
 IS_DAYS = 173  # IS 173 days, the 7-day embargo, then 60 OOS days: a window starts each 60 days
@@ -260,6 +262,29 @@ def _window(
         "regime_return_pct": 25.0 if regime == "bull" else -22.0 if regime == "bear" else 3.0,
         "regime_max_dd_pct": 12.0,
     }
+
+
+def regime_window(
+    index: int,
+    regime: str,
+    oos_sharpe: float,
+    oos_return_pct: float = 0.0,
+    oos_span: tuple[int, int] = (0, 0),
+) -> WindowRecord:
+    """A window that tells only its regime, its OOS span and OOS figures: all the regime rules
+    (the dashboard's regime table, the paper trader's regime filter) read."""
+    return WindowRecord(
+        index=index,
+        is_from=0,
+        oos_from=oos_span[0],
+        oos_to=oos_span[1],
+        is_sharpe=None,
+        oos_sharpe=oos_sharpe,
+        oos_return_pct=oos_return_pct,
+        regime=regime,
+        regime_return_pct=None,
+        regime_max_dd_pct=None,
+    )
 
 
 # three pairs with distinct, hand-ordered figures; ETH's run is of the earlier rule

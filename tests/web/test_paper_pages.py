@@ -192,7 +192,7 @@ def test_scanner_research_rows_read_the_newest_candle(paper_client: TestClient) 
     nearest envelope level of its best parameters (envelope_dca: SMA x (1 - 7 %))."""
     candles = _btc(paper_client)
     price = float(candles.close[-1])
-    best = next(r for r in RUNS if r["strategy"] == "envelope_dca")["best_params"]
+    best = next(r for r in RUNS if r.strategy == "envelope_dca").best_params
     sma = float(np.mean(candles.close[-best["ma_period"] :]))
     row = _row(paper_client.get("/scanner?portfolio=tight").text, "envelope_dca:BTC/USDT")
     assert f"{price:.4f}" in row

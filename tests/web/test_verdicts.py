@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.kit import regime_window
 from web.verdicts import (
     RegimeRow,
     dsr_verdict,
@@ -22,9 +23,9 @@ def row(regime: str, sharpe: float) -> RegimeRow:
 
 def test_regime_table_groups_windows_by_regime_in_a_fixed_order() -> None:
     windows = [
-        {"regime": "range", "oos_sharpe": 1.0, "oos_return_pct": 2.0},
-        {"regime": "bull", "oos_sharpe": 3.0, "oos_return_pct": 6.0},
-        {"regime": "range", "oos_sharpe": -0.5, "oos_return_pct": -1.0},
+        regime_window(0, "range", 1.0, 2.0),
+        regime_window(1, "bull", 3.0, 6.0),
+        regime_window(2, "range", -0.5, -1.0),
     ]
     assert regime_table(windows) == [
         RegimeRow("bull", 1, 3.0, 1.0, 6.0),
