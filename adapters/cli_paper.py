@@ -28,7 +28,8 @@ from adapters.paper_report import simulator_at, status_text
 from adapters.progress import Progress
 from adapters.timefmt import fmt_ts, parse_date
 from adapters.writer_lock import WriterLockBusy
-from config.settings import RateLimit, Settings
+from config.exchanges import RateLimit
+from config.settings import Settings
 from domain.market import Market
 from domain.names import checked_name
 
