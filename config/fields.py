@@ -12,6 +12,6 @@ PerpSymbol = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]+/[A-Z0-9]+:[A-Z0-9]
 HourUtc = Annotated[int, msgspec.Meta(ge=0, le=23)]
 
 
-class ConfigStruct(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+class ConfigStruct(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Base of every config struct (the options are inherited); the strategy sections are the
     domain's ``StrategyParams`` structs, which declare the same options."""

@@ -6,8 +6,8 @@ defaults, one module per file (``config.strategies``, ``config.param_grids``,
 strategies' own parameter structs, ``domain.strategies``). Reading, validating and
 cross-checking the files is ``config.loader``'s job.
 
-Every struct is ``kw_only``, ``frozen`` and ``forbid_unknown_fields``, so a typo in a YAML key is an
-error instead of a silently ignored setting. Bounds are ``msgspec.Meta`` constraints. A field with a
+Every struct is ``frozen`` and ``forbid_unknown_fields``, so a typo in a YAML key is an error
+instead of a silently ignored setting. Bounds are ``msgspec.Meta`` constraints. A field with a
 default may be left out of its YAML file; the shipped YAML files still spell every value out.
 
 Units: ``*_percent`` fields are percentages (``25`` = 25 %), ``*_ratio``/``*_allocation`` and the
