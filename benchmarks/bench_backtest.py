@@ -15,13 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import msgspec
-
 from adapters.services.engine import Engine
 from adapters.services.importer import import_files
 from adapters.store.event_store import open_store
 from adapters.store.home import Home
-from config.settings import STRATEGY_PARAMS
 from domain.backtest import run_backtest
 from domain.execution import Costs
 from domain.strategies import strategy
@@ -61,8 +58,9 @@ def main(name: str = "grid_atr") -> None:
         market = btc_market(Path(tmp))
     # leverage 2: at the default 6 the account is ruined in March 2020 and the loop stops early,
     # which would flatter the throughput
-    params = msgspec.structs.asdict(STRATEGY_PARAMS[name]()) | {"leverage": 2}
-    start = strategy(name).warmup(params)
+    spec = strategy(name)
+    params = spec.params_type(leverage=2)
+    start = spec.warmup(params)
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     times = []
     for _ in range(7):

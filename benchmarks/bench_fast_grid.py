@@ -28,9 +28,10 @@ from adapters.files.csv_files import CandleFile, FundingFile, read_series_file
 from adapters.services.backtest import account, costs
 from config.loader import load_settings
 from domain.market import HOUR_MS
+from domain.strategies import strategy
 from domain.strategies.plans import MarketArrays, funding_at_candles
 from optimization.fast import grid
-from optimization.fast.grid_prep import prepare
+from optimization.fast.grid_prep import GridStrategyParams, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -58,12 +59,13 @@ def btc_market(tick: float = 0.0) -> tuple[MarketArrays, str]:
     return market, str(candles.relative_to(ROOT.parent))
 
 
-def grid_combos(name: str) -> list[dict]:
+def grid_combos(name: str) -> list[GridStrategyParams]:
     settings = load_settings()
     base = msgspec.structs.asdict(getattr(settings.strategies, name))
     grid_values = settings.param_grids.grids[name]
     keys = list(grid_values)
-    return [base | dict(zip(keys, values, strict=True)) for values in
+    spec = strategy(name)
+    return [spec.parse(base | dict(zip(keys, values, strict=True))) for values in
             itertools.product(*(grid_values[k] for k in keys))]  # fmt: skip
 
 

@@ -28,7 +28,8 @@ import numpy as np
 from config.loader import load_settings
 from domain.backtest import Account
 from domain.execution import Costs
-from domain.strategies import REGISTRY
+from domain.strategies import REGISTRY, strategy
+from domain.strategies.params import MonoParams
 from domain.strategies.plans import MarketArrays, funding_at_candles
 from optimization.fast import mono
 
@@ -73,7 +74,7 @@ def btc_market() -> MarketArrays:
     )
 
 
-def combos(name: str) -> list[dict]:
+def combos(name: str) -> list[MonoParams]:
     settings = load_settings()
     base = msgspec.structs.asdict(getattr(settings.strategies, name))
     values = settings.param_grids.grids[name]
@@ -85,7 +86,7 @@ def combos(name: str) -> list[dict]:
     for flat in sorted(picked.tolist()):
         index = np.unravel_index(flat, sizes)
         chosen = {k: values[k][i] for k, i in zip(keys, index, strict=True)}
-        out.append(base | chosen | {"leverage": LEVERAGE})
+        out.append(strategy(name).parse(base | chosen | {"leverage": LEVERAGE}))
     return out
 
 

@@ -23,18 +23,12 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import msgspec
 import yaml
 
-from config.settings import (
-    FILES,
-    NOT_OVERRIDABLE,
-    NOT_TUNABLE,
-    STRATEGY_PARAMS,
-    AssetsFile,
-    ExchangesFile,
-    ParamGridsFile,
-    RiskFile,
-    Settings,
-    StrategiesFile,
-)
+from config.assets import AssetsFile
+from config.exchanges import ExchangesFile
+from config.param_grids import ParamGridsFile
+from config.risk import RiskFile
+from config.settings import FILES, Settings
+from config.strategies import NOT_OVERRIDABLE, NOT_TUNABLE, STRATEGY_PARAMS, StrategiesFile
 
 DEFAULT_CONFIG_DIR = Path(__file__).parent
 

@@ -14,7 +14,7 @@ of the series (``ruined_ts``), which the metrics then show as a flat line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from domain.metrics import Metrics, compute_metrics
 from domain.mono_runner import MonoRunner
 from domain.simulator import Simulator
 from domain.strategies import strategy as strategy_spec
+from domain.strategies.params import StrategyParams
 from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan
 from domain.strategies.spec import sides
 from domain.trades import Trade, fingerprint
@@ -68,7 +69,7 @@ def run_backtest(
     market: MarketArrays,
     strategy: str,
     symbol: str,
-    params: Mapping[str, Any],
+    params: StrategyParams,
     costs: Costs,
     account: Account = Account(),
     start: int = 0,
@@ -137,7 +138,7 @@ def make_runner(
     symbol: str,
     plan: GridPlan | MonoPlan,
     market: MarketArrays,
-    params: Mapping[str, Any],
+    params: StrategyParams,
     costs: Costs,
     account: Account,
 ) -> GridRunner | MonoRunner:

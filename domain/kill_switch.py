@@ -34,7 +34,7 @@ class Limits(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=Tr
     """Kill-switch thresholds (losses as % of the portfolio's initial capital).
 
     One struct for the domain and the config: ``risk.yaml``'s ``kill_switch`` section decodes
-    into it (``config.settings.KillSwitch`` is this class), so the bounds below are the config's
+    into it (``config.risk.KillSwitch`` is this class), so the bounds below are the config's
     validation, and a portfolio records it with ``Simulator.set_limits``.
 
     Parameters

@@ -41,6 +41,7 @@ from domain.execution import Costs
 from domain.metrics import DAY_MS, daily_returns, sharpe_ratio
 from domain.research import IN_SAMPLE_RULE
 from domain.strategies import strategy as strategy_spec
+from domain.strategies.params import StrategyParams
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
 from domain.walk_forward_summary import (
@@ -106,14 +107,14 @@ def run_walk_forward(
         job.is_days,
         job.oos_days,
         job.step_days,
-        first=spec.warmup(job.base_params),
+        first=spec.warmup(spec.parse(job.base_params)),
         embargo_days=job.embargo_days,
     )
     combos = _combos(job, market, windows, progress)
     metrics_is, metrics_oos = _evaluate(job, market, combos, windows, progress)
     table = _combo_table(combos, metrics_is, metrics_oos, job.full_score_trades)
     selected = select(table["is_score_by_window"])
-    record = _stitched(job, market, windows, [_full(job, combos[c]) for c in selected])
+    record = _stitched(job, market, windows, _parsed(job, [combos[c] for c in selected]))
     run = _Run(job, market, windows, combos, table, selected, record)
     checks = _validate(run, validation)
     return _as_json(_summary(run, checks, round(time.perf_counter() - began, 3)))
@@ -121,6 +122,13 @@ def run_walk_forward(
 
 def _full(job: WalkForwardJob, combo: Mapping[str, Any]) -> dict[str, Any]:
     return {**job.base_params, **combo}
+
+
+def _parsed(job: WalkForwardJob, combos: Sequence[Mapping[str, Any]]) -> list[StrategyParams]:
+    """The combinations over the base parameters as the strategy's parameter structs, what
+    the engines take (the dicts stay the summary's)."""
+    spec = strategy_spec(job.strategy)
+    return [spec.parse(_full(job, c)) for c in combos]
 
 
 # -- combinations ---------------------------------------------------------------------------------
@@ -140,7 +148,7 @@ def _combos(job, market, windows, progress) -> list[dict[str, Any]]:
 
 def _evaluate(job, market, combos, windows: list[Window], progress, note: str = ""):
     """IS and OOS metrics of every combination, one window at a time (progress per window)."""
-    full = [_full(job, c) for c in combos]
+    full = _parsed(job, combos)
     is_parts, oos_parts = [], []
     for k, w in enumerate(windows):
         spans = np.array([[w.is_start, w.is_end], [w.oos_start, w.oos_end]], dtype=np.int64)
@@ -209,7 +217,7 @@ class _Record:
     pnl: float
 
 
-def _stitched(job, market, windows: list[Window], params: list[dict[str, Any]]) -> _Record:
+def _stitched(job, market, windows: list[Window], params: list[StrategyParams]) -> _Record:
     capital = job.account.capital
     trades: list[Trade] = []
     daily: list[np.ndarray] = []
@@ -275,6 +283,12 @@ class _Run:
     @property
     def trade_params(self) -> dict[str, Any]:
         return _full(self.job, self.combos[self.trade_index])
+
+    @property
+    def traded(self) -> StrategyParams:
+        """``trade_params`` as the strategy's struct, for the engines."""
+        (params,) = _parsed(self.job, [self.combos[self.trade_index]])
+        return params
 
     def selected_metric(self, key: str) -> np.ndarray:
         """Per window, the metric ``key`` (a by-window column) of that window's selection."""
@@ -347,9 +361,13 @@ def _oos_spans(windows: list[Window], indexes: Sequence[int]) -> np.ndarray:
 def _stability(run: _Run, unseen: list[int]):
     """Sharpe of the parameters to trade and of their neighbours, on the unseen windows."""
     job = run.job
-    variants = perturbations(run.trade_params, list(job.grid), job.int_keys)
-    if not variants or not unseen:
+    trade = run.traded
+    moved = perturbations(msgspec.structs.asdict(trade), list(job.grid), job.int_keys)
+    if not moved or not unseen:
         return None
+    # a neighbour may leave the config's bounds (+20 % of an RSI threshold of 85 is 102): it is
+    # measured all the same, so it is the traded struct with one value moved, never parsed
+    variants = [msgspec.structs.replace(trade, **variant) for variant in moved]
     base = float(run.table["oos_sharpe_by_window"][run.trade_index, unseen].mean())
     m = batch_metrics(
         job.strategy, run.market, variants, _oos_spans(run.windows, unseen), job.costs, job.account
@@ -375,7 +393,7 @@ def _transfer(run: _Run, validation, unseen: list[int]) -> float | None:
         return None
     job = run.job
     m = batch_metrics(
-        job.strategy, validation, [run.trade_params], np.array(spans), job.costs, job.account
+        job.strategy, validation, [run.traded], np.array(spans), job.costs, job.account
     )
     main = float(run.table["oos_sharpe_by_window"][run.trade_index, kept].mean())
     return transfer_ratio(float(m.sharpe[0].mean()), main)

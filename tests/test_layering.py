@@ -30,7 +30,9 @@ ALLOWED = {
     "domain": set(),
     "optimization": {"domain"},
     "projections": {"domain"},
-    "config": {"domain"},  # the kill-switch limits are domain.kill_switch.Limits
+    # the kill-switch limits are domain.kill_switch.Limits, the strategy sections the
+    # strategies' parameter structs (domain.strategies)
+    "config": {"domain"},
     "adapters": OURS - {"web"},
     "web": OURS,
 }

@@ -23,6 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from adapters.services.backtest import BacktestInputError, BacktestRequest, load_market
@@ -114,10 +115,13 @@ def _compute(
 ) -> NextCandle | None:
     try:
         spec = strategy_spec(strategy)
-    except KeyError:
+        parsed = spec.parse(params)
+    except (KeyError, msgspec.ValidationError):
+        # a strategy, or parameters, this version does not know (a result stored by an
+        # older one): no plan to show
         return None
-    warmup = spec.warmup(params)
-    timeframe = params["timeframe"]
+    warmup = spec.warmup(parsed)
+    timeframe = parsed.timeframe
     request = BacktestRequest(strategy, symbol, timeframe, exchange, None, last_ts + 1)
     try:
         market, _, _ = load_market(reader, request, timeframe, warmup, spec.needs)
@@ -130,7 +134,7 @@ def _compute(
         *(float(market.close[-1]),) * 4,
         0.0,
     )
-    plan = spec.build(market.appended(last_row), params)
+    plan = spec.build(market.appended(last_row), parsed)
     price = float(market.close[-1])
     if isinstance(plan, GridPlan):
         return NextCandle(

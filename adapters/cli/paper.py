@@ -29,7 +29,8 @@ from adapters.services.portfolio_commands import (
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
-from config.settings import RateLimit, Settings
+from config.exchanges import RateLimit
+from config.settings import Settings
 from domain.market import Market
 from domain.names import checked_name
 

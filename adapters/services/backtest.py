@@ -50,7 +50,7 @@ class BacktestRequest:
 class BacktestRun:
     request: BacktestRequest
     timeframe: str
-    params: dict[str, Any]
+    params: dict[str, Any]  # as ``strategy_params`` merged them: what the report shows
     result: BacktestResult
     funding_series: str | None
     open_interest_series: str | None = None
@@ -70,6 +70,9 @@ class BacktestRun:
 
 
 def strategy_params(settings: Settings, request: BacktestRequest) -> dict[str, Any]:
+    """The strategy's section, its per-asset override for the symbol, then the ``--param``
+    overrides, as a mapping: what reports show and events store (``StrategySpec.parse`` makes
+    the struct the engines take)."""
     section = getattr(settings.strategies, request.strategy, None)
     if section is None:
         raise BacktestInputError(f"strategy {request.strategy!r} has no section in strategies.yaml")
@@ -97,9 +100,10 @@ def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) 
     except KeyError as exc:
         raise BacktestInputError(exc.args[0]) from None
     params = strategy_params(settings, request)
-    timeframe = request.timeframe or params["timeframe"]
+    parsed = spec.parse(params)
+    timeframe = request.timeframe or parsed.timeframe
     market, start, sources = load_market(
-        reader, request, timeframe, spec.warmup(params), spec.needs
+        reader, request, timeframe, spec.warmup(parsed), spec.needs
     )
     missing = [need for need in spec.needs if need != "funding" and need not in market.extras]
     if missing:
@@ -113,7 +117,7 @@ def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) 
         market,
         request.strategy,
         request.symbol,
-        params,
+        parsed,
         costs(settings),
         account(settings),
         start=start,

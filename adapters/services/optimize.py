@@ -81,7 +81,7 @@ def _prepare_one(settings, reader, strategy: str, symbol: str, exchange: str) ->
             windows.is_days,
             windows.oos_days,
             windows.step_days,
-            first=spec.warmup(base),
+            first=spec.warmup(section),
             embargo_days=windows.embargo_days,
         )
     except (GridError, WindowError, BacktestInputError) as exc:

@@ -172,7 +172,7 @@ class PaperTrader:
         runner = self._runner(sim, spec, market)
         cursor = max(start, int(np.searchsorted(market.ts, sim.last_ts, side="right")))
         state = sim.runners[spec.key]
-        if not known or not state.enabled or state.params != spec.params:
+        if not known or not state.enabled or state.params != spec.record:
             self._configure(sim, spec, market, start, cursor, known is not None)
         closes = self._closes(spec.symbol, spec.timeframe, end_ms)
         return Slot(spec, runner, market, cursor, closes)
@@ -194,7 +194,7 @@ class PaperTrader:
         grace = self.settings.risk.kill_switch.grace_period_candles * market.tf_ms
         sim.configure_runner(
             key=spec.key,
-            params=spec.params,
+            params=spec.record,
             regimes=spec.regimes,
             grace_until=ts + grace,
             warmup=start,

@@ -18,6 +18,8 @@ import msgspec
 from adapters.services.backtest import BacktestRequest, strategy_params
 from config.settings import Settings
 from domain.market import timeframe_ms
+from domain.strategies import strategy as strategy_spec
+from domain.strategies.params import StrategyParams
 from projections.research import ResearchReader
 
 
@@ -27,7 +29,8 @@ class RunnerSpec:
     strategy: str
     symbol: str
     timeframe: str
-    params: dict[str, Any]
+    params: StrategyParams  # what the plan is built from
+    record: dict[str, Any]  # the same parameters as ``RunnerConfigured`` stores them
     regimes: dict[str, float]  # regime -> mean OOS Sharpe of the applied parameters
     regime_window_ms: int  # OOS window length the profile was measured on (0: no profile)
 
@@ -39,11 +42,14 @@ def runner_specs(settings: Settings, research: ResearchReader) -> list[RunnerSpe
         if section is None or not section.enabled:
             continue
         for symbol in sorted(section.per_asset):
-            params = _as_stored(strategy_params(settings, BacktestRequest(strategy, symbol)))
+            record = _as_stored(strategy_params(settings, BacktestRequest(strategy, symbol)))
+            params = strategy_spec(strategy).parse(record)
             regimes, window_ms = regime_profile(research, strategy, symbol)
             key = f"{strategy}:{symbol}"
             specs.append(
-                RunnerSpec(key, strategy, symbol, params["timeframe"], params, regimes, window_ms)
+                RunnerSpec(
+                    key, strategy, symbol, params.timeframe, params, record, regimes, window_ms
+                )
             )
     return specs
 

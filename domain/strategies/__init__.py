@@ -1,6 +1,9 @@
-"""The strategy registry: adding a strategy means one module here plus its config section."""
+"""The strategy registry: adding a strategy means one module here (its parameter struct, plan
+builder, warm-up and ``SPEC``) plus its section in ``config.strategies.StrategiesFile``."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from domain.strategies import (
     bollinger_mr,
@@ -18,7 +21,7 @@ from domain.strategies import (
 )
 from domain.strategies.spec import StrategySpec
 
-REGISTRY: dict[str, StrategySpec] = {
+REGISTRY: dict[str, StrategySpec[Any]] = {
     spec.name: spec
     for spec in (
         envelope_dca.SPEC,
@@ -42,7 +45,7 @@ class UnknownStrategyError(KeyError):
     pass
 
 
-def strategy(name: str) -> StrategySpec:
+def strategy(name: str) -> StrategySpec[Any]:
     try:
         return REGISTRY[name]
     except KeyError:

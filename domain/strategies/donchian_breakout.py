@@ -11,29 +11,48 @@ from __future__ import annotations
 import numpy as np
 
 from domain.indicators import atr, donchian
+from domain.strategies.params import MonoParams, Period, PosFloat
 from domain.strategies.plans import MarketArrays, MonoPlan, previous
-from domain.strategies.spec import Params, StrategySpec
+from domain.strategies.spec import StrategySpec
 
 
-def build(market: MarketArrays, params: Params) -> MonoPlan:
+class DonchianBreakoutParams(MonoParams):
+    """Donchian channel breakout (1h), TP/SL in ATR multiples from the entry.
+
+    Parameters
+    ----------
+    entry_lookback : int, default 20
+    atr_period : int, default 14
+    atr_tp_multiple : float, default 3.0
+    atr_sl_multiple : float, default 1.5
+    timeframe : default "1h"
+    """
+
+    entry_lookback: Period = 20
+    atr_period: Period = 14
+    atr_tp_multiple: PosFloat = 3.0
+    atr_sl_multiple: PosFloat = 1.5
+
+
+def build(market: MarketArrays, params: DonchianBreakoutParams) -> MonoPlan:
     close = market.close
-    channel = donchian(market.high, market.low, params["entry_lookback"])
+    channel = donchian(market.high, market.low, params.entry_lookback)
     upper, lower = previous(channel.upper), previous(channel.lower)  # candles i-n .. i-1
-    volatility = atr(market.high, market.low, close, params["atr_period"]) / close
+    volatility = atr(market.high, market.low, close, params.atr_period) / close
     known = volatility > 0
     long = known & (close > upper)
     short = known & (close < lower)
     return MonoPlan(
         signal=long.astype(np.int64) - short.astype(np.int64),
-        tp_offset=params["atr_tp_multiple"] * volatility,
-        sl_offset=params["atr_sl_multiple"] * volatility,
-        leverage=float(params["leverage"]),
+        tp_offset=params.atr_tp_multiple * volatility,
+        sl_offset=params.atr_sl_multiple * volatility,
+        leverage=float(params.leverage),
     )
 
 
-def warmup(params: Params) -> int:
+def warmup(params: DonchianBreakoutParams) -> int:
     # channel of the previous candles from index entry_lookback, ATR from atr_period-1
-    return max(int(params["entry_lookback"]), int(params["atr_period"]) - 1) + 1
+    return max(int(params.entry_lookback), int(params.atr_period) - 1) + 1
 
 
-SPEC = StrategySpec("donchian_breakout", "mono", build, warmup)
+SPEC = StrategySpec("donchian_breakout", DonchianBreakoutParams, build, warmup)

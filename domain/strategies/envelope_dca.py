@@ -11,17 +11,44 @@ from __future__ import annotations
 import numpy as np
 
 from domain.indicators import sma
+from domain.strategies.params import Fraction, GridParams, Levels, Period, Sides, StopPercent
 from domain.strategies.plans import GridPlan, MarketArrays, previous
-from domain.strategies.spec import Params, StrategySpec, sides
+from domain.strategies.spec import StrategySpec, sides
 
 
-def offsets(params: Params) -> np.ndarray:
-    levels = np.arange(params["num_levels"])
-    return params["envelope_start"] + levels * params["envelope_step"]
+class EnvelopeDcaParams(GridParams):
+    """Envelope DCA: buy levels at SMA x (1 - start - i x step); TP at the SMA, SL on avg price.
+
+    Parameters
+    ----------
+    ma_period : int, default 7
+    num_levels : int, default 3
+    envelope_start : float, default 0.07 (fraction below the SMA of level 0)
+    envelope_step : float, default 0.03 (extra fraction per further level)
+    sl_percent : float, default 25.0 (% from the average entry price)
+    sides : default ("long",); leverage : default 6; timeframe : default "1h"
+    """
+
+    ma_period: Period = 7
+    num_levels: Levels = 3
+    envelope_start: Fraction = 0.07
+    envelope_step: Fraction = 0.03
+    sl_percent: StopPercent = 25.0
 
 
-def build(market: MarketArrays, params: Params) -> GridPlan:
-    mid = previous(sma(market.close, params["ma_period"]))
+class EnvelopeDcaShortParams(EnvelopeDcaParams):
+    """Mirror of ``EnvelopeDcaParams`` selling above the SMA; only ``sides`` defaults to short."""
+
+    sides: Sides = ("short",)
+
+
+def offsets(params: EnvelopeDcaParams) -> np.ndarray:
+    levels = np.arange(params.num_levels)
+    return params.envelope_start + levels * params.envelope_step
+
+
+def build(market: MarketArrays, params: EnvelopeDcaParams) -> GridPlan:
+    mid = previous(sma(market.close, params.ma_period))
     lower = offsets(params)
     allowed = sides(params)
     long_entries = mid[:, None] * (1.0 - lower[None, :]) if 1 in allowed else None
@@ -31,15 +58,15 @@ def build(market: MarketArrays, params: Params) -> GridPlan:
         long_entries=long_entries,
         short_entries=short_entries,
         take_profit=mid,
-        sl_fraction=params["sl_percent"] / 100.0,
-        leverage=float(params["leverage"]),
-        num_levels=int(params["num_levels"]),
+        sl_fraction=params.sl_percent / 100.0,
+        leverage=float(params.leverage),
+        num_levels=int(params.num_levels),
     )
 
 
-def warmup(params: Params) -> int:
-    return int(params["ma_period"]) + 1
+def warmup(params: EnvelopeDcaParams) -> int:
+    return int(params.ma_period) + 1
 
 
-SPEC = StrategySpec("envelope_dca", "grid", build, warmup)
-SHORT_SPEC = StrategySpec("envelope_dca_short", "grid", build, warmup)
+SPEC = StrategySpec("envelope_dca", EnvelopeDcaParams, build, warmup)
+SHORT_SPEC = StrategySpec("envelope_dca_short", EnvelopeDcaShortParams, build, warmup)

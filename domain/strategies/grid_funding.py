@@ -25,16 +25,55 @@ then; the stop stays active.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+import msgspec
 import numpy as np
 
 from domain.indicators import sma
 from domain.market import timeframe_ms
+from domain.strategies.params import (
+    FundingRate,
+    GridParams,
+    Levels,
+    LongOnly,
+    Period,
+    StopPercent,
+)
 from domain.strategies.plans import GridPlan, MarketArrays, previous
-from domain.strategies.spec import Params, StrategySpec
+from domain.strategies.spec import StrategySpec
 
 SETTLEMENT_MS = 8 * 3_600_000  # the usual funding interval of perpetual swaps
 SMA_EXIT = ("sma_cross", "funding_or_sma")
 FUNDING_EXIT = ("funding_positive", "funding_or_sma")
+
+
+class GridFundingParams(GridParams):
+    """Long-only DCA when funding is very negative (shorts pay longs).
+
+    Level i opens when the last settled funding rate < -(start + i x step).
+
+    Parameters
+    ----------
+    funding_threshold_start : float, default 0.0005
+    funding_threshold_step : float, default 0.0005
+    num_levels : int, default 3
+    ma_period : int, default 14
+    sl_percent : float, default 15.0
+    tp_mode : "funding_positive" | "sma_cross" | "funding_or_sma", default "funding_or_sma"
+        Exit when funding turns positive, when price crosses the SMA, or the first of both.
+    min_hold_candles : int, default 8 (no take-profit before this many candles)
+    sides : ("long",) only
+    """
+
+    sides: LongOnly = ("long",)
+    funding_threshold_start: FundingRate = 0.0005
+    funding_threshold_step: FundingRate = 0.0005
+    num_levels: Levels = 3
+    ma_period: Period = 14
+    sl_percent: StopPercent = 15.0
+    tp_mode: Literal["funding_positive", "sma_cross", "funding_or_sma"] = "funding_or_sma"
+    min_hold_candles: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 8
 
 
 def known_rate(funding: np.ndarray) -> np.ndarray:
@@ -45,40 +84,40 @@ def known_rate(funding: np.ndarray) -> np.ndarray:
     return previous(funding[index])
 
 
-def thresholds(params: Params) -> np.ndarray:
+def thresholds(params: GridFundingParams) -> np.ndarray:
     """Level k triggers at a rate <= -thresholds[k]."""
-    levels = np.arange(params["num_levels"])
-    return params["funding_threshold_start"] + levels * params["funding_threshold_step"]
+    levels = np.arange(params.num_levels)
+    return params.funding_threshold_start + levels * params.funding_threshold_step
 
 
-def build(market: MarketArrays, params: Params) -> GridPlan:
+def build(market: MarketArrays, params: GridFundingParams) -> GridPlan:
     rate = known_rate(market.funding)
     n = len(market)
     with np.errstate(invalid="ignore"):
         triggered = rate[:, None] <= -thresholds(params)[None, :]
         positive = rate > 0.0
-    mode = params["tp_mode"]
-    take_profit = previous(sma(market.close, params["ma_period"]))
+    mode = params.tp_mode
+    take_profit = previous(sma(market.close, params.ma_period))
     return GridPlan(
         long_entries=np.where(triggered, np.inf, np.nan),
         short_entries=None,
         take_profit=take_profit if mode in SMA_EXIT else np.full(n, np.nan),
-        sl_fraction=params["sl_percent"] / 100.0,
-        leverage=float(params["leverage"]),
-        num_levels=int(params["num_levels"]),
+        sl_fraction=params.sl_percent / 100.0,
+        leverage=float(params.leverage),
+        num_levels=int(params.num_levels),
         exit_at_open=positive if mode in FUNDING_EXIT else None,
         market_entries=True,
-        min_hold=int(params["min_hold_candles"]),
+        min_hold=int(params.min_hold_candles),
     )
 
 
-def warmup(params: Params) -> int:
+def warmup(params: GridFundingParams) -> int:
     """One funding interval, so a settlement is known when the period starts, and the SMA of the
     take-profit when the mode uses it."""
-    tf_ms = timeframe_ms(params.get("timeframe", "1h"))
+    tf_ms = timeframe_ms(params.timeframe)
     funding = max(1, SETTLEMENT_MS // tf_ms) + 1
-    sma_ready = int(params["ma_period"]) + 1 if params["tp_mode"] in SMA_EXIT else 0
+    sma_ready = int(params.ma_period) + 1 if params.tp_mode in SMA_EXIT else 0
     return max(funding, sma_ready)
 
 
-SPEC = StrategySpec("grid_funding", "grid", build, warmup, needs=("funding",))
+SPEC = StrategySpec("grid_funding", GridFundingParams, build, warmup, needs=("funding",))

@@ -18,23 +18,45 @@ import numpy as np
 from domain.indicators import align_closed, resample, supertrend
 from domain.market import timeframe_ms
 from domain.strategies import grid_atr
+from domain.strategies.params import Period, PosFloat, Sides, Timeframe
 from domain.strategies.plans import GridPlan, MarketArrays, previous
-from domain.strategies.spec import Params, StrategySpec, sides
+from domain.strategies.spec import StrategySpec, sides
 
 
-def trend(market: MarketArrays, params: Params) -> np.ndarray:
+class GridMultiTfParams(grid_atr.GridAtrParams):
+    """Grid ATR on ``timeframe`` with its direction set by a SuperTrend on ``trend_timeframe``.
+
+    The trend candles are resampled from closed ``timeframe`` candles. A direction flip closes
+    the open cycle.
+
+    Parameters
+    ----------
+    (all of ``GridAtrParams``) and
+    st_atr_period : int, default 10
+    st_atr_multiplier : float, default 3.0
+    trend_timeframe : str, default "4h"
+    sides : default ("long", "short")
+    """
+
+    sides: Sides = ("long", "short")
+    st_atr_period: Period = 10
+    st_atr_multiplier: PosFloat = 3.0
+    trend_timeframe: Timeframe = "4h"
+
+
+def trend(market: MarketArrays, params: GridMultiTfParams) -> np.ndarray:
     """+1 / -1 per candle: the higher-timeframe SuperTrend direction known before candle i
     (0 while it is not known yet)."""
-    m, target_ms = market, timeframe_ms(params["trend_timeframe"])
+    m, target_ms = market, timeframe_ms(params.trend_timeframe)
     buckets = resample(m.ts, m.open, m.high, m.low, m.close, m.volume, m.tf_ms, target_ms)
-    period, multiplier = params["st_atr_period"], params["st_atr_multiplier"]
+    period, multiplier = params.st_atr_period, params.st_atr_multiplier
     direction = supertrend(buckets.high, buckets.low, buckets.close, period, multiplier).direction
     # direction of the last complete bucket at the close of i, then shifted to "before candle i"
     known = previous(align_closed(direction, buckets.closed_index))
     return np.nan_to_num(known, nan=0.0)
 
 
-def build(market: MarketArrays, params: Params) -> GridPlan:
+def build(market: MarketArrays, params: GridMultiTfParams) -> GridPlan:
     mid, long_entries, short_entries = grid_atr.levels(market, params)
     direction = trend(market, params)
     allowed = sides(params)
@@ -44,18 +66,18 @@ def build(market: MarketArrays, params: Params) -> GridPlan:
         long_entries=longs if 1 in allowed else None,
         short_entries=shorts if -1 in allowed else None,
         take_profit=mid,
-        sl_fraction=params["sl_percent"] / 100.0,
-        leverage=float(params["leverage"]),
-        num_levels=int(params["num_levels"]),
+        sl_fraction=params.sl_percent / 100.0,
+        leverage=float(params.leverage),
+        num_levels=int(params.num_levels),
         trend=direction,
     )
 
 
-def warmup(params: Params) -> int:
+def warmup(params: GridMultiTfParams) -> int:
     """grid_atr's warm-up, or ``st_atr_period`` complete trend buckets (plus a possibly partial
     first one), whichever is longer."""
-    ratio = timeframe_ms(params["trend_timeframe"]) // timeframe_ms(params.get("timeframe", "1h"))
-    return max(grid_atr.warmup(params), (int(params["st_atr_period"]) + 1) * max(ratio, 1) + 1)
+    ratio = timeframe_ms(params.trend_timeframe) // timeframe_ms(params.timeframe)
+    return max(grid_atr.warmup(params), (int(params.st_atr_period) + 1) * max(ratio, 1) + 1)
 
 
-SPEC = StrategySpec("grid_multi_tf", "grid", build, warmup)
+SPEC = StrategySpec("grid_multi_tf", GridMultiTfParams, build, warmup)

@@ -11,13 +11,32 @@ from __future__ import annotations
 import numpy as np
 
 from domain.indicators import supertrend
+from domain.strategies.params import MonoParams, Percent, Period, PosFloat, StopPercent
 from domain.strategies.plans import MarketArrays, MonoPlan
-from domain.strategies.spec import Params, StrategySpec, percent_plan
+from domain.strategies.spec import StrategySpec, percent_plan
 
 
-def build(market: MarketArrays, params: Params) -> MonoPlan:
+class SupertrendParams(MonoParams):
+    """SuperTrend trend following (1h): enter on a direction flip.
+
+    Parameters
+    ----------
+    atr_period : int, default 10
+    atr_multiplier : float, default 3.0
+    tp_percent : float, default 4.0
+    sl_percent : float, default 2.0
+    timeframe : default "1h"
+    """
+
+    atr_period: Period = 10
+    atr_multiplier: PosFloat = 3.0
+    tp_percent: Percent = 4.0
+    sl_percent: StopPercent = 2.0
+
+
+def build(market: MarketArrays, params: SupertrendParams) -> MonoPlan:
     trend = supertrend(
-        market.high, market.low, market.close, params["atr_period"], params["atr_multiplier"]
+        market.high, market.low, market.close, params.atr_period, params.atr_multiplier
     )
     direction = trend.direction
     up = np.zeros(len(market), dtype=bool)
@@ -28,8 +47,8 @@ def build(market: MarketArrays, params: Params) -> MonoPlan:
     return percent_plan(up, down, params, exit_signal=up | down)
 
 
-def warmup(params: Params) -> int:
-    return int(params["atr_period"]) + 1  # direction from index atr_period-1, a flip needs one more
+def warmup(params: SupertrendParams) -> int:
+    return int(params.atr_period) + 1  # direction from index atr_period-1, a flip needs one more
 
 
-SPEC = StrategySpec("supertrend", "mono", build, warmup)
+SPEC = StrategySpec("supertrend", SupertrendParams, build, warmup)

@@ -9,23 +9,54 @@ more than that above the VWAP and ``RSI > rsi_short_threshold``. Exits: ``tp_per
 from __future__ import annotations
 
 from domain.indicators import rsi, vwap
+from domain.strategies.params import (
+    MonoParams,
+    NonNegPercent,
+    Percent,
+    Period,
+    StopPercent,
+    Timeframe,
+)
 from domain.strategies.plans import MarketArrays, MonoPlan
-from domain.strategies.spec import Params, StrategySpec, percent_plan
+from domain.strategies.spec import StrategySpec, percent_plan
 
 
-def build(market: MarketArrays, params: Params) -> MonoPlan:
+class VwapRsiParams(MonoParams):
+    """VWAP + RSI mean reversion (5m): long under VWAP with RSI oversold, short mirrored.
+
+    Parameters
+    ----------
+    rsi_period : int, default 14
+    rsi_long_threshold : float, default 30.0
+    rsi_short_threshold : float, default 70.0
+    vwap_deviation_entry : float, default 0.2 (% distance from VWAP required)
+    tp_percent : float, default 0.6
+    sl_percent : float, default 0.3
+    timeframe : default "5m"
+    """
+
+    timeframe: Timeframe = "5m"
+    rsi_period: Period = 14
+    rsi_long_threshold: NonNegPercent = 30.0
+    rsi_short_threshold: NonNegPercent = 70.0
+    vwap_deviation_entry: Percent = 0.2
+    tp_percent: Percent = 0.6
+    sl_percent: StopPercent = 0.3
+
+
+def build(market: MarketArrays, params: VwapRsiParams) -> MonoPlan:
     close = market.close
     session = vwap(market.ts, market.high, market.low, close, market.volume)
     deviation = (close - session) / session * 100.0  # percent, < 0 below the VWAP
-    strength = rsi(close, params["rsi_period"])
-    edge = params["vwap_deviation_entry"]
-    long = (deviation < -edge) & (strength < params["rsi_long_threshold"])
-    short = (deviation > edge) & (strength > params["rsi_short_threshold"])
+    strength = rsi(close, params.rsi_period)
+    edge = params.vwap_deviation_entry
+    long = (deviation < -edge) & (strength < params.rsi_long_threshold)
+    short = (deviation > edge) & (strength > params.rsi_short_threshold)
     return percent_plan(long, short, params)
 
 
-def warmup(params: Params) -> int:
-    return int(params["rsi_period"]) + 1  # the first RSI value is at index rsi_period
+def warmup(params: VwapRsiParams) -> int:
+    return int(params.rsi_period) + 1  # the first RSI value is at index rsi_period
 
 
-SPEC = StrategySpec("vwap_rsi", "mono", build, warmup)
+SPEC = StrategySpec("vwap_rsi", VwapRsiParams, build, warmup)

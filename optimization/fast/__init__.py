@@ -4,5 +4,6 @@ Layout (vectorbt style): ``*_nb.py`` modules hold pure ``@njit(cache=True)`` ker
 the plain-Python modules next to them slice data, compute each distinct indicator once, map
 parameter combinations to arrays and gather results. ``api`` is the entry point the walk-forward
 uses; it dispatches on the strategy's kind to ``grid`` or ``mono``, which share the result types
-of ``results`` (``WindowMetrics``, ``Params``, ``DEFAULT_ACCOUNT``) and import nothing from ``api``.
+of ``results`` (``WindowMetrics``, ``DEFAULT_ACCOUNT``) and import nothing from ``api``. Every
+combination arrives as the strategy's parameter struct (``StrategySpec.parse`` made it).
 """

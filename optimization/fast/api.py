@@ -20,23 +20,25 @@ import numpy as np
 from domain.backtest import Account
 from domain.execution import Costs
 from domain.strategies import strategy as strategy_spec
+from domain.strategies.params import StrategyParams
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
 from optimization.fast import grid, mono
-from optimization.fast.results import DEFAULT_ACCOUNT, Params, WindowMetrics
+from optimization.fast.results import DEFAULT_ACCOUNT, WindowMetrics
 
-__all__ = ["DEFAULT_ACCOUNT", "Params", "WindowMetrics", "batch_metrics", "trades"]
+__all__ = ["DEFAULT_ACCOUNT", "WindowMetrics", "batch_metrics", "trades"]
 
 
 def batch_metrics(
     strategy: str,
     market: MarketArrays,
-    combos: Sequence[Params],
+    combos: Sequence[StrategyParams],
     windows: np.ndarray,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
 ) -> WindowMetrics:
-    """Metrics of every combination (full parameter dicts) on every ``[start, end)`` window."""
+    """Metrics of every combination (the strategy's parameter structs) on every ``[start, end)``
+    window."""
     kind = strategy_spec(strategy).kind
     if kind == "grid":
         return grid.batch_metrics(strategy, market, combos, windows, costs, account)
@@ -46,7 +48,7 @@ def batch_metrics(
 def trades(
     strategy: str,
     market: MarketArrays,
-    params: Params,
+    params: StrategyParams,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
     start: int = 0,

@@ -27,8 +27,8 @@ from domain.execution import Costs
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
 from optimization.fast.grid_nb import REASON_NAMES, Metric, RecFloat, RecInt, batch_nb, trades_nb
-from optimization.fast.grid_prep import max_days, parts, prepare
-from optimization.fast.results import DEFAULT_ACCOUNT, SYMBOL, Params, WindowMetrics
+from optimization.fast.grid_prep import GridStrategyParams, max_days, parts, prepare
+from optimization.fast.results import DEFAULT_ACCOUNT, SYMBOL, WindowMetrics
 
 _entry_points: dict[tuple[Any, ...], Callable[..., Any]] = {}
 
@@ -36,7 +36,7 @@ _entry_points: dict[tuple[Any, ...], Callable[..., Any]] = {}
 def batch_metrics(
     strategy: str,
     market: MarketArrays,
-    combos: Sequence[Params],
+    combos: Sequence[GridStrategyParams],
     windows: np.ndarray,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
@@ -61,7 +61,7 @@ def batch_metrics(
 def trades(
     strategy: str,
     market: MarketArrays,
-    params: Params,
+    params: GridStrategyParams,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
     start: int = 0,

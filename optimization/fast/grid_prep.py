@@ -20,7 +20,7 @@ The flat-skip table (``grid_nb.next_reach_nb``) has one row per distinct nearest
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,11 @@ from domain.execution import Costs
 from domain.indicators import atr, ema, sma
 from domain.metrics import DAY_MS
 from domain.strategies import envelope_dca, grid_atr, grid_funding, grid_multi_tf, grid_trend
+from domain.strategies.envelope_dca import EnvelopeDcaParams
+from domain.strategies.grid_atr import GridAtrParams
+from domain.strategies.grid_funding import GridFundingParams
+from domain.strategies.grid_multi_tf import GridMultiTfParams
+from domain.strategies.grid_trend import GridTrendParams
 from domain.strategies.plans import MarketArrays, previous
 from domain.strategies.spec import sides
 from domain.ticks import has_tick, price_scale, round_prices
@@ -45,7 +50,9 @@ from optimization.fast.grid_nb import (
     next_reach_nb,
 )
 
-Params = Mapping[str, Any]
+# the grid strategies' parameters (grid_multi_tf's and envelope_dca_short's are subclasses): all
+# have num_levels, sl_percent and leverage
+GridStrategyParams = EnvelopeDcaParams | GridAtrParams | GridFundingParams | GridTrendParams
 REACH_BUDGET = 256 * 2**20  # bytes of flat-skip table per kernel call
 
 
@@ -138,6 +145,7 @@ class _Levels:
 class _Combo:
     ints: dict[int, int]  # IntCol -> value (absent rows: the all-NaN row)
     levels: _Levels
+    trail_mult: float = 0.0  # trailing-stop distance in ATRs (0: no trailing stop)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +154,10 @@ class _Kind:
     trend: bool  # levels gated by the trend row, which also flips the grid
     trail: bool  # trailing stop
     market_entries: bool
-    combo: Callable[[_Rows, Params], _Combo]
+    combo: Callable[[_Rows, Any], _Combo]  # (rows, the strategy's parameters)
 
 
-def _sides(params: Params) -> dict[int, int]:
+def _sides(params: GridStrategyParams) -> dict[int, int]:
     allowed = sides(params)
     return {IntCol.long_on: int(1 in allowed), IntCol.short_on: int(-1 in allowed)}
 
@@ -165,47 +173,47 @@ def _atr_levels(coef: np.ndarray) -> _Levels:
     return _Levels(coef, coef, ints)
 
 
-def _grid_atr(rows: _Rows, p: Params) -> _Combo:
-    mid = rows.sma_prev(int(p["ma_period"]))
-    key = ("multipliers", p["atr_multiplier_start"], p["atr_multiplier_step"], p["num_levels"])
+def _grid_atr(rows: _Rows, p: GridAtrParams) -> _Combo:
+    mid = rows.sma_prev(int(p.ma_period))
+    key = ("multipliers", p.atr_multiplier_start, p.atr_multiplier_step, p.num_levels)
     levels = rows.levels(key, lambda: _atr_levels(np.asarray(grid_atr.multipliers(p), float)))
     ints = {
         IntCol.anchor: mid,
-        IntCol.vol: rows.atr_prev_positive(int(p["atr_period"])),
+        IntCol.vol: rows.atr_prev_positive(int(p.atr_period)),
         IntCol.take_profit: rows.on_ticks(mid),
         **_sides(p),
     }
     return _Combo(ints, levels)
 
 
-def _grid_multi_tf(rows: _Rows, p: Params) -> _Combo:
+def _grid_multi_tf(rows: _Rows, p: GridMultiTfParams) -> _Combo:
     combo = _grid_atr(rows, p)
-    key = ("supertrend_trend", p["trend_timeframe"], p["st_atr_period"], p["st_atr_multiplier"])
+    key = ("supertrend_trend", p.trend_timeframe, p.st_atr_period, p.st_atr_multiplier)
     combo.ints[IntCol.trend] = rows.get(key, lambda: grid_multi_tf.trend(rows.market, p))
     return combo
 
 
-def _trend_direction(market: MarketArrays, p: Params) -> np.ndarray:
+def _trend_direction(market: MarketArrays, p: GridTrendParams) -> np.ndarray:
     trend = previous(grid_trend.direction(market, p))
     trend[:1] = 0.0
     return trend
 
 
-def _grid_trend(rows: _Rows, p: Params) -> _Combo:
-    key = ("pullbacks", p["pull_start"], p["pull_step"], p["num_levels"])
+def _grid_trend(rows: _Rows, p: GridTrendParams) -> _Combo:
+    key = ("pullbacks", p.pull_start, p.pull_step, p.num_levels)
     levels = rows.levels(key, lambda: _atr_levels(np.asarray(grid_trend.pullbacks(p), float)))
-    trend = ("ema_adx_trend", p["ema_fast"], p["ema_slow"], p["adx_period"], p["adx_threshold"])
+    trend = ("ema_adx_trend", p.ema_fast, p.ema_slow, p.adx_period, p.adx_threshold)
     ints = {
-        IntCol.anchor: rows.ema_prev(int(p["ema_fast"])),
-        IntCol.vol: rows.atr_prev_positive(int(p["atr_period"])),
+        IntCol.anchor: rows.ema_prev(int(p.ema_fast)),
+        IntCol.vol: rows.atr_prev_positive(int(p.atr_period)),
         IntCol.trend: rows.get(trend, lambda: _trend_direction(rows.market, p)),
-        IntCol.trail: rows.atr(int(p["atr_period"])),
+        IntCol.trail: rows.atr(int(p.atr_period)),
         **_sides(p),
     }
-    return _Combo(ints, levels)
+    return _Combo(ints, levels, float(p.trail_mult))
 
 
-def _envelope_levels(p: Params) -> _Levels:
+def _envelope_levels(p: EnvelopeDcaParams) -> _Levels:
     """As envelope_dca.build: long ``mid x (1 - lower)``, short ``mid x (1 + (1/(1-lower)-1))``."""
     lower = np.asarray(envelope_dca.offsets(p), dtype=np.float64)
     coef_long = 1.0 - lower
@@ -218,38 +226,33 @@ def _envelope_levels(p: Params) -> _Levels:
     return _Levels(coef_long, coef_short, ints)
 
 
-def _envelope(rows: _Rows, p: Params) -> _Combo:
-    mid = rows.sma_prev(int(p["ma_period"]))
-    key = ("offsets", p["envelope_start"], p["envelope_step"], p["num_levels"])
+def _envelope(rows: _Rows, p: EnvelopeDcaParams) -> _Combo:
+    mid = rows.sma_prev(int(p.ma_period))
+    key = ("offsets", p.envelope_start, p.envelope_step, p.num_levels)
     levels = rows.levels(key, lambda: _envelope_levels(p))
     ints = {IntCol.anchor: mid, IntCol.take_profit: rows.on_ticks(mid), **_sides(p)}
     return _Combo(ints, levels)
 
 
-def _funding_levels(p: Params) -> _Levels:
+def _funding_levels(p: GridFundingParams) -> _Levels:
     """Level k triggers at a known rate <= -threshold[k], as in grid_funding.build."""
     coef = -np.asarray(grid_funding.thresholds(p), dtype=np.float64)
     ints = {IntCol.near_long: int(np.argmax(coef)), IntCol.near_short: 0}
     return _Levels(coef, np.zeros_like(coef), ints | {IntCol.ordered: _rising(-coef)})
 
 
-def _grid_funding(rows: _Rows, p: Params) -> _Combo:
+def _grid_funding(rows: _Rows, p: GridFundingParams) -> _Combo:
     rate = rows.known_rate()
-    key = (
-        "thresholds",
-        p["funding_threshold_start"],
-        p["funding_threshold_step"],
-        p["num_levels"],
-    )
+    key = ("thresholds", p.funding_threshold_start, p.funding_threshold_step, p.num_levels)
     ints = {
         IntCol.anchor: rate,
-        IntCol.min_hold: int(p["min_hold_candles"]),
+        IntCol.min_hold: int(p.min_hold_candles),
         IntCol.long_on: 1,
         IntCol.short_on: 0,
     }
-    if p["tp_mode"] in grid_funding.SMA_EXIT:
-        ints[IntCol.take_profit] = rows.on_ticks(rows.sma_prev(int(p["ma_period"])))
-    if p["tp_mode"] in grid_funding.FUNDING_EXIT:
+    if p.tp_mode in grid_funding.SMA_EXIT:
+        ints[IntCol.take_profit] = rows.on_ticks(rows.sma_prev(int(p.ma_period)))
+    if p.tp_mode in grid_funding.FUNDING_EXIT:
         ints[IntCol.signal] = rate
     return _Combo(ints, rows.levels(key, lambda: _funding_levels(p)))
 
@@ -277,11 +280,11 @@ def grid_kind(strategy: str) -> _Kind:
 def prepare(
     strategy: str,
     market: MarketArrays,
-    combos: Sequence[Params],
+    combos: Sequence[GridStrategyParams],
     costs: Costs,
     account: Account,
 ) -> GridInputs:
-    """Kernel inputs for ``combos`` (full parameter dicts) of ``strategy`` on ``market``."""
+    """Kernel inputs for ``combos`` (the strategy's parameter structs) on ``market``."""
     kind = grid_kind(strategy)
     n = len(market)
     rows = _Rows(market)
@@ -297,17 +300,17 @@ def prepare(
         for col in absent:  # an all-NaN row: never reached, never an exit
             c.ints.setdefault(col, rows.nothing())
     for k, (p, c) in enumerate(zip(combos, built, strict=True)):
-        levels = int(p["num_levels"])
+        levels = int(p.num_levels)
         if not 1 <= levels <= 62 or len(c.levels.coef_long) != levels:
-            raise ValueError(f"combo {k}: num_levels must be in 1..62, got {p['num_levels']!r}")
+            raise ValueError(f"combo {k}: num_levels must be in 1..62, got {p.num_levels!r}")
         for col, value in (c.ints | c.levels.ints).items():
             ci[k, col] = value
         ci[k, IntCol.num_levels] = levels
         margin = account.margin_per_asset() / levels  # as domain.backtest.make_runner
-        cf[k, FloatCol.sl_fraction] = p["sl_percent"] / 100.0
+        cf[k, FloatCol.sl_fraction] = p.sl_percent / 100.0
         cf[k, FloatCol.margin_per_level] = margin
-        cf[k, FloatCol.notional] = margin * float(p["leverage"])
-        cf[k, FloatCol.trail_mult] = float(p.get("trail_mult", 0.0))
+        cf[k, FloatCol.notional] = margin * float(p.leverage)
+        cf[k, FloatCol.trail_mult] = c.trail_mult
         coef[k, 0, :levels] = c.levels.coef_long
         coef[k, 1, :levels] = c.levels.coef_short
     series = np.ascontiguousarray(np.vstack(rows.series or [np.full(n, np.nan)]))

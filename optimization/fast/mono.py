@@ -21,18 +21,20 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from domain.backtest import Account
 from domain.execution import Costs
 from domain.metrics import DAY_MS
 from domain.strategies import strategy as strategy_spec
+from domain.strategies.params import MonoParams
 from domain.strategies.plans import MarketArrays, MonoPlan
 from domain.strategies.spec import sides
 from domain.ticks import price_scale
 from domain.trades import Trade
 from optimization.fast import mono_nb
-from optimization.fast.results import DEFAULT_ACCOUNT, SYMBOL, Params, WindowMetrics
+from optimization.fast.results import DEFAULT_ACCOUNT, SYMBOL, WindowMetrics
 
 # strategy -> plan part -> the parameters that part depends on (read off each strategy's build)
 PARTS = ("signal", "tp", "sl", "scalars")  # signal includes exit_signal; scalars: leverage, hold
@@ -188,19 +190,21 @@ class PlanTable:
     _combo_rows: list[tuple[int, int, int, int]] = field(default_factory=list)
     _sides: list[tuple[bool, bool]] = field(default_factory=list)
 
-    def _keys(self, params: Params) -> dict[str, Hashable]:
+    def _keys(self, params: MonoParams) -> dict[str, Hashable]:
+        # the fields by name: DEPENDS names them, and a field it does not name still keys
+        values = msgspec.structs.asdict(params)
         depends = DEPENDS.get(self.strategy)
         if depends is None:
-            everything = tuple(sorted((k, _frozen(v)) for k, v in params.items()))
+            everything = tuple(sorted((k, _frozen(v)) for k, v in values.items()))
             return {part: everything for part in PARTS}
         named = _named(self.strategy)
-        others = tuple(sorted((k, _frozen(v)) for k, v in params.items() if k not in named))
+        others = tuple(sorted((k, _frozen(v)) for k, v in values.items() if k not in named))
         return {
-            part: (tuple([_frozen(params.get(name)) for name in depends[part]]), others)
+            part: (tuple([_frozen(values.get(name)) for name in depends[part]]), others)
             for part in PARTS
         }
 
-    def add(self, params: Params) -> None:
+    def add(self, params: MonoParams) -> None:
         keys = self._keys(params)
         if any(keys[part] not in self._index[part] for part in PARTS):
             plan = strategy_spec(self.strategy).build(self.market, params)
@@ -283,7 +287,7 @@ def _windows(windows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 def batch_metrics(
     strategy: str,
     market: MarketArrays,
-    combos: Sequence[Params],
+    combos: Sequence[MonoParams],
     windows: np.ndarray,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
@@ -313,7 +317,7 @@ def batch_metrics(
 def trades(
     strategy: str,
     market: MarketArrays,
-    params: Params,
+    params: MonoParams,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
     start: int = 0,

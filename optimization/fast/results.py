@@ -1,21 +1,18 @@
 """The types the fast engine's entry points and its grid/mono halves share.
 
-``api`` dispatches to ``grid`` and ``mono``; both return ``WindowMetrics`` and take ``Params``
-and ``DEFAULT_ACCOUNT``. Keeping them here lets ``api`` import its halves at the top and the
+``api`` dispatches to ``grid`` and ``mono``; both return ``WindowMetrics`` and take
+``DEFAULT_ACCOUNT``. Keeping them here lets ``api`` import its halves at the top and the
 halves import nothing from ``api``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from domain.backtest import Account
 
-Params = Mapping[str, Any]
 DEFAULT_ACCOUNT = Account()
 SYMBOL = "X"  # the symbol of every Trade the fast engine returns
 

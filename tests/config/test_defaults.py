@@ -10,16 +10,10 @@ import pytest
 import yaml
 
 from config.loader import DEFAULT_CONFIG_DIR, check_config, load_settings
-from config.settings import (
-    FILES,
-    NOT_TUNABLE,
-    STRATEGY_PARAMS,
-    GridParams,
-    MonoParams,
-    RiskFile,
-    Settings,
-    StrategiesFile,
-)
+from config.risk import RiskFile
+from config.settings import FILES, Settings
+from config.strategies import NOT_TUNABLE, STRATEGY_PARAMS, StrategiesFile
+from domain.strategies.params import GridParams, MonoParams
 
 GRID_STRATEGIES = {
     "envelope_dca",

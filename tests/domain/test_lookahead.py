@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 
-import msgspec
 import numpy as np
 import pytest
 
-from config.settings import STRATEGY_PARAMS
 from domain.backtest import run_backtest
 from domain.execution import Costs
 from domain.strategies import REGISTRY
+from domain.strategies.params import StrategyParams
 from domain.strategies.plans import MarketArrays
 
 H = 3_600_000
@@ -41,8 +40,8 @@ def random_market(n: int, seed: int) -> MarketArrays:
     )
 
 
-def params(name: str) -> dict:
-    return msgspec.structs.asdict(STRATEGY_PARAMS[name]())
+def params(name: str) -> StrategyParams:
+    return REGISTRY[name].params_type()
 
 
 def assert_same_rows(full: object, head: object, k: int) -> None:

@@ -8,7 +8,9 @@ import math
 import numpy as np
 
 from domain.strategies import strategy
+from domain.strategies.envelope_dca import EnvelopeDcaParams
 from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan, series_at_close
+from domain.strategies.supertrend import SupertrendParams
 
 TF = 60  # a 60 ms "timeframe" keeps the hand arithmetic readable
 
@@ -85,8 +87,15 @@ def test_every_slice_of_a_market_keeps_its_tick() -> None:
 
 
 def test_a_grid_plan_rests_its_levels_and_take_profit_on_the_tick() -> None:
-    params = {"ma_period": 7, "num_levels": 3, "envelope_start": 0.03, "envelope_step": 0.02}
-    params |= {"sl_percent": 20.0, "leverage": 2, "sides": ["long", "short"]}
+    params = EnvelopeDcaParams(
+        ma_period=7,
+        num_levels=3,
+        envelope_start=0.03,
+        envelope_step=0.02,
+        sl_percent=20.0,
+        leverage=2,
+        sides=("long", "short"),
+    )
     spec = strategy("envelope_dca")
     raw = spec.build(_market(0.0), params)
     ticked = spec.build(_market(0.05), params)
@@ -107,8 +116,9 @@ def test_a_grid_plan_rests_its_levels_and_take_profit_on_the_tick() -> None:
 
 
 def test_a_mono_plan_has_no_prices_to_round() -> None:
-    params = {"atr_period": 10, "atr_multiplier": 3.0, "tp_percent": 2.0, "sl_percent": 1.0}
-    params |= {"leverage": 3}
+    params = SupertrendParams(
+        atr_period=10, atr_multiplier=3.0, tp_percent=2.0, sl_percent=1.0, leverage=3
+    )
     spec = strategy("supertrend")
     raw, ticked = spec.build(_market(0.0), params), spec.build(_market(0.05), params)
     assert isinstance(ticked, MonoPlan)

@@ -8,6 +8,7 @@ from adapters.store.event_store import open_store
 from domain.backtest import run_backtest
 from domain.execution import Costs
 from domain.simulator import Simulator
+from domain.strategies.grid_atr import GridAtrParams
 from domain.strategies.plans import MarketArrays
 from tests.stubs import CandleStubs
 
@@ -19,16 +20,16 @@ def _wave_market(n: int = 600) -> MarketArrays:
     return MarketArrays(rows[:, 0].astype(np.int64), *rows[:, 1:].T, 3_600_000, funding)
 
 
-PARAMS = {
-    "ma_period": 10,
-    "atr_period": 10,
-    "atr_multiplier_start": 1.0,
-    "atr_multiplier_step": 0.5,
-    "num_levels": 3,
-    "sl_percent": 20.0,
-    "leverage": 3,
-    "sides": ("long",),
-}
+PARAMS = GridAtrParams(
+    ma_period=10,
+    atr_period=10,
+    atr_multiplier_start=1.0,
+    atr_multiplier_step=0.5,
+    num_levels=3,
+    sl_percent=20.0,
+    leverage=3,
+    sides=("long",),
+)
 
 
 def test_replaying_the_saved_events_rebuilds_the_same_simulator() -> None:

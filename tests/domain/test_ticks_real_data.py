@@ -49,7 +49,7 @@ def _market(rows: list[list[str]], tick: float) -> MarketArrays:
 
 
 def _take_profits(market: MarketArrays, period: int) -> np.ndarray:
-    params = msgspec.structs.asdict(SETTINGS.strategies.grid_atr) | {"ma_period": period}
+    params = msgspec.structs.replace(SETTINGS.strategies.grid_atr, ma_period=period)
     plan = strategy("grid_atr").build(market, params)
     assert isinstance(plan, GridPlan)
     return plan.take_profit

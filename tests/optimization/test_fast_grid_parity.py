@@ -39,7 +39,7 @@ from domain.strategies import REGISTRY, strategy
 from domain.strategies.plans import MarketArrays, funding_at_candles
 from domain.trades import fingerprint
 from optimization.fast import grid, grid_nb, grid_prep, metrics_nb
-from optimization.fast.grid_prep import day_ends, parts, prepare
+from optimization.fast.grid_prep import GridStrategyParams, day_ends, parts, prepare
 from tests.optimization.parity_kit import TICKS, assert_same_metrics, compared, on_tick_grid
 
 GRID = sorted(name for name, spec in REGISTRY.items() if spec.kind == "grid")
@@ -74,12 +74,12 @@ VOLATILITIES = {
 }
 
 
-def grid_combos(name: str) -> list[dict[str, Any]]:
+def grid_combos(name: str) -> list[GridStrategyParams]:
     """Every combination of the strategy's grid, on top of its strategies.yaml parameters."""
     base = msgspec.structs.asdict(getattr(SETTINGS.strategies, name))
     values = SETTINGS.param_grids.grids[name]
     combos = itertools.product(*values.values())
-    return [base | dict(zip(values, combo, strict=True)) for combo in combos]
+    return [strategy(name).parse(base | dict(zip(values, combo, strict=True))) for combo in combos]
 
 
 GRIDS = {name: grid_combos(name) for name in GRID}
@@ -112,7 +112,9 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     market = random_market(n, draw(st.integers(0, 2**32 - 1)), timeframe_ms(tf), vol)
     market = on_tick_grid(market, draw(st.sampled_from(TICKS)), candles=draw(st.booleans()))
     combo = st.builds(
-        lambda p, lev, s: p | {"leverage": lev} | ({} if name == "grid_funding" else {"sides": s}),
+        lambda p, lev, s: msgspec.structs.replace(
+            p, leverage=lev, sides=p.sides if name == "grid_funding" else s
+        ),
         st.sampled_from(GRIDS[name]),
         st.sampled_from(LEVERAGES),
         st.sampled_from(SIDES),
@@ -162,17 +164,20 @@ def test_fast_engine_makes_the_backtest_trades_and_metrics(name: str) -> None:
 # --- deterministic scenarios -------------------------------------------------------------------
 
 
-def one_at_a_time(name: str) -> list[dict[str, Any]]:
+def one_at_a_time(name: str) -> list[GridStrategyParams]:
     """The grid's first combination and every single-parameter change of it: combinations that
     share most indicator rows, which the row table must keep apart correctly."""
     values = SETTINGS.param_grids.grids[name]
     first = GRIDS[name][0]
     combos = [first]
     for key, options in values.items():
-        combos += [first | {key: v} for v in options[1:]]
+        combos += [msgspec.structs.replace(first, **{key: v}) for v in options[1:]]
     if name != "grid_funding":
-        combos += [first | {"sides": ("short",)}, first | {"sides": ("long", "short")}]
-    return [*combos, first | {"leverage": 2}]
+        combos += [
+            msgspec.structs.replace(first, sides=("short",)),
+            msgspec.structs.replace(first, sides=("long", "short")),
+        ]
+    return [*combos, msgspec.structs.replace(first, leverage=2)]
 
 
 @pytest.mark.parametrize("name", GRID)
@@ -226,7 +231,8 @@ def test_every_exit_reason_occurs_in_both_engines() -> None:
 @pytest.mark.parametrize("name", GRID)
 def test_the_ruin_guard_stops_both_engines_at_the_same_close(name: str) -> None:
     market = random_market(400, 8, vol=0.03)
-    params = GRIDS[name][0] | {"leverage": 2000}  # a 0.6 % move against the grid ruins it
+    # a 0.6 % move against the grid ruins it
+    params = msgspec.structs.replace(GRIDS[name][0], leverage=2000)
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     slow = run_backtest(market, name, "X", params, costs)
     assert slow.ruined_ts is not None
@@ -248,8 +254,13 @@ def test_a_ruin_at_exactly_zero_equity_gives_both_engines_a_nan_sharpe() -> None
     low[2] = close[2] = 50.0
     funding[0] = -0.01
     market = MarketArrays(ts, flat, flat, low, close, np.ones(n), HOUR_MS, funding)
-    params = GRIDS["grid_funding"][0] | {"num_levels": 2, "sl_percent": 60.0, "leverage": 8}
-    params |= {"tp_mode": "funding_positive"}
+    params = msgspec.structs.replace(
+        GRIDS["grid_funding"][0],
+        num_levels=2,
+        sl_percent=60.0,
+        leverage=8,
+        tp_mode="funding_positive",
+    )
     costs = Costs(0.0, 0.0, 0.0)
     slow = run_backtest(market, "grid_funding", "X", params, costs)
     assert slow.metrics.final_equity == 0.0 and math.isnan(slow.metrics.sharpe)
@@ -262,7 +273,7 @@ def test_a_ruin_at_exactly_zero_equity_gives_both_engines_a_nan_sharpe() -> None
 def test_the_margin_guard_refuses_the_same_levels_in_both_engines(name: str) -> None:
     market = random_market(400, 6, vol=0.03)
     account = Account(max_margin_ratio=0.5, max_asset_allocation=1.0)
-    params = GRIDS[name][0] | {"num_levels": 3}
+    params = msgspec.structs.replace(GRIDS[name][0], num_levels=3)
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     slow = run_backtest(market, name, "X", params, costs, account)
     assert slow.blocked > 0 and slow.trades
@@ -282,7 +293,9 @@ def test_a_candle_reaching_both_sides_opens_the_side_its_path_reaches_first() ->
     low = np.where(wide, market.low * 0.92, market.low)
     market = MarketArrays(market.ts, market.open, high, low, market.close, market.volume,
                           market.tf_ms, market.funding)  # fmt: skip
-    params = GRIDS["grid_atr"][0] | {"sides": ("long", "short"), "atr_multiplier_start": 1.0}
+    params = msgspec.structs.replace(
+        GRIDS["grid_atr"][0], sides=("long", "short"), atr_multiplier_start=1.0
+    )
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     slow = run_backtest(market, "grid_atr", "X", params, costs)
     assert {t.side for t in slow.trades} == {1, -1}
@@ -343,10 +356,10 @@ def test_a_take_profit_two_ulp_above_the_high_fills_on_a_tick_in_both_engines() 
     o, h, l, c = (np.array([float(r[k]) for r in rows]) for k in range(4))
     ts = T0 + np.arange(n, dtype=np.int64) * HOUR_MS
     plain = MarketArrays(ts, o, h, l, c, np.ones(n), HOUR_MS, np.full(n, np.nan))
-    params = msgspec.structs.asdict(SETTINGS.strategies.envelope_dca) | {
-        "ma_period": 3, "num_levels": 1, "envelope_start": 0.02, "envelope_step": 0.01,
-        "sl_percent": 20.0, "leverage": 1, "sides": ("long",),
-    }  # fmt: skip
+    params = msgspec.structs.replace(
+        SETTINGS.strategies.envelope_dca, ma_period=3, num_levels=1, envelope_start=0.02,
+        envelope_step=0.01, sl_percent=20.0, leverage=1, sides=("long",),
+    )  # fmt: skip
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     # the premise: the take-profit resting during candle 4, unrounded, is above its high
     raw = strategy("envelope_dca").build(plain, params)
@@ -388,7 +401,7 @@ def test_grid_atr_defaults_on_the_btc_sample(btc_sample: MarketArrays, leverage:
     most of them charged funding): the whole series from the warm-up on, and a 180-day window
     in its middle."""
     market, name = btc_sample, "grid_atr"
-    params = msgspec.structs.asdict(SETTINGS.strategies.grid_atr) | {"leverage": leverage}
+    params = msgspec.structs.replace(SETTINGS.strategies.grid_atr, leverage=leverage)
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     start = strategy(name).warmup(params)
     windows = np.array([[start, len(market)], [9_000, 9_000 + 180 * 24]])

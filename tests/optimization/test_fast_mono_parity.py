@@ -30,6 +30,7 @@ from domain.backtest import Account, run_backtest
 from domain.execution import Costs
 from domain.market import timeframe_ms
 from domain.strategies import REGISTRY
+from domain.strategies.params import MonoParams
 from domain.strategies.plans import MarketArrays
 from optimization.fast import mono, mono_nb
 from tests.optimization.parity_kit import TICKS, assert_same_metrics, compared, on_tick_grid
@@ -59,12 +60,12 @@ LEVERAGES = (10, 10, 3, 50, 1000)  # 1000: any loss ruins the account
 VOLATILITIES = {"liquidation": (0.01, 0.025)}
 
 
-def grid(name: str) -> list[dict[str, Any]]:
+def grid(name: str) -> list[MonoParams]:
     """Every combination of the strategy's grid, on top of its strategies.yaml parameters."""
     base = msgspec.structs.asdict(getattr(SETTINGS.strategies, name))
     values = SETTINGS.param_grids.grids[name]
     combos = itertools.product(*values.values())
-    return [base | dict(zip(values, combo, strict=True)) for combo in combos]
+    return [REGISTRY[name].parse(base | dict(zip(values, combo, strict=True))) for combo in combos]
 
 
 GRIDS = {name: grid(name) for name in MONO}
@@ -100,7 +101,7 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     market = random_market(n, draw(st.integers(0, 2**32 - 1)), timeframe_ms(tf), vol)
     market = on_tick_grid(market, draw(st.sampled_from(TICKS)), candles=draw(st.booleans()))
     combo = st.builds(
-        lambda p, lev, s: p | {"leverage": lev, "sides": s},
+        lambda p, lev, s: msgspec.structs.replace(p, leverage=lev, sides=s),
         st.sampled_from(GRIDS[name]),
         st.sampled_from(LEVERAGES),
         st.sampled_from(SIDES),
@@ -154,15 +155,19 @@ def test_fast_engine_makes_the_backtest_trades_and_metrics(name: str) -> None:
 # --- deterministic scenarios -------------------------------------------------------------------
 
 
-def one_at_a_time(name: str) -> list[dict[str, Any]]:
+def one_at_a_time(name: str) -> list[MonoParams]:
     """The grid's first combination and every single-parameter change of it: combinations that
     share most plan rows, which the plan table must keep apart correctly."""
     values = SETTINGS.param_grids.grids[name]
     first = GRIDS[name][0]
     combos = [first]
     for key, options in values.items():
-        combos += [first | {key: v} for v in options[1:]]
-    return [*combos, first | {"sides": ("short",)}, first | {"leverage": 3}]
+        combos += [msgspec.structs.replace(first, **{key: v}) for v in options[1:]]
+    return [
+        *combos,
+        msgspec.structs.replace(first, sides=("short",)),
+        msgspec.structs.replace(first, leverage=3),
+    ]
 
 
 @pytest.mark.parametrize("name", MONO)
@@ -201,7 +206,8 @@ def test_every_exit_reason_occurs_in_both_engines() -> None:
 @pytest.mark.parametrize("name", MONO)
 def test_the_ruin_guard_stops_both_engines_at_the_same_close(name: str) -> None:
     market = random_market(400, 5, 3_600_000, 0.02)
-    params = GRIDS[name][0] | {"leverage": 1000}  # any losing trade costs more than the capital
+    # any losing trade costs more than the capital
+    params = msgspec.structs.replace(GRIDS[name][0], leverage=1000)
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     slow = run_backtest(market, name, "X", params, costs)
     assert slow.ruined_ts is not None
@@ -215,8 +221,9 @@ def test_the_ruin_guard_stops_both_engines_at_the_same_close(name: str) -> None:
 def test_a_ruin_at_exactly_zero_equity_gives_both_engines_a_nan_sharpe() -> None:
     # zero costs, 0.2 % stops at leverage 1000: two stop-losses of exactly 5 000 empty the account
     market = random_market(300, 300, 4 * 3_600_000, 0.025)
-    params = GRIDS["funding"][0] | {"funding_threshold": 0.001, "tp_percent": 0.2}
-    params |= {"sl_percent": 0.2, "leverage": 1000}
+    params = msgspec.structs.replace(
+        GRIDS["funding"][0], funding_threshold=0.001, tp_percent=0.2, sl_percent=0.2, leverage=1000
+    )
     costs = Costs(0.0, 0.0, 0.0)
     slow = run_backtest(market, "funding", "X", params, costs)
     assert slow.metrics.final_equity == 0.0 and math.isnan(slow.metrics.sharpe)

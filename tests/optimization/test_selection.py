@@ -62,7 +62,7 @@ def test_no_out_of_sample_candle_moves_a_selection(strategy: str) -> None:
     other = random_walk(200, seed=8, **wild)
     spec = REGISTRY[strategy]
     windows = walk_forward_windows(
-        market.ts, 60, 20, 20, first=spec.warmup(wf.base_params), embargo_days=3
+        market.ts, 60, 20, 20, first=spec.warmup(spec.parse(wf.base_params)), embargo_days=3
     )
     assert len(windows) >= 4
     k = 1

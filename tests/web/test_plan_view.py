@@ -67,9 +67,10 @@ def test_grid_next_candle_follows_the_grid_atr_formula(reader: MarketDataReader)
 def test_next_candle_equals_the_full_plan_row(reader: MarketDataReader, strategy: str) -> None:
     spec = strategy_spec(strategy)
     params = GRID if strategy == "grid_atr" else _config_params(strategy)
+    parsed = spec.parse(params)  # the cache takes the mapping, as the scanner has it
     request = BacktestRequest(strategy, "BTC/USDT", "1h", "binance")
-    market, _, _ = load_market(reader, request, "1h", spec.warmup(params), spec.needs)
-    full = spec.build(market, params)
+    market, _, _ = load_market(reader, request, "1h", spec.warmup(parsed), spec.needs)
+    full = spec.build(market, parsed)
     cache = PlanCache()
     if strategy == "donchian_breakout":
         # the candles after two signals (so the signal checked is not 0) and a quiet one

@@ -13,13 +13,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
 import numpy as np
 
-from config.settings import STRATEGY_PARAMS
 from domain.backtest import BacktestResult, run_backtest
 from domain.execution import Costs
 from domain.strategies import strategy
+from domain.strategies.params import GridParams
 from domain.strategies.plans import GridPlan, MarketArrays
 
 H = 3_600_000
@@ -30,17 +29,15 @@ MARGIN_PER_ASSET = 2_500.0
 Candle = tuple[float, float, float, float]
 
 
-def params(name: str, **overrides: Any) -> dict[str, Any]:
-    """The config defaults of ``name`` with ``overrides``."""
-    values = msgspec.structs.asdict(STRATEGY_PARAMS[name]())
-    unknown = set(overrides) - set(values)
-    assert not unknown, f"not a {name} parameter: {unknown}"
-    return {**values, **overrides}
+def params(name: str, **overrides: Any) -> GridParams:
+    """The config defaults of ``name`` with ``overrides`` (a key that is not one of its
+    parameters is refused), as the strategy's struct."""
+    return strategy(name).parse(overrides)
 
 
-def notional(p: dict[str, Any]) -> float:
+def notional(p: GridParams) -> float:
     """Notional of one level with the default account."""
-    return MARGIN_PER_ASSET / p["num_levels"] * p["leverage"]
+    return MARGIN_PER_ASSET / p.num_levels * p.leverage
 
 
 def market(candles: Sequence[Candle], funding: dict[int, float] | None = None) -> MarketArrays:
@@ -53,11 +50,11 @@ def market(candles: Sequence[Candle], funding: dict[int, float] | None = None) -
     return MarketArrays(np.arange(n, dtype=np.int64) * H, o, h, l, c, np.ones(n), H, rates)
 
 
-def backtest(name: str, m: MarketArrays, p: dict[str, Any], costs: Costs = FREE) -> BacktestResult:
+def backtest(name: str, m: MarketArrays, p: GridParams, costs: Costs = FREE) -> BacktestResult:
     return run_backtest(m, name, "X/USDT", p, costs)
 
 
-def plan(name: str, m: MarketArrays, p: dict[str, Any]) -> GridPlan:
+def plan(name: str, m: MarketArrays, p: GridParams) -> GridPlan:
     built = strategy(name).build(m, p)
     assert isinstance(built, GridPlan)
     return built
@@ -76,7 +73,7 @@ def random_market(n: int = 300, seed: int = 5) -> MarketArrays:
     return MarketArrays(ts, open_, high, low, close, np.ones(n), H, funding)
 
 
-def assert_causal(name: str, m: MarketArrays, p: dict[str, Any], rows: Sequence[int]) -> None:
+def assert_causal(name: str, m: MarketArrays, p: GridParams, rows: Sequence[int]) -> None:
     """Row i of the plan equals the one built from the first i+1 candles only."""
     full = plan(name, m, p)
     for i in rows:

@@ -12,13 +12,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
 import numpy as np
 
-from config.settings import STRATEGY_PARAMS
 from domain.backtest import run_backtest
 from domain.execution import Costs
 from domain.strategies import strategy
+from domain.strategies.params import MonoParams
 from domain.strategies.plans import MarketArrays, MonoPlan
 from domain.trades import Trade
 
@@ -31,12 +30,10 @@ FLAT = (100.0, 101.0, 99.0, 100.0)  # true range 2: an ATR of exactly 2 on flat 
 Candle = tuple[float, float, float, float]
 
 
-def defaults(name: str, **overrides: Any) -> dict[str, Any]:
-    """The config defaults of ``name`` with ``overrides``."""
-    values = msgspec.structs.asdict(STRATEGY_PARAMS[name]())
-    unknown = set(overrides) - set(values)
-    assert not unknown, f"not a {name} parameter: {unknown}"
-    return {**values, **overrides}
+def defaults(name: str, **overrides: Any) -> MonoParams:
+    """The config defaults of ``name`` with ``overrides`` (a key that is not one of its
+    parameters is refused), as the strategy's struct."""
+    return strategy(name).parse(overrides)
 
 
 def market(
@@ -59,12 +56,12 @@ def market(
     )
 
 
-def trades(name: str, m: MarketArrays, p: dict[str, Any]) -> list[Trade]:
+def trades(name: str, m: MarketArrays, p: MonoParams) -> list[Trade]:
     """Closed trades of a zero-cost backtest over the whole scenario."""
     return run_backtest(m, name, "X/USDT", p, FREE).trades
 
 
-def plan(name: str, m: MarketArrays, p: dict[str, Any]) -> MonoPlan:
+def plan(name: str, m: MarketArrays, p: MonoParams) -> MonoPlan:
     built = strategy(name).build(m, p)
     assert isinstance(built, MonoPlan)
     return built
@@ -87,7 +84,7 @@ def random_market(n: int = 120, seed: int = 7, tf_ms: int = H) -> MarketArrays:
     return MarketArrays(ts, open_, high, low, close, volume, tf_ms, funding, extras)
 
 
-def assert_causal(name: str, m: MarketArrays, p: dict[str, Any], warmup: bool = True) -> MonoPlan:
+def assert_causal(name: str, m: MarketArrays, p: MonoParams, warmup: bool = True) -> MonoPlan:
     """Every row i of the plan equals the one built from the first i+1 candles only, and (with
     ``warmup``) no row before ``warmup(params) - 1`` signals: the warm-up candles suffice."""
     full = plan(name, m, p)

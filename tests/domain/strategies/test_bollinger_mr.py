@@ -9,6 +9,7 @@ sqrt(2) = 1.414 standard deviations from the mean.)
 from __future__ import annotations
 
 import pytest
+from msgspec.structs import replace
 
 from tests.domain.strategies.mono_scenarios import (
     FLAT,
@@ -53,7 +54,7 @@ def test_time_exit() -> None:
     # max hold 1: the long entered at the open of 4 (97) closes at the open of 5 (97.5); candle 4
     # stays under the middle band (window 100, 97, 97.5: middle 98.17)
     m = market([FLAT] * 3 + [DROP, (97, 97.8, 96.8, 97.5), (97.5, 97.6, 97.3, 97.4)])
-    (t,) = trades("bollinger_mr", m, {**PARAMS, "max_hold_candles": 1})
+    (t,) = trades("bollinger_mr", m, replace(PARAMS, max_hold_candles=1))
     assert (t.reason, t.entry_ts, t.exit_ts, t.exit_price) == ("time", 4 * H, 5 * H, 97.5)
     assert t.pnl == pytest.approx(0.5 * NOTIONAL / 97)
 
@@ -78,10 +79,10 @@ def test_close_over_the_upper_band_enters_short() -> None:
     ],
 )
 def test_no_signal_inside_the_bands(candles) -> None:
-    p = {**PARAMS, "bb_std": 1.5}
+    p = replace(PARAMS, bb_std=1.5)
     assert not plan("bollinger_mr", market(candles), p).signal.any()
     assert trades("bollinger_mr", market(candles), p) == []
 
 
 def test_rows_do_not_depend_on_later_candles() -> None:
-    assert_causal("bollinger_mr", random_market(), {**PARAMS, "bb_period": 10})
+    assert_causal("bollinger_mr", random_market(), replace(PARAMS, bb_period=10))

@@ -9,6 +9,7 @@ fractions of it: 6 / close and 3 / close.
 from __future__ import annotations
 
 import pytest
+from msgspec.structs import replace
 
 from tests.domain.strategies.mono_scenarios import (
     FLAT,
@@ -89,7 +90,7 @@ def test_an_opposite_breakout_reverses_the_position() -> None:
     ],
 )
 def test_no_signal(candle, atr_period) -> None:
-    p = {**PARAMS, "atr_period": atr_period}
+    p = replace(PARAMS, atr_period=atr_period)
     m = market([FLAT] * 4 + [candle, FLAT])
     assert not plan("donchian_breakout", m, p).signal.any()
     assert trades("donchian_breakout", m, p) == []

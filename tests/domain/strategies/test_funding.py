@@ -8,6 +8,7 @@ its close, so the signal is on candle i and the entry at the open of i+1.
 from __future__ import annotations
 
 import pytest
+from msgspec.structs import replace
 
 from domain.strategies.funding import warmup
 from tests.domain.strategies.mono_scenarios import (
@@ -51,7 +52,7 @@ def test_time_exit_and_the_funding_the_short_collects() -> None:
     # 0.0005 x 250 x 100 = 12.5 (not a new edge: the rate was already extreme)
     candles = [QUIET] * 7 + [(99.9, 100, 99.8, 99.9)]
     m = market(candles, funding={2: 0.0005, 6: 0.0005}, tf_ms=M15)
-    (t,) = trades("funding", m, {**PARAMS, "max_hold_candles": 4})
+    (t,) = trades("funding", m, replace(PARAMS, max_hold_candles=4))
     assert (t.reason, t.entry_ts, t.exit_ts, t.exit_price) == ("time", 3 * M15, 7 * M15, 99.9)
     assert t.funding == pytest.approx(-12.5)
     assert t.pnl == pytest.approx(25 + 12.5)
@@ -83,7 +84,7 @@ def test_moderate_funding_does_not_trigger() -> None:
 
 def test_warmup_covers_one_funding_interval() -> None:
     assert warmup(PARAMS) == 32 + 1  # 8 h of 15 m candles (default timeframe), plus one
-    assert warmup({**PARAMS, "timeframe": "1h"}) == 8 + 1
+    assert warmup(replace(PARAMS, timeframe="1h")) == 8 + 1
 
 
 def test_rows_do_not_depend_on_later_candles() -> None:

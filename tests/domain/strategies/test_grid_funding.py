@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from msgspec.structs import replace
 
 from domain.execution import Costs
 from domain.strategies.grid_funding import warmup
@@ -72,7 +73,7 @@ def test_funding_sign_a_long_receives_negative_and_pays_positive_rates() -> None
 def test_sma_take_profit() -> None:
     # bought at the open of 2 (97); TP at candle 3 = SMA of closes 100 and 97 = 98.5, reached by
     # its high 99: + 1.5 x 15 000 / 97
-    p = {**ONE, "tp_mode": "sma_cross"}
+    p = replace(ONE, tp_mode="sma_cross")
     candles = [candle(100), candle(100), (97, 97.5, 96, 97), (97, 99, 96.5, 98.8)]
     (t,) = backtest("grid_funding", market(candles, {1: -0.0006}), p).trades
     assert (t.entry_price, t.reason, t.exit_ts, t.exit_price) == (97.0, "tp", 3 * H, 98.5)
@@ -81,7 +82,7 @@ def test_sma_take_profit() -> None:
 
 def test_after_a_take_profit_a_still_negative_rate_buys_again_at_the_next_open() -> None:
     # the TP candle 3 opens nothing; the rate is still -0.0006, so candle 4 buys at its open
-    p = {**ONE, "tp_mode": "sma_cross"}
+    p = replace(ONE, tp_mode="sma_cross")
     candles = [candle(100), candle(100), (97, 97.5, 96, 97), (97, 99, 96.5, 98.8), candle(99)]
     first, second = backtest("grid_funding", market(candles, {1: -0.0006}), p).trades
     assert (first.reason, second.entry_ts, second.entry_price) == ("tp", 4 * H, 99.0)
@@ -130,9 +131,9 @@ def test_mild_or_not_yet_known_funding_does_not_trigger() -> None:
 
 def test_exit_kinds_follow_tp_mode() -> None:
     m = market([candle(100)] * 4, {1: 0.0002})
-    sma_only = plan("grid_funding", m, {**ONE, "tp_mode": "sma_cross"})
+    sma_only = plan("grid_funding", m, replace(ONE, tp_mode="sma_cross"))
     funding_only = plan("grid_funding", m, ONE)
-    both = plan("grid_funding", m, {**ONE, "tp_mode": "funding_or_sma"})
+    both = plan("grid_funding", m, replace(ONE, tp_mode="funding_or_sma"))
     assert sma_only.exit_at_open is None
     assert sma_only.take_profit[3] == both.take_profit[3] == 100.0
     assert np.isnan(funding_only.take_profit).all()
@@ -143,7 +144,7 @@ def test_min_hold_delays_the_funding_exit_until_enough_candles_passed() -> None:
     # bought at the open of 2; the positive rate settled at 3 is known from 4, but with a hold of
     # 5 candles the exit waits for the open of 7 (7 - 2 = 5 candles after the first fill)
     m = market([candle(100)] * 9, {1: -0.0005, 3: 0.0001})
-    (t,) = backtest("grid_funding", m, {**ONE, "min_hold_candles": 5}).trades
+    (t,) = backtest("grid_funding", m, replace(ONE, min_hold_candles=5)).trades
     assert (t.entry_ts, t.reason, t.exit_ts) == (2 * H, "signal", 7 * H)
     (early,) = backtest("grid_funding", m, ONE).trades  # no hold: exits at the open of 4
     assert early.exit_ts == 4 * H
@@ -154,7 +155,7 @@ def test_min_hold_never_delays_the_stop() -> None:
     candles = [candle(100), candle(100), candle(100), (100, 100.5, 80, 81), candle(81)]
     m = market(candles, {1: -0.0005})
     # (the rate is still very negative afterwards, so it buys again at the open of 4)
-    t = backtest("grid_funding", m, {**ONE, "min_hold_candles": 8}).trades[0]
+    t = backtest("grid_funding", m, replace(ONE, min_hold_candles=8)).trades[0]
     assert (t.reason, t.exit_ts, t.exit_price) == ("sl", 3 * H, pytest.approx(85.0))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from msgspec.structs import replace
 
 from domain.execution import Costs
 from domain.strategies.grid_multi_tf import warmup
@@ -106,7 +107,7 @@ def test_a_down_trend_rests_no_long_level() -> None:
 
 
 def test_short_only_sides_never_rest_a_long_level() -> None:
-    short_only = {**PARAMS, "sides": ("short",)}
+    short_only = replace(PARAMS, sides=("short",))
     grid = plan("grid_multi_tf", market(FLIP), short_only)
     assert grid.long_entries is None
     assert backtest("grid_multi_tf", market(FLIP), short_only).trades == []

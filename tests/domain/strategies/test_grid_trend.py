@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from msgspec.structs import replace
 
 from domain.strategies.grid_trend import warmup
 from tests.domain.strategies.grid_scenarios import (
@@ -48,7 +49,7 @@ def test_trailing_stop_follows_the_high_and_closes_the_grid() -> None:
     # trail_mult 1. Candle 4: level 0 fills at 101; TR 3.5 -> stop at 104 - 3.5 = 100.5.
     # Candle 5 (106, TR 3): stop raised to 106 - 3 = 103. Candle 6 falls to 102: out at 103.
     candles = [*UP, PULLBACK, (103.5, 106, 103, 105.5), (105.5, 106, 102, 102.5)]
-    result = backtest("grid_trend", market(candles), {**PARAMS, "trail_mult": 1.0})
+    result = backtest("grid_trend", market(candles), replace(PARAMS, trail_mult=1.0))
     (t,) = result.trades
     assert (t.side, t.levels, t.entry_ts, t.entry_price) == (1, 1, 4 * H, 101.0)
     assert (t.reason, t.exit_ts, t.exit_price) == ("trail", 6 * H, 103.0)
@@ -69,7 +70,7 @@ def test_stop_loss() -> None:
     # long at 101, stop 15 % below: 85.85. With trail_mult 10 the trail (104 - 35 = 69) is
     # looser, so the fixed stop is the one the red candle 5 reaches
     candles = [*UP, PULLBACK, (103.5, 103.5, 80, 82)]
-    (t,) = backtest("grid_trend", market(candles), {**PARAMS, "trail_mult": 10.0}).trades
+    (t,) = backtest("grid_trend", market(candles), replace(PARAMS, trail_mult=10.0)).trades
     assert (t.reason, t.exit_ts, t.exit_price) == ("sl", 5 * H, pytest.approx(85.85))
     assert t.pnl == pytest.approx(-0.15 * NOTIONAL)  # -1 125
 
@@ -94,7 +95,7 @@ def test_weak_adx_rests_nothing() -> None:
     candles = [*UP[:3], (102, 103, 101, 102.5), (102.5, 103, 100, 102.5)]
     assert plan("grid_trend", market(candles), PARAMS).trend[4] == 0
     assert backtest("grid_trend", market(candles), PARAMS).trades == []
-    (t,) = backtest("grid_trend", market(candles), {**PARAMS, "adx_threshold": 0.0}).trades
+    (t,) = backtest("grid_trend", market(candles), replace(PARAMS, adx_threshold=0.0)).trades
     assert t.entry_price == 100.5
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from msgspec.structs import replace
 
 from tests.domain.strategies.mono_scenarios import (
     FLAT,
@@ -94,5 +95,5 @@ def test_open_interest_is_required() -> None:
 
 
 def test_rows_do_not_depend_on_later_candles() -> None:
-    p = {**PARAMS, "leverage_estimate": 20, "zone_buffer_percent": 3.0}
+    p = replace(PARAMS, leverage_estimate=20, zone_buffer_percent=3.0)
     assert_causal("liquidation", random_market(), p)

@@ -7,6 +7,7 @@ Candles 0-3 are FLAT (high 101, low 99, volume 1), so at candle 4 the channel of
 from __future__ import annotations
 
 import pytest
+from msgspec.structs import replace
 
 from tests.domain.strategies.mono_scenarios import (
     FLAT,
@@ -54,7 +55,7 @@ def test_time_exit_at_the_open_after_max_hold_candles() -> None:
     # exits (100.697 .. 101.606) all along
     quiet = (101, 101.2, 100.8, 101)
     candles = [FLAT] * 4 + [(100, 102, 100, 101.5)] + [quiet] * 3 + [(101.05, 101.2, 100.9, 101)]
-    (t,) = trades("momentum", market(candles, volumes(9)), {**PARAMS, "max_hold_candles": 3})
+    (t,) = trades("momentum", market(candles, volumes(9)), replace(PARAMS, max_hold_candles=3))
     assert (t.reason, t.entry_ts, t.exit_ts, t.exit_price) == ("time", 5 * H, 8 * H, 101.05)
     assert t.pnl == pytest.approx(0.05 * NOTIONAL / 101)
 

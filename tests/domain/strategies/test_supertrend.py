@@ -10,6 +10,7 @@ close 96.5 < 98 flips the direction down: short signal at 4. The upper band drop
 from __future__ import annotations
 
 import pytest
+from msgspec.structs import replace
 
 from tests.domain.strategies.mono_scenarios import (
     FLAT,
@@ -52,7 +53,7 @@ def test_stop_loss() -> None:
 def test_the_opposite_flip_closes_the_short_and_opens_a_long() -> None:
     # stop widened to 5 % (101.325) so only the flip at 6 can close it: at the open of 7 (99.3)
     candles = [FLAT] * 4 + [FLIP_DOWN, *FLIP_UP, (99.3, 99.6, 99, 99.4)]
-    p = {**PARAMS, "sl_percent": 5.0}
+    p = replace(PARAMS, sl_percent=5.0)
     built = plan("supertrend", market(candles), p)
     assert built.signal.tolist() == [0, 0, 0, 0, -1, 0, 1, 0]
     assert built.exit_signal is not None
@@ -67,7 +68,7 @@ def test_flip_up_enters_long_when_only_longs_are_allowed() -> None:
     # the short signal at 4 is filtered out; the flip up at 6 opens a long at the open of 7
     # (99.3); TP 99.3 x 1.04 = 103.272, reached by the high 103.4
     candles = [FLAT] * 4 + [FLIP_DOWN, *FLIP_UP, (99.3, 103.4, 99.2, 103.3)]
-    (t,) = trades("supertrend", market(candles), {**PARAMS, "sides": ("long",)})
+    (t,) = trades("supertrend", market(candles), replace(PARAMS, sides=("long",)))
     assert (t.side, t.entry_ts, t.entry_price) == (1, 7 * H, 99.3)
     assert (t.reason, t.exit_price) == ("tp", pytest.approx(103.272))
     assert t.pnl == pytest.approx(0.04 * NOTIONAL)

@@ -1,0 +1,38 @@
+"""risk.yaml: capital, sizing caps, slippage, the regime filter and the kill switches."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from config.fields import ConfigStruct
+from domain.kill_switch import Limits
+from domain.strategies.params import Leverage, PosFloat
+
+# the kill-switch thresholds are the domain's own struct (frozen, kw_only, unknown keys
+# refused, like every config struct): one declaration of the fields, bounds and defaults
+KillSwitch = Limits
+
+
+class RiskFile(ConfigStruct):
+    """risk.yaml.
+
+    Parameters
+    ----------
+    initial_capital : float, default 10000.0 (quote currency)
+    max_margin_ratio : float, default 0.70 (global margin guard, 0.1..1.0 of capital)
+    max_asset_allocation : float, default 0.25 (cap per asset, fraction of capital)
+    max_leverage : int, default 20 (no strategy or override may exceed it)
+    slippage_percent : float, default 0.05 (applied to taker fills)
+    regime_filter_enabled : bool, default True
+    kill_switch : KillSwitch, default KillSwitch() (``domain.kill_switch.Limits``)
+    """
+
+    initial_capital: PosFloat = 10_000.0
+    max_margin_ratio: Annotated[float, msgspec.Meta(ge=0.1, le=1.0)] = 0.70
+    max_asset_allocation: Annotated[float, msgspec.Meta(gt=0, le=1.0)] = 0.25
+    max_leverage: Leverage = 20
+    slippage_percent: Annotated[float, msgspec.Meta(ge=0, le=5)] = 0.05
+    regime_filter_enabled: bool = True
+    kill_switch: KillSwitch = msgspec.field(default_factory=KillSwitch)

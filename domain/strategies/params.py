@@ -1,0 +1,82 @@
+"""The parameter vocabulary every strategy shares: bounded field types and the base structs.
+
+Each strategy module declares its own parameters as a subclass of ``GridParams`` or
+``MonoParams`` beside its plan builder, which reads them as attributes. The same structs are
+the sections of ``strategies.yaml`` (``config.strategies``), so a field's type, bounds, default
+and docstring are declared once, here and in the strategy modules.
+
+Every struct is ``frozen`` and ``forbid_unknown_fields``: a misspelt key is an error, not an
+ignored setting. Bounds are ``msgspec.Meta`` constraints, checked when a mapping becomes a struct
+(``msgspec.convert``, which ``StrategySpec.parse`` and the config loader use). The fields are in
+declaration order, the base's first: ``asdict`` gives that order to the parameters stored in
+``RunnerConfigured`` events and written in the paper journal.
+
+Units: ``*_percent`` fields are percentages (``25`` = 25 %), the envelope offsets are fractions
+(``0.07`` = 7 %), funding thresholds are raw per-settlement funding rates (``0.0005`` =
+0.05 %), periods and holds are counted in candles of the strategy's timeframe.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+import msgspec
+
+PosInt = Annotated[int, msgspec.Meta(ge=1)]
+Period = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+Levels = Annotated[int, msgspec.Meta(ge=1, le=20)]
+Leverage = Annotated[int, msgspec.Meta(ge=1, le=125)]
+Percent = Annotated[float, msgspec.Meta(gt=0, le=100)]
+# a stop 100 % away sits at price 0 for a long: it can never trigger, so 100 is refused
+StopPercent = Annotated[float, msgspec.Meta(gt=0, lt=100)]
+NonNegPercent = Annotated[float, msgspec.Meta(ge=0, le=100)]
+PosFloat = Annotated[float, msgspec.Meta(gt=0)]
+Fraction = Annotated[float, msgspec.Meta(gt=0, lt=1)]
+FundingRate = Annotated[float, msgspec.Meta(gt=0, le=0.05)]
+Timeframe = Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]*[mhdw]$")]
+Side = Literal["long", "short"]
+Sides = Annotated[tuple[Side, ...], msgspec.Meta(min_length=1, max_length=2)]
+LongOnly = Annotated[tuple[Literal["long"], ...], msgspec.Meta(min_length=1, max_length=1)]
+
+
+# not kw_only: msgspec applies it to the declaring class's own fields only and puts them after
+# the subclass's, which would reorder every strategy's fields
+class StrategyParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Fields every strategy has.
+
+    Parameters
+    ----------
+    enabled : bool, default False
+        Run it in paper/live. Research (backtest, walk-forward) ignores this flag.
+    timeframe : str
+        Candle timeframe the strategy trades (``5m``, ``15m``, ``1h`` ...).
+    leverage : int
+        Exchange leverage, 1..125 (and at most ``risk.max_leverage``).
+    sides : tuple of "long"/"short"
+        Directions it may open.
+    per_asset : dict[str, dict[str, Any]], default {}
+        Asset symbol -> partial parameter dict overriding the fields above for that asset
+        (written by ``optimize --apply``). When non-empty, only these assets are traded.
+    """
+
+    kind: ClassVar[str] = "abstract"
+
+    enabled: bool = False
+    timeframe: Timeframe = "1h"
+    leverage: Leverage = 6
+    sides: Sides = ("long",)
+    per_asset: dict[str, dict[str, Any]] = {}
+
+
+class GridParams(StrategyParams):
+    """Marker base of grid/DCA strategies (several resting levels, one cycle per asset)."""
+
+    kind: ClassVar[str] = "grid"
+
+
+class MonoParams(StrategyParams):
+    """Marker base of mono-position strategies (one position per asset at a time)."""
+
+    kind: ClassVar[str] = "mono"
+    leverage: Leverage = 10
+    sides: Sides = ("long", "short")
