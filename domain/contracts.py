@@ -33,6 +33,8 @@ import math
 import msgspec
 from numba import njit
 
+from domain.ticks import price_scale
+
 
 class MarginTier(msgspec.Struct, frozen=True):
     """One row of the venue's position tiers: up to ``max_notional`` (quote currency) of position
@@ -73,11 +75,15 @@ class Contract(msgspec.Struct, frozen=True):
 
 @njit(cache=True, error_model="numpy")
 def floor_to_step(qty: float, step: float) -> float:
-    """``qty`` floored to a multiple of ``step`` (unchanged when ``step`` is 0). A quantity a
-    hair below a multiple (binary floats) is taken as that multiple, not floored a step down."""
-    if step <= 0.0:
-        return qty
-    return math.floor(qty / step + 1e-9) * step
+    """``qty`` floored to a multiple of ``step`` (unchanged when ``step`` is 0), as the float the
+    decimal multiple parses to (``domain.ticks``' arithmetic: 0.3, not 3 x 0.1). A quantity a
+    hair below a multiple (binary round-off) is taken as that multiple, not floored a step down."""
+    inv, other = price_scale(step)
+    if inv > 0.0:
+        return math.floor(qty * inv + 1e-9) / inv
+    if other > 0.0:
+        return math.floor(qty / other + 1e-9) * other
+    return qty
 
 
 @njit(cache=True, error_model="numpy")
