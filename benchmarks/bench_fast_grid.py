@@ -27,6 +27,7 @@ import numpy as np
 from adapters.files.csv_files import CandleFile, FundingFile, read_series_file
 from adapters.services.backtest import account, costs
 from config.loader import load_settings
+from domain.contracts import Contract
 from domain.market import HOUR_MS
 from domain.strategies import strategy
 from domain.strategies.plans import MarketArrays, funding_at_candles
@@ -55,7 +56,7 @@ def btc_market(tick: float = 0.0) -> tuple[MarketArrays, str]:
     f_rate = np.array([r[1] for r in ff.rows], dtype=np.float64)
     rate = funding_at_candles(ts, f_ts, f_rate, HOUR_MS)
     o, h, l, c, v = (np.ascontiguousarray(rows[:, k]) for k in range(1, 6))
-    market = MarketArrays(ts, o, h, l, c, v, HOUR_MS, rate, {}, tick)
+    market = MarketArrays(ts, o, h, l, c, v, HOUR_MS, rate, {}, Contract(tick=tick))
     return market, str(candles.relative_to(ROOT.parent))
 
 

@@ -8,8 +8,10 @@ from them, so the report is built from the same events a paper portfolio would r
 
 Guards, identical in the fast engine: positions still open at the last candle are closed at its
 close (market order, reason ``end``); if the equity (cash + unrealised) ever closes at or below
-zero the account is ruined: everything is closed at that close and trading stops for the rest
-of the series (``ruined_ts``), which the metrics then show as a flat line.
+zero the account is ruined: everything is closed at that close (reason ``ruin``) and trading
+stops for the rest of the series (``ruined_ts``), which the metrics then show as a flat line.
+With liquidation (``domain.contracts``) a position loses at most its margin, so ruin needs fees
+and funding to have eaten the rest.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from domain.strategies import strategy as strategy_spec
 from domain.strategies.params import StrategyParams
 from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan
 from domain.strategies.spec import sides
-from domain.trades import Trade, fingerprint
+from domain.trades import ExitReason, Trade, fingerprint
 
 Save = Callable[[Sequence[DomainEventProtocol[Any]]], None]
 _CLOSED = ("GridCycleClosed", "PositionClosed")
@@ -100,7 +102,7 @@ def run_backtest(
         value = sim.cash + runner.unrealized(closes[i])
         equity.append(value)
         if value <= 0:
-            runner.close_at_end(i)
+            runner.close_at_end(i, ExitReason.RUIN)
             equity[-1] = sim.cash
             equity += [sim.cash] * (n - 1 - i)
             in_position += [False] * (n - 1 - i)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 
 import msgspec
+import numpy as np
 from numba import njit
 
 from domain.ticks import price_scale
@@ -57,12 +58,10 @@ class Contract(msgspec.Struct, frozen=True):
     max_leverage: float = 0.0
     tiers: tuple[MarginTier, ...] = ()
 
-    def mmr(self, notional: float) -> float:
-        """The maintenance margin rate of a position worth ``notional`` (0.0: no tiers known)."""
-        for tier in self.tiers:
-            if notional <= tier.max_notional:
-                return tier.mmr
-        return self.tiers[-1].mmr if self.tiers else 0.0
+    def tier_table(self) -> np.ndarray:
+        """The tiers as a (2, k) float64 array for ``tier_mmr``: upper bounds, then rates."""
+        table = np.array([[t.max_notional, t.mmr] for t in self.tiers], dtype=np.float64)
+        return np.ascontiguousarray(table.reshape(-1, 2).T)
 
     def order_qty(self, notional: float, price: float) -> float:
         """The quantity an order worth ``notional`` at ``price`` may have: floored to the step,
@@ -98,3 +97,54 @@ def liquidation_price(side: int, entry: float, qty: float, margin: float, mmr: f
         price = (entry - cushion) / (1.0 - mmr)
         return price if price > 0.0 else 0.0
     return (entry + cushion) / (1.0 + mmr)
+
+
+@njit(cache=True, error_model="numpy")
+def tier_mmr(tiers: np.ndarray, notional: float) -> float:
+    """The maintenance margin rate of a position worth ``notional`` in ``tiers`` (a
+    ``Contract.tier_table``; beyond the last bound, the last rate); 0.0 without tiers."""
+    k = tiers.shape[1]
+    if k == 0:
+        return 0.0
+    for j in range(k):
+        if notional <= tiers[0, j]:
+            return tiers[1, j]
+    return tiers[1, k - 1]
+
+
+@njit(cache=True, error_model="numpy")
+def liquidation_trigger(
+    side: int, qty: float, cost: float, margin: float, tiers: np.ndarray, inv: float, step: float
+) -> float:
+    """The liquidation price of an open position (``qty`` bought or sold for ``cost``, holding
+    ``margin``) on the tick grid described by ``domain.ticks.price_scale``, rounded towards the
+    entry (a long's up, a short's down: the engines never let a candle pass the venue's trigger
+    unnoticed); 0.0 when there is none (no tiers, or a long whose margin covers a fall to 0).
+    The tier is that of the position's value at entry (``cost``)."""
+    price = liquidation_price(side, cost / qty, qty, margin, tier_mmr(tiers, cost))
+    if price <= 0.0:
+        return 0.0
+    if inv > 0.0:
+        units = price * inv
+        return (math.ceil(units - 1e-9) if side > 0 else math.floor(units + 1e-9)) / inv
+    if step > 0.0:
+        units = price / step
+        return (math.ceil(units - 1e-9) if side > 0 else math.floor(units + 1e-9)) * step
+    return price
+
+
+@njit(cache=True, error_model="numpy")
+def adverse_exit(side: int, stop: float, liquidation: float) -> tuple[float, bool]:
+    """The adverse exit a move against the position reaches first: the stop, or the
+    liquidation price when it lies between the price and the stop (a tie counts as the
+    liquidation); the flag says it is the liquidation. ``liquidation`` 0.0: none."""
+    if liquidation > 0.0 and (liquidation >= stop if side > 0 else liquidation <= stop):
+        return liquidation, True
+    return stop, False
+
+
+@njit(cache=True, error_model="numpy")
+def liquidated_by(side: int, fill: float, liquidation: float) -> bool:
+    """Whether a stop filled at ``fill`` (a gap, slippage) lands at or beyond the liquidation
+    price: the venue liquidates the position before such a fill, so it is a liquidation."""
+    return liquidation > 0.0 and (fill <= liquidation if side > 0 else fill >= liquidation)

@@ -29,7 +29,14 @@ hence also its fill price.
 
 Fill prices and fees follow ``domain.execution``. Sizing is fixed: each level commits
 ``margin_per_level`` (capital / assets / levels, capped per asset), no compounding, and the
-Simulator's global margin guard may refuse a level.
+Simulator's global margin guard may refuse a level. A level's quantity is its notional over the
+fill price floored to the contract's step; an order below the contract's minimum quantity or
+notional is not placed (``EntryBlocked``, ``min_order``), the other levels still may be.
+
+An open grid has a liquidation price (isolated margin, ``domain.contracts``): the adverse exit
+is the stop or the liquidation price, whichever a move against the grid reaches first, and a
+stop that would fill at or beyond the liquidation price (a gap) is a liquidation too. A
+liquidated grid loses its whole margin (reason ``liquidation``).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import math
 
 import numpy as np
 
+from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.ledger import price_pnl, totals
 from domain.runner_state import EntryRefusal
@@ -67,7 +75,9 @@ class GridRunner:
         self.o, self.h = market.open.tolist(), market.high.tolist()
         self.l, self.c = market.low.tolist(), market.close.tolist()
         self.funding = {i: r for i, r in enumerate(market.funding.tolist()) if r == r}
-        self.tick_inv, self.tick_step = price_scale(float(market.tick))
+        self.contract = market.contract
+        self.tiers = market.contract.tier_table()
+        self.tick_inv, self.tick_step = price_scale(float(market.contract.tick))
         # level rows stay numpy: they are read only on the few candles that reach a level
         self.long, self.short = plan.long_entries, plan.short_entries
         self.tp = plan.take_profit.tolist()
@@ -79,9 +89,9 @@ class GridRunner:
         self.short_reach = _reach(plan.short_entries, np.fmin, len(self.ts))
         self._totals_at = -1  # Simulator version the cached (qty, cost) were computed at
         self._qty = self._cost = 0.0
-        self._stop_at = -1  # same for the stop price
-        self._stop = (0.0, ExitReason.SL)
-        self.blocked = 0  # levels refused by the margin guard
+        self._stop_at = -1  # same for the adverse exit
+        self._stop = (0.0, ExitReason.SL, 0.0)
+        self.blocked = 0  # levels refused by the margin guard or below the venue's minimums
         sim.enable_runner(key, strategy, symbol, "grid")
         self.state = sim.runner(key)
 
@@ -96,12 +106,13 @@ class GridRunner:
         if self.trail is not None and self.state.side:
             self._follow_trail(i)
 
-    def close_at_end(self, i: int) -> None:
-        """Forced close at the last candle's close (market order)."""
+    def close_at_end(self, i: int, reason: ExitReason = ExitReason.END) -> None:
+        """Forced close at candle ``i``'s close (market order): the data ended, or the account
+        is ruined."""
         side = self.state.side
         if side:
             price = self.c[i] * (1.0 - side * self.costs.slippage)
-            self._close(i, price, self.costs.taker, ExitReason.END)
+            self._close(i, price, self.costs.taker, reason)
 
     def unrealized(self, price: float) -> float:
         side = self.state.side
@@ -138,12 +149,11 @@ class GridRunner:
 
     def _exits(self, i: int, side: int) -> bool:
         o = self.o[i]
-        stop, why = self._stop_price(side)
+        stop, _, _ = self._stop_price(side)
         tp = math.nan if self.plan.min_hold and self._holding(i) else self.tp[i]
         touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, stop)
         if touched == "stop":
-            price = stop_fill(stop, o, side < 0, self.costs.slippage)
-            self._close(i, price, self.costs.taker, why)
+            self._stopped(i, side)
         elif touched == "tp":
             self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, ExitReason.TP)
         return bool(touched)
@@ -153,18 +163,35 @@ class GridRunner:
         hold = self.plan.min_hold
         return bool(hold) and (self.ts[i] - self.state.opened_ts) // self.tf_ms < hold
 
-    def _stop_price(self, side: int) -> tuple[float, str]:
-        """The tighter of the stop-loss and the trailing stop, cached until the next event."""
+    def _stop_price(self, side: int) -> tuple[float, ExitReason, float]:
+        """(the adverse exit a move against the grid reaches first, its reason, the liquidation
+        price): the tighter of the stop-loss and the trailing stop, or the liquidation price
+        when it comes before them; cached until the next Simulator event."""
         if self._stop_at != self.sim.version:
             qty, cost = self._totals()
             stop = self._on_tick(cost / qty * (1.0 - side * self.plan.sl_fraction))
+            why = ExitReason.SL
             trail = self.state.trail
             if trail and (trail > stop if side > 0 else trail < stop):
-                self._stop = (trail, ExitReason.TRAIL)
-            else:
-                self._stop = (stop, ExitReason.SL)
+                stop, why = trail, ExitReason.TRAIL
+            liquidation = liquidation_trigger(
+                side, qty, cost, self.state.margin, self.tiers, self.tick_inv, self.tick_step
+            )
+            stop, liquidated = adverse_exit(side, stop, liquidation)
+            self._stop = (stop, ExitReason.LIQUIDATION if liquidated else why, liquidation)
             self._stop_at = self.sim.version
         return self._stop
+
+    def _stopped(self, i: int, side: int) -> None:
+        """The adverse exit was reached in candle ``i``: a stop fills (a gap: at the open), a
+        liquidation closes at its price; a stop filling beyond the liquidation price is one."""
+        stop, why, liquidation = self._stop_price(side)
+        if why != ExitReason.LIQUIDATION:
+            price = stop_fill(stop, self.o[i], side < 0, self.costs.slippage)
+            if not liquidated_by(side, price, liquidation):
+                self._close(i, price, self.costs.taker, why)
+                return
+        self._close(i, liquidation, self.costs.taker, ExitReason.LIQUIDATION)
 
     def _fills(self, i: int) -> bool:
         side = self.state.side or self._side_reached_first(i)
@@ -186,13 +213,17 @@ class GridRunner:
                 self.blocked += 1
                 self.sim.refuse_entry(self.key, EntryRefusal.MARGIN, self.ts[i])
                 break
-            if not opened and not adding:
-                self.sim.warn_collision(self.key, self.ts[i])
             if self.plan.market_entries:
                 fill, fee_rate = market_fill(o, side > 0, self.costs.slippage), self.costs.taker
             else:
                 fill, fee_rate = limit_fill(price, o, side > 0), self.costs.maker
-            qty = self.notional / fill
+            qty = self.contract.order_qty(self.notional, fill)
+            if not qty:
+                self.blocked += 1
+                self.sim.refuse_entry(self.key, EntryRefusal.MIN_ORDER, self.ts[i])
+                continue
+            if not opened and not adding:
+                self.sim.warn_collision(self.key, self.ts[i])
             fee = fee_rate * fill * qty
             self.sim.open_level(
                 self.key, level, side, fill, qty, fee, self.margin_per_level, self.ts[i]
@@ -209,10 +240,9 @@ class GridRunner:
 
     def _stop_after_fill(self, i: int) -> None:
         side = self.state.side
-        stop, why = self._stop_price(side)
+        stop, _, _ = self._stop_price(side)
         if (self.l[i] <= stop) if side > 0 else (self.h[i] >= stop):
-            price = stop_fill(stop, self.o[i], side < 0, self.costs.slippage)
-            self._close(i, price, self.costs.taker, why)
+            self._stopped(i, side)
 
     def _follow_trail(self, i: int) -> None:
         distance = self.trail[i]

@@ -13,12 +13,18 @@ taker fee, slippage). For candle ``i``:
    path rule as the grids (green: open -> low -> high -> close; red: open -> high -> low -> close).
    Both prices are rounded to the market's tick (``domain.ticks``) when they are set, so the
    touch test and the fill use the price the venue would have accepted.
+
+The quantity is the notional over the entry price floored to the contract's step; an entry below
+the contract's minimums is not placed (``EntryBlocked``, ``min_order``). The position has a
+liquidation price (``domain.contracts``), checked as the grids' is: the adverse exit is the stop
+or the liquidation price, whichever comes first, and a stop filling beyond it is a liquidation.
 """
 
 from __future__ import annotations
 
 import math
 
+from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.ledger import position_pnl
 from domain.runner_state import EntryRefusal
@@ -48,7 +54,9 @@ class MonoRunner:
         self.o, self.h = market.open.tolist(), market.high.tolist()
         self.l, self.c = market.low.tolist(), market.close.tolist()
         self.funding = {i: r for i, r in enumerate(market.funding.tolist()) if r == r}
-        self.tick_inv, self.tick_step = price_scale(float(market.tick))
+        self.contract = market.contract
+        self.tiers = market.contract.tier_table()
+        self.tick_inv, self.tick_step = price_scale(float(market.contract.tick))
         self.signal = plan.signal.tolist()
         self.tp_offset, self.sl_offset = plan.tp_offset.tolist(), plan.sl_offset.tolist()
         self.exit_signal = plan.exit_signal.tolist() if plan.exit_signal is not None else None
@@ -66,12 +74,13 @@ class MonoRunner:
         if self.state.side:
             self._exits(i)
 
-    def close_at_end(self, i: int) -> None:
+    def close_at_end(self, i: int, reason: ExitReason = ExitReason.END) -> None:
+        """Forced close at candle ``i``'s close (market order): the data ended, or the account
+        is ruined."""
         side = self.state.side
         if side:
-            self._close(
-                i, self.c[i] * (1.0 - side * self.costs.slippage), self.costs.taker, ExitReason.END
-            )
+            price = self.c[i] * (1.0 - side * self.costs.slippage)
+            self._close(i, price, self.costs.taker, reason)
 
     def unrealized(self, price: float) -> float:
         side = self.state.side
@@ -108,7 +117,11 @@ class MonoRunner:
             return
         self.sim.warn_collision(self.key, self.ts[i])
         price = market_fill(self.o[i], side > 0, self.costs.slippage)
-        qty = self.notional / price
+        qty = self.contract.order_qty(self.notional, price)
+        if not qty:
+            self.blocked += 1
+            self.sim.refuse_entry(self.key, EntryRefusal.MIN_ORDER, self.ts[i])
+            return
         inv, step = self.tick_inv, self.tick_step
         tp = round_scaled(price * (1.0 + side * self.tp_offset[i - 1]), inv, step)
         tp = tp if tp == tp else 0.0  # a NaN offset means no take-profit; events store 0.0
@@ -119,11 +132,19 @@ class MonoRunner:
     def _exits(self, i: int) -> None:
         side, o = self.state.side, self.o[i]
         tp, sl = self.state.tp or math.nan, self.state.sl
-        touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, sl)
+        entry, qty, _ = self.state.levels["0"]
+        inv, step = self.tick_inv, self.tick_step
+        liquidation = liquidation_trigger(
+            side, qty, entry * qty, self.state.margin, self.tiers, inv, step
+        )
+        stop, liquidated = adverse_exit(side, sl, liquidation)
+        touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, stop)
         if touched == "stop":
-            self._close(
-                i, stop_fill(sl, o, side < 0, self.costs.slippage), self.costs.taker, ExitReason.SL
-            )
+            price = stop_fill(stop, o, side < 0, self.costs.slippage)
+            if liquidated or liquidated_by(side, price, liquidation):
+                self._close(i, liquidation, self.costs.taker, ExitReason.LIQUIDATION)
+            else:
+                self._close(i, price, self.costs.taker, ExitReason.SL)
         elif touched == "tp":
             self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, ExitReason.TP)
 

@@ -19,13 +19,24 @@ from domain.ledger import Level
 
 class EntryRefusal(StrEnum):
     """Why a runner may not open now. The value is the ``reason`` an ``EntryBlocked`` /
-    ``EntryUnblocked`` event stores (only ``margin`` and ``regime`` are recorded: a tripped
-    switch has its own event, a disabled runner opens nothing)."""
+    ``EntryUnblocked`` event stores (only ``margin``, ``min_order`` and ``regime`` are recorded:
+    a tripped switch has its own event, a disabled runner opens nothing)."""
 
     KILL_SWITCH = "kill_switch"  # the global switch or the runner's own is tripped
     DISABLED = "disabled"  # the config no longer enables the runner
     REGIME = "regime"  # the regime filter blocks new grids / positions
     MARGIN = "margin"  # the global margin guard refused a fill
+    MIN_ORDER = "min_order"  # the order's size is below the venue's minimum quantity or notional
+
+
+# refusals an entry that opens lifts: the next order that fits is proof they are over
+LIFTED_BY_AN_ENTRY = (EntryRefusal.MARGIN, EntryRefusal.MIN_ORDER)
+
+
+def lift_entry_blocks(blocked: dict) -> None:
+    """An entry opened: the margin and minimum-order refusals are over."""
+    for refusal in LIFTED_BY_AN_ENTRY:
+        blocked.pop(refusal, None)
 
 
 class RunnerState(msgspec.Struct, kw_only=True):

@@ -34,7 +34,7 @@ from domain.kill_switch import (
     global_trip,
     runner_trip,
 )
-from domain.runner_state import EntryRefusal, RunnerState
+from domain.runner_state import EntryRefusal, RunnerState, lift_entry_blocks
 from domain.trades import ExitReason, build_trade
 
 DAY_MS = 86_400_000
@@ -140,7 +140,7 @@ class Simulator(Aggregate):
         if not runner.levels:
             runner.side, runner.opened_ts, runner.trail = side, ts, 0.0
         ledger.open_level(self, runner, level, price, qty, fee, margin, ts)
-        runner.blocked.pop(EntryRefusal.MARGIN, None)
+        lift_entry_blocks(runner.blocked)
 
     @event("TrailingStopMoved", topic="scalp_radar:Simulator.TrailingStopMoved")
     def move_trailing_stop(self, key: str, price: float, ts: int) -> None:
@@ -185,7 +185,7 @@ class Simulator(Aggregate):
         runner = self.runners[key]
         runner.side, runner.opened_ts, runner.tp, runner.sl = side, ts, tp, sl
         ledger.open_position(self, runner, price, qty, fee, margin, ts)
-        runner.blocked.pop(EntryRefusal.MARGIN, None)
+        lift_entry_blocks(runner.blocked)
 
     @event("PositionClosed", topic="scalp_radar:Simulator.PositionClosed")
     def close_position(self, key: str, trade: dict[str, Any]) -> None:

@@ -29,7 +29,9 @@ class ExitReason(StrEnum):
     # an opposite-signal close: the entry signal of the other side closed a mono position
     # (at the open; the opposite position is not opened on the same candle)
     REVERSE = "reverse"
+    LIQUIDATION = "liquidation"  # the venue liquidated it (isolated margin): its margin is lost
     END = "end"  # the data ended with it open: closed at the last close (a backtest's end)
+    RUIN = "ruin"  # the account's equity reached zero: everything closed, trading stops
     DISABLED = "disabled"  # paper: its runner was disabled in the config while it was open
 
 
@@ -76,7 +78,10 @@ def build_trade(
     side, levels = state.side, state.levels.values()
     qty, cost = totals(levels)
     gross = price_pnl(side, qty, cost, price)
-    exit_fee = fee_rate * price * qty
+    # a liquidation costs the whole margin: the venue keeps what the maintenance margin leaves
+    # at the liquidation price as its fee (``domain.contracts``)
+    liquidated = reason == ExitReason.LIQUIDATION
+    exit_fee = state.margin + gross if liquidated else fee_rate * price * qty
     return Trade(
         strategy=strategy,
         symbol=symbol,

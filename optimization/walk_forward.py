@@ -446,7 +446,7 @@ def _summary(run: _Run, checks: _Checks, duration_s: float) -> WalkForwardSummar
         grid={k: list(vals) for k, vals in job.grid.items()},
         capital=job.account.capital,
         # order prices were rounded to this tick (the market's contract spec); None: not rounded
-        price_tick=run.market.tick or None,
+        price_tick=run.market.contract.tick or None,
         stitched=StitchedCurve(run.record.curve_ts, run.record.curve_equity),
         windows=_window_records(run, checks.regimes),
         combos=_combinations(run),

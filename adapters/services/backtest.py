@@ -24,11 +24,12 @@ from adapters.store.event_store import open_store
 from config.loader import check_param
 from config.settings import Settings
 from domain.backtest import Account, BacktestResult, run_backtest
+from domain.contracts import Contract
 from domain.execution import Costs
 from domain.market import MarketError, check_symbol, perpetual_of, timeframe_ms
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays, funding_at_candles, series_at_close
-from projections.market_data import MarketDataReader
+from projections.market_data import MarketDataReader, StoredSpec
 
 
 class BacktestInputError(ValueError):
@@ -130,7 +131,7 @@ def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) 
         result,
         sources.get("funding"),
         sources.get("open_interest"),
-        market.tick if "contract_spec" in sources else None,
+        market.contract.tick if "contract_spec" in sources else None,
         sources.get("contract_spec"),
     )
 
@@ -193,7 +194,7 @@ def load_market(
         tf_ms,
         funding,
         extras,
-        spec.price_tick if spec is not None else 0.0,
+        _contract(spec),
     )
     return market, start, sources
 
@@ -255,3 +256,16 @@ def account(settings: Settings) -> Account:
 def _memory_store_save():
     store = open_store(memory=True)
     return lambda events: store.save(*events)
+
+
+def _contract(spec: StoredSpec | None) -> Contract:
+    """The rules the engines obey for the market: the stored spec's figures (None: not known)."""
+    if spec is None:
+        return Contract()
+    return Contract(
+        tick=spec.price_tick,
+        step=spec.amount_step or 0.0,
+        min_qty=spec.min_amount or 0.0,
+        min_notional=spec.min_notional or 0.0,
+        max_leverage=spec.max_leverage or 0.0,
+    )

@@ -13,7 +13,7 @@ No look-ahead, by construction:
 * signals at index ``i`` are decided at the close of ``i`` and executed at the open of ``i+1``.
 
 Resting prices are on the market's tick grid: ``StrategySpec.build`` hands every grid plan
-through ``on_ticks``, which rounds its levels and take-profit to ``market.tick``
+through ``on_ticks``, which rounds its levels and take-profit to ``market.contract.tick``
 (``domain.ticks``); the prices the runners derive themselves (stop-loss, trailing stop, a mono
 position's take-profit and stop) are rounded where they are computed.
 """
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from domain.contracts import Contract
 from domain.ticks import has_tick, round_prices
 
 
@@ -43,9 +44,10 @@ class MarketArrays:
     funding: np.ndarray
     # further inputs some strategies need, aligned to candles (e.g. "open_interest")
     extras: Mapping[str, np.ndarray] = field(default_factory=dict)
-    # the venue's price tick size: every order price is rounded to it (``domain.ticks``) before
-    # it is compared with a candle; 0.0 means no contract spec is known and nothing is rounded
-    tick: float = 0.0
+    # the venue's rules for the traded contract (``domain.contracts``): every order price is
+    # rounded to its tick (``domain.ticks``) before it meets a candle, quantities to its step,
+    # and positions are liquidated at its tiers' rates; ``Contract()`` knows no rule
+    contract: Contract = field(default_factory=Contract)
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -71,7 +73,7 @@ class MarketArrays:
             self.tf_ms,
             self.funding[cut],
             {k: v[cut] for k, v in self.extras.items()},
-            self.tick,
+            self.contract,
         )
 
     def appended(self, row: tuple[int, float, float, float, float, float]) -> MarketArrays:
@@ -88,7 +90,7 @@ class MarketArrays:
             self.tf_ms,
             np.append(self.funding, np.nan),
             {k: np.append(values, np.nan) for k, values in self.extras.items()},
-            self.tick,
+            self.contract,
         )
 
 

@@ -44,8 +44,8 @@ class StrategySpec(Generic[P]):
         return msgspec.convert(params, self.params_type)
 
     def build(self, market: MarketArrays, params: P) -> GridPlan | MonoPlan:
-        """The plan over ``market``, its levels and take-profit rounded to ``market.tick``."""
-        return on_ticks(self.builder(market, params), market.tick)
+        """The plan over ``market``, its levels and take-profit rounded to the contract's tick."""
+        return on_ticks(self.builder(market, params), market.contract.tick)
 
 
 class PercentExits(Protocol):

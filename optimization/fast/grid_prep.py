@@ -120,7 +120,7 @@ class _Rows:
     def on_ticks(self, row: int) -> int:
         """Row ``row`` rounded to the market's tick (the row itself when there is none): a
         take-profit, rounded as ``StrategySpec.build`` rounds the plan's."""
-        tick = self.market.tick
+        tick = self.market.contract.tick
         if not has_tick(tick):
             return row
         key = next(k for k, v in self.index.items() if v == row)
@@ -324,7 +324,9 @@ def prepare(
     cost_row[CostCol.slippage] = costs.slippage
     cost_row[CostCol.capital] = account.capital
     cost_row[CostCol.margin_limit] = account.max_margin_ratio * account.capital + 1e-9
-    cost_row[CostCol.tick_inv], cost_row[CostCol.tick_step] = price_scale(float(market.tick))
+    cost_row[CostCol.tick_inv], cost_row[CostCol.tick_step] = price_scale(
+        float(market.contract.tick)
+    )
     day_end = day_ends(market.ts)
     data = GridData(
         ts=np.ascontiguousarray(market.ts, dtype=np.int64),

@@ -129,7 +129,7 @@ class _Market:
             floats(market.funding),
             day_end,
             int(market.tf_ms),
-            *price_scale(float(market.tick)),
+            *price_scale(float(market.contract.tick)),
         )
 
     def args(self) -> tuple[Any, ...]:

@@ -27,7 +27,7 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from domain import ledger
 from domain.kill_switch import Limits
-from domain.runner_state import EntryRefusal
+from domain.runner_state import lift_entry_blocks
 from domain.simulator import Simulator
 from projections.paper import journal
 from projections.paper.schema import (
@@ -303,7 +303,7 @@ class PaperProjector(Projector):
         )  # fmt: skip
         _totals(position)
         position.sl = _grid_stop(runner, position)
-        runner.blocked.pop(EntryRefusal.MARGIN, None)
+        lift_entry_blocks(runner.blocked)
         self._note(seq, pf, state, "GridLevelOpened", journal.grid_level_opened(state), ts)
 
     def _on_PositionOpened(self, seq: int, pf: PortfolioRow, state: Row) -> None:
@@ -313,7 +313,7 @@ class PaperProjector(Projector):
         ledger.open_position(pf, position, price, qty, state["fee"], state["margin"], state["ts"])
         _totals(position)
         position.tp, position.sl = _price_or_none(state["tp"]), _price_or_none(state["sl"])
-        runner.blocked.pop(EntryRefusal.MARGIN, None)
+        lift_entry_blocks(runner.blocked)
         text = journal.position_opened(state, position.tp, position.sl)
         self._note(seq, pf, state, "PositionOpened", text, state["ts"])
 

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from domain.contracts import Contract
 from domain.strategies import strategy
 from domain.strategies.envelope_dca import EnvelopeDcaParams
 from domain.strategies.plans import GridPlan, MarketArrays, MonoPlan, series_at_close
@@ -76,14 +77,28 @@ def _market(tick: float) -> MarketArrays:
     high, low = close * 1.004, close * 0.996
     ts = np.arange(n, dtype=np.int64) * 3_600_000
     return MarketArrays(
-        ts, close, high, low, close, np.ones(n), 3_600_000, np.full(n, np.nan), {}, tick
+        ts,
+        close,
+        high,
+        low,
+        close,
+        np.ones(n),
+        3_600_000,
+        np.full(n, np.nan),
+        {},
+        Contract(tick=tick),
     )
 
 
 def test_every_slice_of_a_market_keeps_its_tick() -> None:
     market = _market(0.01)
-    assert market.head(10).tick == market.tail(10).tick == market.between(3, 9).tick == 0.01
-    assert market.appended((10**12, 1.0, 1.0, 1.0, 1.0, 1.0)).tick == 0.01
+    assert (
+        market.head(10).contract
+        == market.tail(10).contract
+        == market.between(3, 9).contract
+        == Contract(tick=0.01)
+    )
+    assert market.appended((10**12, 1.0, 1.0, 1.0, 1.0, 1.0)).contract.tick == 0.01
 
 
 def test_a_grid_plan_rests_its_levels_and_take_profit_on_the_tick() -> None:

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from config.loader import load_settings
+from domain.contracts import Contract
 from domain.market import HOUR_MS
 from domain.strategies import strategy
 from domain.strategies.plans import GridPlan, MarketArrays
@@ -45,7 +46,9 @@ def _rows(path: Path) -> list[list[str]]:
 def _market(rows: list[list[str]], tick: float) -> MarketArrays:
     ts = np.array([int(r[0]) for r in rows], dtype=np.int64)
     o, h, l, c, v = (np.array([float(r[k]) for r in rows]) for k in range(1, 6))
-    return MarketArrays(ts, o, h, l, c, v, HOUR_MS, np.full(len(ts), np.nan), {}, tick)
+    return MarketArrays(
+        ts, o, h, l, c, v, HOUR_MS, np.full(len(ts), np.nan), {}, Contract(tick=tick)
+    )
 
 
 def _take_profits(market: MarketArrays, period: int) -> np.ndarray:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from domain.backtest import BacktestResult, run_backtest
+from domain.contracts import Contract
 from domain.strategies.plans import MarketArrays
 from domain.ticks import has_tick, round_prices
 from domain.trades import Trade, fingerprint
@@ -29,7 +30,7 @@ def on_tick_grid(market: MarketArrays, tick: float, candles: bool = True) -> Mar
     if not has_tick(tick):
         return market
     if not candles:
-        return replace(market, tick=tick)
+        return replace(market, contract=Contract(tick=tick))
 
     def grid(values: np.ndarray) -> np.ndarray:
         return np.maximum(round_prices(values, tick), tick)
@@ -40,7 +41,7 @@ def on_tick_grid(market: MarketArrays, tick: float, candles: bool = True) -> Mar
         high=grid(market.high),
         low=grid(market.low),
         close=grid(market.close),
-        tick=tick,
+        contract=Contract(tick=tick),
     )
 
 

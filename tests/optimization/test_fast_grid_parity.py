@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from adapters.files.csv_files import CandleFile, FundingFile, read_series_file
 from config.loader import load_settings
 from domain.backtest import Account, run_backtest
+from domain.contracts import Contract
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.market import HOUR_MS, timeframe_ms
 from domain.metrics import daily_returns, sharpe_ratio
@@ -334,7 +335,7 @@ def test_levels_stops_and_take_profits_on_the_tick_grid_in_both_engines(name: st
                 assert on_grid(t.exit_price, tick), t
             if t.levels == 1 and name != "grid_funding":  # one limit level: its price
                 assert on_grid(t.entry_price, tick), t
-        unrounded = run_backtest(replace(market, tick=0.0), name, "X", params, costs)
+        unrounded = run_backtest(replace(market, contract=Contract()), name, "X", params, costs)
         changed += unrounded.trades != slow.trades
     assert exits and changed
 
@@ -370,7 +371,7 @@ def test_a_take_profit_two_ulp_above_the_high_fills_on_a_tick_in_both_engines() 
     assert [(t.reason, t.exit_ts) for t in missed.trades] == [("end", int(ts[5]))]
     assert grid.trades("envelope_dca", plain, params, costs) == missed.trades
 
-    ticked = replace(plain, tick=0.01)
+    ticked = replace(plain, contract=Contract(tick=0.01))
     hit = run_backtest(ticked, "envelope_dca", "X", params, costs)
     (trade,) = hit.trades
     assert (trade.reason, trade.exit_ts) == ("tp", int(ts[4]))

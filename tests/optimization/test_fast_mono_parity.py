@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from config.loader import load_settings
 from domain.backtest import Account, run_backtest
+from domain.contracts import Contract
 from domain.execution import Costs
 from domain.market import timeframe_ms
 from domain.strategies import REGISTRY
@@ -263,7 +264,7 @@ def test_take_profits_and_stops_on_the_tick_grid_in_both_engines(name: str) -> N
             if t.reason in ("tp", "sl"):
                 exits += 1
                 assert round(t.exit_price / tick) * tick == pytest.approx(t.exit_price, abs=1e-9)
-        unrounded = run_backtest(replace(market, tick=0.0), name, "X", params, costs)
+        unrounded = run_backtest(replace(market, contract=Contract()), name, "X", params, costs)
         changed += unrounded.trades != slow.trades
     assert exits and changed
 
