@@ -64,12 +64,8 @@ class Contract(msgspec.Struct, frozen=True):
         return np.ascontiguousarray(table.reshape(-1, 2).T)
 
     def order_qty(self, notional: float, price: float) -> float:
-        """The quantity an order worth ``notional`` at ``price`` may have: floored to the step,
-        0.0 when it falls below the minimum quantity or notional (the order is not placed)."""
-        qty = floor_to_step(notional / price, self.step)
-        if qty <= 0.0 or qty < self.min_qty or qty * price < self.min_notional:
-            return 0.0
-        return qty
+        """``sized_qty`` under this contract's step and minimums."""
+        return sized_qty(notional, price, self.step, self.min_qty, self.min_notional)
 
 
 @njit(cache=True, error_model="numpy")
@@ -82,6 +78,18 @@ def floor_to_step(qty: float, step: float) -> float:
         return math.floor(qty * inv + 1e-9) / inv
     if other > 0.0:
         return math.floor(qty / other + 1e-9) * other
+    return qty
+
+
+@njit(cache=True, error_model="numpy")
+def sized_qty(
+    notional: float, price: float, step: float, min_qty: float, min_notional: float
+) -> float:
+    """The quantity an order worth ``notional`` at ``price`` may have: floored to the step,
+    0.0 when it falls below the minimum quantity or notional (the order is not placed)."""
+    qty = floor_to_step(notional / price, step)
+    if qty <= 0.0 or qty < min_qty or qty * price < min_notional:
+        return 0.0
     return qty
 
 

@@ -43,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import literally, njit, prange
 
+from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger, sized_qty
 from domain.ticks import round_scaled
 from domain.trades import ExitReason
 from optimization.fast.metrics_nb import sharpe_1d_nb
@@ -76,9 +77,11 @@ class ReasonT(NamedTuple):
     flip: int
     signal: int
     end: int
+    liquidation: int
+    ruin: int
 
 
-Reason = ReasonT(0, 1, 2, 3, 4, 5)
+Reason = ReasonT(0, 1, 2, 3, 4, 5, 6, 7)
 REASON_NAMES = tuple(ExitReason(name) for name in ReasonT._fields)  # Trade.reason by code
 
 
@@ -113,10 +116,13 @@ class CostColT(NamedTuple):
     margin_limit: int  # max_margin_ratio x capital + 1e-9: the Simulator's margin guard
     tick_inv: int  # the market's tick as ``domain.ticks.price_scale`` gives it: (inv, step),
     tick_step: int  # (0, 0) when prices are not rounded
+    qty_step: int  # the contract's quantity rules (``domain.contracts``): 0 = none
+    min_qty: int
+    min_notional: int
     size: int
 
 
-CostCol = CostColT(0, 1, 2, 3, 4, 5, 6, 7)
+CostCol = CostColT(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 
 class IntColT(NamedTuple):
@@ -201,6 +207,7 @@ class GridData(NamedTuple):
     reach_next : (keys, n + 1) int32, per nearest-level setup the first candle >= i reaching it
     strat : (StratCol.size,) int64
     costs : (CostCol.size,) float64
+    tiers : (2, k) float64, the contract's margin tiers (``Contract.tier_table``; k = 0: none)
     """
 
     ts: np.ndarray
@@ -211,6 +218,7 @@ class GridData(NamedTuple):
     reach_next: np.ndarray
     strat: np.ndarray
     costs: np.ndarray
+    tiers: np.ndarray
 
 
 # --- metrics ------------------------------------------------------------------------------------
@@ -352,12 +360,14 @@ def next_reach_nb(kind, trend_on, low, high, rows, keys, coefs, inv, step):
 
 @njit(cache=True, error_model="numpy")
 def _settle_nb(
-    rec_i, rec_f, nrec, side, qty, cost, entry_fees, funding, opened_ts, levels, ts, price, fee, why
-):
+    rec_i, rec_f, nrec, side, qty, cost, entry_fees, funding, opened_ts, levels, ts, price, fee,
+    why, margin,
+):  # fmt: skip
     """Close every level at ``price`` (``domain.trades.build_trade`` + ``Simulator._settle``):
-    returns (cash change, pnl) and writes the trade at row ``nrec`` when the record has room."""
+    returns (cash change, pnl) and writes the trade at row ``nrec`` when the record has room.
+    A liquidation's exit fee is what the ``margin`` leaves."""
     gross = side * (price * qty - cost)
-    exit_fee = fee * price * qty
+    exit_fee = margin + gross if why == Reason.liquidation else fee * price * qty
     pnl = gross - entry_fees - exit_fee - funding
     if nrec < rec_i.shape[0]:
         rec_i[nrec, RecInt.entry_ts] = opened_ts
@@ -413,6 +423,10 @@ def window_nb(
     margin_limit = data.costs[CostCol.margin_limit]
     inv = data.costs[CostCol.tick_inv]
     step = data.costs[CostCol.tick_step]
+    qty_step = data.costs[CostCol.qty_step]
+    min_qty = data.costs[CostCol.min_qty]
+    min_notional = data.costs[CostCol.min_notional]
+    tiers = data.tiers
 
     flat_next = data.reach_next[ci[IntCol.flat]]
     anchor = rows[ci[IntCol.anchor]]
@@ -442,6 +456,7 @@ def window_nb(
     paid = 0.0  # funding of the open cycle
     trail = 0.0  # trailing stop price (on the tick grid), 0: none yet
     base_stop = 0.0  # average entry x (1 -/+ sl) on the tick grid, set at each fill
+    liq = 0.0  # the grid's liquidation price (``domain.contracts``), set at each fill; 0: none
     opened_ts = 0
     filled = 0  # bit k: level k filled in this cycle
     levels = 0
@@ -495,14 +510,14 @@ def window_nb(
                 hi = high[u]
                 t = trend[u] if trend_on else 0.0
                 if side > 0:
-                    if lo <= stop or hi >= tp_row[u]:
+                    if lo <= stop or lo <= liq or hi >= tp_row[u]:
                         break
                     if more and reach_at_nb(
                         kind, trend_on, 1, 0, lo, hi, anchor[u], vol[u], t, c_next, 0.0, inv, step
                     ):
                         break
                 else:
-                    if hi >= stop or lo <= tp_row[u]:
+                    if hi >= stop or (liq > 0.0 and hi >= liq) or lo <= tp_row[u]:
                         break
                     if more and reach_at_nb(
                         kind, trend_on, 0, 1, lo, hi, anchor[u], vol[u], t, 0.0, c_next, inv, step
@@ -576,12 +591,16 @@ def window_nb(
                 if trail_on and trail != 0.0 and (trail > stop if side > 0 else trail < stop):
                     stop = trail
                     stop_why = Reason.trail
+                stop, liquidated = adverse_exit(side, stop, liq)
                 tp = np.nan if holding else tp_row[i]
                 touched = exit_touched_nb(side, o, h, l, close[i], tp, stop)
                 if touched == _STOP:
                     why = stop_why
                     price = stop_fill_nb(stop, o, side < 0, slip)
                     fee = taker
+                    if liquidated or liquidated_by(side, price, liq):
+                        why = Reason.liquidation
+                        price = liq
                 elif touched == _TP:
                     why = Reason.tp
                     price = limit_fill_nb(tp, o, side < 0)
@@ -638,7 +657,9 @@ def window_nb(
                     else:
                         fill = limit_fill_nb(level, o, go > 0)
                         fee_rate = maker
-                    q = notional / fill
+                    q = sized_qty(notional, fill, qty_step, min_qty, min_notional)
+                    if q == 0.0:
+                        continue  # below the venue's minimums: this level is not placed
                     fill_fee = fee_rate * fill * q
                     if levels == 0:
                         side = go
@@ -655,15 +676,20 @@ def window_nb(
                 if opened:
                     # 4. the enlarged grid's stop rests from the fill on
                     base_stop = round_scaled(cost / qty * (1.0 - side * sl), inv, step)
+                    liq = liquidation_trigger(side, qty, cost, margin_used, tiers, inv, step)
                     stop = base_stop
                     stop_why = Reason.sl
                     if trail_on and trail != 0.0 and (trail > stop if side > 0 else trail < stop):
                         stop = trail
                         stop_why = Reason.trail
+                    stop, liquidated = adverse_exit(side, stop, liq)
                     if (l <= stop) if side > 0 else (h >= stop):
                         why = stop_why
                         price = stop_fill_nb(stop, o, side < 0, slip)
                         fee = taker
+                        if liquidated or liquidated_by(side, price, liq):
+                            why = Reason.liquidation
+                            price = liq
             # 5. at the close the trailing stop follows the candle's extreme
             if trail_on and side != 0 and why < 0:
                 distance = trail_mult * trail_src[i]
@@ -697,6 +723,7 @@ def window_nb(
                 price,
                 fee,
                 why,
+                margin_used,
             )
             cash += change
             trades += 1
@@ -704,7 +731,7 @@ def window_nb(
                 wins += 1
             nrec += 1
             side = 0
-            qty = cost = entry_fees = paid = trail = margin_used = 0.0
+            qty = cost = entry_fees = paid = trail = margin_used = liq = 0.0
             filled = levels = 0
 
         # 6. at the close: equity, the ruin guard, drawdown, the daily close
@@ -726,7 +753,8 @@ def window_nb(
                     ts[i],
                     close[i] * (1.0 - side * slip),
                     taker,
-                    Reason.end,
+                    Reason.ruin,
+                    margin_used,
                 )
                 cash += change
                 trades += 1

@@ -327,6 +327,10 @@ def prepare(
     cost_row[CostCol.tick_inv], cost_row[CostCol.tick_step] = price_scale(
         float(market.contract.tick)
     )
+    contract = market.contract
+    cost_row[CostCol.qty_step] = contract.step
+    cost_row[CostCol.min_qty] = contract.min_qty
+    cost_row[CostCol.min_notional] = contract.min_notional
     day_end = day_ends(market.ts)
     data = GridData(
         ts=np.ascontiguousarray(market.ts, dtype=np.int64),
@@ -337,6 +341,7 @@ def prepare(
         reach_next=np.empty((0, n + 1), dtype=np.int32),  # filled per part, see ``parts``
         strat=strat,
         costs=cost_row,
+        tiers=contract.tier_table(),
     )
     case = (int(kind.levels), int(kind.trend), int(kind.trail))
     return GridInputs(case, data, ci, cf, coef, tuple(rows.index), flat_keys)

@@ -107,6 +107,10 @@ class _Market:
     tf_ms: int
     tick_inv: float  # the market's tick as ``domain.ticks.price_scale`` gives it
     tick_step: float
+    qty_step: float  # the contract's quantity rules (``domain.contracts``)
+    min_qty: float
+    min_notional: float
+    tiers: np.ndarray  # ``Contract.tier_table()``
 
     @classmethod
     def of(cls, market: MarketArrays) -> _Market:
@@ -130,6 +134,10 @@ class _Market:
             day_end,
             int(market.tf_ms),
             *price_scale(float(market.contract.tick)),
+            float(market.contract.step),
+            float(market.contract.min_qty),
+            float(market.contract.min_notional),
+            market.contract.tier_table(),
         )
 
     def args(self) -> tuple[Any, ...]:
@@ -144,6 +152,10 @@ class _Market:
             self.tf_ms,
             self.tick_inv,
             self.tick_step,
+            self.qty_step,
+            self.min_qty,
+            self.min_notional,
+            self.tiers,
         )
 
 
@@ -304,6 +316,7 @@ def batch_metrics(
         *data.args(),
         *table.kernel_args(),
         can_enter,
+        margin,
         capital,
         maker,
         taker,
@@ -343,6 +356,7 @@ def trades(
         bool(longs[0]),
         bool(shorts[0]),
         can_enter,
+        margin,
         capital,
         maker,
         taker,

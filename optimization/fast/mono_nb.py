@@ -28,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger, sized_qty
 from domain.ticks import round_scaled
 from domain.trades import ExitReason
 from optimization.fast.metrics_nb import sharpe_1d_nb
@@ -42,9 +43,11 @@ class ExitCodeT(NamedTuple):
     time: int
     reverse: int
     end: int
+    liquidation: int
+    ruin: int
 
 
-EXIT_REASON = ExitCodeT(0, 1, 2, 3, 4, 5)
+EXIT_REASON = ExitCodeT(0, 1, 2, 3, 4, 5, 6, 7)
 REASON_NAMES = tuple(ExitReason(name) for name in ExitCodeT._fields)  # Trade.reason by code
 
 # One closed trade, the numeric fields of ``domain.trades.Trade`` (a mono trade has one level).
@@ -77,7 +80,7 @@ trade_dt = np.dtype(
 def close_position_nb(
     records: np.ndarray, record: bool, n_trades: int, wins: int, cash: float, side: int,
     opened: int, entry: float, qty: float, entry_fee: float, funding_paid: float, exit_ts: int,
-    price: float, fee_rate: float, reason: int,
+    price: float, fee_rate: float, reason: int, margin: float,
 ) -> tuple[float, int, int]:  # fmt: skip
     """Close the position at ``price``: returns the new (cash, trades, wins) and, with
     ``record``, writes the trade as record ``n_trades`` of ``records`` (``trade_dt``).
@@ -85,9 +88,9 @@ def close_position_nb(
     Equivalent to ``domain.trades.build_trade`` for one level followed by
     ``Simulator.close_position`` (the cash moves by gross - exit fee; entry fees and funding left
     it when paid). The entry price is the runner's quantity-weighted average of its single
-    level, ``(entry x qty) / qty``."""
+    level, ``(entry x qty) / qty``. A liquidation's exit fee is what the margin leaves."""
     gross = side * (price * qty - entry * qty)
-    exit_fee = fee_rate * price * qty
+    exit_fee = margin + gross if reason == EXIT_REASON.liquidation else fee_rate * price * qty
     pnl = gross - entry_fee - exit_fee - funding_paid
     if record:
         records[n_trades]["side"] = side
@@ -109,9 +112,10 @@ def close_position_nb(
 def simulate_window_nb(
     ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
     funding: np.ndarray, day_end: np.ndarray, tf_ms: int, tick_inv: float, tick_step: float,
+    qty_step: float, min_qty: float, min_notional: float, tiers: np.ndarray,
     signal: np.ndarray, tp_offset: np.ndarray, sl_offset: np.ndarray, exit_signal: np.ndarray,
     max_hold: int, notional: float, allow_long: bool, allow_short: bool, can_enter: bool,
-    capital: float, maker: float, taker: float, slippage: float,
+    margin: float, capital: float, maker: float, taker: float, slippage: float,
     start: int, end: int, daily: np.ndarray, records: np.ndarray, record: bool,
 ) -> tuple[float, float, float, int, int]:  # fmt: skip
     """Run one plan over the window ``[start, end)``; returns (sharpe, return %, max drawdown %,
@@ -121,18 +125,21 @@ def simulate_window_nb(
     at the open of candle i, funding on an open position, then a time exit (``max_hold``
     candles by timestamps), an exit signal or an opposite signal of i-1 closes it (market,
     taker); a flat runner enters on the signal of i-1 if its side is allowed and the margin
-    guard passes (``can_enter``); take-profit (maker) and stop-loss (taker) of the fill rest from
-    the entry candle on, a candle touching both follows the path rule of
-    ``domain.execution.exit_touched``. The equity is cash + unrealised at every close; the last
-    candle closes everything at its close (``end``); equity <= 0 ruins the account (closed, flat
-    for the rest of the window). ``exit_signal`` all False means no exit signal; NaN offsets mean
+    guard passes (``can_enter``) and its quantity (``domain.contracts.sized_qty``) meets the
+    contract's minimums; take-profit (maker) and the adverse exit (the stop-loss, taker, or the
+    liquidation price when it comes first: ``domain.contracts``) of the fill rest from the entry
+    candle on, a candle touching both follows the path rule of ``domain.execution
+    .exit_touched``; a stop filled at or beyond the liquidation price is a liquidation. The
+    equity is cash + unrealised at every close; the last candle closes everything at its close
+    (``end``); equity <= 0 ruins the account (closed with reason ``ruin``, flat for the rest of
+    the window). ``exit_signal`` all False means no exit signal; NaN offsets mean
     no such order. ``daily`` is scratch space of at least ``end - start`` floats.
     """
     buy_slip, sell_slip = 1.0 + slippage, 1.0 - slippage
     hold_ms = max_hold * tf_ms
     cash = capital
     side = 0
-    entry = qty = tp = sl = entry_fee = paid = 0.0
+    entry = qty = tp = sl = entry_fee = paid = liq = 0.0
     opened = 0
     n_trades = wins = n_days = 0
     peak = worst = previous = 0.0
@@ -158,29 +165,37 @@ def simulate_window_nb(
                     price = o * buy_slip if side < 0 else o * sell_slip
                     cash, n_trades, wins = close_position_nb(
                         records, record, n_trades, wins, cash, side, opened, entry, qty, entry_fee,
-                        paid, ts[i], price, taker, reason,
+                        paid, ts[i], price, taker, reason, margin,
                     )  # fmt: skip
                     side = 0
             if side == 0:
                 # 2. entry at the open on the signal of i-1
                 wanted = signal[i - 1]
+                fill = o * buy_slip if wanted > 0 else o * sell_slip
+                q = 0.0
                 if can_enter and ((wanted == 1 and allow_long) or (wanted == -1 and allow_short)):
+                    q = sized_qty(notional, fill, qty_step, min_qty, min_notional)
+                if q > 0.0:
                     side = wanted
-                    entry = o * buy_slip if side > 0 else o * sell_slip
-                    qty = notional / entry
+                    entry = fill
+                    qty = q
                     tp = round_scaled(entry * (1.0 + side * tp_offset[i - 1]), tick_inv, tick_step)
                     sl = round_scaled(entry * (1.0 - side * sl_offset[i - 1]), tick_inv, tick_step)
                     entry_fee = taker * entry * qty
                     cash -= entry_fee
                     paid = 0.0
                     opened = ts[i]
+                    liq = liquidation_trigger(
+                        side, qty, entry * qty, margin, tiers, tick_inv, tick_step
+                    )
             if side != 0:
                 # 3. resting take-profit and stop-loss, intra-candle path rule
                 c = close[i]
+                stop, liquidated = adverse_exit(side, sl, liq)
                 if side > 0:
-                    tp_hit, stop_hit = high[i] >= tp, low[i] <= sl
+                    tp_hit, stop_hit = high[i] >= tp, low[i] <= stop
                 else:
-                    tp_hit, stop_hit = low[i] <= tp, high[i] >= sl
+                    tp_hit, stop_hit = low[i] <= tp, high[i] >= stop
                 if tp_hit and stop_hit:
                     if (c >= o) == (side > 0):
                         tp_hit = False
@@ -188,14 +203,16 @@ def simulate_window_nb(
                         stop_hit = False
                 if stop_hit or tp_hit:
                     if stop_hit:
-                        price = max(sl, o) * buy_slip if side < 0 else min(sl, o) * sell_slip
+                        price = max(stop, o) * buy_slip if side < 0 else min(stop, o) * sell_slip
                         fee_rate, reason = taker, EXIT_REASON.sl
+                        if liquidated or liquidated_by(side, price, liq):
+                            price, reason = liq, EXIT_REASON.liquidation
                     else:
                         price = min(tp, o) if side < 0 else max(tp, o)
                         fee_rate, reason = maker, EXIT_REASON.tp
                     cash, n_trades, wins = close_position_nb(
                         records, record, n_trades, wins, cash, side, opened, entry, qty, entry_fee,
-                        paid, ts[i], price, fee_rate, reason,
+                        paid, ts[i], price, fee_rate, reason, margin,
                     )  # fmt: skip
                     side = 0
         c = close[i]
@@ -204,7 +221,7 @@ def simulate_window_nb(
             price = c * buy_slip if side < 0 else c * sell_slip
             cash, n_trades, wins = close_position_nb(
                 records, record, n_trades, wins, cash, side, opened, entry, qty, entry_fee,
-                paid, ts[i], price, taker, EXIT_REASON.end,
+                paid, ts[i], price, taker, EXIT_REASON.end, margin,
             )  # fmt: skip
             side = 0
         equity = cash + side * (c - entry) * qty if side != 0 else cash
@@ -215,7 +232,7 @@ def simulate_window_nb(
                 price = c * buy_slip if side < 0 else c * sell_slip
                 cash, n_trades, wins = close_position_nb(
                     records, record, n_trades, wins, cash, side, opened, entry, qty, entry_fee,
-                    paid, ts[i], price, taker, EXIT_REASON.end,
+                    paid, ts[i], price, taker, EXIT_REASON.ruin, margin,
                 )  # fmt: skip
                 side = 0
             equity = cash
@@ -248,10 +265,11 @@ def simulate_window_nb(
 def batch_nb(
     ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
     funding: np.ndarray, day_end: np.ndarray, tf_ms: int, tick_inv: float, tick_step: float,
+    qty_step: float, min_qty: float, min_notional: float, tiers: np.ndarray,
     signals: np.ndarray, signal_row: np.ndarray, tp_offsets: np.ndarray, tp_row: np.ndarray,
     sl_offsets: np.ndarray, sl_row: np.ndarray, exit_signals: np.ndarray, exit_row: np.ndarray,
     max_hold: np.ndarray, notional: np.ndarray, allow_long: np.ndarray, allow_short: np.ndarray,
-    can_enter: bool, capital: float, maker: float, taker: float, slippage: float,
+    can_enter: bool, margin: float, capital: float, maker: float, taker: float, slippage: float,
     starts: np.ndarray, ends: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Metrics of every combination (axis 0) on every window (axis 1), in parallel over combos.
@@ -277,9 +295,10 @@ def batch_nb(
         for w in range(n_windows):
             s, r, d, t, v = simulate_window_nb(
                 ts, open_, high, low, close, funding, day_end, tf_ms, tick_inv, tick_step,
+                qty_step, min_qty, min_notional, tiers,
                 signals[signal_row[k]], tp_offsets[tp_row[k]], sl_offsets[sl_row[k]],
                 exit_signals[exit_row[k]], max_hold[k], notional[k], allow_long[k],
-                allow_short[k], can_enter, capital, maker, taker, slippage,
+                allow_short[k], can_enter, margin, capital, maker, taker, slippage,
                 starts[w], ends[w], daily, no_records, False,
             )  # fmt: skip
             sharpe[k, w], return_pct[k, w], drawdown_pct[k, w] = s, r, d
@@ -291,9 +310,11 @@ def batch_nb(
 def trades_nb(
     ts: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
     funding: np.ndarray, day_end: np.ndarray, tf_ms: int, tick_inv: float, tick_step: float,
+    qty_step: float, min_qty: float, min_notional: float, tiers: np.ndarray,
     signal: np.ndarray, tp_offset: np.ndarray, sl_offset: np.ndarray, exit_signal: np.ndarray,
     max_hold: int, notional: float, allow_long: bool, allow_short: bool, can_enter: bool,
-    capital: float, maker: float, taker: float, slippage: float, start: int, end: int,
+    margin: float, capital: float, maker: float, taker: float, slippage: float, start: int,
+    end: int,
 ) -> np.ndarray:  # fmt: skip
     """Closed trades (``trade_dt`` records, in closing order) of one plan on ``[start, end)``:
     ``simulate_window_nb`` with recording. A candle closes at most two positions (one at the
@@ -302,9 +323,9 @@ def trades_nb(
     records = np.empty(2 * length + 1, dtype=trade_dt)
     daily = np.empty(max(1, length))
     n = simulate_window_nb(
-        ts, open_, high, low, close, funding, day_end, tf_ms, tick_inv, tick_step, signal,
-        tp_offset, sl_offset,
-        exit_signal, max_hold, notional, allow_long, allow_short, can_enter, capital, maker,
-        taker, slippage, start, end, daily, records, True,
+        ts, open_, high, low, close, funding, day_end, tf_ms, tick_inv, tick_step, qty_step,
+        min_qty, min_notional, tiers, signal, tp_offset, sl_offset,
+        exit_signal, max_hold, notional, allow_long, allow_short, can_enter, margin, capital,
+        maker, taker, slippage, start, end, daily, records, True,
     )[3]  # fmt: skip
     return records[:n].copy()

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from msgspec.structs import replace as replace_struct
 
 from domain.backtest import BacktestResult, run_backtest
-from domain.contracts import Contract
+from domain.contracts import Contract, MarginTier
 from domain.strategies.plans import MarketArrays
 from domain.ticks import has_tick, round_prices
 from domain.trades import Trade, fingerprint
@@ -21,6 +22,27 @@ REL = 1e-9
 
 # tick sizes the random markets (prices around 100) are drawn with; 0.0: no rounding
 TICKS = (0.0, 0.0, 0.01, 0.05, 0.5)
+
+
+# Bitget's first BTC/USDT:USDT position tiers (the recorded ccxt fixture): 0.4 % up to 150 000
+BITGET_TIERS = (MarginTier(150_000.0, 0.004, 125.0), MarginTier(900_000.0, 0.005, 100.0))
+# contract rules the random markets (prices around 100, notionals of a few thousand) are drawn
+# with besides their tick: none; a venue's step, minimums and tiers; a coarse step with a high
+# rate that liquidates early; minimums above many orders (levels and entries refused); tiers
+# whose second rate applies to the larger positions
+RULES = (
+    {},
+    {},
+    {"step": 0.001, "min_qty": 0.001, "min_notional": 5.0, "tiers": BITGET_TIERS},
+    {"step": 0.5, "min_qty": 1.0, "tiers": (MarginTier(1e15, 0.05, 20.0),)},
+    {"step": 0.01, "min_notional": 7_000.0, "tiers": BITGET_TIERS},
+    {"tiers": (MarginTier(3_000.0, 0.01, 50.0), MarginTier(1e15, 0.1, 10.0))},
+)
+
+
+def with_rules(market: MarketArrays, rules: dict[str, Any]) -> MarketArrays:
+    """``market`` under its contract's tick and the quantity and liquidation ``rules``."""
+    return replace(market, contract=replace_struct(market.contract, **rules))
 
 
 def on_tick_grid(market: MarketArrays, tick: float, candles: bool = True) -> MarketArrays:

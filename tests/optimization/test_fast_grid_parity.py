@@ -41,7 +41,14 @@ from domain.strategies.plans import MarketArrays, funding_at_candles
 from domain.trades import fingerprint
 from optimization.fast import grid, grid_nb, grid_prep, metrics_nb
 from optimization.fast.grid_prep import GridStrategyParams, day_ends, parts, prepare
-from tests.optimization.parity_kit import TICKS, assert_same_metrics, compared, on_tick_grid
+from tests.optimization.parity_kit import (
+    RULES,
+    TICKS,
+    assert_same_metrics,
+    compared,
+    on_tick_grid,
+    with_rules,
+)
 
 GRID = sorted(name for name, spec in REGISTRY.items() if spec.kind == "grid")
 SETTINGS = load_settings()
@@ -112,6 +119,7 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     vol = draw(st.sampled_from(VOLATILITIES.get(name, (0.005, 0.015, 0.04))))
     market = random_market(n, draw(st.integers(0, 2**32 - 1)), timeframe_ms(tf), vol)
     market = on_tick_grid(market, draw(st.sampled_from(TICKS)), candles=draw(st.booleans()))
+    market = with_rules(market, draw(st.sampled_from(RULES)))
     combo = st.builds(
         lambda p, lev, s: msgspec.structs.replace(
             p, leverage=lev, sides=p.sides if name == "grid_funding" else s
@@ -160,6 +168,8 @@ def test_fast_engine_makes_the_backtest_trades_and_metrics(name: str) -> None:
     # the examples must mean something: grids fill several levels, stops and exits happen
     assert seen["trades"] >= EXAMPLES and seen["multi-level"] and seen["sharpe"], seen
     assert seen["sl"] + seen["trail"] and seen["end"], seen
+    # and the contract's liquidation bites (its minimums: the deterministic tests below)
+    assert seen["liquidation"], seen
 
 
 # --- deterministic scenarios -------------------------------------------------------------------
@@ -217,15 +227,20 @@ def test_a_batch_split_by_the_table_budget_gives_the_same_metrics(
 
 
 def test_every_exit_reason_occurs_in_both_engines() -> None:
-    """The runner's six exit reasons, each made by some grid strategy on a fixed market."""
+    """Every exit reason of the runner, each made by some grid strategy on a fixed market: at
+    leverage 25 under a 5 % maintenance rate the liquidation price (about 1 % away) comes long
+    before the stops, and at 2 000 a small move ruins the account."""
     reasons: Counter[str] = Counter()
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     for name, seed in itertools.product(GRID, (1, 2)):
         market = random_market(400, seed, vol=0.03)
         for params in GRIDS[name][:: max(1, len(GRIDS[name]) // 4)]:
-            slow = run_backtest(market, name, "X", params, costs)
-            assert grid.trades(name, market, params, costs) == slow.trades
-            reasons.update(t.reason for t in slow.trades)
+            for rules, leverage in (({}, params.leverage), (RULES[3], 25), ({}, 2000)):
+                ruled = with_rules(market, rules)
+                levered = msgspec.structs.replace(params, leverage=leverage)
+                slow = run_backtest(ruled, name, "X", levered, costs)
+                assert grid.trades(name, ruled, levered, costs) == slow.trades
+                reasons.update(t.reason for t in slow.trades)
     assert set(reasons) == set(grid_nb.REASON_NAMES), reasons
 
 

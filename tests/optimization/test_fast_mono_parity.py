@@ -34,7 +34,14 @@ from domain.strategies import REGISTRY
 from domain.strategies.params import MonoParams
 from domain.strategies.plans import MarketArrays
 from optimization.fast import mono, mono_nb
-from tests.optimization.parity_kit import TICKS, assert_same_metrics, compared, on_tick_grid
+from tests.optimization.parity_kit import (
+    RULES,
+    TICKS,
+    assert_same_metrics,
+    compared,
+    on_tick_grid,
+    with_rules,
+)
 
 MONO = sorted(name for name, spec in REGISTRY.items() if spec.kind == "mono")
 SETTINGS = load_settings()
@@ -101,6 +108,7 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     vol = draw(st.sampled_from(VOLATILITIES.get(name, (0.0015, 0.004, 0.01, 0.025))))
     market = random_market(n, draw(st.integers(0, 2**32 - 1)), timeframe_ms(tf), vol)
     market = on_tick_grid(market, draw(st.sampled_from(TICKS)), candles=draw(st.booleans()))
+    market = with_rules(market, draw(st.sampled_from(RULES)))
     combo = st.builds(
         lambda p, lev, s: msgspec.structs.replace(p, leverage=lev, sides=s),
         st.sampled_from(GRIDS[name]),
@@ -151,6 +159,8 @@ def test_fast_engine_makes_the_backtest_trades_and_metrics(name: str) -> None:
     assert seen["trades"] >= EXAMPLES, seen
     assert seen["traded"] >= seen["combos"] // 3, seen
     assert seen["sl"] and seen["sharpe"], seen
+    # and the contract's liquidation bites (its minimums: the deterministic tests below)
+    assert seen["liquidation"], seen
 
 
 # --- deterministic scenarios -------------------------------------------------------------------
@@ -192,15 +202,20 @@ def test_a_batch_of_combinations_matches_the_backtest_cell_by_cell(name: str) ->
 
 
 def test_every_exit_reason_occurs_in_both_engines() -> None:
-    """The runner's six exit reasons, each made by some strategy on a fixed market."""
+    """Every exit reason of the runner, each made by some strategy on a fixed market: at
+    leverage 50 under a 5 % maintenance rate the liquidation price (under 3 % away) comes before
+    the wider stops, and at 1 000 a small move ruins the account."""
     reasons: Counter[str] = Counter()
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     for name, (seed, vol) in itertools.product(MONO, ((1, 0.0015), (2, 0.02))):
         market = random_market(400, seed, 3_600_000, vol)
         for params in GRIDS[name][:: len(GRIDS[name]) // 3]:
-            slow = run_backtest(market, name, "X", params, costs)
-            assert mono.trades(name, market, params, costs) == slow.trades
-            reasons.update(t.reason for t in slow.trades)
+            for rules, leverage in (({}, params.leverage), (RULES[3], 50), ({}, 1000)):
+                ruled = with_rules(market, rules)
+                levered = msgspec.structs.replace(params, leverage=leverage)
+                slow = run_backtest(ruled, name, "X", levered, costs)
+                assert mono.trades(name, ruled, levered, costs) == slow.trades
+                reasons.update(t.reason for t in slow.trades)
     assert set(reasons) == set(mono_nb.REASON_NAMES), reasons
 
 
