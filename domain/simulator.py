@@ -120,8 +120,11 @@ class Simulator(Aggregate):
 
     # -- margin guard -------------------------------------------------------------------------
     def margin_allows(self, margin: float) -> bool:
-        """The global margin guard: margin in use may never exceed max_margin_ratio x capital."""
-        return self.margin_used + margin <= self.max_margin_ratio * self.capital + 1e-9
+        """The global margin guard: margin in use may never exceed max_margin_ratio x capital,
+        nor the cash (a venue takes an isolated position's margin from the free balance, so
+        liquidations, which cost a position its margin, cannot sink the account)."""
+        used = self.margin_used + margin
+        return used <= self.max_margin_ratio * self.capital + 1e-9 and used <= self.cash
 
     # -- grid levels --------------------------------------------------------------------------
     @event("GridLevelOpened", topic="scalp_radar:Simulator.GridLevelOpened")

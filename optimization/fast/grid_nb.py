@@ -649,7 +649,8 @@ def window_nb(
                         continue
                     if (l > level) if go > 0 else (h < level):
                         continue
-                    if not margin_used + mpl <= margin_limit:
+                    # the Simulator's margin guard: the limit, and the cash
+                    if not (margin_used + mpl <= margin_limit and margin_used + mpl <= cash):
                         break
                     if market_entries:
                         fill = market_fill_nb(o, go > 0, slip)

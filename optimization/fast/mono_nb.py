@@ -173,7 +173,9 @@ def simulate_window_nb(
                 wanted = signal[i - 1]
                 fill = o * buy_slip if wanted > 0 else o * sell_slip
                 q = 0.0
-                if can_enter and ((wanted == 1 and allow_long) or (wanted == -1 and allow_short)):
+                allowed = (wanted == 1 and allow_long) or (wanted == -1 and allow_short)
+                # the margin guard: ``can_enter`` (the limit, the same at every entry), the cash
+                if can_enter and allowed and 0.0 + margin <= cash:
                     q = sized_qty(notional, fill, qty_step, min_qty, min_notional)
                 if q > 0.0:
                     side = wanted

@@ -222,8 +222,10 @@ def test_every_exit_reason_occurs_in_both_engines() -> None:
 @pytest.mark.parametrize("name", MONO)
 def test_the_ruin_guard_stops_both_engines_at_the_same_close(name: str) -> None:
     market = random_market(400, 5, 3_600_000, 0.02)
-    # any losing trade costs more than the capital
-    params = msgspec.structs.replace(GRIDS[name][0], leverage=1000)
+    # a notional of 12.5 M on 10 000: its fees and any move of 0.1 % against it cost more than
+    # the capital (at 1 000x, a small loss could leave too little cash for another margin, and
+    # the account would stop trading instead of being ruined)
+    params = msgspec.structs.replace(GRIDS[name][0], leverage=5000)
     costs = Costs.from_percent(0.02, 0.06, 0.05)
     slow = run_backtest(market, name, "X", params, costs)
     assert slow.ruined_ts is not None
