@@ -213,7 +213,7 @@ class EquityController(Controller):
         # the name is a portfolio's (letters, digits, - and _: domain.names), safe in the header
         return Response(
             trades_csv(reader.closed_trades(name)),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # litestar adds "; charset=utf-8"
             headers={"Content-Disposition": f'attachment; filename="{name}-trades.csv"'},
         )
 
