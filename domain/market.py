@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 _TIMEFRAME = re.compile(r"^(\d+)([mhdw])$")
@@ -29,6 +30,13 @@ def timeframe_ms(timeframe: str) -> int:
     if match is None or int(match.group(1)) == 0:
         raise MarketError(f"unknown timeframe {timeframe!r} (expected e.g. 1m, 5m, 1h, 4h, 1d)")
     return int(match.group(1)) * _UNIT_MS[match.group(2)]
+
+
+def iso_utc(ms: int) -> str:
+    """``1672531200000`` -> ``2023-01-01T00:00Z``: a time as text that reads as UTC and that
+    every ``--from``/``--to`` takes back (``adapters.text.timefmt.parse_date``); the times of
+    reports and exports for machines and spreadsheets."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def check_symbol(symbol: str) -> str:

@@ -1,6 +1,6 @@
-"""Paper-trading screens: Scanner, Positions (with the kill switch and its reset), Equity and
-the live journal. GETs read the paper read model; the reset is the one command, sent through
-``adapters.services.portfolio_commands`` like the CLI's."""
+"""Paper-trading screens: Scanner, Positions (with the kill switch and its reset), Equity (with
+its trades as CSV) and the live journal. GETs read the paper read model; the reset is the one
+command, sent through ``adapters.services.portfolio_commands`` like the CLI's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
@@ -20,6 +20,7 @@ from adapters.services.portfolio_commands import (
     UnknownPortfolioError,
     request_kill_switch_reset,
 )
+from adapters.text.trade_csv import trades_csv
 from projections.paper.reader import PaperReader
 from web import inputs, paper_data, svg
 from web.auth import require_api_key
@@ -198,6 +199,23 @@ class EquityController(Controller):
         name = _portfolio(request, portfolio)
         trades = _trades(_db(request), name, page_no)
         return fragment("partials/trades_table.html", trades=trades, portfolio=name)
+
+    @get("/trades.csv", sync_to_thread=False)
+    def download_trades(
+        self, request: Request, portfolio: FromQuery[str | None] = None
+    ) -> Response[str]:
+        """Every closed trade of the portfolio as CSV, the columns of ``backtest --trades-out``
+        (``domain.trade_export``): read-only, so no key, like the pages."""
+        name = _portfolio(request, portfolio)
+        reader = PaperReader(_db(request))
+        if reader.portfolio(name) is None:
+            raise NotFoundException(detail=f"no paper portfolio {name!r} yet: no trades")
+        # the name is a portfolio's (letters, digits, - and _: domain.names), safe in the header
+        return Response(
+            trades_csv(reader.closed_trades(name)),
+            media_type="text/csv",  # litestar adds "; charset=utf-8"
+            headers={"Content-Disposition": f'attachment; filename="{name}-trades.csv"'},
+        )
 
     @get("/journal/events", opt={NO_CACHE: True})
     async def stream_journal(

@@ -1,16 +1,18 @@
-"""How a backtest is shown: a metrics table, one JSON object, an equity CSV."""
+"""How a backtest is shown: a metrics table, one JSON object (with its trades on request), an
+equity CSV."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from adapters.services.backtest import BacktestRun
 from adapters.text.timefmt import fmt_ts
+from domain.backtest import BacktestResult
 from domain.metrics import DAY_MS
+from domain.trade_export import trade_row
 
 
 def backtest_summary(run: BacktestRun) -> dict[str, Any]:
@@ -47,8 +49,13 @@ def backtest_summary(run: BacktestRun) -> dict[str, Any]:
     }
 
 
-def backtest_json(run: BacktestRun) -> str:
-    return json.dumps(backtest_summary(run), default=_jsonable, allow_nan=False)
+def backtest_json(run: BacktestRun, with_trades: bool = False) -> str:
+    """One JSON object; ``with_trades`` (``--trades``) adds ``trade_list``, every closed trade
+    as an object of the export columns (``trades`` stays the count)."""
+    summary = backtest_summary(run)
+    if with_trades:
+        summary["trade_list"] = [trade_row(t) for t in run.result.trades]
+    return json.dumps(summary, default=_jsonable, allow_nan=False)
 
 
 def _jsonable(value: Any) -> Any:
@@ -97,11 +104,11 @@ def _reasons(counts: dict[str, int]) -> str:
     return ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items())) or "none"
 
 
-def write_equity_csv(path: Path, result) -> None:
+def equity_csv(result: BacktestResult) -> str:
     lines = ["timestamp_ms,equity"]
     lines += [
         f"{int(t)},{e:.6f}"
         for t, e in zip(result.ts, result.equity, strict=True)
         if math.isfinite(e)
     ]
-    path.write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"

@@ -77,3 +77,12 @@ def check_output_file(option: str, path: Path) -> None:
         raise UsageError(f"{option} {path}: is a directory (give a file name)")
     if not path.parent.is_dir():
         raise UsageError(f"{option} {path}: directory {path.parent} does not exist")
+
+
+def write_output(option: str, path: Path, text: str) -> None:
+    """Write the file ``option`` names (checked by ``check_output_file`` before the work); a
+    failure now (a full disk, no permission) is still one line, naming the option."""
+    try:
+        path.write_text(text)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: {exc.strerror or exc}") from exc

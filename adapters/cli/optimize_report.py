@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from adapters.text.timefmt import fmt_ts, iso_utc
+from adapters.text.timefmt import fmt_ts
+from domain.market import iso_utc
 from domain.walk_forward_summary import Headline, WalkForwardSummary, WindowRecord
 
 

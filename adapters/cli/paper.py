@@ -13,8 +13,16 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
+from adapters.cli.common import (
+    UsageError,
+    check_output_file,
+    date_arg,
+    engine_of,
+    settings_of,
+    write_output,
+)
 from adapters.cli.status_report import simulator_at, status_text
 from adapters.exchanges.client import make_exchange, make_pro_exchange
 from adapters.exchanges.fetch import RetryPolicy
@@ -29,6 +37,7 @@ from adapters.services.portfolio_commands import (
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
+from adapters.text.trade_csv import trades_csv
 from config.exchanges import RateLimit
 from config.settings import Settings
 from domain.market import Market
@@ -51,7 +60,8 @@ def register(commands) -> None:
     status = commands.add_parser("status", help="runners, open positions, P&L, kill switch")
     _portfolio_options(status, exchange=False)
     status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(handler=_named(lambda a: cmd_status(a, engine_of(a))))
+    status.add_argument("--trades-out", type=Path, help="write every closed trade (CSV)")
+    status.set_defaults(handler=_named(_status))
 
     replay = commands.add_parser("replay", help="the exact portfolio state at a past moment")
     replay.add_argument("--at", required=True, help="UTC time (YYYY-MM-DD or ...THH:MM)")
@@ -177,12 +187,23 @@ async def _live(trader: PaperTrader, engine: Engine, settings: Settings) -> None
         await feed.close()
 
 
+def _status(args: argparse.Namespace) -> int:
+    # before the engine: opening it creates the home, and a bad path should change nothing
+    if args.trades_out is not None:
+        check_output_file("--trades-out", args.trades_out)
+    return cmd_status(args, engine_of(args))
+
+
 def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
     try:
         engine.project()
         reader = engine.paper_reader()
         if reader.portfolio(args.portfolio) is None:
             raise UsageError(f"no paper portfolio {args.portfolio!r}: run 'paper' first")
+        if args.trades_out is not None:
+            write_output(
+                "--trades-out", args.trades_out, trades_csv(reader.closed_trades(args.portfolio))
+            )
         if args.json:
             print(json.dumps(_status_dict(reader, args.portfolio), indent=2, default=str))
         else:

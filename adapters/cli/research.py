@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from adapters.cli.backtest_report import backtest_json, backtest_table, write_equity_csv
+from adapters.cli.backtest_report import backtest_json, backtest_table, equity_csv
 from adapters.cli.common import (
     UsageError,
     catch_up,
@@ -15,12 +15,14 @@ from adapters.cli.common import (
     date_arg,
     engine_of,
     settings_of,
+    write_output,
 )
 from adapters.cli.optimize_report import optimize_json, optimize_table
 from adapters.services import backtest, optimize, params_commands
 from adapters.services.backtest import BacktestRequest
 from adapters.services.engine import Engine
 from adapters.text.progress import Progress
+from adapters.text.trade_csv import trades_csv
 from config.loader import DEFAULT_CONFIG_DIR
 from config.settings import Settings
 from domain.market import (
@@ -46,6 +48,8 @@ def _register_backtest(commands) -> None:
     bt.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     bt.add_argument("--json", action="store_true", help="print one JSON object")
     bt.add_argument("--equity-out", type=Path, help="write the equity curve (CSV)")
+    bt.add_argument("--trades-out", type=Path, help="write every closed trade (CSV)")
+    bt.add_argument("--trades", action="store_true", help="with --json: add the trade list")
     bt.set_defaults(handler=cmd_backtest)
 
 
@@ -65,8 +69,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     check_symbol(args.symbol)
     if args.timeframe is not None:
         timeframe_ms(args.timeframe)
-    if args.equity_out is not None:
-        check_output_file("--equity-out", args.equity_out)
+    if args.trades and not args.json:
+        raise UsageError("--trades adds the trade list to the JSON report: give --json too")
+    for option, path in (("--equity-out", args.equity_out), ("--trades-out", args.trades_out)):
+        if path is not None:
+            check_output_file(option, path)
     settings = settings_of(args)
     request = BacktestRequest(
         strategy=args.strategy,
@@ -89,11 +96,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     if args.equity_out:
-        try:
-            write_equity_csv(args.equity_out, run.result)
-        except OSError as exc:
-            raise UsageError(f"--equity-out {args.equity_out}: {exc.strerror or exc}") from exc
-    print(backtest_json(run) if args.json else backtest_table(run))
+        write_output("--equity-out", args.equity_out, equity_csv(run.result))
+    if args.trades_out:
+        write_output("--trades-out", args.trades_out, trades_csv(run.result.trades))
+    print(backtest_json(run, args.trades) if args.json else backtest_table(run))
     return 0
 
 

@@ -9,7 +9,7 @@ _FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%MZ",  # what iso_utc writes (optimize --json), so its times paste back
+    "%Y-%m-%dT%H:%MZ",  # what domain.market.iso_utc writes (--json, trade exports): pasted back
     "%Y-%m-%dT%H:%M:%SZ",
 )
 
@@ -24,12 +24,6 @@ def fmt_ts(ms: int | None) -> str:
         return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
     except (OverflowError, OSError, ValueError, TypeError):
         return f"ts={ms!r:.40}"
-
-
-def iso_utc(ms: int) -> str:
-    """``1672531200000`` -> ``2023-01-01T00:00Z``: a time that reads as UTC and that
-    ``parse_date`` (so every ``--from``/``--to``) takes back."""
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def parse_date(text: str) -> int:

@@ -10,7 +10,8 @@ import numpy as np
 import sqlite_utils
 
 from domain import ledger
-from projections.paper.schema import JSON_COLUMNS, Row, decoded
+from domain.trades import Trade
+from projections.paper.schema import JSON_COLUMNS, TRADE_FIELDS, Row, decoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,17 @@ class PaperReader:
             [name, limit, offset],
             set(),  # a trade's ``levels`` is a count, not the positions' JSON
         )
+
+    def closed_trades(self, name: str) -> list[Trade]:
+        """Every closed trade, oldest first, as the domain's ``Trade`` (the columns are its
+        fields): what the trade exports write, the same rows a backtest's trades make."""
+        if not self._ready():
+            return []
+        rows = self.db.execute(
+            f"SELECT {', '.join(TRADE_FIELDS)} FROM paper_trades WHERE portfolio = ? ORDER BY seq",
+            [name],
+        ).fetchall()
+        return [Trade.from_record(dict(zip(TRADE_FIELDS, r, strict=True))) for r in rows]
 
     def equity(self, name: str, since_ts: int | None = None) -> EquityCurve:
         rows = []

@@ -230,6 +230,7 @@ ROUTE_FIELDS = {
     "/positions/kill-switch/reset": ["portfolio", "runner"],
     "/equity": ["portfolio", "page"],
     "/equity/trades": ["portfolio", "page"],
+    "/equity/trades.csv": ["portfolio"],
     "/equity/journal/events": ["portfolio", "after"],
     "/research": ["strategy", "symbol", "grade", "sort", "dir"],
     "/explorer": ["strategy", "symbol", "run_id", "x", "y", "metric", "agg"],

@@ -180,7 +180,7 @@ def test_the_served_address_and_its_loopback_names_are_answered(
     ],
 )
 def test_any_other_host_is_400_before_routing(served_client: TestClient, host: str) -> None:
-    for url in ("/research", "/nope", "/static/app/app.css"):
+    for url in ("/research", "/equity/trades.csv", "/nope", "/static/app/app.css"):
         response = served_client.get(url, headers={"Host": host.encode()})
         assert response.status_code == 400, (host, url)
         assert "Host header" in response.text

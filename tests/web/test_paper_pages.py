@@ -4,6 +4,8 @@ parameters are a 400 that names the field; the page cache serves repeats until d
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 
@@ -16,6 +18,7 @@ from adapters.store.home import Home
 from config.loader import load_settings
 from projections.market_data import MarketDataReader
 from projections.paper.reader import PaperReader
+from tests.adapters.test_trade_export import HEADER
 from tests.domain import reference_indicators as ref
 from tests.web.conftest import API_KEY, paper_copy
 from tests.web.kit import RUNS
@@ -67,6 +70,7 @@ NINES = "9" * 24 + "..."  # a long value is shown cut
     ("url", "reason"),
     [
         ("/scanner?portfolio=nope", "portfolio: must be one of paper, tight, got 'nope'"),
+        ("/equity/trades.csv?portfolio=nope", "portfolio: must be one of paper, tight, got 'nope'"),
         ("/equity?page=0", f"page: {WHOLE_FROM_1}, got '0'"),
         ("/equity?page=abc", f"page: {WHOLE_FROM_1}, got 'abc'"),
         # str.isdigit() takes these: they must be 400, not a 500 from int() or SQLite
@@ -319,6 +323,33 @@ def test_equity_page_draws_downsampled_curves_and_pages_trades(paper_client: Tes
     assert f'<tr data-seq="{trades[0]["seq"]}">' in html
     fragment = paper_client.get("/equity/trades?page=1", headers=HX).text
     assert fragment.startswith('<div id="trades">')
+
+
+def test_the_trades_download_is_every_closed_trade_in_the_backtest_columns(
+    paper_client: TestClient,
+) -> None:
+    page = paper_client.get("/equity?portfolio=tight").text
+    assert '<a id="trades-csv" href="/equity/trades.csv?portfolio=tight" download>' in page
+    response = paper_client.get("/equity/trades.csv?portfolio=tight")  # no API key: read-only
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="tight-trades.csv"'
+    reader_ = csv.DictReader(io.StringIO(response.text))
+    rows = list(reader_)
+    assert reader_.fieldnames == HEADER  # the header of backtest --trades-out
+    # oldest first, every one: the read model's trades, newest first, reversed
+    stored = reader(paper_client).trades("tight", limit=10_000)[::-1]
+    assert len(rows) == len(stored) == reader(paper_client).portfolio("tight")["trades_closed"]
+    for row, trade in zip(rows, stored, strict=True):
+        assert (int(row["entry_ts"]), int(row["exit_ts"])) == (trade["entry_ts"], trade["exit_ts"])
+        assert float(row["pnl"]) == trade["pnl"]  # full precision: the same float
+        assert row["side"] == ("long" if trade["side"] > 0 else "short")
+        assert row["reason"] == trade["reason"]
+
+
+def test_the_trades_download_of_no_portfolio_is_404(empty_client: TestClient) -> None:
+    response = empty_client.get("/equity/trades.csv")
+    assert response.status_code == 404 and "no paper portfolio 'paper' yet" in response.text
 
 
 def test_equity_journal_shows_the_latest_rows_and_streams_from_the_last(
