@@ -29,6 +29,7 @@ from config.param_grids import ParamGridsFile
 from config.risk import RiskFile
 from config.settings import FILES, Settings
 from config.strategies import NOT_OVERRIDABLE, NOT_TUNABLE, STRATEGY_PARAMS, StrategiesFile
+from domain.contracts import liquidation_distance
 
 DEFAULT_CONFIG_DIR = Path(__file__).parent
 
@@ -292,6 +293,7 @@ def _cross_checks(raw: dict[str, Any]) -> list[Problem]:
     checks: list[tuple[str, Found]] = [
         ("param_grids", _check_grids(_mapping(raw.get("param_grids")), undefined)),
         ("strategies", _check_leverage(strategies, max_leverage)),
+        ("strategies", _check_stops(strategies)),
         ("exchanges", _check_exchanges(_mapping(raw.get("exchanges")))),
     ]
     if "assets" in raw:
@@ -390,6 +392,47 @@ def _check_leverage(strategies: dict[Any, Any], max_leverage: Any) -> Found:
         for path, value in candidates
         if isinstance(value, int) and not isinstance(value, bool) and value > max_leverage
     ]
+
+
+def _check_stops(strategies: dict[Any, Any]) -> Found:
+    """A percent stop must lie nearer than the liquidation price at the strategy's leverage
+    (``domain.contracts.liquidation_distance``, at a maintenance rate of 0: the venue's tier
+    only brings the liquidation nearer, so what is refused here is refused on every venue)."""
+    found: Found = []
+    sections = [
+        (name, _key("strategies", name), section, {})
+        for name, section in strategies.items()
+        if name in STRATEGY_PARAMS and isinstance(section, dict)
+    ]
+    sections += [
+        (name, path, strategies[name], override)
+        for name, path, _, override in _overrides(strategies)
+    ]
+    for name, path, section, override in sections:
+        defaults = STRATEGY_PARAMS[name]()
+        merged = {**section, **override}
+        sl = merged.get("sl_percent", getattr(defaults, "sl_percent", None))
+        leverage = merged.get("leverage", defaults.leverage)
+        if not (_number(sl) and _number(leverage) and leverage > 0):
+            continue  # no percent stop, or a bad value reported on its own
+        distance = liquidation_distance(leverage, 0.0) * 100.0
+        if sl >= distance:
+            where = _key(
+                path, "sl_percent" if "sl_percent" in override or not override else "leverage"
+            )
+            found.append(
+                (
+                    where,
+                    f"a {sl:g} % stop lies at or beyond the liquidation price at leverage "
+                    f"{leverage} ({distance:.1f} % from the entry, less on a venue's maintenance "
+                    "margin): the venue would liquidate first; lower the stop or the leverage",
+                )
+            )
+    return found
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check_assets(assets: list[dict[str, Any]], undefined: Callable[[Any], str | None]) -> Found:

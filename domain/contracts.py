@@ -107,6 +107,12 @@ def liquidation_price(side: int, entry: float, qty: float, margin: float, mmr: f
     return (entry + cushion) / (1.0 + mmr)
 
 
+def liquidation_distance(leverage: float, mmr: float) -> float:
+    """How far from its entry (a fraction) a fresh position at ``leverage`` is liquidated, on
+    the nearer side (a short's: ``(1/L - r) / (1 + r)``; a long's divides by ``1 - r``)."""
+    return (1.0 / leverage - mmr) / (1.0 + mmr)
+
+
 @njit(cache=True, error_model="numpy")
 def tier_mmr(tiers: np.ndarray, notional: float) -> float:
     """The maintenance margin rate of a position worth ``notional`` in ``tiers`` (a

@@ -151,6 +151,9 @@ class Headline(msgspec.Struct, kw_only=True, frozen=True):
     oos_return_pct: float | None = None  # stitched OOS P&L over the capital
     n_windows: int
     n_combos: int
+    # combinations left out of the grid: leverage above the venue's maximum, or a stop at or
+    # beyond the liquidation price (runs recorded before issue 14 dropped none)
+    n_dropped: int = 0
     best_params: dict[str, Any]  # the parameters to trade
     params_rule: str | None = None  # how they were chosen
     params_window: int | None = None  # the window whose selection they are

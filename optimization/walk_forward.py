@@ -37,11 +37,12 @@ import msgspec
 import numpy as np
 
 from domain.backtest import Account, run_backtest
+from domain.contracts import Contract
 from domain.execution import Costs
 from domain.metrics import DAY_MS, daily_returns, sharpe_ratio
 from domain.research import IN_SAMPLE_RULE
 from domain.strategies import strategy as strategy_spec
-from domain.strategies.params import StrategyParams
+from domain.strategies.params import StrategyParams, stop_beyond_liquidation
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
 from domain.walk_forward_summary import (
@@ -110,12 +111,12 @@ def run_walk_forward(
         first=spec.warmup(spec.parse(job.base_params)),
         embargo_days=job.embargo_days,
     )
-    combos = _combos(job, market, windows, progress)
+    combos, dropped = _combos(job, market, windows, progress)
     metrics_is, metrics_oos = _evaluate(job, market, combos, windows, progress)
     table = _combo_table(combos, metrics_is, metrics_oos, job.full_score_trades)
     selected = select(table["is_score_by_window"])
     record = _stitched(job, market, windows, _parsed(job, [combos[c] for c in selected]))
-    run = _Run(job, market, windows, combos, table, selected, record)
+    run = _Run(job, market, windows, combos, table, selected, record, dropped)
     checks = _validate(run, validation)
     return _as_json(_summary(run, checks, round(time.perf_counter() - began, 3)))
 
@@ -132,18 +133,48 @@ def _parsed(job: WalkForwardJob, combos: Sequence[Mapping[str, Any]]) -> list[St
 
 
 # -- combinations ---------------------------------------------------------------------------------
-def _combos(job, market, windows, progress) -> list[dict[str, Any]]:
+def _combos(job, market, windows, progress) -> tuple[list[dict[str, Any]], int]:
     """The full grid, or for a larger one a Latin hypercube sample plus the neighbours of its
-    best member by mean in-sample score (in-sample only, like every selection)."""
+    best member by mean in-sample score (in-sample only, like every selection); without the
+    combinations the venue would not let trade as written (``_tradable``), and how many those
+    were."""
     if grid_size(job.grid) <= job.budget:
-        return full_grid(job.grid)
-    sampled = latin_hypercube(job.grid, job.budget // 2, job.seed)
+        return _tradable(job, market.contract, full_grid(job.grid))
+    sampled, dropped = _tradable(
+        job, market.contract, latin_hypercube(job.grid, job.budget // 2, job.seed)
+    )
     metrics_is, _ = _evaluate(job, market, sampled, windows, progress, note="coarse pass")
     scores = is_score(metrics_is["sharpe"], metrics_is["trades"], job.full_score_trades)
     centre = sampled[int(np.argmax(scores.mean(axis=1)))]
     seen = {tuple(c.items()) for c in sampled}
-    fine = [c for c in neighbours(job.grid, centre) if tuple(c.items()) not in seen]
-    return sampled + fine
+    fine, more = _tradable(
+        job,
+        market.contract,
+        [c for c in neighbours(job.grid, centre) if tuple(c.items()) not in seen],
+    )
+    return sampled + fine, dropped + more
+
+
+def _tradable(
+    job: WalkForwardJob, contract: Contract, combos: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], int]:
+    """The combinations a venue would trade as written, and how many were dropped: a leverage
+    above the contract's maximum, or a stop at or beyond the liquidation price at the first
+    tier's rate (the venue liquidates first: such a stop, and its backtest, are fictions). A
+    contract without tiers models no liquidation and drops nothing for it."""
+    kept = []
+    for combo, params in zip(combos, _parsed(job, combos), strict=True):
+        too_high = contract.max_leverage and params.leverage > contract.max_leverage
+        fiction = contract.tiers and stop_beyond_liquidation(params, contract.tiers[0].mmr)
+        if not (too_high or fiction):
+            kept.append(combo)
+    if not kept:
+        raise ValueError(
+            f"{job.strategy}: every combination of the grid has a leverage above the venue's "
+            f"maximum or a stop beyond its liquidation price (max leverage "
+            f"{contract.max_leverage or 'unknown'}): lower the leverage or the stops"
+        )
+    return kept, len(combos) - len(kept)
 
 
 def _evaluate(job, market, combos, windows: list[Window], progress, note: str = ""):
@@ -275,6 +306,7 @@ class _Run:
     table: dict[str, np.ndarray]
     selected: np.ndarray
     record: _Record
+    dropped: int  # combinations the venue would not trade as written (``_tradable``)
 
     @property
     def trade_index(self) -> int:
@@ -439,6 +471,7 @@ def _summary(run: _Run, checks: _Checks, duration_s: float) -> WalkForwardSummar
         oos_trades=inputs.oos_trades,
         n_windows=len(run.windows),
         n_combos=len(run.combos),
+        n_dropped=run.dropped,
         best_params=_shown_params(job, run.trade_params),
         best_index=run.trade_index,
         params_window=len(run.windows) - 1,

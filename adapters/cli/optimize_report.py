@@ -62,7 +62,9 @@ def optimize_table(summary: WalkForwardSummary) -> str:
         + (" (underpowered)" if s.mc_underpowered else "")
         + f", stability {_num(s.stability)}, transfer {_num(s.transfer_ratio)}"
         + _judged_on(s.validation_windows),
-        f"   {s.n_windows} windows x {s.n_combos} combinations in {s.duration_s:.1f} s, "
+        f"   {s.n_windows} windows x {s.n_combos} combinations in {s.duration_s:.1f} s"
+        + _dropped(s.n_dropped)
+        + ", "
         f"embargo {s.embargo_days or 0} days; each window trades its in-sample best; "
         + _tick(s.price_tick),
         f"   to trade ({s.params_rule or 'best by OOS: the earlier rule'}): "
@@ -101,3 +103,12 @@ def _window_line(w: WindowRecord) -> str:
 
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
+
+
+def _dropped(count: int) -> str:
+    if not count:
+        return ""
+    return (
+        f" ({count} more dropped: a stop at or beyond the liquidation price, or a leverage above "
+        "the venue's maximum)"
+    )

@@ -26,7 +26,7 @@ class EnvelopeDcaParams(GridParams):
     envelope_start : float, default 0.07 (fraction below the SMA of level 0)
     envelope_step : float, default 0.03 (extra fraction per further level)
     sl_percent : float, default 25.0 (% from the average entry price)
-    sides : default ("long",); leverage : default 6; timeframe : default "1h"
+    sides : default ("long",); leverage : default 3; timeframe : default "1h"
     """
 
     ma_period: Period = 7

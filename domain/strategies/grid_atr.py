@@ -26,7 +26,7 @@ class GridAtrParams(GridParams):
     atr_multiplier_step : float, default 1.0
     num_levels : int, default 3
     sl_percent : float, default 20.0
-    sides : default ("long",); leverage : default 6; timeframe : default "1h"
+    sides : default ("long",); leverage : default 3; timeframe : default "1h"
     """
 
     ma_period: Period = 14

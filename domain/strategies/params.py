@@ -22,6 +22,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 
+from domain.contracts import liquidation_distance
+
 PosInt = Annotated[int, msgspec.Meta(ge=1)]
 Period = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 Levels = Annotated[int, msgspec.Meta(ge=1, le=20)]
@@ -63,7 +65,10 @@ class StrategyParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     enabled: bool = False
     timeframe: Timeframe = "1h"
-    leverage: Leverage = 6
+    # 3, not the seed's 6: at 6x a position is liquidated 16.7 % from its entry (less the
+    # maintenance margin), before the grids' 20-25 % stops could act (``config check`` refuses
+    # such a stop; issue 14)
+    leverage: Leverage = 3
     sides: Sides = ("long",)
     per_asset: dict[str, dict[str, Any]] = {}
 
@@ -80,3 +85,14 @@ class MonoParams(StrategyParams):
     kind: ClassVar[str] = "mono"
     leverage: Leverage = 10
     sides: Sides = ("long", "short")
+
+
+def stop_beyond_liquidation(params: StrategyParams, mmr: float) -> bool:
+    """Whether the strategy's percent stop (``sl_percent`` from the entry) lies at or beyond
+    the liquidation price of a position at its leverage under the maintenance rate ``mmr``: the
+    venue would liquidate it first, so the stop is a fiction (``domain.contracts``). Strategies
+    whose stop is not a percent (ATR multiples) are never refused here."""
+    sl_percent = getattr(params, "sl_percent", None)
+    if sl_percent is None:
+        return False
+    return sl_percent / 100.0 >= liquidation_distance(params.leverage, mmr)

@@ -86,7 +86,8 @@ def test_grid_strategy_defaults(settings: Settings) -> None:
     assert (s.grid_trend.ema_fast, s.grid_trend.ema_slow, s.grid_trend.trail_mult) == (20, 50, 2.0)
     for name in GRID_STRATEGIES:
         params = getattr(s, name)
-        assert params.leverage == 6
+        # the seed's 6 put its 20-25 % stops beyond the liquidation price (issue 14)
+        assert params.leverage == 3
         assert params.timeframe == "1h"
 
 
@@ -195,3 +196,26 @@ def test_every_grid_contains_the_default(settings: Settings, name: str) -> None:
     for key, values in grid.items():
         assert key not in NOT_TUNABLE
         assert getattr(params, key) in values, f"{name}.{key}"
+
+
+def test_a_stop_beyond_the_liquidation_price_is_refused_with_its_file_and_key(
+    tmp_path: Path,
+) -> None:
+    for path in DEFAULT_CONFIG_DIR.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    strategies = yaml.safe_load((DEFAULT_CONFIG_DIR / "strategies.yaml").read_text())
+    # the seed's grid_atr: a 20 % stop at 6x, liquidated 16.7 % from the entry (before any
+    # maintenance margin); grid_trend's 15 % stop under a per-asset 7x: liquidated 14.3 % away
+    strategies["grid_atr"]["leverage"] = 6
+    strategies["grid_trend"]["per_asset"] = {"BTC/USDT": {"leverage": 7}}
+    (tmp_path / "strategies.yaml").write_text(yaml.safe_dump(strategies))
+    found = {(p.file, p.path): p.reason for p in check_config(tmp_path)}
+    reason = found[("strategies.yaml", "strategies.grid_atr.sl_percent")]
+    assert "20 % stop" in reason and "leverage 6" in reason and "16.7 %" in reason
+    override = ("strategies.yaml", 'strategies.grid_trend.per_asset["BTC/USDT"].leverage')
+    assert "15 % stop" in found[override] and "leverage 7" in found[override]
+    # a 16 % stop at 6x is nearer than 16.7 %: allowed
+    strategies["grid_atr"]["sl_percent"] = 16.0
+    (tmp_path / "strategies.yaml").write_text(yaml.safe_dump(strategies))
+    paths = {(p.file, p.path) for p in check_config(tmp_path)}
+    assert ("strategies.yaml", "strategies.grid_atr.sl_percent") not in paths

@@ -193,8 +193,9 @@ def test_file_that_is_not_a_mapping(config_dir: Path) -> None:
 
 def test_leverage_above_the_risk_cap(config_dir: Path) -> None:
     def change(data: dict[str, Any]) -> None:
-        data["grid_atr"]["leverage"] = 50
-        data["grid_trend"]["per_asset"] = {"ETH/USDT": {"leverage": 30}}
+        # stops nearer than the liquidation price at 50x (2 %) and 30x (3.3 %): only the cap
+        data["grid_atr"] |= {"leverage": 50, "sl_percent": 1.0}
+        data["grid_trend"]["per_asset"] = {"ETH/USDT": {"leverage": 30, "sl_percent": 1.0}}
 
     edit(config_dir, "strategies.yaml", change)
     problems = check_config(config_dir)
