@@ -1,10 +1,11 @@
 """Fast grid engine throughput: grid_atr, its whole grid (param_grids.yaml, 3240 combos), on five
 years of BTC/USDT 1h, both cores (target: at most 2 ns per candle x combo step).
 
-Usage: ``python benchmarks/bench_fast_grid.py [STRATEGY] [TICK]``. Uses ``../shared/data`` when
-present (five years = the last 43,800 candles, with the perpetual's funding), else the bundled
-sample. Order prices are rounded to ``TICK`` (default 0.01, Binance's BTC/USDT spot tick; 0 for
-none).
+Usage: ``python benchmarks/bench_fast_grid.py [STRATEGY] [TICK] [RULES]``. Uses
+``../shared/data`` when present (five years = the last 43,800 candles, with the perpetual's
+funding), else the bundled sample. Order prices are rounded to ``TICK`` (default 0.01, Binance's
+BTC/USDT spot tick; 0 for none). ``RULES`` ``bitget`` (the default) trades under Bitget's
+BTC/USDT:USDT quantity step, minimums and first margin tiers (liquidation), ``none`` without.
 Two cases after a warm-up call (numba compilation, or loading the on-disk cache): one window
 over the whole span, and 15 walk-forward-like windows (in-sample + out-of-sample length each,
 starts spread over the span). The timed part is the whole ``grid.batch_metrics`` call: input
@@ -27,7 +28,7 @@ import numpy as np
 from adapters.files.csv_files import CandleFile, FundingFile, read_series_file
 from adapters.services.backtest import account, costs
 from config.loader import load_settings
-from domain.contracts import Contract
+from domain.contracts import Contract, MarginTier
 from domain.market import HOUR_MS
 from domain.strategies import strategy
 from domain.strategies.plans import MarketArrays, funding_at_candles
@@ -41,7 +42,18 @@ WINDOWS = 15
 RUNS = 5
 
 
-def btc_market(tick: float = 0.0) -> tuple[MarketArrays, str]:
+# Bitget's BTC/USDT:USDT contract (recorded ccxt fixtures): step 0.001, minimum 0.001 and 5 USDT,
+# the first two position tiers
+BITGET_RULES = {
+    "step": 0.001,
+    "min_qty": 0.001,
+    "min_notional": 5.0,
+    "max_leverage": 125.0,
+    "tiers": (MarginTier(150_000.0, 0.004, 125.0), MarginTier(900_000.0, 0.005, 100.0)),
+}
+
+
+def btc_market(tick: float = 0.0, rules: str = "bitget") -> tuple[MarketArrays, str]:
     if (SHARED / "spot" / "BTC_USDT-1h.csv.gz").is_file():
         candles = SHARED / "spot" / "BTC_USDT-1h.csv.gz"
         funding = SHARED / "funding" / "BTC_USDT_USDT-funding.csv.gz"
@@ -56,7 +68,8 @@ def btc_market(tick: float = 0.0) -> tuple[MarketArrays, str]:
     f_rate = np.array([r[1] for r in ff.rows], dtype=np.float64)
     rate = funding_at_candles(ts, f_ts, f_rate, HOUR_MS)
     o, h, l, c, v = (np.ascontiguousarray(rows[:, k]) for k in range(1, 6))
-    market = MarketArrays(ts, o, h, l, c, v, HOUR_MS, rate, {}, Contract(tick=tick))
+    extra = BITGET_RULES if rules == "bitget" else {}
+    market = MarketArrays(ts, o, h, l, c, v, HOUR_MS, rate, {}, Contract(tick=tick, **extra))
     return market, str(candles.relative_to(ROOT.parent))
 
 
@@ -85,9 +98,9 @@ def timed(fn, runs: int = RUNS) -> list[float]:
     return times
 
 
-def main(name: str = "grid_atr", tick: str = "0.01") -> None:
+def main(name: str = "grid_atr", tick: str = "0.01", rules: str = "bitget") -> None:
     settings = load_settings()
-    market, source = btc_market(float(tick))
+    market, source = btc_market(float(tick), rules)
     combos = grid_combos(name)
     fees, acct = costs(settings), account(settings)
     wfo = settings.param_grids.wfo
@@ -98,8 +111,8 @@ def main(name: str = "grid_atr", tick: str = "0.01") -> None:
             n, wfo.is_days + wfo.oos_days
         ),
     }
-    print(f"{name}: {len(combos):,} combos on {n:,} candles of {source} (tick {tick}), "
-          f"{numba.get_num_threads()} threads")  # fmt: skip
+    print(f"{name}: {len(combos):,} combos on {n:,} candles of {source} (tick {tick}, "
+          f"contract rules {rules}), {numba.get_num_threads()} threads")  # fmt: skip
     began = time.perf_counter()
     grid.batch_metrics(name, market.head(500), combos[:2], np.array([[0, 500]]), fees, acct)
     print(f"warm-up (compile or load the numba cache): {time.perf_counter() - began:.1f} s")
