@@ -91,6 +91,9 @@ class WalkForwardJob:
     mc_sims: int = 1000
     seed: int = 0
     int_keys: tuple[str, ...] = field(default_factory=tuple)
+    # the contract the market's engines obey, as the reports state it (its venue, symbol,
+    # source and rules, or that there is none); the caller who chose it says it
+    contract: str | None = None
 
 
 def run_walk_forward(
@@ -447,6 +450,7 @@ def _summary(run: _Run, checks: _Checks, duration_s: float) -> WalkForwardSummar
         capital=job.account.capital,
         # order prices were rounded to this tick (the market's contract spec); None: not rounded
         price_tick=run.market.contract.tick or None,
+        contract=job.contract,
         stitched=StitchedCurve(run.record.curve_ts, run.record.curve_equity),
         windows=_window_records(run, checks.regimes),
         combos=_combinations(run),

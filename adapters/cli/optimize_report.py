@@ -62,8 +62,9 @@ def optimize_table(summary: WalkForwardSummary) -> str:
         + f", stability {_num(s.stability)}, transfer {_num(s.transfer_ratio)}"
         + _judged_on(s.validation_windows),
         f"   {s.n_windows} windows x {s.n_combos} combinations in {s.duration_s:.1f} s, "
-        f"embargo {s.embargo_days or 0} days; each window trades its in-sample best; "
-        + _tick(s.price_tick),
+        f"embargo {s.embargo_days or 0} days; each window trades its in-sample best"
+        + ("" if s.contract is not None else f"; {_tick(s.price_tick)}"),
+        *([f"   contract {s.contract}"] if s.contract is not None else []),
         f"   to trade ({s.params_rule or 'best by OOS: the earlier rule'}): "
         + ", ".join(f"{k}={v}" for k, v in s.best_params.items()),
         "   points: "
@@ -75,6 +76,7 @@ def optimize_table(summary: WalkForwardSummary) -> str:
 
 
 def _tick(tick: float | None) -> str:
+    """How order prices met the candles, for a run recorded before its contract was."""
     if tick is None:
         return "prices not rounded (no contract spec stored)"
     return f"order prices on the tick {tick:g}"

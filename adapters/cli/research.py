@@ -14,6 +14,7 @@ from adapters.cli.common import (
     config_dir_of,
     date_arg,
     engine_of,
+    no_specs_option,
     settings_of,
 )
 from adapters.cli.optimize_report import optimize_json, optimize_table
@@ -46,6 +47,7 @@ def _register_backtest(commands) -> None:
     bt.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     bt.add_argument("--json", action="store_true", help="print one JSON object")
     bt.add_argument("--equity-out", type=Path, help="write the equity curve (CSV)")
+    no_specs_option(bt)
     bt.set_defaults(handler=cmd_backtest)
 
 
@@ -58,6 +60,7 @@ def _register_optimize(commands) -> None:
     opt.add_argument("--workers", type=int, default=1, help="local worker processes")
     opt.add_argument("--json", action="store_true", help="one JSON object per line")
     opt.add_argument("--apply", action="store_true", help="apply A/B parameters to paper trading")
+    no_specs_option(opt)
     opt.set_defaults(handler=cmd_optimize)
 
 
@@ -76,6 +79,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         start_ms=date_arg(args.start, "--from") if args.start else None,
         end_ms=date_arg(args.end, "--to") if args.end else None,
         overrides=tuple(_key_value(p) for p in args.param),
+        no_specs=args.no_specs,
     )
     start, end = request.start_ms, request.end_ms
     if start is not None and end is not None and end <= start:
@@ -121,7 +125,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         catch_up(engine)
         try:
             jobs = optimize.prepare(
-                settings, engine.market_reader(), strategies, symbols, args.exchange
+                settings, engine.market_reader(), strategies, symbols, args.exchange, args.no_specs
             )
         except optimize.OptimizeInputError as exc:
             raise UsageError(str(exc)) from exc
