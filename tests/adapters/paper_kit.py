@@ -1,5 +1,6 @@
-"""A home with real BTC candles and a config that validates grid_atr on BTC/USDT, for the
-paper-trading tests (copied per test, so each starts from the same stored history)."""
+"""A home with real BTC candles (and the sample's Bitget contract specs, which paper trading
+obeys) and a config that validates grid_atr on BTC/USDT, for the paper-trading tests (copied per
+test, so each starts from the same stored history)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from adapters.files.config_writer import apply_per_asset
 from config.loader import DEFAULT_CONFIG_DIR
 from tests.stubs import SAMPLE_DATA
 
-FILES = ("BTC_USDT-1h.csv.gz", "BTC_USDT_USDT-funding.csv.gz", "ETH_USDT-1h.csv.gz")
+FILES = (
+    "BTC_USDT-1h.csv.gz",
+    "BTC_USDT_USDT-funding.csv.gz",
+    "ETH_USDT-1h.csv.gz",
+    "bitget-specs.csv",
+)
 
 
 def make_home(root: Path) -> Path:
