@@ -23,7 +23,8 @@ def test_import_then_check_reports_the_gap(tmp_path: Path, capsys) -> None:
     assert "gaps        1 (3 missing)" in out
     assert "2023-01-02 15:00 -> 2023-01-02 19:00 (3 missing)" in out  # 39 h and 43 h after T0
     # the contract its backtests would obey: the trading venue's, not stored here
-    assert "   contract    no contract spec of bitget BTC/USDT:USDT, which BTC/USDT trades as" in out
+    missing = "   contract    no contract spec of bitget BTC/USDT:USDT, which BTC/USDT trades as"
+    assert missing in out
     assert (home / "events.db").exists() and (home / "read.db").exists()
 
 

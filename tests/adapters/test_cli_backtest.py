@@ -142,7 +142,8 @@ def test_a_spot_backtest_obeys_the_bitget_perpetuals_contract(
     # the trading venue's perpetual
     both = tmp_path / "both"
     shutil.copytree(home, both)
-    assert main(["--home", str(both), "data", "import", str(SAMPLE_DATA / "binance-specs.csv")]) == 0
+    binance = SAMPLE_DATA / "binance-specs.csv"
+    assert main(["--home", str(both), "data", "import", str(binance)]) == 0
     capsys.readouterr()
     for where in (home, both):
         assert main(backtest(where, "--from", "2025-01-01", "--json")) == 0
@@ -164,4 +165,5 @@ def test_a_spot_backtest_obeys_the_bitget_perpetuals_contract(
     assert report["trades"] == pytest.approx(unruled["trades"], rel=0.05)
     assert main(backtest(home, "--from", "2025-06-01")) == 0
     table = capsys.readouterr().out.splitlines()
-    assert any(line.startswith(f"contract          {BTC_PERP} (bitget-specs.csv): ") for line in table)
+    row = f"contract          {BTC_PERP} (bitget-specs.csv): "
+    assert any(line.startswith(row) for line in table)

@@ -30,6 +30,7 @@ SPOT_5M = Market("binance", "BTC/USDT", "5m")
 # about open interest, on stub candles: no contract spec stored, none obeyed
 LIQUIDATION = BacktestRequest("liquidation", "BTC/USDT", exchange="binance", no_specs=True)
 NO_SPECS = VenueContracts.of(load_settings(), no_specs=True)
+OI_NEEDED = ("open_interest",)
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def test_the_backtest_input_is_the_sample_known_at_each_candles_close(engine: En
     engine.market_data.append_open_interest(OI_1H, samples(0, 5, H1, 2000.0))
     engine.project()
 
-    loaded = load_market(engine.market_reader(), LIQUIDATION, "5m", 13, ("open_interest",), NO_SPECS)
+    loaded = load_market(engine.market_reader(), LIQUIDATION, "5m", 13, OI_NEEDED, NO_SPECS)
     market, sources = loaded.market, loaded.sources
 
     expected = [math.nan] * 9 + [1000.0 + i + 1 for i in range(9, 40)]
@@ -109,7 +110,7 @@ def test_a_coarser_series_is_used_when_the_candles_period_is_not_stored(engine: 
     engine.market_data.append_open_interest(OI_1H, samples(0, 5, H1, 2000.0))
     engine.project()
 
-    loaded = load_market(engine.market_reader(), LIQUIDATION, "5m", 13, ("open_interest",), NO_SPECS)
+    loaded = load_market(engine.market_reader(), LIQUIDATION, "5m", 13, OI_NEEDED, NO_SPECS)
     market, sources = loaded.market, loaded.sources
 
     # candles 0..10 close before T0 + 1h and see the sample at T0 (2000); candles 11..22 close

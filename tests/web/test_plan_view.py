@@ -56,7 +56,8 @@ def test_grid_next_candle_follows_the_grid_atr_formula(reader: MarketDataReader)
     candles = _candles(reader)
     k = len(candles) - 1000  # some candle well inside the series
     cache = PlanCache()
-    nxt = cache.next_candle(reader, UNROUNDED, "binance", "grid_atr", "BTC/USDT", GRID, candles.ts[k])
+    ts = candles.ts[k]
+    nxt = cache.next_candle(reader, UNROUNDED, "binance", "grid_atr", "BTC/USDT", GRID, ts)
     assert nxt is not None and nxt.ts == candles.ts[k - 1]
     assert nxt.price == candles.close[k - 1]
     closes = candles.close[:k].tolist()
@@ -106,7 +107,8 @@ def test_unknown_market_or_strategy_gives_nothing(reader: MarketDataReader) -> N
 def test_a_market_without_its_contract_spec_gives_nothing(reader: MarketDataReader) -> None:
     # the paper home's candles, but a venue whose specs are not stored: no runner, no plan
     elsewhere = VenueContracts("okx", {})
-    assert PlanCache().next_candle(reader, elsewhere, "binance", "grid_atr", "BTC/USDT", GRID) is None
+    cache = PlanCache()
+    assert cache.next_candle(reader, elsewhere, "binance", "grid_atr", "BTC/USDT", GRID) is None
 
 
 def _config_params(strategy: str) -> dict:
