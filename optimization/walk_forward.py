@@ -35,6 +35,7 @@ from typing import Any
 
 import msgspec
 import numpy as np
+from msgspec import UNSET, UnsetType
 
 from domain.backtest import Account, run_backtest
 from domain.execution import Costs
@@ -93,7 +94,7 @@ class WalkForwardJob:
     int_keys: tuple[str, ...] = field(default_factory=tuple)
     # the contract the market's engines obey, as the reports state it (its venue, symbol,
     # source and rules, or that there is none); the caller who chose it says it
-    contract: str | None = None
+    contract: str | UnsetType = UNSET
 
 
 def run_walk_forward(

@@ -62,7 +62,8 @@ def fixture() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_home(tmp_path_factory.mktemp("stored"))
+    # the fixture's code obeyed no contract: the candles alone, and the replays --no-specs
+    return make_home(tmp_path_factory.mktemp("stored"), specs=False)
 
 
 # -- the procedure that wrote the fixture ------------------------------------------------------
@@ -92,7 +93,7 @@ def _fixture_config(root: Path, *grid_symbols: str) -> Path:
 def _replay(root: Path, home: Path) -> None:
     config = _fixture_config(root / "a", "BTC/USDT", "ETH/USDT")
     engine = Engine(Home(home))
-    PaperTrader(engine, load_settings(config), "fixture").replay(
+    PaperTrader(engine, load_settings(config), "fixture", no_specs=True).replay(
         parse_date("2025-01-01"), parse_date("2025-02-10")
     )
     engine.close()
@@ -101,7 +102,8 @@ def _replay(root: Path, home: Path) -> None:
     # the next process: ETH/USDT is no longer validated for grid_atr (closed, disabled)
     config = _fixture_config(root / "b", "BTC/USDT")
     engine = Engine(Home(home))
-    PaperTrader(engine, load_settings(config), "fixture").replay(None, parse_date("2025-03-01"))
+    trader = PaperTrader(engine, load_settings(config), "fixture", no_specs=True)
+    trader.replay(None, parse_date("2025-03-01"))
     engine.close()
 
 
