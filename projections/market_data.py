@@ -91,6 +91,7 @@ class StoredSpec(msgspec.Struct, frozen=True):
 
     @classmethod
     def from_row(cls, row: Sequence) -> StoredSpec:
+        """A ``contract_specs`` row (``_SPEC_COLUMNS``; the tiers as JSON)."""
         *figures, tiers = row
         return cls(*figures, tiers=tuple(MarginTier(*t) for t in _TIERS.decode(tiers)))
 

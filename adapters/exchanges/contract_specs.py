@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Protocol
 
 import ccxt
@@ -35,6 +36,7 @@ from domain.contracts import MarginTier
 from domain.market import MarketError, check_symbol
 
 SOURCE = "ccxt load_markets"
+# a venue with public tiers: its perpetuals' specs come from two calls
 TIERS_SOURCE = "ccxt load_markets + fetch_market_leverage_tiers"
 
 
@@ -95,7 +97,7 @@ def fetch_specs(
         problem = spec.problem()
         if problem is None and market["symbol"] in perpetuals:
             symbol = market["symbol"]
-            rows = call(lambda s=symbol: exchange.fetch_market_leverage_tiers(s), f"{symbol} tiers")
+            rows = call(partial(exchange.fetch_market_leverage_tiers, symbol), f"{symbol} tiers")
             spec = replace(spec, tiers=_tiers(rows))
             problem = spec.problem()
             if progress is not None:

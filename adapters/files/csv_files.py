@@ -37,7 +37,6 @@ from domain.candles import (
     ContractSpec,
     candle_problem,
     funding_problem,
-    tiers_problem,
 )
 from domain.contracts import MarginTier
 from domain.market import FundingSeries, Market, MarketError, check_symbol, timeframe_ms
@@ -283,19 +282,16 @@ def _spec_row(exchange: str, fields: list[str], width: int) -> ContractSpec:
 
 
 def _tiers(text: str) -> tuple[MarginTier, ...]:
-    """A ``tiers`` cell: ``max_notional:mmr:max_leverage`` groups joined by ``;`` (empty: none),
-    checked by ``domain.candles.tiers_problem``."""
-    rows: list[list[float]] = []
+    """A ``tiers`` cell: ``max_notional:mmr:max_leverage`` groups joined by ``;`` (empty: none);
+    their figures are checked with the spec's (``ContractSpec.problem``)."""
+    tiers: list[MarginTier] = []
     groups = [g.strip() for g in text.split(";")] if text.strip() else []
     for k, group in enumerate(groups, start=1):
         parts = group.split(":")
         if len(parts) != len(TIER_FIELDS):
             raise ValueError(f"tiers: tier {k} {group!r} is not {':'.join(TIER_FIELDS)}")
         try:
-            rows.append([float(p) for p in parts])
+            tiers.append(MarginTier(*(float(p) for p in parts)))
         except ValueError:
             raise ValueError(f"tiers: tier {k} {group!r} holds something not a number") from None
-    problem = tiers_problem(rows)
-    if problem is not None:
-        raise ValueError(f"tiers: {problem}")
-    return tuple(MarginTier(*row) for row in rows)
+    return tuple(tiers)
