@@ -185,8 +185,10 @@ def paper_config(root: Path) -> Path:
 
 
 def populate_paper(home: Path, config: Path, days: int) -> int:
-    """Import the sample and replay its last ``days`` as paper trading; returns the runners."""
+    """Import the sample (with the contracts the runners obey) and replay its last ``days`` as
+    paper trading; returns the runners."""
     files = [str(p) for p in sorted(SAMPLE.glob("*.csv.gz"))]
+    files.append(str(SAMPLE / "bitget-specs.csv"))
     assert cli(["--home", str(home), "data", "import", *files]) == 0
     engine = Engine(Home(home))
     try:

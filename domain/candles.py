@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from domain.contracts import MarginTier
 from domain.facts import Fact
 
 
@@ -66,11 +69,18 @@ class ContractSpecRecorded(Fact):
     ``price_tick``: order prices are multiples of it (every engine rounds order prices to it);
     ``amount_step`` / ``min_amount``: order sizes in base units; ``min_notional``: the smallest
     order value in the quote currency; ``max_leverage``: for perpetuals. None: the venue did
-    not say. ``source`` tells where the figures came from (``"ccxt load_markets"``, a file name).
-    Recorded again only when a figure changes, so the log is the instrument's history of rules.
+    not say. ``tiers``: a perpetual's maintenance-margin tiers, rows of ``[max_notional, mmr,
+    max_leverage]`` by increasing position value (``domain.contracts.MarginTier``); empty for a
+    spot market and when the venue did not say. ``source`` tells where the figures came from
+    (``"ccxt load_markets"``, a file name). Recorded again only when a figure or a tier changes,
+    so the log is the instrument's history of rules.
+
+    Class version 2 added ``tiers``: events stored before carry none (``upcast_v1_v2``, which
+    the event library applies as it reads them).
     """
 
     TOPIC = "scalp_radar:ContractSpecRecorded"
+    class_version = 2
     exchange: str
     symbol: str
     price_tick: float
@@ -80,6 +90,13 @@ class ContractSpecRecorded(Fact):
     max_leverage: float | None
     source: str
     recorded_at: int
+    tiers: list[list[float]]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version 1 event's state as version 2: it was recorded before tiers were, so it has
+        none (what a spec without tiers means: no liquidation known)."""
+        state["tiers"] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,19 +110,30 @@ class ContractSpec:
     min_amount: float | None = None
     min_notional: float | None = None
     max_leverage: float | None = None
+    tiers: tuple[MarginTier, ...] = ()
 
     def problem(self) -> tuple[str, str] | None:
-        """``(field, why)`` when a figure cannot be stored, else None."""
+        """``(field, why)`` when a figure or a tier cannot be stored, else None."""
         return contract_spec_problem(
-            self.price_tick, self.amount_step, self.min_amount, self.min_notional, self.max_leverage
+            self.price_tick,
+            self.amount_step,
+            self.min_amount,
+            self.min_notional,
+            self.max_leverage,
+            self.tier_rows(),
         )
 
     def figures(self) -> dict[str, float | None]:
-        """The numeric fields by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self)[2:]}
+        """The numeric fields by name (``SPEC_FIELDS``)."""
+        return {name: getattr(self, name) for name in SPEC_FIELDS}
+
+    def tier_rows(self) -> list[list[float]]:
+        """The tiers as the event stores them: ``[max_notional, mmr, max_leverage]`` rows."""
+        return [[t.max_notional, t.mmr, t.max_leverage] for t in self.tiers]
 
 
 SPEC_FIELDS = ("price_tick", "amount_step", "min_amount", "min_notional", "max_leverage")
+TIER_FIELDS = ("max_notional", "mmr", "max_leverage")
 
 # The range every market-data event must fall in, so that every read model (int64 time columns,
 # float64 values) and every report (dates, ratios of prices) can hold it. The store is
@@ -128,11 +156,12 @@ def contract_spec_problem(
     min_amount: float | None,
     min_notional: float | None,
     max_leverage: float | None,
+    tiers: Sequence[Sequence[float]] = (),
 ) -> tuple[str, str] | None:
     """``(field, why)`` for the first figure a contract spec cannot hold, else None: the tick
     (within [1e-12, 1e12], like prices) and the amount step must be positive, minimums
     non-negative, the leverage at least 1; all finite and at most 1e18. Only the tick is
-    required."""
+    required. Then the margin tiers (``tiers_problem``), as the field ``tiers``."""
     values = (price_tick, amount_step, min_amount, min_notional, max_leverage)
     for name, value in zip(SPEC_FIELDS, values, strict=True):
         if value is None:
@@ -152,6 +181,35 @@ def contract_spec_problem(
             return name, f"{_show(value)} is outside {MIN_TICK:g} .. {MAX_TICK:g}"
         if value > MAX_AMOUNT:
             return name, f"{_show(value)} is above {MAX_AMOUNT:g}"
+    problem = tiers_problem(tiers)
+    return None if problem is None else ("tiers", problem)
+
+
+def tiers_problem(tiers: Sequence[Sequence[float]]) -> str | None:
+    """Why these maintenance-margin tiers cannot be stored, or None: rows of three finite
+    figures ``max_notional, mmr, max_leverage``, the upper bounds of position value strictly
+    increasing from above 0 up to 1e18 (the tier of a position is the first whose bound it does
+    not pass), each rate a fraction in (0, 1), each leverage at least 1. No tiers is sound (a
+    spot market, or a venue that does not say)."""
+    previous = 0.0
+    for k, row in enumerate(tiers, start=1):
+        if len(row) != len(TIER_FIELDS):
+            return f"tier {k} has {len(row)} figures, not {':'.join(TIER_FIELDS)}"
+        for name, value in zip(TIER_FIELDS, row, strict=True):
+            problem = _number_problem(f"tier {k} {name}", value)
+            if problem is not None:
+                return problem
+        bound, mmr, leverage = row
+        if bound <= previous:
+            after = f"tier {k - 1}'s {previous:g}" if k > 1 else "0"
+            return f"tier {k} max_notional {bound:g} is not above {after} (tiers must increase)"
+        if bound > MAX_AMOUNT:
+            return f"tier {k} max_notional {_show(bound)} is above {MAX_AMOUNT:g}"
+        if not 0 < mmr < 1:
+            return f"tier {k} mmr {mmr:g} is not a fraction in (0, 1)"
+        if leverage < 1:
+            return f"tier {k} max_leverage {leverage:g} must be >= 1"
+        previous = bound
     return None
 
 

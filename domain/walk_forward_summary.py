@@ -14,6 +14,8 @@ stored as, and stored runs of every vintage decode:
   read model's NULL; UNSET in a window's record, so that an old window is written back in its
   own shape (the read model keeps windows whole);
 - ``price_tick`` came later still (None: not known, as for a market without a contract spec);
+- ``contract``, the contract the engines obeyed in one line, later again (UNSET in runs
+  recorded before, so that they are written back in their own shape);
 - ``fixed`` is only there for an Explorer run on a narrowed grid (UNSET otherwise).
 
 Figures are ``float | None`` where a measurement can be NaN or infinite: JSON has neither, so a
@@ -159,6 +161,7 @@ class Headline(msgspec.Struct, kw_only=True, frozen=True):
     params_window: int | None = None  # the window whose selection they are
     validation_windows: list[int] | None = None  # where stability and transfer were measured
     price_tick: float | None = None  # order prices were rounded to it; None: not rounded
+    contract: str | UnsetType = UNSET  # the contract obeyed (venue, symbol, source, rules)
     criteria: dict[str, Criterion]
     capped_by: str | None  # the trade-count guard that lowered the grade
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import msgspec
 import numpy as np
+from msgspec import UNSET, UnsetType
 
 from domain.backtest import Account, run_backtest
 from domain.contracts import Contract
@@ -92,6 +93,9 @@ class WalkForwardJob:
     mc_sims: int = 1000
     seed: int = 0
     int_keys: tuple[str, ...] = field(default_factory=tuple)
+    # the contract the market's engines obey, as the reports state it (its venue, symbol,
+    # source and rules, or that there is none); the caller who chose it says it
+    contract: str | UnsetType = UNSET
 
 
 def run_walk_forward(
@@ -480,6 +484,7 @@ def _summary(run: _Run, checks: _Checks, duration_s: float) -> WalkForwardSummar
         capital=job.account.capital,
         # order prices were rounded to this tick (the market's contract spec); None: not rounded
         price_tick=run.market.contract.tick or None,
+        contract=job.contract,
         stitched=StitchedCurve(run.record.curve_ts, run.record.curve_equity),
         windows=_window_records(run, checks.regimes),
         combos=_combinations(run),

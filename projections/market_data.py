@@ -8,7 +8,8 @@ page of events touches it; since buckets are sorted by ``ts`` and keyed by time,
 not depend on the order candles arrived in, so a rebuild equals the incremental model.
 
 ``contract_specs`` holds one row per (exchange, symbol): the figures of its last
-``ContractSpecRecorded`` in the store's order (schema 2 added the table).
+``ContractSpecRecorded`` in the store's order (schema 2 added the table, schema 3 its margin
+tiers, as JSON rows ``[max_notional, mmr, max_leverage]``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from domain.candles import (
     OpenInterestRecorded,
     SeriesListed,
 )
+from domain.contracts import Contract, MarginTier
 from domain.market import HOUR_MS, timeframe_ms
 from projections.projector import Projector
 
@@ -48,7 +50,9 @@ _SPEC_COLUMNS = (
     "max_leverage",
     "source",
     "recorded_at",
+    "tiers",
 )
+_TIERS = msgspec.json.Decoder(list[tuple[float, float, float]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,25 @@ class StoredSpec(msgspec.Struct, frozen=True):
     max_leverage: float | None
     source: str
     recorded_at: int
+    tiers: tuple[MarginTier, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: Sequence) -> StoredSpec:
+        """A ``contract_specs`` row (``_SPEC_COLUMNS``; the tiers as JSON)."""
+        *figures, tiers = row
+        return cls(*figures, tiers=tuple(MarginTier(*t) for t in _TIERS.decode(tiers)))
+
+    def contract(self) -> Contract:
+        """The rules the engines obey under this spec (a figure the venue did not give: 0,
+        which disables its rule; no tiers: no liquidation)."""
+        return Contract(
+            tick=self.price_tick,
+            step=self.amount_step or 0.0,
+            min_qty=self.min_amount or 0.0,
+            min_notional=self.min_notional or 0.0,
+            max_leverage=self.max_leverage or 0.0,
+            tiers=self.tiers,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +140,7 @@ class OpenInterest:
 class MarketDataProjector(Projector):
     name = "market_data"
     topics = (_LISTED, _CANDLE, _FUNDING, _OPEN_INTEREST, _SPEC)
-    schema = 2  # 2: contract_specs
+    schema = 3  # 2: contract_specs; 3: their tiers
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
         # ``decode`` is the store's transcoder decode: projecting 1M+ candles through full event
@@ -146,7 +169,8 @@ class MarketDataProjector(Projector):
             "CREATE TABLE IF NOT EXISTS contract_specs (exchange TEXT NOT NULL, "
             "symbol TEXT NOT NULL, price_tick REAL NOT NULL, amount_step REAL, min_amount REAL, "
             "min_notional REAL, max_leverage REAL, source TEXT NOT NULL, "
-            "recorded_at INTEGER NOT NULL, PRIMARY KEY (exchange, symbol)) WITHOUT ROWID"
+            "recorded_at INTEGER NOT NULL, tiers TEXT NOT NULL, PRIMARY KEY (exchange, symbol)) "
+            "WITHOUT ROWID"
         )
 
     def drop_tables(self) -> None:
@@ -200,6 +224,10 @@ class MarketDataProjector(Projector):
         self._spans[sid] = _bucket_span(state["kind"], state["timeframe"])
 
     def _spec(self, state: dict) -> None:
+        # the stored state, not the event object: upcast it as the event library would
+        if state.pop("class_version", 1) < 2:
+            ContractSpecRecorded.upcast_v1_v2(state)
+        state["tiers"] = msgspec.json.encode(state["tiers"]).decode()
         names = ", ".join(_SPEC_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in _SPEC_COLUMNS[2:])
         self.db.execute(
@@ -297,7 +325,7 @@ class MarketDataReader:
             "WHERE exchange = ? AND symbol = ?",
             [exchange, symbol],
         ).fetchone()
-        return None if row is None else StoredSpec(*row)
+        return None if row is None else StoredSpec.from_row(row)
 
     def specs(self, exchange: str | None = None) -> list[StoredSpec]:
         """Every stored spec (of one exchange), by exchange and symbol."""
@@ -307,7 +335,7 @@ class MarketDataReader:
         if exchange:
             sql, args = sql + " WHERE exchange = ?", [exchange]
         rows = self.db.execute(sql + " ORDER BY exchange, symbol", args).fetchall()
-        return [StoredSpec(*row) for row in rows]
+        return [StoredSpec.from_row(row) for row in rows]
 
     def candles(self, series_id: str, start: int | None = None, end: int | None = None) -> Candles:
         ts, vals = self._arrays(series_id, 5, start, end)

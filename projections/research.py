@@ -38,9 +38,18 @@ from projections.projector import Projector
 
 # Summary fields a run's row does not repeat: the pair is the row's own key, the combinations
 # have their table (the best one flagged ``is_best``); no reader asks for the grade's cap, the
-# tick or the DSR detail
+# tick, the contract or the DSR detail
 _NOT_IN_RUNS = frozenset(
-    ("strategy", "symbol", "combos", "best_index", "capped_by", "price_tick", "dsr_detail")
+    (
+        "strategy",
+        "symbol",
+        "combos",
+        "best_index",
+        "capped_by",
+        "price_tick",
+        "contract",
+        "dsr_detail",
+    )
 )
 _DOCUMENT = (types.ListType, types.DictType, types.StructType, types.TupleType)
 
@@ -83,7 +92,7 @@ class ResearchProjector(Projector):
     name = "research"
     topics = (OptimizationCompleted.TOPIC, ParamsApplied.TOPIC)
     # 2: IS Sharpe and OOS return per window in optimization_combos; 3: fixed; 4: the
-    # in-sample selection's columns (selection_rule, stitched, selected_in, ...); 5: n_dropped
+    # in-sample selection's columns (selection_rule, stitched, selected_in, ...); 5: n_dropped, contract
     schema = 5
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:

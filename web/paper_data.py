@@ -13,6 +13,7 @@ import sqlite_utils
 
 from adapters.services.backtest import BacktestInputError, BacktestRequest, strategy_params
 from adapters.services.runner_specs import applied_run
+from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
 from domain.research import earlier_rule
 from projections.market_data import MarketDataReader
@@ -74,7 +75,8 @@ class Markets:
     ) -> NextCandle | None:
         reader = MarketDataReader(db)
         venue = exchange or self.exchange
-        return self.plans.next_candle(reader, venue, strategy, symbol, params, end_ms)
+        contracts = VenueContracts.of(self.settings)
+        return self.plans.next_candle(reader, contracts, venue, strategy, symbol, params, end_ms)
 
     def runner_next_candle(
         self, db: sqlite_utils.Database, pf: Row, runner: Row

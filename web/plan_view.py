@@ -11,7 +11,9 @@ Resting orders of candle ``i`` use candles ``<= i-1`` only, so the next candle's
 from a plan built over the stored candles plus a placeholder row for that next candle: its
 values are never read by the rows we take (the look-ahead tests prove it for every strategy).
 Plans over a given series end are immutable, so they are cached by (series, last candle,
-strategy, parameters).
+strategy, parameters, contract). The contract is the one paper trading obeys, the trading
+venue's (``adapters.services.traded_contract``); without its spec stored there is no plan to
+show, as there is no paper runner.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import msgspec
 import numpy as np
 
 from adapters.services.backtest import BacktestInputError, BacktestRequest, load_market
+from adapters.services.traded_contract import MissingSpecError, VenueContracts
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import GridPlan
 from projections.market_data import MarketDataReader, SeriesInfo
@@ -70,6 +73,7 @@ class PlanCache:
     def next_candle(
         self,
         reader: MarketDataReader,
+        contracts: VenueContracts,
         exchange: str,
         strategy: str,
         symbol: str,
@@ -77,7 +81,7 @@ class PlanCache:
         end_ms: int | None = None,
     ) -> NextCandle | None:
         """The plan's next candle after the last candle stored before ``end_ms`` (None: all);
-        None when the market or its history is missing."""
+        None when the market, its history or its contract spec is missing."""
         timeframe = params.get("timeframe", "")
         info = reader.find(exchange, symbol, timeframe)
         if info is None:
@@ -85,12 +89,16 @@ class PlanCache:
         last = _last_ts(reader, info, end_ms)
         if last is None:
             return None
-        key = (info.series_id, last, strategy, json.dumps(params, sort_keys=True))
+        try:
+            contract = contracts.traded(reader, symbol).contract
+        except MissingSpecError:
+            return None
+        key = (info.series_id, last, strategy, json.dumps(params, sort_keys=True), contract)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        found = _compute(reader, exchange, strategy, symbol, params, last)
+        found = _compute(reader, contracts, exchange, strategy, symbol, params, last)
         with self._lock:
             self._items[key] = found
             while len(self._items) > self._size:
@@ -107,6 +115,7 @@ def _last_ts(reader: MarketDataReader, info: SeriesInfo, end_ms: int | None) -> 
 
 def _compute(
     reader: MarketDataReader,
+    contracts: VenueContracts,
     exchange: str,
     strategy: str,
     symbol: str,
@@ -124,7 +133,7 @@ def _compute(
     timeframe = parsed.timeframe
     request = BacktestRequest(strategy, symbol, timeframe, exchange, None, last_ts + 1)
     try:
-        market, _, _ = load_market(reader, request, timeframe, warmup, spec.needs)
+        market = load_market(reader, request, timeframe, warmup, spec.needs, contracts).market
     except BacktestInputError:
         return None
     market = market.tail(max(HISTORY_WARMUPS * warmup, MIN_HISTORY))

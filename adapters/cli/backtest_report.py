@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from adapters.services.backtest import BacktestRun
+from adapters.services.traded_contract import TradedContract
 from adapters.text.timefmt import fmt_ts
 from domain.backtest import BacktestResult
 from domain.metrics import DAY_MS
@@ -39,13 +40,32 @@ def backtest_summary(run: BacktestRun) -> dict[str, Any]:
         "funding_paid": metrics.funding_paid,
         "funding_source": run.funding_series,
         "open_interest_source": run.open_interest_series,
-        "price_tick": run.price_tick,
-        "price_rounding": run.price_rounding,
+        "price_tick": run.contract.contract.tick or None,
+        "contract": _contract(run.contract),
+        "contract_rules": run.contract.describe(),
         "exit_reasons": dict(Counter(t.reason for t in result.trades)),
         "levels_blocked_by_margin_guard": result.blocked,
         "ruined_at": fmt_ts(result.ruined_ts) if result.ruined_ts else None,
         "events": result.events,
         "fingerprint": result.fingerprint,
+    }
+
+
+def _contract(traded: TradedContract) -> dict[str, Any] | None:
+    """The contract obeyed, field by field (None: ``--no-specs``, none was)."""
+    if traded.source is None:
+        return None
+    c = traded.contract
+    return {
+        "venue": traded.venue,
+        "symbol": traded.symbol,
+        "source": traded.source,
+        "tick": c.tick,
+        "step": c.step,
+        "min_qty": c.min_qty,
+        "min_notional": c.min_notional,
+        "max_leverage": c.max_leverage,
+        "tiers": [[t.max_notional, t.mmr, t.max_leverage] for t in c.tiers],
     }
 
 
@@ -86,7 +106,7 @@ def backtest_table(run: BacktestRun) -> str:
     ]
     if s["open_interest_source"]:
         rows.append(("open interest", s["open_interest_source"]))
-    rows.append(("order prices", s["price_rounding"]))
+    rows.append(("contract", s["contract_rules"]))
     if s["ruined_at"]:
         rows.append(("RUINED", f"equity reached zero at {s['ruined_at']}; trading stopped"))
     if s["levels_blocked_by_margin_guard"]:

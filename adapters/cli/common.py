@@ -1,6 +1,6 @@
 """What every command shares: bad input as ``UsageError`` (one line, exit 2), the engine and
-the settings of the global options, catching the read models up, dates and output files typed
-on the command line.
+the settings of the global options, the ``--no-specs`` option of the trading commands, catching
+the read models up, dates and output files typed on the command line.
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ def settings_in(config_dir: Path | None) -> Settings:
     except ConfigError as exc:
         problems = "\n  ".join(str(p) for p in exc.problems)
         raise UsageError(f"invalid config ({len(exc.problems)} problem(s)):\n  {problems}") from exc
+
+
+def no_specs_option(parser: argparse.ArgumentParser) -> None:
+    """``--no-specs``, shared by the commands that trade (backtest, optimize, paper, demo)."""
+    parser.add_argument(
+        "--no-specs",
+        action="store_true",
+        help="run without the trading venue's contract spec (prices unrounded, no minimum "
+        "order, no liquidation) rather than refuse a market that has none; the report says so",
+    )
 
 
 def catch_up(engine: Engine) -> None:

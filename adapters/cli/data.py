@@ -31,6 +31,7 @@ from adapters.exchanges.fetch import (
 from adapters.exchanges.venues import VENUES, venue
 from adapters.services.engine import Engine
 from adapters.services.importer import IMPORT_LOCK, ImportLock, ImportLockBusy, import_files
+from adapters.services.traded_contract import MissingSpecError, VenueContracts
 from adapters.store.market_data import Series
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
@@ -43,6 +44,7 @@ from domain.market import (
     timeframe_ms,
 )
 from projections.data_quality import candle_quality, funding_quality
+from projections.market_data import MarketDataReader
 
 # what each kind of series is fetched with, and what its progress counts
 _FETCHERS = {
@@ -87,8 +89,9 @@ def register(commands) -> None:
     fetch.add_argument(
         "--specs",
         action="store_true",
-        help="record the contract specs (tick size, lot step, minimums, leverage) of the venue's "
-        "market list instead of fetching candles",
+        help="record the contract specs (tick size, lot step, minimums, leverage, and each "
+        "perpetual's margin tiers where public: bitget) of the venue's market list instead of "
+        "fetching candles",
     )
     fetch.set_defaults(handler=cmd_data_fetch)
     check = data.add_parser("check", help="span, rows, gaps, duplicates, OHLC errors, spikes")
@@ -163,15 +166,21 @@ def _fetch_specs(args: argparse.Namespace) -> int:
     for symbol in symbols:
         check_symbol(symbol)
     exchange, retry = _exchange(settings_of(args), args.exchange)
+    # one tier call per perpetual: hundreds when every market is asked for
+    tiers = Progress(f"{args.exchange} margin tiers", unit="contracts")
     engine = engine_of(args)
     try:
-        report = fetch_specs(exchange, args.exchange, engine.market_data, symbols, retry=retry)
+        report = fetch_specs(
+            exchange, args.exchange, engine.market_data, symbols, retry=retry, progress=tiers
+        )
     except UnknownSymbolError as exc:
         raise UsageError(str(exc)) from exc
     except FetchError as exc:
         print(f"scalp-radar: fetch failed: {exc}", file=sys.stderr)
         return 1
     finally:
+        if tiers.done:
+            tiers.close()
         catch_up(engine)
         engine.close()
     print(
@@ -238,17 +247,24 @@ def _fetched(report: FetchReport) -> str:
 
 
 def cmd_data_check(args: argparse.Namespace) -> int:
+    contracts = VenueContracts.of(settings_of(args))
     engine = engine_of(args)
     try:
         catch_up(engine)
-        text = data_report(engine, args.symbol, args.exchange)
+        text = data_report(engine, contracts, args.symbol, args.exchange)
     finally:
         engine.close()
     print(text)
     return 0
 
 
-def data_report(engine: Engine, symbol: str | None = None, exchange: str | None = None) -> str:
+def data_report(
+    engine: Engine,
+    contracts: VenueContracts,
+    symbol: str | None = None,
+    exchange: str | None = None,
+) -> str:
+    """Each series' quality; a candle series also says the contract its backtests obey."""
     reader = engine.market_reader()
     series = [s for s in reader.series(symbol=symbol) if not exchange or s.exchange == exchange]
     if not series:
@@ -265,6 +281,13 @@ def data_report(engine: Engine, symbol: str | None = None, exchange: str | None 
             report = funding_quality(ts, info.duplicates, timeframe_ms(info.timeframe))
         else:
             report = funding_quality(reader.funding(info.series_id).ts, info.duplicates)
-        spec = reader.spec(info.exchange, info.symbol) if info.kind == "candles" else None
-        sections.append(quality_section(info, report, spec))
+        contract = _contract(reader, contracts, info.symbol) if info.kind == "candles" else None
+        sections.append(quality_section(info, report, contract))
     return "\n".join(sections)
+
+
+def _contract(reader: MarketDataReader, contracts: VenueContracts, symbol: str) -> str:
+    try:
+        return contracts.traded(reader, symbol).describe()
+    except MissingSpecError as exc:
+        return str(exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.services.importer import ImportOutcome
 from adapters.text.timefmt import fmt_ts
 from projections.data_quality import QualityReport
-from projections.market_data import SeriesInfo, StoredSpec
+from projections.market_data import SeriesInfo
 
 MAX_LISTED = 30
 
@@ -27,7 +27,8 @@ def import_summary(outcomes: list[ImportOutcome], refusals: bool = True) -> str:
     return "\n".join(lines)
 
 
-def quality_section(info: SeriesInfo, report: QualityReport, spec: StoredSpec | None = None) -> str:
+def quality_section(info: SeriesInfo, report: QualityReport, contract: str | None = None) -> str:
+    """A series' data quality; ``contract``: what a backtest of its candles obeys (one line)."""
     span = f"{fmt_ts(report.first_ts)} -> {fmt_ts(report.last_ts)}"
     lines = [
         f"== {info.label}",
@@ -47,14 +48,9 @@ def quality_section(info: SeriesInfo, report: QualityReport, spec: StoredSpec | 
         lines.append(_times("zero volume ", report.zero_volume))
         spikes = [f"{fmt_ts(s.ts)} {s.kind} {s.sigmas:.0f}sd" for s in report.spikes]
         lines.append(_listing("spikes      ", spikes))
-        lines.append(f"   price tick  {_tick(spec)}")
+        if contract is not None:
+            lines.append(f"   contract    {contract}")
     return "\n".join(lines)
-
-
-def _tick(spec: StoredSpec | None) -> str:
-    if spec is None:
-        return "no contract spec stored: order prices are not rounded"
-    return f"{spec.price_tick:g} ({spec.source}, {fmt_ts(spec.recorded_at)})"
 
 
 def _times(title: str, times: list[int]) -> str:

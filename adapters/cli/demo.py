@@ -10,6 +10,7 @@ from adapters.cli.common import (
     UsageError,
     config_dir_of,
     engine_of,
+    no_specs_option,
     settings_in,
 )
 from adapters.cli.data import data_report, import_with_progress
@@ -21,6 +22,7 @@ from adapters.cli.status_report import status_text
 from adapters.services import optimize, params_commands
 from adapters.services.engine import Engine
 from adapters.services.paper_trader import PaperTrader
+from adapters.services.traded_contract import VenueContracts
 from adapters.store.event_store import describe_store
 from adapters.store.home import Home
 from config.loader import DEFAULT_CONFIG_DIR
@@ -41,6 +43,7 @@ def register(commands) -> None:
     demo.add_argument(
         "--no-serve", action="store_true", help="end after the report (no dashboard: tests, CI)"
     )
+    no_specs_option(demo)
     serve_options(demo)
     demo.set_defaults(handler=cmd_demo)
 
@@ -62,10 +65,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"state directory: {engine.home.root}; events in {describe_store(engine.store)}")
         outcomes = import_with_progress(engine, files, "binance")
         print(import_summary(outcomes))
-        print(data_report(engine))
-        _demo_research(engine, settings, config_dir)
+        print(data_report(engine, VenueContracts.of(settings, args.no_specs)))
+        _demo_research(engine, settings, config_dir, args.no_specs)
         settings = settings_in(config_dir)
-        _demo_paper(engine, settings)
+        _demo_paper(engine, settings, args.no_specs)
     except optimize.OptimizeInputError as exc:
         raise UsageError(str(exc)) from exc
     finally:
@@ -100,9 +103,10 @@ def _demo_config(home: Home, chosen: Path | None) -> Path:
     return target
 
 
-def _demo_research(engine: Engine, settings: Settings, config_dir: Path) -> None:
+def _demo_research(engine: Engine, settings: Settings, config_dir: Path, no_specs: bool) -> None:
     spot = sorted(s.symbol for s in engine.market_reader().series("candles") if ":" not in s.symbol)
-    jobs = optimize.prepare(settings, engine.market_reader(), [DEMO_STRATEGY], spot)
+    reader = engine.market_reader()
+    jobs = optimize.prepare(settings, reader, [DEMO_STRATEGY], spot, no_specs=no_specs)
     for summary in optimize.run_jobs(jobs, 1, window_progress):
         run_id = engine.research.record_run(summary)
         print(optimize_table(summary))
@@ -111,12 +115,12 @@ def _demo_research(engine: Engine, settings: Settings, config_dir: Path) -> None
     engine.project()
 
 
-def _demo_paper(engine: Engine, settings: Settings) -> None:
+def _demo_paper(engine: Engine, settings: Settings, no_specs: bool) -> None:
     """Replay the last months of the sample as paper trading, then print the status."""
     candles = [s for s in engine.market_reader().series("candles") if ":" not in s.symbol]
     end = max(s.last_ts for s in candles) + timeframe_ms("1h")
     start = end - DEMO_PAPER_DAYS * 86_400_000
-    trader = PaperTrader(engine, settings, on_note=print)
+    trader = PaperTrader(engine, settings, on_note=print, no_specs=no_specs)
     report = trader.replay(start, end)
     engine.project()
     if not trader.slots:

@@ -17,7 +17,8 @@ def optimize_json(summary: WalkForwardSummary, run_id: str) -> str:
     """One JSON object: the run's headline, its id and duration, and every window with its
     spans as UTC times that ``backtest --from/--to`` take as they are, so any window can be
     re-run by hand."""
-    out = {name: getattr(summary, name) for name in Headline.__struct_fields__}
+    headline = ((name, getattr(summary, name)) for name in Headline.__struct_fields__)
+    out = {name: value for name, value in headline if value is not UNSET}  # a field it predates
     out |= {"run_id": run_id, "duration_s": summary.duration_s}
     out["windows"] = [_window_json(w) for w in summary.windows]
     return json.dumps(msgspec.to_builtins(out), allow_nan=False, default=str)
@@ -64,9 +65,9 @@ def optimize_table(summary: WalkForwardSummary) -> str:
         + _judged_on(s.validation_windows),
         f"   {s.n_windows} windows x {s.n_combos} combinations in {s.duration_s:.1f} s"
         + _dropped(s.n_dropped)
-        + ", "
-        f"embargo {s.embargo_days or 0} days; each window trades its in-sample best; "
-        + _tick(s.price_tick),
+        + f", embargo {s.embargo_days or 0} days; each window trades its in-sample best"
+        + ("" if s.contract is not UNSET else f"; {_tick(s.price_tick)}"),
+        *([f"   contract {s.contract}"] if s.contract is not UNSET else []),
         f"   to trade ({s.params_rule or 'best by OOS: the earlier rule'}): "
         + ", ".join(f"{k}={v}" for k, v in s.best_params.items()),
         "   points: "
@@ -78,6 +79,7 @@ def optimize_table(summary: WalkForwardSummary) -> str:
 
 
 def _tick(tick: float | None) -> str:
+    """How order prices met the candles, for a run recorded before its contract was."""
     if tick is None:
         return "prices not rounded (no contract spec stored)"
     return f"order prices on the tick {tick:g}"

@@ -20,6 +20,7 @@ from adapters.cli.common import (
     check_output_file,
     date_arg,
     engine_of,
+    no_specs_option,
     settings_of,
     write_output,
 )
@@ -34,6 +35,7 @@ from adapters.services.portfolio_commands import (
     request_kill_switch_reset,
     writer_lock,
 )
+from adapters.services.traded_contract import NO_SPECS
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
@@ -55,6 +57,7 @@ def register(commands) -> None:
         help="market time per wall time (3600: 1h/s; 1: real time, the slowest)",
     )
     _portfolio_options(paper)
+    no_specs_option(paper)
     paper.set_defaults(handler=_named(lambda a: cmd_paper(a, engine_of(a), settings_of(a))))
 
     status = commands.add_parser("status", help="runners, open positions, P&L, kill switch")
@@ -109,7 +112,11 @@ def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> i
         raise UsageError("--to must be after --from")
     # live candles come from the trading venue; a replay uses the research candles by default
     exchange = args.exchange or (None if args.replay else settings.exchanges.trading_exchange)
-    trader = PaperTrader(engine, settings, args.portfolio, exchange, on_note=print)
+    trader = PaperTrader(
+        engine, settings, args.portfolio, exchange, on_note=print, no_specs=args.no_specs
+    )
+    if args.no_specs:
+        print(f"paper {args.portfolio}: contract {NO_SPECS}")
     try:
         with writer_lock(engine, args.portfolio):
             _run_paper(args, engine, trader, start, end)

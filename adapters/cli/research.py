@@ -14,6 +14,7 @@ from adapters.cli.common import (
     config_dir_of,
     date_arg,
     engine_of,
+    no_specs_option,
     settings_of,
     write_output,
 )
@@ -50,6 +51,7 @@ def _register_backtest(commands) -> None:
     bt.add_argument("--equity-out", type=Path, help="write the equity curve (CSV)")
     bt.add_argument("--trades-out", type=Path, help="write every closed trade (CSV)")
     bt.add_argument("--trades", action="store_true", help="with --json: add the trade list")
+    no_specs_option(bt)
     bt.set_defaults(handler=cmd_backtest)
 
 
@@ -62,6 +64,7 @@ def _register_optimize(commands) -> None:
     opt.add_argument("--workers", type=int, default=1, help="local worker processes")
     opt.add_argument("--json", action="store_true", help="one JSON object per line")
     opt.add_argument("--apply", action="store_true", help="apply A/B parameters to paper trading")
+    no_specs_option(opt)
     opt.set_defaults(handler=cmd_optimize)
 
 
@@ -83,6 +86,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         start_ms=date_arg(args.start, "--from") if args.start else None,
         end_ms=date_arg(args.end, "--to") if args.end else None,
         overrides=tuple(_key_value(p) for p in args.param),
+        no_specs=args.no_specs,
     )
     start, end = request.start_ms, request.end_ms
     if start is not None and end is not None and end <= start:
@@ -127,7 +131,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         catch_up(engine)
         try:
             jobs = optimize.prepare(
-                settings, engine.market_reader(), strategies, symbols, args.exchange
+                settings, engine.market_reader(), strategies, symbols, args.exchange, args.no_specs
             )
         except optimize.OptimizeInputError as exc:
             raise UsageError(str(exc)) from exc

@@ -1,28 +1,43 @@
-"""Contract specs from a venue's market list: ccxt ``load_markets``, one spec per symbol.
+"""Contract specs from a venue's market list: ccxt ``load_markets``, one spec per symbol, with
+each perpetual's maintenance-margin tiers where the venue serves them publicly.
 
 ccxt describes a market's price and amount precision as tick sizes for both supported venues
 (``precisionMode == TICK_SIZE``: ``market["precision"]["price"]`` is 0.01, not "2 decimals");
 a venue in decimal-places mode is converted. The other figures are ccxt's unified limits:
-``limits.amount.min``, ``limits.cost.min`` (minimum notional), ``limits.leverage.max``. The
-whole answer is checked before anything is stored: an asked-for symbol the venue does not list,
-or one with an unusable figure, stores nothing.
+``limits.amount.min``, ``limits.cost.min`` (minimum notional), ``limits.leverage.max``.
+
+The tiers come from ``fetch_market_leverage_tiers(symbol)``, one call per perpetual (Bitget:
+``/api/v2/mix/market/query-position-lever``), each row's ``maxNotional``,
+``maintenanceMarginRate`` and ``maxLeverage``; spot markets have none, and a venue whose tier
+endpoint needs API keys (``VenueCaps.public_tiers``) records its perpetuals without them. The
+calls are retried like the market list.
+
+The whole answer is checked before anything is stored: an asked-for symbol the venue does not
+list, or one with an unusable figure or tier, stores nothing.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Protocol
 
 import ccxt
 from ccxt.base.decimal_to_precision import DECIMAL_PLACES, TICK_SIZE
 
 from adapters.exchanges.fetch import FetchError, FetchReport, RetryPolicy, Sleep, _Caller
+from adapters.exchanges.venues import VENUES
+from adapters.text.progress import Progress
 from domain.candles import ContractSpec
+from domain.contracts import MarginTier
 from domain.market import MarketError, check_symbol
 
 SOURCE = "ccxt load_markets"
+# a venue with public tiers: its perpetuals' specs come from two calls
+TIERS_SOURCE = "ccxt load_markets + fetch_market_leverage_tiers"
 
 
 class SpecSink(Protocol):
@@ -51,14 +66,15 @@ def fetch_specs(
     now_ms: int | None = None,
     retry: RetryPolicy | None = None,
     sleep: Sleep = time.sleep,
+    progress: Progress | None = None,
 ) -> SpecsReport:
     """Record the specs of ``symbols`` (every spot and perpetual market the venue lists when
-    None) as ``name``'s; returns what was read and recorded."""
+    None) as ``name``'s; returns what was read and recorded. ``progress`` counts the
+    perpetuals whose tiers were fetched."""
     report = SpecsReport(name)
-    progress = FetchReport(f"{name} contract specs")
-    call = _Caller(f"{name} contract specs", retry or RetryPolicy(), sleep, progress)
+    calls = FetchReport(f"{name} contract specs")
+    call = _Caller(f"{name} contract specs", retry or RetryPolicy(), sleep, calls)
     markets: dict[str, Any] = call(exchange.load_markets, "load_markets")
-    report.retries = progress.retries
     mode = exchange.precisionMode
     if symbols:
         missing = [s for s in symbols if s not in markets]
@@ -70,19 +86,34 @@ def fetch_specs(
         chosen = [markets[s] for s in symbols]
     else:
         chosen = [m for s, m in sorted(markets.items()) if _tradable(s, m)]
+    caps = VENUES.get(name)
+    with_tiers = caps is not None and caps.public_tiers
+    perpetuals = {m["symbol"] for m in chosen if m.get("swap")} if with_tiers else set()
+    if progress is not None and progress.total is None:
+        progress.total = len(perpetuals)
     specs: list[ContractSpec] = []
     for market in chosen:
         spec = _spec(name, market, mode)
         problem = spec.problem()
+        if problem is None and market["symbol"] in perpetuals:
+            symbol = market["symbol"]
+            rows = call(partial(exchange.fetch_market_leverage_tiers, symbol), f"{symbol} tiers")
+            spec = replace(spec, tiers=_tiers(rows))
+            problem = spec.problem()
+            if progress is not None:
+                progress.advance(1, symbol)
         if problem is None:
             specs.append(spec)
             continue
-        message = f"{name} {market['symbol']}: {problem[0]} {problem[1]} in the market list"
+        where = "tier list" if problem[0] == "tiers" else "market list"
+        message = f"{name} {market['symbol']}: {problem[0]} {problem[1]} in the {where}"
         if symbols:
             raise FetchError(f"{message}; nothing stored")
         report.notes.append(f"skipped {message}")
+    report.retries = calls.retries
     report.read = len(specs)
-    report.added = sink.record_specs(specs, SOURCE, _now(now_ms)) if specs else 0
+    source = TIERS_SOURCE if with_tiers else SOURCE
+    report.added = sink.record_specs(specs, source, _now(now_ms)) if specs else 0
     return report
 
 
@@ -109,6 +140,18 @@ def _spec(name: str, market: dict[str, Any], mode: int) -> ContractSpec:
         min_notional=_number((limits.get("cost") or {}).get("min")),
         max_leverage=_number((limits.get("leverage") or {}).get("max")),
     )
+
+
+def _tiers(rows: list[dict[str, Any]]) -> tuple[MarginTier, ...]:
+    """ccxt's leverage-tier structures as tiers, in the venue's order (an absent or unreadable
+    figure becomes NaN, which ``ContractSpec.problem`` refuses naming the tier)."""
+    keys = ("maxNotional", "maintenanceMarginRate", "maxLeverage")
+    return tuple(MarginTier(*(_figure(row.get(key)) for key in keys)) for row in rows)
+
+
+def _figure(value: Any) -> float:
+    number = _number(value)
+    return math.nan if number is None else number
 
 
 def _step(value: Any, mode: int) -> float | None:

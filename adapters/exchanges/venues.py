@@ -38,6 +38,9 @@ class VenueCaps:
     open_interest_limit: int | None  # samples per call; None: ccxt has no history for this venue
     open_interest_days: int | None  # the venue serves only this many recent days (None: all)
     open_interest_timeframes: tuple[str, ...]  # sample periods the venue knows
+    # whether ccxt's ``fetch_market_leverage_tiers`` (a perpetual's maintenance-margin tiers)
+    # is a public call here, so ``data fetch --specs`` can record the tiers without API keys
+    public_tiers: bool
 
     def open_interest_problem(self, timeframe: str) -> str | None:
         """Why open-interest history at ``timeframe`` cannot be fetched here, or ``None``."""
@@ -84,6 +87,8 @@ VENUES: dict[str, VenueCaps] = {
         open_interest_limit=500,
         open_interest_days=30,
         open_interest_timeframes=("5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d"),
+        # ccxt 4.5.90 binance: the tiers come from /fapi/v1/leverageBracket, a signed call
+        public_tiers=False,
     ),
     "bitget": VenueCaps(
         name="bitget",
@@ -105,6 +110,9 @@ VENUES: dict[str, VenueCaps] = {
         open_interest_limit=None,
         open_interest_days=None,
         open_interest_timeframes=(),
+        # ccxt 4.5.90 bitget: fetch_market_leverage_tiers of a swap is the public
+        # /api/v2/mix/market/query-position-lever (one call per contract)
+        public_tiers=True,
     ),
 }
 

@@ -12,9 +12,12 @@ UTF-8) or that holds no row after its header is refused in one line. The row rul
 range and on the timeframe, finite prices within bounds ...) are ``domain.candles``'s.
 
 Contract specs come in ``<exchange>-specs.csv`` (``binance-specs.csv``), one row per symbol:
-``symbol,price_tick,amount_step,min_amount,min_notional,max_leverage``; only ``price_tick`` is
-required, an empty field means the venue gives no such figure. A bad specs file is refused in
-one line naming the file, the line and the field of its first bad row.
+``symbol,price_tick,amount_step,min_amount,min_notional,max_leverage`` and optionally a last
+column ``tiers``, a perpetual's maintenance-margin tiers as ``max_notional:mmr:max_leverage``
+groups joined by ``;`` (``150000:0.004:125;900000:0.005:100``), by increasing position value.
+Only ``price_tick`` is required, an empty field means the venue gives no such figure (no tiers:
+no liquidation known). A bad specs file is refused in one line naming the file, the line and the
+field of its first bad row.
 """
 
 from __future__ import annotations
@@ -28,7 +31,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.candles import SPEC_FIELDS, ContractSpec, candle_problem, funding_problem
+from domain.candles import (
+    SPEC_FIELDS,
+    TIER_FIELDS,
+    ContractSpec,
+    candle_problem,
+    funding_problem,
+)
+from domain.contracts import MarginTier
 from domain.market import FundingSeries, Market, MarketError, check_symbol, timeframe_ms
 
 CANDLE_HEADER = ["timestamp_ms", "open", "high", "low", "close", "volume"]
@@ -36,6 +46,7 @@ FUNDING_HEADER = ["timestamp_ms", "funding_rate"]
 _NAME = re.compile(r"^([A-Z0-9]+)_([A-Z0-9]+)(?:_([A-Z0-9]+))?-([0-9]+[mhdw]|funding)\.csv(\.gz)?$")
 MAX_REPORTED = 20
 SPECS_HEADER = ["symbol", *SPEC_FIELDS]
+SPECS_HEADER_TIERS = [*SPECS_HEADER, "tiers"]
 _SPECS_NAME = re.compile(r"^([a-z][a-z0-9_]*)-specs\.csv$")
 
 CandleRow = tuple[int, float, float, float, float, float]
@@ -137,6 +148,15 @@ _UNREADABLE = (OSError, EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeErr
 def _lines(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]]]:
     """The rows after the header, numbered from 2; a file that is not readable CSV raises
     ``CsvError`` in one line (also midway, before its rows are used: callers read it whole)."""
+    _, rows = _table(path, (header,))
+    return rows
+
+
+def _table(
+    path: Path, headers: tuple[list[str], ...]
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The file's header (one of ``headers``, else ``CsvError``) and its numbered rows (as
+    ``_lines``)."""
     try:
         raw = path.read_bytes()
         text = gzip.decompress(raw) if path.name.endswith(".gz") else raw
@@ -146,9 +166,14 @@ def _lines(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]]]:
     except _UNREADABLE as exc:
         reason = _reason(exc)
         raise CsvError(f"{path}: cannot read: {reason}; file refused, nothing stored") from exc
-    if first != header:
+    if first not in headers:
         got = "an empty file" if first is None else repr(first)[:200]
-        raise CsvError(f"{path}:1: header must be {','.join(header)!r}, got {got}")
+        wanted = " or ".join(repr(",".join(h)) for h in headers)
+        raise CsvError(f"{path}:1: header must be {wanted}, got {got}")
+    return first, _numbered(path, reader)
+
+
+def _numbered(path: Path, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     line_no = 1
     try:
         for line_no, fields in enumerate(reader, start=2):
@@ -213,9 +238,10 @@ def read_specs_file(path: Path) -> SpecsFile:
     specs: list[ContractSpec] = []
     errors: list[str] = []
     lines: dict[str, int] = {}
-    for line_no, fields in _lines(path, SPECS_HEADER):
+    header, rows = _table(path, (SPECS_HEADER, SPECS_HEADER_TIERS))
+    for line_no, fields in rows:
         try:
-            spec = _spec_row(exchange, fields)
+            spec = _spec_row(exchange, fields, len(header))
             if spec.symbol in lines:
                 raise ValueError(f"symbol {spec.symbol} again (first on line {lines[spec.symbol]})")
         except ValueError as exc:
@@ -231,14 +257,14 @@ def read_specs_file(path: Path) -> SpecsFile:
     return SpecsFile(path, exchange, specs)
 
 
-def _spec_row(exchange: str, fields: list[str]) -> ContractSpec:
-    symbol, *texts = _fields(fields, len(SPECS_HEADER))
+def _spec_row(exchange: str, fields: list[str], width: int) -> ContractSpec:
+    symbol, *texts = _fields(fields, width)
     try:
         check_symbol(symbol.strip())
     except MarketError as exc:
         raise ValueError(f"symbol: {exc}") from None
     values: list[float | None] = []
-    for name, text in zip(SPEC_FIELDS, texts, strict=True):
+    for name, text in zip(SPEC_FIELDS, texts[: len(SPEC_FIELDS)], strict=True):
         text = text.strip()
         if not text:
             values.append(None)
@@ -247,8 +273,25 @@ def _spec_row(exchange: str, fields: list[str]) -> ContractSpec:
             values.append(float(text))
         except ValueError:
             raise ValueError(f"{name}: {text!r} is not a number") from None
-    spec = ContractSpec(exchange, symbol.strip(), *values)  # type: ignore[arg-type]
+    tiers = _tiers(texts[len(SPEC_FIELDS)]) if width == len(SPECS_HEADER_TIERS) else ()
+    spec = ContractSpec(exchange, symbol.strip(), *values, tiers=tiers)  # type: ignore[arg-type]
     problem = spec.problem()
     if problem is not None:
         raise ValueError(f"{problem[0]}: {problem[1]}")
     return spec
+
+
+def _tiers(text: str) -> tuple[MarginTier, ...]:
+    """A ``tiers`` cell: ``max_notional:mmr:max_leverage`` groups joined by ``;`` (empty: none);
+    their figures are checked with the spec's (``ContractSpec.problem``)."""
+    tiers: list[MarginTier] = []
+    groups = [g.strip() for g in text.split(";")] if text.strip() else []
+    for k, group in enumerate(groups, start=1):
+        parts = group.split(":")
+        if len(parts) != len(TIER_FIELDS):
+            raise ValueError(f"tiers: tier {k} {group!r} is not {':'.join(TIER_FIELDS)}")
+        try:
+            tiers.append(MarginTier(*(float(p) for p in parts)))
+        except ValueError:
+            raise ValueError(f"tiers: tier {k} {group!r} holds something not a number") from None
+    return tuple(tiers)

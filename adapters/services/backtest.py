@@ -5,10 +5,10 @@ the ``--param`` overrides, each validated by the config rules. Costs are the tra
 fees (the venue the strategy would trade on) and the risk file's slippage. Funding comes from the
 perpetual of the same asset on the same exchange when it is stored (a spot history trades as the
 perpetual would); so does open interest, for the strategies that need it, each candle seeing the
-last sample known at its close. Order prices are rounded to the tick size of the market's stored
-contract spec (``data import <exchange>-specs.csv`` or ``data fetch --specs``); a market
-without one trades unrounded, and the report says so. Decisions are saved to an in-memory event
-store.
+last sample known at its close. The engines obey the contract of the perpetual the trading venue
+would trade (``adapters.services.traded_contract``): its stored spec (``data import
+<venue>-specs.csv`` or ``data fetch --specs``) is required unless the request waives it
+(``--no-specs``), and the report names it. Decisions are saved to an in-memory event store.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ import msgspec
 import numpy as np
 
 from adapters.exchanges.venues import VENUES
+from adapters.services.traded_contract import MissingSpecError, TradedContract, VenueContracts
 from adapters.store.event_store import open_store
 from config.loader import check_param
 from config.settings import Settings
 from domain.backtest import Account, BacktestResult, run_backtest
-from domain.contracts import Contract
 from domain.execution import Costs
 from domain.market import MarketError, check_symbol, perpetual_of, timeframe_ms
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays, funding_at_candles, series_at_close
-from projections.market_data import MarketDataReader, StoredSpec
+from projections.market_data import MarketDataReader
 
 
 class BacktestInputError(ValueError):
@@ -45,6 +45,7 @@ class BacktestRequest:
     start_ms: int | None = None
     end_ms: int | None = None
     overrides: tuple[tuple[str, str], ...] = ()
+    no_specs: bool = False  # run under ``Contract()`` rather than refuse a market without spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +55,20 @@ class BacktestRun:
     params: dict[str, Any]  # as ``strategy_params`` merged them: what the report shows
     result: BacktestResult
     funding_series: str | None
-    open_interest_series: str | None = None
-    price_tick: float | None = None  # the contract spec's tick the prices were rounded to
-    spec_source: str | None = None  # where that spec came from (a file name, ccxt)
+    open_interest_series: str | None
+    contract: TradedContract  # the rules the engines obeyed
 
-    @property
-    def price_rounding(self) -> str:
-        """How order prices met the candles, in one line for the report."""
-        market = f"{self.request.exchange} {self.request.symbol}"
-        if self.price_tick is None:
-            return f"prices not rounded: no contract spec stored for {market}"
-        return (
-            f"prices rounded to the tick {self.price_tick:g} (contract spec of {market}, "
-            f"from {self.spec_source})"
-        )
+
+@dataclass(frozen=True, slots=True)
+class LoadedMarket:
+    """A market ready to trade: its arrays (``market.contract`` the traded contract's rules),
+    the first candle that may trade, the series each aligned input came from (``{"funding":
+    label, ...}``) and the contract with its provenance."""
+
+    market: MarketArrays
+    start: int
+    sources: dict[str, str]
+    contract: TradedContract
 
 
 def strategy_params(settings: Settings, request: BacktestRequest) -> dict[str, Any]:
@@ -103,9 +104,9 @@ def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) 
     params = strategy_params(settings, request)
     parsed = spec.parse(params)
     timeframe = request.timeframe or parsed.timeframe
-    market, start, sources = load_market(
-        reader, request, timeframe, spec.warmup(parsed), spec.needs
-    )
+    contracts = VenueContracts.of(settings, request.no_specs)
+    loaded = load_market(reader, request, timeframe, spec.warmup(parsed), spec.needs, contracts)
+    market, sources = loaded.market, loaded.sources
     missing = [need for need in spec.needs if need != "funding" and need not in market.extras]
     if missing:
         hint = _open_interest_hint(request, timeframe) if "open_interest" in missing else ""
@@ -121,7 +122,7 @@ def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) 
         parsed,
         costs(settings),
         account(settings),
-        start=start,
+        start=loaded.start,
         save=_memory_store_save(),
     )
     return BacktestRun(
@@ -131,8 +132,7 @@ def run(settings: Settings, reader: MarketDataReader, request: BacktestRequest) 
         result,
         sources.get("funding"),
         sources.get("open_interest"),
-        market.contract.tick if "contract_spec" in sources else None,
-        sources.get("contract_spec"),
+        loaded.contract,
     )
 
 
@@ -141,12 +141,13 @@ def load_market(
     request: BacktestRequest,
     timeframe: str,
     warmup: int,
-    needs: tuple[str, ...] = (),
-) -> tuple[MarketArrays, int, dict[str, str]]:
+    needs: tuple[str, ...],
+    contracts: VenueContracts,
+) -> LoadedMarket:
     """Candles of the period plus the whole stored history before it, the index of the first
-    candle that may trade (at least ``warmup`` candles in), and the series each aligned input
-    came from (``{"funding": label, ...}``; ``"contract_spec"``: the source of the spec whose
-    tick the market carries, absent when none is stored and prices stay unrounded).
+    candle that may trade (at least ``warmup`` candles in), the series each aligned input came
+    from, and the contract ``contracts`` gives the symbol (``BacktestInputError`` when its spec
+    is not stored).
 
     The whole history, not just ``warmup`` candles: running indicators (EMA, ATR, running-sum
     SMA) depend on every earlier candle, and the walk-forward simulates each window on the
@@ -181,9 +182,10 @@ def load_market(
         found = _open_interest(reader, request, timeframe, ts)
         if found is not None:
             extras["open_interest"], sources["open_interest"] = found
-    spec = reader.spec(request.exchange, request.symbol)
-    if spec is not None:
-        sources["contract_spec"] = spec.source
+    try:
+        traded = contracts.traded(reader, request.symbol)
+    except MissingSpecError as exc:
+        raise BacktestInputError(str(exc)) from None
     market = MarketArrays(
         ts,
         candles.open,
@@ -194,9 +196,9 @@ def load_market(
         tf_ms,
         funding,
         extras,
-        _contract(spec),
+        traded.contract,
     )
-    return market, start, sources
+    return LoadedMarket(market, start, sources, traded)
 
 
 def _funding(reader: MarketDataReader, request: BacktestRequest, ts: np.ndarray, tf_ms: int):
@@ -256,16 +258,3 @@ def account(settings: Settings) -> Account:
 def _memory_store_save():
     store = open_store(memory=True)
     return lambda events: store.save(*events)
-
-
-def _contract(spec: StoredSpec | None) -> Contract:
-    """The rules the engines obey for the market: the stored spec's figures (None: not known)."""
-    if spec is None:
-        return Contract()
-    return Contract(
-        tick=spec.price_tick,
-        step=spec.amount_step or 0.0,
-        min_qty=spec.min_amount or 0.0,
-        min_notional=spec.min_notional or 0.0,
-        max_leverage=spec.max_leverage or 0.0,
-    )

@@ -192,7 +192,7 @@ def _rule_problem(event: object, stream: str, timeframes: dict[str, int]) -> str
     if isinstance(event, ContractSpecRecorded):
         e = event
         found = contract_spec_problem(
-            e.price_tick, e.amount_step, e.min_amount, e.min_notional, e.max_leverage
+            e.price_tick, e.amount_step, e.min_amount, e.min_notional, e.max_leverage, e.tiers
         )
         if found is not None:
             return f"{found[0]} {found[1]}"

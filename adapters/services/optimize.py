@@ -23,6 +23,7 @@ from adapters.services.backtest import (
     costs,
     load_market,
 )
+from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
 from domain.market import perpetual_of
 from domain.strategies import REGISTRY
@@ -53,15 +54,26 @@ def prepare(
     strategies: Sequence[str],
     symbols: Sequence[str],
     exchange: str = "binance",
+    no_specs: bool = False,
 ) -> list[PreparedJob]:
+    """The jobs, checked; each market obeys the trading venue's contract of its perpetual
+    (``no_specs``: none)."""
+    contracts = VenueContracts.of(settings, no_specs)
     return [
-        _prepare_one(settings, reader, strategy, symbol, exchange)
+        _prepare_one(settings, reader, strategy, symbol, exchange, contracts)
         for strategy in strategies
         for symbol in symbols
     ]
 
 
-def _prepare_one(settings, reader, strategy: str, symbol: str, exchange: str) -> PreparedJob:
+def _prepare_one(
+    settings: Settings,
+    reader: MarketDataReader,
+    strategy: str,
+    symbol: str,
+    exchange: str,
+    contracts: VenueContracts,
+) -> PreparedJob:
     where = f"{strategy} on {symbol}"
     section = getattr(settings.strategies, strategy, None)
     grid = settings.param_grids.grids.get(strategy)
@@ -75,7 +87,8 @@ def _prepare_one(settings, reader, strategy: str, symbol: str, exchange: str) ->
     request = BacktestRequest(strategy, symbol, section.timeframe, exchange)
     try:
         check_grid(grid, list(base))
-        market, _, _ = load_market(reader, request, section.timeframe, 0, spec.needs)
+        loaded = load_market(reader, request, section.timeframe, 0, spec.needs, contracts)
+        market = loaded.market
         walk_forward_windows(
             market.ts,
             windows.is_days,
@@ -102,22 +115,30 @@ def _prepare_one(settings, reader, strategy: str, symbol: str, exchange: str) ->
         int_keys=tuple(
             k for k, v in base.items() if isinstance(v, int) and not isinstance(v, bool)
         ),
+        contract=loaded.contract.describe(),
     )
-    return PreparedJob(job, market, _validation(reader, request, section.timeframe, spec.needs))
+    validation = _validation(reader, request, section.timeframe, spec.needs, contracts)
+    return PreparedJob(job, market, validation)
 
 
-def _validation(reader, request: BacktestRequest, timeframe: str, needs) -> MarketArrays | None:
-    """The perpetual of the same asset, the transfer check's second data source."""
+def _validation(
+    reader: MarketDataReader,
+    request: BacktestRequest,
+    timeframe: str,
+    needs: tuple[str, ...],
+    contracts: VenueContracts,
+) -> MarketArrays | None:
+    """The perpetual of the same asset, the transfer check's second data source (under the
+    same contract: the venue's perpetual of the asset)."""
     if ":" in request.symbol:
         return None
     perp = BacktestRequest(
         request.strategy, perpetual_of(request.symbol), timeframe, request.exchange
     )
     try:
-        market, _, _ = load_market(reader, perp, timeframe, 0, needs)
+        return load_market(reader, perp, timeframe, 0, needs, contracts).market
     except BacktestInputError:
         return None
-    return market
 
 
 def run_jobs(

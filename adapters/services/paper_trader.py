@@ -30,6 +30,7 @@ from adapters.exchanges.live_feed import ClosedCandle, LiveFeed
 from adapters.services.backtest import BacktestRequest, account, costs, load_market
 from adapters.services.engine import Engine
 from adapters.services.runner_specs import RunnerSpec, runner_specs
+from adapters.services.traded_contract import VenueContracts
 from adapters.store.operator_log import OperatorLog
 from adapters.text.timefmt import fmt_ts
 from config.settings import Settings
@@ -90,10 +91,13 @@ class PaperTrader:
         portfolio: str = "paper",
         exchange: str | None = None,
         on_note: Callable[[str], None] | None = None,
+        no_specs: bool = False,
     ) -> None:
         self.engine, self.settings, self.portfolio = engine, settings, portfolio
         self.store = engine.store
         self.exchange = exchange or settings.exchanges.history_exchange
+        # the runners obey the trading venue's contracts, as the backtests do
+        self.contracts = VenueContracts.of(settings, no_specs)
         self.on_note = on_note or log.info
         self.requests = OperatorLog(self.store, portfolio)
         # the name becomes the aggregate's id and the lock file's name (backtests name their
@@ -160,15 +164,17 @@ class PaperTrader:
         )
         strategy = strategy_spec(spec.strategy)
         try:
-            market, start, _ = load_market(
+            loaded = load_market(
                 self.engine.market_reader(),
                 request,
                 spec.timeframe,
                 strategy.warmup(spec.params),
                 strategy.needs,
+                self.contracts,
             )
         except ValueError as exc:
             raise PaperError(f"{spec.key}: {exc}") from None
+        market, start = loaded.market, loaded.start
         runner = self._runner(sim, spec, market)
         cursor = max(start, int(np.searchsorted(market.ts, sim.last_ts, side="right")))
         state = sim.runners[spec.key]

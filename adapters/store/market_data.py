@@ -12,10 +12,10 @@ imported after a fetch of last week). The log keeps arrival order; read models s
 This service is the only writer of market data, so it caches, per series, the set of stored
 timestamps and the next log version after reading the series once.
 
-Contract specs (tick size, lot step, minimums, leverage) live in one log per instrument
-(``Instrument``). A spec is recorded only when its figures differ from the instrument's last
-record, so re-importing a specs file or re-fetching the venue's markets adds nothing; a batch
-of specs is written in one transaction.
+Contract specs (tick size, lot step, minimums, leverage, margin tiers) live in one log per
+instrument (``Instrument``). A spec is recorded only when its figures or tiers differ from the
+instrument's last record, so re-importing a specs file or re-fetching the venue's markets adds
+nothing; a batch of specs is written in one transaction.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from domain.candles import (
     open_interest_problem,
     ts_problem,
 )
+from domain.contracts import MarginTier
 from domain.market import FundingSeries, Instrument, Market, OpenInterestSeries
 
 SERIES_INDEX_ID: UUID = uuid5(NAMESPACE_URL, "/series-index")
@@ -138,6 +139,7 @@ class MarketData:
                     **{k: _plain_float(v) for k, v in spec.figures().items()},
                     source=source,
                     recorded_at=int(recorded_at),
+                    tiers=[[float(v) for v in row] for row in spec.tier_rows()],
                 )
             )
             changed[instrument.stream_id] = (spec, version + 1)
@@ -169,6 +171,7 @@ class MarketData:
                     last.min_amount,
                     last.min_notional,
                     last.max_leverage,
+                    tuple(MarginTier(*row) for row in last.tiers),
                 )
                 cached = (spec, last.originator_version + 1)
             self._specs[instrument.stream_id] = cached

@@ -61,6 +61,20 @@ _BITGET_SWAP = {
     "deliveryStartTime": "", "deliveryPeriod": "", "launchTime": "", "fundInterval": "8",
     "minLever": "1", "maxLever": "125", "posLimit": "0.05", "maintainTime": "",
 }  # fmt: skip
+# Recorded position tiers of BTCUSDT (ccxt static fixture response/bitget.json,
+# fetchMarketLeverageTiers): (tier, minTierValue, maxTierValue, leverage, mmr), served for every
+# contract by /api/v2/mix/market/query-position-lever. The recording is of the unified account's
+# /api/v3/market/position-tier, whose field names ccxt's parse_market_leverage_tiers reads as it
+# reads the classic endpoint's (startUnit/endUnit/keepMarginRate).
+BITGET_TIERS = (
+    ("1", "0", "150000", "125", "0.004"), ("2", "150000", "900000", "100", "0.005"),
+    ("3", "900000", "12000000", "50", "0.01"), ("4", "12000000", "70000000", "25", "0.015"),
+    ("5", "70000000", "100000000", "20", "0.02"), ("6", "100000000", "230000000", "10", "0.03"),
+    ("7", "230000000", "480000000", "5", "0.045"), ("8", "480000000", "600000000", "4", "0.125"),
+    ("9", "600000000", "800000000", "3", "0.1666"),
+    ("10", "800000000", "1200000000", "2", "0.25"),
+    ("11", "1200000000", "1800000000", "1", "0.5"),
+)  # fmt: skip
 # Binance exchangeInfo entries (documented shape, trimmed to what ccxt reads).
 _BINANCE_SPOT = {
     "symbol": "BTCUSDT", "status": "TRADING", "baseAsset": "BTC", "baseAssetPrecision": 8,
@@ -263,6 +277,7 @@ class FakeVenue:
                 self._bitget_candles, spot=False, history=True
             ),
             "/api/v2/mix/market/history-fund-rate": self._bitget_funding,
+            "/api/v2/mix/market/query-position-lever": self._bitget_tiers,
         }
 
     def _infos(self, template: dict[str, Any]) -> list[dict[str, Any]]:
@@ -305,6 +320,12 @@ class FakeVenue:
             for ts in newest_first
         ]
         return self._bitget_ok(rows)
+
+    def _bitget_tiers(self, q: dict[str, str]) -> Reply:
+        if q.get("productType") != "USDT-FUTURES" or not q.get("symbol"):
+            raise _VenueError("Parameter verification failed: productType and symbol required")
+        keys = ("tier", "minTierValue", "maxTierValue", "leverage", "mmr")
+        return self._bitget_ok([dict(zip(keys, row, strict=True)) for row in BITGET_TIERS])
 
     # --- Binance -----------------------------------------------------------------------------
     def _binance_routes(self) -> dict[str, Callable[[dict[str, str]], Reply]]:

@@ -1,5 +1,6 @@
-"""A home with real BTC candles and a config that validates grid_atr on BTC/USDT, for the
-paper-trading tests (copied per test, so each starts from the same stored history)."""
+"""A home with real BTC candles (and the sample's Bitget contract specs, which paper trading
+obeys) and a config that validates grid_atr on BTC/USDT, for the paper-trading tests (copied per
+test, so each starts from the same stored history)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from config.loader import DEFAULT_CONFIG_DIR
 from tests.stubs import SAMPLE_DATA
 
 FILES = ("BTC_USDT-1h.csv.gz", "BTC_USDT_USDT-funding.csv.gz", "ETH_USDT-1h.csv.gz")
+SPECS = "bitget-specs.csv"
 
 
-def make_home(root: Path) -> Path:
+def make_home(root: Path, specs: bool = True) -> Path:
+    """The sample files imported; ``specs=False`` leaves out the contract specs (a home of the
+    code before the engines obeyed them)."""
     home = root / "home"
-    files = [str(SAMPLE_DATA / name) for name in FILES]
+    files = [str(SAMPLE_DATA / name) for name in (*FILES, *([SPECS] if specs else []))]
     assert main(["--home", str(home), "data", "import", *files]) == 0
     return home
 

@@ -22,7 +22,9 @@ def test_import_then_check_reports_the_gap(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "gaps        1 (3 missing)" in out
     assert "2023-01-02 15:00 -> 2023-01-02 19:00 (3 missing)" in out  # 39 h and 43 h after T0
-    assert "price tick  no contract spec stored: order prices are not rounded" in out
+    # the contract its backtests would obey: the trading venue's, not stored here
+    missing = "   contract    no contract spec of bitget BTC/USDT:USDT, which BTC/USDT trades as"
+    assert missing in out
     assert (home / "events.db").exists() and (home / "read.db").exists()
 
 
@@ -69,13 +71,17 @@ def test_demo_imports_a_data_directory_and_reports(tmp_path: Path, capsys) -> No
     shutil.copy(SAMPLE_DATA / "BTC_USDT-1h.csv.gz", data)
     shutil.copy(SAMPLE_DATA / "BTC_USDT_USDT-funding.csv.gz", data)
     shutil.copy(SAMPLE_DATA / "binance-specs.csv", data)
+    shutil.copy(SAMPLE_DATA / "bitget-specs.csv", data)
     assert main(["--home", str(tmp_path / "h"), "demo", "--data", str(data), "--no-serve"]) == 0
     out = capsys.readouterr().out
     assert f"events in SQLite {tmp_path / 'h' / 'events.db'}" in out
     assert "binance-specs.csv: binance contract specs: 6 rows, 6 new events" in out
+    assert "bitget-specs.csv: bitget contract specs: 3 rows, 3 new events" in out
     assert "== binance BTC/USDT 1h" in out
-    # its order prices on the tick of the imported spec
-    assert "   price tick  0.01 (binance-specs.csv, " in out
+    # Binance's candles, traded as the Bitget perpetual: its contract, from the imported spec
+    perp = "bitget BTC/USDT:USDT (bitget-specs.csv): tick 0.1, step 0.001, min 0.001 / 5 USDT"
+    assert f"   contract    {perp}" in out
+    assert f"   contract {perp}" in out  # the walk-forward's report
     # the sample spans 2023-2025; Binance spot had one outage then (data README)
     assert "2023-03-24 12:00 -> 2023-03-24 14:00 (1 missing)" in out
     assert "== binance BTC/USDT:USDT funding" in out

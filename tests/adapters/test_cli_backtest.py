@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,20 @@ from tests.stubs import SAMPLE_DATA
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("home")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Binance's BTC candles and funding, no contract spec."""
+    home = tmp_path_factory.mktemp("bare") / "home"
     files = [SAMPLE_DATA / "BTC_USDT-1h.csv.gz", SAMPLE_DATA / "BTC_USDT_USDT-funding.csv.gz"]
     assert main(["--home", str(home), "data", "import", *map(str, files)]) == 0
+    return home
+
+
+@pytest.fixture(scope="module")
+def home(bare: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``bare`` with the sample's Bitget specs: what the backtests obey."""
+    home = tmp_path_factory.mktemp("home") / "home"
+    shutil.copytree(bare, home)
+    assert main(["--home", str(home), "data", "import", str(SAMPLE_DATA / "bitget-specs.csv")]) == 0
     return home
 
 
@@ -97,40 +108,62 @@ def test_bad_input_is_one_line_and_exit_2(home: Path, capsys, args, message) -> 
     assert message in err and len(err.splitlines()) == 1
 
 
-# --- order prices on the tick of the stored contract spec -----------------------------------------
+# --- the contract: the trading venue's perpetual of the asset ------------------------------------
+
+BTC_PERP = "bitget BTC/USDT:USDT"
+NO_SPECS = "none (--no-specs: prices unrounded, no minimums, no liquidation)"
 
 
-def test_without_a_contract_spec_the_report_says_prices_are_not_rounded(home: Path, capsys) -> None:
-    assert main(backtest(home, "--from", "2025-06-01", "--json")) == 0
+def test_without_the_venues_spec_a_backtest_is_refused_in_one_line(bare: Path, capsys) -> None:
+    assert main(backtest(bare, "--from", "2025-06-01")) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"no contract spec of {BTC_PERP}, which BTC/USDT trades as" in err
+    assert "'scalp-radar data import sample_data/bitget-specs.csv'" in err
+    assert "'scalp-radar data fetch --exchange bitget --specs'" in err
+
+
+def test_no_specs_runs_under_no_contract_and_the_report_says_so(bare: Path, capsys) -> None:
+    assert main(backtest(bare, "--from", "2025-06-01", "--no-specs", "--json")) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["price_tick"] is None
-    assert report["price_rounding"] == (
-        "prices not rounded: no contract spec stored for binance BTC/USDT"
-    )
-    assert main(backtest(home, "--from", "2025-06-01")) == 0
-    table = capsys.readouterr().out
-    assert "order prices      prices not rounded: no contract spec stored for binance BTC/USDT" in (
-        table
-    )
+    assert report["trades"] > 0
+    assert (report["contract"], report["price_tick"]) == (None, None)
+    assert report["contract_rules"] == NO_SPECS
+    assert main(backtest(bare, "--from", "2025-06-01", "--no-specs")) == 0
+    assert f"contract          {NO_SPECS}" in capsys.readouterr().out.splitlines()
 
 
-def test_with_the_sample_specs_order_prices_are_on_the_tick(
-    home: Path, tmp_path: Path, capsys
+def test_a_spot_backtest_obeys_the_bitget_perpetuals_contract(
+    home: Path, bare: Path, tmp_path: Path, capsys
 ) -> None:
-    assert main(backtest(home, "--from", "2025-01-01", "--json")) == 0
-    unrounded = json.loads(capsys.readouterr().out)
-    ticked = tmp_path / "ticked"
-    files = [SAMPLE_DATA / n for n in ("BTC_USDT-1h.csv.gz", "BTC_USDT_USDT-funding.csv.gz")]
-    files.append(SAMPLE_DATA / "binance-specs.csv")
-    assert main(["--home", str(ticked), "data", "import", *map(str, files)]) == 0
+    assert main(backtest(bare, "--from", "2025-01-01", "--no-specs", "--json")) == 0
+    unruled = json.loads(capsys.readouterr().out)
+    # Binance's own BTC/USDT spec (tick 0.01) stored beside it changes nothing: orders go to
+    # the trading venue's perpetual
+    both = tmp_path / "both"
+    shutil.copytree(home, both)
+    binance = SAMPLE_DATA / "binance-specs.csv"
+    assert main(["--home", str(both), "data", "import", str(binance)]) == 0
     capsys.readouterr()
-    assert main(backtest(ticked, "--from", "2025-01-01", "--json")) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["price_tick"] == 0.01
-    assert report["price_rounding"] == (
-        "prices rounded to the tick 0.01 (contract spec of binance BTC/USDT, "
-        "from binance-specs.csv)"
-    )
-    # the same candles, the take-profits and levels a fraction of a cent away: other fills
-    assert report["fingerprint"] != unrounded["fingerprint"]
-    assert report["trades"] == pytest.approx(unrounded["trades"], rel=0.05)
+    for where in (home, both):
+        assert main(backtest(where, "--from", "2025-01-01", "--json")) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["price_tick"] == 0.1
+        contract = report["contract"]
+        assert (contract["venue"], contract["symbol"], contract["source"]) == (
+            "bitget", "BTC/USDT:USDT", "bitget-specs.csv",
+        )  # fmt: skip
+        assert (contract["tick"], contract["step"], contract["min_qty"]) == (0.1, 0.001, 0.001)
+        assert (contract["min_notional"], contract["max_leverage"]) == (5.0, 125.0)
+        assert len(contract["tiers"]) == 11 and contract["tiers"][0] == [150_000.0, 0.004, 125.0]
+        assert report["contract_rules"] == (
+            f"{BTC_PERP} (bitget-specs.csv): tick 0.1, step 0.001, min 0.001 / 5 USDT, max 125x, "
+            "11 margin tiers (tier 1: mmr 0.4 % up to 150,000 USDT)"
+        )
+    # the same candles under the tick, the step and the minimums: other fills
+    assert report["fingerprint"] != unruled["fingerprint"]
+    assert report["trades"] == pytest.approx(unruled["trades"], rel=0.05)
+    assert main(backtest(home, "--from", "2025-06-01")) == 0
+    table = capsys.readouterr().out.splitlines()
+    row = f"contract          {BTC_PERP} (bitget-specs.csv): "
+    assert any(line.startswith(row) for line in table)

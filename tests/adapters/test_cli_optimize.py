@@ -16,6 +16,7 @@ from adapters.store.home import Home
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from tests.stubs import SAMPLE_DATA
 
+NO_SPECS = "none (--no-specs: prices unrounded, no minimums, no liquidation)"
 SMALL_GRID = """
 wfo:
   is_days: 180
@@ -34,6 +35,7 @@ grids:
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
     files = sorted(str(f) for f in SAMPLE_DATA.glob("*.csv.gz"))
+    files.append(str(SAMPLE_DATA / "bitget-specs.csv"))  # the contracts the runs obey
     assert main(["--home", str(home), "data", "import", *files]) == 0
     return home
 
@@ -72,6 +74,9 @@ def test_json_report_and_the_recorded_run(home: Path, config: Path, capsys) -> N
     # 2023-01-01 .. 2025-12-31 with IS 180 / OOS 60 / step 60 days: 15 windows; 2 x 2 x 2 combos
     assert (result["n_windows"], result["n_combos"]) == (15, 8)
     assert result["transfer_ratio"] is not None  # the perpetual is stored: transfer measured
+    # Binance's candles under the contract of Bitget's perpetual
+    assert result["price_tick"] == 0.1
+    assert result["contract"].startswith("bitget BTC/USDT:USDT (bitget-specs.csv): tick 0.1, ")
     engine = Engine(Home(home))
     try:
         (run_row,) = engine.research_reader().latest("grid_atr", "BTC/USDT")
@@ -109,6 +114,26 @@ def test_bad_input_stops_before_any_work(home: Path, config: Path, capsys) -> No
     (config / "param_grids.yaml").write_text(SMALL_GRID.replace("[15.0, 20.0]", "[]"))
     assert main(run(home, config, "--strategy", "grid_atr", "--symbol", "BTC/USDT")) == 2
     assert "sl_percent" in capsys.readouterr().err
+
+
+def test_a_market_without_its_contract_spec_stops_before_any_work_unless_no_specs(
+    home: Path, config: Path, capsys
+) -> None:
+    # Binance as the trading venue: no Binance spec of its perpetuals is stored in this home
+    exchanges = config / "exchanges.yaml"
+    exchanges.write_text(
+        exchanges.read_text().replace("trading_exchange: bitget", "trading_exchange: binance")
+    )
+    args = ["--strategy", "grid_atr", "--symbol", "BTC/USDT"]
+    assert main(run(home, config, *args)) == 2
+    # one line (stderr also holds the projection's progress bar)
+    (err,) = [x for x in capsys.readouterr().err.splitlines() if x.startswith("scalp-radar:")]
+    assert "grid_atr on BTC/USDT: no contract spec of binance BTC/USDT:USDT" in err
+    assert main(run(home, config, *args, "--no-specs", "--json")) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["contract"] == NO_SPECS and result["price_tick"] is None
+    assert main(run(home, config, *args, "--no-specs")) == 0
+    assert f"   contract {NO_SPECS}" in capsys.readouterr().out.splitlines()
 
 
 def test_apply_records_the_event_and_updates_the_yaml(home, config, capsys, monkeypatch) -> None:

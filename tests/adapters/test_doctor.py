@@ -49,7 +49,7 @@ def test_a_healthy_store(tmp_path: Path, capsys) -> None:
     assert code == 0 and err == [], err
     assert f"event store: SQLite {home / 'events.db'} (" in out and "51 events" in out
     assert "every event decodes" in out
-    assert "projection market_data: at event 51 of 51 (schema 2; up to date)" in out
+    assert "projection market_data: at event 51 of 51 (schema 3; up to date)" in out
     assert "writer locks: none held" in out and "free of" in out
     assert out.rstrip().endswith("doctor: healthy")
 
@@ -101,7 +101,7 @@ def test_a_projection_behind_is_said_not_a_problem(tmp_path: Path, capsys) -> No
     engine.close()
     code, out, err = _doctor(home, capsys)
     assert code == 0 and err == []
-    assert "projection market_data: at event 51 of 61 (schema 2; 10 of its events to apply)" in out
+    assert "projection market_data: at event 51 of 61 (schema 3; 10 of its events to apply)" in out
 
 
 def test_a_read_db_of_an_older_schema(tmp_path: Path, capsys) -> None:
@@ -112,7 +112,7 @@ def test_a_read_db_of_an_older_schema(tmp_path: Path, capsys) -> None:
     engine.close()
     code, out, _err = _doctor(home, capsys)
     assert code == 0
-    assert "(schema 1, the code's is 2: rebuilt by the next command; up to date)" in out
+    assert "(schema 1, the code's is 3: rebuilt by the next command; up to date)" in out
 
 
 def test_held_writer_locks_are_listed(tmp_path: Path, capsys) -> None:

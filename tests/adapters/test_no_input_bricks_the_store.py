@@ -27,7 +27,7 @@ from adapters.store.home import Home
 from domain.candles import MAX_TS, MIN_TS
 from domain.market import HOUR_MS
 from tests.adapters.paper_kit import make_config
-from tests.stubs import T0, CandleStubs
+from tests.stubs import SAMPLE_DATA, T0, CandleStubs
 
 H = HOUR_MS
 CANDLES = "timestamp_ms,open,high,low,close,volume"
@@ -209,7 +209,8 @@ def test_values_at_the_bounds_are_accepted_and_every_report_runs_on_them(config,
     with tempfile.TemporaryDirectory() as tmp:
         home, path = Path(tmp) / "home", Path(tmp) / file[0]
         path.write_text(file[1], encoding="utf-8")
-        code, err = _run(home, "data", "import", str(path))
+        # with the contract the backtest and the paper trader obey (Bitget's BTC perpetual)
+        code, err = _run(home, "data", "import", str(path), str(SAMPLE_DATA / "bitget-specs.csv"))
         assert code == 0, err
         for argv in REPORTS:
             code, err = _run(home, *argv, config=config)

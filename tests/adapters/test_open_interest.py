@@ -14,6 +14,7 @@ from adapters.cli.backtest_report import backtest_summary, backtest_table
 from adapters.services import backtest
 from adapters.services.backtest import BacktestInputError, BacktestRequest, load_market
 from adapters.services.engine import Engine
+from adapters.services.traded_contract import VenueContracts
 from adapters.store.home import Home
 from adapters.store.market_data import SERIES_INDEX_ID
 from config.loader import load_settings
@@ -26,7 +27,10 @@ H1 = 3_600_000
 OI_5M = OpenInterestSeries("binance", "BTC/USDT:USDT", "5m")
 OI_1H = OpenInterestSeries("binance", "BTC/USDT:USDT", "1h")
 SPOT_5M = Market("binance", "BTC/USDT", "5m")
-LIQUIDATION = BacktestRequest("liquidation", "BTC/USDT", exchange="binance")
+# about open interest, on stub candles: no contract spec stored, none obeyed
+LIQUIDATION = BacktestRequest("liquidation", "BTC/USDT", exchange="binance", no_specs=True)
+NO_SPECS = VenueContracts.of(load_settings(), no_specs=True)
+OI_NEEDED = ("open_interest",)
 
 
 @pytest.fixture
@@ -93,9 +97,8 @@ def test_the_backtest_input_is_the_sample_known_at_each_candles_close(engine: En
     engine.market_data.append_open_interest(OI_1H, samples(0, 5, H1, 2000.0))
     engine.project()
 
-    market, _, sources = load_market(
-        engine.market_reader(), LIQUIDATION, "5m", 13, needs=("open_interest",)
-    )
+    loaded = load_market(engine.market_reader(), LIQUIDATION, "5m", 13, OI_NEEDED, NO_SPECS)
+    market, sources = loaded.market, loaded.sources
 
     expected = [math.nan] * 9 + [1000.0 + i + 1 for i in range(9, 40)]
     assert market.extras["open_interest"].tolist() == pytest.approx(expected, nan_ok=True)
@@ -107,9 +110,8 @@ def test_a_coarser_series_is_used_when_the_candles_period_is_not_stored(engine: 
     engine.market_data.append_open_interest(OI_1H, samples(0, 5, H1, 2000.0))
     engine.project()
 
-    market, _, sources = load_market(
-        engine.market_reader(), LIQUIDATION, "5m", 13, needs=("open_interest",)
-    )
+    loaded = load_market(engine.market_reader(), LIQUIDATION, "5m", 13, OI_NEEDED, NO_SPECS)
+    market, sources = loaded.market, loaded.sources
 
     # candles 0..10 close before T0 + 1h and see the sample at T0 (2000); candles 11..22 close
     # within (T0 + 1h, T0 + 2h] and see 2001; candles 23..29 see 2002
@@ -122,7 +124,8 @@ def test_open_interest_is_loaded_only_for_strategies_that_need_it(engine: Engine
     engine.market_data.append_candles(SPOT_5M, CandleStubs.wave(30, step=M5))
     engine.market_data.append_open_interest(OI_5M, samples(0, 40, M5, 1000.0))
     engine.project()
-    market, _, sources = load_market(engine.market_reader(), LIQUIDATION, "5m", 13)
+    loaded = load_market(engine.market_reader(), LIQUIDATION, "5m", 13, (), NO_SPECS)
+    market, sources = loaded.market, loaded.sources
     assert dict(market.extras) == {} and "open_interest" not in sources
 
 

@@ -1,7 +1,8 @@
 """Every window of a walk-forward is reproducible with ``backtest``, from the JSON alone.
 
 A real run (grid_atr on the sample's BTC/USDT, the whole 3,240-combination grid of the shipped
-config, order prices on the market's 0.01 tick): for each window,
+config, under the contract of Bitget's BTC/USDT:USDT: order prices on its 0.1 tick, quantities on
+its 0.001 step, its margin tiers): for each window,
 ``backtest --from <oos_start> --to <oos_end>`` with the window's selected parameters must make
 the same trades (fingerprint) and report the same Sharpe, return and trade count as
 ``optimize --json`` does for that window.
@@ -25,7 +26,7 @@ DAY_MS = 86_400_000
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
     files = sorted(str(f) for f in SAMPLE_DATA.glob("BTC_*.csv.gz"))
-    files.append(str(SAMPLE_DATA / "binance-specs.csv"))  # order prices on BTC/USDT's tick
+    files.append(str(SAMPLE_DATA / "bitget-specs.csv"))  # the contract of BTC/USDT:USDT
     assert main(["--home", str(home), "data", "import", *files]) == 0
     return home
 
@@ -35,7 +36,8 @@ def test_backtest_reproduces_every_window(home: Path, capsys) -> None:
     assert main([*args, "--json"]) == 0
     run = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert run["selection_rule"] == "in_sample" and run["n_combos"] == 3240
-    assert run["price_tick"] == 0.01
+    assert run["price_tick"] == 0.1
+    assert run["contract"].startswith("bitget BTC/USDT:USDT (bitget-specs.csv): tick 0.1, ")
     windows = run["windows"]
     assert len(windows) == run["n_windows"] >= 10
     for w in windows:

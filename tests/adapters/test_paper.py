@@ -183,6 +183,28 @@ def test_bad_paper_input_exits_2_with_a_reason(
     assert message in err and err.count("\n") == 1  # one line
 
 
+def test_a_runner_without_its_contract_spec_stops_paper_unless_no_specs(
+    home: Path, tmp_path: Path, capsys
+) -> None:
+    config = make_config(tmp_path, "BTC/USDT")
+    # Binance as the trading venue: the home stores none of its specs
+    exchanges = config / "exchanges.yaml"
+    exchanges.write_text(
+        exchanges.read_text().replace("trading_exchange: bitget", "trading_exchange: binance")
+    )
+    base = ["--home", str(home), "--config-dir", str(config)]
+    replay = [*base, "paper", "--replay", "--from", START, "--to", "2025-01-10"]
+    assert main(replay) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1  # one line
+    assert "grid_atr:BTC/USDT: no contract spec of binance BTC/USDT:USDT" in err
+    assert main([*replay, "--no-specs"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "paper paper: contract none (--no-specs: prices unrounded, no minimums, no liquidation)"
+    )
+
+
 def test_resetting_an_unknown_runner_exits_2_naming_the_known_ones_and_stores_nothing(
     home: Path, tmp_path: Path, capsys
 ) -> None:

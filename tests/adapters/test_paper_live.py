@@ -17,6 +17,7 @@ import pytest
 
 from adapters.cli.main import main
 from adapters.exchanges.client import make_exchange, make_pro_exchange
+from adapters.exchanges.contract_specs import fetch_specs
 from adapters.exchanges.fetch import fetch_candles
 from adapters.exchanges.live_feed import ClosedCandle, LiveFeed
 from adapters.services.engine import Engine
@@ -37,11 +38,13 @@ _CANDLE = "scalp_radar:CandleClosed"
 
 
 def _history(home: Path, rest_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """700 closed candles up to the fake venue's clock, as ``data fetch`` stores them."""
+    """700 closed candles up to the fake venue's clock, and the contract spec of the perpetual
+    the runners obey, as ``data fetch`` (``--specs``) stores them."""
     monkeypatch.setenv("SCALP_RADAR_API_URL_BITGET", rest_url)
     engine = Engine(Home(home))
     exchange = make_exchange("bitget", min_interval_ms=0)
     fetch_candles(exchange, BTC, engine.market_data, since_ms=NOW - 700 * H, now_ms=NOW)
+    fetch_specs(exchange, "bitget", engine.market_data, ["BTC/USDT:USDT"], now_ms=NOW)
     engine.project()
     engine.close()
 

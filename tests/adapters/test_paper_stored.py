@@ -57,10 +57,13 @@ def fixture() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_home(tmp_path_factory.mktemp("stored"))
+    # the fixture's code obeyed no contract: the candles alone, and the replays --no-specs
+    return make_home(tmp_path_factory.mktemp("stored"), specs=False)
 
 
 # -- the synthetic portfolios (the fixture's paper replay: see commit 7f173a3) ---------------
+
+
 def _setup(sim: Simulator) -> None:
     sim.set_limits(Limits(global_max_drawdown_percent=5.0))
     sim.enable_runner(GRID, "grid_atr", "BTC/USDT", "grid")

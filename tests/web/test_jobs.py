@@ -44,8 +44,10 @@ def small_config(root: Path) -> Path:
 
 
 def btc_home(root: Path) -> Path:
+    """BTC's candles and funding, and the contract specs the walk-forwards obey."""
     home = root / "home"
     files = [str(p) for p in sorted(SAMPLE_DATA.glob("BTC_*.csv.gz"))]
+    files.append(str(SAMPLE_DATA / "bitget-specs.csv"))
     assert main(["--home", str(home), "data", "import", *files]) == 0
     return home
 

@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from adapters.services.engine import Engine
 from adapters.store.home import Home
 from config.loader import load_settings
+from domain.ticks import round_to_tick
 from projections.market_data import MarketDataReader
 from projections.paper.reader import PaperReader
 from tests.adapters.test_trade_export import HEADER
@@ -169,7 +170,8 @@ def test_scanner_distance_to_the_moving_average_and_the_waiting_level(
 ) -> None:
     """The tight portfolio's BTC grid holds 2 of its 3 levels: the row shows the distance to
     its take-profit (the SMA of the last closes) and the level still waiting, computed here
-    from the grid_atr formula with the reference indicators."""
+    from the grid_atr formula with the reference indicators, on the 0.1 tick of the contract
+    the runner obeys (Bitget's BTC/USDT:USDT)."""
     pf = reader(paper_client).portfolio("tight")
     runner = next(r for r in reader(paper_client).runners("tight") if "BTC" in r["key"])
     p = runner["params"]
@@ -179,6 +181,7 @@ def test_scanner_distance_to_the_moving_average_and_the_waiting_level(
     sma = sum(closes[-p["ma_period"] :]) / p["ma_period"]
     atr = ref.atr(candles.high.tolist(), candles.low.tolist(), closes, p["atr_period"])[-1]
     level_2 = sma - atr * (p["atr_multiplier_start"] + 2 * p["atr_multiplier_step"])
+    sma, level_2 = round_to_tick(sma, 0.1), round_to_tick(level_2, 0.1)
     row = _row(paper_client.get("/scanner?portfolio=tight").text, "grid_atr:BTC/USDT")
     assert f"{(sma - mark) / mark * 100:.2f} %" in row
     assert f"long level 2 at {(level_2 - mark) / mark * 100:+.2f} %" in row

@@ -15,6 +15,7 @@ import pytest
 
 from adapters.services.backtest import BacktestRequest, load_market, strategy_params
 from adapters.services.engine import Engine
+from adapters.services.traded_contract import VenueContracts
 from adapters.store.home import Home
 from config.loader import load_settings
 from domain.strategies import strategy as strategy_spec
@@ -33,6 +34,10 @@ GRID = {
     "num_levels": 3,
     "sl_percent": 15.0,
 }
+# the paper home stores the sample's Bitget specs: the plans obey the BTC perpetual's contract
+CONTRACTS = VenueContracts.of(load_settings())
+# the formula check reads the plan's prices as computed, off the tick grid
+UNROUNDED = VenueContracts.of(load_settings(), no_specs=True)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +55,9 @@ def _candles(reader: MarketDataReader):
 def test_grid_next_candle_follows_the_grid_atr_formula(reader: MarketDataReader) -> None:
     candles = _candles(reader)
     k = len(candles) - 1000  # some candle well inside the series
-    nxt = PlanCache().next_candle(reader, "binance", "grid_atr", "BTC/USDT", GRID, candles.ts[k])
+    cache = PlanCache()
+    ts = candles.ts[k]
+    nxt = cache.next_candle(reader, UNROUNDED, "binance", "grid_atr", "BTC/USDT", GRID, ts)
     assert nxt is not None and nxt.ts == candles.ts[k - 1]
     assert nxt.price == candles.close[k - 1]
     closes = candles.close[:k].tolist()
@@ -69,7 +76,8 @@ def test_next_candle_equals_the_full_plan_row(reader: MarketDataReader, strategy
     params = GRID if strategy == "grid_atr" else _config_params(strategy)
     parsed = spec.parse(params)  # the cache takes the mapping, as the scanner has it
     request = BacktestRequest(strategy, "BTC/USDT", "1h", "binance")
-    market, _, _ = load_market(reader, request, "1h", spec.warmup(parsed), spec.needs)
+    market = load_market(reader, request, "1h", spec.warmup(parsed), spec.needs, CONTRACTS).market
+    assert market.contract.tick == 0.1  # bitget BTC/USDT:USDT
     full = spec.build(market, parsed)
     cache = PlanCache()
     if strategy == "donchian_breakout":
@@ -79,7 +87,9 @@ def test_next_candle_equals_the_full_plan_row(reader: MarketDataReader, strategy
     else:
         rows = [len(market) - 1, len(market) - 500, len(market) - 4321]
     for k in rows:
-        nxt = cache.next_candle(reader, "binance", strategy, "BTC/USDT", params, market.ts[k])
+        nxt = cache.next_candle(
+            reader, CONTRACTS, "binance", strategy, "BTC/USDT", params, market.ts[k]
+        )
         assert nxt is not None and nxt.ts == market.ts[k - 1]
         if strategy == "grid_atr":
             assert nxt.take_profit == pytest.approx(full.take_profit[k], rel=1e-9)
@@ -90,8 +100,15 @@ def test_next_candle_equals_the_full_plan_row(reader: MarketDataReader, strategy
 
 def test_unknown_market_or_strategy_gives_nothing(reader: MarketDataReader) -> None:
     cache = PlanCache()
-    assert cache.next_candle(reader, "binance", "grid_atr", "XRP/USDT", GRID) is None
-    assert cache.next_candle(reader, "binance", "no_such", "BTC/USDT", GRID) is None
+    assert cache.next_candle(reader, CONTRACTS, "binance", "grid_atr", "XRP/USDT", GRID) is None
+    assert cache.next_candle(reader, CONTRACTS, "binance", "no_such", "BTC/USDT", GRID) is None
+
+
+def test_a_market_without_its_contract_spec_gives_nothing(reader: MarketDataReader) -> None:
+    # the paper home's candles, but a venue whose specs are not stored: no runner, no plan
+    elsewhere = VenueContracts("okx", {})
+    cache = PlanCache()
+    assert cache.next_candle(reader, elsewhere, "binance", "grid_atr", "BTC/USDT", GRID) is None
 
 
 def _config_params(strategy: str) -> dict:
