@@ -92,7 +92,8 @@ class ResearchProjector(Projector):
     name = "research"
     topics = (OptimizationCompleted.TOPIC, ParamsApplied.TOPIC)
     # 2: IS Sharpe and OOS return per window in optimization_combos; 3: fixed; 4: the
-    # in-sample selection's columns (selection_rule, stitched, selected_in, ...); 5: n_dropped, contract
+    # in-sample selection's columns (selection_rule, stitched, selected_in, ...); 5: n_dropped,
+    # contract
     schema = 5
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
