@@ -53,11 +53,12 @@ CANDLES = [
     (T0 + 4 * H, 99.0, 100.0, 98.5, 99.8, 10.0),
     (T0 + 5 * H, 99.8, 100.2, 99.5, 100.0, 10.0),
 ]
-# margin per level: 25 % of the 10 000 capital (max_asset_allocation) at leverage 6, so a
-# notional of 15 000; maker fee 0.02 % (bitget, the trading venue) on both limit fills
-QTY = 15_000 / 95
+# margin per level: 25 % of the 10 000 capital (max_asset_allocation) at the grids' leverage 3,
+# so a notional of 7 500; maker fee 0.02 % (bitget, the trading venue) on both limit fills; no
+# contract (--no-specs: the hand-made market has no spec), so the quantity is not floored
+QTY = 7_500 / 95
 GROSS = (99.5 - 95) * QTY
-ENTRY_FEE = 0.0002 * 15_000
+ENTRY_FEE = 0.0002 * 7_500
 EXIT_FEE = 0.0002 * 99.5 * QTY
 TRADE = {
     "strategy": "envelope_dca",
@@ -93,7 +94,7 @@ def backtest(home: Path, *args: str) -> list[str]:
     params = [f"--param={k}={v}" for k, v in PARAMS.items()]
     return [
         *("--home", str(home), "backtest", "--strategy", "envelope_dca"),
-        *("--symbol", "SOL/USDT", *params, *args),
+        *("--symbol", "SOL/USDT", "--no-specs", *params, *args),
     ]
 
 
@@ -129,9 +130,9 @@ def test_floats_are_written_with_full_precision(home: Path, tmp_path: Path) -> N
     out = tmp_path / "trades.csv"
     assert main(backtest(home, "--trades-out", str(out))) == 0
     (row,) = read_csv(out)[1]
-    # 15 000 / 95 has no short decimal: repr's 17 significant digits, not a rounded 6
-    assert row["qty"] == repr(15_000 / 95)
-    assert float(row["qty"]) == 15_000 / 95
+    # 7 500 / 95 has no short decimal: repr's 17 significant digits, not a rounded 6
+    assert row["qty"] == repr(7_500 / 95)
+    assert float(row["qty"]) == 7_500 / 95
 
 
 def test_json_trades_adds_the_trade_list_with_the_same_columns(home: Path, capsys) -> None:
@@ -186,7 +187,7 @@ def paper_home(home: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     )
     apply_per_asset(config, "envelope_dca", "SOL/USDT", PARAMS)
     base = ["--home", str(home), "--config-dir", str(config)]
-    assert main([*base, "paper", "--replay", "--from", "2023-01-01T03:00"]) == 0
+    assert main([*base, "paper", "--replay", "--from", "2023-01-01T03:00", "--no-specs"]) == 0
     return home, config
 
 
