@@ -58,9 +58,10 @@ class BacktestResult:
     equity: np.ndarray
     metrics: Metrics
     events: int
-    blocked: int
+    blocked: int  # entries the margin guard refused
     simulator: Simulator
     ruined_ts: int | None = None
+    too_small: int = 0  # orders not placed: below the venue's minimum quantity or notional
 
     @property
     def fingerprint(self) -> str:
@@ -130,6 +131,7 @@ def run_backtest(
         runner.blocked,
         sim,
         ruined_ts,
+        runner.too_small,
     )
 
 

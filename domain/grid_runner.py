@@ -91,7 +91,8 @@ class GridRunner:
         self._qty = self._cost = 0.0
         self._stop_at = -1  # same for the adverse exit
         self._stop = (0.0, ExitReason.SL, 0.0)
-        self.blocked = 0  # levels refused by the margin guard or below the venue's minimums
+        self.blocked = 0  # levels refused by the margin guard
+        self.too_small = 0  # levels not placed: below the venue's minimum quantity or notional
         sim.enable_runner(key, strategy, symbol, "grid")
         self.state = sim.runner(key)
 
@@ -219,7 +220,7 @@ class GridRunner:
                 fill, fee_rate = limit_fill(price, o, side > 0), self.costs.maker
             qty = self.contract.order_qty(self.notional, fill)
             if not qty:
-                self.blocked += 1
+                self.too_small += 1
                 self.sim.refuse_entry(self.key, EntryRefusal.MIN_ORDER, self.ts[i])
                 continue
             if not opened and not adding:

@@ -60,7 +60,8 @@ class MonoRunner:
         self.signal = plan.signal.tolist()
         self.tp_offset, self.sl_offset = plan.tp_offset.tolist(), plan.sl_offset.tolist()
         self.exit_signal = plan.exit_signal.tolist() if plan.exit_signal is not None else None
-        self.blocked = 0
+        self.blocked = 0  # entries refused by the margin guard
+        self.too_small = 0  # entries not placed: below the venue's minimums
         sim.enable_runner(key, strategy, symbol, "mono")
         self.state = sim.runner(key)
 
@@ -119,7 +120,7 @@ class MonoRunner:
         price = market_fill(self.o[i], side > 0, self.costs.slippage)
         qty = self.contract.order_qty(self.notional, price)
         if not qty:
-            self.blocked += 1
+            self.too_small += 1
             self.sim.refuse_entry(self.key, EntryRefusal.MIN_ORDER, self.ts[i])
             return
         inv, step = self.tick_inv, self.tick_step

@@ -45,6 +45,7 @@ def backtest_summary(run: BacktestRun) -> dict[str, Any]:
         "contract_rules": run.contract.describe(),
         "exit_reasons": dict(Counter(t.reason for t in result.trades)),
         "levels_blocked_by_margin_guard": result.blocked,
+        "orders_below_venue_minimums": result.too_small,
         "ruined_at": fmt_ts(result.ruined_ts) if result.ruined_ts else None,
         "events": result.events,
         "fingerprint": result.fingerprint,
@@ -111,6 +112,9 @@ def backtest_table(run: BacktestRun) -> str:
         rows.append(("RUINED", f"equity reached zero at {s['ruined_at']}; trading stopped"))
     if s["levels_blocked_by_margin_guard"]:
         rows.append(("margin guard", f"{s['levels_blocked_by_margin_guard']} entries refused"))
+    if s["orders_below_venue_minimums"]:
+        count = s["orders_below_venue_minimums"]
+        rows.append(("venue minimums", f"{count} orders too small to place"))
     rows.append(("fingerprint", s["fingerprint"]))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)

@@ -132,7 +132,8 @@ def test_quantities_are_floored_to_the_step() -> None:
 def test_an_order_below_the_minimum_notional_is_refused_and_said() -> None:
     candles = [FLAT, (101, 101, 99.5, 100), (100, 101, 99, 100)]
     trades, sim, runner, events = run(candles, Contract(min_notional=6_000.0), long=True)
-    assert trades == [] and runner.blocked == 2  # the level was reached on two candles
+    assert trades == [] and runner.too_small == 2  # the level was reached on two candles
+    assert runner.blocked == 0  # the margin guard refused nothing
     blocked = [e for e in events if type(e).__name__ == "EntryBlocked"]
     assert [(e.reason, e.ts) for e in blocked] == [("min_order", H)]  # said once per episode
     assert sim.runners["k"].blocked == {"min_order": H}
@@ -141,7 +142,7 @@ def test_an_order_below_the_minimum_notional_is_refused_and_said() -> None:
 def test_an_order_below_the_minimum_quantity_is_refused() -> None:
     candles = [FLAT, (101, 101, 99.5, 100), (100, 101, 99, 100)]
     trades, _, runner, _ = run(candles, Contract(min_qty=50.5), long=True)
-    assert trades == [] and runner.blocked == 2
+    assert trades == [] and runner.too_small == 2
 
 
 def test_an_entry_lifts_the_minimum_order_refusal() -> None:
