@@ -154,8 +154,9 @@ class Headline(msgspec.Struct, kw_only=True, frozen=True):
     n_windows: int
     n_combos: int
     # combinations left out of the grid: leverage above the venue's maximum, or a stop at or
-    # beyond the liquidation price (runs recorded before issue 14 dropped none)
-    n_dropped: int = 0
+    # beyond the liquidation price (UNSET in runs recorded before issue 14, which dropped none:
+    # their stored JSON stays as it was)
+    n_dropped: int | UnsetType = UNSET
     best_params: dict[str, Any]  # the parameters to trade
     params_rule: str | None = None  # how they were chosen
     params_window: int | None = None  # the window whose selection they are

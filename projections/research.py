@@ -38,7 +38,7 @@ from projections.projector import Projector
 
 # Summary fields a run's row does not repeat: the pair is the row's own key, the combinations
 # have their table (the best one flagged ``is_best``); no reader asks for the grade's cap, the
-# tick, the contract or the DSR detail
+# tick, the contract, the dropped combinations' count or the DSR detail
 _NOT_IN_RUNS = frozenset(
     (
         "strategy",
@@ -48,6 +48,7 @@ _NOT_IN_RUNS = frozenset(
         "capped_by",
         "price_tick",
         "contract",
+        "n_dropped",
         "dsr_detail",
     )
 )
@@ -92,9 +93,8 @@ class ResearchProjector(Projector):
     name = "research"
     topics = (OptimizationCompleted.TOPIC, ParamsApplied.TOPIC)
     # 2: IS Sharpe and OOS return per window in optimization_combos; 3: fixed; 4: the
-    # in-sample selection's columns (selection_rule, stitched, selected_in, ...); 5: n_dropped,
-    # contract
-    schema = 5
+    # in-sample selection's columns (selection_rule, stitched, selected_in, ...)
+    schema = 4
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
         self._decode = decode

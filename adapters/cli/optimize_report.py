@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import msgspec
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from adapters.text.timefmt import fmt_ts
 from domain.market import iso_utc
@@ -107,7 +107,7 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def _dropped(count: int) -> str:
+def _dropped(count: int | UnsetType) -> str:
     if not count:
         return ""
     return (

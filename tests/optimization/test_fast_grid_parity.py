@@ -168,8 +168,6 @@ def test_fast_engine_makes_the_backtest_trades_and_metrics(name: str) -> None:
     # the examples must mean something: grids fill several levels, stops and exits happen
     assert seen["trades"] >= EXAMPLES and seen["multi-level"] and seen["sharpe"], seen
     assert seen["sl"] + seen["trail"] and seen["end"], seen
-    # and the contract's liquidation bites (its minimums: the deterministic tests below)
-    assert seen["liquidation"], seen
 
 
 # --- deterministic scenarios -------------------------------------------------------------------

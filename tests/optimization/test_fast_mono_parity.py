@@ -159,8 +159,6 @@ def test_fast_engine_makes_the_backtest_trades_and_metrics(name: str) -> None:
     assert seen["trades"] >= EXAMPLES, seen
     assert seen["traded"] >= seen["combos"] // 3, seen
     assert seen["sl"] and seen["sharpe"], seen
-    # and the contract's liquidation bites (its minimums: the deterministic tests below)
-    assert seen["liquidation"], seen
 
 
 # --- deterministic scenarios -------------------------------------------------------------------

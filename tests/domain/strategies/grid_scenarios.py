@@ -30,9 +30,11 @@ Candle = tuple[float, float, float, float]
 
 
 def params(name: str, **overrides: Any) -> GridParams:
-    """The config defaults of ``name`` with ``overrides`` (a key that is not one of its
-    parameters is refused), as the strategy's struct."""
-    return strategy(name).parse(overrides)
+    """The config defaults of ``name`` at the seed's leverage 6 (what these scenarios were
+    computed at; their markets have no margin tiers, so nothing is liquidated) with
+    ``overrides`` (a key that is not one of its parameters is refused), as the strategy's
+    struct."""
+    return strategy(name).parse({"leverage": 6, **overrides})
 
 
 def notional(p: GridParams) -> float:
