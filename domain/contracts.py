@@ -65,7 +65,8 @@ class Contract(msgspec.Struct, frozen=True):
 
     def order_qty(self, notional: float, price: float) -> float:
         """``sized_qty`` under this contract's step and minimums."""
-        return sized_qty(notional, price, self.step, self.min_qty, self.min_notional)
+        inv, unit = price_scale(self.step)
+        return sized_qty(notional, price, inv, unit, self.min_qty, self.min_notional)
 
 
 @njit(cache=True, error_model="numpy")
@@ -73,21 +74,29 @@ def floor_to_step(qty: float, step: float) -> float:
     """``qty`` floored to a multiple of ``step`` (unchanged when ``step`` is 0), as the float the
     decimal multiple parses to (``domain.ticks``' arithmetic: 0.3, not 3 x 0.1). A quantity a
     hair below a multiple (binary round-off) is taken as that multiple, not floored a step down."""
-    inv, other = price_scale(step)
+    inv, unit = price_scale(step)
+    return floor_scaled(qty, inv, unit)
+
+
+@njit(cache=True, error_model="numpy")
+def floor_scaled(qty: float, inv: float, unit: float) -> float:
+    """``floor_to_step`` with the step as ``domain.ticks.price_scale`` gives it (computed once
+    by the callers that size many orders)."""
     if inv > 0.0:
         return math.floor(qty * inv + 1e-9) / inv
-    if other > 0.0:
-        return math.floor(qty / other + 1e-9) * other
+    if unit > 0.0:
+        return math.floor(qty / unit + 1e-9) * unit
     return qty
 
 
 @njit(cache=True, error_model="numpy")
 def sized_qty(
-    notional: float, price: float, step: float, min_qty: float, min_notional: float
+    notional: float, price: float, inv: float, unit: float, min_qty: float, min_notional: float
 ) -> float:
-    """The quantity an order worth ``notional`` at ``price`` may have: floored to the step,
-    0.0 when it falls below the minimum quantity or notional (the order is not placed)."""
-    qty = floor_to_step(notional / price, step)
+    """The quantity an order worth ``notional`` at ``price`` may have: floored to the step
+    (``(inv, unit)``, its ``price_scale``), 0.0 when it falls below the minimum quantity or
+    notional (the order is not placed)."""
+    qty = floor_scaled(notional / price, inv, unit)
     if qty <= 0.0 or qty < min_qty or qty * price < min_notional:
         return 0.0
     return qty

@@ -44,7 +44,7 @@ import numpy as np
 from numba import literally, njit, prange
 
 from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger, sized_qty
-from domain.ticks import round_scaled
+from domain.ticks import price_scale, round_scaled
 from domain.trades import ExitReason
 from optimization.fast.metrics_nb import sharpe_1d_nb
 
@@ -423,7 +423,7 @@ def window_nb(
     margin_limit = data.costs[CostCol.margin_limit]
     inv = data.costs[CostCol.tick_inv]
     step = data.costs[CostCol.tick_step]
-    qty_step = data.costs[CostCol.qty_step]
+    qty_inv, qty_unit = price_scale(data.costs[CostCol.qty_step])
     min_qty = data.costs[CostCol.min_qty]
     min_notional = data.costs[CostCol.min_notional]
     tiers = data.tiers
@@ -495,6 +495,8 @@ def window_nb(
             stop = base_stop
             if trail_on and trail != 0.0 and (trail > stop if side > 0 else trail < stop):
                 stop = trail
+            # one comparison per side in the loop: the nearer of the stop and the liquidation
+            stop = adverse_exit(side, stop, liq)[0]
             more = not ordered or levels < num_levels
             k_long = levels if ordered else ci[IntCol.near_long]
             k_short = levels if ordered else ci[IntCol.near_short]
@@ -510,14 +512,14 @@ def window_nb(
                 hi = high[u]
                 t = trend[u] if trend_on else 0.0
                 if side > 0:
-                    if lo <= stop or lo <= liq or hi >= tp_row[u]:
+                    if lo <= stop or hi >= tp_row[u]:
                         break
                     if more and reach_at_nb(
                         kind, trend_on, 1, 0, lo, hi, anchor[u], vol[u], t, c_next, 0.0, inv, step
                     ):
                         break
                 else:
-                    if hi >= stop or (liq > 0.0 and hi >= liq) or lo <= tp_row[u]:
+                    if hi >= stop or lo <= tp_row[u]:
                         break
                     if more and reach_at_nb(
                         kind, trend_on, 0, 1, lo, hi, anchor[u], vol[u], t, 0.0, c_next, inv, step
@@ -658,7 +660,7 @@ def window_nb(
                     else:
                         fill = limit_fill_nb(level, o, go > 0)
                         fee_rate = maker
-                    q = sized_qty(notional, fill, qty_step, min_qty, min_notional)
+                    q = sized_qty(notional, fill, qty_inv, qty_unit, min_qty, min_notional)
                     if q == 0.0:
                         continue  # below the venue's minimums: this level is not placed
                     fill_fee = fee_rate * fill * q

@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger, sized_qty
-from domain.ticks import round_scaled
+from domain.ticks import price_scale, round_scaled
 from domain.trades import ExitReason
 from optimization.fast.metrics_nb import sharpe_1d_nb
 
@@ -136,6 +136,7 @@ def simulate_window_nb(
     no such order. ``daily`` is scratch space of at least ``end - start`` floats.
     """
     buy_slip, sell_slip = 1.0 + slippage, 1.0 - slippage
+    qty_inv, qty_unit = price_scale(qty_step)
     hold_ms = max_hold * tf_ms
     cash = capital
     side = 0
@@ -176,7 +177,7 @@ def simulate_window_nb(
                 allowed = (wanted == 1 and allow_long) or (wanted == -1 and allow_short)
                 # the margin guard: ``can_enter`` (the limit, the same at every entry), the cash
                 if can_enter and allowed and 0.0 + margin <= cash:
-                    q = sized_qty(notional, fill, qty_step, min_qty, min_notional)
+                    q = sized_qty(notional, fill, qty_inv, qty_unit, min_qty, min_notional)
                 if q > 0.0:
                     side = wanted
                     entry = fill
