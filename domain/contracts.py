@@ -167,7 +167,14 @@ def adverse_exit(side: int, stop: float, liquidation: float) -> tuple[float, boo
 
 
 @njit(cache=True, error_model="numpy")
-def liquidated_by(side: int, fill: float, liquidation: float) -> bool:
-    """Whether a stop filled at ``fill`` (a gap, slippage) lands at or beyond the liquidation
-    price: the venue liquidates the position before such a fill, so it is a liquidation."""
-    return liquidation > 0.0 and (fill <= liquidation if side > 0 else fill >= liquidation)
+def adverse_fill(
+    side: int, fill: float, liquidated: bool, liquidation: float
+) -> tuple[float, bool]:
+    """Where the adverse exit a candle reached closes the position: at the stop's ``fill``,
+    unless that exit is the liquidation (``liquidated``, from ``adverse_exit``) or the fill
+    lands at or beyond the liquidation price (a gap, slippage: the venue liquidates first); then
+    at the liquidation price, and the flag says so."""
+    beyond = liquidation > 0.0 and (fill <= liquidation if side > 0 else fill >= liquidation)
+    if liquidated or beyond:
+        return liquidation, True
+    return fill, False

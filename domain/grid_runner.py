@@ -45,7 +45,7 @@ import math
 
 import numpy as np
 
-from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger
+from domain.contracts import adverse_exit, adverse_fill, liquidation_trigger
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.ledger import price_pnl, totals
 from domain.runner_state import EntryRefusal
@@ -187,12 +187,9 @@ class GridRunner:
         """The adverse exit was reached in candle ``i``: a stop fills (a gap: at the open), a
         liquidation closes at its price; a stop filling beyond the liquidation price is one."""
         stop, why, liquidation = self._stop_price(side)
-        if why != ExitReason.LIQUIDATION:
-            price = stop_fill(stop, self.o[i], side < 0, self.costs.slippage)
-            if not liquidated_by(side, price, liquidation):
-                self._close(i, price, self.costs.taker, why)
-                return
-        self._close(i, liquidation, self.costs.taker, ExitReason.LIQUIDATION)
+        fill = stop_fill(stop, self.o[i], side < 0, self.costs.slippage)
+        price, liquidated = adverse_fill(side, fill, why == ExitReason.LIQUIDATION, liquidation)
+        self._close(i, price, self.costs.taker, ExitReason.LIQUIDATION if liquidated else why)
 
     def _fills(self, i: int) -> bool:
         side = self.state.side or self._side_reached_first(i)

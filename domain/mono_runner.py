@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger
+from domain.contracts import adverse_exit, adverse_fill, liquidation_trigger
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.ledger import position_pnl
 from domain.runner_state import EntryRefusal
@@ -141,11 +141,10 @@ class MonoRunner:
         stop, liquidated = adverse_exit(side, sl, liquidation)
         touched = exit_touched(side, o, self.h[i], self.l[i], self.c[i], tp, stop)
         if touched == "stop":
-            price = stop_fill(stop, o, side < 0, self.costs.slippage)
-            if liquidated or liquidated_by(side, price, liquidation):
-                self._close(i, liquidation, self.costs.taker, ExitReason.LIQUIDATION)
-            else:
-                self._close(i, price, self.costs.taker, ExitReason.SL)
+            fill = stop_fill(stop, o, side < 0, self.costs.slippage)
+            price, liquidated = adverse_fill(side, fill, liquidated, liquidation)
+            why = ExitReason.LIQUIDATION if liquidated else ExitReason.SL
+            self._close(i, price, self.costs.taker, why)
         elif touched == "tp":
             self._close(i, limit_fill(tp, o, side < 0), self.costs.maker, ExitReason.TP)
 

@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import literally, njit, prange
 
-from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger, sized_qty
+from domain.contracts import adverse_exit, adverse_fill, liquidation_trigger, sized_qty
 from domain.ticks import price_scale, round_scaled
 from domain.trades import ExitReason
 from optimization.fast.metrics_nb import sharpe_1d_nb
@@ -597,12 +597,10 @@ def window_nb(
                 tp = np.nan if holding else tp_row[i]
                 touched = exit_touched_nb(side, o, h, l, close[i], tp, stop)
                 if touched == _STOP:
-                    why = stop_why
-                    price = stop_fill_nb(stop, o, side < 0, slip)
+                    fill = stop_fill_nb(stop, o, side < 0, slip)
+                    price, liquidated = adverse_fill(side, fill, liquidated, liq)
+                    why = Reason.liquidation if liquidated else stop_why
                     fee = taker
-                    if liquidated or liquidated_by(side, price, liq):
-                        why = Reason.liquidation
-                        price = liq
                 elif touched == _TP:
                     why = Reason.tp
                     price = limit_fill_nb(tp, o, side < 0)
@@ -687,12 +685,10 @@ def window_nb(
                         stop_why = Reason.trail
                     stop, liquidated = adverse_exit(side, stop, liq)
                     if (l <= stop) if side > 0 else (h >= stop):
-                        why = stop_why
-                        price = stop_fill_nb(stop, o, side < 0, slip)
+                        fill = stop_fill_nb(stop, o, side < 0, slip)
+                        price, liquidated = adverse_fill(side, fill, liquidated, liq)
+                        why = Reason.liquidation if liquidated else stop_why
                         fee = taker
-                        if liquidated or liquidated_by(side, price, liq):
-                            why = Reason.liquidation
-                            price = liq
             # 5. at the close the trailing stop follows the candle's extreme
             if trail_on and side != 0 and why < 0:
                 distance = trail_mult * trail_src[i]

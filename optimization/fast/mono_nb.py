@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from domain.contracts import adverse_exit, liquidated_by, liquidation_trigger, sized_qty
+from domain.contracts import adverse_exit, adverse_fill, liquidation_trigger, sized_qty
 from domain.ticks import price_scale, round_scaled
 from domain.trades import ExitReason
 from optimization.fast.metrics_nb import sharpe_1d_nb
@@ -206,10 +206,10 @@ def simulate_window_nb(
                         stop_hit = False
                 if stop_hit or tp_hit:
                     if stop_hit:
-                        price = max(stop, o) * buy_slip if side < 0 else min(stop, o) * sell_slip
-                        fee_rate, reason = taker, EXIT_REASON.sl
-                        if liquidated or liquidated_by(side, price, liq):
-                            price, reason = liq, EXIT_REASON.liquidation
+                        fill = max(stop, o) * buy_slip if side < 0 else min(stop, o) * sell_slip
+                        price, liquidated = adverse_fill(side, fill, liquidated, liq)
+                        fee_rate = taker
+                        reason = EXIT_REASON.liquidation if liquidated else EXIT_REASON.sl
                     else:
                         price = min(tp, o) if side < 0 else max(tp, o)
                         fee_rate, reason = maker, EXIT_REASON.tp
