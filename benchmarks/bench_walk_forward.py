@@ -26,13 +26,16 @@ FIVE_YEARS_MS = 5 * 365 * 86_400_000
 
 
 def files() -> list[Path]:
+    """BTC's candles and funding, and the shipped Bitget specs: the contract its runs obey."""
+    specs = ROOT / "sample_data" / "bitget-specs.csv"
     if SHARED.is_dir():
         return [
             SHARED / "spot" / "BTC_USDT-1h.csv.gz",
             SHARED / "perp" / "BTC_USDT_USDT-1h.csv.gz",
             SHARED / "funding" / "BTC_USDT_USDT-funding.csv.gz",
+            specs,
         ]
-    return sorted((ROOT / "sample_data").glob("BTC_*.csv.gz"))
+    return [*sorted((ROOT / "sample_data").glob("BTC_*.csv.gz")), specs]
 
 
 def main() -> None:
@@ -54,14 +57,16 @@ def main() -> None:
         market.volume[first:],
         market.tf_ms,
         market.funding[first:],
+        contract=market.contract,
     )
     run_walk_forward(prepared.job, sliced.head(24 * 260), validation)  # numba compilation
     began = time.perf_counter()
     summary = run_walk_forward(prepared.job, sliced, validation)
     seconds = time.perf_counter() - began
     print(
-        f"grid_atr BTC/USDT: {len(sliced):,} candles, {summary['n_windows']} windows x "
-        f"{summary['n_combos']} combos -> grade {summary['grade']} ({summary['score']:.0f})"
+        f"grid_atr BTC/USDT: {len(sliced):,} candles, {summary.n_windows} windows x "
+        f"{summary.n_combos} combos ({summary.n_dropped} dropped) -> grade {summary.grade} "
+        f"({summary.score:.0f})"
     )
     print(f"full walk-forward with validation: {seconds:.1f} s (target < 30 s)")
 
