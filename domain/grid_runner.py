@@ -48,6 +48,7 @@ import numpy as np
 from domain.contracts import adverse_exit, adverse_fill, liquidation_trigger
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.ledger import price_pnl, totals
+from domain.runner_book import BookOrder, OrderRole, RunnerBook
 from domain.runner_state import EntryRefusal
 from domain.simulator import Simulator
 from domain.strategies.plans import GridPlan, MarketArrays
@@ -107,6 +108,46 @@ class GridRunner:
         if self.trail is not None and self.state.side:
             self._follow_trail(i)
 
+    def book(self, i: int) -> RunnerBook:
+        """The orders ``step(i)`` will look for, from what is known at the close of ``i - 1``
+        (the plan's row ``i`` and the state): what live trading rests on the venue during
+        candle ``i``. Reads no price of candle ``i`` (live, its row is a placeholder)."""
+        side = self.state.side
+        here = {"key": self.key, "symbol": self.symbol, "ts": self.ts[i]}
+        if not side:
+            return RunnerBook(**here, entries=self._book_entries(i, 0))
+        qty, _ = self._totals()
+        held = {"stop": self._stop_price(side)[0], "side": side, "qty": qty}
+        reason = self._reason_at_open(i, side)
+        if reason:
+            return RunnerBook(**here, close_at_open=reason, **held)
+        tp = math.nan if self.plan.min_hold and self._holding(i) else self.tp[i]
+        return RunnerBook(**here, entries=self._book_entries(i, side), take_profit=tp, **held)
+
+    def _book_entries(self, i: int, side: int) -> tuple[BookOrder, ...]:
+        """Untouched levels in fill order (nearest first), as far as the margin guard lets them
+        all fill; a flat runner offers both sides, since the candle's path picks one."""
+        if self.sim.entry_block(self.key, adding=bool(side)):
+            return ()
+        orders: list[BookOrder] = []
+        for s, entries in ((1, self.long), (-1, self.short)):
+            if entries is None or side not in (0, s):
+                continue
+            taken = 0
+            for level, price in enumerate(entries[i].tolist()):
+                if str(level) in self.state.levels or price != price:
+                    continue
+                if not self.sim.margin_allows((taken + 1) * self.margin_per_level):
+                    break
+                market = self.plan.market_entries or math.isinf(price)
+                # a market order's size is priced at the last close, the best guess of the open
+                qty = self.contract.order_qty(self.notional, self.c[i - 1] if market else price)
+                if qty:
+                    role = OrderRole.ENTRY
+                    orders.append(BookOrder(role, level, s, price, qty, market=market))
+                    taken += 1
+        return tuple(orders)
+
     def close_at_end(self, i: int, reason: ExitReason = ExitReason.END) -> None:
         """Forced close at candle ``i``'s close (market order): the data ended, or the account
         is ruined."""
@@ -138,15 +179,19 @@ class GridRunner:
         if rate is not None:
             qty, _ = self._totals()
             self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
-        reason: ExitReason | None = None
-        if self.trend is not None and self.trend[i] == -side:
-            reason = ExitReason.FLIP
-        elif self.exit_at_open is not None and self.exit_at_open[i] and not self._holding(i):
-            reason = ExitReason.SIGNAL
+        reason = self._reason_at_open(i, side)
         if not reason:
             return False
         self._close(i, market_fill(o, side < 0, self.costs.slippage), self.costs.taker, reason)
         return True
+
+    def _reason_at_open(self, i: int, side: int) -> ExitReason | None:
+        """Why the open grid closes at the open of ``i`` (known at the close of ``i - 1``)."""
+        if self.trend is not None and self.trend[i] == -side:
+            return ExitReason.FLIP
+        if self.exit_at_open is not None and self.exit_at_open[i] and not self._holding(i):
+            return ExitReason.SIGNAL
+        return None
 
     def _exits(self, i: int, side: int) -> bool:
         o = self.o[i]
