@@ -215,11 +215,7 @@ class GridRunner:
         when it comes before them; cached until the next Simulator event."""
         if self._stop_at != self.sim.version:
             qty, cost = self._totals()
-            stop = self._on_tick(cost / qty * (1.0 - side * self.plan.sl_fraction))
-            why = ExitReason.SL
-            trail = self.state.trail
-            if trail and (trail > stop if side > 0 else trail < stop):
-                stop, why = trail, ExitReason.TRAIL
+            stop, why = self.venue_stop(side, cost / qty)
             liquidation = liquidation_trigger(
                 side, qty, cost, self.state.margin, self.tiers, self.tick_inv, self.tick_step
             )
@@ -227,6 +223,15 @@ class GridRunner:
             self._stop = (stop, ExitReason.LIQUIDATION if liquidated else why, liquidation)
             self._stop_at = self.sim.version
         return self._stop
+
+    def venue_stop(self, side: int, entry: float) -> tuple[float, ExitReason]:
+        """The stop a grid averaging ``entry`` rests (the exchange-side stop, live): the
+        stop-loss rounded to the tick, or the trailing stop when it is tighter."""
+        stop = self._on_tick(entry * (1.0 - side * self.plan.sl_fraction))
+        trail = self.state.trail if self.state.side == side else 0.0
+        if trail and (trail > stop if side > 0 else trail < stop):
+            return trail, ExitReason.TRAIL
+        return stop, ExitReason.SL
 
     def _stopped(self, i: int, side: int) -> None:
         """The adverse exit was reached in candle ``i``: a stop fills (a gap: at the open), a

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -92,6 +92,7 @@ class PaperTrader:
         exchange: str | None = None,
         on_note: Callable[[str], None] | None = None,
         no_specs: bool = False,
+        specs: Callable[[Settings, Any], list[RunnerSpec]] = runner_specs,
     ) -> None:
         self.engine, self.settings, self.portfolio = engine, settings, portfolio
         self.store = engine.store
@@ -110,6 +111,8 @@ class PaperTrader:
         self.sizing = account(settings)
         self.sim: Simulator | None = None
         self._snapshot_version = 0
+        # which runners trade (live trading keeps only its graded ``live: true`` ones)
+        self.specs = specs
 
     # -- boot -----------------------------------------------------------------------------------
     def load(self) -> Simulator | None:
@@ -139,7 +142,7 @@ class PaperTrader:
             sim.set_limits(limits)
         if sim.exchange != self.exchange:
             sim.select_exchange(exchange=self.exchange, ts=sim.last_ts)
-        specs = runner_specs(self.settings, self.engine.research_reader())
+        specs = self.specs(self.settings, self.engine.research_reader())
         self._retire(sim, {spec.key for spec in specs})
         resume = max(start_ms or 0, sim.last_ts + 1)
         # equal allocation: capital / runners per runner, capped per asset (the seed's
@@ -290,14 +293,15 @@ class PaperTrader:
         sim.set_regime(spec.key, name, spec.regimes.get(name, 0.0) < 0, ts)
 
     # -- persistence ----------------------------------------------------------------------------
-    def save(self, sim: Simulator, *candle_events: Any) -> int:
-        """Save pending decisions (and, live, the candles that caused them) in one transaction.
-        A failed save leaves the in-memory aggregate ahead of the store: it must be dropped,
-        so the error propagates and the caller reboots from the store."""
+    def save(self, sim: Simulator, *candle_events: Any, also: Sequence[Any] = ()) -> int:
+        """Save pending decisions (and, live, the candles that caused them and the order
+        intents they caused, ``also``) in one transaction. A failed save leaves the in-memory
+        aggregates ahead of the store: they must be dropped, so the error propagates and the
+        caller reboots from the store."""
         pending = len(sim.pending_events)
-        if not pending and not candle_events:
+        if not pending and not candle_events and not also:
             return 0
-        self.store.save(*candle_events, sim)
+        self.store.save(*candle_events, sim, *also)
         if sim.version - self._snapshot_version >= SNAPSHOT_EVERY:
             self.store.snapshots.put([Simulator.Snapshot.take(sim)])
             self._snapshot_version = sim.version
@@ -341,10 +345,17 @@ class PaperTrader:
             if on_saved is not None:
                 on_saved()
 
-    def take_closed(self, sim: Simulator, closed: list[ClosedCandle]) -> int:
+    def take_closed(
+        self,
+        sim: Simulator,
+        closed: list[ClosedCandle],
+        intents: Callable[[int], Sequence[Any]] | None = None,
+    ) -> int:
         """Closed candles from a live feed: each sound one joins its runners' history, is
         stepped, and is saved in one transaction with the decisions it caused (one transaction
-        per candle time). Returns the candles rejected."""
+        per candle time). ``intents(ts)``, called after the step, returns further aggregates
+        to save in that transaction (live trading: the executor with the orders the decisions
+        cause). Returns the candles rejected."""
         rejected = 0
         by_ts: dict[int, list[ClosedCandle]] = {}
         for candle in sorted(closed, key=lambda c: c.row[0]):
@@ -364,7 +375,8 @@ class PaperTrader:
                 pending.append(self.engine.market_data.pending_candles(candle.market, [candle.row]))
             self.handle_requests(sim)
             rejected += self.step(sim, ts)
-            self.save(sim, *(event for p in pending for event in p.events))
+            also = intents(ts) if intents is not None else ()
+            self.save(sim, *(event for p in pending for event in p.events), also=also)
             for p in pending:
                 p.stored()
         return rejected

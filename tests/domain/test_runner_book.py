@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
 from domain.backtest import Account, make_runner
@@ -31,7 +30,9 @@ from domain.trades import ExitReason
 from tests.domain.test_lookahead import params, random_market
 
 COSTS = Costs(0.0002, 0.0006, 0.0)  # no slippage: fills are exactly the prices below
-GRIDS = sorted(n for n in REGISTRY if isinstance(REGISTRY[n].build(random_market(80, 0), params(n)), GridPlan))
+GRIDS = sorted(
+    n for n in REGISTRY if isinstance(REGISTRY[n].build(random_market(80, 0), params(n)), GridPlan)
+)
 
 
 def runner_on(name: str, seed: int) -> tuple[GridRunner, Simulator, object, int]:
@@ -103,7 +104,7 @@ def test_every_fill_and_exit_of_a_step_was_booked_before_its_candle(name: str, s
 def test_a_closing_flip_books_nothing_else() -> None:
     """A grid that closes at the open (trend flip) rests no entry and no take-profit."""
     for name in GRIDS:
-        runner, sim, market, start = runner_on(name, 4)
+        runner, _sim, market, start = runner_on(name, 4)
         for i in range(max(start, 1), len(market)):
             book = runner.book(i)
             if book.close_at_open is not None:
@@ -114,7 +115,7 @@ def test_a_closing_flip_books_nothing_else() -> None:
 
 
 def test_a_flat_runner_books_no_stop_and_no_take_profit() -> None:
-    runner, _, market, start = runner_on(GRIDS[0], 4)
+    runner, _, _market, start = runner_on(GRIDS[0], 4)
     book = runner.book(max(start, 1))
     assert book.side == 0 and book.stop == 0.0 and math.isnan(book.take_profit)
     assert book.entries, "a flat grid rests its levels"

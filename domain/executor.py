@@ -1,0 +1,251 @@
+"""The Executor aggregate: one exchange account's orders, stops and positions, as events.
+
+The live process runs the paper Simulator on the live candles (its *shadow*) and this aggregate
+beside it. The shadow decides (``GridRunner.book``: what rests during the next candle); the
+executor turns the decisions into orders and records every step of every order, each one
+**before** the venue is called (``OrderRequested``, ``CancelRequested``, ``StopMoveRequested``)
+and the venue's answer after (``OrderAccepted``/``StopLossPlaced``, ``OrderRejected``,
+``OrderFilled``, ``OrderCancelled``, ``StopLossMoved``). A crash between the two leaves a
+request whose outcome boot looks up by its ``client_oid`` (crash-only: boot is reconciliation).
+
+Positions are built from the venue's fills only (``OrderFilled``, each fill id booked once, also
+fills of orders the executor never placed: a triggered stop's market order, a close by hand), so
+the executor's position is the venue's. A symbol whose state cannot be explained at boot is
+halted (``ReconciliationFailed``) until an operator resumes it.
+
+One aggregate per account (deterministic id), not per symbol: the account's balance and the
+reconciliation are account-wide, and boot must find it without an index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import msgspec
+from eventsourcing.domain import Aggregate, event
+
+from domain.live_orders import (
+    LiveOrder,
+    LivePosition,
+    OrderStatus,
+    VenueLeg,
+    client_oid,
+)
+
+_TYPED: dict[str, Any] = {"orders": dict[str, LiveOrder], "positions": dict[str, LivePosition]}
+
+
+class Executor(Aggregate):
+    TOPIC = "scalp_radar:Executor"
+
+    class Created(Aggregate.Created):
+        TOPIC = "scalp_radar:Executor.Created"
+
+    class Snapshot(Aggregate.Snapshot):
+        TOPIC = "scalp_radar:Executor.Snapshot"
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:
+            snapshot = super().take(aggregate)
+            for name in _TYPED:
+                snapshot.state[name] = msgspec.to_builtins(snapshot.state[name])
+            snapshot.state["fills_seen"] = sorted(snapshot.state["fills_seen"])
+            return snapshot
+
+        def mutate(self, _: None) -> Any:
+            executor = super().mutate(None)
+            state = vars(executor)
+            for name, kind in _TYPED.items():
+                state[name] = msgspec.convert(state[name], kind)
+            state["fills_seen"] = set(state["fills_seen"])
+            return executor
+
+    @staticmethod
+    def create_id(account: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/executor/{account}")
+
+    @event("Started", topic="scalp_radar:Executor.Started")
+    def __init__(self, account: str, venue: str) -> None:
+        self.account, self.venue = account, venue
+        self.orders: dict[str, LiveOrder] = {}  # client_oid -> order still open or unanswered
+        self.positions: dict[str, LivePosition] = {}  # symbol -> what the venue holds
+        self.fills_seen: set[str] = set()  # venue fill ids already booked (stream and poll)
+        self.last_fill_ts: dict[str, int] = {}  # symbol -> newest fill booked
+        self.requests = 0  # orders requested so far (part of every client_oid)
+        self.halted: dict[str, str] = {}  # symbol -> why reconciliation refuses to trade it
+        self.balance: tuple[float, float, int] = (0.0, 0.0, 0)  # total, free, ts
+        self.reconciled_ts = 0  # market/wall time of the last completed reconciliation
+        self.emergencies = 0
+
+    # -- orders ---------------------------------------------------------------------------------
+    def request(self, order: LiveOrder) -> LiveOrder:
+        """Record an order before it is sent; returns it with its ``client_oid``."""
+        oid = client_oid(self.account, order, self.requests)
+        decided = msgspec.structs.replace(order, client_oid=oid, status=OrderStatus.REQUESTED)
+        self._requested(order=decided.record())
+        return self.orders[oid]
+
+    @event("OrderRequested", topic="scalp_radar:Executor.OrderRequested")
+    def _requested(self, order: dict[str, Any]) -> None:
+        live = LiveOrder.from_record(order)
+        self.orders[live.client_oid] = live
+        self.requests += 1
+
+    @event("OrderAccepted", topic="scalp_radar:Executor.OrderAccepted")
+    def accepted(self, oid: str, venue_id: str, ts: int) -> None:
+        order = self.orders[oid]
+        order.venue_id, order.status = venue_id, OrderStatus.OPEN
+
+    @event("StopLossPlaced", topic="scalp_radar:Executor.StopLossPlaced")
+    def stop_placed(self, oid: str, venue_id: str, trigger: float, qty: float, ts: int) -> None:
+        order = self.orders[oid]
+        order.venue_id, order.status = venue_id, OrderStatus.OPEN
+        order.trigger, order.qty = trigger, qty
+
+    @event("OrderRejected", topic="scalp_radar:Executor.OrderRejected")
+    def rejected(self, oid: str, code: str, reason: str, ts: int) -> None:
+        self.orders.pop(oid)
+
+    @event("CancelRequested", topic="scalp_radar:Executor.CancelRequested")
+    def cancel_requested(self, oid: str, why: str, ts: int) -> None:
+        self.orders[oid].status = OrderStatus.CANCEL_REQUESTED
+
+    @event("OrderCancelled", topic="scalp_radar:Executor.OrderCancelled")
+    def cancelled(self, oid: str, why: str, ts: int) -> None:
+        self.orders.pop(oid, None)
+
+    @event("StopMoveRequested", topic="scalp_radar:Executor.StopMoveRequested")
+    def stop_move_requested(self, oid: str, trigger: float, qty: float, ts: int) -> None:
+        pass  # the intent, recorded before the edit call; the stop moves on StopLossMoved
+
+    @event("StopLossMoved", topic="scalp_radar:Executor.StopLossMoved")
+    def stop_moved(self, oid: str, trigger: float, qty: float, ts: int) -> None:
+        order = self.orders[oid]
+        order.trigger, order.qty = trigger, qty
+
+    # -- fills and positions --------------------------------------------------------------------
+    def book_fill(
+        self,
+        fill_id: str,
+        order_id: str,
+        symbol: str,
+        side: int,
+        price: float,
+        qty: float,
+        fee: float,
+        ts: int,
+    ) -> bool:
+        """Book one venue fill unless it was booked already; returns whether it was new.
+        ``order_id`` is the venue's order id (a stop's fill comes from the market order it
+        spawned, whose id the executor never saw: booked all the same)."""
+        if fill_id in self.fills_seen:
+            return False
+        oid = next((o.client_oid for o in self.orders.values() if o.venue_id == order_id), "")
+        self._filled(
+            oid=oid, fill_id=fill_id, symbol=symbol, side=side, price=price, qty=qty, fee=fee, ts=ts
+        )
+        return True
+
+    @event("OrderFilled", topic="scalp_radar:Executor.OrderFilled")
+    def _filled(
+        self,
+        oid: str,
+        fill_id: str,
+        symbol: str,
+        side: int,
+        price: float,
+        qty: float,
+        fee: float,
+        ts: int,
+    ) -> None:
+        self.fills_seen.add(fill_id)
+        self.last_fill_ts[symbol] = max(ts, self.last_fill_ts.get(symbol, 0))
+        order = self.orders.get(oid)
+        if order is not None:
+            order.filled += qty
+            if order.filled >= order.qty * (1 - 1e-9) or order.role == "stop":
+                self.orders.pop(oid)
+        apply_fill(self.positions, symbol, side, price, qty, fee, ts)
+        if symbol not in self.positions:  # flat: the venue cancels the position's stop
+            for o in [o for o in self.orders.values() if o.symbol == symbol and o.role == "stop"]:
+                self.orders.pop(o.client_oid)
+
+    @event("PositionAdopted", topic="scalp_radar:Executor.PositionAdopted")
+    def adopt(self, symbol: str, side: int, qty: float, entry: float, ts: int) -> None:
+        self.positions[symbol] = LivePosition(
+            side=side,
+            qty=qty,
+            cost=entry * qty,
+            opened_ts=ts,
+            entries=[VenueLeg(entry, qty, ts)],
+            adopted=True,
+        )
+
+    @event("PositionDropped", topic="scalp_radar:Executor.PositionDropped")
+    def drop_position(self, symbol: str, why: str, ts: int) -> None:
+        """The venue no longer holds a position no fill explains closing (halts the symbol)."""
+        self.positions.pop(symbol, None)
+
+    # -- safety ---------------------------------------------------------------------------------
+    @event("EmergencyCloseRequested", topic="scalp_radar:Executor.EmergencyCloseRequested")
+    def emergency(self, symbol: str, reason: str, ts: int) -> None:
+        self.emergencies += 1
+
+    @event("BalanceRefreshed", topic="scalp_radar:Executor.BalanceRefreshed")
+    def balance_refreshed(self, total: float, free: float, ts: int) -> None:
+        self.balance = (total, free, ts)
+
+    @event("ReconciliationFailed", topic="scalp_radar:Executor.ReconciliationFailed")
+    def halt(self, symbol: str, reason: str, ts: int) -> None:
+        self.halted[symbol] = reason
+
+    @event("SymbolResumed", topic="scalp_radar:Executor.SymbolResumed")
+    def resume(self, symbol: str, ts: int) -> None:
+        """An operator looked at a halted symbol and lets it trade again."""
+        self.halted.pop(symbol, None)
+
+    @event("ReconciliationCompleted", topic="scalp_radar:Executor.ReconciliationCompleted")
+    def reconciled(self, summary: dict[str, Any], ts: int) -> None:
+        self.reconciled_ts = ts
+
+    # -- reading --------------------------------------------------------------------------------
+    def open_orders(self, symbol: str) -> list[LiveOrder]:
+        return [o for o in self.orders.values() if o.symbol == symbol]
+
+
+def apply_fill(
+    positions: dict[str, LivePosition],
+    symbol: str,
+    side: int,
+    price: float,
+    qty: float,
+    fee: float,
+    ts: int,
+) -> LivePosition | None:
+    """One-way netting: a fill on the position's side (or flat) adds, the other side reduces;
+    a reduction beyond the position (never sent reduce-only, but a venue may) opens the rest.
+    Returns the position this fill closed, if it closed one."""
+    pos = positions.get(symbol)
+    if pos is None or pos.side == side:
+        if pos is None:
+            pos = positions[symbol] = LivePosition(side=side, qty=0.0, cost=0.0, opened_ts=ts)
+        pos.qty += qty
+        pos.cost += price * qty
+        pos.fees += fee
+        pos.entries.append(VenueLeg(price, qty, ts))
+        return None
+    closing = min(qty, pos.qty)
+    entry = pos.entry_price
+    pos.realized += pos.side * (price - entry) * closing
+    pos.fees += fee
+    pos.exits.append(VenueLeg(price, closing, ts))
+    pos.qty -= closing
+    pos.cost = entry * pos.qty
+    if pos.qty > 1e-12:
+        return None
+    del positions[symbol]
+    rest = qty - closing
+    if rest > 1e-12:
+        apply_fill(positions, symbol, side, price, rest, 0.0, ts)
+    return pos
