@@ -15,7 +15,7 @@ from domain.strategies.grid_multi_tf import GridMultiTfParams
 from domain.strategies.grid_trend import GridTrendParams
 from domain.strategies.liquidation import LiquidationParams
 from domain.strategies.momentum import MomentumParams
-from domain.strategies.params import StrategyParams
+from domain.strategies.params import PLUMBING, StrategyParams
 from domain.strategies.supertrend import SupertrendParams
 from domain.strategies.vwap_rsi import VwapRsiParams
 
@@ -54,6 +54,6 @@ STRATEGY_PARAMS: dict[str, type[StrategyParams]] = {
 }
 
 # Fields a per-asset override may not touch (they define the runner, not its tuning).
-NOT_OVERRIDABLE: frozenset[str] = frozenset({"enabled", "timeframe", "per_asset"})
+NOT_OVERRIDABLE: frozenset[str] = PLUMBING | {"timeframe"}
 # Fields a walk-forward grid may not sweep (structure and risk, not signal parameters).
 NOT_TUNABLE: frozenset[str] = NOT_OVERRIDABLE | {"leverage", "sides"}

@@ -117,12 +117,21 @@ class Executor(Aggregate):
 
     @event("StopMoveRequested", topic="scalp_radar:Executor.StopMoveRequested")
     def stop_move_requested(self, oid: str, trigger: float, qty: float, ts: int) -> None:
-        pass  # the intent, recorded before the edit call; the stop moves on StopLossMoved
+        self.orders[oid].moving_to = trigger
 
     @event("StopLossMoved", topic="scalp_radar:Executor.StopLossMoved")
     def stop_moved(self, oid: str, trigger: float, qty: float, ts: int) -> None:
         order = self.orders[oid]
-        order.trigger, order.qty = trigger, qty
+        order.trigger, order.qty, order.moving_to = trigger, qty, 0.0
+
+    @event("StopMoveFailed", topic="scalp_radar:Executor.StopMoveFailed")
+    def stop_move_failed(self, oid: str, code: str, reason: str, ts: int) -> None:
+        """The venue refused the edit: the old stop still rests (a new one replaces it)."""
+        self.orders[oid].moving_to = 0.0
+
+    @event("OrphanFound", topic="scalp_radar:Executor.OrphanFound")
+    def orphan_found(self, symbol: str, venue_id: str, client_oid: str, kind: str, ts: int) -> None:
+        pass  # an order on the venue the executor does not own, recorded before its cancel
 
     # -- fills and positions --------------------------------------------------------------------
     def book_fill(

@@ -49,6 +49,7 @@ class LiveOrder(msgspec.Struct, kw_only=True):
     status: OrderStatus = OrderStatus.REQUESTED
     venue_id: str = ""
     filled: float = 0.0
+    moving_to: float = 0.0  # a stop's new trigger, recorded before the edit call (0: none)
 
     def record(self) -> dict[str, Any]:
         return msgspec.to_builtins(self)

@@ -13,6 +13,7 @@ from adapters.services.traded_contract import TradedContract
 from adapters.text.timefmt import fmt_ts
 from domain.backtest import BacktestResult
 from domain.metrics import DAY_MS
+from domain.strategies.params import PLUMBING
 from domain.trade_export import trade_row
 
 
@@ -26,7 +27,7 @@ def backtest_summary(run: BacktestRun) -> dict[str, Any]:
         "from": fmt_ts(int(ts[0])) if len(ts) else None,
         "to": fmt_ts(int(ts[-1])) if len(ts) else None,
         "candles": len(ts),
-        "params": {k: v for k, v in run.params.items() if k not in ("per_asset", "enabled")},
+        "params": {k: v for k, v in run.params.items() if k not in PLUMBING},
         "trades": metrics.trades,
         "final_equity": metrics.final_equity,
         "return_pct": metrics.return_pct,

@@ -178,7 +178,7 @@ class PaperTrader:
         except ValueError as exc:
             raise PaperError(f"{spec.key}: {exc}") from None
         market, start = loaded.market, loaded.start
-        runner = self._runner(sim, spec, market)
+        runner = self.runner_for(sim, spec, market)
         cursor = max(start, int(np.searchsorted(market.ts, sim.last_ts, side="right")))
         state = sim.runners[spec.key]
         if not known or not state.enabled or state.params != spec.record:
@@ -392,10 +392,10 @@ class PaperTrader:
         """Append a live candle to a runner's history and rebuild its plan over it (plans are
         causal: the rebuilt rows before it are unchanged). Live funding is not streamed."""
         slot.market = slot.market.appended(row)
-        slot.runner = self._runner(sim, slot.spec, slot.market)
+        slot.runner = self.runner_for(sim, slot.spec, slot.market)
         slot.closes = (np.append(slot.closes[0], row[0]), np.append(slot.closes[1], row[4]))
 
-    def _runner(self, sim: Simulator, spec: RunnerSpec, market: MarketArrays) -> Runner:
+    def runner_for(self, sim: Simulator, spec: RunnerSpec, market: MarketArrays) -> Runner:
         plan = strategy_spec(spec.strategy).build(market, spec.params)
         return make_runner(
             sim,

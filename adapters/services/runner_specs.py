@@ -19,7 +19,7 @@ from adapters.services.backtest import BacktestRequest, strategy_params
 from config.settings import Settings
 from domain.market import timeframe_ms
 from domain.strategies import strategy as strategy_spec
-from domain.strategies.params import StrategyParams
+from domain.strategies.params import PLUMBING, StrategyParams
 from projections.research import ResearchReader
 
 
@@ -83,6 +83,6 @@ def applied_run(research: ResearchReader, strategy: str, symbol: str) -> dict | 
 
 def _as_stored(params: dict[str, Any]) -> dict[str, Any]:
     """The runner's own parameters as events store them (JSON types: tuples become lists), so
-    a restart compares like with like; ``enabled`` and ``per_asset`` are config plumbing."""
-    own = {k: v for k, v in params.items() if k not in ("enabled", "per_asset")}
+    a restart compares like with like; ``PLUMBING`` (enabled, live, per_asset) is left out."""
+    own = {k: v for k, v in params.items() if k not in PLUMBING}
     return msgspec.json.decode(msgspec.json.encode(own))

@@ -43,6 +43,11 @@ LongOnly = Annotated[tuple[Literal["long"], ...], msgspec.Meta(min_length=1, max
 
 # not kw_only: msgspec applies it to the declaring class's own fields only and puts them after
 # the subclass's, which would reorder every strategy's fields
+# fields that say where a strategy runs, not how it trades: events, reports and comparisons of
+# a runner's parameters leave them out
+PLUMBING: frozenset[str] = frozenset({"enabled", "live", "per_asset"})
+
+
 class StrategyParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Fields every strategy has.
 
@@ -50,6 +55,9 @@ class StrategyParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ----------
     enabled : bool, default False
         Run it in paper/live. Research (backtest, walk-forward) ignores this flag.
+    live : bool, default False
+        Also trade it with real orders (``scalp-radar live``), on the assets whose applied
+        parameters are graded A or B. Research and paper ignore this flag.
     timeframe : str
         Candle timeframe the strategy trades (``5m``, ``15m``, ``1h`` ...).
     leverage : int
@@ -64,6 +72,7 @@ class StrategyParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     kind: ClassVar[str] = "abstract"
 
     enabled: bool = False
+    live: bool = False
     timeframe: Timeframe = "1h"
     # 3, not the seed's 6: at 6x a position is liquidated 16.7 % from its entry (less the
     # maintenance margin), before the grids' 20-25 % stops could act (``config check`` refuses

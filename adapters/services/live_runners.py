@@ -1,0 +1,73 @@
+"""Which runners trade with real orders, and what ``scalp-radar live`` says before it starts.
+
+A runner goes live when its strategy says ``live: true`` in strategies.yaml, it is a paper
+runner (enabled, the asset validated in ``per_asset``), and the parameters applied to the asset
+were graded A or B by a walk-forward. A runner that asks for live but falls short is named with
+the reason, never traded silently or dropped silently.
+
+This version trades grid strategies only: a mono strategy's live orders (market entry at the
+open, exchange-side take-profit) are not built yet. Bitget nets all orders of a symbol into one
+position (one-way mode), so two live runners on one symbol are refused.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from adapters.services.runner_specs import RunnerSpec, runner_specs
+from config.settings import Settings
+from domain.strategies import strategy as strategy_spec
+from projections.research import ResearchReader
+
+LIVE_GRADES = ("A", "B")
+
+
+class LiveSetupError(Exception):
+    """The live runners cannot trade as configured: one line, CLI exit code 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSelection:
+    runners: list[RunnerSpec]
+    skipped: list[tuple[str, str]]  # (runner key, why it does not go live)
+
+
+def live_selection(settings: Settings, research: ResearchReader) -> LiveSelection:
+    grades = {(r["strategy"], r["symbol"]): r["grade"] for r in research.applied()}
+    runners, skipped = [], []
+    for spec in runner_specs(settings, research):
+        if not getattr(settings.strategies, spec.strategy).live:
+            continue
+        grade = grades.get((spec.strategy, spec.symbol))
+        if strategy_spec(spec.strategy).kind != "grid":
+            skipped.append((spec.key, "mono strategies do not trade live yet"))
+        elif grade not in LIVE_GRADES:
+            why = f"graded {grade}" if grade else "no graded parameters applied"
+            skipped.append((spec.key, f"{why}; live needs {' or '.join(LIVE_GRADES)}"))
+        else:
+            runners.append(spec)
+    shared = [s for s, n in Counter(r.symbol for r in runners).items() if n > 1]
+    if shared:
+        keys = ", ".join(r.key for r in runners if r.symbol in shared)
+        raise LiveSetupError(
+            f"{keys}: one symbol, several live runners (the venue nets them into one position)"
+        )
+    return LiveSelection(runners, skipped)
+
+
+def live_specs(settings: Settings, research: ResearchReader) -> list[RunnerSpec]:
+    """The runners the live shadow Simulator trades (``PaperTrader``'s ``specs``)."""
+    return live_selection(settings, research).runners
+
+
+def announcement(selection: LiveSelection, capital: float, margin_per_runner: float) -> str:
+    """What ``live`` trades, said before the first order."""
+    lines = [f"live: capital {capital:,.2f} USDT, {len(selection.runners)} runner(s)"]
+    for spec in selection.runners:
+        lines.append(
+            f"  {spec.key} ({spec.timeframe}, leverage {spec.params.leverage}x): "
+            f"margin up to {margin_per_runner:,.2f} USDT"
+        )
+    lines += [f"  not live: {key}: {why}" for key, why in selection.skipped]
+    return "\n".join(lines)

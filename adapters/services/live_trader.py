@@ -1,0 +1,540 @@
+"""Live trading: the paper Simulator on the venue's candles (the shadow) and the Executor.
+
+The shadow decides, the executor orders, the venue fills:
+
+1. At the close of a candle the shadow steps it (``PaperTrader.take_closed``) and every runner
+   says what must rest during the next candle (``GridRunner.book``). The executor compares that
+   book with what rests on the venue and records the steps (orders to place, cancels, stop
+   moves) **in the same transaction** as the candle and the shadow's decisions.
+2. Then the steps are sent, each answer saved as it comes: stops first, then cancels, then new
+   orders. Nothing is sent that was not recorded first, so a crash between a record and its
+   answer leaves a request boot looks up by its ``client_oid``.
+3. Fills come from the venue's fill list (``fills``), each booked once. After fills, every
+   position gets its exchange-side stop within the same reaction; a position that went flat
+   has its entries and take-profit cancelled (a candle that closes a grid opens nothing); a
+   grid that opened a side cancels the other side's levels.
+4. Boot is reconciliation (``reconcile``): requests without answers are looked up, fills since
+   the last booked one are booked, the venue's positions and orders are compared with the
+   executor's; orphans are cancelled, unknown positions adopted, protected and their symbol
+   halted, positions the venue closed without a fill to explain it halt their symbol.
+
+The venue is driven by ``run`` (real time: poll fills, fetch closed candles) or by
+``rehearse`` (the local Bitget's lockstep clock: react after every fill pause, trade every
+candle pause).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from adapters.exchanges.bitget_account import (
+    BitgetAccount,
+    OutcomeUnknown,
+    VenueOrder,
+    VenueRejected,
+)
+from adapters.exchanges.live_feed import ClosedCandle
+from adapters.services.engine import Engine
+from adapters.services.live_runners import live_specs
+from adapters.services.paper_trader import PaperTrader, Slot
+from config.settings import Settings
+from domain.executor import Executor
+from domain.grid_runner import GridRunner
+from domain.live_orders import LiveOrder, LivePosition, OrderStatus
+from domain.market import Market
+from domain.runner_book import OrderRole, RunnerBook
+
+log = logging.getLogger("scalp_radar.live")
+STOP_ATTEMPTS = 3  # tries to place a stop before the position is closed at market
+# the stop of an adopted position no runner trades (its symbol is halted until an operator acts)
+ADOPTED_STOP_FRACTION = 0.10
+_SIDE = {1: "buy", -1: "sell"}
+_SEND_ORDER = {OrderRole.STOP: 0, OrderRole.EMERGENCY: 1, OrderRole.CLOSE: 2}
+
+
+class LiveError(Exception):
+    """Live trading cannot start: one line, CLI exit code 2."""
+
+
+class LiveTrader:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        account: BitgetAccount,
+        account_name: str,
+        portfolio: str = "live",
+        clock: Callable[[], int] | None = None,
+        on_note: Callable[[str], None] | None = None,
+    ) -> None:
+        self.engine, self.settings, self.account = engine, settings, account
+        self.venue = settings.exchanges.trading_exchange
+        self.account_name = account_name
+        self.on_note = on_note or log.info
+        self.shadow = PaperTrader(
+            engine, settings, portfolio, self.venue, on_note=self.on_note, specs=live_specs
+        )
+        self.executor_id = Executor.create_id(account_name)
+        self.executor: Executor | None = None
+        self.clock = clock or (lambda: int(time.time() * 1000))
+        self._stop_refusals: dict[str, int] = {}  # symbol -> stops refused in a row
+
+    # -- boot = reconciliation ------------------------------------------------------------------
+    def boot(self, start_ms: int | None) -> Executor:
+        sim = self.shadow.boot(start_ms, None)
+        if not self.shadow.slots:
+            raise LiveError("no runner goes live (see `scalp-radar live --dry-run`)")
+        try:
+            self.executor = self.engine.store.repository.get(self.executor_id)
+        except AggregateNotFoundError:
+            self.executor = Executor(account=self.account_name, venue=self.venue)
+            self._save()
+        self.account.markets()
+        self.reconcile()
+        held = {p.symbol for p in self.account.positions()}
+        for slot in self.shadow.slots:
+            symbol = slot.spec.symbol
+            self.account.prepare(symbol, int(slot.spec.params.leverage), symbol not in held)
+        self._decide(self._books())
+        self._save(sim)
+        self.execute()
+        return self.executor
+
+    def reconcile(self) -> dict[str, Any]:
+        """The one recovery path (boot, and after any lost connection)."""
+        ex, ts = self._ex(), self.clock()
+        looked_up = self._resolve_unanswered(ts)
+        symbols = self._symbols() | set(ex.positions)
+        venue_positions = {p.symbol: p for p in self.account.positions()}
+        symbols |= set(venue_positions)
+        booked = self.poll_fills(symbols)
+        for symbol in sorted(symbols):
+            self._match_position(symbol, venue_positions.get(symbol), ts)
+        orphans = sum(self._match_orders(symbol, ts) for symbol in sorted(symbols))
+        self._save()
+        self.react(symbols)
+        balance = self.account.balance()
+        ex.balance_refreshed(total=balance.total, free=balance.free, ts=ts)
+        summary = {
+            "looked_up": looked_up,
+            "fills_booked": booked,
+            "orphans_cancelled": orphans,
+            "positions": sorted(ex.positions),
+            "halted": dict(sorted(ex.halted.items())),
+        }
+        ex.reconciled(summary=summary, ts=ts)
+        self._save()
+        return summary
+
+    def _resolve_unanswered(self, ts: int) -> int:
+        """Requests recorded without the venue's answer: looked up by client id once; not
+        found means it never reached the venue."""
+        ex, n = self._ex(), 0
+        for order in [o for o in ex.orders.values() if o.status == OrderStatus.REQUESTED]:
+            found = self._lookup(order)
+            n += 1
+            if found is None:
+                reason = "no answer, and the venue knows no order with its client id"
+                ex.rejected(oid=order.client_oid, code="", reason=reason, ts=ts)
+            elif order.role == OrderRole.STOP:
+                ex.stop_placed(order.client_oid, found.id, found.trigger, order.qty, ts)
+            else:
+                ex.accepted(oid=order.client_oid, venue_id=found.id, ts=ts)
+        for order in [o for o in ex.orders.values() if o.status == OrderStatus.CANCEL_REQUESTED]:
+            self._cancel(order, ts)
+        self._save()
+        return n
+
+    def _match_position(self, symbol: str, venue: Any, ts: int) -> None:
+        ex = self._ex()
+        mine = ex.positions.get(symbol)
+        if venue is not None and mine is None:
+            ex.adopt(symbol=symbol, side=venue.side, qty=venue.qty, entry=venue.entry_price, ts=ts)
+            why = "the venue holds a position the engine did not open: protected, not traded"
+            ex.halt(symbol=symbol, reason=why, ts=ts)
+        elif venue is None and mine is not None:
+            why = "the venue holds no position and no fill explains its close"
+            ex.drop_position(symbol=symbol, why=why, ts=ts)
+            ex.halt(symbol=symbol, reason=why, ts=ts)
+        elif venue is not None and mine is not None and not _same(venue.side * venue.qty, mine):
+            why = f"the venue holds {venue.side * venue.qty:g}, the fills {mine.side * mine.qty:g}"
+            ex.halt(symbol=symbol, reason=why, ts=ts)
+
+    def _match_orders(self, symbol: str, ts: int) -> int:
+        """Cancel the venue's orders the executor does not own (normal and plan orders: an
+        orphan sweep that misses plan orders leaves stops behind); forget the executor's orders
+        the venue no longer lists (their fills, if any, are booked)."""
+        ex = self._ex()
+        listed = self.account.open_orders(symbol) + self.account.open_stops(symbol)
+        mine = {o.venue_id: o for o in ex.open_orders(symbol) if o.venue_id}
+        orphans = 0
+        for order in listed:
+            if order.id in mine:
+                continue
+            ex.orphan_found(symbol, order.id, order.client_oid, order.kind, ts)
+            self._save()
+            self.account.cancel(order)
+            orphans += 1
+        ids = {o.id for o in listed}
+        for venue_id, order in mine.items():
+            if venue_id not in ids:
+                ex.cancelled(oid=order.client_oid, why="no longer on the venue", ts=ts)
+        return orphans
+
+    # -- the venue's clock ----------------------------------------------------------------------
+    def rehearse(self, step: Callable[[], dict[str, Any]], candles: int | None = None) -> int:
+        """Trade against the local Bitget's lockstep clock: ``step`` advances it to its next
+        pause. Returns the candles traded."""
+        traded = 0
+        while candles is None or traded < candles:
+            pause = step()
+            if pause["paused"] == "end":
+                break
+            self.react(self._symbols())
+            if pause["paused"] == "candle":
+                self.take_candles(self.fetch_closed())
+                traded += 1
+        return traded
+
+    def fetch_closed(self) -> list[ClosedCandle]:
+        """The candles the venue closed since the last one stored, per traded market."""
+        closed = []
+        reader = self.engine.market_data
+        for market in self._markets():
+            last = reader.last_candle_ts(market)
+            since = None if last is None else last + 1
+            rows = self.account.exchange.fetch_ohlcv(market.symbol, market.timeframe, since)
+            now = self.clock()
+            for row in rows:
+                ts = int(row[0])
+                if (last is None or ts > last) and ts + market.tf_ms <= now:
+                    values = tuple(float(v) for v in row[1:6])
+                    closed.append(ClosedCandle(market, (ts, *values)))
+        return closed
+
+    def take_candles(self, closed: list[ClosedCandle]) -> None:
+        """Closed candles: the shadow steps them; at the newest, the executor records what
+        the next candle needs, in the same transaction; then the steps are sent."""
+        if not closed or self.shadow.sim is None:
+            return
+        newest = max(int(c.row[0]) for c in closed)
+
+        def intents(ts: int) -> list[Executor]:
+            if ts == newest:
+                self._decide(self._books())
+            return [self._ex()]
+
+        self.shadow.take_closed(self.shadow.sim, closed, intents=intents)
+        self.engine.project()
+        self.execute()
+
+    # -- deciding -------------------------------------------------------------------------------
+    def _books(self) -> dict[str, tuple[RunnerBook, GridRunner]]:
+        """Per symbol, the runner's book for the candle after the last one stepped."""
+        books = {}
+        sim = self.shadow.sim
+        for slot in self.shadow.slots:
+            runner = self._next_candle_runner(slot)
+            books[slot.spec.symbol] = (runner.book(len(slot.market)), runner)
+        assert sim is not None
+        return books
+
+    def _next_candle_runner(self, slot: Slot) -> GridRunner:
+        """The slot's runner over its candles plus a placeholder for the next one (its plan
+        row is known from the candles before it; no price of the placeholder is read)."""
+        m = slot.market
+        last = float(m.close[-1])
+        placeholder = (int(m.ts[-1]) + m.tf_ms, last, last, last, last, 0.0)
+        runner = self.shadow.runner_for(self.shadow.sim, slot.spec, m.appended(placeholder))
+        assert isinstance(runner, GridRunner)
+        return runner
+
+    def _decide(self, books: dict[str, tuple[RunnerBook, GridRunner]]) -> None:
+        ex = self._ex()
+        for symbol, (book, runner) in books.items():
+            pos = ex.positions.get(symbol)
+            orders = [o for o in ex.open_orders(symbol) if o.status != OrderStatus.CANCEL_REQUESTED]
+            if symbol in ex.halted:
+                self._cancel_roles(orders, (OrderRole.ENTRY, OrderRole.TAKE_PROFIT), "halted")
+            elif pos is not None and not pos.adopted and _closing(book, pos):
+                self._cancel_roles(orders, (OrderRole.ENTRY, OrderRole.TAKE_PROFIT), "closing")
+                if not any(o.role == OrderRole.CLOSE for o in orders):
+                    self._request(book.key, symbol, OrderRole.CLOSE, -pos.side, pos.qty, book.ts,
+                                  market=True, reduce_only=True)  # fmt: skip
+            else:
+                self._entries(book, orders)
+                self._take_profit(book, pos, orders)
+            if pos is not None:
+                self._protect(symbol, pos, runner, book)
+
+    def _entries(self, book: RunnerBook, orders: list[LiveOrder]) -> None:
+        wanted = {(e.level, e.side): e for e in book.entries}
+        for order in orders:
+            if order.role != OrderRole.ENTRY:
+                continue
+            want = wanted.get((order.level, order.side))
+            if want is not None and want.price == order.price and want.qty == order.qty:
+                del wanted[(order.level, order.side)]  # already resting where it should
+            else:
+                self._cancel_request(order, "re-priced" if want else "no longer wanted")
+        for e in wanted.values():
+            price = 0.0 if e.market else e.price
+            self._request(book.key, book.symbol, OrderRole.ENTRY, e.side, e.qty, book.ts,
+                          level=e.level, price=price, market=e.market)  # fmt: skip
+
+    def _take_profit(self, book: RunnerBook, pos: LivePosition | None, orders: list) -> None:
+        tp = book.take_profit if pos is not None and not pos.adopted else math.nan
+        current = [o for o in orders if o.role == OrderRole.TAKE_PROFIT]
+        for order in current:
+            if order.price == tp and pos is not None and order.qty == pos.qty:
+                return
+            self._cancel_request(order, "re-priced" if math.isfinite(tp) else "no take-profit")
+        if pos is not None and math.isfinite(tp):
+            self._request(book.key, book.symbol, OrderRole.TAKE_PROFIT, -pos.side, pos.qty,
+                          book.ts, price=tp, reduce_only=True)  # fmt: skip
+
+    def _protect(
+        self, symbol: str, pos: LivePosition, runner: GridRunner | None, book: RunnerBook | None
+    ) -> None:
+        """Record the stop the position needs: placed when it has none, moved when its trigger
+        should change (an edit; the venue's pos_loss covers the whole position whatever its
+        size)."""
+        ex = self._ex()
+        trigger = self._stop_trigger(pos, runner, book)
+        stop = next((o for o in ex.open_orders(symbol) if o.role == OrderRole.STOP), None)
+        key = book.key if book is not None else ""
+        if stop is None:
+            self._request(key, symbol, OrderRole.STOP, -pos.side, pos.qty, self.clock(),
+                          trigger=trigger, reduce_only=True)  # fmt: skip
+        elif stop.status == OrderStatus.OPEN and stop.trigger != trigger and not stop.moving_to:
+            ex.stop_move_requested(
+                oid=stop.client_oid, trigger=trigger, qty=pos.qty, ts=self.clock()
+            )
+
+    def _stop_trigger(
+        self, pos: LivePosition, runner: GridRunner | None, book: RunnerBook | None
+    ) -> float:
+        if runner is None:
+            return pos.entry_price * (1.0 - pos.side * ADOPTED_STOP_FRACTION)
+        if book is not None and book.side == pos.side and book.stop and book.qty == pos.qty:
+            return book.stop  # the shadow's own stop (trailing stop included)
+        return runner.venue_stop(pos.side, pos.entry_price)[0]
+
+    # -- reacting to fills ----------------------------------------------------------------------
+    def poll_fills(self, symbols: Iterable[str]) -> int:
+        """Book the venue's fills since the newest booked per symbol; returns how many."""
+        ex, booked = self._ex(), 0
+        for symbol in sorted(symbols):
+            since = ex.last_fill_ts.get(symbol, 0)
+            for f in self.account.fills(symbol, since):
+                side = 1 if f.side == "buy" else -1
+                booked += ex.book_fill(f.id, f.order_id, symbol, side, f.price, f.qty, f.fee, f.ts)
+        self._save()
+        return booked
+
+    def react(self, symbols: Iterable[str]) -> None:
+        """After fills: stops for every position, a flat symbol's entries and take-profit
+        cancelled, the other side's levels of a grid that opened cancelled; then sent."""
+        symbols = set(symbols)
+        self.poll_fills(symbols)
+        ex = self._ex()
+        runners = {s.spec.symbol: s for s in self.shadow.slots}
+        for symbol in sorted(symbols):
+            pos = ex.positions.get(symbol)
+            orders = [o for o in ex.open_orders(symbol) if o.status != OrderStatus.CANCEL_REQUESTED]
+            if pos is None:
+                roles = (OrderRole.ENTRY, OrderRole.TAKE_PROFIT, OrderRole.STOP)
+                self._cancel_roles(orders, roles, "position closed")
+                continue
+            for order in orders:
+                if order.role == OrderRole.ENTRY and order.side != pos.side:
+                    self._cancel_request(order, "the grid opened the other side")
+            slot = runners.get(symbol)
+            runner = self._next_candle_runner(slot) if slot is not None else None
+            self._protect(symbol, pos, runner, None)
+        self._save()
+        self.execute()
+
+    # -- sending --------------------------------------------------------------------------------
+    def execute(self, passes: int = 4) -> None:
+        """Send every recorded step still unanswered: stops, cancels, closes, then the rest.
+        A pass can record new steps (a refused stop is tried again, then an emergency close):
+        a few passes send them; what is left waits for the next reaction."""
+        ex = self._ex()
+        for _ in range(passes):
+            pending = sorted(ex.orders.values(), key=lambda o: (_SEND_ORDER.get(o.role, 3), o.ts))
+            todo = [o for o in pending if o.status != OrderStatus.OPEN or o.moving_to]
+            if not todo:
+                return
+            for order in [o for o in todo if o.status == OrderStatus.CANCEL_REQUESTED]:
+                self._cancel(order, self.clock())
+                self._save()
+            for order in todo:
+                if order.status == OrderStatus.REQUESTED:
+                    self._send(order)
+                elif order.status == OrderStatus.OPEN and order.moving_to:
+                    self._move(order)
+                self._save()
+
+    def _send(self, order: LiveOrder) -> None:
+        ex, ts = self._ex(), self.clock()
+        try:
+            placed = self._place(order)
+        except VenueRejected as exc:
+            ex.rejected(oid=order.client_oid, code=exc.code, reason=str(exc), ts=ts)
+            if order.role == OrderRole.STOP:
+                self._stop_refused(order, str(exc))
+            return
+        except OutcomeUnknown:
+            placed = self._lookup(order)
+            if placed is None:
+                return  # still unknown: the next reconciliation looks it up again
+        if order.role == OrderRole.STOP:
+            ex.stop_placed(order.client_oid, placed.id, order.trigger, order.qty, ts)
+            self._stop_refusals.pop(order.symbol, None)
+        else:
+            ex.accepted(oid=order.client_oid, venue_id=placed.id, ts=ts)
+
+    def _place(self, order: LiveOrder) -> VenueOrder:
+        a, side = self.account, _SIDE[order.side]
+        if order.role == OrderRole.STOP:
+            return a.place_stop(
+                order.symbol, -order.side, order.qty, order.trigger, order.client_oid
+            )
+        if order.market:
+            return a.place_market(
+                order.symbol, side, order.qty, order.client_oid, order.reduce_only
+            )
+        return a.place_limit(
+            order.symbol, side, order.qty, order.price, order.client_oid, order.reduce_only
+        )
+
+    def _stop_refused(self, order: LiveOrder, why: str) -> None:
+        """A stop the venue refused: tried again up to ``STOP_ATTEMPTS`` times in all, then the
+        position is closed at market (reduce-only): never a position without a stop."""
+        ex = self._ex()
+        pos = ex.positions.get(order.symbol)
+        if pos is None:
+            return
+        refused = self._stop_refusals.get(order.symbol, 0) + 1
+        self._stop_refusals[order.symbol] = refused
+        if refused < STOP_ATTEMPTS:
+            self._request(order.key, order.symbol, OrderRole.STOP, order.side, pos.qty,
+                          self.clock(), trigger=order.trigger, reduce_only=True)  # fmt: skip
+            return
+        self._stop_refusals[order.symbol] = 0
+        ex.emergency(
+            symbol=order.symbol, reason=f"stop refused {refused} times: {why}", ts=self.clock()
+        )
+        self._request(order.key, order.symbol, OrderRole.EMERGENCY, -pos.side, pos.qty,
+                      self.clock(), market=True, reduce_only=True)  # fmt: skip
+
+    def _move(self, order: LiveOrder) -> None:
+        """Move a stop by editing it; if the venue refuses the edit, a new stop is placed and
+        the old one cancelled after it (never cancel first: no moment without a stop)."""
+        ex, ts = self._ex(), self.clock()
+        trigger = order.moving_to
+        try:
+            self.account.move_stop(_venue_order(order), trigger)
+        except VenueRejected as exc:
+            ex.stop_move_failed(oid=order.client_oid, code=exc.code, reason=str(exc), ts=ts)
+            new = self._request(order.key, order.symbol, OrderRole.STOP, order.side, order.qty,
+                                ts, trigger=trigger, reduce_only=True)  # fmt: skip
+            self._save()
+            self._send(new)
+            if new.client_oid in ex.orders and ex.orders[new.client_oid].status == OrderStatus.OPEN:
+                self._cancel_request(order, "replaced by a new stop")
+                self._save()
+                self._cancel(order, ts)
+            return
+        ex.stop_moved(oid=order.client_oid, trigger=trigger, qty=order.qty, ts=ts)
+
+    def _cancel(self, order: LiveOrder, ts: int) -> None:
+        if order.venue_id:
+            self.account.cancel(_venue_order(order))
+        self._ex().cancelled(oid=order.client_oid, why="cancelled", ts=ts)
+
+    def _lookup(self, order: LiveOrder) -> VenueOrder | None:
+        if order.role == OrderRole.STOP:
+            return self.account.stop_by_client_oid(order.symbol, order.client_oid)
+        return self.account.order_by_client_oid(order.symbol, order.client_oid)
+
+    # -- records --------------------------------------------------------------------------------
+    def _request(
+        self,
+        key: str,
+        symbol: str,
+        role: OrderRole,
+        side: int,
+        qty: float,
+        ts: int,
+        **fields: Any,
+    ) -> LiveOrder:
+        order = LiveOrder(
+            client_oid="", symbol=symbol, key=key, role=role, side=side, qty=qty, ts=ts, **fields
+        )
+        return self._ex().request(order)
+
+    def _cancel_request(self, order: LiveOrder, why: str) -> None:
+        ex = self._ex()
+        if order.status == OrderStatus.REQUESTED:
+            # never sent: dropping the record is the cancel (no venue call to make)
+            ex.cancelled(oid=order.client_oid, why=why, ts=self.clock())
+        else:
+            ex.cancel_requested(oid=order.client_oid, why=why, ts=self.clock())
+
+    def _cancel_roles(self, orders: list[LiveOrder], roles: tuple, why: str) -> None:
+        for order in orders:
+            if order.role in roles:
+                self._cancel_request(order, why)
+
+    def _save(self, *others: Any) -> None:
+        ex = self._ex()
+        if ex.pending_events or any(o.pending_events for o in others):
+            self.engine.store.save(*others, ex)
+
+    def _ex(self) -> Executor:
+        if self.executor is None:
+            raise LiveError("boot the live trader first")
+        return self.executor
+
+    def _symbols(self) -> set[str]:
+        return {s.spec.symbol for s in self.shadow.slots}
+
+    def _markets(self) -> list[Market]:
+        seen = {Market(self.venue, s.spec.symbol, s.spec.timeframe) for s in self.shadow.slots}
+        return sorted(seen, key=lambda m: (m.symbol, m.timeframe))
+
+
+def _same(signed_qty: float, pos: LivePosition) -> bool:
+    return math.isclose(signed_qty, pos.side * pos.qty, rel_tol=1e-6)
+
+
+def _closing(book: RunnerBook, pos: LivePosition) -> bool:
+    """The shadow wants the venue's position gone: it closes at the open, or holds nothing
+    (it closed the cycle; a venue that did not follow is brought in line), or the other side."""
+    return book.close_at_open is not None or book.side != pos.side
+
+
+def _venue_order(order: LiveOrder) -> VenueOrder:
+    kind = "stop" if order.role == OrderRole.STOP else "market" if order.market else "limit"
+    return VenueOrder(
+        id=order.venue_id,
+        client_oid=order.client_oid,
+        symbol=order.symbol,
+        side=_SIDE[order.side],
+        kind=kind,
+        price=order.price,
+        trigger=order.trigger,
+        qty=order.qty,
+        filled=order.filled,
+        status="open",
+        reduce_only=order.reduce_only,
+        ts=order.ts,
+    )
