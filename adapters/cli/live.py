@@ -1,0 +1,136 @@
+"""``scalp-radar live``: trade the graded live runners with real orders, or rehearse them.
+
+``--venue bitget`` (the default) needs ``LIVE_TRADING`` on and the three Bitget keys in the
+environment (or a ``.env``); ``--venue sim:PORT`` rehearses on the local Bitget started by
+``scalp-radar venue-sim`` (its own credentials; no real money, so no switch). Either way the
+command first says which runners it trades with what capital, then boots (reconciliation),
+then trades until interrupted (a rehearsal: until the simulator's candles end or ``--candles``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import httpx
+
+from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
+from adapters.exchanges.bitget_account import BitgetAccount, BitgetError
+from adapters.services.engine import Engine
+from adapters.services.live_runners import LiveSetupError, announcement, live_selection
+from adapters.services.live_trader import LiveError, LiveTrader
+from adapters.services.portfolio_commands import writer_lock
+from adapters.store.home import Home
+from adapters.store.writer_lock import WriterLockBusy
+from adapters.venue_sim.server import SIM_CREDENTIALS
+from config.secrets import SecretsError, dotenv_files, load_secrets
+from config.settings import Settings
+from domain.backtest import Account
+from domain.names import checked_name
+
+POLL_S = 5.0  # real venue: fills and closed candles are polled this often
+
+
+def register(commands) -> None:
+    live = commands.add_parser(
+        "live", help="trade the graded live runners on Bitget, or rehearse on the local Bitget"
+    )
+    live.add_argument(
+        "--portfolio", help="the shadow portfolio (default live; rehearsal: rehearsal)"
+    )
+    live.add_argument(
+        "--venue", default="bitget", help="bitget (real orders) or sim:PORT (scalp-radar venue-sim)"
+    )
+    live.add_argument("--from", dest="start", help="first candle a new portfolio trades (UTC)")
+    live.add_argument("--dry-run", action="store_true", help="say what would trade, then stop")
+    live.add_argument("--candles", type=int, help="rehearsal: stop after this many candles")
+    live.add_argument("--resume", metavar="SYMBOL", help="let a halted symbol trade again")
+    live.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = settings_of(args)
+    engine = engine_of(args)
+    try:
+        return cmd_live(args, engine, settings)
+    finally:
+        engine.close()
+
+
+def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    sim_port = _sim_port(args.venue)
+    portfolio = checked_name(
+        "portfolio", args.portfolio or ("live" if sim_port is None else "rehearsal")
+    )
+    engine.project()
+    try:
+        selection = live_selection(settings, engine.research_reader())
+    except LiveSetupError as exc:
+        raise UsageError(str(exc)) from None
+    sizing = Account(
+        capital=settings.risk.initial_capital,
+        max_margin_ratio=settings.risk.max_margin_ratio,
+        max_asset_allocation=settings.risk.max_asset_allocation,
+        assets=max(len(selection.runners), 1),
+    )
+    print(announcement(selection, sizing.capital, sizing.margin_per_asset()), flush=True)
+    if args.dry_run:
+        return 0
+    if not selection.runners:
+        raise UsageError("no runner goes live: set `live: true` on a strategy graded A or B")
+    account, name = _account(args, engine, sim_port)
+    start = date_arg(args.start, "--from") if args.start else None
+    try:
+        with writer_lock(engine, portfolio):
+            trader = LiveTrader(engine, settings, account, name, portfolio, on_note=print)
+            if args.resume:
+                return _resume(trader, args.resume)
+            trader.boot(start if start is not None else int(time.time() * 1000))
+            print(f"live {portfolio}: trading on {name}; Ctrl-C stops (orders stay on the venue)")
+            if sim_port is None:
+                trader.run(POLL_S)
+            else:
+                _rehearse(trader, sim_port, args.candles)
+    except WriterLockBusy as exc:
+        raise UsageError(str(exc)) from None
+    except (LiveError, BitgetError) as exc:
+        raise UsageError(f"live {portfolio}: {exc}") from None
+    return 0
+
+
+def _sim_port(venue: str) -> int | None:
+    if venue == "bitget":
+        return None
+    kind, _, port = venue.partition(":")
+    if kind != "sim" or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--venue {venue!r}: bitget or sim:PORT (e.g. sim:8124)")
+    return int(port)
+
+
+def _account(args: argparse.Namespace, engine: Engine, sim_port: int | None) -> tuple:
+    if sim_port is not None:
+        base = f"http://127.0.0.1:{sim_port}"
+        key, secret, passphrase = SIM_CREDENTIALS
+        return BitgetAccount.connect(key, secret, passphrase, base_url=base), f"sim:{sim_port}"
+    try:
+        secrets = load_secrets(dotenv_paths=dotenv_files(Home.resolve(args.home).root))
+    except SecretsError as exc:
+        raise UsageError(str(exc)) from None
+    if not secrets.live_trading_enabled:
+        raise UsageError("live trading is off: set LIVE_TRADING=true (environment or .env)")
+    account = BitgetAccount.connect(
+        secrets.bitget_api_key, secrets.bitget_api_secret, secrets.bitget_passphrase
+    )
+    return account, "bitget"
+
+
+def _rehearse(trader: LiveTrader, port: int, candles: int | None) -> None:
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30.0) as client:
+        traded = trader.rehearse(lambda: client.post("/sim/step").json(), candles)
+    print(f"rehearsal: {traded} candle(s) traded")
+
+
+def _resume(trader: LiveTrader, symbol: str) -> int:
+    trader.resume(symbol)
+    print(f"live: {symbol} trades again")
+    return 0
