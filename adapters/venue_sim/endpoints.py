@@ -134,8 +134,10 @@ class Endpoints:
             raise Refusal("40104", "Lever adjustment failure: a position is open")
         self.m.leverage[mk.symbol] = lev
         text = wire.num(lev)
-        return {"symbol": mk.wire_id, "marginCoin": "USDT", "longLeverage": text,
-                "shortLeverage": text, "crossMarginLeverage": text, "marginMode": "isolated"}  # fmt: skip
+        return {
+            "symbol": mk.wire_id, "marginCoin": "USDT", "longLeverage": text,
+            "shortLeverage": text, "crossMarginLeverage": text, "marginMode": "isolated",
+        }  # fmt: skip
 
     def positions(self, wire_id: str | None) -> list[dict[str, Any]]:
         return [

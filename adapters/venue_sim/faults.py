@@ -50,9 +50,9 @@ class Faults:
         """The first rule for ``path`` of the phase asked (before acting, or after), used once."""
         with self._lock:
             for rule in self._rules:
-                if rule.kind != "partial" and (rule.kind in BEFORE) == before:
-                    if rule.path in ("", path):
-                        return self._use(rule)
+                phase_ok = rule.kind != "partial" and (rule.kind in BEFORE) == before
+                if phase_ok and rule.path in ("", path):
+                    return self._use(rule)
         return None
 
     def take_partial(self) -> float | None:

@@ -141,7 +141,7 @@ class VenueSim:
             self._worst.pauses = max(self._worst.pauses, pauses - since[0])
             self._worst.wall_ms = max(self._worst.wall_ms, (now - since[1]) * 1000)
 
-    # --- HTTP --------------------------------------------------------------------------------------
+    # --- HTTP ---------------------------------------------------------------------------------
     def reply(self, method: str, path: str, query: str, body: str, headers: Any) -> Reply:
         if path.startswith("/sim/"):
             return self._control(method, path, body)
