@@ -1,0 +1,1 @@
+"""A local Bitget: USDT perpetuals matched on stored candles, served over Bitget's v2 REST API."""
