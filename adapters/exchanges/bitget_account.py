@@ -35,7 +35,6 @@ import msgspec
 from adapters.exchanges.account_vocabulary import (
     BadVenueAnswer,
     CancelOutcome,
-    OrderKind,
     OutcomeUnknown,
     RateLimited,
     Side,
@@ -78,6 +77,13 @@ class _Answer(msgspec.Struct, frozen=True):
 
     parsed: Any
     raw: Any
+
+
+class _Ack(msgspec.Struct, frozen=True):
+    """What an acknowledgement adds to the order asked for: its id and the venue's time."""
+
+    id: str
+    ts: int
 
 
 class BitgetAccount:
@@ -126,16 +132,16 @@ class BitgetAccount:
     # ---- set-up -------------------------------------------------------------------------
 
     def markets(self) -> None:
-        self._call("markets", False, self._exchange.load_markets)
+        self._get("markets", self._exchange.load_markets)
 
     def prepare(self, symbol: str, leverage: int, flat: bool) -> None:
         """One-way position mode always; isolated margin and the leverage only when ``flat``
         (Bitget refuses both while the symbol holds a position)."""
         ex = self._exchange
-        self._call("prepare position mode", True, lambda: ex.set_position_mode(False, symbol))
+        self._post("prepare position mode", lambda: ex.set_position_mode(False, symbol))
         if flat:
-            self._call("prepare margin", True, lambda: ex.set_margin_mode("isolated", symbol))
-            self._call("prepare leverage", True, lambda: ex.set_leverage(leverage, symbol))
+            self._post("prepare margin", lambda: ex.set_margin_mode("isolated", symbol))
+            self._post("prepare leverage", lambda: ex.set_leverage(leverage, symbol))
 
     # ---- orders -------------------------------------------------------------------------
 
@@ -153,17 +159,12 @@ class BitgetAccount:
             "place_limit",
             lambda: self._exchange.create_order(symbol, "limit", side, qty, price, params),
         )
-        return self._placed(
-            "place_limit",
-            answer,
-            symbol,
-            side,
-            "limit",
-            qty,
-            client_oid,
-            price=price,
+        ack = self._ack("place_limit", answer)
+        return VenueOrder(
+            id=ack.id, ts=ack.ts, client_oid=client_oid, symbol=symbol, side=side,
+            kind="limit", price=price, trigger=0.0, qty=qty, filled=0.0, status="open",
             reduce_only=reduce_only,
-        )
+        )  # fmt: skip
 
     def place_market(
         self, symbol: str, side: Side, qty: float, client_oid: str, reduce_only: bool
@@ -173,9 +174,12 @@ class BitgetAccount:
             "place_market",
             lambda: self._exchange.create_order(symbol, "market", side, qty, None, params),
         )
-        return self._placed(
-            "place_market", answer, symbol, side, "market", qty, client_oid, reduce_only=reduce_only
-        )
+        ack = self._ack("place_market", answer)
+        return VenueOrder(
+            id=ack.id, ts=ack.ts, client_oid=client_oid, symbol=symbol, side=side,
+            kind="market", price=0.0, trigger=0.0, qty=qty, filled=0.0, status="open",
+            reduce_only=reduce_only,
+        )  # fmt: skip
 
     def edit_limit(
         self, order: VenueOrder, qty: float, price: float, new_client_oid: str
@@ -195,17 +199,11 @@ class BitgetAccount:
                 {"newClientOid": new_client_oid},
             ),
         )
-        return self._placed(
-            "edit_limit",
-            answer,
-            order.symbol,
-            order.side,
-            "limit",
-            qty,
-            new_client_oid,
-            price=price,
-            reduce_only=order.reduce_only,
-        )
+        ack = self._ack("edit_limit", answer)
+        return msgspec.structs.replace(
+            order, id=ack.id, ts=ack.ts, client_oid=new_client_oid, qty=qty,
+            price=price, filled=0.0, status="open",
+        )  # fmt: skip
 
     def place_stop(
         self, symbol: str, position_side: int, qty: float, trigger: float, client_oid: str
@@ -219,17 +217,12 @@ class BitgetAccount:
             "place_stop",
             lambda: self._exchange.create_order(symbol, "market", close_side, qty, None, params),
         )
-        return self._placed(
-            "place_stop",
-            answer,
-            symbol,
-            close_side,
-            "stop",
-            qty,
-            client_oid,
-            trigger=trigger,
-            reduce_only=True,
-        )
+        ack = self._ack("place_stop", answer)
+        return VenueOrder(
+            id=ack.id, ts=ack.ts, client_oid=client_oid, symbol=symbol,
+            side=close_side, kind="stop", price=0.0, trigger=trigger, qty=qty, filled=0.0,
+            status="open", reduce_only=True,
+        )  # fmt: skip
 
     def move_stop(self, stop: VenueOrder, trigger: float) -> VenueOrder:
         """Move a stop's trigger in place (``modify-tpsl-order``): no window without a stop."""
@@ -245,18 +238,8 @@ class BitgetAccount:
                 {"stopLossPrice": trigger},
             ),
         )
-        moved = self._placed(
-            "move_stop",
-            answer,
-            stop.symbol,
-            stop.side,
-            "stop",
-            stop.qty,
-            stop.client_oid,
-            trigger=trigger,
-            reduce_only=True,
-        )
-        return moved
+        ack = self._ack("move_stop", answer)
+        return msgspec.structs.replace(stop, id=ack.id, ts=ack.ts, trigger=trigger)
 
     def cancel(self, order: VenueOrder) -> CancelOutcome:
         """Cancel an order; ``"already_gone"`` when the venue no longer has it (filled or
@@ -341,36 +324,11 @@ class BitgetAccount:
 
     # ---- helpers ------------------------------------------------------------------------
 
-    def _placed(
-        self,
-        where: str,
-        answer: _Answer,
-        symbol: str,
-        side: Side,
-        kind: OrderKind,
-        qty: float,
-        client_oid: str,
-        price: float = 0.0,
-        trigger: float = 0.0,
-        reduce_only: bool = False,
-    ) -> VenueOrder:
-        """The order an acknowledgement stands for: Bitget acks only ``{orderId, clientOid}``,
-        the rest is what was asked."""
+    def _ack(self, where: str, answer: _Answer) -> _Ack:
+        """The id and time of an acknowledgement: Bitget acks only ``{orderId, clientOid}``
+        (the time is the answer's), the rest of the order is what was asked."""
         data_of(where, answer.raw, dict)
-        return VenueOrder(
-            id=read_ack(where, answer.parsed),
-            client_oid=client_oid,
-            symbol=symbol,
-            side=side,
-            kind=kind,
-            price=price,
-            trigger=trigger,
-            qty=qty,
-            filled=0.0,
-            status="open",
-            reduce_only=reduce_only,
-            ts=venue_time(where, answer.raw),
-        )
+        return _Ack(id=read_ack(where, answer.parsed), ts=venue_time(where, answer.raw))
 
     def _stops(self, where: str, answer: _Answer) -> list[VenueOrder]:
         data_of(where, answer.raw, dict)
@@ -392,21 +350,21 @@ class BitgetAccount:
         data = data_of("cancel_stop", answer.raw, dict)
         if any(item.get("orderId") == stop.id for item in data.get("successList") or []):
             return "cancelled"
-        return self._plan_cancel_failure(stop, data.get("failureList") or [])
+        return self._plan_cancel_failure(data.get("failureList") or [])
 
-    def _plan_cancel_failure(self, stop: VenueOrder, failures: list) -> CancelOutcome:
+    def _plan_cancel_failure(self, failures: list) -> CancelOutcome:
         """A plan cancel answers 00000 with the order in ``failureList``: its errorCode is
         classified by the class ccxt maps it to, as a top-level error would be."""
-        mine = [item for item in failures if isinstance(item, dict)]
-        if not mine:
+        entries = [item for item in failures if isinstance(item, dict)]
+        if not entries:
             raise BadVenueAnswer(
                 "cancel_stop", "the order is in neither successList nor failureList"
             )
-        code = str(mine[0].get("errorCode") or "")
+        code = str(entries[0].get("errorCode") or "")
         error_class = self._exchange.exceptions["exact"].get(code)
         if error_class is not None and issubclass(error_class, ccxt.OrderNotFound):
             return "already_gone"
-        raise VenueRejected(code, self._masked(str(mine[0].get("errorMsg") or "")))
+        raise VenueRejected(code, self._masked(str(entries[0].get("errorMsg") or "")))
 
     def _get(self, where: str, call: Callable[[], Any], absent_ok: bool = False) -> Any:
         return self._call(where, False, call, absent_ok)
