@@ -15,14 +15,15 @@ import time
 import httpx
 
 from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
-from adapters.exchanges.bitget_account import BitgetAccount, BitgetError
+from adapters.exchanges.account_vocabulary import VenueError
+from adapters.exchanges.bitget_account import BitgetAccount
 from adapters.services.engine import Engine
 from adapters.services.live_runners import LiveSetupError, announcement, live_selection
 from adapters.services.live_trader import LiveError, LiveTrader
 from adapters.services.portfolio_commands import writer_lock
 from adapters.store.home import Home
 from adapters.store.writer_lock import WriterLockBusy
-from adapters.venue_sim.server import SIM_CREDENTIALS
+from adapters.venue_sim.signing import SIM_CREDENTIALS
 from config.secrets import SecretsError, dotenv_files, load_secrets
 from config.settings import Settings
 from domain.backtest import Account
@@ -93,7 +94,7 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
                 _rehearse(trader, sim_port, args.candles)
     except WriterLockBusy as exc:
         raise UsageError(str(exc)) from None
-    except (LiveError, BitgetError) as exc:
+    except (LiveError, VenueError) as exc:
         raise UsageError(f"live {portfolio}: {exc}") from None
     return 0
 
@@ -110,8 +111,9 @@ def _sim_port(venue: str) -> int | None:
 def _account(args: argparse.Namespace, engine: Engine, sim_port: int | None) -> tuple:
     if sim_port is not None:
         base = f"http://127.0.0.1:{sim_port}"
-        key, secret, passphrase = SIM_CREDENTIALS
-        return BitgetAccount.connect(key, secret, passphrase, base_url=base), f"sim:{sim_port}"
+        c = SIM_CREDENTIALS
+        account = BitgetAccount.connect(c.api_key, c.secret, c.passphrase, base_url=base)
+        return account, f"sim:{sim_port}"
     try:
         secrets = load_secrets(dotenv_paths=dotenv_files(Home.resolve(args.home).root))
     except SecretsError as exc:

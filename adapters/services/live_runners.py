@@ -13,9 +13,10 @@ position (one-way mode), so two live runners on one symbol are refused.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapters.services.runner_specs import RunnerSpec, runner_specs
+from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
 from domain.strategies import strategy as strategy_spec
 from projections.research import ResearchReader
@@ -58,7 +59,18 @@ def live_selection(settings: Settings, research: ResearchReader) -> LiveSelectio
 
 def live_specs(settings: Settings, research: ResearchReader) -> list[RunnerSpec]:
     """The runners the live shadow Simulator trades (``PaperTrader``'s ``specs``)."""
-    return live_selection(settings, research).runners
+    return on_perpetuals(settings, live_selection(settings, research).runners)
+
+
+def on_perpetuals(settings: Settings, specs: list[RunnerSpec]) -> list[RunnerSpec]:
+    """The runners moved to the trading venue's perpetual of their asset (BTC/USDT trades as
+    BTC/USDT:USDT): live, the shadow steps the candles of the contract the orders go to."""
+    contracts = VenueContracts.of(settings)
+    moved = []
+    for spec in specs:
+        perp = contracts.perpetual(spec.symbol)
+        moved.append(replace(spec, symbol=perp, key=f"{spec.strategy}:{perp}"))
+    return moved
 
 
 def announcement(selection: LiveSelection, capital: float, margin_per_runner: float) -> str:

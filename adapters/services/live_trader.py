@@ -33,22 +33,21 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from adapters.exchanges.bitget_account import (
-    BitgetAccount,
-    OutcomeUnknown,
-    VenueOrder,
-    VenueRejected,
-)
+from adapters.exchanges.account_vocabulary import OutcomeUnknown, VenueOrder, VenueRejected
+from adapters.exchanges.bitget_account import BitgetAccount
+from adapters.exchanges.fetch import fetch_candles
 from adapters.exchanges.live_feed import ClosedCandle
 from adapters.services.engine import Engine
 from adapters.services.live_runners import live_specs
 from adapters.services.paper_trader import PaperTrader, Slot
+from adapters.services.runner_specs import RunnerSpec
 from config.settings import Settings
 from domain.executor import Executor
 from domain.grid_runner import GridRunner
 from domain.live_orders import LiveOrder, LivePosition, OrderStatus
 from domain.market import Market
 from domain.runner_book import OrderRole, RunnerBook
+from domain.strategies import strategy as strategy_spec
 
 log = logging.getLogger("scalp_radar.live")
 STOP_ATTEMPTS = 3  # tries to place a stop before the position is closed at market
@@ -72,13 +71,14 @@ class LiveTrader:
         portfolio: str = "live",
         clock: Callable[[], int] | None = None,
         on_note: Callable[[str], None] | None = None,
+        specs: Callable[[Settings, Any], list[RunnerSpec]] = live_specs,
     ) -> None:
         self.engine, self.settings, self.account = engine, settings, account
         self.venue = settings.exchanges.trading_exchange
         self.account_name = account_name
         self.on_note = on_note or log.info
         self.shadow = PaperTrader(
-            engine, settings, portfolio, self.venue, on_note=self.on_note, specs=live_specs
+            engine, settings, portfolio, self.venue, on_note=self.on_note, specs=specs
         )
         self.executor_id = Executor.create_id(account_name)
         self.executor: Executor | None = None
@@ -87,14 +87,15 @@ class LiveTrader:
 
     # -- boot = reconciliation ------------------------------------------------------------------
     def boot(self, start_ms: int | None) -> Executor:
+        """Catch the candles up from the venue, rebuild the shadow and the executor, reconcile,
+        prepare the symbols (one-way mode, isolated margin, leverage while flat), then rest
+        the next candle's orders."""
+        self.catch_up(start_ms)
         sim = self.shadow.boot(start_ms, None)
         if not self.shadow.slots:
             raise LiveError("no runner goes live (see `scalp-radar live --dry-run`)")
-        try:
-            self.executor = self.engine.store.repository.get(self.executor_id)
-        except AggregateNotFoundError:
-            self.executor = Executor(account=self.account_name, venue=self.venue)
-            self._save()
+        self.executor = self._load_executor()
+        self._save()
         self.account.markets()
         self.reconcile()
         held = {p.symbol for p in self.account.positions()}
@@ -105,6 +106,19 @@ class LiveTrader:
         self._save(sim)
         self.execute()
         return self.executor
+
+    def catch_up(self, start_ms: int | None) -> None:
+        """Store the venue's closed candles the runners need: from the last stored one, or
+        from their warm-up before ``start_ms`` on a new home."""
+        specs = self.shadow.specs(self.settings, self.engine.research_reader())
+        for spec in specs:
+            market = Market(self.venue, spec.symbol, spec.timeframe)
+            warmup = strategy_spec(spec.strategy).warmup(spec.params) + 1
+            since = None if start_ms is None else start_ms - warmup * market.tf_ms
+            fetch_candles(
+                self.account.exchange, market, self.engine.market_data,
+                since_ms=since, now_ms=self.clock(),
+            )  # fmt: skip
 
     def reconcile(self) -> dict[str, Any]:
         """The one recovery path (boot, and after any lost connection)."""
@@ -188,19 +202,39 @@ class LiveTrader:
         return orphans
 
     # -- the venue's clock ----------------------------------------------------------------------
+    def run(self, poll_s: float, stop: Callable[[], bool] = lambda: False) -> None:
+        """Real time: every ``poll_s`` seconds, book fills and react, then trade the candles
+        the venue closed meanwhile."""
+        while not stop():
+            self.react(self._symbols())
+            self.take_candles(self.fetch_closed())
+            time.sleep(poll_s)
+
     def rehearse(self, step: Callable[[], dict[str, Any]], candles: int | None = None) -> int:
         """Trade against the local Bitget's lockstep clock: ``step`` advances it to its next
-        pause. Returns the candles traded."""
-        traded = 0
+        pause (``{"paused": "fill" | "candle" | "end", "ts": candle open}``); the venue's
+        market time is the clock. Returns the candles traded."""
+        traded, now = 0, [self.clock()]
+        self.clock = lambda: now[0]
+        tf = min(s.market.tf_ms for s in self.shadow.slots)
         while candles is None or traded < candles:
             pause = step()
             if pause["paused"] == "end":
                 break
+            now[0] = int(pause["ts"]) + (tf if pause["paused"] == "candle" else 0)
             self.react(self._symbols())
             if pause["paused"] == "candle":
                 self.take_candles(self.fetch_closed())
                 traded += 1
         return traded
+
+    def resume(self, symbol: str) -> None:
+        """An operator resolved a halted symbol: it trades again from the next candle."""
+        ex = self.executor = self._load_executor()
+        if symbol not in ex.halted:
+            raise LiveError(f"{symbol} is not halted ({', '.join(ex.halted) or 'none is'})")
+        ex.resume(symbol=symbol, ts=self.clock())
+        self._save()
 
     def fetch_closed(self) -> list[ClosedCandle]:
         """The candles the venue closed since the last one stored, per traded market."""
@@ -464,6 +498,12 @@ class LiveTrader:
         if order.role == OrderRole.STOP:
             return self.account.stop_by_client_oid(order.symbol, order.client_oid)
         return self.account.order_by_client_oid(order.symbol, order.client_oid)
+
+    def _load_executor(self) -> Executor:
+        try:
+            return self.engine.store.repository.get(self.executor_id)
+        except AggregateNotFoundError:
+            return Executor(account=self.account_name, venue=self.venue)
 
     # -- records --------------------------------------------------------------------------------
     def _request(

@@ -58,7 +58,9 @@ def make_config(root: Path, assets: tuple[str, ...] = ASSETS) -> Path:
     text = risk.read_text()
     for key in ("grid_max_session_loss_percent", "grid_max_daily_loss_percent"):
         text = text.replace(f"{key}: 25.0", f"{key}: 99.0")
-    risk.write_text(text.replace("global_max_drawdown_percent: 30.0", "global_max_drawdown_percent: 99.0"))
+    risk.write_text(
+        text.replace("global_max_drawdown_percent: 30.0", "global_max_drawdown_percent: 99.0")
+    )
     return config
 
 
