@@ -112,7 +112,9 @@ def _account(args: argparse.Namespace, engine: Engine, sim_port: int | None) -> 
     if sim_port is not None:
         base = f"http://127.0.0.1:{sim_port}"
         c = SIM_CREDENTIALS
-        account = BitgetAccount.connect(c.api_key, c.secret, c.passphrase, base_url=base)
+        account = BitgetAccount.connect(
+            c.api_key, c.secret, c.passphrase, base_url=base, rate_limit=False
+        )
         return account, f"sim:{sim_port}"
     try:
         secrets = load_secrets(dotenv_paths=dotenv_files(Home.resolve(args.home).root))

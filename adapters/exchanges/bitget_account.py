@@ -103,16 +103,19 @@ class BitgetAccount:
         passphrase: str,
         base_url: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        rate_limit: bool = True,
     ) -> BitgetAccount:
         """A gateway on a new ccxt client; ``base_url`` (e.g. ``http://127.0.0.1:8123``, the
         local Bitget) replaces the scheme and host of every REST URL; ``sleep`` waits out the
-        rate-limit backoff (tests pass a recorder)."""
+        rate-limit backoff (tests pass a recorder); ``rate_limit`` False turns ccxt's pacing
+        off (the local Bitget has no limit, and a rehearsal of months would spend hours in
+        it; the real venue is always paced)."""
         exchange = ccxt.bitget(
             {
                 "apiKey": api_key,
                 "secret": secret,
                 "password": passphrase,
-                "enableRateLimit": True,
+                "enableRateLimit": rate_limit,
                 # uta False: with keys and uta unset ccxt probes /api/v3/account/settings and
                 # may switch to the unified-account endpoints
                 "options": {
@@ -128,6 +131,11 @@ class BitgetAccount:
 
     def __repr__(self) -> str:
         return "BitgetAccount()"
+
+    @property
+    def public(self) -> ccxt.Exchange:
+        """The same client for public market data (candles): one rate limiter per account."""
+        return self._exchange
 
     # ---- set-up -------------------------------------------------------------------------
 

@@ -143,11 +143,13 @@ def load_market(
     warmup: int,
     needs: tuple[str, ...],
     contracts: VenueContracts,
+    min_period: int = 2,
 ) -> LoadedMarket:
     """Candles of the period plus the whole stored history before it, the index of the first
     candle that may trade (at least ``warmup`` candles in), the series each aligned input came
     from, and the contract ``contracts`` gives the symbol (``BacktestInputError`` when its spec
-    is not stored).
+    is not stored). The period must hold ``min_period`` candles (0: live trading starts before
+    its first candle exists; the warm-up must still be there).
 
     The whole history, not just ``warmup`` candles: running indicators (EMA, ATR, running-sum
     SMA) depend on every earlier candle, and the walk-forward simulates each window on the
@@ -166,7 +168,7 @@ def load_market(
     candles = reader.candles(info.series_id, end=request.end_ms)
     first = int(np.searchsorted(candles.ts, request.start_ms)) if request.start_ms else 0
     start = max(first, warmup)
-    if len(candles) - start < 2:
+    if len(candles) - start < min_period or len(candles) < warmup:
         raise BacktestInputError(
             f"too few candles: {len(candles) - first} in the period, the strategy needs {warmup} "
             "before its first decision"

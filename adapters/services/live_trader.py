@@ -35,7 +35,6 @@ from eventsourcing.application import AggregateNotFoundError
 
 from adapters.exchanges.account_vocabulary import OutcomeUnknown, VenueOrder, VenueRejected
 from adapters.exchanges.bitget_account import BitgetAccount
-from adapters.exchanges.fetch import fetch_candles
 from adapters.exchanges.live_feed import ClosedCandle
 from adapters.services.engine import Engine
 from adapters.services.live_runners import live_specs
@@ -50,6 +49,7 @@ from domain.runner_book import OrderRole, RunnerBook
 from domain.strategies import strategy as strategy_spec
 
 log = logging.getLogger("scalp_radar.live")
+CANDLE_PAGE = 200
 STOP_ATTEMPTS = 3  # tries to place a stop before the position is closed at market
 # the stop of an adopted position no runner trades (its symbol is halted until an operator acts)
 ADOPTED_STOP_FRACTION = 0.10
@@ -78,8 +78,9 @@ class LiveTrader:
         self.account_name = account_name
         self.on_note = on_note or log.info
         self.shadow = PaperTrader(
-            engine, settings, portfolio, self.venue, on_note=self.on_note, specs=specs
-        )
+            engine, settings, portfolio, self.venue, on_note=self.on_note, specs=specs,
+            live_start=True,
+        )  # fmt: skip
         self.executor_id = Executor.create_id(account_name)
         self.executor: Executor | None = None
         self.clock = clock or (lambda: int(time.time() * 1000))
@@ -115,10 +116,28 @@ class LiveTrader:
             market = Market(self.venue, spec.symbol, spec.timeframe)
             warmup = strategy_spec(spec.strategy).warmup(spec.params) + 1
             since = None if start_ms is None else start_ms - warmup * market.tf_ms
-            fetch_candles(
-                self.account.exchange, market, self.engine.market_data,
-                since_ms=since, now_ms=self.clock(),
-            )  # fmt: skip
+            rows = [c.row for c in self._venue_candles(market, since)]
+            self.engine.market_data.append_candles(market, rows)
+
+    def _venue_candles(self, market: Market, since: int | None) -> list[ClosedCandle]:
+        """The venue's candles closed after the last stored one (or from ``since``), in pages
+        of ``CANDLE_PAGE``: the largest page both of Bitget's candle endpoints serve, so ccxt's
+        choice between them (by the wall clock, which a rehearsal is far behind) is harmless."""
+        last = self.engine.market_data.last_candle_ts(market)
+        want = last + market.tf_ms if last is not None else since
+        if want is None:
+            raise LiveError(f"{market.symbol}: no stored candle and no start to fetch from")
+        now, closed = self.clock(), []
+        while want + market.tf_ms <= now:
+            rows = self.account.public.fetch_ohlcv(
+                market.symbol, market.timeframe, want, CANDLE_PAGE
+            )
+            fresh = [r for r in rows if int(r[0]) >= want and int(r[0]) + market.tf_ms <= now]
+            if not fresh:
+                break
+            closed += [ClosedCandle(market, _row(r)) for r in fresh]
+            want = int(fresh[-1][0]) + market.tf_ms
+        return closed
 
     def reconcile(self) -> dict[str, Any]:
         """The one recovery path (boot, and after any lost connection)."""
@@ -238,19 +257,7 @@ class LiveTrader:
 
     def fetch_closed(self) -> list[ClosedCandle]:
         """The candles the venue closed since the last one stored, per traded market."""
-        closed = []
-        reader = self.engine.market_data
-        for market in self._markets():
-            last = reader.last_candle_ts(market)
-            since = None if last is None else last + 1
-            rows = self.account.exchange.fetch_ohlcv(market.symbol, market.timeframe, since)
-            now = self.clock()
-            for row in rows:
-                ts = int(row[0])
-                if (last is None or ts > last) and ts + market.tf_ms <= now:
-                    values = tuple(float(v) for v in row[1:6])
-                    closed.append(ClosedCandle(market, (ts, *values)))
-        return closed
+        return [c for m in self._markets() for c in self._venue_candles(m, None)]
 
     def take_candles(self, closed: list[ClosedCandle]) -> None:
         """Closed candles: the shadow steps them; at the newest, the executor records what
@@ -550,6 +557,11 @@ class LiveTrader:
     def _markets(self) -> list[Market]:
         seen = {Market(self.venue, s.spec.symbol, s.spec.timeframe) for s in self.shadow.slots}
         return sorted(seen, key=lambda m: (m.symbol, m.timeframe))
+
+
+def _row(raw: list[Any]) -> tuple[int, float, float, float, float, float]:
+    ts, o, h, l, c, v = raw[:6]
+    return (int(ts), float(o), float(h), float(l), float(c), float(v))
 
 
 def _same(signed_qty: float, pos: LivePosition) -> bool:

@@ -93,6 +93,7 @@ class PaperTrader:
         on_note: Callable[[str], None] | None = None,
         no_specs: bool = False,
         specs: Callable[[Settings, Any], list[RunnerSpec]] = runner_specs,
+        live_start: bool = False,
     ) -> None:
         self.engine, self.settings, self.portfolio = engine, settings, portfolio
         self.store = engine.store
@@ -113,6 +114,8 @@ class PaperTrader:
         self._snapshot_version = 0
         # which runners trade (live trading keeps only its graded ``live: true`` ones)
         self.specs = specs
+        # a live shadow starts at the candle still forming: no stored candle of the period yet
+        self.live_start = live_start
 
     # -- boot -----------------------------------------------------------------------------------
     def load(self) -> Simulator | None:
@@ -174,6 +177,7 @@ class PaperTrader:
                 strategy.warmup(spec.params),
                 strategy.needs,
                 self.contracts,
+                min_period=0 if self.live_start else 2,
             )
         except ValueError as exc:
             raise PaperError(f"{spec.key}: {exc}") from None
@@ -197,9 +201,12 @@ class PaperTrader:
     ) -> None:
         """(Re)configure a runner from its next candle on; a known runner whose parameters
         changed while nothing is left to trade is reconfigured at its last candle."""
-        if cursor >= len(market) and not known:
+        if cursor >= len(market) and not known and not self.live_start:
             raise PaperError(f"{spec.key}: no stored candle after the start to trade on")
-        ts = int(market.ts[min(cursor, len(market) - 1)])
+        if cursor < len(market) or not self.live_start:
+            ts = int(market.ts[min(cursor, len(market) - 1)])
+        else:  # live, before the first traded candle exists: it is the next one
+            ts = int(market.ts[-1]) + market.tf_ms
         grace = self.settings.risk.kill_switch.grace_period_candles * market.tf_ms
         sim.configure_runner(
             key=spec.key,

@@ -214,10 +214,13 @@ class Matcher:
         return self.execute(order, qty, price, maker=True)
 
     def _trigger(self, plan: Plan) -> Fill:
-        """A stop fires: a market order for the stop's size spawns and closes."""
+        """A stop fires: a reduce-only market order for the whole position spawns and fills
+        (a ``pos_loss`` is the position's stop: its size at placement does not limit it)."""
         plan.status, plan.updated = "executed", self.stamp()
         side: Side = "sell" if plan.hold == "long" else "buy"
-        order = self.new_order(plan.symbol, side, "market", 0.0, plan.size, True, "")
+        pos = self.positions.get(plan.symbol)
+        size = abs(pos.qty) if pos is not None else plan.size
+        order = self.new_order(plan.symbol, side, "market", 0.0, size, True, "")
         order.source = "pos_loss_market"
         plan.executed_order = order.order_id
         return self.fill_market(order)
@@ -311,12 +314,9 @@ class Matcher:
         return [p for p in self.plans.values() if p.symbol == symbol and p.status == "live"]
 
     def unprotected_symbols(self) -> set[str]:
-        """Symbols holding a position no live ``pos_loss`` covers in full."""
-        return {
-            s
-            for s, pos in self.positions.items()
-            if not any(p.size >= abs(pos.qty) - EPS for p in self._live_plans(s))
-        }
+        """Symbols holding a position without a live ``pos_loss`` (which closes the whole
+        position when it fires, whatever size it was placed with)."""
+        return {s for s in self.positions if not self._live_plans(s)}
 
     def close_by_hand(self, symbol: str) -> Fill | None:
         """A human closes the position at market from the venue's page."""

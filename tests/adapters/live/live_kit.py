@@ -93,7 +93,9 @@ class Rehearsal:
 
     def trader(self, engine: Engine) -> LiveTrader:
         c = SIM_CREDENTIALS
-        account = BitgetAccount.connect(c.api_key, c.secret, c.passphrase, base_url=self.sim.url)
+        account = BitgetAccount.connect(
+            c.api_key, c.secret, c.passphrase, base_url=self.sim.url, rate_limit=False
+        )
         return LiveTrader(
             engine, self.settings, account, "sim", "rehearsal",
             clock=lambda: self.sim.matcher.now_ts, specs=paper_specs,
