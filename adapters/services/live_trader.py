@@ -41,6 +41,7 @@ from adapters.services.live_runners import live_specs
 from adapters.services.paper_trader import PaperTrader, Slot
 from adapters.services.runner_specs import RunnerSpec
 from config.settings import Settings
+from domain.contracts import floor_to_step
 from domain.executor import Executor
 from domain.grid_runner import GridRunner
 from domain.live_orders import LiveOrder, LivePosition, OrderStatus
@@ -306,7 +307,8 @@ class LiveTrader:
             elif pos is not None and not pos.adopted and _closing(book, pos):
                 self._cancel_roles(orders, (OrderRole.ENTRY, OrderRole.TAKE_PROFIT), "closing")
                 if not any(o.role == OrderRole.CLOSE for o in orders):
-                    self._request(book.key, symbol, OrderRole.CLOSE, -pos.side, pos.qty, book.ts,
+                    held = self._held(symbol, pos)
+                    self._request(book.key, symbol, OrderRole.CLOSE, -pos.side, held, book.ts,
                                   market=True, reduce_only=True)  # fmt: skip
             else:
                 self._entries(book, orders)
@@ -333,11 +335,12 @@ class LiveTrader:
         tp = book.take_profit if pos is not None and not pos.adopted else math.nan
         current = [o for o in orders if o.role == OrderRole.TAKE_PROFIT]
         for order in current:
-            if order.price == tp and pos is not None and order.qty == pos.qty:
+            if order.price == tp and pos is not None and order.qty == self._held(book.symbol, pos):
                 return
             self._cancel_request(order, "re-priced" if math.isfinite(tp) else "no take-profit")
         if pos is not None and math.isfinite(tp):
-            self._request(book.key, book.symbol, OrderRole.TAKE_PROFIT, -pos.side, pos.qty,
+            held = self._held(book.symbol, pos)
+            self._request(book.key, book.symbol, OrderRole.TAKE_PROFIT, -pos.side, held,
                           book.ts, price=tp, reduce_only=True)  # fmt: skip
 
     def _protect(
@@ -351,11 +354,12 @@ class LiveTrader:
         stop = next((o for o in ex.open_orders(symbol) if o.role == OrderRole.STOP), None)
         key = book.key if book is not None else ""
         if stop is None:
-            self._request(key, symbol, OrderRole.STOP, -pos.side, pos.qty, self.clock(),
+            held = self._held(symbol, pos)
+            self._request(key, symbol, OrderRole.STOP, -pos.side, held, self.clock(),
                           trigger=trigger, reduce_only=True)  # fmt: skip
         elif stop.status == OrderStatus.OPEN and stop.trigger != trigger and not stop.moving_to:
             ex.stop_move_requested(
-                oid=stop.client_oid, trigger=trigger, qty=pos.qty, ts=self.clock()
+                oid=stop.client_oid, trigger=trigger, qty=self._held(symbol, pos), ts=self.clock()
             )
 
     def _stop_trigger(
@@ -363,7 +367,12 @@ class LiveTrader:
     ) -> float:
         if runner is None:
             return pos.entry_price * (1.0 - pos.side * ADOPTED_STOP_FRACTION)
-        if book is not None and book.side == pos.side and book.stop and book.qty == pos.qty:
+        if (
+            book is not None
+            and book.side == pos.side
+            and book.stop
+            and math.isclose(book.qty, pos.qty, rel_tol=1e-9)
+        ):
             return book.stop  # the shadow's own stop (trailing stop included)
         return runner.venue_stop(pos.side, pos.entry_price)[0]
 
@@ -383,15 +392,17 @@ class LiveTrader:
         """After fills: stops for every position, a flat symbol's entries and take-profit
         cancelled, the other side's levels of a grid that opened cancelled; then sent."""
         symbols = set(symbols)
-        self.poll_fills(symbols)
         ex = self._ex()
+        held = set(ex.positions)
+        self.poll_fills(symbols)
         runners = {s.spec.symbol: s for s in self.shadow.slots}
         for symbol in sorted(symbols):
             pos = ex.positions.get(symbol)
             orders = [o for o in ex.open_orders(symbol) if o.status != OrderStatus.CANCEL_REQUESTED]
             if pos is None:
-                roles = (OrderRole.ENTRY, OrderRole.TAKE_PROFIT, OrderRole.STOP)
-                self._cancel_roles(orders, roles, "position closed")
+                if symbol in held:  # closed by these fills: nothing more this candle
+                    roles = (OrderRole.ENTRY, OrderRole.TAKE_PROFIT)
+                    self._cancel_roles(orders, roles, "position closed")
                 continue
             for order in orders:
                 if order.role == OrderRole.ENTRY and order.side != pos.side:
@@ -466,14 +477,16 @@ class LiveTrader:
         refused = self._stop_refusals.get(order.symbol, 0) + 1
         self._stop_refusals[order.symbol] = refused
         if refused < STOP_ATTEMPTS:
-            self._request(order.key, order.symbol, OrderRole.STOP, order.side, pos.qty,
+            held = self._held(order.symbol, pos)
+            self._request(order.key, order.symbol, OrderRole.STOP, order.side, held,
                           self.clock(), trigger=order.trigger, reduce_only=True)  # fmt: skip
             return
         self._stop_refusals[order.symbol] = 0
         ex.emergency(
             symbol=order.symbol, reason=f"stop refused {refused} times: {why}", ts=self.clock()
         )
-        self._request(order.key, order.symbol, OrderRole.EMERGENCY, -pos.side, pos.qty,
+        held = self._held(order.symbol, pos)
+        self._request(order.key, order.symbol, OrderRole.EMERGENCY, -pos.side, held,
                       self.clock(), market=True, reduce_only=True)  # fmt: skip
 
     def _move(self, order: LiveOrder) -> None:
@@ -494,7 +507,9 @@ class LiveTrader:
                 self._save()
                 self._cancel(order, ts)
             return
-        ex.stop_moved(oid=order.client_oid, trigger=trigger, qty=order.qty, ts=ts)
+        pos = ex.positions.get(order.symbol)
+        qty = self._held(order.symbol, pos) if pos is not None else order.qty
+        ex.stop_moved(oid=order.client_oid, trigger=trigger, qty=qty, ts=ts)
 
     def _cancel(self, order: LiveOrder, ts: int) -> None:
         if order.venue_id:
@@ -550,6 +565,15 @@ class LiveTrader:
         if self.executor is None:
             raise LiveError("boot the live trader first")
         return self.executor
+
+    def _held(self, symbol: str, pos: LivePosition) -> float:
+        """The position's size on the contract's step: a sum of fills carries binary
+        round-off (0.97 + 0.99 + 1.01 = 2.9699999999999998), which the venue's precision
+        would floor a whole step down, leaving a remainder no order closes."""
+        step = next(
+            (s.market.contract.step for s in self.shadow.slots if s.spec.symbol == symbol), 0.0
+        )
+        return floor_to_step(pos.qty, step)
 
     def _symbols(self) -> set[str]:
         return {s.spec.symbol for s in self.shadow.slots}

@@ -310,7 +310,7 @@ class Endpoints:
 
     def fills(self, q: Params) -> dict[str, Any]:
         mk = self.market(q)
-        start, end = int(q.get("startTime", 0)), int(q.get("endTime", self.m.now_ts + 1))
+        start, end = int(q.get("startTime", 0)), int(q.get("endTime", self.m.latest_ts + 1))
         rows = [
             wire.fill_row(f, mk.wire_id)
             for f in reversed(self.m.fills)

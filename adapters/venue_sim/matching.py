@@ -104,6 +104,12 @@ class Matcher:
             return int(self.clock_ts[self.cursor])
         return int(self.clock_ts[-1] + (self.clock_ts[-1] - self.clock_ts[-2]))
 
+    @property
+    def latest_ts(self) -> int:
+        """The newest market time anything happened at: mid-candle, fills are stamped after
+        the candle's open, and a query "up to now" must see them."""
+        return max(self._last_ms, self.now_ts)
+
     def stamp(self) -> int:
         """Market time for an event: the clock, strictly after the previous stamp."""
         self._last_ms = max(self._last_ms + 1, self.now_ts)
