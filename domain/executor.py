@@ -176,6 +176,9 @@ class Executor(Aggregate):
             if order.filled >= order.qty * (1 - 1e-9) or order.role == "stop":
                 self.orders.pop(oid)
         apply_fill(self.positions, symbol, side, price, qty, fee, ts)
+        pos = self.positions.get(symbol)
+        if order is not None and order.role == "entry" and pos is not None:
+            pos.levels.append(order.level)
         if symbol not in self.positions:  # flat: the venue cancels the position's stop
             for o in [o for o in self.orders.values() if o.symbol == symbol and o.role == "stop"]:
                 self.orders.pop(o.client_oid)

@@ -79,6 +79,7 @@ class LivePosition(msgspec.Struct, kw_only=True):
     entries: list[VenueLeg] = []
     exits: list[VenueLeg] = []
     adopted: bool = False  # found on the venue at boot, not opened by this executor
+    levels: list[int] = []  # grid levels filled in this cycle (entry orders' levels)
 
     @property
     def entry_price(self) -> float:

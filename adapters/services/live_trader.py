@@ -46,7 +46,7 @@ from domain.executor import Executor
 from domain.grid_runner import GridRunner
 from domain.live_orders import LiveOrder, LivePosition, OrderStatus
 from domain.market import Market
-from domain.runner_book import OrderRole, RunnerBook
+from domain.runner_book import BookOrder, OrderRole, RunnerBook
 from domain.strategies import strategy as strategy_spec
 
 log = logging.getLogger("scalp_radar.live")
@@ -86,6 +86,10 @@ class LiveTrader:
         self.executor: Executor | None = None
         self.clock = clock or (lambda: int(time.time() * 1000))
         self._stop_refusals: dict[str, int] = {}  # symbol -> stops refused in a row
+        # the candle in progress: each symbol's book, and the symbols that may open nothing
+        # more in it (closed, closing or halted)
+        self._books: dict[str, tuple[RunnerBook, GridRunner]] = {}
+        self._done: set[str] = set()
 
     # -- boot = reconciliation ------------------------------------------------------------------
     def boot(self, start_ms: int | None) -> Executor:
@@ -104,7 +108,7 @@ class LiveTrader:
         for slot in self.shadow.slots:
             symbol = slot.spec.symbol
             self.account.prepare(symbol, int(slot.spec.params.leverage), symbol not in held)
-        self._decide(self._books())
+        self._decide(self._next_books())
         self._save(sim)
         self.execute()
         return self.executor
@@ -269,7 +273,7 @@ class LiveTrader:
 
         def intents(ts: int) -> list[Executor]:
             if ts == newest:
-                self._decide(self._books())
+                self._decide(self._next_books())
             return [self._ex()]
 
         self.shadow.take_closed(self.shadow.sim, closed, intents=intents)
@@ -277,7 +281,7 @@ class LiveTrader:
         self.execute()
 
     # -- deciding -------------------------------------------------------------------------------
-    def _books(self) -> dict[str, tuple[RunnerBook, GridRunner]]:
+    def _next_books(self) -> dict[str, tuple[RunnerBook, GridRunner]]:
         """Per symbol, the runner's book for the candle after the last one stepped."""
         books = {}
         sim = self.shadow.sim
@@ -298,38 +302,90 @@ class LiveTrader:
         return runner
 
     def _decide(self, books: dict[str, tuple[RunnerBook, GridRunner]]) -> None:
+        """The orders of a new candle: closes, take-profits and stops per symbol, then the
+        entries under the global margin guard."""
         ex = self._ex()
+        self._books, self._done = books, set()
         for symbol, (book, runner) in books.items():
             pos = ex.positions.get(symbol)
-            orders = [o for o in ex.open_orders(symbol) if o.status != OrderStatus.CANCEL_REQUESTED]
+            orders = self._orders(symbol)
             if symbol in ex.halted:
-                self._cancel_roles(orders, (OrderRole.ENTRY, OrderRole.TAKE_PROFIT), "halted")
+                self._done.add(symbol)
+                self._cancel_roles(orders, (OrderRole.TAKE_PROFIT,), "halted")
             elif pos is not None and not pos.adopted and _closing(book, pos):
-                self._cancel_roles(orders, (OrderRole.ENTRY, OrderRole.TAKE_PROFIT), "closing")
+                self._done.add(symbol)
+                self._cancel_roles(orders, (OrderRole.TAKE_PROFIT,), "closing")
                 if not any(o.role == OrderRole.CLOSE for o in orders):
                     held = self._held(symbol, pos)
                     self._request(book.key, symbol, OrderRole.CLOSE, -pos.side, held, book.ts,
                                   market=True, reduce_only=True)  # fmt: skip
             else:
-                self._entries(book, orders)
                 self._take_profit(book, pos, orders)
             if pos is not None:
                 self._protect(symbol, pos, runner, book)
+        self._gate_entries()
 
-    def _entries(self, book: RunnerBook, orders: list[LiveOrder]) -> None:
-        wanted = {(e.level, e.side): e for e in book.entries}
+    def _gate_entries(self) -> None:
+        """Paper's global margin guard, live. Paper refuses a level when the margin of every
+        open level plus its own would pass ``max_margin_ratio`` x capital (or the cash), at
+        the moment it fills. Live, the entries each runner booked rest only as far as the
+        margin the venue's fills hold now leaves room for, nearest first; this runs again
+        after every fill (an entry fill takes room from the others, an exit gives it back),
+        so a level rests exactly while paper would still let it fill."""
+        sim = self.shadow.sim
+        assert sim is not None
+        room = min(sim.max_margin_ratio * sim.capital, sim.cash) - self._margin_held()
+        for slot in self.shadow.slots:
+            symbol = slot.spec.symbol
+            if symbol not in self._books:
+                continue
+            book, runner = self._books[symbol]
+            wanted = self._wanted(symbol, book)
+            fits = max(0, int((room + 1e-9) // runner.margin_per_level))
+            self._entries(book, self._orders(symbol), wanted[:fits])
+
+    def _margin_held(self) -> float:
+        """Margin of the levels the venue holds (paper's ``margin_used``): each filled level
+        of a position commits its runner's margin per level."""
+        ex, held = self._ex(), 0.0
+        for slot in self.shadow.slots:
+            pos = ex.positions.get(slot.spec.symbol)
+            if pos is not None and isinstance(slot.runner, GridRunner):
+                held += len(set(pos.levels)) * slot.runner.margin_per_level
+        return held
+
+    def _wanted(self, symbol: str, book: RunnerBook) -> list[BookOrder]:
+        """The book's levels still to fill this candle: none once the symbol closed, closes
+        or is halted; else those of the position's side not filled yet."""
+        if symbol in self._done:
+            return []
+        pos = self._ex().positions.get(symbol)
+        if pos is None:
+            return list(book.entries)
+        return [e for e in book.entries if e.side == pos.side and e.level not in pos.levels]
+
+    def _entries(self, book: RunnerBook, orders: list[LiveOrder], wanted: list[BookOrder]) -> None:
+        """Rest exactly ``wanted``: keep what already rests at its price and size, cancel
+        the rest, place what is missing."""
+        missing = {(e.level, e.side): e for e in wanted}
         for order in orders:
             if order.role != OrderRole.ENTRY:
                 continue
-            want = wanted.get((order.level, order.side))
+            want = missing.get((order.level, order.side))
             if want is not None and want.price == order.price and want.qty == order.qty:
-                del wanted[(order.level, order.side)]  # already resting where it should
+                del missing[(order.level, order.side)]  # already resting where it should
             else:
                 self._cancel_request(order, "re-priced" if want else "no longer wanted")
-        for e in wanted.values():
+        for e in missing.values():
             price = 0.0 if e.market else e.price
             self._request(book.key, book.symbol, OrderRole.ENTRY, e.side, e.qty, book.ts,
                           level=e.level, price=price, market=e.market)  # fmt: skip
+
+    def _orders(self, symbol: str) -> list[LiveOrder]:
+        """The symbol's orders that rest or will (a cancel already decided is not one)."""
+        return [
+            o for o in self._ex().open_orders(symbol) if o.status != OrderStatus.CANCEL_REQUESTED
+        ]
 
     def _take_profit(self, book: RunnerBook, pos: LivePosition | None, orders: list) -> None:
         tp = book.take_profit if pos is not None and not pos.adopted else math.nan
@@ -398,18 +454,15 @@ class LiveTrader:
         runners = {s.spec.symbol: s for s in self.shadow.slots}
         for symbol in sorted(symbols):
             pos = ex.positions.get(symbol)
-            orders = [o for o in ex.open_orders(symbol) if o.status != OrderStatus.CANCEL_REQUESTED]
             if pos is None:
                 if symbol in held:  # closed by these fills: nothing more this candle
-                    roles = (OrderRole.ENTRY, OrderRole.TAKE_PROFIT)
-                    self._cancel_roles(orders, roles, "position closed")
+                    self._done.add(symbol)
+                    self._cancel_roles(self._orders(symbol), (OrderRole.TAKE_PROFIT,), "closed")
                 continue
-            for order in orders:
-                if order.role == OrderRole.ENTRY and order.side != pos.side:
-                    self._cancel_request(order, "the grid opened the other side")
             slot = runners.get(symbol)
             runner = self._next_candle_runner(slot) if slot is not None else None
             self._protect(symbol, pos, runner, None)
+        self._gate_entries()
         self._save()
         self.execute()
 
