@@ -10,7 +10,6 @@ then trades until interrupted (a rehearsal: until the simulator's candles end or
 from __future__ import annotations
 
 import argparse
-import time
 
 import httpx
 
@@ -79,14 +78,16 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
         return 0
     if not selection.runners:
         raise UsageError("no runner goes live: set `live: true` on a strategy graded A or B")
-    account, name = _account(args, engine, sim_port)
+    account, name = _account(args, sim_port)
     start = date_arg(args.start, "--from") if args.start else None
+    # the venue's time: a rehearsal's market time is the local Bitget's, far behind the wall
+    clock = (lambda: int(account.public.fetch_time())) if sim_port else None
     try:
         with writer_lock(engine, portfolio):
-            trader = LiveTrader(engine, settings, account, name, portfolio, on_note=print)
+            trader = LiveTrader(engine, settings, account, name, portfolio, clock, print)
             if args.resume:
                 return _resume(trader, args.resume)
-            trader.boot(start if start is not None else int(time.time() * 1000))
+            trader.boot(start if start is not None else trader.clock())
             print(f"live {portfolio}: trading on {name}; Ctrl-C stops (orders stay on the venue)")
             if sim_port is None:
                 trader.run(POLL_S)
@@ -108,7 +109,7 @@ def _sim_port(venue: str) -> int | None:
     return int(port)
 
 
-def _account(args: argparse.Namespace, engine: Engine, sim_port: int | None) -> tuple:
+def _account(args: argparse.Namespace, sim_port: int | None) -> tuple[BitgetAccount, str]:
     if sim_port is not None:
         base = f"http://127.0.0.1:{sim_port}"
         c = SIM_CREDENTIALS

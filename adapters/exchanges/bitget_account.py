@@ -142,11 +142,14 @@ class BitgetAccount:
     def markets(self) -> None:
         self._get("markets", self._exchange.load_markets)
 
-    def prepare(self, symbol: str, leverage: int, flat: bool) -> None:
-        """One-way position mode always; isolated margin and the leverage only when ``flat``
-        (Bitget refuses both while the symbol holds a position)."""
+    def prepare(self, symbol: str, leverage: int, flat: bool, account_flat: bool = True) -> None:
+        """One-way position mode when ``account_flat`` (the mode is the account's: Bitget
+        refuses to change it while any position is open, and an account holding positions was
+        set up already, or its one-way orders were refused with 40774); isolated margin and
+        the leverage only when ``flat`` (refused while the symbol holds a position)."""
         ex = self._exchange
-        self._post("prepare position mode", lambda: ex.set_position_mode(False, symbol))
+        if account_flat:
+            self._post("prepare position mode", lambda: ex.set_position_mode(False, symbol))
         if flat:
             self._post("prepare margin", lambda: ex.set_margin_mode("isolated", symbol))
             self._post("prepare leverage", lambda: ex.set_leverage(leverage, symbol))

@@ -100,6 +100,11 @@ class LiveTrader:
         sim = self.shadow.boot(start_ms, None)
         if not self.shadow.slots:
             raise LiveError("no runner goes live (see `scalp-radar live --dry-run`)")
+        # candles the venue closed while the process was down (or stored just before a
+        # crash): the venue traded them with the orders resting then; the shadow steps them
+        for ts in self.shadow.timeline(None):
+            self.shadow.step(sim, ts)
+            self.shadow.save(sim)
         self.executor = self._load_executor()
         self._save()
         self.account.markets()
@@ -107,7 +112,8 @@ class LiveTrader:
         held = {p.symbol for p in self.account.positions()}
         for slot in self.shadow.slots:
             symbol = slot.spec.symbol
-            self.account.prepare(symbol, int(slot.spec.params.leverage), symbol not in held)
+            leverage = int(slot.spec.params.leverage)
+            self.account.prepare(symbol, leverage, symbol not in held, account_flat=not held)
         self._decide(self._next_books())
         self._save(sim)
         self.execute()

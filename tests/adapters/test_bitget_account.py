@@ -205,6 +205,14 @@ def test_prepare_with_a_position_open_sets_only_the_position_mode() -> None:
     assert fake.paths() == ["/api/v2/mix/account/set-position-mode"]
 
 
+def test_prepare_on_an_account_holding_positions_leaves_the_position_mode() -> None:
+    """Bitget refuses to change the position mode while any position is open (40104)."""
+    fake = FakeBitget()
+    gateway, _ = account(fake)
+    gateway.prepare(BTC, 5, flat=False, account_flat=False)
+    assert fake.paths() == []
+
+
 def test_move_stop_edits_the_tpsl_order_in_place() -> None:
     fake = FakeBitget().on("/api/v2/mix/order/modify-tpsl-order", (200, ok({"orderId": "3001"})))
     gateway, _ = account(fake)

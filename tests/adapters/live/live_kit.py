@@ -14,6 +14,7 @@ import msgspec
 
 from adapters.cli.main import main
 from adapters.exchanges.bitget_account import BitgetAccount
+from adapters.files.config_writer import apply_per_asset
 from adapters.services.backtest import costs
 from adapters.services.engine import Engine
 from adapters.services.live_runners import on_perpetuals
@@ -21,6 +22,7 @@ from adapters.services.live_trader import LiveTrader
 from adapters.services.paper_trader import PaperTrader
 from adapters.services.runner_specs import runner_specs
 from adapters.store.home import Home
+from adapters.store.research_log import ResearchLog
 from adapters.venue_sim.book import SimMarket
 from adapters.venue_sim.server import VenueSim
 from adapters.venue_sim.signing import SIM_CREDENTIALS
@@ -45,13 +47,15 @@ def make_home(root: Path) -> Path:
     return home
 
 
-def make_config(root: Path, assets: tuple[str, ...] = ASSETS) -> Path:
-    """grid_atr on ``assets`` at its defaults; kill switches loosened to 99 % so paper and live
-    trade every candle alike (a tripped switch is paper's own business)."""
+def make_config(root: Path, assets: tuple[str, ...] = ASSETS, live: bool = False) -> Path:
+    """grid_atr on ``assets`` (``live: true`` when ``live``); kill switches loosened to 99 % so
+    paper and live trade every candle alike (a tripped switch is paper's own business)."""
     config = root / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config, ignore=shutil.ignore_patterns("*.py", "__*"))
-    from adapters.files.config_writer import apply_per_asset
-
+    if live:
+        strategies = config / "strategies.yaml"
+        text = strategies.read_text()
+        strategies.write_text(text.replace("grid_atr:", "grid_atr:\n  live: true", 1))
     for asset in assets:
         apply_per_asset(config, "grid_atr", asset, {"sl_percent": 15.0})
     risk = config / "risk.yaml"
@@ -69,13 +73,13 @@ def paper_specs(settings: Settings, research: object) -> list:
     return on_perpetuals(settings, runner_specs(settings, research))
 
 
-def sim_markets(engine: Engine, settings: Settings, assets: tuple[str, ...]) -> list[SimMarket]:
+def sim_markets(engine: Engine, assets: tuple[str, ...], end: int | None) -> list[SimMarket]:
     reader = engine.market_reader()
     markets = []
     for asset in assets:
         perp = f"{asset}:USDT"
         info = reader.find("binance", perp, "1h")
-        c = reader.candles(info.series_id)
+        c = reader.candles(info.series_id, end=end)
         contract = reader.spec("bitget", perp).contract()
         markets.append(SimMarket(perp, contract, c.ts, c.open, c.high, c.low, c.close, c.volume))
     return markets
@@ -84,6 +88,7 @@ def sim_markets(engine: Engine, settings: Settings, assets: tuple[str, ...]) -> 
 @dataclass
 class Rehearsal:
     home: Path
+    config: Path
     settings: Settings
     sim: VenueSim
     start: int
@@ -106,18 +111,40 @@ class Rehearsal:
 
 
 @contextmanager
-def rehearsal(root: Path, start: int, assets: tuple[str, ...] = ASSETS) -> Iterator[Rehearsal]:
-    home, config = make_home(root), make_config(root, assets)
+def rehearsal(
+    root: Path,
+    start: int,
+    assets: tuple[str, ...] = ASSETS,
+    end: int | None = None,
+    live: bool = False,
+) -> Iterator[Rehearsal]:
+    """The local Bitget serving the sample's candles up to ``end`` (exclusive), trading from
+    ``start``. ``live``: the strategy says ``live: true`` and its parameters are graded A, so
+    ``scalp-radar live`` trades them."""
+    home, config = make_home(root), make_config(root, assets, live)
     settings = load_settings(config)
     engine = Engine(Home.resolve(str(home)))
     try:
-        markets = sim_markets(engine, settings, assets)
+        markets = sim_markets(engine, assets, end)
+        if live:
+            for asset in assets:
+                ResearchLog(engine.store).record_applied("grid_atr", asset, {}, "A", "")
     finally:
         engine.close()
     fees = costs(settings)
     sim = VenueSim(markets, start, H, maker=fees.maker, taker=fees.taker, slippage=fees.slippage)
     with sim.serve():
-        yield Rehearsal(home, settings, sim, start)
+        yield Rehearsal(home, config, settings, sim, start)
+
+
+def sim_trades(sim: VenueSim) -> list[LiveTrade]:
+    """Round trips from the venue's own fill list (independent of what the executor booked)."""
+    fills = sim.state().fills
+    return live_trades(
+        VenueFillRecord(f.symbol, 1 if f.side == "buy" else -1, f.price, f.qty, f.fee, f.ts)
+        for f in fills
+        if f.qty > 0
+    )
 
 
 def venue_trades(engine: Engine, account: str = "sim") -> list[LiveTrade]:
