@@ -72,6 +72,7 @@ class Executor(Aggregate):
         self.positions: dict[str, LivePosition] = {}  # symbol -> what the venue holds
         self.fills_seen: set[str] = set()  # venue fill ids already booked (stream and poll)
         self.last_fill_ts: dict[str, int] = {}  # symbol -> newest fill booked
+        self.closed_ts: dict[str, int] = {}  # symbol -> the fill that last closed a position
         self.requests = 0  # orders requested so far (part of every client_oid)
         self.halted: dict[str, str] = {}  # symbol -> why reconciliation refuses to trade it
         self.balance: tuple[float, float, int] = (0.0, 0.0, 0)  # total, free, ts
@@ -175,7 +176,8 @@ class Executor(Aggregate):
             order.filled += qty
             if order.filled >= order.qty * (1 - 1e-9) or order.role == "stop":
                 self.orders.pop(oid)
-        apply_fill(self.positions, symbol, side, price, qty, fee, ts)
+        if apply_fill(self.positions, symbol, side, price, qty, fee, ts) is not None:
+            self.closed_ts[symbol] = ts
         pos = self.positions.get(symbol)
         if order is not None and order.role == "entry" and pos is not None:
             pos.levels.append(order.level)

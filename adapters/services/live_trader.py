@@ -315,7 +315,8 @@ class LiveTrader:
         for symbol, (book, runner) in books.items():
             pos = ex.positions.get(symbol)
             orders = self._orders(symbol)
-            if symbol in ex.halted:
+            if symbol in ex.halted or ex.closed_ts.get(symbol, -1) >= book.ts:
+                # halted, or its cycle closed during this candle (a boot in mid-candle)
                 self._done.add(symbol)
                 self._cancel_roles(orders, (OrderRole.TAKE_PROFIT,), "halted")
             elif pos is not None and not pos.adopted and _closing(book, pos):
@@ -652,9 +653,13 @@ def _same(signed_qty: float, pos: LivePosition) -> bool:
 
 
 def _closing(book: RunnerBook, pos: LivePosition) -> bool:
-    """The shadow wants the venue's position gone: it closes at the open, or holds nothing
-    (it closed the cycle; a venue that did not follow is brought in line), or the other side."""
-    return book.close_at_open is not None or book.side != pos.side
+    """The shadow wants the venue's position gone: it closes at the open, holds the other
+    side, or holds nothing though the position predates this candle (it closed the cycle; a
+    venue that did not follow is brought in line). A position opened during this candle is
+    the book's own entries filling: the shadow learns of them when the candle closes."""
+    if book.close_at_open is not None or (book.side and book.side != pos.side):
+        return True
+    return not book.side and pos.opened_ts < book.ts
 
 
 def _venue_order(order: LiveOrder) -> VenueOrder:
