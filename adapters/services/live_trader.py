@@ -33,7 +33,14 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from adapters.exchanges.account_vocabulary import OutcomeUnknown, VenueOrder, VenueRejected
+from adapters.exchanges.account_vocabulary import (
+    BadVenueAnswer,
+    OutcomeUnknown,
+    RateLimited,
+    VenueOrder,
+    VenueRejected,
+    VenueUnreachable,
+)
 from adapters.exchanges.bitget_account import BitgetAccount
 from adapters.exchanges.live_feed import ClosedCandle
 from adapters.services.engine import Engine
@@ -51,6 +58,7 @@ from domain.strategies import strategy as strategy_spec
 
 log = logging.getLogger("scalp_radar.live")
 CANDLE_PAGE = 200
+REACTION_TRIES = 5  # bad answers in a row before the process stops (crash-only: restart)
 STOP_ATTEMPTS = 3  # tries to place a stop before the position is closed at market
 # the stop of an adopted position no runner trades (its symbol is halted until an operator acts)
 ADOPTED_STOP_FRACTION = 0.10
@@ -90,6 +98,7 @@ class LiveTrader:
         # more in it (closed, closing or halted)
         self._books: dict[str, tuple[RunnerBook, GridRunner]] = {}
         self._done: set[str] = set()
+        self._market_sent: set[str] = set()  # symbols a market order was just sent on
 
     # -- boot = reconciliation ------------------------------------------------------------------
     def boot(self, start_ms: int | None) -> Executor:
@@ -236,8 +245,8 @@ class LiveTrader:
         """Real time: every ``poll_s`` seconds, book fills and react, then trade the candles
         the venue closed meanwhile."""
         while not stop():
-            self.react(self._symbols())
-            self.take_candles(self.fetch_closed())
+            self._until_done(lambda: self.react(self._symbols()))
+            self._until_done(lambda: self.take_candles(self.fetch_closed()))
             time.sleep(poll_s)
 
     def rehearse(self, step: Callable[[], dict[str, Any]], candles: int | None = None) -> int:
@@ -252,11 +261,30 @@ class LiveTrader:
             if pause["paused"] == "end":
                 break
             now[0] = int(pause["ts"]) + (tf if pause["paused"] == "candle" else 0)
-            self.react(self._symbols())
+            # the venue's clock waits for us: a reaction refused by a bad answer is tried
+            # again before the next step, never skipped
+            self._until_done(lambda: self.react(self._symbols()))
             if pause["paused"] == "candle":
-                self.take_candles(self.fetch_closed())
+                self._until_done(lambda: self.take_candles(self.fetch_closed()))
                 traded += 1
         return traded
+
+    def _until_done(self, work: Callable[[], object], tries: int = REACTION_TRIES) -> None:
+        """``work`` until the venue answers it soundly: a refused answer (malformed, NaN,
+        missing field, unreachable) is logged with its reason and nothing is booked from it."""
+        for attempt in range(1, tries + 1):
+            try:
+                work()
+                return
+            except (BadVenueAnswer, VenueUnreachable, RateLimited) as exc:
+                log.warning("venue answer refused (%d/%d): %s", attempt, tries, exc)
+                self._reload()
+        raise LiveError(f"the venue answered badly {tries} times in a row; stopped")
+
+    def _reload(self) -> None:
+        """Drop the in-memory executor for the stored one (a failed reaction may have left
+        unsaved changes: the store is the truth)."""
+        self.executor = self._load_executor()
 
     def resume(self, symbol: str) -> None:
         """An operator resolved a halted symbol: it trades again from the next candle."""
@@ -483,7 +511,7 @@ class LiveTrader:
             pending = sorted(ex.orders.values(), key=lambda o: (_SEND_ORDER.get(o.role, 3), o.ts))
             todo = [o for o in pending if o.status != OrderStatus.OPEN or o.moving_to]
             if not todo:
-                return
+                break
             for order in [o for o in todo if o.status == OrderStatus.CANCEL_REQUESTED]:
                 self._cancel(order, self.clock())
                 self._save()
@@ -493,6 +521,11 @@ class LiveTrader:
                 elif order.status == OrderStatus.OPEN and order.moving_to:
                     self._move(order)
                 self._save()
+        # a market order fills at once: book it now (a close is confirmed before anything
+        # else, an entry gets its stop in the same reaction)
+        filled_at_once, self._market_sent = self._market_sent, set()
+        if filled_at_once:
+            self.react(filled_at_once)
 
     def _send(self, order: LiveOrder) -> None:
         ex, ts = self._ex(), self.clock()
@@ -512,6 +545,8 @@ class LiveTrader:
             self._stop_refusals.pop(order.symbol, None)
         else:
             ex.accepted(oid=order.client_oid, venue_id=placed.id, ts=ts)
+            if order.market:
+                self._market_sent.add(order.symbol)
 
     def _place(self, order: LiveOrder) -> VenueOrder:
         a, side = self.account, _SIDE[order.side]
