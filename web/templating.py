@@ -18,6 +18,7 @@ NAV = (
     ("scanner", "Scanner", "/scanner"),
     ("positions", "Positions", "/positions"),
     ("equity", "Equity", "/equity"),
+    ("account", "Account", "/account"),
     ("research", "Research", "/research"),
     ("explorer", "Explorer", "/explorer"),
 )

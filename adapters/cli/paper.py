@@ -15,6 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
+
+from adapters.cli.account_report import account_text
 from adapters.cli.common import (
     UsageError,
     check_output_file,
@@ -211,10 +214,16 @@ def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
             write_output(
                 "--trades-out", args.trades_out, trades_csv(reader.closed_trades(args.portfolio))
             )
+        accounts = engine.live_reader().views()
         if args.json:
-            print(json.dumps(_status_dict(reader, args.portfolio), indent=2, default=str))
+            status = _status_dict(reader, args.portfolio)
+            if accounts:  # a home that trades live: its exchange accounts too
+                status["account"] = msgspec.to_builtins(accounts)
+            print(json.dumps(status, indent=2, default=str))
         else:
             print(status_text(reader, args.portfolio))
+            for view in accounts:
+                print(account_text(view))
     finally:
         engine.close()
     return 0

@@ -12,6 +12,8 @@ from adapters.store.event_store import Store, open_store
 from adapters.store.home import Home
 from adapters.store.market_data import MarketData
 from adapters.store.research_log import ResearchLog
+from projections.live.projector import LiveProjector
+from projections.live.reader import LiveReader
 from projections.market_data import MarketDataProjector, MarketDataReader
 from projections.paper.projector import PaperProjector
 from projections.paper.reader import PaperReader
@@ -20,10 +22,13 @@ from projections.read_db import open_read_db
 from projections.research import ResearchProjector, ResearchReader
 
 # every read model, in the order they are brought up to date (``scalp-radar doctor`` too)
-PROJECTOR_TYPES: tuple[type[MarketDataProjector | ResearchProjector | PaperProjector], ...] = (
+PROJECTOR_TYPES: tuple[
+    type[MarketDataProjector | ResearchProjector | PaperProjector | LiveProjector], ...
+] = (
     MarketDataProjector,
     ResearchProjector,
     PaperProjector,
+    LiveProjector,
 )
 
 
@@ -70,6 +75,9 @@ class Engine:
 
     def paper_reader(self) -> PaperReader:
         return PaperReader(self.read_db)
+
+    def live_reader(self) -> LiveReader:
+        return LiveReader(self.read_db)
 
     def close(self) -> None:
         self.read_db.conn.close()

@@ -232,6 +232,7 @@ ROUTE_FIELDS = {
     "/equity/trades": ["portfolio", "page"],
     "/equity/trades.csv": ["portfolio"],
     "/equity/journal/events": ["portfolio", "after"],
+    "/account": [],
     "/research": ["strategy", "symbol", "grade", "sort", "dir"],
     "/explorer": ["strategy", "symbol", "run_id", "x", "y", "metric", "agg"],
     "/explorer/form": ["strategy", "symbol"],

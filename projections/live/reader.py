@@ -1,0 +1,84 @@
+"""Queries over the live read model (``projections.live.schema``), for ``status`` and the web."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import msgspec
+import sqlite_utils
+
+from projections.live.schema import AccountRow, FillRow, HaltRow, OrderRow, PositionRow
+
+_R = TypeVar("_R", bound=msgspec.Struct)
+
+
+class AccountView(msgspec.Struct, kw_only=True):
+    """One exchange account as ``status`` and the dashboard show it."""
+
+    account: AccountRow
+    positions: list[PositionRow]
+    orders: list[OrderRow]
+    halted: list[HaltRow]
+
+    @property
+    def unprotected(self) -> list[PositionRow]:
+        """Positions with no stop resting on the venue."""
+        return [p for p in self.positions if p.stop_trigger is None]
+
+
+class LiveReader:
+    """Queries over the live read model; give it a read DB connection."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def _rows(self, kind: type[_R], sql: str, args: Sequence[Any]) -> list[_R]:
+        if "live_accounts" not in self.db.table_names():
+            return []
+        cursor = self.db.execute(sql, list(args))
+        names = [d[0] for d in cursor.description]
+        rows = (_decoded(dict(zip(names, r, strict=True))) for r in cursor.fetchall())
+        # SQLite hands booleans back as 0/1: converted loosely
+        return [msgspec.convert(r, kind, strict=False) for r in rows]
+
+    def accounts(self) -> list[AccountRow]:
+        return self._rows(AccountRow, "SELECT * FROM live_accounts ORDER BY account", [])
+
+    def positions(self, account: str) -> list[PositionRow]:
+        sql = "SELECT * FROM live_positions WHERE account = ? ORDER BY symbol"
+        return self._rows(PositionRow, sql, [account])
+
+    def orders(self, account: str) -> list[OrderRow]:
+        sql = "SELECT * FROM live_orders WHERE account = ? ORDER BY symbol, ts, client_oid"
+        return self._rows(OrderRow, sql, [account])
+
+    def halted(self, account: str) -> list[HaltRow]:
+        sql = "SELECT * FROM live_halted WHERE account = ? ORDER BY symbol"
+        return self._rows(HaltRow, sql, [account])
+
+    def fills(self, account: str, limit: int = 50) -> list[FillRow]:
+        """The newest fills first."""
+        sql = "SELECT * FROM live_fills WHERE account = ? ORDER BY ts DESC, fill_id DESC LIMIT ?"
+        return self._rows(FillRow, sql, [account, limit])
+
+    def views(self) -> list[AccountView]:
+        """Every account with its positions, open orders and halted symbols."""
+        return [
+            AccountView(
+                account=row,
+                positions=self.positions(row.account),
+                orders=self.orders(row.account),
+                halted=self.halted(row.account),
+            )
+            for row in self.accounts()
+        ]
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its JSON column (an account's reconciliation summary) decoded."""
+    summary = row.get("reconciliation")
+    if summary is not None:
+        row["reconciliation"] = json.loads(summary)
+    return row

@@ -1,0 +1,33 @@
+"""A home whose live account holds the story the Account page is checked against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adapters.services.engine import Engine
+from adapters.store.home import Home
+from domain.executor import Executor
+from tests.projections.live_kit import BTC, ETH, M, entry, fill, long_two_fills, placed
+from tests.stubs import T0
+
+
+def account_story() -> Executor:
+    """Long 2 BTC @ 95 stopped at 85; short 1 ETH @ 2,000 without a stop, ETH halted; balance
+    1,000 (free 800); reconciled at 00:05."""
+    ex = Executor("sim", "bitget")
+    ex.balance_refreshed(1000.0, 800.0, T0)
+    long_two_fills(ex)
+    short = placed(ex, entry(ETH, -1, 1.0, 2000.0, T0 + 4 * M, level=0))
+    fill(ex, short, 2000.0, 1.0, T0 + 4 * M)
+    ex.halt(ETH, "venue holds 2, executor 1", T0 + 5 * M)
+    ex.reconciled({"adopted": 0}, T0 + 5 * M)
+    assert set(ex.positions) == {BTC, ETH}
+    return ex
+
+
+def account_home(root: Path) -> Path:
+    """A home holding ``account_story``'s events (projected by whoever opens it)."""
+    engine = Engine(Home(root))
+    engine.store.save(account_story())
+    engine.close()
+    return root
