@@ -176,11 +176,17 @@ class Executor(Aggregate):
             order.filled += qty
             if order.filled >= order.qty * (1 - 1e-9) or order.role == "stop":
                 self.orders.pop(oid)
+        before = self.positions.get(symbol)
+        opening = before is None or before.side == side
         if apply_fill(self.positions, symbol, side, price, qty, fee, ts) is not None:
             self.closed_ts[symbol] = ts
         pos = self.positions.get(symbol)
         if order is not None and order.role == "entry" and pos is not None:
             pos.levels.append(order.level)
+        elif order is None and opening and pos is not None:
+            # an order the executor never placed opened or grew the position (a trade by
+            # hand): the position is no longer the runner's own
+            pos.adopted = True
         if symbol not in self.positions:  # flat: the venue cancels the position's stop
             for o in [o for o in self.orders.values() if o.symbol == symbol and o.role == "stop"]:
                 self.orders.pop(o.client_oid)

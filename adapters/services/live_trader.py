@@ -167,6 +167,7 @@ class LiveTrader:
         venue_positions = {p.symbol: p for p in self.account.positions()}
         symbols |= set(venue_positions)
         booked = self.poll_fills(symbols)
+        self._halt_foreign()
         for symbol in sorted(symbols):
             self._match_position(symbol, venue_positions.get(symbol), ts)
         orphans = sum(self._match_orders(symbol, ts) for symbol in sorted(symbols))
@@ -204,13 +205,22 @@ class LiveTrader:
         self._save()
         return n
 
+    def _halt_foreign(self) -> None:
+        """A position an order of someone else opened or grew (adopted at boot, or a trade by
+        hand on a traded symbol): protected by a stop, never traded, its symbol halted until
+        an operator resolves it (``live --resume``)."""
+        ex = self._ex()
+        for symbol, pos in ex.positions.items():
+            if pos.adopted and symbol not in ex.halted:
+                why = "the venue holds a position the engine did not open: protected, not traded"
+                ex.halt(symbol=symbol, reason=why, ts=self.clock())
+
     def _match_position(self, symbol: str, venue: Any, ts: int) -> None:
         ex = self._ex()
         mine = ex.positions.get(symbol)
         if venue is not None and mine is None:
             ex.adopt(symbol=symbol, side=venue.side, qty=venue.qty, entry=venue.entry_price, ts=ts)
-            why = "the venue holds a position the engine did not open: protected, not traded"
-            ex.halt(symbol=symbol, reason=why, ts=ts)
+            self._halt_foreign()
         elif venue is None and mine is not None:
             why = "the venue holds no position and no fill explains its close"
             ex.drop_position(symbol=symbol, why=why, ts=ts)
@@ -486,6 +496,7 @@ class LiveTrader:
         ex = self._ex()
         held = set(ex.positions)
         self.poll_fills(symbols)
+        self._halt_foreign()
         runners = {s.spec.symbol: s for s in self.shadow.slots}
         for symbol in sorted(symbols):
             pos = ex.positions.get(symbol)

@@ -153,7 +153,7 @@ def venue_trades(engine: Engine, account: str = "sim") -> list[LiveTrade]:
     fills = [
         VenueFillRecord(e.symbol, e.side, e.price, e.qty, e.fee, e.ts)
         for e in events
-        if type(e).__name__ == "_filled" or getattr(e, "fill_id", None)
+        if type(e).__name__ == "OrderFilled"
     ]
     return live_trades(fills)
 

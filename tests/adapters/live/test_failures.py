@@ -194,7 +194,7 @@ def test_a_second_boot_cancels_none_of_its_own_orders(venue) -> None:
     assert {o.order_id for o in after.open_orders} == {o.order_id for o in before.open_orders}
     assert {p.order_id for p in after.open_plans} == {p.order_id for p in before.open_plans}
     events = engine.store.events.get(Executor.create_id("sim"))
-    assert not [e for e in events if type(e).__name__ == "orphan_found"]
+    assert not [e for e in events if type(e).__name__ == "OrphanFound"]
 
 
 def test_the_leverage_on_the_venue_is_the_runners(venue) -> None:
@@ -213,6 +213,6 @@ def test_a_fills_answer_with_a_nan_price_books_nothing_and_is_asked_again(venue)
     r.sim.faults.add(Fault("nan_price", "/api/v2/mix/order/fills", times=1))
     trader._until_done(lambda: trader.react({BTC}))
     fills = [e for e in engine.store.events.get(Executor.create_id("sim"))
-             if type(e).__name__ == "_filled"]  # fmt: skip
+             if type(e).__name__ == "OrderFilled"]  # fmt: skip
     assert len(fills) == 1 and fills[0].price == pytest.approx(msgspec.to_builtins(
         r.sim.state().fills[0])["price"])  # fmt: skip
