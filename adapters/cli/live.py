@@ -16,9 +16,12 @@ import httpx
 from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
 from adapters.exchanges.account_vocabulary import VenueError
 from adapters.exchanges.bitget_account import BitgetAccount
+from adapters.exchanges.client import api_url_override
+from adapters.exchanges.venue_clock import VenueClock
 from adapters.services.engine import Engine
 from adapters.services.live_runners import LiveSetupError, announcement, live_selection
 from adapters.services.live_trader import LiveError, LiveTrader
+from adapters.services.paper_trader import PaperError
 from adapters.services.portfolio_commands import writer_lock
 from adapters.store.home import Home
 from adapters.store.writer_lock import WriterLockBusy
@@ -80,8 +83,8 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
         raise UsageError("no runner goes live: set `live: true` on a strategy graded A or B")
     account, name = _account(args, sim_port)
     start = date_arg(args.start, "--from") if args.start else None
-    # the venue's time: a rehearsal's market time is the local Bitget's, far behind the wall
-    clock = (lambda: int(account.public.fetch_time())) if sim_port else None
+    # the venue's time, not the machine's (a rehearsal's local Bitget runs in market time)
+    clock = VenueClock(account.public.fetch_time, refresh_s=60.0 if sim_port is None else 0.0)
     try:
         with writer_lock(engine, portfolio):
             trader = LiveTrader(engine, settings, account, name, portfolio, clock, print)
@@ -95,7 +98,7 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
                 _rehearse(trader, sim_port, args.candles)
     except WriterLockBusy as exc:
         raise UsageError(str(exc)) from None
-    except (LiveError, VenueError) as exc:
+    except (LiveError, VenueError, PaperError) as exc:
         raise UsageError(f"live {portfolio}: {exc}") from None
     return 0
 
@@ -123,8 +126,12 @@ def _account(args: argparse.Namespace, sim_port: int | None) -> tuple[BitgetAcco
         raise UsageError(str(exc)) from None
     if not secrets.live_trading_enabled:
         raise UsageError("live trading is off: set LIVE_TRADING=true (environment or .env)")
+    # SCALP_RADAR_API_URL_BITGET (a proxy, or the local Bitget in tests) as for market data
     account = BitgetAccount.connect(
-        secrets.bitget_api_key, secrets.bitget_api_secret, secrets.bitget_passphrase
+        secrets.bitget_api_key,
+        secrets.bitget_api_secret,
+        secrets.bitget_passphrase,
+        base_url=api_url_override("bitget"),
     )
     return account, "bitget"
 
