@@ -116,6 +116,37 @@ class Executor(Aggregate):
     def cancelled(self, oid: str, why: str, ts: int) -> None:
         self.orders.pop(oid, None)
 
+    def request_edit(self, oid: str, price: float, qty: float, ts: int) -> str:
+        """Record the re-pricing of a resting limit before the edit call; returns the client
+        id the edited order will carry (derived like a new order's)."""
+        order = self.orders[oid]
+        edited = msgspec.structs.replace(order, price=price, qty=qty, ts=ts)
+        new_oid = client_oid(self.account, edited, self.requests)
+        self._edit_requested(oid=oid, new_oid=new_oid, price=price, qty=qty, ts=ts)
+        return new_oid
+
+    @event("OrderEditRequested", topic="scalp_radar:Executor.OrderEditRequested")
+    def _edit_requested(self, oid: str, new_oid: str, price: float, qty: float, ts: int) -> None:
+        order = self.orders[oid]
+        order.edit_oid, order.edit_price, order.edit_qty = new_oid, price, qty
+        self.requests += 1
+
+    @event("OrderEdited", topic="scalp_radar:Executor.OrderEdited")
+    def edited(self, oid: str, venue_id: str, ts: int) -> None:
+        """The venue re-priced the order: it rests under its new client id (and the venue's
+        id it answered)."""
+        order = self.orders.pop(oid)
+        order.client_oid, order.venue_id, order.ts = order.edit_oid, venue_id, ts
+        order.price, order.qty = order.edit_price, order.edit_qty
+        order.edit_oid, order.edit_price, order.edit_qty = "", 0.0, 0.0
+        self.orders[order.client_oid] = order
+
+    @event("OrderEditFailed", topic="scalp_radar:Executor.OrderEditFailed")
+    def edit_failed(self, oid: str, code: str, reason: str, ts: int) -> None:
+        """The venue did not edit (the order filled or went meanwhile): it stays as it was."""
+        order = self.orders[oid]
+        order.edit_oid, order.edit_price, order.edit_qty = "", 0.0, 0.0
+
     @event("StopMoveRequested", topic="scalp_radar:Executor.StopMoveRequested")
     def stop_move_requested(self, oid: str, trigger: float, qty: float, ts: int) -> None:
         self.orders[oid].moving_to = trigger

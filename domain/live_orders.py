@@ -50,6 +50,11 @@ class LiveOrder(msgspec.Struct, kw_only=True):
     venue_id: str = ""
     filled: float = 0.0
     moving_to: float = 0.0  # a stop's new trigger, recorded before the edit call (0: none)
+    # a resting limit's edit, recorded before the call: the client id it takes (Bitget's
+    # modify-order gives the order a new one), its new price and size ("": none pending)
+    edit_oid: str = ""
+    edit_price: float = 0.0
+    edit_qty: float = 0.0
 
     def record(self) -> dict[str, Any]:
         return msgspec.to_builtins(self)

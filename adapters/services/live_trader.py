@@ -200,6 +200,12 @@ class LiveTrader:
                 ex.stop_placed(order.client_oid, found.id, found.trigger, order.qty, ts)
             else:
                 ex.accepted(oid=order.client_oid, venue_id=found.id, ts=ts)
+        for order in [o for o in ex.orders.values() if o.edit_oid]:
+            edited = self.account.order_by_client_oid(order.symbol, order.edit_oid)
+            if edited is None:
+                ex.edit_failed(oid=order.client_oid, code="", reason="not found at boot", ts=ts)
+            else:
+                ex.edited(oid=order.client_oid, venue_id=edited.id, ts=ts)
         for order in [o for o in ex.orders.values() if o.status == OrderStatus.CANCEL_REQUESTED]:
             self._cancel(order, ts)
         self._save()
@@ -416,15 +422,30 @@ class LiveTrader:
         for order in orders:
             if order.role != OrderRole.ENTRY:
                 continue
-            want = missing.get((order.level, order.side))
-            if want is not None and want.price == order.price and want.qty == order.qty:
-                del missing[(order.level, order.side)]  # already resting where it should
-            else:
-                self._cancel_request(order, "re-priced" if want else "no longer wanted")
+            want = missing.pop((order.level, order.side), None)
+            if want is None:
+                self._cancel_request(order, "no longer wanted")
+            elif not self._reprice(order, want.price, want.qty):
+                missing[(order.level, order.side)] = want  # replaced: placed again below
         for e in missing.values():
             price = 0.0 if e.market else e.price
             self._request(book.key, book.symbol, OrderRole.ENTRY, e.side, e.qty, book.ts,
                           level=e.level, price=price, market=e.market)  # fmt: skip
+
+    def _reprice(self, order: LiveOrder, price: float, qty: float) -> bool:
+        """Bring a resting limit to ``price`` and ``qty``: nothing when it is there; an edit
+        (one call, Bitget's modify-order) when it rests untouched on the venue; else (not
+        answered yet, partly filled) False after recording its cancel: the caller places it
+        again."""
+        if order.price == price and order.qty == qty and not order.edit_oid:
+            return True
+        if order.status == OrderStatus.OPEN and not order.filled and not order.edit_oid:
+            self._ex().request_edit(order.client_oid, price, qty, self.clock())
+            return True
+        if order.edit_oid:
+            return True  # an edit is on its way; the next candle looks again
+        self._cancel_request(order, "re-priced")
+        return False
 
     def _orders(self, symbol: str) -> list[LiveOrder]:
         """The symbol's orders that rest or will (a cancel already decided is not one)."""
@@ -436,9 +457,11 @@ class LiveTrader:
         tp = book.take_profit if pos is not None and not pos.adopted else math.nan
         current = [o for o in orders if o.role == OrderRole.TAKE_PROFIT]
         for order in current:
-            if order.price == tp and pos is not None and order.qty == self._held(book.symbol, pos):
-                return
-            self._cancel_request(order, "re-priced" if math.isfinite(tp) else "no take-profit")
+            if pos is not None and math.isfinite(tp):
+                if self._reprice(order, tp, self._held(book.symbol, pos)):
+                    return
+            else:
+                self._cancel_request(order, "no take-profit")
         if pos is not None and math.isfinite(tp):
             held = self._held(book.symbol, pos)
             self._request(book.key, book.symbol, OrderRole.TAKE_PROFIT, -pos.side, held,
@@ -520,7 +543,7 @@ class LiveTrader:
         ex = self._ex()
         for _ in range(passes):
             pending = sorted(ex.orders.values(), key=lambda o: (_SEND_ORDER.get(o.role, 3), o.ts))
-            todo = [o for o in pending if o.status != OrderStatus.OPEN or o.moving_to]
+            todo = [o for o in pending if o.status != OrderStatus.OPEN or o.moving_to or o.edit_oid]
             if not todo:
                 break
             for order in [o for o in todo if o.status == OrderStatus.CANCEL_REQUESTED]:
@@ -531,6 +554,8 @@ class LiveTrader:
                     self._send(order)
                 elif order.status == OrderStatus.OPEN and order.moving_to:
                     self._move(order)
+                elif order.status == OrderStatus.OPEN and order.edit_oid:
+                    self._edit(order)
                 self._save()
         # a market order fills at once: book it now (a close is confirmed before anything
         # else, an entry gets its stop in the same reaction)
@@ -616,6 +641,22 @@ class LiveTrader:
         pos = ex.positions.get(order.symbol)
         qty = self._held(order.symbol, pos) if pos is not None else order.qty
         ex.stop_moved(oid=order.client_oid, trigger=trigger, qty=qty, ts=ts)
+
+    def _edit(self, order: LiveOrder) -> None:
+        ex, ts = self._ex(), self.clock()
+        try:
+            edited = self.account.edit_limit(
+                _venue_order(order), order.edit_qty, order.edit_price, order.edit_oid
+            )
+        except VenueRejected as exc:  # filled or gone meanwhile: the fills will say
+            ex.edit_failed(oid=order.client_oid, code=exc.code, reason=str(exc), ts=ts)
+            return
+        except OutcomeUnknown:
+            edited = self.account.order_by_client_oid(order.symbol, order.edit_oid)
+            if edited is None:
+                ex.edit_failed(oid=order.client_oid, code="", reason="no answer", ts=ts)
+                return
+        ex.edited(oid=order.client_oid, venue_id=edited.id, ts=ts)
 
     def _cancel(self, order: LiveOrder, ts: int) -> None:
         if order.venue_id:

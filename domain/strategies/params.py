@@ -72,7 +72,6 @@ class StrategyParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     kind: ClassVar[str] = "abstract"
 
     enabled: bool = False
-    live: bool = False
     timeframe: Timeframe = "1h"
     # 3, not the seed's 6: at 6x a position is liquidated 16.7 % from its entry (less the
     # maintenance margin), before the grids' 20-25 % stops could act (``config check`` refuses
@@ -80,6 +79,8 @@ class StrategyParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     leverage: Leverage = 3
     sides: Sides = ("long",)
     per_asset: dict[str, dict[str, Any]] = {}
+    # after the five fields stored records were written with (their order is the records')
+    live: bool = False
 
 
 class GridParams(StrategyParams):

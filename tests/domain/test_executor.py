@@ -80,3 +80,43 @@ def test_trades_from_fills_average_entries_and_exits() -> None:
     (trade,) = live_trades(fills)
     assert (trade.entry_ts, trade.exit_ts, trade.entry_price, trade.exit_price) == (10, 30, 95, 99)
     assert trade.pnl == pytest.approx(8.0 - 0.1)
+
+
+def test_an_edit_is_recorded_before_the_call_and_moves_the_order_to_its_new_client_id() -> None:
+    ex = Executor("acc", "bitget")
+    order = ex.request(entry())
+    ex.accepted(order.client_oid, "v1", 1_000)
+    new_oid = ex.request_edit(order.client_oid, 99.5, 2.0, 2_000)
+    assert new_oid != order.client_oid and ex.orders[order.client_oid].edit_oid == new_oid
+    ex.edited(order.client_oid, "v1", 2_000)
+    assert list(ex.orders) == [new_oid]
+    moved = ex.orders[new_oid]
+    assert (moved.price, moved.venue_id, moved.edit_oid) == (99.5, "v1", "")
+
+
+def test_a_failed_edit_leaves_the_order_as_it_was() -> None:
+    ex = Executor("acc", "bitget")
+    order = ex.request(entry())
+    ex.accepted(order.client_oid, "v1", 1_000)
+    ex.request_edit(order.client_oid, 99.5, 2.0, 2_000)
+    ex.edit_failed(order.client_oid, "40768", "Order does not exist", 2_000)
+    kept = ex.orders[order.client_oid]
+    assert (kept.price, kept.edit_oid) == (100.0, "")
+
+
+def test_a_fill_of_an_order_nobody_placed_makes_the_position_adopted() -> None:
+    """A trade by hand on a traded symbol: the position is no longer the runner's own."""
+    ex = Executor("acc", "bitget")
+    ex.book_fill("f1", "by-hand", SYM, 1, 100.0, 1.0, 0.0, 10)
+    assert ex.positions[SYM].adopted
+
+
+def test_a_stop_fill_of_an_unknown_order_only_reduces() -> None:
+    """A triggered stop's market order is not the executor's, yet it only closes: no adoption."""
+    ex = Executor("acc", "bitget")
+    order = ex.request(entry())
+    ex.accepted(order.client_oid, "v1", 1_000)
+    ex.book_fill("f1", "v1", SYM, 1, 100.0, 2.0, 0.0, 10)
+    ex.book_fill("f2", "spawned", SYM, -1, 90.0, 1.0, 0.0, 20)
+    pos = ex.positions[SYM]
+    assert (pos.qty, pos.adopted, pos.levels) == (1.0, False, [0])

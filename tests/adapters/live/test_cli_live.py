@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.cli.main import main
+from adapters.files.config_writer import apply_per_asset
 from adapters.services.engine import Engine
 from adapters.store.home import Home
 from adapters.store.research_log import ResearchLog
@@ -129,3 +131,43 @@ def test_the_keys_are_never_logged_nor_stored(tmp_path: Path) -> None:
         for path in home.rglob("*"):
             if path.is_file() and path.name != ".env":
                 assert name.encode() not in path.read_bytes(), f"{name} found in {path}"
+
+
+def go_live(config: Path, strategy: str) -> None:
+    """``strategy`` enabled and live in the config (its per_asset written separately)."""
+    path = config / "strategies.yaml"
+    section = re.compile(rf"^{strategy}:[^\n]*\n  enabled: false$", re.M)
+    text, found = section.subn(f"{strategy}:\n  live: true\n  enabled: true", path.read_text())
+    assert found == 1
+    path.write_text(text)
+
+
+def test_two_live_runners_on_one_symbol_are_refused(tmp_path: Path, capsys) -> None:
+    """Bitget nets a symbol's orders into one position: a grid and another runner on BTC would
+    trade each other's position (bug G of the earlier system)."""
+    home = tmp_path / "home"
+    config = make_config(tmp_path, assets=("BTC/USDT",), live=True)
+    go_live(config, "envelope_dca")
+    apply_per_asset(config, "envelope_dca", "BTC/USDT", {"sl_percent": 20.0})
+    engine = Engine(Home.resolve(str(home)))
+    try:
+        log = ResearchLog(engine.store)
+        log.record_applied("grid_atr", "BTC/USDT", {}, "A", "")
+        log.record_applied("envelope_dca", "BTC/USDT", {}, "B", "")
+    finally:
+        engine.close()
+    assert live(home, config, "--dry-run") == 2
+    err = capsys.readouterr().err
+    assert "envelope_dca:BTC/USDT, grid_atr:BTC/USDT: one symbol, several live runners" in err
+
+
+def test_a_mono_strategy_asking_for_live_is_named_and_left_out(tmp_path: Path, capsys) -> None:
+    home = tmp_path / "home"
+    config = make_config(tmp_path, assets=("BTC/USDT",), live=True)
+    go_live(config, "supertrend")
+    apply_per_asset(config, "supertrend", "ETH/USDT", {})
+    graded(home, {"BTC/USDT": "A"})
+    assert live(home, config, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "  not live: supertrend:ETH/USDT: mono strategies do not trade live yet" in out
+    assert "  grid_atr:BTC/USDT (1h, leverage 3x)" in out

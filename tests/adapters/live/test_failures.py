@@ -216,3 +216,33 @@ def test_a_fills_answer_with_a_nan_price_books_nothing_and_is_asked_again(venue)
              if type(e).__name__ == "OrderFilled"]  # fmt: skip
     assert len(fills) == 1 and fills[0].price == pytest.approx(msgspec.to_builtins(
         r.sim.state().fills[0])["price"])  # fmt: skip
+
+
+def test_a_refused_emergency_close_keeps_the_position_and_protects_it_next(venue) -> None:
+    """G: a failed close once dropped the state. Here the stop is refused three times, then
+    the emergency close too: the executor still holds the position, and the next reaction
+    gives it a stop."""
+    r, engine = venue
+    trader = booted(r, engine)
+    until(r, trader, first_fill)
+    r.sim.faults.add(Fault("error", "/api/v2/mix/order/place-tpsl-order", times=3, code="45122"))
+    r.sim.faults.add(Fault("error", "/api/v2/mix/order/place-order", times=1, code="40762"))
+    trader.react({BTC})
+    assert trader.executor.emergencies == 1 and BTC in trader.executor.positions
+    assert r.sim.state().positions and not stops_on_venue(r)
+    trader.react({BTC})
+    assert len(stops_on_venue(r)) == 1
+
+
+def test_a_restart_keeps_a_tripped_kill_switch_and_rests_no_entry(venue) -> None:
+    """G: a restore once cleared an active kill switch. The shadow's switch is an event: after
+    a restart it is still tripped, and the book rests no level on the venue."""
+    r, engine = venue
+    trader = booted(r, engine)
+    sim = trader.shadow.sim
+    sim._tripped(scope="global", key="", reason="drawdown", figures={}, ts=sim.last_ts)
+    trader.shadow.save(sim)
+    again = booted(r, engine)
+    assert again.shadow.sim.kill is not None
+    assert not [o for o in again.executor.orders.values() if o.role == OrderRole.ENTRY]
+    assert r.sim.state().open_orders == []
