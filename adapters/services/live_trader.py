@@ -173,8 +173,7 @@ class LiveTrader:
         orphans = sum(self._match_orders(symbol, ts) for symbol in sorted(symbols))
         self._save()
         self.react(symbols)
-        balance = self.account.balance()
-        ex.balance_refreshed(total=balance.total, free=balance.free, ts=ts)
+        self._refresh_balance()
         summary = {
             "looked_up": looked_up,
             "fills_booked": booked,
@@ -327,8 +326,16 @@ class LiveTrader:
             return [self._ex()]
 
         self.shadow.take_closed(self.shadow.sim, closed, intents=intents)
-        self.engine.project()
         self.execute()
+        self._refresh_balance()
+        self.engine.project()
+
+    def _refresh_balance(self) -> None:
+        """The account's balance once a candle, recorded when it changed."""
+        ex, balance = self._ex(), self.account.balance()
+        if (balance.total, balance.free) != ex.balance[:2]:
+            ex.balance_refreshed(total=balance.total, free=balance.free, ts=self.clock())
+            self._save()
 
     # -- deciding -------------------------------------------------------------------------------
     def _next_books(self) -> dict[str, tuple[RunnerBook, GridRunner]]:
