@@ -233,6 +233,10 @@ class GridRunner:
             return trail, ExitReason.TRAIL
         return stop, ExitReason.SL
 
+    def venue_take_profit(self, side: int, entry: float) -> float:
+        """NaN: a grid's take-profit rests from the candle after a fill (``book``)."""
+        return math.nan
+
     def _stopped(self, i: int, side: int) -> None:
         """The adverse exit was reached in candle ``i``: a stop fills (a gap: at the open), a
         liquidation closes at its price; a stop filling beyond the liquidation price is one."""

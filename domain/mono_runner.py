@@ -27,6 +27,7 @@ import math
 from domain.contracts import adverse_exit, adverse_fill, liquidation_trigger
 from domain.execution import Costs, exit_touched, limit_fill, market_fill, stop_fill
 from domain.ledger import position_pnl
+from domain.runner_book import BookOrder, OrderRole, RunnerBook
 from domain.runner_state import EntryRefusal
 from domain.simulator import Simulator
 from domain.strategies.plans import MarketArrays, MonoPlan
@@ -90,6 +91,51 @@ class MonoRunner:
         entry, qty, _ = self.state.levels["0"]
         return position_pnl(side, entry, qty, price)
 
+    # -- live: what rests on the venue during candle i ---------------------------------------
+    def book(self, i: int) -> RunnerBook:
+        """The orders ``step(i)`` will look for, known at the close of ``i - 1``: a close at the
+        open (time, exit signal, reverse), a market entry at the open on the signal of
+        ``i - 1`` (after the close: a reverse enters the other side), the take-profit and the
+        stop of the position held. Reads no price of candle ``i``."""
+        side, state = self.state.side, self.state
+        here = {"key": self.key, "symbol": self.symbol, "ts": self.ts[i]}
+        close = self._reason_at_open(i) if side else None
+        entries = self._book_entry(i, freed=state.margin if close else 0.0)
+        if not side:
+            return RunnerBook(**here, entries=entries)
+        qty = state.levels["0"][1]
+        held = {"side": side, "qty": qty, "stop": state.sl}
+        if close:
+            return RunnerBook(**here, close_at_open=close, entries=entries, **held)
+        return RunnerBook(**here, take_profit=state.tp or math.nan, **held)
+
+    def _book_entry(self, i: int, freed: float) -> tuple[BookOrder, ...]:
+        side = self.signal[i - 1]
+        if side not in self.sides or self.sim.entry_block(self.key, adding=False):
+            return ()
+        sim = self.sim
+        used = sim.margin_used - freed + self.margin
+        if used > sim.max_margin_ratio * sim.capital + 1e-9 or used > sim.cash:
+            return ()
+        # sized at the last close with the slippage, the best guess of the open's fill
+        qty = self.contract.order_qty(
+            self.notional, market_fill(self.c[i - 1], side > 0, self.costs.slippage)
+        )
+        return (BookOrder(OrderRole.ENTRY, 0, side, math.inf, qty, market=True),) if qty else ()
+
+    def venue_stop(self, side: int, entry: float) -> tuple[float, ExitReason]:
+        """The stop of a position entered at ``entry`` on the signal of the last stored candle
+        (live: the runner over the candles plus the next one's placeholder)."""
+        offset = self.sl_offset[len(self.ts) - 2]
+        return round_scaled(entry * (1.0 - side * offset), self.tick_inv, self.tick_step), (
+            ExitReason.SL
+        )
+
+    def venue_take_profit(self, side: int, entry: float) -> float:
+        """Its take-profit (NaN: none), resting from the entry on, as paper's does."""
+        offset = self.tp_offset[len(self.ts) - 2]
+        return round_scaled(entry * (1.0 + side * offset), self.tick_inv, self.tick_step)
+
     # -- the rules ----------------------------------------------------------------------------
     def _at_open(self, i: int) -> None:
         side, o = self.state.side, self.o[i]
@@ -97,16 +143,20 @@ class MonoRunner:
         if rate is not None:
             qty = self.state.levels["0"][1]
             self.sim.charge_funding(self.key, rate, side * rate * qty * o, self.ts[i])
-        held = (self.ts[i] - self.state.opened_ts) // self.tf_ms
-        reason: ExitReason | None = None
-        if self.plan.max_hold and held >= self.plan.max_hold:
-            reason = ExitReason.TIME
-        elif self.exit_signal is not None and self.exit_signal[i - 1]:
-            reason = ExitReason.SIGNAL
-        elif self.signal[i - 1] == -side:
-            reason = ExitReason.REVERSE
+        reason = self._reason_at_open(i)
         if reason:
             self._close(i, market_fill(o, side < 0, self.costs.slippage), self.costs.taker, reason)
+
+    def _reason_at_open(self, i: int) -> ExitReason | None:
+        """Why the position closes at the open of ``i`` (known at the close of ``i - 1``)."""
+        held = (self.ts[i] - self.state.opened_ts) // self.tf_ms
+        if self.plan.max_hold and held >= self.plan.max_hold:
+            return ExitReason.TIME
+        if self.exit_signal is not None and self.exit_signal[i - 1]:
+            return ExitReason.SIGNAL
+        if self.signal[i - 1] == -self.state.side:
+            return ExitReason.REVERSE
+        return None
 
     def _enter(self, i: int) -> None:
         side = self.signal[i - 1]

@@ -5,9 +5,8 @@ runner (enabled, the asset validated in ``per_asset``), and the parameters appli
 were graded A or B by a walk-forward. A runner that asks for live but falls short is named with
 the reason, never traded silently or dropped silently.
 
-This version trades grid strategies only: a mono strategy's live orders (market entry at the
-open, exchange-side take-profit) are not built yet. Bitget nets all orders of a symbol into one
-position (one-way mode), so two live runners on one symbol are refused.
+Bitget nets all orders of a symbol into one position (one-way mode), so two live runners on one
+symbol (two grids, or a grid and a mono strategy) are refused.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from dataclasses import dataclass, replace
 from adapters.services.runner_specs import RunnerSpec, runner_specs
 from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
-from domain.strategies import strategy as strategy_spec
 from projections.research import ResearchReader
 
 LIVE_GRADES = ("A", "B")
@@ -41,9 +39,7 @@ def live_selection(settings: Settings, research: ResearchReader) -> LiveSelectio
         if not getattr(settings.strategies, spec.strategy).live:
             continue
         grade = grades.get((spec.strategy, spec.symbol))
-        if strategy_spec(spec.strategy).kind != "grid":
-            skipped.append((spec.key, "mono strategies do not trade live yet"))
-        elif grade not in LIVE_GRADES:
+        if grade not in LIVE_GRADES:
             why = f"graded {grade}" if grade else "no graded parameters applied"
             skipped.append((spec.key, f"{why}; live needs {' or '.join(LIVE_GRADES)}"))
         else:

@@ -53,6 +53,7 @@ from domain.executor import Executor
 from domain.grid_runner import GridRunner
 from domain.live_orders import LiveOrder, LivePosition, OrderStatus
 from domain.market import Market
+from domain.mono_runner import MonoRunner
 from domain.runner_book import BookOrder, OrderRole, RunnerBook
 from domain.strategies import strategy as strategy_spec
 
@@ -64,6 +65,7 @@ STOP_ATTEMPTS = 3  # tries to place a stop before the position is closed at mark
 ADOPTED_STOP_FRACTION = 0.10
 _SIDE = {1: "buy", -1: "sell"}
 _SEND_ORDER = {OrderRole.STOP: 0, OrderRole.EMERGENCY: 1, OrderRole.CLOSE: 2}
+Runner = GridRunner | MonoRunner
 
 
 class LiveError(Exception):
@@ -96,8 +98,9 @@ class LiveTrader:
         self._stop_refusals: dict[str, int] = {}  # symbol -> stops refused in a row
         # the candle in progress: each symbol's book, and the symbols that may open nothing
         # more in it (closed, closing or halted)
-        self._books: dict[str, tuple[RunnerBook, GridRunner]] = {}
+        self._books: dict[str, tuple[RunnerBook, Runner]] = {}
         self._done: set[str] = set()
+        self._closing: set[str] = set()  # symbols closed at this candle's open
         self._market_sent: set[str] = set()  # symbols a market order was just sent on
 
     # -- boot = reconciliation ------------------------------------------------------------------
@@ -338,7 +341,7 @@ class LiveTrader:
             self._save()
 
     # -- deciding -------------------------------------------------------------------------------
-    def _next_books(self) -> dict[str, tuple[RunnerBook, GridRunner]]:
+    def _next_books(self) -> dict[str, tuple[RunnerBook, Runner]]:
         """Per symbol, the runner's book for the candle after the last one stepped."""
         books = {}
         sim = self.shadow.sim
@@ -348,21 +351,19 @@ class LiveTrader:
         assert sim is not None
         return books
 
-    def _next_candle_runner(self, slot: Slot) -> GridRunner:
+    def _next_candle_runner(self, slot: Slot) -> Runner:
         """The slot's runner over its candles plus a placeholder for the next one (its plan
         row is known from the candles before it; no price of the placeholder is read)."""
         m = slot.market
         last = float(m.close[-1])
         placeholder = (int(m.ts[-1]) + m.tf_ms, last, last, last, last, 0.0)
-        runner = self.shadow.runner_for(self.shadow.sim, slot.spec, m.appended(placeholder))
-        assert isinstance(runner, GridRunner)
-        return runner
+        return self.shadow.runner_for(self.shadow.sim, slot.spec, m.appended(placeholder))
 
-    def _decide(self, books: dict[str, tuple[RunnerBook, GridRunner]]) -> None:
+    def _decide(self, books: dict[str, tuple[RunnerBook, Runner]]) -> None:
         """The orders of a new candle: closes, take-profits and stops per symbol, then the
         entries under the global margin guard."""
         ex = self._ex()
-        self._books, self._done = books, set()
+        self._books, self._done, self._closing = books, set(), set()
         for symbol, (book, runner) in books.items():
             pos = ex.positions.get(symbol)
             orders = self._orders(symbol)
@@ -371,7 +372,10 @@ class LiveTrader:
                 self._done.add(symbol)
                 self._cancel_roles(orders, (OrderRole.TAKE_PROFIT,), "halted")
             elif pos is not None and not pos.adopted and _closing(book, pos):
-                self._done.add(symbol)
+                # closes at the open; a mono runner reversing enters the other side after
+                self._closing.add(symbol)
+                if not book.entries:
+                    self._done.add(symbol)
                 self._cancel_roles(orders, (OrderRole.TAKE_PROFIT,), "closing")
                 if not any(o.role == OrderRole.CLOSE for o in orders):
                     held = self._held(symbol, pos)
@@ -399,7 +403,7 @@ class LiveTrader:
                 continue
             book, runner = self._books[symbol]
             wanted = self._wanted(symbol, book)
-            fits = max(0, int((room + 1e-9) // runner.margin_per_level))
+            fits = max(0, int((room + 1e-9) // _margin_unit(runner)))
             self._entries(book, self._orders(symbol), wanted[:fits])
 
     def _margin_held(self) -> float:
@@ -408,8 +412,8 @@ class LiveTrader:
         ex, held = self._ex(), 0.0
         for slot in self.shadow.slots:
             pos = ex.positions.get(slot.spec.symbol)
-            if pos is not None and isinstance(slot.runner, GridRunner):
-                held += len(set(pos.levels)) * slot.runner.margin_per_level
+            if pos is not None and slot.spec.symbol not in self._closing:
+                held += len(set(pos.levels)) * _margin_unit(slot.runner)
         return held
 
     def _wanted(self, symbol: str, book: RunnerBook) -> list[BookOrder]:
@@ -418,7 +422,7 @@ class LiveTrader:
         if symbol in self._done:
             return []
         pos = self._ex().positions.get(symbol)
-        if pos is None:
+        if pos is None or symbol in self._closing:
             return list(book.entries)
         return [e for e in book.entries if e.side == pos.side and e.level not in pos.levels]
 
@@ -475,7 +479,7 @@ class LiveTrader:
                           book.ts, price=tp, reduce_only=True)  # fmt: skip
 
     def _protect(
-        self, symbol: str, pos: LivePosition, runner: GridRunner | None, book: RunnerBook | None
+        self, symbol: str, pos: LivePosition, runner: Runner | None, book: RunnerBook | None
     ) -> None:
         """Record the stop the position needs: placed when it has none, moved when its trigger
         should change (an edit; the venue's pos_loss covers the whole position whatever its
@@ -493,17 +497,28 @@ class LiveTrader:
                 oid=stop.client_oid, trigger=trigger, qty=self._held(symbol, pos), ts=self.clock()
             )
 
+    def _entry_take_profit(self, symbol: str, pos: LivePosition, runner: Runner) -> None:
+        """A mono position's take-profit rests from its entry on (paper's rule: it may fill in
+        the entry candle); a grid's from the next candle (``venue_take_profit`` is NaN)."""
+        book = self._books.get(symbol)
+        if pos.adopted or book is None or pos.opened_ts < book[0].ts:
+            return  # only a position this candle opened: older ones have the book's
+        tp = runner.venue_take_profit(pos.side, pos.entry_price)
+        if math.isfinite(tp) and not any(
+            o.role == OrderRole.TAKE_PROFIT for o in self._orders(symbol)
+        ):
+            held = self._held(symbol, pos)
+            self._request(book[0].key, symbol, OrderRole.TAKE_PROFIT, -pos.side, held,
+                          self.clock(), price=tp, reduce_only=True)  # fmt: skip
+
     def _stop_trigger(
-        self, pos: LivePosition, runner: GridRunner | None, book: RunnerBook | None
+        self, pos: LivePosition, runner: Runner | None, book: RunnerBook | None
     ) -> float:
         if runner is None:
             return pos.entry_price * (1.0 - pos.side * ADOPTED_STOP_FRACTION)
-        if (
-            book is not None
-            and book.side == pos.side
-            and book.stop
-            and math.isclose(book.qty, pos.qty, rel_tol=1e-9)
-        ):
+        same = book is not None and book.side == pos.side and book.stop
+        # a grid's stop follows the levels the venue holds; a mono position's is fixed
+        if same and (isinstance(runner, MonoRunner) or math.isclose(book.qty, pos.qty)):
             return book.stop  # the shadow's own stop (trailing stop included)
         return runner.venue_stop(pos.side, pos.entry_price)[0]
 
@@ -538,6 +553,8 @@ class LiveTrader:
             slot = runners.get(symbol)
             runner = self._next_candle_runner(slot) if slot is not None else None
             self._protect(symbol, pos, runner, None)
+            if runner is not None:
+                self._entry_take_profit(symbol, pos, runner)
         self._gate_entries()
         self._save()
         self.execute()
@@ -735,6 +752,11 @@ class LiveTrader:
     def _markets(self) -> list[Market]:
         seen = {Market(self.venue, s.spec.symbol, s.spec.timeframe) for s in self.shadow.slots}
         return sorted(seen, key=lambda m: (m.symbol, m.timeframe))
+
+
+def _margin_unit(runner: Runner) -> float:
+    """The margin one entry commits: a grid level's, or a mono position's."""
+    return runner.margin_per_level if isinstance(runner, GridRunner) else runner.margin
 
 
 def _row(raw: list[Any]) -> tuple[int, float, float, float, float, float]:

@@ -4,6 +4,7 @@ live trader pointed at it through the real ccxt client."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,17 +48,31 @@ def make_home(root: Path) -> Path:
     return home
 
 
-def make_config(root: Path, assets: tuple[str, ...] = ASSETS, live: bool = False) -> Path:
-    """grid_atr on ``assets`` (``live: true`` when ``live``); kill switches loosened to 99 % so
-    paper and live trade every candle alike (a tripped switch is paper's own business)."""
+def make_config(
+    root: Path, assets: tuple[str, ...] = ASSETS, live: bool = False, strategy: str = "grid_atr"
+) -> Path:
+    """``strategy`` enabled on ``assets`` (``live: true`` when ``live``; grid_atr with sl 15 %,
+    any other at its defaults, and grid_atr then off); kill switches loosened to 99 % so paper
+    and live trade every candle alike (a tripped switch is paper's own business)."""
     config = root / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config, ignore=shutil.ignore_patterns("*.py", "__*"))
+    path = config / "strategies.yaml"
+    text = path.read_text()
+    if strategy != "grid_atr":
+        text = text.replace(
+            "grid_atr:                 # the seed's best-graded strategy: the only "
+            "one enabled by default\n  enabled: true",
+            "grid_atr:\n  enabled: false",
+        )
+        section = re.compile(rf"^{strategy}:[^\n]*\n  enabled: false$", re.M)
+        text, found = section.subn(f"{strategy}:\n  enabled: true", text)
+        assert found == 1, strategy
     if live:
-        strategies = config / "strategies.yaml"
-        text = strategies.read_text()
-        strategies.write_text(text.replace("grid_atr:", "grid_atr:\n  live: true", 1))
+        text = text.replace(f"{strategy}:", f"{strategy}:\n  live: true", 1)
+    path.write_text(text)
+    override = {"sl_percent": 15.0} if strategy == "grid_atr" else {}
     for asset in assets:
-        apply_per_asset(config, "grid_atr", asset, {"sl_percent": 15.0})
+        apply_per_asset(config, strategy, asset, override)
     risk = config / "risk.yaml"
     text = risk.read_text()
     for key in ("grid_max_session_loss_percent", "grid_max_daily_loss_percent"):
@@ -117,18 +132,19 @@ def rehearsal(
     assets: tuple[str, ...] = ASSETS,
     end: int | None = None,
     live: bool = False,
+    strategy: str = "grid_atr",
 ) -> Iterator[Rehearsal]:
     """The local Bitget serving the sample's candles up to ``end`` (exclusive), trading from
     ``start``. ``live``: the strategy says ``live: true`` and its parameters are graded A, so
     ``scalp-radar live`` trades them."""
-    home, config = make_home(root), make_config(root, assets, live)
+    home, config = make_home(root), make_config(root, assets, live, strategy)
     settings = load_settings(config)
     engine = Engine(Home.resolve(str(home)))
     try:
         markets = sim_markets(engine, assets, end)
         if live:
             for asset in assets:
-                ResearchLog(engine.store).record_applied("grid_atr", asset, {}, "A", "")
+                ResearchLog(engine.store).record_applied(strategy, asset, {}, "A", "")
     finally:
         engine.close()
     fees = costs(settings)

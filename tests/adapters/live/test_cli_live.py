@@ -161,13 +161,20 @@ def test_two_live_runners_on_one_symbol_are_refused(tmp_path: Path, capsys) -> N
     assert "envelope_dca:BTC/USDT, grid_atr:BTC/USDT: one symbol, several live runners" in err
 
 
-def test_a_mono_strategy_asking_for_live_is_named_and_left_out(tmp_path: Path, capsys) -> None:
+def test_a_mono_strategy_graded_b_goes_live_beside_a_grid(tmp_path: Path, capsys) -> None:
     home = tmp_path / "home"
     config = make_config(tmp_path, assets=("BTC/USDT",), live=True)
     go_live(config, "supertrend")
     apply_per_asset(config, "supertrend", "ETH/USDT", {})
-    graded(home, {"BTC/USDT": "A"})
+    engine = Engine(Home.resolve(str(home)))
+    try:
+        log = ResearchLog(engine.store)
+        log.record_applied("grid_atr", "BTC/USDT", {}, "A", "")
+        log.record_applied("supertrend", "ETH/USDT", {}, "B", "")
+    finally:
+        engine.close()
     assert live(home, config, "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "  not live: supertrend:ETH/USDT: mono strategies do not trade live yet" in out
+    assert out.startswith("live: capital 10,000.00 USDT, 2 runner(s)\n")
     assert "  grid_atr:BTC/USDT (1h, leverage 3x)" in out
+    assert "  supertrend:ETH/USDT (1h, leverage" in out

@@ -1,9 +1,11 @@
 """Rehearsal parity: live trading against the local Bitget makes the trades paper makes.
 
-Three grid runners (BTC, ETH, SOL perpetuals of the sample), 60 days: the live trader books
-only what the venue filled (the real ccxt client, the simulator's matching); a paper replay of
-the same candles in the same home decides on its own. Their round trips must agree candle for
-candle: entry and exit candles, side, and prices to the tick.
+Three runners (BTC, ETH, SOL perpetuals of the sample), 60 days, once with a grid strategy
+(resting levels, take-profit re-priced each candle, the global margin guard binding) and once
+with a mono one (market entries at the open, a take-profit and a stop resting from the entry):
+the live trader books only what the venue filled (the real ccxt client, the simulator's
+matching); a paper replay of the same candles in the same home decides on its own. Their round
+trips must agree candle for candle: entry and exit candles, side, and prices to the tick.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ START = 1_748_736_000_000  # 2025-06-01 00:00 UTC
 DAYS = 60
 
 
-@pytest.fixture(scope="module")
-def rehearsed(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["grid_atr", "bollinger_mr"])
+def rehearsed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("rehearsal")
-    with rehearsal(root, START) as r:
+    with rehearsal(root, START, strategy=request.param) as r:
         engine = r.engine()
         try:
             trader = r.trader(engine)
