@@ -119,3 +119,42 @@ def test_a_flat_runner_books_no_stop_and_no_take_profit() -> None:
     book = runner.book(max(start, 1))
     assert book.side == 0 and book.stop == 0.0 and math.isnan(book.take_profit)
     assert book.entries, "a flat grid rests its levels"
+
+
+MONOS = sorted(n for n in REGISTRY if n not in GRIDS)
+
+
+@pytest.mark.parametrize("name", MONOS)
+def test_a_mono_step_enters_and_closes_only_as_booked(name: str) -> None:
+    """Every entry a mono step makes was booked (a market order at the open, its side), every
+    close at the open was booked with its reason, and a take-profit or stop exit of a position
+    held at the open fills at the booked price or beyond at the open."""
+    market = random_market(700, 4)
+    spec, p = REGISTRY[name], params(name)
+    sim = Simulator(name="book", capital=10_000.0, max_margin_ratio=0.7)
+    runner = make_runner(sim, "k", name, "X/USDT", spec.build(market, p), market, p, COSTS,
+                         Account())  # fmt: skip
+    entries = closes = 0
+    for i in range(max(spec.warmup(p), 1), len(market)):
+        book = runner.book(i)
+        since = len(sim.pending_events)
+        runner.step(i)
+        o = float(market.open[i])
+        for event in sim.pending_events[since:]:
+            kind = type(event).__name__
+            if kind == "PositionOpened":
+                (order,) = book.entries
+                assert order.market and order.side == event.side and event.price == pytest.approx(o)
+                entries += 1
+            elif kind == "PositionClosed":
+                reason, trade = event.trade["reason"], event.trade
+                if reason in (ExitReason.TIME, ExitReason.SIGNAL, ExitReason.REVERSE):
+                    assert book.close_at_open == reason
+                elif reason == ExitReason.TP and trade["entry_ts"] < book.ts:
+                    better = max(book.take_profit, o) if book.side > 0 else min(book.take_profit, o)
+                    assert trade["exit_price"] == pytest.approx(better)
+                elif reason == ExitReason.SL and trade["entry_ts"] < book.ts:
+                    worse = min(book.stop, o) if book.side > 0 else max(book.stop, o)
+                    assert trade["exit_price"] == pytest.approx(worse)
+                closes += 1
+    assert entries and closes, "the random market must make the strategy trade"
