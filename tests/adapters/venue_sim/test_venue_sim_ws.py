@@ -69,6 +69,21 @@ def test_a_limit_fill_updates_the_order_on_the_orders_channel():
     run(scenario)
 
 
+def test_a_placed_stop_is_pushed_on_the_orders_algo_channel():
+    async def scenario(sim: VenueSim, ex: ccxt.pro.bitget) -> None:
+        await ex.create_order(SYMBOL, "limit", "buy", 0.1, 96.0)
+        sim.step()  # long 0.1 at 96
+        # with a symbol: ccxt 4.5.90 resolves a linear trigger order under "triggerOrder:<symbol>"
+        # but never under the "triggerOrder:linear" a symbol-less watch waits on
+        watching = asyncio.ensure_future(ex.watch_orders(SYMBOL, params={"trigger": True}))
+        await subscribed(sim)
+        await ex.create_order(SYMBOL, "market", "sell", 0.1, None, {"stopLossPrice": 94.0})
+        stop = (await watching)[-1]
+        assert (stop["symbol"], stop["triggerPrice"], stop["status"]) == (SYMBOL, 94.0, "open")
+
+    run(scenario)
+
+
 def test_a_wrong_signature_is_refused_at_login():
     wrong = Credentials(SIM_CREDENTIALS.api_key, "not-the-secret", SIM_CREDENTIALS.passphrase)
 
