@@ -16,7 +16,8 @@ from projections.market_data import MarketDataReader
 
 def register(commands) -> None:
     p = commands.add_parser("venue-sim", help="a local Bitget on stored candles (rehearsal)")
-    p.add_argument("--port", type=int, default=8123, help="TCP port on 127.0.0.1 (0: any)")
+    p.add_argument("--port", type=int, default=8123,
+                   help="TCP port on 127.0.0.1, the websocket on the next (0: any)")  # fmt: skip
     p.add_argument("--symbol", required=True, help="perpetuals, e.g. BTC/USDT:USDT,ETH/USDT:USDT")
     p.add_argument("--timeframe", default="1h")
     p.add_argument("--from", dest="start", required=True, help="first rehearsed candle (UTC)")
@@ -29,8 +30,8 @@ def register(commands) -> None:
 
 
 def cmd_venue_sim(args: argparse.Namespace) -> int:
-    if not 0 <= args.port < 65536:
-        raise UsageError(f"--port must be 0..65535, got {args.port}")
+    if not 0 <= args.port < 65535:  # the websocket takes the next port
+        raise UsageError(f"--port must be 0..65534, got {args.port}")
     if args.speed is not None and not args.speed > 0:
         raise UsageError(f"--speed must be > 0 candles per second, got {args.speed}")
     if not args.balance > 0:
@@ -49,8 +50,10 @@ def cmd_venue_sim(args: argparse.Namespace) -> int:
     markets = [_market(reader, contracts, history, s, args.timeframe, end) for s in symbols]
     sim = VenueSim(markets, start, tf_ms, balance=args.balance, lockstep=args.speed is None,
                    speed=args.speed or 1.0)  # fmt: skip
-    with sim.serve(args.port):
-        print(f"venue-sim: {sim.url} (api key {SIM_CREDENTIALS.api_key})", flush=True)
+    # the private websocket on the next port, so one --port names both
+    with sim.serve(args.port, args.port + 1 if args.port else 0):
+        print(f"venue-sim: {sim.url} (websocket {sim.ws_url}, api key {SIM_CREDENTIALS.api_key})",
+              flush=True)  # fmt: skip
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

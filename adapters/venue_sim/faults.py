@@ -4,7 +4,9 @@ Kinds: ``error`` (answer Bitget's error ``code`` without acting), ``429`` (HTTP 
 body), ``lose_answer`` (act, then drop the connection unanswered), ``delay`` (act, answer after
 ``seconds``), ``malformed`` / ``nan_price`` / ``missing_field`` (act, answer a broken body), and
 ``partial`` (the next limit fills fill only ``fraction``; the matcher takes it). ``path`` ""
-matches any path; each rule fires ``times`` times.
+matches any path; each rule fires ``times`` times. On the private websocket:
+``drop_ws_frames`` (the next ``times`` pushes are silently not sent) and ``ws_disconnect``
+(every private socket is cut at once, when ``VenueSim.inject`` receives it).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Literal
 import msgspec
 
 Kind = Literal[
-    "error", "429", "lose_answer", "delay", "partial", "malformed", "nan_price", "missing_field"
-]
+    "error", "429", "lose_answer", "delay", "partial", "malformed", "nan_price", "missing_field",
+    "drop_ws_frames", "ws_disconnect",
+]  # fmt: skip
 BEFORE = ("error", "429")  # answered instead of acting
+NOT_HTTP = ("partial", "drop_ws_frames", "ws_disconnect")  # taken by the matcher or the WS
 
 
 class Fault(msgspec.Struct):
@@ -50,15 +54,20 @@ class Faults:
         """The first rule for ``path`` of the phase asked (before acting, or after), used once."""
         with self._lock:
             for rule in self._rules:
-                phase_ok = rule.kind != "partial" and (rule.kind in BEFORE) == before
+                phase_ok = rule.kind not in NOT_HTTP and (rule.kind in BEFORE) == before
                 if phase_ok and rule.path in ("", path):
                     return self._use(rule)
         return None
 
     def take_partial(self) -> float | None:
+        rule = self.take_kind("partial")
+        return None if rule is None else rule.fraction
+
+    def take_kind(self, kind: Kind) -> Fault | None:
+        """The first rule of ``kind``, used once."""
         with self._lock:
-            rule = next((r for r in self._rules if r.kind == "partial"), None)
-            return None if rule is None else self._use(rule).fraction
+            rule = next((r for r in self._rules if r.kind == kind), None)
+            return None if rule is None else self._use(rule)
 
     def _use(self, rule: Fault) -> Fault:
         rule.times -= 1

@@ -110,6 +110,11 @@ class Matcher:
         the candle's open, and a query "up to now" must see them."""
         return max(self._last_ms, self.now_ts)
 
+    @property
+    def last_stamp(self) -> int:
+        """The newest stamp handed out: every change so far is stamped at or before it."""
+        return self._last_ms
+
     def stamp(self) -> int:
         """Market time for an event: the clock, strictly after the previous stamp."""
         self._last_ms = max(self._last_ms + 1, self.now_ts)

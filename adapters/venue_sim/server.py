@@ -4,6 +4,8 @@ A threading stdlib HTTP server rather than an ASGI app: the ``lose_answer`` faul
 socket without any response, which ASGI servers do not allow. One lock serialises requests and
 steps, so the matcher sees one change at a time. Control endpoints (unsigned, local only):
 ``POST /sim/step``, ``GET /sim/state``, ``POST /sim/faults``, ``POST /sim/close-position``.
+The private websocket (``ws.PrivateWs``) listens on a port of its own (``ws_url``); after each
+change of the account, the changes go out on it as Bitget's private-channel frames.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -24,7 +26,9 @@ from adapters.venue_sim.book import Fill, Order, Plan, Position, Refusal, SimMar
 from adapters.venue_sim.endpoints import Endpoints
 from adapters.venue_sim.faults import Fault, Faults
 from adapters.venue_sim.matching import Costs, Matcher, StepResult
+from adapters.venue_sim.pushes import Watermark, pushes_since, skip
 from adapters.venue_sim.signing import SIM_CREDENTIALS, Credentials
+from adapters.venue_sim.ws import PrivateWs
 
 PUBLIC = ("/api/v2/public/", "/api/v2/mix/market/", "/api/v2/spot/public/")
 Reply = tuple[int, Any] | None  # (HTTP status, JSON body or raw bytes); None: drop the socket
@@ -71,7 +75,9 @@ class VenueSim:
         self.endpoints = Endpoints(self.matcher, tf_ms, hedge_mode)
         self.credentials, self.lockstep = credentials, lockstep
         self.speed, self.reaction_ms = speed, reaction_ms
-        self.url = ""
+        self.ws = PrivateWs(credentials, self.faults)
+        self.url = self.ws_url = ""
+        self._pushed = Watermark()
         self._routes = self.endpoints.routes()
         self._lock = threading.RLock()
         self._bare_since: dict[str, tuple[int, float]] = {}  # symbol -> (pauses, wall s)
@@ -83,6 +89,7 @@ class VenueSim:
         with self._lock:
             result = self.matcher.step()
             self._watch_protection()
+            self._push()
             return result
 
     def state(self) -> SimState:
@@ -102,10 +109,24 @@ class VenueSim:
                 raise ValueError(f"venue-sim close-position: unknown symbol {symbol!r}")
             fill = self.matcher.close_by_hand(symbol)
             self._watch_protection()
+            self._push()
             return fill
 
+    def inject(self, fault: Fault) -> None:
+        """Arm ``fault``; a ``ws_disconnect`` acts at once: every private socket is cut."""
+        if fault.kind == "ws_disconnect":
+            self.ws.disconnect()
+        else:
+            self.faults.add(fault)
+
     @contextmanager
-    def serve(self, port: int = 0) -> Iterator[VenueSim]:
+    def serve(self, port: int = 0, ws_port: int = 0) -> Iterator[VenueSim]:
+        with ExitStack() as stack:
+            self.ws_url = stack.enter_context(self.ws.serve(ws_port))
+            yield stack.enter_context(self._serve_http(port))
+
+    @contextmanager
+    def _serve_http(self, port: int) -> Iterator[VenueSim]:
         server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         server.daemon_threads = True
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -129,6 +150,16 @@ class VenueSim:
                 return
             wait = self.reaction_ms / 1000 if result.paused == "fill" else 1.0 / self.speed
             self._stop.wait(wait)
+
+    def _push(self) -> None:
+        """The account's changes since the last push, out on the private websocket (skipped
+        while nobody subscribes: Bitget replays nothing to a late subscriber either)."""
+        if not self.ws.listening:
+            skip(self.matcher, self._pushed)
+            return
+        frames = pushes_since(self.matcher, self._pushed)
+        if frames:
+            self.ws.publish(frames)
 
     def _watch_protection(self) -> None:
         bare = self.matcher.unprotected_symbols()
@@ -165,6 +196,7 @@ class VenueSim:
             with self._lock:
                 data = route(params)
                 self._watch_protection()
+                self._push()
                 answer = 200, wire.envelope(data, self.matcher.now_ts)
         except Refusal as exc:
             return 400, wire.error(exc.code, exc.msg, now)
@@ -179,7 +211,7 @@ class VenueSim:
             if (method, path) == ("GET", "/sim/state"):
                 return 200, msgspec.to_builtins(self.state())
             if (method, path) == ("POST", "/sim/faults"):
-                self.faults.add(msgspec.json.decode(body or "{}", type=Fault))
+                self.inject(msgspec.json.decode(body or "{}", type=Fault))
                 return 200, {"ok": True}
             if (method, path) == ("POST", "/sim/close-position"):
                 symbol = json.loads(body or "{}").get("symbol", "")

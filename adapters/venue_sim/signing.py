@@ -46,3 +46,18 @@ def check(
     if not hmac.compare_digest(headers.get("ACCESS-SIGN", ""), signature(creds.secret, prehash)):
         return "40009", "sign signature error"
     return None
+
+
+def check_login(creds: Credentials, arg: Mapping[str, str]) -> tuple[int, str] | None:
+    """None when a private websocket login ``{apiKey, passphrase, timestamp, sign}`` is signed
+    by ``creds`` (sign = base64(HMAC-SHA256(secret, timestamp + "GET" + "/user/verify"))), else
+    Bitget's websocket (code, message). The timestamp's age is not checked: the venue's clock
+    is market time, far in the past."""
+    if arg.get("apiKey") != creds.api_key:
+        return 30011, "Invalid ACCESS_KEY"
+    if arg.get("passphrase") != creds.passphrase:
+        return 30012, "Invalid ACCESS_PASSPHRASE"
+    expected = signature(creds.secret, str(arg.get("timestamp", "")) + "GET/user/verify")
+    if not hmac.compare_digest(str(arg.get("sign", "")), expected):
+        return 30015, "Invalid sign"
+    return None

@@ -133,3 +133,57 @@ def candle_row(m: SimMarket, i: int) -> list[str]:
     """[open time, o, h, l, c, base volume, quote volume], as mix/market/candles writes it."""
     return [str(int(m.ts[i])), num(float(m.open[i])), num(float(m.high[i])),
             num(float(m.low[i])), num(float(m.close[i])), num(float(m.volume[i])), "0"]  # fmt: skip
+
+
+# --- the private websocket's rows (ccxt.pro bitget's handle_order / handle_my_trades) -------
+WS_STATUS = {"live": "live", "partially_filled": "partially_filled", "filled": "filled",
+             "canceled": "cancelled", "executed": "executed", "cancelled": "cancelled"}  # fmt: skip
+
+
+def ws_push(channel: str, row: dict[str, Any], now_ms: int) -> dict[str, Any]:
+    """One frame of a private channel: Bitget pushes contract orders and fills on
+    ``instId: default`` whatever the symbol (the row names it)."""
+    arg = {"instType": "USDT-FUTURES", "channel": channel, "instId": "default"}
+    return {"action": "snapshot", "arg": arg, "data": [row], "ts": now_ms}
+
+
+def ws_order_row(o: Order, wire_id: str, fill: Fill | None) -> dict[str, Any]:
+    """An ``orders`` row: ``accBaseVolume`` is the order's filled total; an update that carries
+    a fill adds that fill's fields (``baseVolume`` is the fill's quantity there, not the
+    total as in the REST lists)."""
+    row = {
+        "instId": wire_id, "orderId": o.order_id, "clientOid": o.client_oid,
+        "price": num(o.price), "size": num(o.size), "accBaseVolume": num(o.filled),
+        "priceAvg": num(o.average), "status": WS_STATUS[o.status], "side": o.side,
+        "orderType": o.kind, "force": "gtc", "posMode": "one_way_mode", "posSide": "net",
+        "tradeSide": "close" if o.reduce_only else "open",
+        "reduceOnly": "yes" if o.reduce_only else "no", "marginMode": "isolated",
+        "marginCoin": "USDT", "enterPointSource": "API", "orderSource": o.source,
+        "feeDetail": [{"feeCoin": "USDT", "fee": num(-o.fee)}],
+        "cTime": str(o.created), "uTime": str(o.updated),
+    }  # fmt: skip
+    if fill is not None:
+        row |= {
+            "tradeId": fill.trade_id, "fillPrice": num(fill.price), "baseVolume": num(fill.qty),
+            "fillFee": num(-fill.fee), "fillFeeCoin": "USDT", "fillTime": str(fill.ts),
+            "fillNotionalUsd": num(fill.qty * fill.price), "pnl": num(fill.profit),
+            "tradeScope": "M" if fill.maker else "T",
+        }  # fmt: skip
+    return row
+
+
+def ws_plan_row(p: Plan, wire_id: str) -> dict[str, Any]:
+    """An ``orders-algo`` row of a ``pos_loss`` stop."""
+    return {
+        "instId": wire_id, "orderId": p.order_id, "clientOid": p.client_oid,
+        "triggerPrice": num(p.trigger), "price": num(p.trigger), "triggerType": "mark_price",
+        "planType": "pos_loss", "size": num(p.size), "side": "sell" if p.hold == "long" else "buy",
+        "posSide": "net", "posMode": "one_way_mode", "tradeSide": "close", "reduceOnly": "yes",
+        "orderType": "market", "marginMode": "isolated", "marginCoin": "USDT",
+        "status": WS_STATUS[p.status], "cTime": str(p.created), "uTime": str(p.updated),
+    }  # fmt: skip
+
+
+def ws_fill_row(f: Fill, wire_id: str, order_kind: str) -> dict[str, Any]:
+    """A ``fill`` row: the REST fill row, plus the order's type and ``uTime``."""
+    return fill_row(f, wire_id) | {"orderType": order_kind, "uTime": str(f.ts)}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ccxt
+import ccxt.pro
 import numpy as np
 
-from adapters.exchanges.client import rebase_urls
+from adapters.exchanges.client import rebase_split, rebase_urls
 from adapters.venue_sim.book import SimMarket
 from adapters.venue_sim.server import VenueSim
 from adapters.venue_sim.signing import SIM_CREDENTIALS, Credentials
@@ -36,15 +37,25 @@ def make_sim(**kwargs: object) -> VenueSim:
     return VenueSim([market()], T0 + 2 * HOUR, HOUR, **kwargs)  # type: ignore[arg-type]
 
 
+def _config(creds: Credentials) -> dict[str, object]:
+    return {
+        "apiKey": creds.api_key,
+        "secret": creds.secret,
+        "password": creds.passphrase,
+        "options": {"defaultType": "swap", "uta": False, "fetchMarkets": {"types": ["swap"]}},
+        "timeout": 3000,
+    }
+
+
 def client(url: str, creds: Credentials = SIM_CREDENTIALS) -> ccxt.bitget:
-    exchange = ccxt.bitget(
-        {
-            "apiKey": creds.api_key,
-            "secret": creds.secret,
-            "password": creds.passphrase,
-            "options": {"defaultType": "swap", "uta": False, "fetchMarkets": {"types": ["swap"]}},
-            "timeout": 3000,
-        }
-    )
+    exchange = ccxt.bitget(_config(creds))
     exchange.urls["api"] = rebase_urls(exchange.urls["api"], url)
+    return exchange
+
+
+def pro_client(sim: VenueSim, creds: Credentials = SIM_CREDENTIALS) -> ccxt.pro.bitget:
+    """The real ccxt.pro client, its REST URLs on the sim's HTTP port, its websocket URLs on
+    the sim's websocket port (call within a running event loop; close it after)."""
+    exchange = ccxt.pro.bitget(_config(creds))
+    exchange.urls["api"] = rebase_split(exchange.urls["api"], sim.url, sim.ws_url)
     return exchange
