@@ -17,6 +17,7 @@ from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
 from adapters.exchanges.account_vocabulary import VenueError
 from adapters.exchanges.bitget_account import BitgetAccount
 from adapters.exchanges.client import api_url_override
+from adapters.exchanges.order_stream import StreamWaker, bitget_stream
 from adapters.exchanges.venue_clock import VenueClock
 from adapters.services.engine import Engine
 from adapters.services.live_runners import LiveSetupError, announcement, live_selection
@@ -93,7 +94,7 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
             trader.boot(start if start is not None else trader.clock())
             print(f"live {portfolio}: trading on {name}; Ctrl-C stops (orders stay on the venue)")
             if sim_port is None:
-                trader.run(POLL_S)
+                _run_live(trader, args)
             else:
                 _rehearse(trader, sim_port, args.candles)
     except WriterLockBusy as exc:
@@ -134,6 +135,19 @@ def _account(args: argparse.Namespace, sim_port: int | None) -> tuple[BitgetAcco
         base_url=api_url_override("bitget"),
     )
     return account, "bitget"
+
+
+def _run_live(trader: LiveTrader, args: argparse.Namespace) -> None:
+    """Real time, woken by the account's order stream (websocket) between REST polls."""
+    secrets = load_secrets(dotenv_paths=dotenv_files(Home.resolve(args.home).root))
+    stream = bitget_stream(
+        secrets.bitget_api_key, secrets.bitget_api_secret, secrets.bitget_passphrase
+    )
+    waker = StreamWaker(stream).start()
+    try:
+        trader.run(POLL_S, wait=waker.wait)
+    finally:
+        waker.close()
 
 
 def _rehearse(trader: LiveTrader, port: int, candles: int | None) -> None:

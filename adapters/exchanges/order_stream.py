@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import ccxt
 import msgspec
 
+from adapters.exchanges.client import api_url_override, rebase_split, ws_url_override
 from adapters.exchanges.fetch import RetryPolicy
 
 if TYPE_CHECKING:
@@ -164,3 +166,69 @@ class OrderStream:
 
 def _secrets(exchange: Any) -> list[str]:
     return [s for s in (exchange.apiKey, exchange.secret, exchange.password) if s]
+
+
+def bitget_stream(api_key: str, secret: str, passphrase: str) -> OrderStream:
+    """The account's order stream: a keyed ccxt.pro client with the REST client's options
+    (``BitgetAccount.connect``), its URLs moved by ``SCALP_RADAR_API_URL_BITGET`` /
+    ``SCALP_RADAR_WS_URL_BITGET`` as the market-data clients' are."""
+    import ccxt.pro  # imported here: only live trading streams orders
+
+    exchange = ccxt.pro.bitget(
+        {
+            "apiKey": api_key,
+            "secret": secret,
+            "password": passphrase,
+            "options": {"defaultType": "swap", "uta": False, "fetchMarkets": {"types": ["swap"]}},
+        }
+    )
+    rest_base, ws_base = api_url_override("bitget"), ws_url_override("bitget")
+    exchange.urls["api"] = rebase_split(exchange.urls["api"], rest_base, ws_base)
+    return OrderStream(exchange)
+
+
+class StreamWaker:
+    """Runs an ``OrderStream`` in a thread of its own (the live loop is synchronous) and sets
+    ``event`` at every signal: the loop wakes at once instead of at its next poll. A stream
+    that stops (refused keys) is logged; the polling goes on without it."""
+
+    def __init__(self, stream: OrderStream) -> None:
+        self.stream, self.event = stream, threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._task: asyncio.Task[None] | None = None
+        self._thread = threading.Thread(target=self._run, name="order-stream", daemon=True)
+
+    def start(self) -> StreamWaker:
+        self._task = self._loop.create_task(self._consume())  # runs once the thread runs it
+        self._thread.start()
+        return self
+
+    def wait(self, timeout_s: float) -> None:
+        """Until a signal came (since the last wait) or ``timeout_s`` passed."""
+        self.event.wait(timeout_s)
+        self.event.clear()
+
+    def close(self) -> None:
+        """Cancel the consumer; the thread then closes the stream and its loop."""
+        task = self._task
+        if task is not None:
+            self._loop.call_soon_threadsafe(task.cancel)
+        self._thread.join(15)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        assert self._task is not None
+        try:
+            self._loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass
+        except OrderStreamError as exc:
+            log.error("order stream stopped: %s; polling only", exc)
+        finally:
+            self._loop.run_until_complete(self.stream.close())
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
+
+    async def _consume(self) -> None:
+        async for _ in self.stream.signals():
+            self.event.set()

@@ -259,13 +259,20 @@ class LiveTrader:
         return orphans
 
     # -- the venue's clock ----------------------------------------------------------------------
-    def run(self, poll_s: float, stop: Callable[[], bool] = lambda: False) -> None:
-        """Real time: every ``poll_s`` seconds, book fills and react, then trade the candles
-        the venue closed meanwhile."""
+    def run(
+        self,
+        poll_s: float,
+        stop: Callable[[], bool] = lambda: False,
+        wait: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Real time: book the fills (REST, the truth) and react, then trade the candles the
+        venue closed meanwhile; again when ``wait`` returns: at the latest after ``poll_s``,
+        at once when the order stream signals activity or a reconnect (``StreamWaker.wait``:
+        the REST backfill then runs before anything trusts the stream)."""
         while not stop():
             self._until_done(lambda: self.react(self._symbols()))
             self._until_done(lambda: self.take_candles(self.fetch_closed()))
-            time.sleep(poll_s)
+            wait(poll_s)
 
     def rehearse(self, step: Callable[[], dict[str, Any]], candles: int | None = None) -> int:
         """Trade against the local Bitget's lockstep clock: ``step`` advances it to its next

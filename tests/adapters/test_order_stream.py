@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from collections.abc import Awaitable, Callable
 
 import pytest
 
-from adapters.exchanges.order_stream import OrderActivity, OrderStream, OrderStreamError
+from adapters.exchanges.order_stream import (
+    OrderActivity,
+    OrderStream,
+    OrderStreamError,
+    StreamWaker,
+    bitget_stream,
+)
 from adapters.venue_sim.faults import Fault
 from adapters.venue_sim.server import VenueSim
 from adapters.venue_sim.signing import SIM_CREDENTIALS, Credentials
@@ -137,3 +145,24 @@ def test_refused_keys_stop_the_stream_and_no_key_is_said(caplog):
     for secret in (wrong.api_key, wrong.secret, wrong.passphrase, SIM_CREDENTIALS.secret):
         assert secret not in message
         assert secret not in caplog.text
+
+
+def test_the_waker_wakes_the_live_loop_at_a_fill_long_before_its_poll(monkeypatch):
+    """``StreamWaker`` (the stream in its own thread) ends ``wait(60)`` when the venue pushes a
+    fill: the live loop reacts at once instead of at its next poll. ``bitget_stream`` builds
+    the keyed client from the same environment overrides as the account's."""
+    sim = make_sim()
+    place_limit_at_96(sim)
+    with sim.serve():
+        monkeypatch.setenv("SCALP_RADAR_API_URL_BITGET", sim.url)
+        monkeypatch.setenv("SCALP_RADAR_WS_URL_BITGET", sim.ws_url)
+        c = SIM_CREDENTIALS
+        waker = StreamWaker(bitget_stream(c.api_key, c.secret, c.passphrase)).start()
+        try:
+            waker.wait(TIMEOUT_S)  # the first signal: connected (a backfill is due)
+            began = time.monotonic()
+            threading.Timer(0.3, sim.step).start()
+            waker.wait(60.0)
+            assert 0.25 < time.monotonic() - began < 10.0
+        finally:
+            waker.close()

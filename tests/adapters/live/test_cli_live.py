@@ -114,6 +114,7 @@ def test_the_keys_are_never_logged_nor_stored(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BITGET_", "LIVE_"))}
     with sim.serve():
         env["SCALP_RADAR_API_URL_BITGET"] = sim.url
+        env["SCALP_RADAR_WS_URL_BITGET"] = sim.ws_url  # the order stream logs in with the keys
         argv = [sys.executable, "-m", "adapters.cli.main", "--home", str(home)]
         argv += ["--config-dir", str(config), "live"]
         proc = subprocess.Popen(
