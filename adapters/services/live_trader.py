@@ -45,7 +45,7 @@ from adapters.exchanges.bitget_account import BitgetAccount
 from adapters.exchanges.live_feed import ClosedCandle
 from adapters.services.engine import Engine
 from adapters.services.live_runners import live_specs
-from adapters.services.paper_trader import PaperTrader, Slot
+from adapters.services.paper_trader import SNAPSHOT_EVERY, PaperTrader, Slot
 from adapters.services.runner_specs import RunnerSpec
 from config.settings import Settings
 from domain.contracts import floor_to_step
@@ -96,6 +96,7 @@ class LiveTrader:
         self.executor: Executor | None = None
         self.clock = clock or (lambda: int(time.time() * 1000))
         self._stop_refusals: dict[str, int] = {}  # symbol -> stops refused in a row
+        self._snapshot_version = 0
         # the candle in progress: each symbol's book, and the symbols that may open nothing
         # more in it (closed, closing or halted)
         self._books: dict[str, tuple[RunnerBook, Runner]] = {}
@@ -343,7 +344,7 @@ class LiveTrader:
     def _refresh_balance(self) -> None:
         """The account's balance once a candle, recorded when it changed."""
         ex, balance = self._ex(), self.account.balance()
-        if (balance.total, balance.free) != ex.balance[:2]:
+        if (balance.total, balance.free) != tuple(ex.balance[:2]):
             ex.balance_refreshed(total=balance.total, free=balance.free, ts=self.clock())
             self._save()
 
@@ -701,9 +702,11 @@ class LiveTrader:
 
     def _load_executor(self) -> Executor:
         try:
-            return self.engine.store.repository.get(self.executor_id)
+            executor = self.engine.store.repository.get(self.executor_id)
         except AggregateNotFoundError:
-            return Executor(account=self.account_name, venue=self.venue)
+            executor = Executor(account=self.account_name, venue=self.venue)
+        self._snapshot_version = executor.version
+        return executor
 
     # -- records --------------------------------------------------------------------------------
     def _request(
@@ -738,6 +741,10 @@ class LiveTrader:
         ex = self._ex()
         if ex.pending_events or any(o.pending_events for o in others):
             self.engine.store.save(*others, ex)
+        if ex.version - self._snapshot_version >= SNAPSHOT_EVERY:
+            # boot replays at most this many executor events (taken from memory, after save)
+            self.engine.store.snapshots.put([Executor.Snapshot.take(ex)])
+            self._snapshot_version = ex.version
 
     def _ex(self) -> Executor:
         if self.executor is None:
