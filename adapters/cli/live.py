@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+import ccxt
 import httpx
 
 from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
@@ -101,6 +102,10 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
         raise UsageError(str(exc)) from None
     except (LiveError, VenueError, PaperError) as exc:
         raise UsageError(f"live {portfolio}: {exc}") from None
+    except (ccxt.BaseError, httpx.HTTPError) as exc:  # the venue unreachable (candles, steps)
+        reason = " ".join(str(exc).split())[:300]
+        why = f"the venue failed: {type(exc).__name__}: {reason}"
+        raise UsageError(f"live {portfolio}: {why}") from None
     return 0
 
 
@@ -152,7 +157,14 @@ def _run_live(trader: LiveTrader, args: argparse.Namespace) -> None:
 
 def _rehearse(trader: LiveTrader, port: int, candles: int | None) -> None:
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30.0) as client:
-        traded = trader.rehearse(lambda: client.post("/sim/step").json(), candles)
+
+        def step() -> dict:
+            answer = client.post("/sim/step").json()
+            if "paused" not in answer:  # a free-running simulator, or not a local Bitget
+                raise LiveError(f"sim:{port}: {answer.get('error', answer)}")
+            return answer
+
+        traded = trader.rehearse(step, candles)
     print(f"rehearsal: {traded} candle(s) traded")
 
 

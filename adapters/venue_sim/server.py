@@ -207,6 +207,9 @@ class VenueSim:
     def _control(self, method: str, path: str, body: str) -> Reply:
         try:
             if (method, path) == ("POST", "/sim/step"):
+                if not self.lockstep:  # its own clock already steps it: a second would skip
+                    return 409, {"error": "the simulator runs on its own clock (--speed): "
+                                 "start it with --lockstep to step it"}  # fmt: skip
                 return 200, msgspec.to_builtins(self.step())
             if (method, path) == ("GET", "/sim/state"):
                 return 200, msgspec.to_builtins(self.state())

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from adapters.cli.main import main
@@ -179,3 +180,25 @@ def test_a_mono_strategy_graded_b_goes_live_beside_a_grid(tmp_path: Path, capsys
     assert out.startswith("live: capital 10,000.00 USDT, 2 runner(s)\n")
     assert "  grid_atr:BTC/USDT (1h, leverage 3x)" in out
     assert "  supertrend:ETH/USDT (1h, leverage" in out
+
+
+def test_a_rehearsal_on_a_port_nothing_listens_on_is_one_line(setup, capsys) -> None:
+    home, config = setup
+    assert live(home, config, "--venue", "sim:9") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("scalp-radar: error: live rehearsal:"), err
+
+
+def test_a_free_running_simulator_is_not_stepped_by_a_rehearsal(tmp_path: Path) -> None:
+    """``--speed`` runs the local Bitget on its own clock: ``/sim/step`` refuses (409) rather
+    than step it twice as fast."""
+    home = make_home(tmp_path)
+    engine = Engine(Home.resolve(str(home)))
+    try:
+        markets = sim_markets(engine, ("BTC/USDT",), START + DAY)
+    finally:
+        engine.close()
+    sim = VenueSim(markets, START, 3_600_000, lockstep=False, speed=0.001)
+    with sim.serve(), httpx.Client(base_url=sim.url) as client:
+        answer = client.post("/sim/step")
+    assert answer.status_code == 409 and "--lockstep" in answer.json()["error"]
