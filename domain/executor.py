@@ -300,3 +300,18 @@ def apply_fill(
     if rest > 1e-12:
         apply_fill(positions, symbol, side, price, rest, 0.0, ts)
     return pos
+
+
+def event_topics() -> tuple[str, ...]:
+    """The topics of every event the Executor records (its read model pages exactly these: one
+    it missed would leave the folded account a version behind)."""
+    return tuple(
+        sorted(
+            kind.TOPIC
+            for kind in vars(Executor).values()
+            if isinstance(kind, type)
+            and issubclass(kind, Aggregate.Event)
+            and not issubclass(kind, Aggregate.Snapshot)
+            and "TOPIC" in vars(kind)  # the generic ``Event`` base has none
+        )
+    )

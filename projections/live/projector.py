@@ -20,7 +20,7 @@ import msgspec
 import sqlite_utils
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from domain.executor import Executor
+from domain.executor import Executor, event_topics
 from domain.live_orders import LiveOrder, OrderStatus
 from domain.runner_book import OrderRole
 from projections.live.fold import Decode, ExecutorFold
@@ -37,28 +37,7 @@ from projections.live.schema import (
 )
 from projections.projector import Projector
 
-_EVENTS = (
-    "Started",
-    "OrderRequested",
-    "OrderAccepted",
-    "StopLossPlaced",
-    "OrderRejected",
-    "CancelRequested",
-    "OrderCancelled",
-    "StopMoveRequested",
-    "StopLossMoved",
-    "StopMoveFailed",
-    "OrphanFound",
-    "OrderFilled",
-    "PositionAdopted",
-    "PositionDropped",
-    "EmergencyCloseRequested",
-    "BalanceRefreshed",
-    "ReconciliationFailed",
-    "SymbolResumed",
-    "ReconciliationCompleted",
-)
-_TOPICS = tuple(f"scalp_radar:Executor.{name}" for name in _EVENTS)
+_TOPICS = event_topics()
 _RESTING = (OrderStatus.OPEN, OrderStatus.CANCEL_REQUESTED)
 
 
