@@ -18,9 +18,13 @@ The shadow decides, the executor orders, the venue fills:
    executor's; orphans are cancelled, unknown positions adopted, protected and their symbol
    halted, positions the venue closed without a fill to explain it halt their symbol.
 
-The venue is driven by ``run`` (real time: poll fills, fetch closed candles) or by
-``rehearse`` (the local Bitget's lockstep clock: react after every fill pause, trade every
-candle pause).
+The venue is driven by ``run`` (real time: book fills and fetch closed candles every few
+seconds, at once when the order stream signals) or by ``rehearse`` (the local Bitget's lockstep
+clock: react after every fill pause, trade every candle pause).
+
+The parts live beside this module: ``live_decisions`` (books into recorded order steps, the
+global margin guard), ``live_sending`` (the steps to the venue, its answers recorded) and
+``live_reconcile`` (boot); ``LiveTrader`` holds the state they share.
 """
 
 from __future__ import annotations
@@ -247,11 +251,9 @@ class LiveTrader(Reconciliation, Decisions, Sending):
     def _next_books(self) -> dict[str, tuple[RunnerBook, Runner]]:
         """Per symbol, the runner's book for the candle after the last one stepped."""
         books = {}
-        sim = self.shadow.sim
         for slot in self.shadow.slots:
             runner = self._next_candle_runner(slot)
             books[slot.spec.symbol] = (runner.book(len(slot.market)), runner)
-        assert sim is not None
         return books
 
     def _next_candle_runner(self, slot: Slot) -> Runner:
