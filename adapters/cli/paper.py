@@ -208,13 +208,15 @@ def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
     try:
         engine.project()
         reader = engine.paper_reader()
+        accounts = engine.live_reader().views()
         if reader.portfolio(args.portfolio) is None:
+            if accounts and args.trades_out is None:
+                return _accounts_only(args, accounts)
             raise UsageError(f"no paper portfolio {args.portfolio!r}: run 'paper' first")
         if args.trades_out is not None:
             write_output(
                 "--trades-out", args.trades_out, trades_csv(reader.closed_trades(args.portfolio))
             )
-        accounts = engine.live_reader().views()
         if args.json:
             status = _status_dict(reader, args.portfolio)
             if accounts:  # a home that trades live: its exchange accounts too
@@ -226,6 +228,20 @@ def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
                 print(account_text(view))
     finally:
         engine.close()
+    return 0
+
+
+def _accounts_only(args: argparse.Namespace, accounts: list) -> int:
+    """A home that trades live but holds no portfolio of that name (the live shadow is
+    ``live``, a rehearsal's ``rehearsal``): its accounts, and how to see the shadow."""
+    hint = f"no paper portfolio {args.portfolio!r}; the live shadow: --portfolio live or rehearsal"
+    if args.json:
+        status = {"portfolio": None, "account": msgspec.to_builtins(accounts)}
+        print(json.dumps(status, indent=2, default=str))
+    else:
+        print(hint)
+        for view in accounts:
+            print(account_text(view))
     return 0
 
 

@@ -79,3 +79,18 @@ def test_status_json_holds_the_account(tmp_path: Path, capsys) -> None:
     assert (position["qty"], position["entry_price"], position["stop_trigger"]) == (2.0, 95.0, 85.0)
     assert [o["symbol"] for o in account["orders"]] == [BTC, ETH]
     assert account["halted"][0]["reason"] == "venue holds 1, executor 0.5"
+
+
+def test_status_of_a_live_only_home_shows_its_accounts(tmp_path: Path, capsys) -> None:
+    """No portfolio named ``paper`` (the live shadow is ``live``): the accounts still show, with
+    the way to the shadow's own status; exit 0."""
+    engine = Engine(Home(tmp_path))
+    engine.store.save(_story())
+    engine.close()
+    assert main(["--home", str(tmp_path), "status"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "no paper portfolio 'paper'; the live shadow: --portfolio live or rehearsal"
+    assert out[1] == "account sim on bitget"
+    assert main(["--home", str(tmp_path), "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["portfolio"] is None and status["account"][0]["account"]["account"] == "sim"
