@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from html import escape
+import html
 from typing import Any
 
 import msgspec
@@ -170,6 +170,11 @@ def duration(ms: int) -> str:
     if days:
         return f"{days}d {hours}h"
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
+def escape(text: str) -> str:
+    """``& < >`` as entities, what HTML mode needs (quotes stay: we write no attributes)."""
+    return html.escape(text, quote=False)
 
 
 def _side(side: int) -> str:
