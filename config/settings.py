@@ -2,8 +2,8 @@
 
 Config is data (NautilusTrader style): the structs only declare fields, types, bounds and
 defaults, one module per file (``config.strategies``, ``config.param_grids``,
-``config.assets``, ``config.risk``, ``config.exchanges``, ``config.notify``; the strategy sections are the
-strategies' own parameter structs, ``domain.strategies``). Reading, validating and
+``config.assets``, ``config.risk``, ``config.exchanges``, ``config.notify``; the strategy
+sections are the strategies' own parameter structs, ``domain.strategies``). Reading, validating and
 cross-checking the files is ``config.loader``'s job.
 
 Every struct is ``frozen`` and ``forbid_unknown_fields``, so a typo in a YAML key is an error

@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
-import html
 from typing import Any
 
 import msgspec
