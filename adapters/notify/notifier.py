@@ -15,16 +15,17 @@ replay and a live run are told the same things.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from adapters.notify.telegram import Refused, Sent
 from config.notify import NotifyFile
 from projections.notifier import TOPICS, Message, message_for, split
 
+_PAGE = 100  # events read per query; the tracking position moves after each page
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS tracking (notification_id INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS delivered (notification_id INTEGER NOT NULL, "
@@ -67,27 +68,27 @@ class Notifier:
     def preview(self) -> list[Message]:
         """The messages ``deliver`` would send now, sending and recording nothing."""
         last = dict(self._last)
-        shown = []
-        for _, message in self._pending(self.position(), None):
-            if not self._cooling(message, last):
-                last[message.kind, message.subject] = message.ts
-                shown.append(message)
+        shown, position = [], self.position()
+        while notifications := self._page(position):
+            for notification in notifications:
+                message = self._pending(notification)
+                if message is not None and not self._cooling(message, last):
+                    last[message.kind, message.subject] = message.ts
+                    shown.append(message)
+            position = notifications[-1].id
         return shown
 
-    def deliver(self, bot: Bot, page: int = 100) -> int:
+    def deliver(self, bot: Bot) -> int:
         """Send every pending message, in event order; returns the parts sent. Raises
         ``TelegramUnavailable`` (from the bot) with what was sent before it recorded."""
         sent = 0
-        while True:
-            position = self.position()
-            reached = position
-            for notification_id, message in self._pending(position, page):
-                sent += self._deliver_one(bot, notification_id, message)
-                reached = notification_id
-            last = self._last_id(position, page)
-            if last is None:
-                return sent
-            self._advance(max(reached, last))
+        while notifications := self._page(self.position()):
+            for notification in notifications:
+                message = self._pending(notification)
+                if message is not None:
+                    sent += self._deliver_one(bot, notification.id, message)
+            self._advance(notifications[-1].id)
+        return sent
 
     def _deliver_one(self, bot: Bot, notification_id: int, message: Message) -> int:
         done = self._parts_done(notification_id)
@@ -112,33 +113,23 @@ class Notifier:
         self._last[message.kind, message.subject] = message.ts
         return sent
 
-    def _pending(self, position: int, page: int | None) -> Iterator[tuple[int, Message]]:
-        """(notification id, message) of the events after ``position`` worth a message that
-        the rules do not turn off and whose delivery is not finished (or refused)."""
-        while True:
-            notifications = self._recorder.select_notifications(
-                start=position, limit=page or 1000, topics=TOPICS, inclusive_of_start=False
-            )
-            for notification in notifications:
-                message = message_for(notification.topic, self._decode(notification.state))
-                if message is None or self._rules.rule(message.kind) == "off":
-                    continue
-                if not self._finished(notification.id, message):
-                    yield notification.id, message
-            if page is not None or not notifications:
-                return
-            position = notifications[-1].id
+    def _page(self, position: int) -> Sequence[Notification]:
+        return self._recorder.select_notifications(
+            start=position, limit=_PAGE, topics=TOPICS, inclusive_of_start=False
+        )
+
+    def _pending(self, notification: Notification) -> Message | None:
+        """The message of an event whose type the rules do not turn off and whose delivery is
+        not finished (every part sent, or refused, or cooled), else None."""
+        message = message_for(notification.topic, self._decode(notification.state))
+        if message is None or self._rules.rule(message.kind) == "off":
+            return None
+        return None if self._finished(notification.id, message) else message
 
     def _cooling(self, message: Message, last: dict[tuple[str, str], int]) -> bool:
         cooldown = self._rules.cooldown_ms(message.kind)
         before = last.get((message.kind, message.subject))
         return cooldown > 0 and before is not None and message.ts - before < cooldown
-
-    def _last_id(self, position: int, page: int) -> int | None:
-        found = self._recorder.select_notifications(
-            start=position, limit=page, topics=TOPICS, inclusive_of_start=False
-        )
-        return found[-1].id if found else None
 
     def _parts_done(self, notification_id: int) -> set[int]:
         rows = self._db.execute(

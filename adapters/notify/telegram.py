@@ -71,7 +71,8 @@ class TelegramBot:
             try:
                 response = self._http.post(self._url, json=body)
             except httpx.TransportError as exc:  # timeouts and refused connections
-                failures = self._failed(failures, f"{type(exc).__name__}: {exc}")
+                # the type only: httpx's text may quote the URL, which holds the token
+                failures = self._failed(failures, type(exc).__name__)
                 continue
             answer = _decode(response)
             if response.status_code == 429:

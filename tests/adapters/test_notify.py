@@ -4,6 +4,7 @@ paper replay of the sample data."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,18 @@ def test_notify_without_token_is_one_line_exit_2(replayed, monkeypatch, capsys) 
     assert main(["--home", str(home), "--config-dir", str(config), "notify", "--once"]) == 2
     err = capsys.readouterr().err.strip()
     assert "TELEGRAM_BOT_TOKEN" in err and len(err.splitlines()) == 1
+
+
+def test_an_unreachable_api_is_retried_then_left_pending(tmp_path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = Log()
+    _failure(log, "o1", 0)
+    sleeps: list[float] = []
+    bot = TelegramBot(TOKEN, "42", base_url=f"http://127.0.0.1:{port}", sleep=sleeps.append,
+                      attempts=3, timeout=2.0)  # fmt: skip
+    notifier = _notifier(log, tmp_path)
+    with pytest.raises(TelegramUnavailable, match="after 3 attempts: ConnectError"):
+        notifier.deliver(bot)
+    assert sleeps == [1.0, 2.0] and notifier.position() == 0
