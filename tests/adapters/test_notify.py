@@ -17,6 +17,7 @@ from adapters.notify.notifier import Notifier
 from adapters.notify.telegram import TelegramBot, TelegramUnavailable
 from adapters.store.event_store import open_store
 from adapters.store.home import Home
+from adapters.store.research_log import ResearchLog
 from config.notify import NotifyFile
 from domain.executor import Executor
 from domain.simulator import Simulator
@@ -254,3 +255,14 @@ def test_an_unreachable_api_is_retried_then_left_pending(tmp_path) -> None:
     with pytest.raises(TelegramUnavailable, match="after 3 attempts: ConnectError"):
         notifier.deliver(bot)
     assert sleeps == [1.0, 2.0] and notifier.position() == 0
+
+
+def test_params_applied_from_a_real_store(telegram, tmp_path) -> None:
+    store = open_store(memory=True)
+    ResearchLog(store).record_applied("grid_atr", "BTC/USDT", {"sl_percent": 15.0}, "A", "r1")
+    rules = NotifyFile()
+    decode = store.mapper.transcoder.decode
+    notifier = Notifier(store.recorder, decode, tmp_path / "n.db", rules, log=lambda _: None)
+    assert notifier.deliver(_bot(telegram)) == 1
+    text = telegram.texts()[0]
+    assert "parameters applied to <b>grid_atr</b> on BTC/USDT (grade A): sl_percent=15.0" in text
