@@ -1,4 +1,4 @@
-"""Read the five YAML files, report every problem, and only then build ``Settings``.
+"""Read the six YAML files, report every problem, and only then build ``Settings``.
 
 msgspec stops at the first error, which makes a broken config a whack-a-mole. So each file is
 first walked against its struct type field by field (unknown keys, missing keys, wrong types,
@@ -25,6 +25,7 @@ import yaml
 
 from config.assets import AssetsFile
 from config.exchanges import ExchangesFile
+from config.notify import NotifyFile
 from config.param_grids import ParamGridsFile
 from config.risk import RiskFile
 from config.settings import FILES, Settings
@@ -39,6 +40,7 @@ FILE_TYPES: dict[str, type[msgspec.Struct]] = {
     "assets": AssetsFile,
     "risk": RiskFile,
     "exchanges": ExchangesFile,
+    "notify": NotifyFile,
 }
 
 

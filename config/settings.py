@@ -1,9 +1,9 @@
-"""``Settings``: the five config files, one frozen msgspec Struct each, in load order.
+"""``Settings``: the six config files, one frozen msgspec Struct each, in load order.
 
 Config is data (NautilusTrader style): the structs only declare fields, types, bounds and
 defaults, one module per file (``config.strategies``, ``config.param_grids``,
-``config.assets``, ``config.risk``, ``config.exchanges``; the strategy sections are the
-strategies' own parameter structs, ``domain.strategies``). Reading, validating and
+``config.assets``, ``config.risk``, ``config.exchanges``, ``config.notify``; the strategy
+sections are the strategies' own parameter structs, ``domain.strategies``). Reading, validating and
 cross-checking the files is ``config.loader``'s job.
 
 Every struct is ``frozen`` and ``forbid_unknown_fields``, so a typo in a YAML key is an error
@@ -20,13 +20,14 @@ from __future__ import annotations
 from config.assets import AssetsFile
 from config.exchanges import ExchangesFile
 from config.fields import ConfigStruct
+from config.notify import NotifyFile
 from config.param_grids import ParamGridsFile
 from config.risk import RiskFile
 from config.strategies import StrategiesFile
 
 
 class Settings(ConfigStruct):
-    """The five files. An attribute path (``settings.risk.kill_switch``) is also the key path
+    """The six files. An attribute path (``settings.risk.kill_switch``) is also the key path
     the loader reports problems with (``risk.kill_switch``)."""
 
     strategies: StrategiesFile
@@ -34,6 +35,7 @@ class Settings(ConfigStruct):
     assets: AssetsFile
     risk: RiskFile
     exchanges: ExchangesFile
+    notify: NotifyFile
 
 
 # Settings field -> file name, in load order.
@@ -43,4 +45,5 @@ FILES: dict[str, str] = {
     "assets": "assets.yaml",
     "risk": "risk.yaml",
     "exchanges": "exchanges.yaml",
+    "notify": "notify.yaml",
 }

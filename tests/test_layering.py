@@ -39,13 +39,14 @@ ALLOWED = {
 # adapters' rooms -> the rooms they may import (each its own too): the CLI drives the services,
 # the services drive exchanges, the store and files, and everyone may format times and progress
 ROOMS = {
-    "cli": {"cli", "services", "exchanges", "store", "files", "text", "venue_sim"},
+    "cli": {"cli", "services", "exchanges", "store", "files", "text", "venue_sim", "notify"},
     "services": {"services", "exchanges", "store", "files", "text"},
     "exchanges": {"exchanges", "text"},
     "store": {"store", "text"},
     "files": {"files", "text"},
     "text": {"text"},
     "venue_sim": {"venue_sim", "text"},  # the local Bitget: a product the CLI serves
+    "notify": {"notify", "store", "text"},  # Telegram: reads the store, its own process
 }
 # third-party infrastructure the domain must not touch (a name covers its sub-modules)
 DOMAIN_FORBIDDEN = {

@@ -13,7 +13,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from adapters.cli import config_check, data, demo, live, paper, research, serve, store, venue_sim
+from adapters.cli import (
+    config_check,
+    data,
+    demo,
+    live,
+    notify,
+    paper,
+    research,
+    serve,
+    store,
+    venue_sim,
+)
 from adapters.cli.common import UsageError
 from adapters.store.home import HomeError
 from domain.market import MarketError
@@ -74,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
     commands = parser.add_subparsers(title="commands")
     # the order of the help text
-    for group in (data, config_check, store, research, serve, paper, live, venue_sim, demo):
+    for group in (data, config_check, store, research, serve, paper, live, notify, venue_sim, demo):
         group.register(commands)
     return parser
 

@@ -54,6 +54,12 @@ class Home:
     def read_db(self) -> Path:
         return self.root / "read.db"
 
+    @property
+    def notify_db(self) -> Path:
+        """What the Telegram notifier delivered (its own file: it is no read model to rebuild,
+        and a rebuild of the read DB must never send a message twice)."""
+        return self.root / "notify.db"
+
     def ensure(self) -> Home:
         self.root.mkdir(parents=True, exist_ok=True)
         return self

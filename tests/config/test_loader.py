@@ -20,8 +20,9 @@ from config.loader import (
     check_param,
     load_settings,
 )
+from config.settings import FILES
 
-FILE_NAMES = ["strategies.yaml", "param_grids.yaml", "assets.yaml", "risk.yaml", "exchanges.yaml"]
+FILE_NAMES = list(FILES.values())
 
 
 def copy_defaults(target: Path) -> Path:
