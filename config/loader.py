@@ -43,6 +43,10 @@ FILE_TYPES: dict[str, type[msgspec.Struct]] = {
     "notify": NotifyFile,
 }
 
+# files a config directory may leave out (their struct's defaults apply): added after users had
+# config directories of their own
+OPTIONAL_FILES = frozenset({"notify"})
+
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True):
     """One thing wrong with the config: ``file`` name, key ``path``, ``reason``."""
@@ -151,6 +155,9 @@ def _load(config_dir: Path) -> tuple[Settings | None, list[Problem]]:
     raw: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, name in FILES.items():
+        if key in OPTIONAL_FILES and config_dir.is_dir() and not (config_dir / name).exists():
+            raw[key] = {}  # the file's defaults: config dirs from before it existed still load
+            continue
         data, read_problems = _read(config_dir / name, key)
         problems += read_problems
         if not read_problems:

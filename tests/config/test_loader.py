@@ -318,3 +318,18 @@ def test_wrong_shapes_are_reported_without_crashing(config_dir: Path) -> None:
     } <= found(problems)
     # grid_atr has a (broken) section: it is defined, so its grid is not reported as undefined.
     assert ("param_grids.yaml", "param_grids.grids.grid_atr") not in found(problems)
+
+
+def test_a_config_dir_without_notify_yaml_loads_with_its_defaults(tmp_path) -> None:
+    """notify.yaml came after users had config directories of their own: leaving it out is
+    not a problem; its defaults apply."""
+    import shutil
+
+    from config.loader import DEFAULT_CONFIG_DIR, check_config, load_settings
+    from config.notify import NotifyFile
+
+    for yaml_file in DEFAULT_CONFIG_DIR.glob("*.yaml"):
+        if yaml_file.name != "notify.yaml":
+            shutil.copy(yaml_file, tmp_path / yaml_file.name)
+    assert check_config(tmp_path) == []
+    assert load_settings(tmp_path).notify == NotifyFile()
