@@ -256,6 +256,14 @@ class LiveTrader(Reconciliation, Decisions, Sending):
             books[slot.spec.symbol] = (runner.book(len(slot.market)), runner)
         return books
 
+    def _runner_now(self, slot: Slot | None) -> Runner | None:
+        """The runner of the candle in progress: the one its book came from (a plan is rebuilt
+        over the whole history, once a candle, not at every fill), else built (at boot)."""
+        if slot is None:
+            return None
+        booked = self._books.get(slot.spec.symbol)
+        return booked[1] if booked is not None else self._next_candle_runner(slot)
+
     def _next_candle_runner(self, slot: Slot) -> Runner:
         """The slot's runner over its candles plus a placeholder for the next one (its plan
         row is known from the candles before it; no price of the placeholder is read)."""
@@ -292,8 +300,7 @@ class LiveTrader(Reconciliation, Decisions, Sending):
                     self._done.add(symbol)
                     self._cancel_roles(self._orders(symbol), (OrderRole.TAKE_PROFIT,), "closed")
                 continue
-            slot = runners.get(symbol)
-            runner = self._next_candle_runner(slot) if slot is not None else None
+            runner = self._runner_now(runners.get(symbol))
             self._protect(symbol, pos, runner, None)
             if runner is not None:
                 self._entry_take_profit(symbol, pos, runner)
