@@ -20,6 +20,9 @@ MessageType = Literal[
     "order_rejected",
     "stop_move_failed",
     "params_applied",
+    "engine",
+    "balance_moved",
+    "digest",
 ]
 # on: sent with a sound; silent: sent without one (Telegram's disable_notification); off: never
 Rule = Literal["on", "silent", "off"]
@@ -38,6 +41,9 @@ class NotifyFile(ConfigStruct):
         symbol) within this many seconds of event time after the last one sent is not sent
     default_cooldown_seconds : Seconds, default 0 (no cooldown)
     poll_seconds : float, default 5.0 (how often ``scalp-radar notify`` looks for new events)
+    digest_after : int, default 20; when more routine messages (levels opened, trades closed,
+        regime blocks) than this are pending at once (a replay, a restart after a long stop),
+        they are summed up in one digest; alerts are still sent one by one (0: never digest)
     """
 
     rules: dict[MessageType, Rule] = msgspec.field(default_factory=dict)
@@ -45,6 +51,7 @@ class NotifyFile(ConfigStruct):
     cooldown_seconds: dict[MessageType, Seconds] = msgspec.field(default_factory=dict)
     default_cooldown_seconds: Seconds = 0
     poll_seconds: Annotated[float, msgspec.Meta(ge=0.1, le=3600)] = 5.0
+    digest_after: Annotated[int, msgspec.Meta(ge=0)] = 20
 
     def rule(self, kind: str) -> Rule:
         return self.rules.get(kind, self.default_rule)  # type: ignore[call-overload]

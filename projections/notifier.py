@@ -1,7 +1,9 @@
 """Events into Telegram messages: which events are worth one, and what it says (pure, no I/O).
 
-``message_for(topic, state)`` turns one stored event (its topic and decoded fields) into a
-``Message``, or None for an event nobody is told about. Texts are HTML for the Bot API's
+``fold(memory, topic, state)`` turns one stored event (its topic and decoded fields) into a
+``Message``, or None for an event nobody is told about; ``memory`` carries what earlier events
+said that a message needs (a grid's average entry, what a rejected order was for, the balance
+last told). A burst of routine messages becomes one ``digest``. Texts are HTML for the Bot API's
 ``parse_mode: HTML``: every value coming from an event is escaped, so an exception text holding
 ``<`` cannot break the message. The wording of the paper journal is reused where it fits
 (regime blocks, kill switches); prices and P&L get thousands separators here, for phones.
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
+from domain.engine_session import EngineStarted, EngineStopped
 from domain.executor import Executor
 from domain.research import ParamsApplied
 from domain.simulator import Simulator
@@ -24,28 +27,70 @@ from projections.paper import journal
 Row = dict[str, Any]
 # Telegram's limit on one message's text (after entity parsing; our tags are few and short)
 MAX_CHARS = 4096
+# a balance that moved more than this since the last one told is worth a message
+BALANCE_MOVE = 0.10
 
 
 class Message(msgspec.Struct, frozen=True):
-    """``kind`` is a ``config.notify.MessageType``; ``subject`` the runner, symbol or order the
-    cooldowns are keyed by together with ``kind``; ``ts`` the event's time (ms)."""
+    """``kind`` is a ``config.notify.MessageType``; ``subject`` the runner, symbol or account
+    the cooldowns are keyed by together with ``kind``; ``ts`` the event's time (ms); ``pnl``
+    a closed trade's P&L (the digest sums them)."""
 
     kind: str
     subject: str
     ts: int
     text: str
+    pnl: float | None = None
 
 
-def level_opened(state: Row) -> Message:
+class OrderRef(msgspec.Struct, frozen=True):
+    """What an order was for, from its ``OrderRequested``: a venue's refusal names only the id."""
+
+    symbol: str
+    key: str
+    role: str
+    level: int
+
+
+class OpenGrid(msgspec.Struct):
+    side: int
+    qty: float
+    cost: float
+
+
+class Memory(msgspec.Struct):
+    """What the notifier remembers of earlier events to word later ones; saved with its
+    tracking position, so re-reading events after a crash words them the same way.
+    ``orders`` only grows and is kept apart (see ``adapters.notify.notifier``)."""
+
+    sl_percent: dict[str, float] = {}  # runner -> its grid's stop distance (RunnerConfigured)
+    grids: dict[str, OpenGrid] = {}  # runner -> the levels of its open grid
+    balances: dict[str, float] = {}  # executor id -> the balance last told (or first seen)
+    orders: dict[str, OrderRef] = {}  # client oid -> what it was for
+
+
+Wording = Callable[[Row, Memory], "Message | None"]
+
+
+def level_opened(state: Row, memory: Memory) -> Message:
+    key = state["key"]
+    grid = memory.grids.setdefault(key, OpenGrid(state["side"], 0.0, 0.0))
+    grid.qty += state["qty"]
+    grid.cost += state["qty"] * state["price"]
+    average = grid.cost / grid.qty
     text = (
-        f"📥 <b>{escape(state['key'])}</b> {_side(state['side'])} level {state['level']} "
-        f"filled at {num(state['price'])} (qty {num(state['qty'])}, "
-        f"margin {num(state['margin'])})"
+        f"📥 <b>{escape(key)}</b> {_side(state['side'])} level {state['level']} filled at "
+        f"{num(state['price'])} (qty {num(state['qty'])}, margin {num(state['margin'])}); "
+        f"average entry {num(average)}"
     )
-    return Message("level_opened", state["key"], state["ts"], text)
+    sl_percent = memory.sl_percent.get(key)
+    if sl_percent is not None:  # the paper read model's grid stop: average -/+ sl_percent
+        text += f", stop {num(average * (1.0 - grid.side * sl_percent / 100.0))}"
+    return Message("level_opened", key, state["ts"], text)
 
 
-def closed(state: Row) -> Message:
+def closed(state: Row, memory: Memory) -> Message:
+    memory.grids.pop(state["key"], None)
     trade = state["trade"]
     pnl = trade["pnl"]
     outcome = "won" if pnl > 0 else "lost" if pnl < 0 else "even"
@@ -54,52 +99,57 @@ def closed(state: Row) -> Message:
     text = (
         f"{'✅' if pnl > 0 else '❌'} <b>{escape(state['key'])}</b> {_side(trade['side'])} "
         f"{what} closed ({escape(str(trade['reason']))}) at {num(trade['exit_price'])}: "
-        f"{outcome} {signed(pnl)} (funding {signed(-trade.get('funding', 0.0))}) "
+        f"{outcome} {signed(pnl)} ({funding(trade.get('funding', 0.0))}) "
         f"after {duration(trade['exit_ts'] - trade['entry_ts'])}"
     )
-    return Message("closed", state["key"], trade["exit_ts"], text)
+    return Message("closed", state["key"], trade["exit_ts"], text, pnl)
 
 
-def kill_switch_tripped(state: Row) -> Message:
+def kill_switch_tripped(state: Row, memory: Memory) -> Message:
     subject = state["key"] or state["scope"]
     line = journal.kill_switch_tripped(state["scope"], state["reason"], state["figures"])
     text = f"🛑 <b>{escape(subject)}</b> {escape(line)}"
     return Message("kill_switch_tripped", subject, state["ts"], text)
 
 
-def kill_switch_reset(state: Row) -> Message:
+def kill_switch_reset(state: Row, memory: Memory) -> Message:
     return Message(
         "kill_switch_reset", "", state["ts"], f"🔓 {escape(journal.kill_switch_reset(state))}"
     )
 
 
-def entry_blocked(state: Row) -> Message:
-    return Message(
-        "entry_blocked", state["key"], state["ts"], f"⏸ {escape(journal.entry_blocked(state))}"
-    )
+def entry_blocked(state: Row, memory: Memory) -> Message | None:
+    """Only regime blocks are told: the other blocks (margin, kill switch) have their own
+    messages or none. The Simulator records one per runner and regime change."""
+    if not state.get("regime"):
+        return None
+    text = f"⏸ {escape(journal.entry_blocked(state))}"
+    return Message("entry_blocked", state["key"], state["ts"], text)
 
 
-def reconciliation_failed(state: Row) -> Message:
+def reconciliation_failed(state: Row, memory: Memory) -> Message:
     text = f"⚠️ <b>{escape(state['symbol'])}</b> halted: reconciliation failed: "
     return Message("reconciliation_failed", state["symbol"], state["ts"], text + _why(state))
 
 
-def emergency_close(state: Row) -> Message:
+def emergency_close(state: Row, memory: Memory) -> Message:
     text = f"🚨 <b>{escape(state['symbol'])}</b> emergency close requested: "
     return Message("emergency_close", state["symbol"], state["ts"], text + _why(state))
 
 
-def order_rejected(state: Row) -> Message:
-    text = f"⚠️ order {escape(state['oid'])} rejected ({escape(state['code'])}): "
-    return Message("order_rejected", state["oid"], state["ts"], text + _why(state))
+def order_rejected(state: Row, memory: Memory) -> Message:
+    subject, what = _order(state["oid"], memory, "order")
+    text = f"⚠️ {what} rejected ({escape(state['code'])}): "
+    return Message("order_rejected", subject, state["ts"], text + _why(state))
 
 
-def stop_move_failed(state: Row) -> Message:
-    text = f"⚠️ stop {escape(state['oid'])} not moved ({escape(state['code'])}): "
-    return Message("stop_move_failed", state["oid"], state["ts"], text + _why(state))
+def stop_move_failed(state: Row, memory: Memory) -> Message:
+    subject, what = _order(state["oid"], memory, "stop")
+    text = f"⚠️ {what} not moved ({escape(state['code'])}): "
+    return Message("stop_move_failed", subject, state["ts"], text + _why(state))
 
 
-def params_applied(state: Row) -> Message:
+def params_applied(state: Row, memory: Memory) -> Message:
     params = ", ".join(f"{k}={v}" for k, v in state["params"].items())
     text = (
         f"🛠 parameters applied to <b>{escape(state['strategy'])}</b> on "
@@ -108,7 +158,53 @@ def params_applied(state: Row) -> Message:
     return Message("params_applied", state["symbol"], _ms(state["timestamp"]), text)
 
 
-WORDING: dict[str, Callable[[Row], Message]] = {
+def engine_started(state: Row, memory: Memory) -> Message:
+    text = f"▶️ <b>{escape(state['portfolio'])}</b> started ({escape(state['mode'])})"
+    if state["after_crash"]:
+        text += "; its previous run ended without stopping (a crash or a kill)"
+    return Message("engine", state["portfolio"], _ms(state["timestamp"]), text)
+
+
+def engine_stopped(state: Row, memory: Memory) -> Message:
+    text = (
+        f"⏹ <b>{escape(state['portfolio'])}</b> stopped ({escape(state['mode'])}): "
+        f"{escape(state['reason'])}"
+    )
+    return Message("engine", state["portfolio"], _ms(state["timestamp"]), text)
+
+
+def balance_refreshed(state: Row, memory: Memory, account: str) -> Message | None:
+    """Told when the balance moved more than ``BALANCE_MOVE`` from the last one told (the
+    first one seen is the reference), so a slow drift is told once it adds up."""
+    total, before = state["total"], memory.balances.get(account)
+    if before is not None and before > 0 and abs(total / before - 1.0) <= BALANCE_MOVE:
+        return None
+    memory.balances[account] = total
+    if before is None or before <= 0:
+        return None
+    text = (
+        f"💰 account balance moved {signed((total / before - 1.0) * 100.0)} %: "
+        f"{money(before)} → {money(total)} USDT"
+    )
+    return Message("balance_moved", account, state["ts"], text)
+
+
+def remember_order(state: Row, memory: Memory) -> None:
+    order = state["order"]
+    memory.orders[order["client_oid"]] = OrderRef(
+        order["symbol"], order["key"], str(order["role"]), order.get("level", -1)
+    )
+
+
+def remember_runner(state: Row, memory: Memory) -> None:
+    sl_percent = state["params"].get("sl_percent")
+    if sl_percent is None:
+        memory.sl_percent.pop(state["key"], None)
+    else:
+        memory.sl_percent[state["key"]] = float(sl_percent)
+
+
+WORDING: dict[str, Wording] = {
     Simulator.GridLevelOpened.TOPIC: level_opened,
     Simulator.GridCycleClosed.TOPIC: closed,
     Simulator.PositionClosed.TOPIC: closed,
@@ -120,17 +216,59 @@ WORDING: dict[str, Callable[[Row], Message]] = {
     Executor.OrderRejected.TOPIC: order_rejected,
     Executor.StopMoveFailed.TOPIC: stop_move_failed,
     ParamsApplied.TOPIC: params_applied,
+    EngineStarted.TOPIC: engine_started,
+    EngineStopped.TOPIC: engine_stopped,
 }
-TOPICS: tuple[str, ...] = tuple(WORDING)
+# events that send nothing but word later ones
+REMEMBERED: dict[str, Callable[[Row, Memory], None]] = {
+    Executor.OrderRequested.TOPIC: remember_order,
+    Simulator.RunnerConfigured.TOPIC: remember_runner,
+}
+BALANCE = Executor.BalanceRefreshed.TOPIC
+TOPICS: tuple[str, ...] = (*WORDING, *REMEMBERED, BALANCE)
+# the kinds a digest sums up when many arrive at once; alerts are always sent one by one
+ROUTINE = frozenset({"level_opened", "closed", "entry_blocked"})
+
+
+def fold(memory: Memory, topic: str, state: Row, originator: str = "") -> Message | None:
+    """The message of one event (None when its type sends none), updating ``memory`` with
+    what later messages need. ``originator``: the event's aggregate id (an account's
+    balance is followed per executor)."""
+    if topic in REMEMBERED:
+        REMEMBERED[topic](state, memory)
+        return None
+    if topic == BALANCE:
+        return balance_refreshed(state, memory, originator)
+    wording = WORDING.get(topic)
+    return None if wording is None else wording(state, memory)
 
 
 def message_for(topic: str, state: Row) -> Message | None:
-    """The message of one event, or None when its type sends none. Only regime blocks are
-    told (the other blocks, margin or kill switch, have their own messages or none)."""
-    wording = WORDING.get(topic)
-    if wording is None or (topic == Simulator.EntryBlocked.TOPIC and not state.get("regime")):
-        return None
-    return wording(state)
+    """The message of one event alone (what a fresh memory words)."""
+    return fold(Memory(), topic, state)
+
+
+def digest(messages: list[Message]) -> Message:
+    """One message for a burst of routine ones: how many of each, the P&L of the closes, and
+    per runner, so a replay of months reads in one screen."""
+    counts = {kind: sum(m.kind == kind for m in messages) for kind in sorted(ROUTINE)}
+    pnls = [m.pnl for m in messages if m.pnl is not None]
+    first, last = min(m.ts for m in messages), max(m.ts for m in messages)
+    lines = [
+        f"🗂 {len(messages)} events from {when(first)} to {when(last)} UTC, summed up:",
+        f"{counts['level_opened']} grid level(s) opened, {counts['closed']} trade(s) closed "
+        f"({sum(p > 0 for p in pnls)} won, {sum(p < 0 for p in pnls)} lost, "
+        f"P&amp;L {signed(sum(pnls))}), {counts['entry_blocked']} regime block(s)",
+    ]
+    by_runner: dict[str, list[float]] = {}
+    for m in messages:
+        if m.pnl is not None:
+            by_runner.setdefault(m.subject, []).append(m.pnl)
+    lines += [
+        f"<b>{escape(key)}</b>: {len(p)} closed, {signed(sum(p))}"
+        for key, p in sorted(by_runner.items())
+    ]
+    return Message("digest", "", last, "\n".join(lines))
 
 
 def split(text: str, limit: int = MAX_CHARS) -> list[str]:
@@ -163,6 +301,21 @@ def signed(value: float) -> str:
     return f"{value:+,.2f}"
 
 
+def money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def funding(paid: float) -> str:
+    """A trade's funding in words: positive ``paid`` left the account, negative came in."""
+    if paid == 0:
+        return "no funding"
+    return f"funding {'paid' if paid > 0 else 'received'} {money(abs(paid))}"
+
+
+def when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+
+
 def duration(ms: int) -> str:
     minutes = max(0, ms) // 60_000
     days, rest = divmod(minutes, 1440)
@@ -184,6 +337,18 @@ def _side(side: int) -> str:
 def _ms(when: datetime) -> int:
     """A fact's stored time (the event library's ``timestamp``) in ms."""
     return int(when.timestamp() * 1000)
+
+
+def _order(oid: str, memory: Memory, default: str) -> tuple[str, str]:
+    """The cooldown subject (the symbol, so one symbol's failures do not silence another's)
+    and the words of an order; the bare id when its request was never seen."""
+    ref = memory.orders.get(oid)
+    if ref is None:
+        return oid, f"{default} {escape(oid)}"
+    level = f" level {ref.level}" if ref.level >= 0 else ""
+    who = f" {escape(ref.key)}" if ref.key else ""  # a stop or a close covers the symbol
+    role = escape(ref.role.replace("_", "-"))
+    return ref.symbol, f"<b>{escape(ref.symbol)}</b>{who} {role}{level} order"
 
 
 def _why(state: Row) -> str:

@@ -25,6 +25,7 @@ from adapters.services.live_runners import LiveSetupError, announcement, live_se
 from adapters.services.live_trader import LiveError, LiveTrader
 from adapters.services.paper_trader import PaperError
 from adapters.services.portfolio_commands import writer_lock
+from adapters.store.engine_sessions import engine_session
 from adapters.store.home import Home
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.venue_sim.signing import SIM_CREDENTIALS
@@ -92,12 +93,16 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
             trader = LiveTrader(engine, settings, account, name, portfolio, clock, print)
             if args.resume:
                 return _resume(trader, args.resume)
-            trader.boot(start if start is not None else trader.clock())
-            print(f"live {portfolio}: trading on {name}; Ctrl-C stops (orders stay on the venue)")
-            if sim_port is None:
-                _run_live(trader, args)
-            else:
-                _rehearse(trader, sim_port, args.candles)
+            mode = f"live on {name}" if sim_port is None else f"rehearsal on {name}"
+            with engine_session(engine.store, portfolio, mode):
+                trader.boot(start if start is not None else trader.clock())
+                print(
+                    f"live {portfolio}: trading on {name}; Ctrl-C stops (orders stay on the venue)"
+                )
+                if sim_port is None:
+                    _run_live(trader, args)
+                else:
+                    _rehearse(trader, sim_port, args.candles)
     except WriterLockBusy as exc:
         raise UsageError(str(exc)) from None
     except (LiveError, VenueError, PaperError) as exc:

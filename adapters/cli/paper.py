@@ -39,6 +39,7 @@ from adapters.services.portfolio_commands import (
     writer_lock,
 )
 from adapters.services.traded_contract import NO_SPECS
+from adapters.store.engine_sessions import engine_session
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
@@ -121,7 +122,11 @@ def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> i
     if args.no_specs:
         print(f"paper {args.portfolio}: contract {NO_SPECS}")
     try:
-        with writer_lock(engine, args.portfolio):
+        mode = "replay" if args.replay else f"paper on {exchange}"
+        with (
+            writer_lock(engine, args.portfolio),
+            engine_session(engine.store, args.portfolio, mode),
+        ):
             _run_paper(args, engine, trader, start, end)
     except WriterLockBusy as exc:
         raise UsageError(str(exc)) from None

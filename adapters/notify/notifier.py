@@ -1,15 +1,18 @@
 """The notifier: a pull projector of the event log whose output is Telegram messages.
 
 Like the read-model projectors it pages the store by notification id from its own tracking
-position, asking only for the topics ``projections.notifier`` words. Unlike them its output
+position, asking only for the topics ``projections.notifier`` reads. Unlike them its output
 cannot be rolled back, so delivery is recorded per message part, in its own SQLite file, right
-after the Bot API answered ok, and the tracking position moves after a page: a crash after an
-ok resends nothing recorded, and on restart the parts already recorded are skipped (at least
-once, never twice, except for a crash in the instant between Telegram's ok and that commit).
+after the Bot API answered ok, and the tracking position (with the notifier's memory) moves
+once the backlog is delivered: a crash after an ok resends nothing recorded, and on restart the
+parts already recorded are skipped (at least once, never twice, except for a crash in the
+instant between Telegram's ok and that commit).
 
 Rules per message type (on / silent / off) and cooldowns per (type, subject) come from
 ``notify.yaml``; cooldowns are measured in event time against the last message sent, so a
-replay and a live run are told the same things.
+replay and a live run are told the same things. A backlog with more routine messages than
+``digest_after`` (a replay, a restart after a long stop) sends them as one digest; alerts
+still go one by one, in event order, before it.
 """
 
 from __future__ import annotations
@@ -19,23 +22,52 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from adapters.notify.telegram import Refused, Sent
 from config.notify import NotifyFile
-from projections.notifier import TOPICS, Message, message_for, split
+from projections.notifier import (
+    ROUTINE,
+    TOPICS,
+    Memory,
+    Message,
+    OrderRef,
+    digest,
+    fold,
+    split,
+)
 
-_PAGE = 100  # events read per query; the tracking position moves after each page
+_PAGE = 500  # events read per query
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS tracking (notification_id INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS delivered (notification_id INTEGER NOT NULL, "
     "part INTEGER NOT NULL, status TEXT NOT NULL, message_id INTEGER, kind TEXT NOT NULL, "
     "subject TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (notification_id, part))",
+    # the memory of earlier events, as of the tracking position (``orders`` apart: it only grows)
+    "CREATE TABLE IF NOT EXISTS memory (state BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS orders (oid TEXT PRIMARY KEY, ref BLOB NOT NULL)",
 )
 
 
 class Bot(Protocol):
     def send(self, text: str, silent: bool) -> Sent | Refused: ...
+
+
+class Outgoing(msgspec.Struct, frozen=True):
+    """One message to send and the events it tells (one, or every event of a digest)."""
+
+    ids: tuple[int, ...]
+    message: Message
+
+
+class Backlog(msgspec.Struct):
+    """What is pending after the tracking position: the messages in event order, the position
+    of the newest event read and the memory once every event is folded."""
+
+    pending: list[Outgoing]
+    position: int
+    memory: Memory
 
 
 class Notifier:
@@ -49,6 +81,11 @@ class Notifier:
     ) -> None:
         self._recorder, self._decode, self._rules, self._log = recorder, decode, rules, log
         self._db = sqlite3.connect(str(path), timeout=60)
+        # WAL without a sync per commit: a commit survives the process being killed (not a
+        # power cut), and takes microseconds, which keeps the instant between Telegram's ok
+        # and its record (the one place a kill can make a duplicate) as short as it can be
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
         for statement in _SCHEMA:
             self._db.execute(statement)
         self._db.commit()
@@ -68,32 +105,58 @@ class Notifier:
     def preview(self) -> list[Message]:
         """The messages ``deliver`` would send now, sending and recording nothing."""
         last = dict(self._last)
-        shown, position = [], self.position()
-        while notifications := self._page(position):
-            for notification in notifications:
-                message = self._pending(notification)
-                if message is not None and not self._cooling(message, last):
-                    last[message.kind, message.subject] = message.ts
-                    shown.append(message)
-            position = notifications[-1].id
+        shown = []
+        for item in self._plan(self._backlog().pending):
+            message = item.message
+            if not self._cooling(message, last):
+                last[message.kind, message.subject] = message.ts
+                shown.append(message)
         return shown
 
     def deliver(self, bot: Bot) -> int:
         """Send every pending message, in event order; returns the parts sent. Raises
         ``TelegramUnavailable`` (from the bot) with what was sent before it recorded."""
-        sent = 0
-        while notifications := self._page(self.position()):
-            for notification in notifications:
-                message = self._pending(notification)
-                if message is not None:
-                    sent += self._deliver_one(bot, notification.id, message)
-            self._advance(notifications[-1].id)
+        backlog = self._backlog()
+        sent = sum(self._deliver_one(bot, item) for item in self._plan(backlog.pending))
+        self._advance(backlog)
         return sent
 
-    def _deliver_one(self, bot: Bot, notification_id: int, message: Message) -> int:
-        done = self._parts_done(notification_id)
+    def _backlog(self) -> Backlog:
+        memory = self._memory()
+        pending: list[Outgoing] = []
+        position = self.position()
+        while notifications := self._page(position):
+            for notification in notifications:
+                message = self._fold(memory, notification)
+                if message is not None and not self._finished(notification.id, message):
+                    pending.append(Outgoing((notification.id,), message))
+            position = notifications[-1].id
+        return Backlog(pending, position, memory)
+
+    def _fold(self, memory: Memory, notification: Notification) -> Message | None:
+        state = self._decode(notification.state)
+        originator = str(notification.originator_id)
+        message = fold(memory, notification.topic, state, originator)
+        if message is None or self._rules.rule(message.kind) == "off":
+            return None
+        return message
+
+    def _plan(self, pending: list[Outgoing]) -> list[Outgoing]:
+        """``pending`` as sent: one by one, or, past ``digest_after`` routine messages, the
+        alerts one by one then one digest of the routine ones."""
+        routine = [item for item in pending if item.message.kind in ROUTINE]
+        limit = self._rules.digest_after
+        if not limit or len(routine) <= limit or self._rules.rule("digest") == "off":
+            return pending
+        alerts = [item for item in pending if item.message.kind not in ROUTINE]
+        ids = tuple(i for item in routine for i in item.ids)
+        return [*alerts, Outgoing(ids, digest([item.message for item in routine]))]
+
+    def _deliver_one(self, bot: Bot, item: Outgoing) -> int:
+        message, first = item.message, item.ids[0]
+        done = self._parts_done(first)
         if self._cooling(message, self._last) and not done:
-            self._record(notification_id, 0, "cooled", None, message)
+            self._record(item.ids, 0, "cooled", None, message)
             return 0
         silent = self._rules.rule(message.kind) == "silent"
         sent = 0
@@ -104,11 +167,12 @@ class Notifier:
             if isinstance(outcome, Refused):
                 self._log(
                     f"notify: Telegram refused the {message.kind} message of event "
-                    f"{notification_id} (HTTP {outcome.status}: {outcome.description})"
+                    f"{first} (HTTP {outcome.status}: {outcome.description})"
                 )
-                self._record(notification_id, part, "refused", None, message)
+                self._record(item.ids, part, "refused", None, message)
                 return sent
-            self._record(notification_id, part, "sent", outcome.message_id, message)
+            status = "sent" if len(item.ids) == 1 else "digest"
+            self._record(item.ids, part, status, outcome.message_id, message)
             sent += 1
         self._last[message.kind, message.subject] = message.ts
         return sent
@@ -118,13 +182,14 @@ class Notifier:
             start=position, limit=_PAGE, topics=TOPICS, inclusive_of_start=False
         )
 
-    def _pending(self, notification: Notification) -> Message | None:
-        """The message of an event whose type the rules do not turn off and whose delivery is
-        not finished (every part sent, or refused, or cooled), else None."""
-        message = message_for(notification.topic, self._decode(notification.state))
-        if message is None or self._rules.rule(message.kind) == "off":
-            return None
-        return None if self._finished(notification.id, message) else message
+    def _memory(self) -> Memory:
+        row = self._db.execute("SELECT state FROM memory").fetchone()
+        memory = msgspec.json.decode(row[0], type=Memory) if row else Memory()
+        memory.orders = {
+            oid: msgspec.json.decode(ref, type=OrderRef)
+            for oid, ref in self._db.execute("SELECT oid, ref FROM orders")
+        }
+        return memory
 
     def _cooling(self, message: Message, last: dict[tuple[str, str], int]) -> bool:
         cooldown = self._rules.cooldown_ms(message.kind)
@@ -138,7 +203,7 @@ class Notifier:
         return {part for (part,) in rows}
 
     def _finished(self, notification_id: int, message: Message) -> bool:
-        """Recorded as cooled or refused, or every part of its text sent."""
+        """Recorded as cooled, refused or digested, or every part of its text sent."""
         rows = self._db.execute(
             "SELECT status FROM delivered WHERE notification_id = ?", [notification_id]
         ).fetchall()
@@ -147,18 +212,26 @@ class Notifier:
         return bool(rows) and len(rows) == len(split(message.text))
 
     def _record(
-        self, notification_id: int, part: int, status: str, message_id: int | None, m: Message
+        self, ids: tuple[int, ...], part: int, status: str, message_id: int | None, m: Message
     ) -> None:
         with self._db:
-            self._db.execute(
+            self._db.executemany(
                 "INSERT INTO delivered VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [notification_id, part, status, message_id, m.kind, m.subject, m.ts],
+                [[i, part, status, message_id, m.kind, m.subject, m.ts] for i in ids],
             )
 
-    def _advance(self, position: int) -> None:
+    def _advance(self, backlog: Backlog) -> None:
+        orders = backlog.memory.orders
+        state = msgspec.json.encode(msgspec.structs.replace(backlog.memory, orders={}))
         with self._db:
             self._db.execute("DELETE FROM tracking")
-            self._db.execute("INSERT INTO tracking VALUES (?)", [position])
+            self._db.execute("INSERT INTO tracking VALUES (?)", [backlog.position])
+            self._db.execute("DELETE FROM memory")
+            self._db.execute("INSERT INTO memory VALUES (?)", [state])
+            self._db.executemany(
+                "INSERT OR IGNORE INTO orders VALUES (?, ?)",
+                [(oid, msgspec.json.encode(ref)) for oid, ref in orders.items()],
+            )
 
     def close(self) -> None:
         self._db.close()

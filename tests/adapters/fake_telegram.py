@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +24,8 @@ _AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
 class FakeTelegram:
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay  # seconds before each answer (a round trip's time)
         self.messages: list[dict[str, Any]] = []  # accepted sendMessage bodies, in order
         self.requests = 0
         self.script: list[tuple[int, int]] = []  # (status, retry_after) for the next requests
@@ -36,6 +38,7 @@ class FakeTelegram:
         return [m["text"] for m in self.messages]
 
     def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        time.sleep(self.delay)
         with self._lock:
             self.requests += 1
             if path != f"/bot{TOKEN}/sendMessage":

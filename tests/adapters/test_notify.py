@@ -176,6 +176,9 @@ def test_a_long_message_is_split_and_each_part_sent_once(telegram, tmp_path) -> 
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("notify")
     home, config = make_home(root), make_config(root, "BTC/USDT")
+    # every message one by one (the digest has its own test)
+    notify = config / "notify.yaml"
+    notify.write_text(notify.read_text().replace("digest_after: 20", "digest_after: 0"))
     args = ["--home", str(home), "--config-dir", str(config)]
     assert main([*args, "paper", "--replay", "--from", "2025-01-01", "--to", "2025-04-01"]) == 0
     return home, config

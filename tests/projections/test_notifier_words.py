@@ -3,8 +3,12 @@ which events are worth a message (hand-made events, expected texts written by ha
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from domain.engine_session import EngineStarted
+from domain.executor import Executor
 from domain.simulator import Simulator
-from projections.notifier import message_for, split
+from projections.notifier import Memory, Message, digest, fold, message_for, split
 
 CLOSED = Simulator.GridCycleClosed.TOPIC
 BLOCKED = Simulator.EntryBlocked.TOPIC
@@ -21,7 +25,7 @@ def test_a_lost_grid_says_lost_with_separators_and_duration() -> None:
     assert message is not None and message.kind == "closed"
     assert message.subject == "grid_atr:BTC/USDT" and message.ts == 26 * HOUR + 5 * 60_000
     assert "short grid of 3 levels closed (sl) at 101,234.5: lost -1,234.50" in message.text
-    assert "(funding -1.50) after 1d 2h" in message.text
+    assert "(funding paid 1.50) after 1d 2h" in message.text
 
 
 def test_a_won_position_says_won_with_a_plus() -> None:
@@ -55,3 +59,74 @@ def test_split_never_cuts_an_entity() -> None:
     text = "x" * 995 + "&amp;" + "y" * 10
     parts = split(text, limit=998)
     assert parts == ["x" * 995, "&amp;" + "y" * 10]
+
+
+def _level(level: int, price: float, qty: float) -> dict:
+    return {"key": "g", "level": level, "side": -1, "price": price, "qty": qty, "margin": 1.0,
+            "ts": 0}  # fmt: skip
+
+
+def test_a_level_tells_the_grid_average_and_its_stop() -> None:
+    memory = Memory()
+    configured = {"key": "g", "params": {"sl_percent": 10.0}}
+    assert fold(memory, Simulator.RunnerConfigured.TOPIC, configured) is None
+    fold(memory, Simulator.GridLevelOpened.TOPIC, _level(0, 100.0, 1.0))
+    second = fold(memory, Simulator.GridLevelOpened.TOPIC, _level(1, 110.0, 3.0))
+    # short: average (100 + 330) / 4 = 107.5, stop 10 % above = 118.25
+    assert second is not None and "average entry 107.5, stop 118.25" in second.text
+    fold(memory, CLOSED, {"key": "g", "trade": _trade(1.0)})
+    again = fold(memory, Simulator.GridLevelOpened.TOPIC, _level(0, 90.0, 1.0))
+    assert again is not None and "average entry 90, stop 99" in again.text  # a new grid
+
+
+def test_a_rejected_order_names_its_symbol_and_role_and_cools_per_symbol() -> None:
+    memory = Memory()
+    order = {"client_oid": "sr1", "symbol": "SOL/USDT:USDT", "key": "grid_atr:SOL/USDT",
+             "role": "entry", "level": 2}  # fmt: skip
+    assert fold(memory, Executor.OrderRequested.TOPIC, {"order": order}) is None
+    state = {"oid": "sr1", "code": "40762", "reason": "balance", "ts": 5}
+    message = fold(memory, Executor.OrderRejected.TOPIC, state)
+    assert message is not None and message.subject == "SOL/USDT:USDT"
+    assert "<b>SOL/USDT:USDT</b> grid_atr:SOL/USDT entry level 2 order rejected (40762)" in (
+        message.text
+    )
+    unknown = fold(memory, Executor.OrderRejected.TOPIC, {**state, "oid": "sr9"})
+    assert unknown is not None and unknown.subject == "sr9" and "order sr9 rejected" in unknown.text
+
+
+def test_the_balance_is_told_when_it_moved_more_than_ten_percent_from_the_last_told() -> None:
+    memory = Memory()
+    told = [
+        fold(memory, Executor.BalanceRefreshed.TOPIC, {"total": total, "free": 0.0, "ts": 0}, "a")
+        for total in (1000.0, 950.0, 905.0, 899.0, 1000.0)
+    ]
+    # 1000 is the reference; 950 and 905 are within 10 %; 899 is -10.1 %: told, the new
+    # reference; 1000 is +11.2 % from 899: told
+    assert [m is not None for m in told] == [False, False, False, True, True]
+    assert "moved -10.10 %: 1,000.00 → 899.00 USDT" in told[3].text  # type: ignore[union-attr]
+    assert "moved +11.23 %" in told[4].text  # type: ignore[union-attr]
+
+
+def test_a_start_after_a_crash_says_so() -> None:
+    state = {"portfolio": "paper", "mode": "paper on bitget", "after_crash": True,
+             "timestamp": datetime(2026, 1, 2, tzinfo=UTC)}  # fmt: skip
+    message = message_for(EngineStarted.TOPIC, state)
+    assert message is not None and message.kind == "engine"
+    assert "<b>paper</b> started (paper on bitget); its previous run ended without stopping" in (
+        message.text
+    )
+
+
+def test_a_digest_counts_and_sums_per_runner() -> None:
+    messages = [
+        Message("level_opened", "a", 0, "x"),
+        Message("closed", "a", 3_600_000, "x", pnl=12.5),
+        Message("closed", "b", 7_200_000, "x", pnl=-2.25),
+        Message("closed", "a", 10_800_000, "x", pnl=1_000.0),
+        Message("entry_blocked", "b", 86_400_000, "x"),
+    ]
+    text = digest(messages).text
+    assert "5 events from 1970-01-01 00:00 to 1970-01-02 00:00 UTC" in text
+    assert "1 grid level(s) opened, 3 trade(s) closed (2 won, 1 lost, P&amp;L +1,010.25), " in text
+    assert "1 regime block(s)" in text
+    assert "<b>a</b>: 2 closed, +1,012.50\n<b>b</b>: 1 closed, -2.25" in text

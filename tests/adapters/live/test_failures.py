@@ -15,21 +15,11 @@ from adapters.services.live_trader import LiveTrader
 from adapters.venue_sim.faults import Fault
 from domain.executor import Executor
 from domain.runner_book import OrderRole
+from tests.adapters.live.conftest import START
 from tests.adapters.live.live_kit import DAY, Rehearsal, rehearsal
 
-START = 1_748_736_000_000  # 2025-06-01
 BTC = "BTC/USDT:USDT"
 # the first BTC fill of the sample's June 2025 comes at 2025-06-01 09:00 (a level of grid_atr)
-
-
-@pytest.fixture
-def venue(tmp_path: Path):
-    with rehearsal(tmp_path, START, assets=("BTC/USDT",), end=START + 6 * DAY) as r:
-        engine = r.engine()
-        try:
-            yield r, engine
-        finally:
-            engine.close()
 
 
 def until(r: Rehearsal, trader: LiveTrader, done: Callable[[dict], bool], react: bool = True):
