@@ -65,6 +65,8 @@ _EVENTS = (
     "KillSwitchTripped",
     "KillSwitchReset",
     "KillSwitchResetRefused",
+    "EntriesHalted",
+    "EntriesResumed",
 )
 _TOPIC_NAMES = {getattr(Simulator, name).TOPIC: name for name in _EVENTS}
 _CLOCK = Simulator.ClockAdvanced.TOPIC
@@ -84,7 +86,7 @@ _CLOCK_DECODER = msgspec.json.Decoder(_Clock)
 
 class PaperProjector(Projector):
     name = "paper"
-    schema = 2  # 2: the portfolio's exchange (ExchangeSelected)
+    schema = 3  # 2: the portfolio's exchange (ExchangeSelected); 3: the operator's halt
     topics = tuple(_TOPIC_NAMES)
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
@@ -403,6 +405,16 @@ class PaperProjector(Projector):
     def _on_KillSwitchResetRefused(self, seq: int, pf: PortfolioRow, state: Row) -> None:
         text = journal.kill_switch_reset_refused(state)
         self._note(seq, pf, state, "KillSwitchResetRefused", text, state["ts"])
+
+    # -- the operator's halt of new entries --------------------------------------------------------
+    def _on_EntriesHalted(self, seq: int, pf: PortfolioRow, state: Row) -> None:
+        if not pf.entries_halted:  # a second stop keeps the first one's time (as the aggregate)
+            pf.entries_halted, pf.halted_ts, pf.halted_by = 1, state["ts"], state["source"]
+        self._note(seq, pf, state, "EntriesHalted", journal.entries_halted(state), state["ts"])
+
+    def _on_EntriesResumed(self, seq: int, pf: PortfolioRow, state: Row) -> None:
+        pf.entries_halted, pf.halted_ts, pf.halted_by = 0, None, None
+        self._note(seq, pf, state, "EntriesResumed", journal.entries_resumed(state), state["ts"])
 
 
 # -- positions: the grid runner's stop, the stored TP/SL -------------------------------------------

@@ -41,6 +41,9 @@ class PortfolioRow(msgspec.Struct, kw_only=True):
     kill_reason: str | None = None
     kill_figures: dict[str, Any] | None = None
     kill_ts: int | None = None
+    entries_halted: int = 0  # new entries stopped by the operator (EntriesHalted)
+    halted_ts: int | None = None  # since when (market time)
+    halted_by: str | None = None  # who asked (cli, telegram ...)
 
 
 class RunnerRow(msgspec.Struct, kw_only=True):
@@ -156,7 +159,8 @@ def create_tables(db: sqlite_utils.Database) -> None:
         "sim_id TEXT NOT NULL UNIQUE, capital REAL, max_margin_ratio REAL, cash REAL, "
         "margin_used REAL, fees_paid REAL, funding_paid REAL, trades_closed INTEGER, "
         "last_ts INTEGER, equity REAL, limits TEXT, exchange TEXT, kill_tripped INTEGER, "
-        "kill_reason TEXT, kill_figures TEXT, kill_ts INTEGER) WITHOUT ROWID"
+        "kill_reason TEXT, kill_figures TEXT, kill_ts INTEGER, entries_halted INTEGER, "
+        "halted_ts INTEGER, halted_by TEXT) WITHOUT ROWID"
     )
     db.execute(
         "CREATE TABLE IF NOT EXISTS paper_runners (portfolio TEXT NOT NULL, key TEXT NOT NULL, "
