@@ -131,7 +131,7 @@ class PositionsController(Controller):
         except UnknownPortfolioError as exc:
             raise NotFoundException(detail=str(exc)) from exc
         context = _common(request, name) | _kill_context(_db(request), name)
-        context["outcome"] = outcome_text(outcome)
+        context["outcome"] = outcome.text
         return fragment("partials/kill_switch.html", **context)
 
 
@@ -139,16 +139,6 @@ def _reset(jobs: JobRunner, state: Any, portfolio: str, runner: str) -> RequestO
     # the engine (store, read-DB writer) is shared with jobs and the catch-up loop: one at a time
     with jobs.engine_lock:
         return request_kill_switch_reset(state.engine, state.settings, portfolio, runner, "web")
-
-
-def outcome_text(outcome: RequestOutcome) -> str:
-    if not outcome.applied:
-        return (
-            f"request #{outcome.request} recorded: the running paper process applies it at its "
-            "next step"
-        )
-    done = "; ".join(n.split(": ", 1)[-1] for n in outcome.notes) or "applied"
-    return f"request #{outcome.request} applied now: {done}"
 
 
 def _kill_context(db, portfolio: str) -> dict[str, Any]:

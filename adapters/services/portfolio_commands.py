@@ -41,6 +41,17 @@ class RequestOutcome:
     applied: bool  # False: the running paper process will apply it
     notes: tuple[str, ...]
 
+    @property
+    def text(self) -> str:
+        """The outcome for the operator, in one line (the dashboard's, the bot's)."""
+        if not self.applied:
+            return (
+                f"request #{self.request} recorded: the running paper process applies it at "
+                "its next step"
+            )
+        done = "; ".join(n.split(": ", 1)[-1] for n in self.notes) or "applied"
+        return f"request #{self.request} applied now: {done}"
+
 
 def writer_lock(engine: Engine, portfolio: str) -> WriterLock:
     return WriterLock(lock_path(engine.home.root, portfolio))
