@@ -87,8 +87,6 @@ class Commands:
         ``TelegramUnavailable`` (from the bot) with what was handled before it recorded."""
         ran = 0
         for update in bot.updates(self.last_update() + 1):
-            if self._seen(update.update_id):  # offered again: our offset had not reached it
-                continue
             word, argument = _parse(update.text)
             if update.chat_id != bot.chat_id:
                 self._record(update, word, "ignored")
@@ -126,10 +124,6 @@ class Commands:
     def last_update(self) -> int:
         row = self._db.execute("SELECT MAX(update_id) FROM commands").fetchone()
         return int(row[0] or 0)
-
-    def _seen(self, update_id: int) -> bool:
-        found = self._db.execute("SELECT 1 FROM commands WHERE update_id = ?", [update_id])
-        return found.fetchone() is not None
 
     def _record(self, update: Update, word: str, status: str) -> None:
         with self._db:
