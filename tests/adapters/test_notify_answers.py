@@ -114,8 +114,9 @@ def test_kill_switch_armed_and_tripped_in_the_journal_s_sentences() -> None:
     assert answers.kill_switch(_reader(), "paper") == (
         "<b>paper</b>: kill switch armed, nothing tripped"
     )
-    tripped = _reader(kill_tripped=1, kill_reason="drawdown", kill_ts=parse_date("2025-01-08 09:00"),
-                      kill_figures={"drawdown_percent": 31.4, "threshold_percent": 30.0})  # fmt: skip
+    figures = {"drawdown_percent": 31.4, "threshold_percent": 30.0}
+    when = parse_date("2025-01-08 09:00")
+    tripped = _reader(kill_tripped=1, kill_reason="drawdown", kill_ts=when, kill_figures=figures)
     assert answers.kill_switch(tripped, "paper") == (
         "<b>paper</b>:\nkill switch tripped (global): drawdown 31.4 % &gt;= 30 % "
         "at 2025-01-08 09:00 UTC"
