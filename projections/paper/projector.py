@@ -33,6 +33,7 @@ from projections.paper import journal
 from projections.paper.schema import (
     TABLES,
     TRADE_FIELDS,
+    HaltRow,
     PortfolioRow,
     PositionRow,
     Row,
@@ -86,7 +87,7 @@ _CLOCK_DECODER = msgspec.json.Decoder(_Clock)
 
 class PaperProjector(Projector):
     name = "paper"
-    schema = 3  # 2: the portfolio's exchange (ExchangeSelected); 3: the operator's halt
+    schema = 2  # 2: the portfolio's exchange (ExchangeSelected)
     topics = tuple(_TOPIC_NAMES)
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
@@ -103,6 +104,7 @@ class PaperProjector(Projector):
         self._runners: dict[tuple[str, str], RunnerRow] = {}
         self._positions: dict[tuple[str, str], PositionRow | None] = {}  # None: closed, delete
         self._marks: dict[tuple[str, str], tuple[float, int]] = {}
+        self._halts: dict[str, HaltRow | None] = {}  # by portfolio; None: allowed, delete
         self._equity: list[tuple] = []
         self._trades: list[tuple] = []
         self._journal: list[tuple] = []
@@ -155,6 +157,7 @@ class PaperProjector(Projector):
         rows = [encode(r) for r in self._runners.values()]
         db.conn.executemany(upsert("paper_runners", RunnerRow, ("portfolio", "key")), rows)
         self._flush_positions()
+        self._flush_halts()
         db.conn.executemany(
             "INSERT OR REPLACE INTO paper_marks (portfolio, symbol, price, ts) VALUES (?,?,?,?)",
             [(*k, *v) for k, v in self._marks.items()],
@@ -186,8 +189,15 @@ class PaperProjector(Projector):
         sql = upsert("paper_positions", PositionRow, ("portfolio", "key"))
         self.db.conn.executemany(sql, rows)
 
+    def _flush_halts(self) -> None:
+        allowed = [(name,) for name, halt in self._halts.items() if halt is None]
+        self.db.conn.executemany("DELETE FROM paper_halts WHERE portfolio = ?", allowed)
+        rows = [encode(h) for h in self._halts.values() if h]
+        self.db.conn.executemany(upsert("paper_halts", HaltRow, ("portfolio",)), rows)
+
     def discard(self) -> None:
-        for buffer in (self._portfolios, self._runners, self._positions, self._marks):
+        buffers = (self._portfolios, self._runners, self._positions, self._marks, self._halts)
+        for buffer in buffers:
             buffer.clear()
         for rows in (self._equity, self._trades, self._journal):
             rows.clear()
@@ -408,12 +418,16 @@ class PaperProjector(Projector):
 
     # -- the operator's halt of new entries --------------------------------------------------------
     def _on_EntriesHalted(self, seq: int, pf: PortfolioRow, state: Row) -> None:
-        if not pf.entries_halted:  # a second stop keeps the first one's time (as the aggregate)
-            pf.entries_halted, pf.halted_ts, pf.halted_by = 1, state["ts"], state["source"]
+        name = pf.portfolio
+        if name not in self._halts:
+            self._halts[name] = self._load(HaltRow, "paper_halts", "portfolio = ?", [name])
+        if self._halts[name] is None:  # a second stop keeps the first one's time (as the sim)
+            self._halts[name] = HaltRow(portfolio=name, halted_ts=state["ts"],
+                                        halted_by=state["source"])  # fmt: skip
         self._note(seq, pf, state, "EntriesHalted", journal.entries_halted(state), state["ts"])
 
     def _on_EntriesResumed(self, seq: int, pf: PortfolioRow, state: Row) -> None:
-        pf.entries_halted, pf.halted_ts, pf.halted_by = 0, None, None
+        self._halts[pf.portfolio] = None
         self._note(seq, pf, state, "EntriesResumed", journal.entries_resumed(state), state["ts"])
 
 

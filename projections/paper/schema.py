@@ -41,9 +41,6 @@ class PortfolioRow(msgspec.Struct, kw_only=True):
     kill_reason: str | None = None
     kill_figures: dict[str, Any] | None = None
     kill_ts: int | None = None
-    entries_halted: int = 0  # new entries stopped by the operator (EntriesHalted)
-    halted_ts: int | None = None  # since when (market time)
-    halted_by: str | None = None  # who asked (cli, telegram ...)
 
 
 class RunnerRow(msgspec.Struct, kw_only=True):
@@ -66,6 +63,16 @@ class RunnerRow(msgspec.Struct, kw_only=True):
     realized_pnl: float = 0.0
     trades: int = 0
     wins: int = 0
+
+
+class HaltRow(msgspec.Struct, kw_only=True):
+    """A ``paper_halts`` row: the portfolio's new entries are stopped by the operator (no row:
+    allowed). A table of its own, not columns of ``paper_portfolios``, so the portfolios' rows
+    of stores written before halts existed stay exactly as they were."""
+
+    portfolio: str
+    halted_ts: int  # since when (market time)
+    halted_by: str  # who asked (cli, telegram ...)
 
 
 class PositionRow(msgspec.Struct, kw_only=True):
@@ -123,6 +130,7 @@ TABLES = (
     "paper_trades",
     "paper_equity",
     "paper_journal",
+    "paper_halts",
 )
 
 
@@ -159,8 +167,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
         "sim_id TEXT NOT NULL UNIQUE, capital REAL, max_margin_ratio REAL, cash REAL, "
         "margin_used REAL, fees_paid REAL, funding_paid REAL, trades_closed INTEGER, "
         "last_ts INTEGER, equity REAL, limits TEXT, exchange TEXT, kill_tripped INTEGER, "
-        "kill_reason TEXT, kill_figures TEXT, kill_ts INTEGER, entries_halted INTEGER, "
-        "halted_ts INTEGER, halted_by TEXT) WITHOUT ROWID"
+        "kill_reason TEXT, kill_figures TEXT, kill_ts INTEGER) WITHOUT ROWID"
     )
     db.execute(
         "CREATE TABLE IF NOT EXISTS paper_runners (portfolio TEXT NOT NULL, key TEXT NOT NULL, "
@@ -194,6 +201,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS paper_journal (seq INTEGER PRIMARY KEY, "
         "portfolio TEXT NOT NULL, ts INTEGER, kind TEXT NOT NULL, key TEXT, text TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS paper_halts (portfolio TEXT PRIMARY KEY, halted_ts INTEGER, "
+        "halted_by TEXT) WITHOUT ROWID"
     )
     db.execute(
         "CREATE INDEX IF NOT EXISTS paper_journal_by_portfolio ON paper_journal (portfolio, seq)"

@@ -11,6 +11,7 @@ from projections.live.reader import LiveReader
 from projections.paper.reader import PaperReader
 from projections.paper.schema import (
     TRADE_FIELDS,
+    HaltRow,
     PortfolioRow,
     PositionRow,
     create_tables,
@@ -124,9 +125,11 @@ def test_kill_switch_armed_and_tripped_in_the_journal_s_sentences() -> None:
 
 
 def test_status_sums_up_equity_today_positions_kill_switch_and_entries() -> None:
-    reader = _reader(
-        entries_halted=1, halted_ts=parse_date("2025-01-08 09:00"), halted_by="telegram"
+    reader = _reader()
+    halt = HaltRow(
+        portfolio="paper", halted_ts=parse_date("2025-01-08 09:00"), halted_by="telegram"
     )
+    reader.db.conn.execute(upsert("paper_halts", HaltRow, ("portfolio",)), encode(halt))
     assert answers.status(reader, _live(reader), "paper") == (
         "<b>paper</b> at 2025-01-08 10:00 UTC\n"
         "equity 10,020.00 (P&amp;L +20.00 since the start, +0.20 %)\n"
