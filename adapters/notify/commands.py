@@ -41,7 +41,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS commands (update_id INTEGER PRIMARY KEY, chat_id TEXT NOT NULL, "
     "sender TEXT NOT NULL, command TEXT NOT NULL, status TEXT NOT NULL)"
 )
-_WORD_MAX = 32  # a command word longer than any of ours is cut in the log
+_WORD_MAX = 32  # a command word or sender longer than this is cut in the log
 
 
 class CommandBot(Protocol):
@@ -90,9 +90,11 @@ class Commands:
             word, argument = _parse(update.text)
             if update.chat_id != bot.chat_id:
                 self._record(update, word, "ignored")
+                # a first name may hold anything: one line, whatever it holds
+                sender = " ".join(update.sender.split())[:_WORD_MAX] or "no sender"
                 self._log(
                     f"notify: ignored {word[:_WORD_MAX]!r} from chat {update.chat_id} "
-                    f"({update.sender or 'no sender'}): not the configured chat"
+                    f"({sender}): not the configured chat"
                 )
                 continue
             self._record(update, word, "taken")  # before it runs: at most once

@@ -12,7 +12,12 @@ import pytest
 from adapters.cli.main import main
 from adapters.cli.notify import ServicesOperator
 from adapters.notify.commands import Commands
-from adapters.notify.telegram import TelegramBot, TelegramPayloadError, Update
+from adapters.notify.telegram import (
+    TelegramBot,
+    TelegramPayloadError,
+    TelegramUnavailable,
+    Update,
+)
 from adapters.services.engine import Engine
 from adapters.store.home import Home
 from adapters.store.operator_log import OperatorLog
@@ -258,3 +263,24 @@ def test_updates_are_read_with_their_chat_and_sender(telegram) -> None:
         "getUpdates answered an unreadable update: Object missing required field `chat` "
         "- at `$[0].message`"
     )
+
+
+def test_a_refused_get_updates_is_said_in_one_line(telegram) -> None:
+    telegram.fail_next(401)
+    client = TelegramBot(TOKEN, str(CHAT), base_url=telegram.url)
+    try:
+        with pytest.raises(TelegramUnavailable) as raised:
+            client.updates(0)
+    finally:
+        client.close()
+    assert str(raised.value) == "getUpdates refused (HTTP 401: Unauthorized)"
+    assert TOKEN not in str(raised.value)
+
+
+def test_a_foreign_sender_s_name_cannot_break_the_log_line(bot, telegram) -> None:
+    telegram.push(STRANGER, "/status", username="")
+    telegram.incoming[-1]["message"]["from"]["first_name"] = "Eve\nnotify: forged line"
+    assert bot.handle() == 0
+    assert bot.logged == [
+        "notify: ignored '/status' from chat 666 (Eve notify: forged line): not the configured chat"
+    ]
