@@ -24,11 +24,7 @@ DEFAULT_API = "https://api.telegram.org"
 
 
 class Sent(msgspec.Struct, frozen=True):
-    message_id: int
-
-
-class _Sent(msgspec.Struct):
-    message_id: int = 0
+    message_id: int = 0  # read from sendMessage's result (other fields of it are skipped)
 
 
 class Refused(msgspec.Struct, frozen=True):
@@ -133,7 +129,7 @@ class TelegramBot:
         answer = self._call("sendMessage", body, self._timeout)
         if isinstance(answer, Refused):
             return answer
-        return Sent(message_id=msgspec.json.decode(answer, type=_Sent).message_id)
+        return msgspec.json.decode(answer, type=Sent)
 
     def updates(self, offset: int, timeout: int = 0) -> list[Update]:
         """Incoming messages from update ``offset`` on (Telegram forgets those below it);
