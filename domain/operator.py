@@ -1,6 +1,9 @@
-"""Operator requests to a paper portfolio, as events: the CLI and the web never write the
-Simulator themselves (one writer: the paper process), they append a request that the writer
-handles at its next step and answers with a Simulator event."""
+"""Operator requests to a paper portfolio, as events: the CLI, the web and the Telegram bot never
+write the Simulator themselves (one writer: the paper process), they append a request that the
+writer handles at its next step and answers with a Simulator event.
+
+Both kinds share one log per portfolio (``requests_log_id``), numbered by one sequence of
+versions: the Simulator's ``requests_done`` is a position in that log, whatever the kind."""
 
 from __future__ import annotations
 
@@ -15,9 +18,27 @@ def requests_log_id(portfolio: str) -> UUID:
 
 class KillSwitchResetRequested(Fact):
     """Reset the kill switches of ``portfolio``: the global one and every runner (``key`` ""),
-    or one runner. ``source`` says who asked (cli, web)."""
+    or one runner. ``source`` says who asked (cli, web, telegram)."""
 
     TOPIC = "scalp_radar:KillSwitchResetRequested"
     portfolio: str
     key: str
     source: str
+
+
+class EntriesHaltRequested(Fact):
+    """Stop (``halt`` True) or allow again (False) new entries of ``portfolio``: no grid opens
+    a first level, no mono runner enters; what is open keeps its exits. ``source`` as above."""
+
+    TOPIC = "scalp_radar:EntriesHaltRequested"
+    portfolio: str
+    halt: bool
+    source: str
+
+
+OperatorRequest = KillSwitchResetRequested | EntriesHaltRequested
+
+
+def halt_text(halt: bool) -> str:
+    """What a halt request does, in words (the CLI's, the bot's and the paper process's note)."""
+    return "new entries stopped" if halt else "new entries allowed again"

@@ -27,6 +27,7 @@ class EntryRefusal(StrEnum):
     REGIME = "regime"  # the regime filter blocks new grids / positions
     MARGIN = "margin"  # the global margin guard refused a fill
     MIN_ORDER = "min_order"  # the order's size is below the venue's minimum quantity or notional
+    HALTED = "halted"  # new entries stopped by the operator (the portfolio's, not recorded)
 
 
 # refusals an entry that opens lifts: the next order that fits is proof they are over

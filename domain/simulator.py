@@ -58,6 +58,10 @@ class Simulator(Aggregate):
     # the venue whose candles the runners trade (ExchangeSelected); a class default, so that
     # snapshots taken before the event existed restore without it
     exchange: str = ""
+    # new entries stopped by the operator (EntriesHalted); class defaults for the same reason
+    entries_halted: bool = False
+    halted_ts: int = 0  # market time of the halt in force
+    halted_by: str = ""  # who asked (cli, telegram ...)
 
     class Created(Aggregate.Created):
         TOPIC = "scalp_radar:Simulator.Created"
@@ -197,7 +201,8 @@ class Simulator(Aggregate):
     # -- entry guards (runners ask before opening) ------------------------------------------
     def entry_block(self, key: str, adding: bool) -> EntryRefusal | None:
         """Why runner ``key`` may not open now (None when it may). ``adding``: a level added
-        to a grid already open, which the regime filter allows (it only blocks new grids)."""
+        to a grid already open, which the regime filter and the operator's halt allow (they
+        only block new grids and positions: a grid already open goes on to its exits)."""
         if self.kill is not None:
             return EntryRefusal.KILL_SWITCH
         runner = self.runners[key]
@@ -205,6 +210,8 @@ class Simulator(Aggregate):
             return EntryRefusal.KILL_SWITCH
         if not runner.enabled:
             return EntryRefusal.DISABLED
+        if not adding and self.entries_halted:
+            return EntryRefusal.HALTED
         if not adding and EntryRefusal.REGIME in runner.blocked:
             return EntryRefusal.REGIME
         return None
@@ -389,3 +396,23 @@ class Simulator(Aggregate):
     @event("KillSwitchResetRefused", topic="scalp_radar:Simulator.KillSwitchResetRefused")
     def _reset_refused(self, request: int, reason: str, ts: int) -> None:
         self.requests_done = request
+
+    # -- operator's halt of new entries -------------------------------------------------------
+    def halt_entries(self, request: int, halt: bool, source: str, ts: int) -> None:
+        """Operator request number ``request``: stop (``halt``) or allow again new entries.
+        Recorded even when it changes nothing (a second stop), so the request is answered."""
+        if halt:
+            self._entries_halted(request=request, source=source, ts=ts)
+        else:
+            self._entries_resumed(request=request, source=source, ts=ts)
+
+    @event("EntriesHalted", topic="scalp_radar:Simulator.EntriesHalted")
+    def _entries_halted(self, request: int, source: str, ts: int) -> None:
+        self.requests_done = request
+        if not self.entries_halted:  # a second stop keeps the first one's time
+            self.entries_halted, self.halted_ts, self.halted_by = True, ts, source
+
+    @event("EntriesResumed", topic="scalp_radar:Simulator.EntriesResumed")
+    def _entries_resumed(self, request: int, source: str, ts: int) -> None:
+        self.requests_done = request
+        self.entries_halted, self.halted_ts, self.halted_by = False, 0, ""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from adapters.services.engine import Engine
 from adapters.store.home import Home
+from adapters.store.operator_log import OperatorLog
 from domain.candles import ContractSpec
 from domain.market import FundingSeries, Market, OpenInterestSeries
 from tests.stubs import T0, CandleStubs
@@ -36,6 +37,9 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     run_id = engine.research.record_run(summary())
     engine.research.record_run(summary())  # a second run: reads the log's last event back
     engine.research.record_applied("grid_atr", "BTC/USDT", {"ma_period": 10}, "B", run_id)
+    operator = OperatorLog(engine.store, "paper")
+    operator.request_reset("", "cli")
+    operator.request_halt(True, "telegram")
     engine.close()
     done = subprocess.run(
         [sys.executable, "-c", READ_ALL, str(tmp_path)], capture_output=True, text=True
@@ -46,7 +50,9 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
         [
             "CandleClosed",
             "ContractSpecRecorded",
+            "EntriesHaltRequested",
             "FundingSettled",
+            "KillSwitchResetRequested",
             "OpenInterestRecorded",
             "OptimizationCompleted",
             "ParamsApplied",

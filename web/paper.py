@@ -16,7 +16,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
 from adapters.services.jobs import JobRunner
 from adapters.services.portfolio_commands import (
-    ResetOutcome,
+    RequestOutcome,
     UnknownPortfolioError,
     request_kill_switch_reset,
 )
@@ -131,24 +131,14 @@ class PositionsController(Controller):
         except UnknownPortfolioError as exc:
             raise NotFoundException(detail=str(exc)) from exc
         context = _common(request, name) | _kill_context(_db(request), name)
-        context["outcome"] = outcome_text(outcome)
+        context["outcome"] = outcome.text
         return fragment("partials/kill_switch.html", **context)
 
 
-def _reset(jobs: JobRunner, state: Any, portfolio: str, runner: str) -> ResetOutcome:
+def _reset(jobs: JobRunner, state: Any, portfolio: str, runner: str) -> RequestOutcome:
     # the engine (store, read-DB writer) is shared with jobs and the catch-up loop: one at a time
     with jobs.engine_lock:
         return request_kill_switch_reset(state.engine, state.settings, portfolio, runner, "web")
-
-
-def outcome_text(outcome: ResetOutcome) -> str:
-    if not outcome.applied:
-        return (
-            f"request #{outcome.request} recorded: the running paper process applies it at its "
-            "next step"
-        )
-    done = "; ".join(n.split(": ", 1)[-1] for n in outcome.notes) or "applied"
-    return f"request #{outcome.request} applied now: {done}"
 
 
 def _kill_context(db, portfolio: str) -> dict[str, Any]:

@@ -1,18 +1,33 @@
 """``notify``: tell Telegram what the event log says (a process of its own, so Telegram never
-slows trading); ``--dry-run`` prints what would be sent."""
+slows trading) and answer the bot's commands; ``--dry-run`` prints what would be sent."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from collections.abc import Callable
 
-from adapters.cli.common import UsageError, settings_of
+from adapters.cli.common import UsageError, engine_of, settings_of
+from adapters.notify.commands import Commands
 from adapters.notify.notifier import Notifier
-from adapters.notify.telegram import TelegramBot, TelegramUnavailable, api_base
+from adapters.notify.telegram import (
+    TelegramBot,
+    TelegramPayloadError,
+    TelegramUnavailable,
+    api_base,
+)
+from adapters.services.engine import Engine
+from adapters.services.portfolio_commands import (
+    UnknownPortfolioError,
+    request_entries_halt,
+    request_kill_switch_reset,
+)
 from adapters.store.event_store import open_store
 from adapters.store.home import Home
 from config.secrets import SecretsError, dotenv_files, load_secrets
+from config.settings import Settings
+from domain.names import checked_name
 
 
 def register(commands) -> None:
@@ -22,11 +37,17 @@ def register(commands) -> None:
         action="store_true",
         help="print the messages of the events not yet delivered; send nothing",
     )
-    p.add_argument("--once", action="store_true", help="deliver what is pending, then exit")
+    p.add_argument(
+        "--once", action="store_true", help="deliver and answer what is pending, then exit"
+    )
+    p.add_argument(
+        "--portfolio", default="paper", help="the paper portfolio the bot's commands act on"
+    )
     p.set_defaults(handler=cmd_notify)
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
+    checked_name("portfolio", args.portfolio)
     rules = settings_of(args).notify
     home = Home.resolve(args.home)
     if not home.events_db.is_file():
@@ -40,13 +61,19 @@ def cmd_notify(args: argparse.Namespace) -> int:
             for message in notifier.preview():
                 print(message.text)
             return 0
-        return _deliver(args, home, notifier, rules.poll_seconds)
+        return _deliver(args, home, notifier, rules.poll_seconds, say)
     finally:
         notifier.close()
         store.close()
 
 
-def _deliver(args: argparse.Namespace, home: Home, notifier: Notifier, poll: float) -> int:
+def _deliver(
+    args: argparse.Namespace,
+    home: Home,
+    notifier: Notifier,
+    poll: float,
+    say: Callable[[str], None],
+) -> int:
     try:
         secrets = load_secrets(dotenv_paths=dotenv_files(home.root))
     except SecretsError as exc:
@@ -54,11 +81,17 @@ def _deliver(args: argparse.Namespace, home: Home, notifier: Notifier, poll: flo
     if not secrets.telegram_configured:
         raise UsageError("notify needs TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID (or --dry-run)")
     bot = TelegramBot(secrets.telegram_bot_token, secrets.telegram_chat_id, base_url=api_base())
+    engine = engine_of(args)
+    operator = ServicesOperator(engine, settings_of(args), args.portfolio)
+    commands = Commands(
+        engine.paper_reader(), engine.live_reader(), operator, args.portfolio, home.notify_db, say
+    )
     try:
         while True:
             try:
                 sent = notifier.deliver(bot)
-            except TelegramUnavailable as exc:
+                commands.handle(bot)
+            except (TelegramUnavailable, TelegramPayloadError) as exc:
                 if args.once:
                     print(f"scalp-radar: notify: {exc}", file=sys.stderr)
                     return 1
@@ -69,4 +102,35 @@ def _deliver(args: argparse.Namespace, home: Home, notifier: Notifier, poll: flo
                 return 0
             time.sleep(poll)
     finally:
+        commands.close()
+        engine.close()
         bot.close()
+
+
+class ServicesOperator:
+    """The bot's ``Operator``: its commands through the services the CLI and the dashboard use
+    (``source`` "telegram" in the requests)."""
+
+    def __init__(self, engine: Engine, settings: Settings, portfolio: str) -> None:
+        self._engine, self._settings, self._portfolio = engine, settings, portfolio
+
+    def refresh(self) -> None:
+        self._engine.project()
+
+    def reset(self, runner: str) -> str:
+        try:
+            outcome = request_kill_switch_reset(
+                self._engine, self._settings, self._portfolio, runner, "telegram"
+            )
+        except UnknownPortfolioError as exc:
+            return str(exc)
+        return f"kill-switch reset {outcome.text}"
+
+    def halt(self, halt: bool) -> str:
+        try:
+            outcome = request_entries_halt(
+                self._engine, self._settings, self._portfolio, halt, "telegram"
+            )
+        except UnknownPortfolioError as exc:
+            return str(exc)
+        return f"entries {outcome.text}"

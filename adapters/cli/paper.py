@@ -1,4 +1,5 @@
-"""The paper-trading commands of ``scalp-radar``: paper, status, replay --at, kill-switch reset.
+"""The paper-trading commands of ``scalp-radar``: paper, status, replay --at, kill-switch reset,
+entries stop|resume.
 
 Registered by ``adapters.cli.main``; they share the global options (--home, --config-dir) and
 the error handling of every command (``adapters.cli.common``).
@@ -35,6 +36,7 @@ from adapters.services.engine import Engine
 from adapters.services.paper_trader import PaperError, PaperTrader
 from adapters.services.portfolio_commands import (
     UnknownPortfolioError,
+    request_entries_halt,
     request_kill_switch_reset,
     writer_lock,
 )
@@ -48,6 +50,7 @@ from config.exchanges import RateLimit
 from config.settings import Settings
 from domain.market import Market
 from domain.names import checked_name
+from domain.operator import halt_text
 
 
 def register(commands) -> None:
@@ -82,6 +85,19 @@ def register(commands) -> None:
     reset.add_argument("--runner", default="", help="reset only this runner (strategy:SYMBOL)")
     _portfolio_options(reset, exchange=False)
     reset.set_defaults(handler=_named(lambda a: cmd_kill_reset(a, engine_of(a), settings_of(a))))
+
+    entries = commands.add_parser("entries", help="stop or allow new entries").add_subparsers(
+        title="entries commands", required=True
+    )
+    for action, halt, what in (
+        ("stop", True, "stop new entries (open positions keep their exits)"),
+        ("resume", False, "allow new entries again"),
+    ):
+        halts = entries.add_parser(action, help=what)
+        _portfolio_options(halts, exchange=False)
+        halts.set_defaults(
+            handler=_named(lambda a, h=halt: cmd_entries(a, engine_of(a), settings_of(a), h))
+        )
 
 
 def _named(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -290,4 +306,16 @@ def cmd_kill_reset(args: argparse.Namespace, engine: Engine, settings: Settings)
         print(note)
     if not outcome.applied:
         print("the running paper process applies it at its next step")
+    return 0
+
+
+def cmd_entries(args: argparse.Namespace, engine: Engine, settings: Settings, halt: bool) -> int:
+    try:
+        outcome = request_entries_halt(engine, settings, args.portfolio, halt, "cli")
+    except UnknownPortfolioError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        engine.close()
+    later = "" if outcome.applied else " (the running paper process applies it at its next step)"
+    print(f"entries request #{outcome.request}: {halt_text(halt)}{later}")
     return 0

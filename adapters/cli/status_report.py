@@ -74,6 +74,7 @@ def view_of_simulator(past: PastState) -> View:
         **{f: getattr(sim, f) for f in _PORTFOLIO_FIELDS},
         "equity": past.equity,
         "kill": msgspec.to_builtins(sim.kill),
+        "halt": {"ts": sim.halted_ts, "by": sim.halted_by} if sim.entries_halted else None,
         "runners": [
             _runner_row(key, r.enabled, r.trip.reason if r.trip else None, r.blocked, r.session_pnl)
             for key, r in sim.runners.items()
@@ -97,6 +98,7 @@ def view_of_read_model(reader: Any, portfolio: str) -> View:
         **{f: row[f] for f in _PORTFOLIO_FIELDS},
         "equity": row["equity"],
         "kill": kill,
+        "halt": {"ts": row["halted_ts"], "by": row["halted_by"]} if row["entries_halted"] else None,
         "runners": [
             _runner_row(
                 r["key"], bool(r["enabled"]), r["trip_reason"], r["blocked"], r["session_pnl"]
@@ -131,6 +133,7 @@ def render(view: View) -> str:
         f"cash {view['cash']:,.2f}, margin in use {view['margin_used']:,.2f}, "
         f"{view['trades_closed']} trades closed",
         "  kill switch: " + _kill_text(view["kill"]),
+        "  new entries: " + _halt_text(view["halt"]),
         "runners:",
     ]
     for r in view["runners"]:
@@ -152,6 +155,12 @@ def _kill_text(kill: dict | None) -> str:
         return "armed"
     figures = ", ".join(f"{k} {_fmt(v)}" for k, v in kill["figures"].items())
     return f"TRIPPED at {fmt_ts(kill['ts'])}: {kill['reason']} ({figures})"
+
+
+def _halt_text(halt: dict | None) -> str:
+    if halt is None:
+        return "allowed"
+    return f"STOPPED by the operator ({halt['by']}) at {fmt_ts(halt['ts'])}"
 
 
 def _fmt(value: Any) -> str:

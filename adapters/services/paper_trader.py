@@ -40,6 +40,7 @@ from domain.grid_runner import GridRunner
 from domain.market import Market
 from domain.mono_runner import MonoRunner
 from domain.names import checked_name
+from domain.operator import EntriesHaltRequested, halt_text
 from domain.simulator import DAY_MS, Simulator
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
@@ -244,9 +245,15 @@ class PaperTrader:
 
     # -- operator requests ----------------------------------------------------------------------
     def handle_requests(self, sim: Simulator) -> None:
+        """Answer the operator's requests (resets and halts of new entries) in their order."""
         for request in self.requests.pending(sim.requests_done):
-            outcome = sim.reset_kill_switches(request.originator_version, request.key, sim.last_ts)
-            self.on_note(f"kill-switch reset request #{request.originator_version}: {outcome.text}")
+            number = request.originator_version
+            if isinstance(request, EntriesHaltRequested):
+                sim.halt_entries(number, request.halt, request.source, sim.last_ts)
+                self.on_note(f"entries request #{number}: {halt_text(request.halt)}")
+                continue
+            outcome = sim.reset_kill_switches(number, request.key, sim.last_ts)
+            self.on_note(f"kill-switch reset request #{number}: {outcome.text}")
 
     # -- stepping -------------------------------------------------------------------------------
     def timeline(self, end_ms: int | None) -> list[int]:

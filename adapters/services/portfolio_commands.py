@@ -1,4 +1,4 @@
-"""Commands on a paper portfolio from outside its writer (CLI, dashboard).
+"""Commands on a paper portfolio from outside its writer (CLI, dashboard, Telegram bot).
 
 They never write the Simulator directly: a request is appended to the portfolio's operator log,
 then applied at once if no process is writing the portfolio (taking its lock for the moment),
@@ -17,6 +17,7 @@ from adapters.store.operator_log import OperatorLog
 from adapters.store.writer_lock import WriterLock, WriterLockBusy, held
 from config.settings import Settings
 from domain.names import checked_name
+from domain.simulator import Simulator
 
 
 class UnknownPortfolioError(ValueError):
@@ -32,10 +33,24 @@ class RunnerNotInPortfolioError(UnknownPortfolioError):
 
 
 @dataclass(frozen=True, slots=True)
-class ResetOutcome:
+class RequestOutcome:
+    """An operator request: its number in the portfolio's log, whether it was applied now,
+    and what applying it said (``PaperTrader.handle_requests``'s notes)."""
+
     request: int
     applied: bool  # False: the running paper process will apply it
     notes: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The outcome for the operator, in one line (the dashboard's, the bot's)."""
+        if not self.applied:
+            return (
+                f"request #{self.request} recorded: the running paper process applies it at "
+                "its next step"
+            )
+        done = "; ".join(n.split(": ", 1)[-1] for n in self.notes) or "applied"
+        return f"request #{self.request} applied now: {done}"
 
 
 def writer_lock(engine: Engine, portfolio: str) -> WriterLock:
@@ -54,12 +69,9 @@ def is_running(home: Path, portfolio: str = "paper") -> bool:
 
 def request_kill_switch_reset(
     engine: Engine, settings: Settings, portfolio: str, runner: str, source: str
-) -> ResetOutcome:
+) -> RequestOutcome:
     notes: list[str] = []
-    trader = PaperTrader(engine, settings, portfolio, on_note=notes.append)
-    sim = trader.load()
-    if sim is None:
-        raise UnknownPortfolioError(f"no paper portfolio {portfolio!r}")
+    trader, sim = _trader(engine, settings, portfolio, notes)
     if runner and runner not in sim.runners:
         # refused before it is recorded: a request that can only be refused is noise in the log
         known = ", ".join(sorted(sim.runners)) or "none"
@@ -67,12 +79,42 @@ def request_kill_switch_reset(
             f"no runner {runner!r} in portfolio {portfolio!r} (known: {known})"
         )
     number = OperatorLog(engine.store, portfolio).request_reset(runner, source)
+    return _apply(engine, trader, number, notes)
+
+
+def request_entries_halt(
+    engine: Engine, settings: Settings, portfolio: str, halt: bool, source: str
+) -> RequestOutcome:
+    """Stop (``halt``) or allow again the portfolio's new entries (``entries stop``, the bot's
+    ``/stop``): no grid opens a first level, no mono runner enters; what is open keeps its
+    exits."""
+    notes: list[str] = []
+    trader, _ = _trader(engine, settings, portfolio, notes)
+    number = OperatorLog(engine.store, portfolio).request_halt(halt, source)
+    return _apply(engine, trader, number, notes)
+
+
+def _trader(
+    engine: Engine, settings: Settings, portfolio: str, notes: list[str]
+) -> tuple[PaperTrader, Simulator]:
+    """The portfolio's trader (its notes go to ``notes``) and Simulator; an unknown portfolio
+    is refused before anything is recorded."""
+    trader = PaperTrader(engine, settings, portfolio, on_note=notes.append)
+    sim = trader.load()
+    if sim is None:
+        raise UnknownPortfolioError(f"no paper portfolio {portfolio!r}")
+    return trader, sim
+
+
+def _apply(engine: Engine, trader: PaperTrader, number: int, notes: list[str]) -> RequestOutcome:
+    """Request ``number`` applied at once if no process writes the portfolio, else left to
+    the running paper process."""
     try:
-        with writer_lock(engine, portfolio):
+        with writer_lock(engine, trader.portfolio):
             sim = trader.load()
             trader.handle_requests(sim)
             trader.save(sim)
             engine.project()
     except WriterLockBusy:
-        return ResetOutcome(number, False, ())
-    return ResetOutcome(number, True, tuple(notes))
+        return RequestOutcome(number, False, ())
+    return RequestOutcome(number, True, tuple(notes))

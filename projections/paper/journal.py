@@ -108,6 +108,18 @@ def kill_switch_reset_refused(state: Row) -> str:
     return f"kill switch reset refused (request #{state['request']}): {state['reason']}"
 
 
+def entries_halted(state: Row) -> str:
+    return f"new entries stopped by the operator ({_asked(state)}); open positions keep their exits"
+
+
+def entries_resumed(state: Row) -> str:
+    return f"new entries allowed again by the operator ({_asked(state)})"
+
+
+def _asked(state: Row) -> str:
+    return f"request #{state['request']} from {state['source']}"
+
+
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.8g}"
 

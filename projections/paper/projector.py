@@ -33,6 +33,7 @@ from projections.paper import journal
 from projections.paper.schema import (
     TABLES,
     TRADE_FIELDS,
+    HaltRow,
     PortfolioRow,
     PositionRow,
     Row,
@@ -65,6 +66,8 @@ _EVENTS = (
     "KillSwitchTripped",
     "KillSwitchReset",
     "KillSwitchResetRefused",
+    "EntriesHalted",
+    "EntriesResumed",
 )
 _TOPIC_NAMES = {getattr(Simulator, name).TOPIC: name for name in _EVENTS}
 _CLOCK = Simulator.ClockAdvanced.TOPIC
@@ -101,6 +104,7 @@ class PaperProjector(Projector):
         self._runners: dict[tuple[str, str], RunnerRow] = {}
         self._positions: dict[tuple[str, str], PositionRow | None] = {}  # None: closed, delete
         self._marks: dict[tuple[str, str], tuple[float, int]] = {}
+        self._halts: dict[str, HaltRow | None] = {}  # by portfolio; None: allowed, delete
         self._equity: list[tuple] = []
         self._trades: list[tuple] = []
         self._journal: list[tuple] = []
@@ -153,6 +157,7 @@ class PaperProjector(Projector):
         rows = [encode(r) for r in self._runners.values()]
         db.conn.executemany(upsert("paper_runners", RunnerRow, ("portfolio", "key")), rows)
         self._flush_positions()
+        self._flush_halts()
         db.conn.executemany(
             "INSERT OR REPLACE INTO paper_marks (portfolio, symbol, price, ts) VALUES (?,?,?,?)",
             [(*k, *v) for k, v in self._marks.items()],
@@ -184,8 +189,15 @@ class PaperProjector(Projector):
         sql = upsert("paper_positions", PositionRow, ("portfolio", "key"))
         self.db.conn.executemany(sql, rows)
 
+    def _flush_halts(self) -> None:
+        allowed = [(name,) for name, halt in self._halts.items() if halt is None]
+        self.db.conn.executemany("DELETE FROM paper_halts WHERE portfolio = ?", allowed)
+        rows = [encode(h) for h in self._halts.values() if h]
+        self.db.conn.executemany(upsert("paper_halts", HaltRow, ("portfolio",)), rows)
+
     def discard(self) -> None:
-        for buffer in (self._portfolios, self._runners, self._positions, self._marks):
+        buffers = (self._portfolios, self._runners, self._positions, self._marks, self._halts)
+        for buffer in buffers:
             buffer.clear()
         for rows in (self._equity, self._trades, self._journal):
             rows.clear()
@@ -403,6 +415,20 @@ class PaperProjector(Projector):
     def _on_KillSwitchResetRefused(self, seq: int, pf: PortfolioRow, state: Row) -> None:
         text = journal.kill_switch_reset_refused(state)
         self._note(seq, pf, state, "KillSwitchResetRefused", text, state["ts"])
+
+    # -- the operator's halt of new entries --------------------------------------------------------
+    def _on_EntriesHalted(self, seq: int, pf: PortfolioRow, state: Row) -> None:
+        name = pf.portfolio
+        if name not in self._halts:
+            self._halts[name] = self._load(HaltRow, "paper_halts", "portfolio = ?", [name])
+        if self._halts[name] is None:  # a second stop keeps the first one's time (as the sim)
+            self._halts[name] = HaltRow(portfolio=name, halted_ts=state["ts"],
+                                        halted_by=state["source"])  # fmt: skip
+        self._note(seq, pf, state, "EntriesHalted", journal.entries_halted(state), state["ts"])
+
+    def _on_EntriesResumed(self, seq: int, pf: PortfolioRow, state: Row) -> None:
+        self._halts[pf.portfolio] = None
+        self._note(seq, pf, state, "EntriesResumed", journal.entries_resumed(state), state["ts"])
 
 
 # -- positions: the grid runner's stop, the stored TP/SL -------------------------------------------

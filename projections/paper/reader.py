@@ -13,6 +13,13 @@ from domain import ledger
 from domain.trades import Trade
 from projections.paper.schema import JSON_COLUMNS, TRADE_FIELDS, Row, decoded
 
+# a portfolio's row with the operator's halt: ``entries_halted`` (0/1), ``halted_ts`` and
+# ``halted_by`` (NULL while entries are allowed)
+_PORTFOLIOS = (
+    "SELECT p.*, h.portfolio IS NOT NULL AS entries_halted, h.halted_ts, h.halted_by "
+    "FROM paper_portfolios p LEFT JOIN paper_halts h ON h.portfolio = p.portfolio"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class EquityCurve:
@@ -46,13 +53,13 @@ class PaperReader:
     def portfolio(self, name: str) -> Row | None:
         if not self._ready():
             return None
-        rows = self._rows("SELECT * FROM paper_portfolios WHERE portfolio = ?", [name])
+        rows = self._rows(f"{_PORTFOLIOS} WHERE p.portfolio = ?", [name])
         return rows[0] if rows else None
 
     def portfolios(self) -> list[Row]:
         if not self._ready():
             return []
-        return self._rows("SELECT * FROM paper_portfolios ORDER BY portfolio", [])
+        return self._rows(f"{_PORTFOLIOS} ORDER BY p.portfolio", [])
 
     def runners(self, name: str) -> list[Row]:
         if not self._ready():

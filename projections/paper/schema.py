@@ -65,6 +65,16 @@ class RunnerRow(msgspec.Struct, kw_only=True):
     wins: int = 0
 
 
+class HaltRow(msgspec.Struct, kw_only=True):
+    """A ``paper_halts`` row: the portfolio's new entries are stopped by the operator (no row:
+    allowed). A table of its own, not columns of ``paper_portfolios``, so the portfolios' rows
+    of stores written before halts existed stay exactly as they were."""
+
+    portfolio: str
+    halted_ts: int  # since when (market time)
+    halted_by: str  # who asked (cli, telegram ...)
+
+
 class PositionRow(msgspec.Struct, kw_only=True):
     """A ``paper_positions`` row: an open grid or mono position (a ``Holding``)."""
 
@@ -120,6 +130,7 @@ TABLES = (
     "paper_trades",
     "paper_equity",
     "paper_journal",
+    "paper_halts",
 )
 
 
@@ -190,6 +201,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS paper_journal (seq INTEGER PRIMARY KEY, "
         "portfolio TEXT NOT NULL, ts INTEGER, kind TEXT NOT NULL, key TEXT, text TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS paper_halts (portfolio TEXT PRIMARY KEY, halted_ts INTEGER, "
+        "halted_by TEXT) WITHOUT ROWID"
     )
     db.execute(
         "CREATE INDEX IF NOT EXISTS paper_journal_by_portfolio ON paper_journal (portfolio, seq)"

@@ -1,10 +1,15 @@
-"""A real local HTTP server that answers like the Telegram Bot API's ``sendMessage``.
+"""A real local HTTP server that answers like the Telegram Bot API's ``sendMessage`` and
+``getUpdates``.
 
 It records every accepted message, answers ``message_id``s counting from 1, checks the HTML the
 way Telegram does for what we send (only ``<b>`` tags; ``&`` must start an entity; at most 4,096
 characters) and answers 400 "can't parse entities" otherwise, and can be told to answer the
 next requests with 429 (with ``parameters.retry_after``), 400, 401 or 500 (answers documented
 in the Bot API and recorded in ../shared/notes/live-trading.md, section H).
+
+``getUpdates`` serves the messages tests ``push`` (update ids counting from 1), forgetting those
+below the ``offset`` asked for, as Telegram does (an update is confirmed by asking for a later
+offset).
 """
 
 from __future__ import annotations
@@ -29,7 +34,21 @@ class FakeTelegram:
         self.messages: list[dict[str, Any]] = []  # accepted sendMessage bodies, in order
         self.requests = 0
         self.script: list[tuple[int, int]] = []  # (status, retry_after) for the next requests
+        self.incoming: list[dict[str, Any]] = []  # updates Telegram still holds
+        self.offsets: list[int] = []  # the offset of every getUpdates, in order
+        self._pushed = 0
         self._lock = threading.Lock()
+
+    def push(self, chat_id: int, text: str, username: str = "alice") -> int:
+        """A message written to the bot in ``chat_id``; returns its update id."""
+        with self._lock:
+            self._pushed += 1
+            sender = {"id": 1000 + self._pushed, "is_bot": False, "first_name": "A",
+                      "username": username}  # fmt: skip
+            message = {"message_id": self._pushed, "date": 0, "text": text, "from": sender,
+                       "chat": {"id": chat_id, "type": "private"}}  # fmt: skip
+            self.incoming.append({"update_id": self._pushed, "message": message})
+            return self._pushed
 
     def fail_next(self, status: int, times: int = 1, retry_after: int = 0) -> None:
         self.script.extend([(status, retry_after)] * times)
@@ -41,16 +60,23 @@ class FakeTelegram:
         time.sleep(self.delay)
         with self._lock:
             self.requests += 1
-            if path != f"/bot{TOKEN}/sendMessage":
+            if path not in (f"/bot{TOKEN}/sendMessage", f"/bot{TOKEN}/getUpdates"):
                 return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
             if self.script:
                 status, retry_after = self.script.pop(0)
                 return status, _error(status, retry_after)
+            if path.endswith("/getUpdates"):
+                return 200, {"ok": True, "result": self._updates(body.get("offset", 0))}
             if problem := _html_problem(body.get("text", "")):
                 return 400, {"ok": False, "error_code": 400, "description": problem}
             self.messages.append(body)
             message = {"message_id": len(self.messages), "text": body["text"]}
             return 200, {"ok": True, "result": message}
+
+    def _updates(self, offset: int) -> list[dict[str, Any]]:
+        self.offsets.append(offset)
+        self.incoming = [u for u in self.incoming if u["update_id"] >= offset]
+        return self.incoming[:100]
 
     @contextmanager
     def serve(self) -> Iterator[str]:
