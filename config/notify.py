@@ -20,10 +20,19 @@ MessageType = Literal[
     "order_rejected",
     "stop_move_failed",
     "params_applied",
+    # the scheduled reports of ``adapters.notify.reports``
+    "heartbeat",
+    "daily_report",
+    "weekly_report",
 ]
 # on: sent with a sound; silent: sent without one (Telegram's disable_notification); off: never
 Rule = Literal["on", "silent", "off"]
 Seconds = Annotated[int, msgspec.Meta(ge=0, le=7 * 86_400)]
+# "HH:MM" (UTC, 00:00 to 23:59) or "off"
+TimeOfDay = Annotated[str, msgspec.Meta(pattern=r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$")]
+Weekday = Literal[
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "off"
+]
 
 
 class NotifyFile(ConfigStruct):
@@ -38,6 +47,12 @@ class NotifyFile(ConfigStruct):
         symbol) within this many seconds of event time after the last one sent is not sent
     default_cooldown_seconds : Seconds, default 0 (no cooldown)
     poll_seconds : float, default 5.0 (how often ``scalp-radar notify`` looks for new events)
+    heartbeat_minutes : int, default 60 (0: no heartbeat); sent at each multiple of it since
+        00:00 UTC (60: on the hour)
+    daily_report_at : TimeOfDay, default "08:00"; "HH:MM" UTC, when the previous UTC day's
+        report is sent, or "off" (quote it: YAML reads a bare 12:30 as a number)
+    weekly_report_on : Weekday, default "monday"; the day the previous Monday-to-Sunday week's
+        report is sent, at ``daily_report_at`` (00:00 when that is "off"), or "off"
     """
 
     rules: dict[MessageType, Rule] = msgspec.field(default_factory=dict)
@@ -45,6 +60,9 @@ class NotifyFile(ConfigStruct):
     cooldown_seconds: dict[MessageType, Seconds] = msgspec.field(default_factory=dict)
     default_cooldown_seconds: Seconds = 0
     poll_seconds: Annotated[float, msgspec.Meta(ge=0.1, le=3600)] = 5.0
+    heartbeat_minutes: Annotated[int, msgspec.Meta(ge=0, le=7 * 1440)] = 60
+    daily_report_at: TimeOfDay = "08:00"
+    weekly_report_on: Weekday = "monday"
 
     def rule(self, kind: str) -> Rule:
         return self.rules.get(kind, self.default_rule)  # type: ignore[call-overload]

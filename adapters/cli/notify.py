@@ -1,5 +1,6 @@
 """``notify``: tell Telegram what the event log says (a process of its own, so Telegram never
-slows trading); ``--dry-run`` prints what would be sent."""
+slows trading), with the scheduled reports; ``--dry-run`` prints what would be sent,
+``--report`` one report now."""
 
 from __future__ import annotations
 
@@ -9,10 +10,21 @@ import time
 
 from adapters.cli.common import UsageError, settings_of
 from adapters.notify.notifier import Notifier
+from adapters.notify.reports import Reports, report_text
+from adapters.notify.schedule import ReportKind, previous
 from adapters.notify.telegram import TelegramBot, TelegramUnavailable, api_base
-from adapters.store.event_store import open_store
+from adapters.services.engine import Engine
 from adapters.store.home import Home
 from config.secrets import SecretsError, dotenv_files, load_secrets
+
+# event messages sent per round of the loop at most (a page more), so that a long backlog (a
+# replay) delays the scheduled reports by one round, not until it is delivered
+ROUND_BUDGET = 50
+REPORTS: dict[str, ReportKind] = {
+    "heartbeat": "heartbeat",
+    "daily": "daily_report",
+    "weekly": "weekly_report",
+}
 
 
 def register(commands) -> None:
@@ -23,6 +35,11 @@ def register(commands) -> None:
         help="print the messages of the events not yet delivered; send nothing",
     )
     p.add_argument("--once", action="store_true", help="deliver what is pending, then exit")
+    p.add_argument(
+        "--report",
+        choices=sorted(REPORTS),
+        help="print this report now (the heartbeat, yesterday's, last week's); send nothing",
+    )
     p.set_defaults(handler=cmd_notify)
 
 
@@ -31,22 +48,45 @@ def cmd_notify(args: argparse.Namespace) -> int:
     home = Home.resolve(args.home)
     if not home.events_db.is_file():
         raise UsageError(f"no event store in {home.root} (nothing to notify)")
-    store = open_store(home)
+    engine = Engine(home)
+    store = engine.store
+    if args.report:
+        return _print_report(engine, REPORTS[args.report])
     decode = store.mapper.transcoder.decode
     say = lambda line: print(line, file=sys.stderr)  # noqa: E731
     notifier = Notifier(store.recorder, decode, home.notify_db, rules, log=say)
+    reports = Reports(home.notify_db, rules, engine.read_db, refresh=engine.project, log=say)
     try:
         if args.dry_run:
             for message in notifier.preview():
                 print(message.text)
+            for text in reports.preview(_now()):
+                print(text)
             return 0
-        return _deliver(args, home, notifier, rules.poll_seconds)
+        return _deliver(args, home, notifier, reports, rules.poll_seconds)
     finally:
+        reports.close()
         notifier.close()
-        store.close()
+        engine.close()
 
 
-def _deliver(args: argparse.Namespace, home: Home, notifier: Notifier, poll: float) -> int:
+def _print_report(engine: Engine, kind: ReportKind) -> int:
+    try:
+        engine.project()
+        now = _now()
+        print(report_text(engine.read_db, previous(kind, now), now))
+    finally:
+        engine.close()
+    return 0
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def _deliver(
+    args: argparse.Namespace, home: Home, notifier: Notifier, reports: Reports, poll: float
+) -> int:
     try:
         secrets = load_secrets(dotenv_paths=dotenv_files(home.root))
     except SecretsError as exc:
@@ -56,17 +96,21 @@ def _deliver(args: argparse.Namespace, home: Home, notifier: Notifier, poll: flo
     bot = TelegramBot(secrets.telegram_bot_token, secrets.telegram_chat_id, base_url=api_base())
     try:
         while True:
+            budget = None if args.once else ROUND_BUDGET
             try:
-                sent = notifier.deliver(bot)
+                sent = notifier.deliver(bot, budget)
+                backlog = budget is not None and sent >= budget
+                sent += reports.send_due(bot, _now())
             except TelegramUnavailable as exc:
                 if args.once:
                     print(f"scalp-radar: notify: {exc}", file=sys.stderr)
                     return 1
                 print(f"notify: {exc}; trying again in {poll:g} s", file=sys.stderr)
-                sent = 0
+                sent, backlog = 0, False
             if args.once:
                 print(f"notify: {sent} message(s) sent")
                 return 0
-            time.sleep(poll)
+            if not backlog:
+                time.sleep(poll)
     finally:
         bot.close()

@@ -78,9 +78,11 @@ class Notifier:
             position = notifications[-1].id
         return shown
 
-    def deliver(self, bot: Bot) -> int:
-        """Send every pending message, in event order; returns the parts sent. Raises
-        ``TelegramUnavailable`` (from the bot) with what was sent before it recorded."""
+    def deliver(self, bot: Bot, budget: int | None = None) -> int:
+        """Send every pending message, in event order; returns the parts sent. With a
+        ``budget``, return after the page of events in which that many parts were sent (the
+        rest stays pending), so that a long backlog leaves the caller time for its reports.
+        Raises ``TelegramUnavailable`` (from the bot) with what was sent before it recorded."""
         sent = 0
         while notifications := self._page(self.position()):
             for notification in notifications:
@@ -88,6 +90,8 @@ class Notifier:
                 if message is not None:
                     sent += self._deliver_one(bot, notification.id, message)
             self._advance(notifications[-1].id)
+            if budget is not None and sent >= budget:
+                break
         return sent
 
     def _deliver_one(self, bot: Bot, notification_id: int, message: Message) -> int:
