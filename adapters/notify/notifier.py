@@ -80,18 +80,19 @@ class Notifier:
 
     def deliver(self, bot: Bot, budget: int | None = None) -> int:
         """Send every pending message, in event order; returns the parts sent. With a
-        ``budget``, return after the page of events in which that many parts were sent (the
-        rest stays pending), so that a long backlog leaves the caller time for its reports.
-        Raises ``TelegramUnavailable`` (from the bot) with what was sent before it recorded."""
+        ``budget``, return once that many parts were sent (the rest stays pending), so that a
+        long backlog leaves the caller time for its reports. Raises ``TelegramUnavailable``
+        (from the bot) with what was sent before it recorded."""
         sent = 0
         while notifications := self._page(self.position()):
             for notification in notifications:
                 message = self._pending(notification)
                 if message is not None:
                     sent += self._deliver_one(bot, notification.id, message)
+                if budget is not None and sent >= budget:
+                    self._advance(notification.id)
+                    return sent
             self._advance(notifications[-1].id)
-            if budget is not None and sent >= budget:
-                break
         return sent
 
     def _deliver_one(self, bot: Bot, notification_id: int, message: Message) -> int:
