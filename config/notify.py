@@ -47,8 +47,8 @@ class NotifyFile(ConfigStruct):
         symbol) within this many seconds of event time after the last one sent is not sent
     default_cooldown_seconds : Seconds, default 0 (no cooldown)
     poll_seconds : float, default 5.0 (how often ``scalp-radar notify`` looks for new events)
-    heartbeat_minutes : int, default 60 (0: no heartbeat); sent at each multiple of it since
-        00:00 UTC (60: on the hour)
+    heartbeat_minutes : int, default 60 (0: no heartbeat); sent at each multiple of it in UTC
+        time since 1970 (60: on the hour, 15: at :00, :15, :30, :45)
     daily_report_at : TimeOfDay, default "08:00"; "HH:MM" UTC, when the previous UTC day's
         report is sent, or "off" (quote it: YAML reads a bare 12:30 as a number)
     weekly_report_on : Weekday, default "monday"; the day the previous Monday-to-Sunday week's

@@ -92,6 +92,15 @@ def test_the_daily_report_at_its_time_once(engine, telegram, tmp_path) -> None:
     assert not any(m["disable_notification"] for m in telegram.messages)
 
 
+def test_a_restart_after_days_down_sends_the_last_daily_report_only(engine, telegram, tmp_path):
+    schedule = {"heartbeat_minutes": 0, "weekly_report_on": "off"}
+    bot = _bot(telegram)
+    assert _reports(engine, tmp_path, **schedule).send_due(bot, D2 + 8 * H) == 1  # Jan 2
+    # down from Jan 3 to Jan 6 09:00: the reports of Jan 3, 4 and 5 were due at 08:00 the next days
+    assert _reports(engine, tmp_path, **schedule).send_due(bot, D2 + 3 * DAY + 9 * H) == 1
+    assert _heads(telegram)[-1] == "📅 <b>daily report</b> 2023-01-05"
+
+
 def test_the_weekly_report_on_its_day(engine, telegram, tmp_path) -> None:
     reports = _reports(engine, tmp_path, heartbeat_minutes=0, weekly_report_on="wednesday")
     bot = _bot(telegram)
