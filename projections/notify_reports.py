@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from domain.metrics import DAY_MS
 from projections.notifier import duration, escape, signed
 from projections.report_figures import (
-    DAY_MS,
     Freshness,
     Heartbeat,
     LiveNow,

@@ -15,13 +15,12 @@ import numpy as np
 import sqlite_utils
 
 from domain.market import timeframe_ms
-from domain.metrics import max_drawdown_pct
+from domain.metrics import DAY_MS, max_drawdown_pct
 from domain.trades import Trade
 from projections.live.reader import AccountView, LiveReader
 from projections.market_data import MarketDataReader
 from projections.paper.reader import EquityCurve, PaperReader
 
-DAY_MS = 86_400_000
 STALE_PERIODS = 2  # a market whose newest candle closed longer ago than this many periods
 
 

@@ -14,10 +14,10 @@ from typing import Literal
 import msgspec
 
 from config.notify import NotifyFile
+from domain.metrics import DAY_MS
 
 ReportKind = Literal["heartbeat", "daily_report", "weekly_report"]
 MINUTE_MS = 60_000
-DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
