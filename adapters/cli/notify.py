@@ -1,5 +1,6 @@
 """``notify``: tell Telegram what the event log says (a process of its own, so Telegram never
-slows trading) and answer the bot's commands; ``--dry-run`` prints what would be sent."""
+slows trading), answer the bot's commands and send the scheduled reports; ``--dry-run``
+prints what would be sent, ``--report`` one report now."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from adapters.cli.common import UsageError, engine_of, settings_of
 from adapters.notify.commands import Commands
 from adapters.notify.notifier import Notifier
+from adapters.notify.reports import Reports, report_text
+from adapters.notify.schedule import ReportKind, previous
 from adapters.notify.telegram import (
     TelegramBot,
     TelegramPayloadError,
@@ -23,11 +26,19 @@ from adapters.services.portfolio_commands import (
     request_entries_halt,
     request_kill_switch_reset,
 )
-from adapters.store.event_store import open_store
 from adapters.store.home import Home
 from config.secrets import SecretsError, dotenv_files, load_secrets
 from config.settings import Settings
 from domain.names import checked_name
+
+# event messages sent per round of the loop at most (a page more), so that a long backlog (a
+# replay) delays the scheduled reports by one round, not until it is delivered
+ROUND_BUDGET = 50
+REPORTS: dict[str, ReportKind] = {
+    "heartbeat": "heartbeat",
+    "daily": "daily_report",
+    "weekly": "weekly_report",
+}
 
 
 def register(commands) -> None:
@@ -43,6 +54,11 @@ def register(commands) -> None:
     p.add_argument(
         "--portfolio", default="paper", help="the paper portfolio the bot's commands act on"
     )
+    p.add_argument(
+        "--report",
+        choices=sorted(REPORTS),
+        help="print this report now (the heartbeat, yesterday's, last week's); send nothing",
+    )
     p.set_defaults(handler=cmd_notify)
 
 
@@ -52,28 +68,51 @@ def cmd_notify(args: argparse.Namespace) -> int:
     home = Home.resolve(args.home)
     if not home.events_db.is_file():
         raise UsageError(f"no event store in {home.root} (nothing to notify)")
-    store = open_store(home)
+    engine = engine_of(args)
+    store = engine.store
+    if args.report:
+        try:
+            return _print_report(engine, REPORTS[args.report])
+        finally:
+            engine.close()
     decode = store.mapper.transcoder.decode
     say = lambda line: print(line, file=sys.stderr)  # noqa: E731
     notifier = Notifier(store.recorder, decode, home.notify_db, rules, log=say)
+    reports = Reports(home.notify_db, rules, engine.read_db, refresh=engine.project, log=say)
     try:
         if args.dry_run:
             for message in notifier.preview():
                 print(message.text)
+            for text in reports.preview(_now()):
+                print(text)
             return 0
-        return _deliver(args, home, notifier, rules.poll_seconds, say)
+        return _deliver(args, engine, notifier, reports, say)
     finally:
+        reports.close()
         notifier.close()
-        store.close()
+        engine.close()
+
+
+def _print_report(engine: Engine, kind: ReportKind) -> int:
+    engine.project()
+    now = _now()
+    print(report_text(engine.read_db, previous(kind, now), now))
+    return 0
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
 
 
 def _deliver(
     args: argparse.Namespace,
-    home: Home,
+    engine: Engine,
     notifier: Notifier,
-    poll: float,
+    reports: Reports,
     say: Callable[[str], None],
 ) -> int:
+    home = engine.home
+    poll = settings_of(args).notify.poll_seconds
     try:
         secrets = load_secrets(dotenv_paths=dotenv_files(home.root))
     except SecretsError as exc:
@@ -81,29 +120,31 @@ def _deliver(
     if not secrets.telegram_configured:
         raise UsageError("notify needs TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID (or --dry-run)")
     bot = TelegramBot(secrets.telegram_bot_token, secrets.telegram_chat_id, base_url=api_base())
-    engine = engine_of(args)
     operator = ServicesOperator(engine, settings_of(args), args.portfolio)
     commands = Commands(
         engine.paper_reader(), engine.live_reader(), operator, args.portfolio, home.notify_db, say
     )
     try:
         while True:
+            budget = None if args.once else ROUND_BUDGET
             try:
-                sent = notifier.deliver(bot)
+                sent = notifier.deliver(bot, budget)
+                backlog = budget is not None and sent >= budget
                 commands.handle(bot)
+                sent += reports.send_due(bot, _now())
             except (TelegramUnavailable, TelegramPayloadError) as exc:
                 if args.once:
                     print(f"scalp-radar: notify: {exc}", file=sys.stderr)
                     return 1
                 print(f"notify: {exc}; trying again in {poll:g} s", file=sys.stderr)
-                sent = 0
+                sent, backlog = 0, False
             if args.once:
                 print(f"notify: {sent} message(s) sent")
                 return 0
-            time.sleep(poll)
+            if not backlog:
+                time.sleep(poll)
     finally:
         commands.close()
-        engine.close()
         bot.close()
 
 

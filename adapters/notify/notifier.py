@@ -113,11 +113,18 @@ class Notifier:
                 shown.append(message)
         return shown
 
-    def deliver(self, bot: Bot) -> int:
-        """Send every pending message, in event order; returns the parts sent. Raises
+    def deliver(self, bot: Bot, budget: int | None = None) -> int:
+        """Send every pending message, in event order; returns the parts sent. With a
+        ``budget``, return once that many parts were sent: the rest stays pending and the
+        position where it was (the next call reads the backlog again and skips what was
+        sent), so that a long backlog leaves the caller time for its reports. Raises
         ``TelegramUnavailable`` (from the bot) with what was sent before it recorded."""
         backlog = self._backlog()
-        sent = sum(self._deliver_one(bot, item) for item in self._plan(backlog.pending))
+        sent = 0
+        for item in self._plan(backlog.pending):
+            if budget is not None and sent >= budget:
+                return sent
+            sent += self._deliver_one(bot, item)
         self._advance(backlog)
         return sent
 

@@ -134,6 +134,17 @@ class PaperReader:
         )
         return rows[::-1]
 
+    def journal_of_kind(self, name: str, kind: str, start: int, end: int) -> list[Row]:
+        """Journal entries of one ``kind`` (the event's class name) timed in ``[start, end)``,
+        in event order: e.g. the kill switches tripped in a report's period."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT * FROM paper_journal WHERE portfolio = ? AND kind = ? AND ts >= ? AND ts < ? "
+            "ORDER BY seq",
+            [name, kind, start, end],
+        )
+
     def kill_switch(self, name: str) -> Row | None:
         """The global switch, the tripped runners and the limits in force."""
         pf = self.portfolio(name)

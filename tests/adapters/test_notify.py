@@ -22,7 +22,7 @@ from config.notify import NotifyFile
 from domain.executor import Executor
 from domain.simulator import Simulator
 from tests.adapters.fake_telegram import TOKEN, FakeTelegram
-from tests.adapters.paper_kit import copy_home, make_config, make_home
+from tests.adapters.paper_kit import copy_home
 
 STOP_FAILED = Executor.StopMoveFailed.TOPIC
 RECONCILE = Executor.ReconciliationFailed.TOPIC
@@ -56,14 +56,6 @@ def _failure(log: Log, oid: str, minute: int, reason: str = "no") -> None:
 def _notifier(log: Log, tmp_path: Path, rules: NotifyFile | None = None) -> Notifier:
     rules = rules or NotifyFile()
     return Notifier(log, msgspec.json.decode, tmp_path / "notify.db", rules, log=lambda _: None)
-
-
-@pytest.fixture
-def telegram():
-    fake = FakeTelegram()
-    with fake.serve() as url:
-        fake.url = url  # type: ignore[attr-defined]
-        yield fake
 
 
 def _bot(fake: FakeTelegram, sleeps: list[float] | None = None) -> TelegramBot:
@@ -172,16 +164,10 @@ def test_a_long_message_is_split_and_each_part_sent_once(telegram, tmp_path) -> 
 # -- the CLI on a paper replay of the sample data ----------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("notify")
-    home, config = make_home(root), make_config(root, "BTC/USDT")
-    # every message one by one (the digest has its own test)
-    notify = config / "notify.yaml"
-    notify.write_text(notify.read_text().replace("digest_after: 20", "digest_after: 0"))
-    args = ["--home", str(home), "--config-dir", str(config)]
-    assert main([*args, "paper", "--replay", "--from", "2025-01-01", "--to", "2025-04-01"]) == 0
-    return home, config
+def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wall clock of the scheduled reports fixed (2025-04-01 00:00 UTC), so that two runs
+    a moment apart are due the same reports."""
+    monkeypatch.setattr("adapters.cli.notify._now", lambda: 1_743_465_600_000)
 
 
 def _counts(home: Path) -> dict[str, int]:
@@ -203,6 +189,7 @@ def test_notify_once_tells_a_replay(replayed, telegram, monkeypatch, capsys) -> 
     monkeypatch.setenv("SCALP_RADAR_TELEGRAM_API", telegram.url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_CHAT_ID", "42")
+    _fixed_clock(monkeypatch)
     args = ["--home", str(home), "--config-dir", str(config), "notify", "--once"]
     assert main(args) == 0
     counts = _counts(home)
@@ -227,6 +214,7 @@ def test_dry_run_prints_and_sends_nothing(
     home = copy_home(home, tmp_path)
     (home / "notify.db").unlink(missing_ok=True)  # nothing delivered yet
     monkeypatch.setenv("SCALP_RADAR_TELEGRAM_API", telegram.url)
+    _fixed_clock(monkeypatch)
     base = ["--home", str(home), "--config-dir", str(config), "notify", "--dry-run"]
     assert main(base) == 0
     first = capsys.readouterr().out
