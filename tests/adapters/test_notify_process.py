@@ -31,7 +31,12 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     home, config = make_home(root), make_config(root, "BTC/USDT")
     notify = config / "notify.yaml"
     text = notify.read_text().replace("digest_after: 20", "digest_after: 0")
-    notify.write_text(text.replace("poll_seconds: 5.0", "poll_seconds: 0.2"))
+    text = text.replace("poll_seconds: 5.0", "poll_seconds: 0.2")
+    # the events' messages only: no report falls due while a test runs
+    text = text.replace("heartbeat_minutes: 60", "heartbeat_minutes: 0")
+    text = text.replace('daily_report_at: "08:00"', 'daily_report_at: "off"')
+    text = text.replace("weekly_report_on: monday", 'weekly_report_on: "off"')
+    notify.write_text(text)
     args = ["--home", str(home), "--config-dir", str(config)]
     assert main([*args, "paper", "--replay", "--from", "2025-01-01", "--to", "2025-04-01"]) == 0
     return home, config
