@@ -21,6 +21,7 @@ MessageType = Literal[
     "stop_move_failed",
     "params_applied",
     "engine",
+    "entries",
     "balance_moved",
     "digest",
     # the scheduled reports of ``adapters.notify.reports``

@@ -61,95 +61,127 @@ class OpenGrid(msgspec.Struct):
 class Memory(msgspec.Struct):
     """What the notifier remembers of earlier events to word later ones; saved with its
     tracking position, so re-reading events after a crash words them the same way.
-    ``orders`` only grows and is kept apart (see ``adapters.notify.notifier``)."""
+    ``orders`` only grows and is kept apart (see ``adapters.notify.notifier``). Runners are
+    keyed by their aggregate too: the paper portfolio and the live shadow may both run
+    ``grid_atr:BTC/USDT``."""
 
-    sl_percent: dict[str, float] = {}  # runner -> its grid's stop distance (RunnerConfigured)
-    grids: dict[str, OpenGrid] = {}  # runner -> the levels of its open grid
+    names: dict[str, str] = {}  # aggregate id -> its portfolio's or account's name
+    sl_percent: dict[str, float] = {}  # aggregate id + runner -> the grid's stop distance
+    grids: dict[str, OpenGrid] = {}  # aggregate id + runner -> the levels of its open grid
     balances: dict[str, float] = {}  # executor id -> the balance last told (or first seen)
     orders: dict[str, OrderRef] = {}  # client oid -> what it was for
 
 
-Wording = Callable[[Row, Memory], "Message | None"]
+class Origin(msgspec.Struct, frozen=True):
+    """The aggregate an event comes from: its id and its name (a paper portfolio, a live
+    account; "" when its creation was never read, as for a lone event)."""
+
+    id: str
+    name: str
+
+    def runner(self, key: str) -> str:
+        return f"{self.id} {key}"
+
+    def subject(self, key: str) -> str:
+        """A cooldown's and the digest's subject: the runner in its portfolio."""
+        return f"{self.name} {key}".strip()
+
+    def says(self, key: str) -> str:
+        """``key`` in bold, then its portfolio or account when known."""
+        return f"<b>{escape(key)}</b>" + (f" ({escape(self.name)})" if self.name else "")
 
 
-def level_opened(state: Row, memory: Memory) -> Message:
+Wording = Callable[[Row, Memory, Origin], "Message | None"]
+
+
+def level_opened(state: Row, memory: Memory, origin: Origin) -> Message:
     key = state["key"]
-    grid = memory.grids.setdefault(key, OpenGrid(state["side"], 0.0, 0.0))
+    grid = memory.grids.setdefault(origin.runner(key), OpenGrid(state["side"], 0.0, 0.0))
     grid.qty += state["qty"]
     grid.cost += state["qty"] * state["price"]
     average = grid.cost / grid.qty
     text = (
-        f"📥 <b>{escape(key)}</b> {_side(state['side'])} level {state['level']} filled at "
+        f"📥 {origin.says(key)} {_side(state['side'])} level {state['level']} filled at "
         f"{num(state['price'])} (qty {num(state['qty'])}, margin {num(state['margin'])}); "
         f"average entry {num(average)}"
     )
-    sl_percent = memory.sl_percent.get(key)
+    sl_percent = memory.sl_percent.get(origin.runner(key))
     if sl_percent is not None:  # the paper read model's grid stop: average -/+ sl_percent
         text += f", stop {num(average * (1.0 - grid.side * sl_percent / 100.0))}"
-    return Message("level_opened", key, state["ts"], text)
+    return Message("level_opened", origin.subject(key), state["ts"], text)
 
 
-def closed(state: Row, memory: Memory) -> Message:
-    memory.grids.pop(state["key"], None)
+def closed(state: Row, memory: Memory, origin: Origin) -> Message:
+    key = state["key"]
+    memory.grids.pop(origin.runner(key), None)
     trade = state["trade"]
     pnl = trade["pnl"]
     outcome = "won" if pnl > 0 else "lost" if pnl < 0 else "even"
     levels = trade.get("levels", 1)
     what = f"grid of {levels} level{'s' if levels != 1 else ''}" if levels > 1 else "position"
     text = (
-        f"{'✅' if pnl > 0 else '❌'} <b>{escape(state['key'])}</b> {_side(trade['side'])} "
+        f"{'✅' if pnl > 0 else '❌'} {origin.says(key)} {_side(trade['side'])} "
         f"{what} closed ({escape(str(trade['reason']))}) at {num(trade['exit_price'])}: "
         f"{outcome} {signed(pnl)} ({funding(trade.get('funding', 0.0))}) "
         f"after {duration(trade['exit_ts'] - trade['entry_ts'])}"
     )
-    return Message("closed", state["key"], trade["exit_ts"], text, pnl)
+    return Message("closed", origin.subject(key), trade["exit_ts"], text, pnl)
 
 
-def kill_switch_tripped(state: Row, memory: Memory) -> Message:
-    subject = state["key"] or state["scope"]
+def kill_switch_tripped(state: Row, memory: Memory, origin: Origin) -> Message:
+    key = state["key"] or f"{state['scope']} switch"
     line = journal.kill_switch_tripped(state["scope"], state["reason"], state["figures"])
-    text = f"🛑 <b>{escape(subject)}</b> {escape(line)}"
-    return Message("kill_switch_tripped", subject, state["ts"], text)
+    text = f"🛑 {origin.says(key)} {escape(line)}"
+    return Message("kill_switch_tripped", origin.subject(key), state["ts"], text)
 
 
-def kill_switch_reset(state: Row, memory: Memory) -> Message:
-    return Message(
-        "kill_switch_reset", "", state["ts"], f"🔓 {escape(journal.kill_switch_reset(state))}"
-    )
+def kill_switch_reset(state: Row, memory: Memory, origin: Origin) -> Message:
+    text = f"🔓 {_portfolio(origin)}{escape(journal.kill_switch_reset(state))}"
+    return Message("kill_switch_reset", origin.name, state["ts"], text)
 
 
-def entry_blocked(state: Row, memory: Memory) -> Message | None:
+def entries_halted(state: Row, memory: Memory, origin: Origin) -> Message:
+    text = f"⏹ {_portfolio(origin)}{escape(journal.entries_halted(state))}"
+    return Message("entries", origin.name, state["ts"], text)
+
+
+def entries_resumed(state: Row, memory: Memory, origin: Origin) -> Message:
+    text = f"▶️ {_portfolio(origin)}{escape(journal.entries_resumed(state))}"
+    return Message("entries", origin.name, state["ts"], text)
+
+
+def entry_blocked(state: Row, memory: Memory, origin: Origin) -> Message | None:
     """Only regime blocks are told: the other blocks (margin, kill switch) have their own
     messages or none. The Simulator records one per runner and regime change."""
     if not state.get("regime"):
         return None
-    text = f"⏸ {escape(journal.entry_blocked(state))}"
-    return Message("entry_blocked", state["key"], state["ts"], text)
+    text = f"⏸ {_portfolio(origin)}{escape(journal.entry_blocked(state))}"
+    return Message("entry_blocked", origin.subject(state["key"]), state["ts"], text)
 
 
-def reconciliation_failed(state: Row, memory: Memory) -> Message:
-    text = f"⚠️ <b>{escape(state['symbol'])}</b> halted: reconciliation failed: "
+def reconciliation_failed(state: Row, memory: Memory, origin: Origin) -> Message:
+    text = f"⚠️ {origin.says(state['symbol'])} halted: reconciliation failed: "
     return Message("reconciliation_failed", state["symbol"], state["ts"], text + _why(state))
 
 
-def emergency_close(state: Row, memory: Memory) -> Message:
-    text = f"🚨 <b>{escape(state['symbol'])}</b> emergency close requested: "
+def emergency_close(state: Row, memory: Memory, origin: Origin) -> Message:
+    text = f"🚨 {origin.says(state['symbol'])} emergency close requested: "
     return Message("emergency_close", state["symbol"], state["ts"], text + _why(state))
 
 
-def order_rejected(state: Row, memory: Memory) -> Message:
+def order_rejected(state: Row, memory: Memory, origin: Origin) -> Message:
     subject, what = _order(state["oid"], memory, "order")
     text = f"⚠️ {what} rejected ({escape(state['code'])}): "
     return Message("order_rejected", subject, state["ts"], text + _why(state))
 
 
-def stop_move_failed(state: Row, memory: Memory) -> Message:
+def stop_move_failed(state: Row, memory: Memory, origin: Origin) -> Message:
     subject, what = _order(state["oid"], memory, "stop")
     text = f"⚠️ {what} not moved ({escape(state['code'])}): "
     return Message("stop_move_failed", subject, state["ts"], text + _why(state))
 
 
-def params_applied(state: Row, memory: Memory) -> Message:
+def params_applied(state: Row, memory: Memory, origin: Origin) -> Message:
     params = ", ".join(f"{k}={v}" for k, v in state["params"].items())
     text = (
         f"🛠 parameters applied to <b>{escape(state['strategy'])}</b> on "
@@ -158,14 +190,14 @@ def params_applied(state: Row, memory: Memory) -> Message:
     return Message("params_applied", state["symbol"], _ms(state["timestamp"]), text)
 
 
-def engine_started(state: Row, memory: Memory) -> Message:
+def engine_started(state: Row, memory: Memory, origin: Origin) -> Message:
     text = f"▶️ <b>{escape(state['portfolio'])}</b> started ({escape(state['mode'])})"
     if state["after_crash"]:
         text += "; its previous run ended without stopping (a crash or a kill)"
     return Message("engine", state["portfolio"], _ms(state["timestamp"]), text)
 
 
-def engine_stopped(state: Row, memory: Memory) -> Message:
+def engine_stopped(state: Row, memory: Memory, origin: Origin) -> Message:
     text = (
         f"⏹ <b>{escape(state['portfolio'])}</b> stopped ({escape(state['mode'])}): "
         f"{escape(state['reason'])}"
@@ -173,35 +205,40 @@ def engine_stopped(state: Row, memory: Memory) -> Message:
     return Message("engine", state["portfolio"], _ms(state["timestamp"]), text)
 
 
-def balance_refreshed(state: Row, memory: Memory, account: str) -> Message | None:
+def balance_refreshed(state: Row, memory: Memory, origin: Origin) -> Message | None:
     """Told when the balance moved more than ``BALANCE_MOVE`` from the last one told (the
     first one seen is the reference), so a slow drift is told once it adds up."""
-    total, before = state["total"], memory.balances.get(account)
+    total, before = state["total"], memory.balances.get(origin.id)
     if before is not None and before > 0 and abs(total / before - 1.0) <= BALANCE_MOVE:
         return None
-    memory.balances[account] = total
+    memory.balances[origin.id] = total
     if before is None or before <= 0:
         return None
     text = (
-        f"💰 account balance moved {signed((total / before - 1.0) * 100.0)} %: "
-        f"{money(before)} → {money(total)} USDT"
+        f"💰 {origin.says('account')} balance moved {signed((total / before - 1.0) * 100.0)} "
+        f"%: {money(before)} → {money(total)} USDT"
     )
-    return Message("balance_moved", account, state["ts"], text)
+    return Message("balance_moved", origin.subject("account"), state["ts"], text)
 
 
-def remember_order(state: Row, memory: Memory) -> None:
+def remember_name(state: Row, memory: Memory, origin: Origin) -> None:
+    memory.names[origin.id] = state.get("name") or state.get("account") or ""
+
+
+def remember_order(state: Row, memory: Memory, origin: Origin) -> None:
     order = state["order"]
     memory.orders[order["client_oid"]] = OrderRef(
         order["symbol"], order["key"], str(order["role"]), order.get("level", -1)
     )
 
 
-def remember_runner(state: Row, memory: Memory) -> None:
+def remember_runner(state: Row, memory: Memory, origin: Origin) -> None:
     sl_percent = state["params"].get("sl_percent")
+    runner = origin.runner(state["key"])
     if sl_percent is None:
-        memory.sl_percent.pop(state["key"], None)
+        memory.sl_percent.pop(runner, None)
     else:
-        memory.sl_percent[state["key"]] = float(sl_percent)
+        memory.sl_percent[runner] = float(sl_percent)
 
 
 WORDING: dict[str, Wording] = {
@@ -211,36 +248,38 @@ WORDING: dict[str, Wording] = {
     Simulator.KillSwitchTripped.TOPIC: kill_switch_tripped,
     Simulator.KillSwitchReset.TOPIC: kill_switch_reset,
     Simulator.EntryBlocked.TOPIC: entry_blocked,
+    Simulator.EntriesHalted.TOPIC: entries_halted,
+    Simulator.EntriesResumed.TOPIC: entries_resumed,
     Executor.ReconciliationFailed.TOPIC: reconciliation_failed,
     Executor.EmergencyCloseRequested.TOPIC: emergency_close,
     Executor.OrderRejected.TOPIC: order_rejected,
     Executor.StopMoveFailed.TOPIC: stop_move_failed,
+    Executor.BalanceRefreshed.TOPIC: balance_refreshed,
     ParamsApplied.TOPIC: params_applied,
     EngineStarted.TOPIC: engine_started,
     EngineStopped.TOPIC: engine_stopped,
 }
 # events that send nothing but word later ones
-REMEMBERED: dict[str, Callable[[Row, Memory], None]] = {
+REMEMBERED: dict[str, Callable[[Row, Memory, Origin], None]] = {
+    Simulator.Started.TOPIC: remember_name,
+    Executor.Started.TOPIC: remember_name,
     Executor.OrderRequested.TOPIC: remember_order,
     Simulator.RunnerConfigured.TOPIC: remember_runner,
 }
-BALANCE = Executor.BalanceRefreshed.TOPIC
-TOPICS: tuple[str, ...] = (*WORDING, *REMEMBERED, BALANCE)
+TOPICS: tuple[str, ...] = (*WORDING, *REMEMBERED)
 # the kinds a digest sums up when many arrive at once; alerts are always sent one by one
 ROUTINE = frozenset({"level_opened", "closed", "entry_blocked"})
 
 
 def fold(memory: Memory, topic: str, state: Row, originator: str = "") -> Message | None:
     """The message of one event (None when its type sends none), updating ``memory`` with
-    what later messages need. ``originator``: the event's aggregate id (an account's
-    balance is followed per executor)."""
+    what later messages need. ``originator``: the event's aggregate id."""
+    origin = Origin(originator, memory.names.get(originator, ""))
     if topic in REMEMBERED:
-        REMEMBERED[topic](state, memory)
+        REMEMBERED[topic](state, memory, origin)
         return None
-    if topic == BALANCE:
-        return balance_refreshed(state, memory, originator)
     wording = WORDING.get(topic)
-    return None if wording is None else wording(state, memory)
+    return None if wording is None else wording(state, memory, origin)
 
 
 def message_for(topic: str, state: Row) -> Message | None:
@@ -349,6 +388,10 @@ def _order(oid: str, memory: Memory, default: str) -> tuple[str, str]:
     who = f" {escape(ref.key)}" if ref.key else ""  # a stop or a close covers the symbol
     role = escape(ref.role.replace("_", "-"))
     return ref.symbol, f"<b>{escape(ref.symbol)}</b>{who} {role}{level} order"
+
+
+def _portfolio(origin: Origin) -> str:
+    return f"<b>{escape(origin.name)}</b> " if origin.name else ""
 
 
 def _why(state: Row) -> str:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from adapters.services.engine import Engine
+from adapters.store.engine_sessions import engine_session
 from adapters.store.home import Home
 from adapters.store.operator_log import OperatorLog
 from domain.candles import ContractSpec
@@ -40,6 +41,8 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     operator = OperatorLog(engine.store, "paper")
     operator.request_reset("", "cli")
     operator.request_halt(True, "telegram")
+    with engine_session(engine.store, "paper", "replay"):
+        pass
     engine.close()
     done = subprocess.run(
         [sys.executable, "-c", READ_ALL, str(tmp_path)], capture_output=True, text=True
@@ -50,6 +53,8 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
         [
             "CandleClosed",
             "ContractSpecRecorded",
+            "EngineStarted",
+            "EngineStopped",
             "EntriesHaltRequested",
             "FundingSettled",
             "KillSwitchResetRequested",

@@ -284,3 +284,32 @@ def test_a_foreign_sender_s_name_cannot_break_the_log_line(bot, telegram) -> Non
     assert bot.logged == [
         "notify: ignored '/status' from chat 666 (Eve notify: forged line): not the configured chat"
     ]
+
+
+def test_the_notifier_tells_a_trip_its_reset_and_a_halt(home, tmp_path, capsys) -> None:
+    """Every paper message of an operator's day, from the events a replay and the CLI really
+    record: the engine's start and stop, levels, closes, the trip, the reset, stop and resume."""
+    config = make_config(tmp_path, "BTC/USDT", loose_kill_switch=False)
+    risk = config / "risk.yaml"
+    risk.write_text(risk.read_text().replace("grid_max_session_loss_percent: 25.0",
+                                             "grid_max_session_loss_percent: 0.5"))  # fmt: skip
+    notify = config / "notify.yaml"
+    notify.write_text(notify.read_text().replace("digest_after: 20", "digest_after: 0"))
+    base = ["--home", str(home), "--config-dir", str(config)]
+    assert main([*base, *JANUARY, "--portfolio", "tight"]) == 0
+    for command in (["kill-switch", "reset"], ["entries", "stop"], ["entries", "resume"]):
+        assert main([*base, *command, "--portfolio", "tight"]) == 0
+    capsys.readouterr()
+    assert main([*base, "notify", "--dry-run"]) == 0
+    told = capsys.readouterr().out
+    for expected in (
+        "<b>tight</b> started (replay)",
+        "<b>tight</b> stopped (replay): finished",
+        "closed (",
+        "<b>grid_atr:BTC/USDT</b> (tight) long level 0 filled at",
+        "<b>grid_atr:BTC/USDT</b> (tight) kill switch tripped (runner): session loss",
+        "<b>tight</b> kill switch reset (request #1): grid_atr:BTC/USDT",
+        "<b>tight</b> new entries stopped by the operator (request #2 from cli)",
+        "<b>tight</b> new entries allowed again by the operator (request #3 from cli)",
+    ):
+        assert expected in told, expected

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from eventsourcing.application import EventSourcedLog
 
 from adapters.cli.main import main
 from adapters.exchanges.client import make_exchange, make_pro_exchange
@@ -22,9 +23,11 @@ from adapters.exchanges.fetch import fetch_candles
 from adapters.exchanges.live_feed import ClosedCandle, LiveFeed
 from adapters.services.engine import Engine
 from adapters.services.paper_trader import PaperTrader
+from adapters.store.event_store import open_store
 from adapters.store.home import Home
 from adapters.text.timefmt import fmt_ts
 from config.loader import load_settings
+from domain.engine_session import EngineStarted, EngineStopped, session_log_id
 from domain.market import Market
 from domain.simulator import Simulator
 from tests.adapters.fake_bitget_ws import FakeBitgetWs
@@ -167,7 +170,7 @@ def test_bad_live_candles_never_reach_the_simulator(
 
 def test_cli_paper_goes_live_after_the_stored_history(tmp_path: Path, monkeypatch) -> None:
     """``scalp-radar paper`` (no --replay) in its own process: catches up, streams, stops on
-    Ctrl-C with what it did stored."""
+    SIGTERM (``docker stop``, systemd) as on Ctrl-C, with what it did stored and its stop told."""
     home = tmp_path / "home"
     config = make_config(tmp_path, "BTC/USDT")
     with FakeVenue("bitget", now_ms=NOW, listed_ms=NOW - 900 * H, bases=("BTC",)) as rest:
@@ -189,7 +192,7 @@ def test_cli_paper_goes_live_after_the_stored_history(tmp_path: Path, monkeypatc
                     if _last_clock(home) == F + H:
                         break
                     await asyncio.sleep(0.05)
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
                 out, err = await process.communicate()
                 return process.returncode, out.decode() + err.decode()
 
@@ -197,6 +200,15 @@ def test_cli_paper_goes_live_after_the_stored_history(tmp_path: Path, monkeypatc
     assert code == 130, output
     assert "live on bitget, 1 market(s)" in output
     assert _last_clock(home) == F + H
+    store = open_store(Home(home))
+    try:
+        log = EventSourcedLog(store.events, session_log_id("paper"), EngineStarted)
+        session = [(type(e).__name__, e.mode) for e in log.get()]
+        stopped = log.get_last()
+    finally:
+        store.close()
+    assert session == [("EngineStarted", "paper on bitget"), ("EngineStopped", "paper on bitget")]
+    assert isinstance(stopped, EngineStopped) and stopped.reason == "interrupted"
 
 
 def test_cli_paper_ends_with_exit_1_and_one_line_when_the_live_feed_gives_up(

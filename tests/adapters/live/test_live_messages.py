@@ -48,4 +48,4 @@ def test_a_position_nobody_placed_is_told_as_a_halt(venue, tmp_path) -> None:
     trader.account.place_market(BTC, "buy", 0.01, "by-hand-1", False)
     trader.boot(r.start)
     (halt,) = [m for m in _told(engine, tmp_path) if m.kind == "reconciliation_failed"]
-    assert halt.subject == BTC and f"<b>{BTC}</b> halted: reconciliation failed" in halt.text
+    assert halt.subject == BTC and f"<b>{BTC}</b> (sim) halted: reconciliation failed" in halt.text
