@@ -101,7 +101,7 @@ def level_opened(state: Row, memory: Memory, origin: Origin) -> Message:
     grid.cost += state["qty"] * state["price"]
     average = grid.cost / grid.qty
     text = (
-        f"📥 {origin.says(key)} {_side(state['side'])} level {state['level']} filled at "
+        f"📥 {origin.says(key)} {side_name(state['side'])} level {state['level']} filled at "
         f"{num(state['price'])} (qty {num(state['qty'])}, margin {num(state['margin'])}); "
         f"average entry {num(average)}"
     )
@@ -120,7 +120,7 @@ def closed(state: Row, memory: Memory, origin: Origin) -> Message:
     levels = trade.get("levels", 1)
     what = f"grid of {levels} level{'s' if levels != 1 else ''}" if levels > 1 else "position"
     text = (
-        f"{'✅' if pnl > 0 else '❌'} {origin.says(key)} {_side(trade['side'])} "
+        f"{'✅' if pnl > 0 else '❌'} {origin.says(key)} {side_name(trade['side'])} "
         f"{what} closed ({escape(str(trade['reason']))}) at {num(trade['exit_price'])}: "
         f"{outcome} {signed(pnl)} ({funding(trade.get('funding', 0.0))}) "
         f"after {duration(trade['exit_ts'] - trade['entry_ts'])}"
@@ -341,6 +341,7 @@ def signed(value: float) -> str:
 
 
 def money(value: float) -> str:
+    """A balance: thousands separators, 2 decimals (P&L gets its sign: ``signed``)."""
     return f"{value:,.2f}"
 
 
@@ -369,7 +370,7 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _side(side: int) -> str:
+def side_name(side: int) -> str:
     return "long" if side > 0 else "short"
 
 

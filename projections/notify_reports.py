@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from domain.metrics import DAY_MS
-from projections.notifier import duration, escape, signed
+from projections.notifier import duration, escape, funding, money, side_name, signed, when
 from projections.report_figures import (
     Freshness,
     Heartbeat,
@@ -26,7 +26,7 @@ NOTHING = "nothing trading (no paper portfolio, no live account)"
 
 
 def heartbeat_text(figures: Heartbeat) -> str:
-    head = f"💓 <b>heartbeat</b> {_minute(figures.ts)} UTC"
+    head = f"💓 <b>heartbeat</b> {when(figures.ts)} UTC"
     if not figures.paper and not figures.live:
         return f"{head}: {NOTHING}"
     blocks = [_paper_now(p) for p in figures.paper] + [_live_now(a) for a in figures.live]
@@ -49,10 +49,10 @@ def _period_text(head: str, figures: PeriodFigures) -> str:
 
 
 def _paper_now(p: PaperNow) -> str:
-    holdings = ", ".join(f"{escape(h.symbol)} {_side(h.side)}" for h in p.holdings)
+    holdings = ", ".join(f"{escape(h.symbol)} {side_name(h.side)}" for h in p.holdings)
     return "\n".join(
         [
-            f"<b>{escape(p.portfolio)}</b> equity {_money(p.equity)}, today {signed(p.day_pnl)}",
+            f"<b>{escape(p.portfolio)}</b> equity {money(p.equity)}, today {signed(p.day_pnl)}",
             f"open: {len(p.holdings)}" + (f" ({holdings})" if holdings else ""),
             f"kill switch: {_trips(p.trips)}",
             *([f"data: {'; '.join(_fresh(f) for f in p.freshness)}"] if p.freshness else []),
@@ -73,7 +73,7 @@ def _fresh(f: Freshness) -> str:
 
 def _live_now(a: LiveNow) -> str:
     balance = (
-        f"balance {_money(a.balance)} (free {_money(a.free)})"
+        f"balance {money(a.balance)} (free {money(a.free)})"
         if a.balance_ts
         else "balance never refreshed"
     )
@@ -93,8 +93,8 @@ def _paper_period(p: PaperPeriod) -> str:
     lines = [
         f"<b>{escape(p.portfolio)}</b> trades closed: {p.trades} ({p.won} won, {p.lost} lost), "
         f"P&amp;L {signed(p.realised)}",
-        f"funding: {_funding(p.funding)}",
-        f"equity {_money(p.equity_start)} → {_money(p.equity_end)} ({signed(change)} %), "
+        funding(p.funding),
+        f"equity {money(p.equity_start)} → {money(p.equity_end)} ({signed(change)} %), "
         f"max drawdown {p.max_drawdown_pct:.2f} %",
     ]
     if p.best is not None and p.worst is not None:
@@ -103,29 +103,9 @@ def _paper_period(p: PaperPeriod) -> str:
     return "\n".join([*lines, f"kill switch trips: {trips}"])
 
 
-def _funding(paid: float) -> str:
-    """Funding as people say it: paid or received (the figure is positive when paid)."""
-    if paid == 0:
-        return "none"
-    return f"{'paid' if paid > 0 else 'received'} {_money(abs(paid))}"
-
-
 def _trade(t: TradeBrief) -> str:
-    return f"{escape(t.symbol)} {_side(t.side)} {signed(t.pnl)} ({escape(t.reason)})"
-
-
-def _money(value: float) -> str:
-    """An amount of money without sign: thousands separators, 2 decimals."""
-    return f"{value:,.2f}"
-
-
-def _side(side: int) -> str:
-    return "long" if side > 0 else "short"
+    return f"{escape(t.symbol)} {side_name(t.side)} {signed(t.pnl)} ({escape(t.reason)})"
 
 
 def _day(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
-
-
-def _minute(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")

@@ -22,6 +22,7 @@ from adapters.notify.telegram import (
 )
 from adapters.services.engine import Engine
 from adapters.services.portfolio_commands import (
+    RequestOutcome,
     UnknownPortfolioError,
     request_entries_halt,
     request_kill_switch_reset,
@@ -159,19 +160,14 @@ class ServicesOperator:
         self._engine.project()
 
     def reset(self, runner: str) -> str:
-        try:
-            outcome = request_kill_switch_reset(
-                self._engine, self._settings, self._portfolio, runner, "telegram"
-            )
-        except UnknownPortfolioError as exc:
-            return str(exc)
-        return f"kill-switch reset {outcome.text}"
+        return self._ask("kill-switch reset", request_kill_switch_reset, runner)
 
     def halt(self, halt: bool) -> str:
+        return self._ask("entries", request_entries_halt, halt)
+
+    def _ask(self, what: str, request: Callable[..., RequestOutcome], argument: object) -> str:
         try:
-            outcome = request_entries_halt(
-                self._engine, self._settings, self._portfolio, halt, "telegram"
-            )
+            outcome = request(self._engine, self._settings, self._portfolio, argument, "telegram")
         except UnknownPortfolioError as exc:
             return str(exc)
-        return f"entries {outcome.text}"
+        return f"{what} {outcome.text}"

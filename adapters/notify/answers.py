@@ -14,7 +14,7 @@ import numpy as np
 from adapters.text.timefmt import fmt_ts
 from domain.simulator import DAY_MS
 from projections.live.reader import AccountView, LiveReader
-from projections.notifier import escape, num, signed
+from projections.notifier import escape, money, num, signed
 from projections.paper import journal
 from projections.paper.reader import PaperReader
 from projections.paper.schema import Row
@@ -66,10 +66,10 @@ def status(paper: PaperReader, live: LiveReader, name: str) -> str:
     today = period_pnl(paper, pf, "day")
     lines = [
         f"<b>{escape(name)}</b> at {fmt_ts(pf['last_ts'] or None)} UTC",
-        f"equity {_money(pf['equity'])} (P&amp;L {signed(total)} since the start, "
+        f"equity {money(pf['equity'])} (P&amp;L {signed(total)} since the start, "
         f"{signed(total / pf['capital'] * 100)} %)",
-        f"today {signed(today.change)} · cash {_money(pf['cash'])} · margin in use "
-        f"{_money(pf['margin_used'])}",
+        f"today {signed(today.change)} · cash {money(pf['cash'])} · margin in use "
+        f"{money(pf['margin_used'])}",
         f"{len(paper.positions(name))} open position(s) · {pf['trades_closed']} trades closed",
         f"kill switch: {'TRIPPED' if _tripped(paper, name) else 'armed'}",
         f"new entries: {_entries(pf)}",
@@ -98,7 +98,7 @@ def pnl(paper: PaperReader, name: str, period: str) -> str:
         f"<b>{escape(name)}</b> P&amp;L {when} (since {fmt_ts(found.start)} UTC): "
         f"{signed(found.change)}\n"
         f"realised {signed(found.realised)} over {found.trades} trade(s) closed "
-        f"({found.won} won) · equity {_money(pf['equity'])}"
+        f"({found.won} won) · equity {money(pf['equity'])}"
     )
 
 
@@ -161,12 +161,7 @@ def _account(view: AccountView) -> str:
     a = view.account
     halted = ", ".join(h.symbol for h in view.halted)
     return (
-        f"account {escape(a.account)} ({escape(a.venue)}): balance {_money(a.balance_total)}"
-        f", free {_money(a.balance_free)}, {len(view.positions)} position(s)"
+        f"account {escape(a.account)} ({escape(a.venue)}): balance {money(a.balance_total)}"
+        f", free {money(a.balance_free)}, {len(view.positions)} position(s)"
         + (f", halted: {escape(halted)}" if halted else "")
     )
-
-
-def _money(value: float) -> str:
-    """A balance: thousands separators, 2 decimals (P&L gets its sign: ``signed``)."""
-    return f"{value:,.2f}"

@@ -217,7 +217,7 @@ def test_daily_wording() -> None:
         "📅 <b>daily report</b> 2023-01-02",
         "",
         "<b>paper</b> trades closed: 3 (2 won, 1 lost), P&amp;L +1,234.50",
-        "funding: received 2.25",
+        "funding received 2.25",
         "equity 10,000.00 → 11,234.50 (+12.35 %), max drawdown 3.14 %",
         "best BTC/USDT long +2,000.00 (tp); worst ETH/USDT short -765.50 (sl)",
         "kill switch trips: kill switch tripped (global): drawdown 30.5 % &gt;= 30 %",
@@ -229,7 +229,7 @@ def test_a_quiet_day_has_no_best_trade_and_no_trip() -> None:
                     trips=[], equity_end=10_000.0, max_drawdown_pct=0.0)  # fmt: skip
     lines = daily_text(quiet).split("\n")
     assert lines[3:] == [
-        "funding: none",
+        "no funding",
         "equity 10,000.00 → 10,000.00 (+0.00 %), max drawdown 0.00 %",
         "kill switch trips: none",
     ]
