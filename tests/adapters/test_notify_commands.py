@@ -44,14 +44,6 @@ def home(stored: tuple[Path, Path], tmp_path: Path) -> Path:
     return copy_home(stored[0], tmp_path)
 
 
-@pytest.fixture
-def telegram():
-    fake = FakeTelegram()
-    with fake.serve() as url:
-        fake.url = url  # type: ignore[attr-defined]
-        yield fake
-
-
 class Bot:
     """The bot of ``scalp-radar notify`` on a home: the real client, the services, notify.db."""
 
