@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from adapters.services.engine import Engine
@@ -96,3 +100,22 @@ def write_output(option: str, path: Path, text: str) -> None:
         path.write_text(text)
     except OSError as exc:
         raise UsageError(f"{option} {path}: {exc.strerror or exc}") from exc
+
+
+@contextmanager
+def sigterm_stops() -> Iterator[None]:
+    """While a trading command runs, SIGTERM (``docker stop``, systemd) stops it as Ctrl-C does,
+    so it records why it stopped instead of vanishing (the next start would read as after a
+    crash). Only in the main thread, where Python delivers signals; restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

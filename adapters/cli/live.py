@@ -14,7 +14,7 @@ import argparse
 import ccxt
 import httpx
 
-from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
+from adapters.cli.common import UsageError, date_arg, engine_of, settings_of, sigterm_stops
 from adapters.exchanges.account_vocabulary import VenueError
 from adapters.exchanges.bitget_account import BitgetAccount
 from adapters.exchanges.client import api_url_override
@@ -94,7 +94,7 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
             if args.resume:
                 return _resume(trader, args.resume)
             mode = f"live on {name}" if sim_port is None else f"rehearsal on {name}"
-            with engine_session(engine.store, portfolio, mode):
+            with sigterm_stops(), engine_session(engine.store, portfolio, mode):
                 trader.boot(start if start is not None else trader.clock())
                 print(
                     f"live {portfolio}: trading on {name}; Ctrl-C stops (orders stay on the venue)"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,17 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _stdout_to_devnull()
         return BROKEN_PIPE_EXIT
-
-
-def run() -> int:
-    """The console script: ``main`` with SIGTERM (``docker stop``, systemd) stopping a command
-    as Ctrl-C does, so a trading process records why it stopped instead of vanishing."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    return main()
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _stdout_to_devnull() -> None:
@@ -103,4 +91,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    sys.exit(main())

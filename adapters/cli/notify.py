@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from adapters.cli.common import UsageError, engine_of, settings_of
+from adapters.cli.common import UsageError, engine_of, settings_of, sigterm_stops
 from adapters.notify.commands import Commands
 from adapters.notify.notifier import Notifier
 from adapters.notify.reports import Reports, report_text
@@ -87,7 +87,8 @@ def cmd_notify(args: argparse.Namespace) -> int:
             for text in reports.preview(_now()):
                 print(text)
             return 0
-        return _deliver(args, engine, notifier, reports, say)
+        with sigterm_stops():
+            return _deliver(args, engine, notifier, reports, say)
     finally:
         reports.close()
         notifier.close()

@@ -26,6 +26,7 @@ from adapters.cli.common import (
     engine_of,
     no_specs_option,
     settings_of,
+    sigterm_stops,
     write_output,
 )
 from adapters.cli.status_report import simulator_at, status_text
@@ -140,6 +141,7 @@ def cmd_paper(args: argparse.Namespace, engine: Engine, settings: Settings) -> i
     try:
         mode = "replay" if args.replay else f"paper on {exchange}"
         with (
+            sigterm_stops(),
             writer_lock(engine, args.portfolio),
             engine_session(engine.store, args.portfolio, mode),
         ):
