@@ -30,7 +30,7 @@ from adapters.services.engine_status import EngineStatusProbe
 from adapters.services.jobs import JobRunner
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from config.settings import Settings
-from web import account, explorer, live, pages, paper, paper_data, research
+from web import account, explorer, health, live, pages, paper, paper_data, research
 from web.page_cache import PageCache, PageCacheMiddleware
 from web.plan_view import PlanCache
 from web.readmodel import ReadModels
@@ -75,6 +75,7 @@ def create_app(
             *pages.HANDLERS,
             *paper.HANDLERS,
             *account.HANDLERS,
+            *health.HANDLERS,
             research.ResearchController,
             live.LiveController,
             explorer.ExplorerController,

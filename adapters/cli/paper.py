@@ -29,11 +29,12 @@ from adapters.cli.common import (
     sigterm_stops,
     write_output,
 )
-from adapters.cli.status_report import simulator_at, status_text
+from adapters.cli.status_report import health_text, simulator_at, status_text
 from adapters.exchanges.client import make_exchange, make_pro_exchange
 from adapters.exchanges.fetch import RetryPolicy
 from adapters.exchanges.live_feed import LiveFeed, LiveFeedError
 from adapters.services.engine import Engine
+from adapters.services.health import engine_health
 from adapters.services.paper_trader import PaperError, PaperTrader
 from adapters.services.portfolio_commands import (
     UnknownPortfolioError,
@@ -52,6 +53,7 @@ from config.settings import Settings
 from domain.market import Market
 from domain.names import checked_name
 from domain.operator import halt_text
+from projections.health import Health
 
 
 def register(commands) -> None:
@@ -232,16 +234,17 @@ def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
         engine.project()
         reader = engine.paper_reader()
         accounts = engine.live_reader().views()
+        health = engine_health(engine, engine.read_db)
         if reader.portfolio(args.portfolio) is None:
             if accounts and args.trades_out is None:
-                return _accounts_only(args, accounts)
+                return _accounts_only(args, accounts, health)
             raise UsageError(f"no paper portfolio {args.portfolio!r}: run 'paper' first")
         if args.trades_out is not None:
             write_output(
                 "--trades-out", args.trades_out, trades_csv(reader.closed_trades(args.portfolio))
             )
         if args.json:
-            status = _status_dict(reader, args.portfolio)
+            status = _status_dict(reader, args.portfolio) | _health_dict(health)
             if accounts:  # a home that trades live: its exchange accounts too
                 status["account"] = msgspec.to_builtins(accounts)
             print(json.dumps(status, indent=2, default=str))
@@ -249,23 +252,31 @@ def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
             print(status_text(reader, args.portfolio))
             for view in accounts:
                 print(account_text(view))
+            print(health_text(health))
     finally:
         engine.close()
     return 0
 
 
-def _accounts_only(args: argparse.Namespace, accounts: list) -> int:
+def _accounts_only(args: argparse.Namespace, accounts: list, health: Health) -> int:
     """A home that trades live but holds no portfolio of that name (the live shadow is
     ``live``, a rehearsal's ``rehearsal``): its accounts, and how to see the shadow."""
     hint = f"no paper portfolio {args.portfolio!r}; the live shadow: --portfolio live or rehearsal"
     if args.json:
         status = {"portfolio": None, "account": msgspec.to_builtins(accounts)}
-        print(json.dumps(status, indent=2, default=str))
+        print(json.dumps(status | _health_dict(health), indent=2, default=str))
     else:
         print(hint)
         for view in accounts:
             print(account_text(view))
+        print(health_text(health))
     return 0
+
+
+def _health_dict(health: Health) -> dict:
+    """The figures of ``/healthz``, under ``health``."""
+    figures = msgspec.to_builtins(health.figures)
+    return {"health": {"status": health.status, "reasons": health.reasons, "figures": figures}}
 
 
 def _status_dict(reader, portfolio: str) -> dict:

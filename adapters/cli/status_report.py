@@ -13,6 +13,7 @@ from adapters.store.event_store import Store
 from adapters.text.timefmt import fmt_ts
 from domain.ledger import price_pnl, totals
 from domain.simulator import Simulator
+from projections.health import Health
 
 View = dict[str, Any]
 _CLOCK = Simulator.ClockAdvanced.TOPIC
@@ -165,3 +166,9 @@ def _halt_text(halt: dict | None) -> str:
 
 def _fmt(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(value, float) else str(value)
+
+
+def health_text(health: Health) -> str:
+    """The health line of ``status`` (the verdict of ``/healthz``) and its reasons."""
+    lines = [f"health: {health.status}"]
+    return "\n".join(lines + [f"  - {reason}" for reason in health.reasons])
