@@ -32,13 +32,16 @@ from adapters.services.portfolio_runners import (
     from_preset,
     from_strategies,
     parse_runners,
+    preset_of,
     with_overrides,
 )
 from adapters.services.runner_specs import runner_spec
 from adapters.text.progress import Progress
+from config.risk import PortfolioPreset
 from config.settings import Settings
 from domain.market import timeframe_ms
 from domain.metrics import DAY_MS
+from domain.portfolio_report import PortfolioReport
 from domain.portfolio_run import PortfolioSettings, RunnerChoice
 
 # option -> the risk.yaml value it overrides (``kill_switch.`` for the switch's)
@@ -91,8 +94,8 @@ def register(commands) -> None:
 
 def cmd_portfolio(args: argparse.Namespace, engine: Engine) -> int:
     try:
-        catch_up(engine)
         if args.list or args.show:
+            catch_up(engine)
             return _recorded(args, engine)
         return _run(args, engine, settings_of(args))
     except (PortfolioInputError, PortfolioError) as exc:
@@ -110,77 +113,102 @@ def _recorded(args: argparse.Namespace, engine: Engine) -> int:
     run = reader.run(args.show)
     if run is None:
         raise UsageError(f"--show {args.show}: no recorded portfolio run has that id")
-    if args.json:
-        print(report_json(run.run_id, run.settings, run.report))
-    else:
-        print(report_text(run.run_id, run.settings, run.report))
+    show = report_json if args.json else report_text
+    print(show(run.run_id, run.settings, run.report))
     return 0
 
 
 def _run(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
-    choices, capital, preset_days, mode = _runners(args, engine, settings)
+    # every check of the command line first: a mistake costs no projection nor replay
+    preset = preset_of(settings, args.preset) if args.preset else None
     overrides = {
         name: value
         for option, name in OVERRIDES.items()
         if (value := getattr(args, option)) is not None
     }
-    if capital is not None:  # a preset's capital, unless --capital gave one
-        overrides.setdefault("initial_capital", capital)
+    if preset is not None:  # a preset's capital, unless --capital gave one
+        overrides.setdefault("initial_capital", preset.capital)
     run_settings = with_overrides(settings, overrides, guards=not args.no_guards)
-    start, end = _span(args, engine, settings, choices, preset_days)
+    named = from_strategies(settings, parse_runners(args.strategies)) if args.strategies else None
+    days = _days(args, preset)
+    catch_up(engine)
+    choices = named if named is not None else _recorded_runners(args, engine, settings)
+    if not choices:
+        raise UsageError("no runner to trade: no parameters applied yet (optimize ... --apply)")
+    start, end = _span(args, engine, settings, choices, days)
     left_out: list[str] = []
     if args.forward:
         choices, left_out = applied_before(settings, engine.research, choices, start)
         for key in left_out:
             print(f"{key}: left out (no parameters applied before the window)", file=sys.stderr)
-    if not choices:
-        raise UsageError("no runner to trade")
-    research = engine.research_reader()
-    specs = [runner_spec(c.strategy, c.symbol, c.params, research) for c in choices]
-    progress: list[Progress] = []  # made at the first batch, when the total is known
-
-    def on_batch(candles: int, total: int) -> None:
-        if not progress:
-            progress.append(Progress("portfolio", total, "candle times"))
-        progress[0].advance(candles)
-
-    done = run_portfolio(engine, run_settings, specs, start, end, args.no_specs, on_batch)
-    for bar in progress:
-        bar.close()
+        if not choices:
+            raise UsageError("no runner to trade: none had parameters applied before the window")
     asked = PortfolioSettings(
         runners=choices,
         capital=run_settings.risk.initial_capital,
         start_ts=start,
         end_ts=end,
-        mode="forward" if args.forward else mode,
+        mode="forward" if args.forward else _mode(args),
         preset=args.preset or "",
         forward_days=args.forward or 0,
         overrides=overrides,
         guards=not args.no_guards,
         left_out=left_out,
     )
-    run_id = engine.portfolio_runs.record_run(asked, done.report)
+    report = _replay(engine, run_settings, asked, args.no_specs)
+    run_id = engine.portfolio_runs.record_run(asked, report)
     engine.project()
-    if args.json:
-        print(report_json(run_id, asked, done.report))
-    else:
-        print(report_text(run_id, asked, done.report))
+    show = report_json if args.json else report_text
+    print(show(run_id, asked, report))
     return 0
 
 
-def _runners(
-    args: argparse.Namespace, engine: Engine, settings: Settings
-) -> tuple[list[RunnerChoice], float | None, int | None, str]:
-    """(runners, the preset's capital, the preset's days, the mode)."""
+def _replay(
+    engine: Engine, settings: Settings, asked: PortfolioSettings, no_specs: bool
+) -> PortfolioReport:
+    """The run, with a progress bar on stderr (made at the first batch: the total is known)."""
     research = engine.research_reader()
-    if args.strategies:
-        return from_strategies(settings, parse_runners(args.strategies)), None, None, "strategies"
+    specs = [runner_spec(c.strategy, c.symbol, c.params, research) for c in asked.runners]
+    progress: list[Progress] = []
+
+    def on_batch(candles: int, total: int) -> None:
+        if not progress:
+            progress.append(Progress("portfolio", total, "candle times"))
+        progress[0].advance(candles)
+
+    done = run_portfolio(engine, settings, specs, asked.start_ts, asked.end_ts, no_specs, on_batch)
+    for bar in progress:
+        bar.close()
+    return done.report
+
+
+def _mode(args: argparse.Namespace) -> str:
+    return "strategies" if args.strategies else "applied" if args.applied else "preset"
+
+
+def _recorded_runners(
+    args: argparse.Namespace, engine: Engine, settings: Settings
+) -> list[RunnerChoice]:
+    """The runners of ``--applied`` or ``--preset``: from the research read model."""
+    research = engine.research_reader()
     if args.applied:
-        return from_applied(settings, research), None, None, "applied"
-    if args.preset:
-        choices, capital, days = from_preset(settings, research, args.preset)
-        return choices, capital, days, "preset"
-    raise UsageError("name the runners: --strategies, --applied or --preset")
+        return from_applied(settings, research)
+    return from_preset(settings, research, args.preset)
+
+
+def _days(args: argparse.Namespace, preset: PortfolioPreset | None) -> int | None:
+    """How many days end at the last candle (None: --from gives the start); refuses an
+    incomplete command line."""
+    if not (args.strategies or args.applied or args.preset):
+        raise UsageError("name the runners: --strategies, --applied or --preset")
+    if args.start and (args.days or args.forward):
+        raise UsageError("give --from or --days/--forward, not both")
+    days = args.forward or args.days or (None if args.start or preset is None else preset.days)
+    if days is None and not args.start:
+        raise UsageError("give the span: --from DATE, --days N or --forward N")
+    if days is not None and days <= 0:
+        raise UsageError("--days and --forward take a positive number of days")
+    return days
 
 
 def _span(
@@ -188,19 +216,12 @@ def _span(
     engine: Engine,
     settings: Settings,
     choices: list[RunnerChoice],
-    preset_days: int | None,
+    days: int | None,
 ) -> tuple[int, int | None]:
-    """(start, exclusive end) of the run: --from/--to, else the last --forward, --days or the
-    preset's days of the stored candles (or of those before --to)."""
-    days = args.forward or args.days or (None if args.start else preset_days)
-    if days is not None and days <= 0:
-        raise UsageError("--days and --forward take a positive number of days")
-    if args.start and (args.days or args.forward):
-        raise UsageError("give --from or --days/--forward, not both")
+    """(start, exclusive end): --from/--to, else the last ``days`` before --to or after the
+    newest stored candle of the runners' markets."""
     end = date_arg(args.end, "--to") if args.end else None
     if days is None:
-        if not args.start:
-            raise UsageError("give the span: --from DATE, --days N or --forward N")
         start = date_arg(args.start, "--from")
     else:
         start = (end if end is not None else _stored_end(engine, settings, choices)) - days * DAY_MS

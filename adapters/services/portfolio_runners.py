@@ -13,6 +13,7 @@ import msgspec
 
 from adapters.services.backtest import BacktestInputError, BacktestRequest, strategy_params
 from adapters.store.research_log import ResearchLog
+from config.risk import PortfolioPreset
 from config.settings import Settings
 from domain.market import MarketError, check_symbol
 from domain.portfolio_run import RunnerChoice
@@ -78,16 +79,20 @@ def from_applied(settings: Settings, research: ResearchReader) -> list[RunnerCho
     ]
 
 
-def from_preset(
-    settings: Settings, research: ResearchReader, name: str
-) -> tuple[list[RunnerChoice], float, int]:
-    """(runners, capital, days) of preset ``name``: the applied runners of the preset's count
-    of assets, chosen in the order of their best runner (grade A first, then the research
-    score, higher first); every applied runner on a chosen asset trades."""
+def preset_of(settings: Settings, name: str) -> PortfolioPreset:
+    """Preset ``name`` of risk.yaml's ``portfolio_presets``."""
     preset = settings.risk.portfolio_presets.get(name)
     if preset is None:
         known = ", ".join(sorted(settings.risk.portfolio_presets))
         raise PortfolioInputError(f"--preset {name!r}: not in risk.yaml (known: {known})")
+    return preset
+
+
+def from_preset(settings: Settings, research: ResearchReader, name: str) -> list[RunnerChoice]:
+    """The runners of preset ``name``: the applied runners of the preset's count of assets,
+    chosen in the order of their best runner (grade A first, then the research score, higher
+    first); every applied runner on a chosen asset trades."""
+    preset = preset_of(settings, name)
     applied = from_applied(settings, research)
     if not applied:
         raise PortfolioInputError(
@@ -97,7 +102,7 @@ def from_preset(
     ordered = sorted(applied, key=lambda c: ranks.get(c.key, (len(GRADES), 0.0)))
     assets = list(dict.fromkeys(c.symbol for c in ordered))
     chosen = set(assets[: preset.assets] if preset.assets else assets)
-    return [c for c in ordered if c.symbol in chosen], preset.capital, preset.days
+    return [c for c in ordered if c.symbol in chosen]
 
 
 def _ranks(research: ResearchReader) -> dict[str, tuple[int, float]]:
