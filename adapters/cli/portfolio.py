@@ -79,7 +79,9 @@ def register(commands) -> None:
     cmd.add_argument("--kill-switch-cooldown", type=int, metavar="H", help="cooldown hours")
     cmd.add_argument("--max-margin-ratio", type=float, metavar="R", help="global margin guard")
     cmd.add_argument(
-        "--no-guards", action="store_true", help="no kill switch, margin guard at 100 %%"
+        "--no-guards",
+        action="store_true",
+        help="no kill switch nor regime filter, margin guard at 100 %%",
     )
     cmd.add_argument(
         "--forward",

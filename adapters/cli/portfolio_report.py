@@ -92,7 +92,7 @@ def _mode(settings: PortfolioSettings) -> str:
 
 def _guards(settings: PortfolioSettings) -> str:
     if not settings.guards:
-        return "off (--no-guards: no kill switch, margin guard at 100 %)"
+        return "off (--no-guards: no kill switch nor regime filter, margin guard at 100 %)"
     changed = ", ".join(f"{k}={v}" for k, v in settings.overrides.items())
     return f"risk.yaml{' with ' + changed if changed else ''}"
 

@@ -23,9 +23,11 @@ from projections.research import ResearchReader
 
 GRADES = "ABCDF"
 # what --no-guards sets: no kill switch can trip (losses capped at 100 % of the capital), the
-# margin guard allows the whole capital (a level still needs the cash)
-NO_GUARDS: dict[str, float] = {
+# margin guard allows the whole capital (a level still needs the cash), no regime filter: the
+# runners trade as their single-asset backtests do
+NO_GUARDS: dict[str, float | bool] = {
     "max_margin_ratio": 1.0,
+    "regime_filter_enabled": False,
     "kill_switch.max_session_loss_percent": 100.0,
     "kill_switch.max_daily_loss_percent": 100.0,
     "kill_switch.grid_max_session_loss_percent": 100.0,
