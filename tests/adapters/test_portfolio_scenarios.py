@@ -129,6 +129,13 @@ def test_the_shared_margin_guard_refuses_the_second_runners_level(tmp_path: Path
     # candle closes 3..7: a runner holds at 3 and 4 (AAA) and 6 (BBB); none at 5 and 7
     assert report.open_histogram == [2, 3]
     assert report.fill_histogram == [3, 2]  # fills at candles 3 and 6, never both together
+    # one grid at a time, its stop 50 % under 90: (90 - 45) x 250 / 90 = 125 at risk, first
+    # at candle 3
+    assert report.worst_stop_loss == pytest.approx(45 * QTY)
+    assert report.worst_stop_ts == T0 + 3 * HOUR_MS
+    # buy and hold from candle 3's opens (100, 100): 500 of each, AAA ends at 90, BBB at 100
+    assert report.benchmark.assets == ["AAA/USDT", "BBB/USDT"]
+    assert report.benchmark.return_pct == pytest.approx(-5.0)
 
 
 def test_a_global_kill_switch_freezes_both_runners_for_its_cooldown(tmp_path: Path) -> None:
@@ -171,3 +178,4 @@ def test_a_global_kill_switch_freezes_both_runners_for_its_cooldown(tmp_path: Pa
         ("BBB/USDT", "tp", 27.78),
     ]
     assert report.max_drawdown_pct == pytest.approx(40 * QTY / 10)
+    assert report.fill_histogram == [5, 2]  # candle closes 3..9; fills at 3 and 8
