@@ -44,7 +44,7 @@ class PortfolioError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class PortfolioRun:
+class ReplayedPortfolio:
     """What a run traded and found: the runner specs, the report, and the scratch engine
     (its store holds the run's events, its read DB the paper read model once projected)."""
 
@@ -61,7 +61,7 @@ def run_portfolio(
     end_ms: int | None,
     no_specs: bool = False,
     on_batch: Callable[[int, int], None] | None = None,
-) -> PortfolioRun:
+) -> ReplayedPortfolio:
     """Replay ``specs`` on ``settings`` (the overrides already in them) from ``start_ms`` to
     ``end_ms`` (exclusive) on the home's stored history."""
     scratch = Engine(home.home, memory=True)
@@ -94,7 +94,7 @@ def run_portfolio(
     blocks = sum(slot.runner.blocked for slot in trader.slots)
     arrays = sampler.arrays(blocks, _trade_regimes(trader.slots, sampler, settings))
     report = portfolio_report(arrays, _benchmark(trader.slots, arrays.ts, arrays.capital))
-    return PortfolioRun(specs, report, scratch)
+    return ReplayedPortfolio(specs, report, scratch)
 
 
 def _reset_after_cooldown(trader: PaperTrader, sim: Simulator, ts: int, cooldown_ms: int) -> None:
