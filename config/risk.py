@@ -15,6 +15,30 @@ from domain.strategies.params import Leverage, PosFloat
 KillSwitch = Limits
 
 
+class PortfolioPreset(ConfigStruct):
+    """A ready-made portfolio backtest (``scalp-radar portfolio --preset NAME``).
+
+    Parameters
+    ----------
+    capital : float (quote currency)
+    assets : int, 0 for all (the applied runners' assets, best first: see the command's help)
+    days : int (the span, ending at the last stored candle)
+    """
+
+    capital: PosFloat
+    assets: Annotated[int, msgspec.Meta(ge=0, le=1000)]
+    days: Annotated[int, msgspec.Meta(ge=1, le=3650)]
+
+
+def _presets() -> dict[str, PortfolioPreset]:
+    return {
+        "conservative": PortfolioPreset(capital=1_000.0, assets=5, days=180),
+        "balanced": PortfolioPreset(capital=5_000.0, assets=10, days=180),
+        "aggressive": PortfolioPreset(capital=10_000.0, assets=0, days=180),
+        "long_term": PortfolioPreset(capital=10_000.0, assets=7, days=365),
+    }
+
+
 class RiskFile(ConfigStruct):
     """risk.yaml.
 
@@ -27,6 +51,7 @@ class RiskFile(ConfigStruct):
     slippage_percent : float, default 0.05 (applied to taker fills)
     regime_filter_enabled : bool, default True
     kill_switch : KillSwitch, default KillSwitch() (``domain.kill_switch.Limits``)
+    portfolio_presets : dict[str, PortfolioPreset], default the four below (optional section)
     """
 
     initial_capital: PosFloat = 10_000.0
@@ -36,3 +61,4 @@ class RiskFile(ConfigStruct):
     slippage_percent: Annotated[float, msgspec.Meta(ge=0, le=5)] = 0.05
     regime_filter_enabled: bool = True
     kill_switch: KillSwitch = msgspec.field(default_factory=KillSwitch)
+    portfolio_presets: dict[str, PortfolioPreset] = msgspec.field(default_factory=_presets)

@@ -12,6 +12,7 @@ from adapters.store.home import Home
 from adapters.store.operator_log import OperatorLog
 from domain.candles import ContractSpec
 from domain.market import FundingSeries, Market, OpenInterestSeries
+from tests.domain.portfolio_kit import portfolio_report, portfolio_settings
 from tests.stubs import T0, CandleStubs
 from tests.web.kit import summary
 
@@ -38,6 +39,7 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     run_id = engine.research.record_run(summary())
     engine.research.record_run(summary())  # a second run: reads the log's last event back
     engine.research.record_applied("grid_atr", "BTC/USDT", {"ma_period": 10}, "B", run_id)
+    engine.portfolio_runs.record_run(portfolio_settings(), portfolio_report())
     operator = OperatorLog(engine.store, "paper")
     operator.request_reset("", "cli")
     operator.request_halt(True, "telegram")
@@ -61,6 +63,7 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
             "OpenInterestRecorded",
             "OptimizationCompleted",
             "ParamsApplied",
+            "PortfolioBacktestCompleted",
             "SeriesListed",
         ]
     )

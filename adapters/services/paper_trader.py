@@ -95,9 +95,13 @@ class PaperTrader:
         no_specs: bool = False,
         specs: Callable[[Settings, Any], list[RunnerSpec]] = runner_specs,
         live_start: bool = False,
+        data: Engine | None = None,
     ) -> None:
         self.engine, self.settings, self.portfolio = engine, settings, portfolio
         self.store = engine.store
+        # where the candles, funding, contract specs and research are read (default: the
+        # engine the decisions are written to; a portfolio backtest writes to a scratch store)
+        self.data = data or engine
         self.exchange = exchange or settings.exchanges.history_exchange
         # the runners obey the trading venue's contracts, as the backtests do
         self.contracts = VenueContracts.of(settings, no_specs)
@@ -129,7 +133,7 @@ class PaperTrader:
         """Rebuild (or create) the Simulator, reconcile its runners with the config, and build
         the runners over the stored candles up to ``end_ms``. ``start_ms`` is where a new
         portfolio (or a runner new to it) starts trading."""
-        self.engine.project()  # the regime profiles come from the research read model
+        self.data.project()  # the regime profiles come from the research read model
         sim = self.load()
         if sim is None:
             if start_ms is None:
@@ -146,7 +150,7 @@ class PaperTrader:
             sim.set_limits(limits)
         if sim.exchange != self.exchange:
             sim.select_exchange(exchange=self.exchange, ts=sim.last_ts)
-        specs = self.specs(self.settings, self.engine.research_reader())
+        specs = self.specs(self.settings, self.data.research_reader())
         self._retire(sim, {spec.key for spec in specs})
         resume = max(start_ms or 0, sim.last_ts + 1)
         # equal allocation: capital / runners per runner, capped per asset (the seed's
@@ -172,7 +176,7 @@ class PaperTrader:
         strategy = strategy_spec(spec.strategy)
         try:
             loaded = load_market(
-                self.engine.market_reader(),
+                self.data.market_reader(),
                 request,
                 spec.timeframe,
                 strategy.warmup(spec.params),
@@ -222,7 +226,7 @@ class PaperTrader:
         self, symbol: str, timeframe: str, end_ms: int | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(open times, closes) of the stored candles opened before ``end_ms`` (exclusive)."""
-        reader = self.engine.market_reader()
+        reader = self.data.market_reader()
         info = reader.find(self.exchange, symbol, timeframe)
         candles = reader.candles(info.series_id, end=end_ms)
         return candles.ts, candles.close
@@ -327,9 +331,12 @@ class PaperTrader:
         end_ms: int | None,
         speed: float | None = None,
         on_batch: Callable[[int, int], None] | None = None,
+        after_step: Callable[[Simulator, int], None] | None = None,
     ) -> ReplayReport:
         """Replay stored candles as paper trading. ``speed``: market time per wall time
-        (3600 = one hour of candles per second); None runs as fast as possible."""
+        (3600 = one hour of candles per second); None runs as fast as possible.
+        ``after_step(sim, ts)`` runs after each candle's close (a portfolio backtest samples
+        the portfolio there and plays the operator's resets)."""
         began = time.perf_counter()
         sim = self.boot(start_ms, end_ms)
         report = ReplayReport(resumed_from=sim.last_ts)
@@ -339,6 +346,8 @@ class PaperTrader:
             self.handle_requests(sim)
             for ts in batch:
                 report.rejected += self.step(sim, ts)
+                if after_step is not None:
+                    after_step(sim, ts)
                 report.candles += sum(1 for s in self.slots if s.market.ts[s.cursor - 1] == ts)
             report.events += self.save(sim)
             if on_batch is not None:
