@@ -22,6 +22,7 @@ from domain.engine_session import EngineStarted, EngineStopped
 from domain.executor import Executor
 from domain.research import ParamsApplied
 from domain.simulator import Simulator
+from domain.watchdog import DataFresh, DataStale
 from projections.paper import journal
 
 Row = dict[str, Any]
@@ -205,6 +206,22 @@ def engine_stopped(state: Row, memory: Memory, origin: Origin) -> Message:
     return Message("engine", state["portfolio"], _ms(state["timestamp"]), text)
 
 
+def data_stale(state: Row, memory: Memory, origin: Origin) -> Message:
+    market = f"{state['symbol']} {state['timeframe']}"
+    since = f"since {when(state['last_ts'])} UTC" if state["last_ts"] else "stored"
+    text = f"📉 <b>{escape(market)}</b> ({escape(state['portfolio'])}) stale: no candle {since}"
+    return Message("data", f"{state['portfolio']} {market}", state["ts"], text)
+
+
+def data_fresh(state: Row, memory: Memory, origin: Origin) -> Message:
+    market = f"{state['symbol']} {state['timeframe']}"
+    text = (
+        f"📈 <b>{escape(market)}</b> ({escape(state['portfolio'])}) flows again: newest candle "
+        f"{when(state['last_ts'])} UTC"
+    )
+    return Message("data", f"{state['portfolio']} {market}", state["ts"], text)
+
+
 def balance_refreshed(state: Row, memory: Memory, origin: Origin) -> Message | None:
     """Told when the balance moved more than ``BALANCE_MOVE`` from the last one told (the
     first one seen is the reference), so a slow drift is told once it adds up."""
@@ -258,6 +275,8 @@ WORDING: dict[str, Wording] = {
     ParamsApplied.TOPIC: params_applied,
     EngineStarted.TOPIC: engine_started,
     EngineStopped.TOPIC: engine_stopped,
+    DataStale.TOPIC: data_stale,
+    DataFresh.TOPIC: data_fresh,
 }
 # events that send nothing but word later ones
 REMEMBERED: dict[str, Callable[[Row, Memory, Origin], None]] = {

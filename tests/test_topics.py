@@ -10,6 +10,7 @@ from adapters.services.engine import Engine
 from adapters.store.engine_sessions import engine_session
 from adapters.store.home import Home
 from adapters.store.operator_log import OperatorLog
+from adapters.store.watchdog import Watchdog
 from domain.candles import ContractSpec
 from domain.market import FundingSeries, Market, OpenInterestSeries
 from tests.domain.portfolio_kit import portfolio_report, portfolio_settings
@@ -45,6 +46,12 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     operator.request_halt(True, "telegram")
     with engine_session(engine.store, "paper", "replay"):
         pass
+    market = Market("binance", "BTC/USDT", "1h")
+    later = T0 + 300 * 3_600_000  # the wave's candles ended long before
+    dog = Watchdog(engine.store, engine.market_data, "paper", [market], lambda: later)
+    dog.check()  # stale: told
+    engine.market_data.append_candles(market, CandleStubs.wave(3, start=later - 2 * 3_600_000))
+    dog.check()  # fresh again
     engine.close()
     done = subprocess.run(
         [sys.executable, "-c", READ_ALL, str(tmp_path)], capture_output=True, text=True
@@ -55,6 +62,8 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
         [
             "CandleClosed",
             "ContractSpecRecorded",
+            "DataFresh",
+            "DataStale",
             "EngineStarted",
             "EngineStopped",
             "EntriesHaltRequested",

@@ -27,11 +27,13 @@ from adapters.services.paper_trader import PaperError
 from adapters.services.portfolio_commands import writer_lock
 from adapters.store.engine_sessions import engine_session
 from adapters.store.home import Home
+from adapters.store.watchdog import Watchdog, wall_ms
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.venue_sim.signing import SIM_CREDENTIALS
 from config.secrets import SecretsError, dotenv_files, load_secrets
 from config.settings import Settings
 from domain.backtest import Account
+from domain.market import Market
 from domain.names import checked_name
 
 POLL_S = 5.0  # real venue: fills and closed candles are polled this often
@@ -154,8 +156,14 @@ def _run_live(trader: LiveTrader, args: argparse.Namespace) -> None:
         secrets.bitget_api_key, secrets.bitget_api_secret, secrets.bitget_passphrase
     )
     waker = StreamWaker(stream).start()
+    shadow = trader.shadow
+    markets = [Market(shadow.exchange, s.spec.symbol, s.spec.timeframe) for s in shadow.slots]
+    engine = trader.engine
+    watchdog = Watchdog(
+        engine.store, engine.market_data, shadow.portfolio, list(dict.fromkeys(markets)), wall_ms
+    )
     try:
-        trader.run(POLL_S, wait=waker.wait)
+        trader.run(POLL_S, wait=waker.wait, watch=watchdog.check)
     finally:
         waker.close()
 

@@ -44,6 +44,7 @@ from adapters.services.portfolio_commands import (
 )
 from adapters.services.traded_contract import NO_SPECS
 from adapters.store.engine_sessions import engine_session
+from adapters.store.watchdog import Watchdog, wall_ms
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
@@ -215,9 +216,10 @@ async def _live(trader: PaperTrader, engine: Engine, settings: Settings) -> None
         pause_s=pacing.ws_subscribe_pause_s,
         retry=RetryPolicy(attempts=pacing.max_retries + 1, base_delay_s=pacing.retry_backoff_s),
     )
+    watchdog = Watchdog(engine.store, engine.market_data, trader.portfolio, markets, wall_ms)
     print(f"paper {trader.portfolio}: live on {name}, {len(markets)} market(s); Ctrl-C stops")
     try:
-        await trader.live(feed, on_saved=engine.project)
+        await trader.live(feed, on_saved=engine.project, watch=watchdog.check)
     finally:
         await feed.close()
 

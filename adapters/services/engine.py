@@ -14,9 +14,9 @@ from adapters.store.market_data import MarketData
 from adapters.store.portfolio_log import PortfolioLog
 from adapters.store.research_log import ResearchLog
 
-# the operator requests' and engine sessions' topics registered (``domain.facts``): a process
-# starting here, which may write none, still reads them back
-from domain import engine_session, operator  # noqa: F401
+# the topics of the operator requests, engine sessions and watchdog registered
+# (``domain.facts``): a process starting here, which may write none, still reads them back
+from domain import engine_session, operator, watchdog  # noqa: F401
 from projections.live.projector import LiveProjector
 from projections.live.reader import LiveReader
 from projections.market_data import MarketDataProjector, MarketDataReader

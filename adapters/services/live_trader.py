@@ -164,14 +164,17 @@ class LiveTrader(Reconciliation, Decisions, Sending):
         poll_s: float,
         stop: Callable[[], bool] = lambda: False,
         wait: Callable[[float], None] = time.sleep,
+        watch: Callable[[], object] = lambda: None,
     ) -> None:
         """Real time: book the fills (REST, the truth) and react, then trade the candles the
         venue closed meanwhile; again when ``wait`` returns: at the latest after ``poll_s``,
         at once when the order stream signals activity or a reconnect (``StreamWaker.wait``:
-        the REST backfill then runs before anything trusts the stream)."""
+        the REST backfill then runs before anything trusts the stream). ``watch`` after each
+        round (the watchdog)."""
         while not stop():
             self._until_done(lambda: self.react(self._symbols()))
             self._until_done(lambda: self.take_candles(self.fetch_closed()))
+            watch()
             wait(poll_s)
 
     def rehearse(self, step: Callable[[], dict[str, Any]], candles: int | None = None) -> int:

@@ -17,6 +17,7 @@ identically.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -358,15 +359,28 @@ class PaperTrader:
         return report
 
     # -- live -----------------------------------------------------------------------------------
-    async def live(self, feed: LiveFeed, on_saved: Callable[[], object] | None = None) -> None:
+    async def live(
+        self,
+        feed: LiveFeed,
+        on_saved: Callable[[], object] | None = None,
+        watch: Callable[[], object] | None = None,
+        every_s: float = 60.0,
+    ) -> None:
         """Trade the feed's closed candles until it ends (``boot`` or ``replay`` first);
-        ``on_saved`` runs after each batch is stored (the CLI projects the read models)."""
+        ``on_saved`` runs after each batch is stored (the CLI projects the read models);
+        ``watch`` every ``every_s`` seconds meanwhile (the watchdog: a market that stops
+        sends nothing, so only a clock can notice it)."""
         if self.sim is None:
             raise PaperError("boot the portfolio before going live")
-        async for closed in feed.closed_candles():
-            self.take_closed(self.sim, closed)
-            if on_saved is not None:
-                on_saved()
+        watching = asyncio.ensure_future(_every(every_s, watch)) if watch else None
+        try:
+            async for closed in feed.closed_candles():
+                self.take_closed(self.sim, closed)
+                if on_saved is not None:
+                    on_saved()
+        finally:
+            if watching is not None:
+                watching.cancel()
 
     def take_closed(
         self,
@@ -451,3 +465,9 @@ def _pace(batch: list[int], speed: float, began: float, first_ts: int) -> None:
     wait = due - (time.perf_counter() - began)
     if wait > 0:
         time.sleep(wait)
+
+
+async def _every(seconds: float, call: Callable[[], object]) -> None:
+    while True:
+        call()
+        await asyncio.sleep(seconds)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from domain.engine_session import EngineStarted
 from domain.executor import Executor
 from domain.simulator import Simulator
+from domain.watchdog import DataStale
 from projections.notifier import Memory, Message, digest, fold, message_for, split
 
 CLOSED = Simulator.GridCycleClosed.TOPIC
@@ -130,3 +131,13 @@ def test_a_digest_counts_and_sums_per_runner() -> None:
     assert "1 grid level(s) opened, 3 trade(s) closed (2 won, 1 lost, P&amp;L +1,010.25), " in text
     assert "1 regime block(s)" in text
     assert "<b>a</b>: 2 closed, +1,012.50\n<b>b</b>: 1 closed, -2.25" in text
+
+
+def test_a_stale_market_says_since_when() -> None:
+    state = {"portfolio": "paper", "exchange": "bitget", "symbol": "BTC/USDT", "timeframe": "1h",
+             "last_ts": 1_735_689_600_000, "ts": 1_735_700_400_000}  # fmt: skip
+    message = message_for(DataStale.TOPIC, state)
+    assert message is not None and message.subject == "paper BTC/USDT 1h"
+    assert message.text == (
+        "📉 <b>BTC/USDT 1h</b> (paper) stale: no candle since 2025-01-01 00:00 UTC"
+    )
