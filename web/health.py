@@ -76,6 +76,12 @@ def prometheus(health: Health) -> Iterator[str]:
         [({"portfolio": p.portfolio}, len(p.trips)) for p in f.heartbeat.paper],
     )
     yield from _family(
+        "market_age_seconds",
+        "seconds since the newest candle of the market closed (the feed's lag)",
+        [({"portfolio": p.portfolio, "market": s.market}, s.age_ms / 1000)
+         for p in f.heartbeat.paper for s in p.freshness if s.age_ms is not None],
+    )  # fmt: skip
+    yield from _family(
         "market_stale",
         "1 when the newest candle closed more than two periods ago",
         [({"portfolio": p.portfolio, "market": s.market}, int(s.stale))

@@ -86,6 +86,8 @@ def test_while_a_process_runs_an_old_market_is_stale(paper) -> None:
     assert "paper: BTC/USDT 1h is stale" in body["reasons"]
     assert metrics['scalp_radar_writer_online{portfolio="paper"}'] == 1
     assert metrics['scalp_radar_market_stale{portfolio="paper",market="BTC/USDT 1h"}'] == 1
+    age = metrics['scalp_radar_market_age_seconds{portfolio="paper",market="BTC/USDT 1h"}']
+    assert age > 300 * 86_400  # the sample ends in 2025: this machine's clock is far past it
 
 
 def test_status_says_the_same(paper_source, tmp_path: Path, capsys) -> None:
