@@ -63,6 +63,9 @@ CANDLE_PAGE = 200
 REACTION_TRIES = 5  # bad answers in a row before the process stops (crash-only: restart)
 
 
+BALANCE_EVERY_MS = 5 * 60_000  # the balance is asked this often in real time (funding, fees)
+
+
 class LiveError(Exception):
     """Live trading cannot start: one line, CLI exit code 2."""
 
@@ -171,9 +174,13 @@ class LiveTrader(Reconciliation, Decisions, Sending):
         at once when the order stream signals activity or a reconnect (``StreamWaker.wait``:
         the REST backfill then runs before anything trusts the stream). ``watch`` after each
         round (the watchdog)."""
+        checked = self.clock()
         while not stop():
             self._until_done(lambda: self.react(self._symbols()))
             self._until_done(lambda: self.take_candles(self.fetch_closed()))
+            if self.clock() - checked >= BALANCE_EVERY_MS:  # between candles too
+                self._until_done(self._refresh_balance)
+                checked = self.clock()
             watch()
             wait(poll_s)
 
@@ -244,7 +251,8 @@ class LiveTrader(Reconciliation, Decisions, Sending):
         self.engine.project()
 
     def _refresh_balance(self) -> None:
-        """The account's balance once a candle, recorded when it changed."""
+        """The account's balance, asked at each candle and every ``BALANCE_EVERY_MS`` of
+        ``run``, recorded when it changed."""
         ex, balance = self._ex(), self.account.balance()
         if (balance.total, balance.free) != tuple(ex.balance[:2]):
             ex.balance_refreshed(total=balance.total, free=balance.free, ts=self.clock())
