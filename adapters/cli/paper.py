@@ -1,5 +1,5 @@
 """The paper-trading commands of ``scalp-radar``: paper, status, replay --at, kill-switch reset,
-entries stop|resume.
+entries stop|resume, flatten.
 
 Registered by ``adapters.cli.main``; they share the global options (--home, --config-dir) and
 the error handling of every command (``adapters.cli.common``).
@@ -39,6 +39,7 @@ from adapters.services.paper_trader import PaperError, PaperTrader
 from adapters.services.portfolio_commands import (
     UnknownPortfolioError,
     request_entries_halt,
+    request_flatten,
     request_kill_switch_reset,
     writer_lock,
 )
@@ -102,6 +103,11 @@ def register(commands) -> None:
         halts.set_defaults(
             handler=_named(lambda a, h=halt: cmd_entries(a, engine_of(a), settings_of(a), h))
         )
+    flatten = commands.add_parser(
+        "flatten", help="close every position at the last price and stop new entries"
+    )
+    _portfolio_options(flatten, exchange=False)
+    flatten.set_defaults(handler=_named(lambda a: cmd_flatten(a, engine_of(a), settings_of(a))))
 
 
 def _named(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -333,4 +339,15 @@ def cmd_entries(args: argparse.Namespace, engine: Engine, settings: Settings, ha
         engine.close()
     later = "" if outcome.applied else " (the running paper process applies it at its next step)"
     print(f"entries request #{outcome.request}: {halt_text(halt)}{later}")
+    return 0
+
+
+def cmd_flatten(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    try:
+        outcome = request_flatten(engine, settings, args.portfolio, "cli")
+    except UnknownPortfolioError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        engine.close()
+    print(f"flatten {outcome.text}")
     return 0

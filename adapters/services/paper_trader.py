@@ -41,7 +41,7 @@ from domain.grid_runner import GridRunner
 from domain.market import Market
 from domain.mono_runner import MonoRunner
 from domain.names import checked_name
-from domain.operator import EntriesHaltRequested, halt_text
+from domain.operator import EntriesHaltRequested, FlattenRequested, halt_text
 from domain.simulator import DAY_MS, Simulator
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
@@ -236,29 +236,50 @@ class PaperTrader:
         """Runners the config no longer enables close what they hold (market order at the close
         of the last candle processed, taker fee and slippage) and are disabled, each with an
         explicit event."""
-        fees = costs(self.settings)
         for key, state in list(sim.runners.items()):
             if key in wanted or not state.enabled:
                 continue
-            if state.side:
-                # the candle opened at last_ts was processed: the exclusive end goes past it
-                _, closes = self._closes(state.symbol, state.params["timeframe"], sim.last_ts + 1)
-                fill = float(closes[-1]) * (1.0 - state.side * fees.slippage)
-                sim.force_close(key, fill, fees.taker, sim.last_ts, ExitReason.DISABLED)
+            self._close_now(sim, key, ExitReason.DISABLED)
             sim.disable_runner(key=key, reason="no longer enabled in the config", ts=sim.last_ts)
             self.on_note(f"{key}: disabled (its position, if any, closed at the last price)")
 
+    def _close_now(self, sim: Simulator, key: str, reason: ExitReason) -> bool:
+        """Close what runner ``key`` holds by a market order at the close of the last candle
+        processed (taker fee and slippage); False when it holds nothing."""
+        state = sim.runners[key]
+        if not state.side:
+            return False
+        fees = costs(self.settings)
+        # the candle opened at last_ts was processed: the exclusive end goes past it
+        _, closes = self._closes(state.symbol, state.params["timeframe"], sim.last_ts + 1)
+        fill = float(closes[-1]) * (1.0 - state.side * fees.slippage)
+        sim.force_close(key, fill, fees.taker, sim.last_ts, reason)
+        return True
+
     # -- operator requests ----------------------------------------------------------------------
     def handle_requests(self, sim: Simulator) -> None:
-        """Answer the operator's requests (resets and halts of new entries) in their order."""
+        """Answer the operator's requests (resets, halts of new entries, flattens) in their
+        order."""
         for request in self.requests.pending(sim.requests_done):
             number = request.originator_version
             if isinstance(request, EntriesHaltRequested):
                 sim.halt_entries(number, request.halt, request.source, sim.last_ts)
                 self.on_note(f"entries request #{number}: {halt_text(request.halt)}")
                 continue
+            if isinstance(request, FlattenRequested):
+                self._flatten(sim, number, request.source)
+                continue
             outcome = sim.reset_kill_switches(number, request.key, sim.last_ts)
             self.on_note(f"kill-switch reset request #{number}: {outcome.text}")
+
+    def _flatten(self, sim: Simulator, number: int, source: str) -> None:
+        """Close every position at the last price, then stop new entries (the halt's event
+        marks the request done), so the portfolio stays flat until entries are allowed."""
+        flat = ExitReason.FLATTENED
+        closed = [key for key in list(sim.runners) if self._close_now(sim, key, flat)]
+        sim.halt_entries(number, True, source, sim.last_ts)
+        what = ", ".join(closed) or "nothing was open"
+        self.on_note(f"flatten request #{number}: closed {what}; new entries stopped")
 
     # -- stepping -------------------------------------------------------------------------------
     def timeline(self, end_ms: int | None) -> list[int]:
