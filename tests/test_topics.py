@@ -44,6 +44,7 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     operator = OperatorLog(engine.store, "paper")
     operator.request_reset("", "cli")
     operator.request_halt(True, "telegram")
+    operator.request_flatten("cli")
     with engine_session(engine.store, "paper", "replay"):
         pass
     market = Market("binance", "BTC/USDT", "1h")
@@ -67,6 +68,7 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
             "EngineStarted",
             "EngineStopped",
             "EntriesHaltRequested",
+            "FlattenRequested",
             "FundingSettled",
             "KillSwitchResetRequested",
             "OpenInterestRecorded",
