@@ -52,6 +52,9 @@ class RiskFile(ConfigStruct):
     regime_filter_enabled : bool, default True
     kill_switch : KillSwitch, default KillSwitch() (``domain.kill_switch.Limits``)
     portfolio_presets : dict[str, PortfolioPreset], default the four below (optional section)
+    live_max_capital : float | None, default None (no cap); live trading sizes on the smaller
+        of ``initial_capital`` and this, so a new live record starts small and is raised as it
+        earns trust (the earlier system's plan: 1,000 -> 2,500 -> 5,000)
     """
 
     initial_capital: PosFloat = 10_000.0
@@ -62,3 +65,4 @@ class RiskFile(ConfigStruct):
     regime_filter_enabled: bool = True
     kill_switch: KillSwitch = msgspec.field(default_factory=KillSwitch)
     portfolio_presets: dict[str, PortfolioPreset] = msgspec.field(default_factory=_presets)
+    live_max_capital: PosFloat | None = None

@@ -21,7 +21,12 @@ from adapters.exchanges.client import api_url_override
 from adapters.exchanges.order_stream import StreamWaker, bitget_stream
 from adapters.exchanges.venue_clock import VenueClock
 from adapters.services.engine import Engine
-from adapters.services.live_runners import LiveSetupError, announcement, live_selection
+from adapters.services.live_runners import (
+    LiveSetupError,
+    announcement,
+    live_selection,
+    live_settings,
+)
 from adapters.services.live_trader import LiveError, LiveTrader
 from adapters.services.paper_trader import PaperError
 from adapters.services.portfolio_commands import writer_lock
@@ -76,7 +81,7 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
     except LiveSetupError as exc:
         raise UsageError(str(exc)) from None
     sizing = Account(
-        capital=settings.risk.initial_capital,
+        capital=live_settings(settings).risk.initial_capital,
         max_margin_ratio=settings.risk.max_margin_ratio,
         max_asset_allocation=settings.risk.max_asset_allocation,
         assets=max(len(selection.runners), 1),

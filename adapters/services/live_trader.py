@@ -46,7 +46,7 @@ from adapters.exchanges.live_feed import ClosedCandle
 from adapters.services.engine import Engine
 from adapters.services.live_decisions import Decisions, Runner
 from adapters.services.live_reconcile import Reconciliation
-from adapters.services.live_runners import live_specs
+from adapters.services.live_runners import live_settings, live_specs
 from adapters.services.live_sending import Sending
 from adapters.services.paper_trader import SNAPSHOT_EVERY, PaperTrader, Slot
 from adapters.services.runner_specs import RunnerSpec
@@ -82,6 +82,7 @@ class LiveTrader(Reconciliation, Decisions, Sending):
         on_note: Callable[[str], None] | None = None,
         specs: Callable[[Settings, Any], list[RunnerSpec]] = live_specs,
     ) -> None:
+        settings = live_settings(settings)  # the live capital cap, for the shadow's sizing too
         self.engine, self.settings, self.account = engine, settings, account
         self.venue = settings.exchanges.trading_exchange
         self.account_name = account_name

@@ -1,9 +1,15 @@
-"""In real time the balance is asked every five minutes, not only at each candle: a deposit
-between two candles is recorded (BalanceRefreshed) at the next five-minute mark."""
+"""Live money: in real time the balance is asked every five minutes, not only at each candle
+(a deposit between two candles is recorded at the next five-minute mark), and the live capital
+cap sizes the shadow and its orders."""
 
 from __future__ import annotations
 
+import msgspec
+
 from domain.executor import Executor
+from domain.runner_book import OrderRole
+from tests.adapters.live.conftest import START
+from tests.adapters.live.live_kit import DAY, rehearsal
 from tests.adapters.live.test_failures import booted
 
 MINUTE = 60_000
@@ -32,3 +38,31 @@ def test_a_deposit_between_candles_is_seen_within_five_minutes(venue) -> None:
     # rounds at +0, +2, +4 min: not asked yet; the fourth, at +6 min: asked, recorded
     assert len(rounds) == 4 and after[: len(before)] == before
     assert after[len(before) :] == [before[-1] + 500.0]
+
+
+def _entries(r, engine) -> tuple[float, list[float]]:
+    """The shadow's capital and the entry orders' quantities, by level, after boot."""
+    trader = booted(r, engine)
+    orders = sorted(
+        (o for o in trader.executor.orders.values() if o.role == OrderRole.ENTRY),
+        key=lambda o: o.level,
+    )
+    return trader.shadow.sim.capital, [o.qty for o in orders]
+
+
+def test_the_live_capital_cap_sizes_the_shadow_and_the_orders(venue, tmp_path) -> None:
+    r, engine = venue
+    _, uncapped = _entries(r, engine)
+    (tmp_path / "capped").mkdir()
+    with rehearsal(tmp_path / "capped", START, assets=("BTC/USDT",), end=START + 6 * DAY) as c:
+        risk = msgspec.structs.replace(c.settings.risk, live_max_capital=1_000.0)
+        c.settings = msgspec.structs.replace(c.settings, risk=risk)  # as risk.yaml would say
+        capped_engine = c.engine()
+        try:
+            capital, capped = _entries(c, capped_engine)
+        finally:
+            capped_engine.close()
+    # 10,000 in risk.yaml, 1,000 for live: sizing is proportional to capital, so each level's
+    # quantity is a tenth of the uncapped one, within the contract's step (0.001 BTC)
+    assert capital == 1_000.0 and len(capped) == len(uncapped) > 0
+    assert all(abs(q - u / 10) <= 0.001 + 1e-12 for q, u in zip(capped, uncapped, strict=True))
