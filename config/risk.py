@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from config.fields import ConfigStruct
+from domain.account_guard import AccountLimits
 from domain.kill_switch import Limits
 from domain.strategies.params import Leverage, PosFloat
 
@@ -52,6 +53,9 @@ class RiskFile(ConfigStruct):
     regime_filter_enabled : bool, default True
     kill_switch : KillSwitch, default KillSwitch() (``domain.kill_switch.Limits``)
     portfolio_presets : dict[str, PortfolioPreset], default the four below (optional section)
+    live_kill_switch : AccountLimits, default AccountLimits() (``domain.account_guard``): the
+        live account balance's drawdown within a sliding window that stops new entries (and
+        flattens, if ``flatten``)
     live_max_capital : float | None, default None (no cap); live trading sizes on the smaller
         of ``initial_capital`` and this, so a new live record starts small and is raised as it
         earns trust (the earlier system's plan: 1,000 -> 2,500 -> 5,000)
@@ -66,3 +70,4 @@ class RiskFile(ConfigStruct):
     kill_switch: KillSwitch = msgspec.field(default_factory=KillSwitch)
     portfolio_presets: dict[str, PortfolioPreset] = msgspec.field(default_factory=_presets)
     live_max_capital: PosFloat | None = None
+    live_kill_switch: AccountLimits = msgspec.field(default_factory=AccountLimits)

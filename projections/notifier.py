@@ -160,6 +160,20 @@ def entry_blocked(state: Row, memory: Memory, origin: Origin) -> Message | None:
     return Message("entry_blocked", origin.subject(state["key"]), state["ts"], text)
 
 
+def account_kill_switch(state: Row, memory: Memory, origin: Origin) -> Message:
+    what = (
+        "every position closed, new entries stopped"
+        if state["flatten"]
+        else ("new entries stopped")
+    )
+    text = (
+        f"🛑 {origin.says('account')} kill switch tripped: balance {money(state['total'])} is "
+        f"{state['drawdown_pct']:.1f} % below its peak {money(state['peak'])} "
+        f"(threshold {state['threshold_pct']:g} %): {what}"
+    )
+    return Message("kill_switch_tripped", origin.subject("account"), state["ts"], text)
+
+
 def reconciliation_failed(state: Row, memory: Memory, origin: Origin) -> Message:
     text = f"⚠️ {origin.says(state['symbol'])} halted: reconciliation failed: "
     return Message("reconciliation_failed", state["symbol"], state["ts"], text + _why(state))
@@ -268,6 +282,7 @@ WORDING: dict[str, Wording] = {
     Simulator.EntriesHalted.TOPIC: entries_halted,
     Simulator.EntriesResumed.TOPIC: entries_resumed,
     Executor.ReconciliationFailed.TOPIC: reconciliation_failed,
+    Executor.AccountKillSwitchTripped.TOPIC: account_kill_switch,
     Executor.EmergencyCloseRequested.TOPIC: emergency_close,
     Executor.OrderRejected.TOPIC: order_rejected,
     Executor.StopMoveFailed.TOPIC: stop_move_failed,

@@ -50,7 +50,9 @@ from adapters.services.live_runners import live_settings, live_specs
 from adapters.services.live_sending import Sending
 from adapters.services.paper_trader import SNAPSHOT_EVERY, PaperTrader, Slot
 from adapters.services.runner_specs import RunnerSpec
+from adapters.store.operator_log import OperatorLog
 from config.settings import Settings
+from domain.account_guard import account_trip
 from domain.contracts import floor_to_step
 from domain.executor import Executor
 from domain.live_orders import LiveOrder, LivePosition, OrderStatus
@@ -63,6 +65,7 @@ CANDLE_PAGE = 200
 REACTION_TRIES = 5  # bad answers in a row before the process stops (crash-only: restart)
 
 
+ACCOUNT_KILL_SWITCH = "account kill switch"  # the source of the requests it makes
 BALANCE_EVERY_MS = 5 * 60_000  # the balance is asked this often in real time (funding, fees)
 
 
@@ -258,6 +261,30 @@ class LiveTrader(Reconciliation, Decisions, Sending):
         if (balance.total, balance.free) != tuple(ex.balance[:2]):
             ex.balance_refreshed(total=balance.total, free=balance.free, ts=self.clock())
             self._save()
+            self._guard_account(ex)
+
+    def _guard_account(self, ex: Executor) -> None:
+        """The account kill switch (``domain.account_guard``): a trip is recorded, then the
+        operator's own request (stop new entries, or flatten) goes to the shadow's log, which
+        answers it at its next step, as it would a person's."""
+        limits = self.settings.risk.live_kill_switch
+        trip = account_trip(ex.balance_history, limits, self.clock())
+        if trip is None:
+            return
+        ex.account_kill_switch_tripped(
+            peak=trip.peak, total=trip.total, drawdown_pct=trip.drawdown_pct,
+            threshold_pct=limits.drawdown_percent, flatten=limits.flatten, ts=self.clock(),
+        )  # fmt: skip
+        self._save()
+        requests = OperatorLog(self.engine.store, self.shadow.portfolio)
+        if limits.flatten:
+            requests.request_flatten(ACCOUNT_KILL_SWITCH)
+        else:
+            requests.request_halt(True, ACCOUNT_KILL_SWITCH)
+        self.on_note(
+            f"account kill switch: balance {trip.total:,.2f} is {trip.drawdown_pct:.1f} % below "
+            f"{trip.peak:,.2f}: {'flatten' if limits.flatten else 'new entries stopped'}"
+        )
 
     # -- deciding -------------------------------------------------------------------------------
     def _next_books(self) -> dict[str, tuple[RunnerBook, Runner]]:
