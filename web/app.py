@@ -30,7 +30,7 @@ from adapters.services.engine_status import EngineStatusProbe
 from adapters.services.jobs import JobRunner
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from config.settings import Settings
-from web import account, explorer, health, live, pages, paper, paper_data, research
+from web import account, explorer, health, live, pages, paper, paper_data, portfolio, research
 from web.page_cache import PageCache, PageCacheMiddleware
 from web.plan_view import PlanCache
 from web.readmodel import ReadModels
@@ -79,6 +79,7 @@ def create_app(
             research.ResearchController,
             live.LiveController,
             explorer.ExplorerController,
+            portfolio.PortfolioController,
             create_static_files_router(
                 path="/static/app", directories=[WEB / "static"], file_system=StaticFiles()
             ),
@@ -123,6 +124,7 @@ def create_app(
 PAGE_FAMILIES = (
     ("/research", ("research",)),
     ("/explorer", ("research",)),
+    ("/portfolio", ("portfolio_runs",)),
     ("/scanner", ("paper", "research", "market_data")),
     ("/positions", ("paper", "research", "market_data")),
     ("/equity", ("paper",)),

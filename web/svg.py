@@ -282,12 +282,15 @@ def drawdown_chart(
     label: str = "drawdown",
     frame: Frame = Frame(),
     x_ticks: Sequence[str] | None = None,
+    threshold: float | None = None,
 ) -> str:
-    """Drawdown (percent, <= 0) as an area filled from zero down, hover value per point."""
+    """Drawdown (percent, <= 0) as an area filled from zero down, hover value per point;
+    ``threshold`` (a percent, <= 0: a kill switch's drawdown) is a dashed line the scale
+    always includes, so how near the run came to it shows."""
     finite = [v for v in drawdown_pct if _finite(v)]
     if not finite:
         return empty_chart(label, frame)
-    lo = min(min(finite), 0.0)
+    lo = min(min(finite), 0.0, threshold if _finite(threshold) else 0.0)
     frame = _fit_y_labels(frame, lo, 0.0)
     x = _scale(0, max(len(drawdown_pct) - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
     y = _scale(lo, 0.0, frame.top + frame.inner_h, frame.top)
@@ -302,6 +305,13 @@ def drawdown_chart(
         f'<polyline fill="none" stroke="#e4572e" points="{outline}"/>',
         _hover_columns(drawdown_pct, x_labels, x, frame, "drawdown", "%"),
     ]
+    if _finite(threshold):
+        parts.append(
+            f'<line class="threshold" x1="{frame.left}" y1="{y(threshold):.1f}" '
+            f'x2="{frame.left + frame.inner_w}" y2="{y(threshold):.1f}" stroke="#c0392b" '
+            f'stroke-dasharray="6 3"><title>kill switch at {escape(fmt(threshold))}%'
+            "</title></line>"
+        )
     return "".join(parts) + "</svg>"
 
 

@@ -21,6 +21,7 @@ NAV = (
     ("account", "Account", "/account"),
     ("research", "Research", "/research"),
     ("explorer", "Explorer", "/explorer"),
+    ("portfolio", "Portfolio", "/portfolio"),
 )
 
 

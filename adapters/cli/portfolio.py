@@ -24,33 +24,17 @@ from adapters.cli.common import (
 )
 from adapters.cli.portfolio_report import report_json, report_text, runs_text
 from adapters.services.engine import Engine
-from adapters.services.portfolio_backtest import PortfolioError, run_portfolio
-from adapters.services.portfolio_runners import (
-    PortfolioInputError,
-    applied_before,
-    from_applied,
-    from_preset,
-    from_strategies,
-    parse_runners,
-    preset_of,
-    with_overrides,
+from adapters.services.portfolio_backtest import PortfolioError
+from adapters.services.portfolio_request import (
+    PortfolioRequest,
+    PreparedPortfolio,
+    prepare,
+    replay,
 )
-from adapters.services.runner_specs import runner_spec
+from adapters.services.portfolio_runners import PortfolioInputError
 from adapters.text.progress import Progress
-from config.risk import PortfolioPreset
 from config.settings import Settings
-from domain.market import timeframe_ms
-from domain.metrics import DAY_MS
 from domain.portfolio_report import PortfolioReport
-from domain.portfolio_run import PortfolioSettings, RunnerChoice
-
-# option -> the risk.yaml value it overrides (``kill_switch.`` for the switch's)
-OVERRIDES = {
-    "capital": "initial_capital",
-    "kill_switch_dd": "kill_switch.global_max_drawdown_percent",
-    "kill_switch_cooldown": "kill_switch.global_cooldown_hours",
-    "max_margin_ratio": "max_margin_ratio",
-}
 
 
 def register(commands) -> None:
@@ -121,43 +105,11 @@ def _recorded(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _run(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
-    # every check of the command line first: a mistake costs no projection nor replay
-    preset = preset_of(settings, args.preset) if args.preset else None
-    overrides = {
-        name: value
-        for option, name in OVERRIDES.items()
-        if (value := getattr(args, option)) is not None
-    }
-    if preset is not None:  # a preset's capital, unless --capital gave one
-        overrides.setdefault("initial_capital", preset.capital)
-    run_settings = with_overrides(settings, overrides, guards=not args.no_guards)
-    named = from_strategies(settings, parse_runners(args.strategies)) if args.strategies else None
-    days = _days(args, preset)
-    catch_up(engine)
-    choices = named if named is not None else _recorded_runners(args, engine, settings)
-    if not choices:
-        raise UsageError("no runner to trade: no parameters applied yet (optimize ... --apply)")
-    start, end = _span(args, engine, settings, choices, days)
-    left_out: list[str] = []
-    if args.forward:
-        choices, left_out = applied_before(settings, engine.research, choices, start)
-        for key in left_out:
-            print(f"{key}: left out (no parameters applied before the window)", file=sys.stderr)
-        if not choices:
-            raise UsageError("no runner to trade: none had parameters applied before the window")
-    asked = PortfolioSettings(
-        runners=choices,
-        capital=run_settings.risk.initial_capital,
-        start_ts=start,
-        end_ts=end,
-        mode="forward" if args.forward else _mode(args),
-        preset=args.preset or "",
-        forward_days=args.forward or 0,
-        overrides=overrides,
-        guards=not args.no_guards,
-        left_out=left_out,
-    )
-    report = _replay(engine, run_settings, asked, args.no_specs)
+    prepared = prepare(engine, settings, _request(args), lambda: catch_up(engine))
+    asked = prepared.asked
+    for key in asked.left_out:
+        print(f"{key}: left out (no parameters applied before the window)", file=sys.stderr)
+    report = _replay(engine, prepared, args.no_specs)
     run_id = engine.portfolio_runs.record_run(asked, report)
     engine.project()
     show = report_json if args.json else report_text
@@ -165,12 +117,26 @@ def _run(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     return 0
 
 
-def _replay(
-    engine: Engine, settings: Settings, asked: PortfolioSettings, no_specs: bool
-) -> PortfolioReport:
+def _request(args: argparse.Namespace) -> PortfolioRequest:
+    """The command line as a request; the dates parsed here, naming their option."""
+    return PortfolioRequest(
+        strategies=args.strategies,
+        applied=args.applied,
+        preset=args.preset,
+        capital=args.capital,
+        start_ms=date_arg(args.start, "--from") if args.start else None,
+        end_ms=date_arg(args.end, "--to") if args.end else None,
+        days=args.days,
+        forward=args.forward,
+        kill_switch_dd=args.kill_switch_dd,
+        kill_switch_cooldown=args.kill_switch_cooldown,
+        max_margin_ratio=args.max_margin_ratio,
+        guards=not args.no_guards,
+    )
+
+
+def _replay(engine: Engine, prepared: PreparedPortfolio, no_specs: bool) -> PortfolioReport:
     """The run, with a progress bar on stderr (made at the first batch: the total is known)."""
-    research = engine.research_reader()
-    specs = [runner_spec(c.strategy, c.symbol, c.params, research) for c in asked.runners]
     progress: list[Progress] = []
 
     def on_batch(candles: int, total: int) -> None:
@@ -178,69 +144,7 @@ def _replay(
             progress.append(Progress("portfolio", total, "candle times"))
         progress[0].advance(candles)
 
-    done = run_portfolio(engine, settings, specs, asked.start_ts, asked.end_ts, no_specs, on_batch)
+    report = replay(engine, prepared, no_specs, on_batch)
     for bar in progress:
         bar.close()
-    return done.report
-
-
-def _mode(args: argparse.Namespace) -> str:
-    return "strategies" if args.strategies else "applied" if args.applied else "preset"
-
-
-def _recorded_runners(
-    args: argparse.Namespace, engine: Engine, settings: Settings
-) -> list[RunnerChoice]:
-    """The runners of ``--applied`` or ``--preset``: from the research read model."""
-    research = engine.research_reader()
-    if args.applied:
-        return from_applied(settings, research)
-    return from_preset(settings, research, args.preset)
-
-
-def _days(args: argparse.Namespace, preset: PortfolioPreset | None) -> int | None:
-    """How many days end at the last candle (None: --from gives the start); refuses an
-    incomplete command line."""
-    if not (args.strategies or args.applied or args.preset):
-        raise UsageError("name the runners: --strategies, --applied or --preset")
-    if args.start and (args.days or args.forward):
-        raise UsageError("give --from or --days/--forward, not both")
-    days = args.forward or args.days or (None if args.start or preset is None else preset.days)
-    if days is None and not args.start:
-        raise UsageError("give the span: --from DATE, --days N or --forward N")
-    if days is not None and days <= 0:
-        raise UsageError("--days and --forward take a positive number of days")
-    return days
-
-
-def _span(
-    args: argparse.Namespace,
-    engine: Engine,
-    settings: Settings,
-    choices: list[RunnerChoice],
-    days: int | None,
-) -> tuple[int, int | None]:
-    """(start, exclusive end): --from/--to, else the last ``days`` before --to or after the
-    newest stored candle of the runners' markets."""
-    end = date_arg(args.end, "--to") if args.end else None
-    if days is None:
-        start = date_arg(args.start, "--from")
-    else:
-        start = (end if end is not None else _stored_end(engine, settings, choices)) - days * DAY_MS
-    if end is not None and end <= start:
-        raise UsageError("--to must be after --from")
-    return start, end
-
-
-def _stored_end(engine: Engine, settings: Settings, choices: list[RunnerChoice]) -> int:
-    """Just after the newest stored candle of the runners' markets."""
-    reader, exchange = engine.market_reader(), settings.exchanges.history_exchange
-    ends = []
-    for choice in choices:
-        timeframe = choice.params.get("timeframe", "1h")
-        info = reader.find(exchange, choice.symbol, timeframe)
-        if info is not None and info.last_ts is not None:
-            ends.append(info.last_ts + timeframe_ms(timeframe))
-    if not ends:
-        raise UsageError("no stored candles for these runners: import or fetch some first")
-    return max(ends)
+    return report

@@ -37,7 +37,12 @@ NO_GUARDS: dict[str, float | bool] = {
 
 
 class PortfolioInputError(ValueError):
-    """Bad runners, preset or override: one line, CLI exit code 2."""
+    """Bad runners, preset or override: one line, CLI exit code 2; ``field`` names the part of
+    the request at fault (a form shows the reason beside it)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def parse_runners(text: str) -> list[tuple[str, str]]:
@@ -48,11 +53,12 @@ def parse_runners(text: str) -> list[tuple[str, str]]:
         names = [s.strip() for s in symbols.split(",")]
         if not colon or not strategy.strip() or not all(names):
             raise PortfolioInputError(
-                f"--strategies {text!r}: expected strategy:SYMBOL[,SYMBOL...][+strategy:...]"
+                f"--strategies {text!r}: expected strategy:SYMBOL[,SYMBOL...][+strategy:...]",
+                "strategies",
             )
         pairs += [(strategy.strip(), name) for name in names]
     if len(set(pairs)) != len(pairs):
-        raise PortfolioInputError(f"--strategies {text!r}: a runner is named twice")
+        raise PortfolioInputError(f"--strategies {text!r}: a runner is named twice", "strategies")
     return pairs
 
 
@@ -86,7 +92,7 @@ def preset_of(settings: Settings, name: str) -> PortfolioPreset:
     preset = settings.risk.portfolio_presets.get(name)
     if preset is None:
         known = ", ".join(sorted(settings.risk.portfolio_presets))
-        raise PortfolioInputError(f"--preset {name!r}: not in risk.yaml (known: {known})")
+        raise PortfolioInputError(f"--preset {name!r}: not in risk.yaml (known: {known})", "preset")
     return preset
 
 
@@ -98,7 +104,8 @@ def from_preset(settings: Settings, research: ResearchReader, name: str) -> list
     applied = from_applied(settings, research)
     if not applied:
         raise PortfolioInputError(
-            f"--preset {name}: no parameters applied yet (scalp-radar optimize ... --apply)"
+            f"--preset {name}: no parameters applied yet (scalp-radar optimize ... --apply)",
+            "preset",
         )
     ranks = _ranks(research)
     ordered = sorted(applied, key=lambda c: ranks.get(c.key, (len(GRADES), 0.0)))
@@ -149,7 +156,9 @@ def with_overrides(settings: Settings, overrides: dict[str, float], guards: bool
     try:
         checked = msgspec.convert(risk, type(settings.risk))
     except msgspec.ValidationError as exc:
-        raise PortfolioInputError(f"override refused: {exc}") from None
+        # the error's path names the refused value: ``$.kill_switch.global_max_drawdown_percent``
+        field = next((name for name in changes if f"`$.{name}`" in str(exc)), "")
+        raise PortfolioInputError(f"override refused: {exc}", field) from None
     return msgspec.structs.replace(settings, risk=checked)
 
 
@@ -159,7 +168,7 @@ def _params(settings: Settings, strategy: str, symbol: str) -> dict[str, Any]:
         check_symbol(symbol)
         return strategy_params(settings, BacktestRequest(strategy, symbol))
     except (KeyError, MarketError, BacktestInputError) as exc:
-        raise PortfolioInputError(f"{strategy}:{symbol}: {exc.args[0]}") from None
+        raise PortfolioInputError(f"{strategy}:{symbol}: {exc.args[0]}", "strategies") from None
 
 
 def _choice(strategy: str, symbol: str, params: dict[str, Any], source: str) -> RunnerChoice:

@@ -83,7 +83,7 @@ def fuzzed(paper_source, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(paper, "_journal_stream", limited(paper._journal_stream))
         patch.setattr(live, "_changes", limited(live._changes))
-        patch.setattr(explorer, "_job_stream", limited(explorer._job_stream))
+        patch.setattr(explorer, "job_stream", limited(explorer.job_stream))
         with TestClient(app=app, base_url=BASE, raise_server_exceptions=True) as client:
             yield {"client": client, "app": app, "config_dir": config_dir, **known(app)}
     engine.close()
