@@ -431,7 +431,8 @@ def test_the_reset_button_is_disabled_when_nothing_is_tripped(paper_client: Test
     armed = {"global": {"tripped": False}, "runners": [], "limits": {}}
     template = paper_client.app.template_engine.get_template("partials/kill_switch.html")
     html = template.render(kill=armed, portfolio="paper", runner_keys=[])
-    assert '<button type="submit" class="primary" disabled aria-describedby="kill-reset-why">' in html
+    button = '<button type="submit" class="primary" disabled aria-describedby="kill-reset-why">'
+    assert button in html
     assert '<span class="note" id="kill-reset-why">nothing is tripped</span>' in html
     tight = paper_client.get("/positions?portfolio=tight").text
     assert '<button type="submit" class="primary">Reset kill switch</button>' in tight
