@@ -436,3 +436,9 @@ def test_the_reset_button_is_disabled_when_nothing_is_tripped(paper_client: Test
     assert '<span class="note" id="kill-reset-why">nothing is tripped</span>' in html
     tight = paper_client.get("/positions?portfolio=tight").text
     assert '<button type="submit" class="primary">Reset kill switch</button>' in tight
+
+
+def test_the_scanner_says_when_its_prices_are(paper_client: TestClient) -> None:
+    """The tight portfolio's last candle is 2025-01-07 23:00 UTC (replayed to 2025-01-08)."""
+    html = paper_client.get("/scanner?portfolio=tight").text
+    assert '<span class="tag" id="prices-at">2025-01-07 23:00 UTC</span>' in html
