@@ -45,11 +45,24 @@ GLOSSARY: dict[str, str] = {
         "DSR, stability, transfer). A >= 90, B >= 80, C >= 70, D >= 60, F below; few OOS "
         "trades cap the grade."
     ),
-    "score": "The grade's points out of 100, before the letter is assigned.",
+    "grade points": (
+        "The grade's points out of 100 over its six criteria, before the letter is assigned "
+        "(not the Explorer's OOS robustness score of a combination)."
+    ),
     "stability": (
-        "How much the OOS Sharpe changes when each parameter to trade is nudged one grid step, "
-        "on windows those parameters were not chosen on: a stable result sits on a plateau, a "
-        "fragile one on a peak."
+        "How much the OOS Sharpe changes when each parameter to trade is moved by -20, -10, "
+        "+10 and +20 %, one at a time, on windows those parameters were not chosen on: a "
+        "stable result sits on a plateau, a fragile one on a peak. Told two ways: the "
+        "stability variance (0 is best) and the stability score (1 is best)."
+    ),
+    "stability variance": (
+        "Mean of the squared relative changes of the OOS Sharpe under the parameter moves "
+        "(each change divided by the larger of |Sharpe| and 1): 0 means nothing moves, which "
+        "is best. The grade reads it: full points below 0.1, none above 1."
+    ),
+    "stability score": (
+        "1 / (1 + stability variance): 1 means nothing moves, which is best; 0.5 means the "
+        "Sharpe moves about as much as itself."
     ),
     "transfer": (
         "OOS Sharpe of the parameters to trade on the perpetual of the same asset divided by "
