@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from optimization import regimes
+
 GLOSSARY: dict[str, str] = {
     "walk-forward": (
         "Select parameters on a past in-sample window, test that selection on the following "
@@ -69,10 +71,7 @@ GLOSSARY: dict[str, str] = {
         "the Sharpe on spot, on windows they were not chosen on: does the edge carry over to "
         "another market's data?"
     ),
-    "regime": (
-        "Market state of an OOS window: crash (> 30 % fall within 14 days), bull (> +20 %), "
-        "bear (< -20 %) or range."
-    ),
+    "regime": regimes.RULE,
     "drawdown": "Fall of equity from its previous peak, in percent.",
     "combo": "One combination of parameter values from the grid.",
     "window": "One in-sample period followed by its out-of-sample period.",
