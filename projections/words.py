@@ -82,26 +82,27 @@ def utc(ms: int) -> str:
 
 
 def trip_sentence(reason: str, figures: dict[str, Any] | None) -> str:
-    """Why a kill switch tripped, as a sentence from its recorded figures (the reason alone when
-    they are missing)."""
+    """Why a kill switch tripped, as a sentence from its recorded figures (what is missing is
+    left out; the reason alone without its figure)."""
     f = figures or {}
-    if reason == TripReason.DRAWDOWN and {"drawdown_percent", "peak_equity", "peak_ts"} <= f.keys():
+    if reason == TripReason.DRAWDOWN and "drawdown_percent" in f:
+        peak = ""
+        if "peak_equity" in f and "peak_ts" in f:
+            peak = f" of {money(f['peak_equity'])} on {utc(f['peak_ts'])}"
         window = f" within {f['window_hours']:g} h" if "window_hours" in f else ""
-        return (
-            f"equity fell {f['drawdown_percent']:.2f} % from its peak of "
-            f"{money(f['peak_equity'])} on {utc(f['peak_ts'])} "
-            f"(limit {f.get('threshold_percent', math.nan):.2f} %{window})"
-        )
+        return f"equity fell {f['drawdown_percent']:.2f} % from its peak{peak}{_limit(f, window)}"
     since = {TripReason.SESSION_LOSS: "since its last reset", TripReason.DAILY_LOSS: "today (UTC)"}
     if reason in since and "loss_percent" in f:
         detail = ""
         if "realized" in f and "unrealized" in f:
             detail = f": {signed(f['realized'])} closed, {signed(f['unrealized'])} open"
-        return (
-            f"lost {f['loss_percent']:.2f} % of the capital {since[reason]}{detail} "
-            f"(limit {f.get('threshold_percent', math.nan):.2f} %)"
-        )
+        return f"lost {f['loss_percent']:.2f} % of the capital {since[reason]}{detail}{_limit(f)}"
     return reason.replace("_", " ")
+
+
+def _limit(figures: dict[str, Any], extra: str = "") -> str:
+    threshold = figures.get("threshold_percent")
+    return "" if threshold is None else f" (limit {threshold:.2f} %{extra})"
 
 
 def tick_decimals(tick: float | None) -> int | None:
