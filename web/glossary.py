@@ -126,6 +126,11 @@ GLOSSARY: dict[str, str] = {
         "The price that closes the position with a gain; for grids it is the moving average, "
         "which moves every candle: the one shown rests during the next candle."
     ),
+    "closed by": (
+        "What closed the trade, then whether its net P&L won or lost. A grid's take-profit is "
+        "its moving average, so its exit is 'exit at MA': it loses when the average has moved "
+        "past the grid's entries (below a long grid's)."
+    ),
     "stop-loss": (
         "The price that closes the position with a loss: the tighter of the configured stop "
         "(sl_percent from the average entry) and the trailing stop."
