@@ -24,6 +24,7 @@ from domain.research import ParamsApplied
 from domain.simulator import Simulator
 from domain.watchdog import DataFresh, DataStale
 from projections.paper import journal
+from projections.words import funding, money, outcome, signed, trade_exit
 
 Row = dict[str, Any]
 # Telegram's limit on one message's text (after entity parsing; our tags are few and short)
@@ -117,13 +118,12 @@ def closed(state: Row, memory: Memory, origin: Origin) -> Message:
     memory.grids.pop(origin.runner(key), None)
     trade = state["trade"]
     pnl = trade["pnl"]
-    outcome = "won" if pnl > 0 else "lost" if pnl < 0 else "even"
     levels = trade.get("levels", 1)
     what = f"grid of {levels} level{'s' if levels != 1 else ''}" if levels > 1 else "position"
     text = (
         f"{'✅' if pnl > 0 else '❌'} {origin.says(key)} {side_name(trade['side'])} "
-        f"{what} closed ({escape(str(trade['reason']))}) at {num(trade['exit_price'])}: "
-        f"{outcome} {signed(pnl)} ({funding(trade.get('funding', 0.0))}) "
+        f"{what} closed ({escape(trade_exit(trade))}) at {num(trade['exit_price'])}: "
+        f"{outcome(pnl)} {signed(pnl)} ({funding(trade.get('funding', 0.0))}) "
         f"after {duration(trade['exit_ts'] - trade['entry_ts'])}"
     )
     return Message("closed", origin.subject(key), trade["exit_ts"], text, pnl)
@@ -367,23 +367,6 @@ def _cut(text: str, limit: int) -> int:
 def num(value: float) -> str:
     """A price or quantity for people: thousands separators, 8 significant digits."""
     return f"{value:,.8g}"
-
-
-def signed(value: float) -> str:
-    """Money with its sign (always shown) and thousands separators, 2 decimals."""
-    return f"{value:+,.2f}"
-
-
-def money(value: float) -> str:
-    """A balance: thousands separators, 2 decimals (P&L gets its sign: ``signed``)."""
-    return f"{value:,.2f}"
-
-
-def funding(paid: float) -> str:
-    """A trade's funding in words: positive ``paid`` left the account, negative came in."""
-    if paid == 0:
-        return "no funding"
-    return f"funding {'paid' if paid > 0 else 'received'} {money(abs(paid))}"
 
 
 def when(ms: int) -> str:

@@ -19,9 +19,8 @@ import msgspec
 from adapters.services.runner_specs import RunnerSpec, runner_specs
 from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
+from optimization.grading import LIVE_GRADES, LIVE_NEEDS
 from projections.research import ResearchReader
-
-LIVE_GRADES = ("A", "B")
 
 
 class LiveSetupError(Exception):
@@ -43,7 +42,7 @@ def live_selection(settings: Settings, research: ResearchReader) -> LiveSelectio
         grade = grades.get((spec.strategy, spec.symbol))
         if grade not in LIVE_GRADES:
             why = f"graded {grade}" if grade else "no graded parameters applied"
-            skipped.append((spec.key, f"{why}; live needs {' or '.join(LIVE_GRADES)}"))
+            skipped.append((spec.key, f"{why}; {LIVE_NEEDS}"))
         else:
             runners.append(spec)
     shared = [s for s, n in Counter(r.symbol for r in runners).items() if n > 1]

@@ -17,21 +17,23 @@ HOUR = 3_600_000
 
 
 def _trade(pnl: float, levels: int = 3) -> dict:
-    return {"side": -1, "reason": "sl", "exit_price": 101234.5, "pnl": pnl, "funding": 1.5,
-            "levels": levels, "entry_ts": 0, "exit_ts": 26 * HOUR + 5 * 60_000}  # fmt: skip
+    return {"strategy": "grid_atr", "side": -1, "reason": "sl", "exit_price": 101234.5,
+            "pnl": pnl, "funding": 1.5, "levels": levels, "entry_ts": 0,
+            "exit_ts": 26 * HOUR + 5 * 60_000}  # fmt: skip
 
 
 def test_a_lost_grid_says_lost_with_separators_and_duration() -> None:
     message = message_for(CLOSED, {"key": "grid_atr:BTC/USDT", "trade": _trade(-1234.5)})
     assert message is not None and message.kind == "closed"
     assert message.subject == "grid_atr:BTC/USDT" and message.ts == 26 * HOUR + 5 * 60_000
-    assert "short grid of 3 levels closed (sl) at 101,234.5: lost -1,234.50" in message.text
+    assert "short grid of 3 levels closed (stop-loss) at 101,234.5: lost -1,234.50" in message.text
     assert "(funding paid 1.50) after 1d 2h" in message.text
 
 
 def test_a_won_position_says_won_with_a_plus() -> None:
     message = message_for(CLOSED, {"key": "k", "trade": _trade(12.0, levels=1)})
-    assert message is not None and "position closed (sl) at 101,234.5: won +12.00" in message.text
+    assert message is not None
+    assert "position closed (stop-loss) at 101,234.5: won +12.00" in message.text
 
 
 def test_only_regime_blocks_are_told() -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adapters.cli.main import main
 from adapters.services.engine import Engine
 from adapters.store.home import Home
 from domain.executor import Executor
+from tests.adapters.paper_kit import SPECS
 from tests.projections.live_kit import BTC, ETH, M, entry, fill, long_two_fills, placed
-from tests.stubs import T0
+from tests.stubs import SAMPLE_DATA, T0
 
 
 def account_story() -> Executor:
@@ -26,7 +28,9 @@ def account_story() -> Executor:
 
 
 def account_home(root: Path) -> Path:
-    """A home holding ``account_story``'s events (projected by whoever opens it)."""
+    """A home holding ``account_story``'s events and the sample's Bitget contract specs (BTC's
+    price tick 0.1, ETH's 0.01), projected by whoever opens it."""
+    assert main(["--home", str(root), "data", "import", str(SAMPLE_DATA / SPECS)]) == 0
     engine = Engine(Home(root))
     engine.store.save(account_story())
     engine.close()

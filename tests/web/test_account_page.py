@@ -44,12 +44,13 @@ def test_the_balance_and_the_last_reconciliation(html: str) -> None:
 
 def test_a_position_shows_its_averaged_entry_and_its_stop(html: str) -> None:
     row = _row(html, 'data-symbol="BTC/USDT:USDT"')
-    assert row == "BTC/USDT:USDT long 2.000000 95.0000 85.0000 2023-01-01 00:01 UTC"
+    # prices with the tick of Bitget's BTC perpetual (0.1)
+    assert row == "BTC/USDT:USDT long 2.000000 95.0 85.0 2023-01-01 00:01 UTC"
 
 
 def test_a_position_without_a_stop_says_no_stop(html: str) -> None:
     row = _row(html, 'data-symbol="ETH/USDT:USDT"')
-    assert row == "ETH/USDT:USDT short 1.000000 2000.0000 NO STOP 2023-01-01 00:04 UTC"
+    assert row == "ETH/USDT:USDT short 1.000000 2,000.00 NO STOP 2023-01-01 00:04 UTC"
     assert "NO STOP on ETH/USDT:USDT" in _text(html)
 
 
@@ -64,7 +65,7 @@ def test_the_resting_stop_is_an_open_order(html: str) -> None:
     orders = re.search(r'<table class="data live-orders">(.*?)</table>', html, re.S).group(1)
     rows = [_text(r) for r in re.findall(r"<tr data-oid[^>]*>(.*?)</tr>", orders, re.S)]
     assert rows == [
-        "BTC/USDT:USDT stop sell trigger 85.0000 2.000000 0.000000 open 2023-01-01 00:03 UTC"
+        "BTC/USDT:USDT stop sell trigger 85.0 2.000000 0.000000 open 2023-01-01 00:03 UTC"
     ]
 
 
@@ -72,9 +73,9 @@ def test_the_fills_newest_first(html: str) -> None:
     fills = re.search(r'<table class="data live-fills">(.*?)</table>', html, re.S).group(1)
     rows = [_text(r) for r in re.findall(r"<tr>(.*?)</tr>", fills, re.S)[1:]]
     assert rows == [
-        "2023-01-01 00:04 UTC ETH/USDT:USDT sell 2000.0000 1.000000 0.0100",
-        "2023-01-01 00:02 UTC BTC/USDT:USDT buy 90.0000 1.000000 0.0100",
-        "2023-01-01 00:01 UTC BTC/USDT:USDT buy 100.0000 1.000000 0.0100",
+        "2023-01-01 00:04 UTC ETH/USDT:USDT sell 2,000.00 1.000000 0.0100",
+        "2023-01-01 00:02 UTC BTC/USDT:USDT buy 90.0 1.000000 0.0100",
+        "2023-01-01 00:01 UTC BTC/USDT:USDT buy 100.0 1.000000 0.0100",
     ]
 
 

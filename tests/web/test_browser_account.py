@@ -44,7 +44,8 @@ def test_account_page_fits_the_screen_and_shows_the_alerts(
         halted = page.locator("p.halted:has-text('HALTED')")
         assert halted.is_visible() and "ETH/USDT:USDT" in halted.inner_text()
         assert page.locator("tr[data-symbol='ETH/USDT:USDT'] td.stop-missing").is_visible()
-        assert "95.0000" in page.inner_text("tr[data-symbol='BTC/USDT:USDT']")
+        # the 0.1 tick of Bitget's BTC perpetual
+        assert "2.000000\t95.0\t85.0\t" in page.inner_text("tr[data-symbol='BTC/USDT:USDT']")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert page.evaluate("window.cspViolations") == []
         shot(page, f"account_{screen}")
