@@ -38,8 +38,8 @@ def test_account_page_fits_the_screen_and_shows_the_alerts(
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(server + "/")
-        page.click("header nav a:text('Account')")
-        page.wait_for_url(server + "/account")
+        page.click("header nav a:text('Live')")
+        page.wait_for_url(server + "/live")
         page.wait_for_load_state("networkidle")
         halted = page.locator("p.halted:has-text('HALTED')")
         assert halted.is_visible() and "ETH/USDT:USDT" in halted.inner_text()
