@@ -1,7 +1,7 @@
 """A home the Live page is checked against: four days of grid_atr on BTC rehearsed on the local
-Bitget (the real ccxt client, the venue's matching), stopped at the close of the candle in which the next entry filled
-(and got its stop), so the account holds a protected position, resting orders and closed trades
-the shadow portfolio ``rehearsal`` made too."""
+Bitget (the real ccxt client, the venue's matching), stopped at the close of the candle in which
+the next entry filled (and got its stop), so the account holds a protected position, resting
+orders and closed trades the shadow portfolio ``rehearsal`` made too."""
 
 from __future__ import annotations
 
