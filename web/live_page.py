@@ -81,7 +81,7 @@ def show_live(request: Request, portfolio: FromQuery[str | None] = None) -> Temp
         }
         for v in views
     ]
-    live = ("accounts", "commands") if views or shadow else ()
+    live = ("accounts", "command-state") if views or shadow else ()
     return page(
         request,
         "live.html",
