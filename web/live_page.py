@@ -63,24 +63,11 @@ def as_of(view: AccountView, *others: int) -> int:
 @get("/live", sync_to_thread=False)
 def show_live(request: Request, portfolio: FromQuery[str | None] = None) -> Template:
     db = _db(request)
-    reader = LiveReader(db)
-    views = reader.views()
+    views = LiveReader(db).views()
     shadow = _shadow(request, portfolio)
     commands = _commands_context(db, shadow)
     shadow_ts = commands["pf"]["last_ts"] if commands["pf"] else 0
-    fills = {v.account.account: reader.fills(v.account.account, FILLS_SHOWN) for v in views}
-    accounts = [
-        {
-            "v": v,
-            "as_of": as_of(v, shadow_ts, *(f.ts for f in fills[v.account.account][:1])),
-            "fills": fills[v.account.account],
-            "trips": reader.trips(v.account.account),
-            "pairs": paper_vs_live(db, v.account.account, shadow)[-PAIRS_SHOWN:][::-1]
-            if shadow
-            else [],
-        }
-        for v in views
-    ]
+    accounts = [_account_context(db, v, shadow, shadow_ts) for v in views]
     live = ("accounts", "command-state") if views or shadow else ()
     return page(
         request,
@@ -92,6 +79,22 @@ def show_live(request: Request, portfolio: FromQuery[str | None] = None) -> Temp
         portfolios=paper_data.portfolio_names(db),
         **commands,
     )
+
+
+def _account_context(db, view: AccountView, shadow: str | None, shadow_ts: int) -> dict[str, Any]:
+    """What the page shows of one account besides its view: its fills, its kill switch's
+    trips, its trades against the shadow's (newest first), the moment its orders' ages are
+    measured at."""
+    reader, account = LiveReader(db), view.account.account
+    fills = reader.fills(account, FILLS_SHOWN)
+    pairs = paper_vs_live(db, account, shadow)[-PAIRS_SHOWN:] if shadow else []
+    return {
+        "v": view,
+        "as_of": as_of(view, shadow_ts, *(f.ts for f in fills[:1])),
+        "fills": fills,
+        "trips": reader.trips(account),
+        "pairs": pairs[::-1],
+    }
 
 
 @get("/account", sync_to_thread=False)
