@@ -120,3 +120,12 @@ def price(value: float | None, tick: float | None = None) -> str:
         return "-"
     decimals = tick_decimals(tick)
     return f"{value:,.8g}" if decimals is None else f"{value:,.{decimals}f}"
+
+
+def price_change(value: float, tick: float | None = None) -> str:
+    """A difference of two prices with its sign, in the tick's decimals ("+0.2", "-1.5"); a
+    difference below half a tick is "0.0", unsigned."""
+    decimals = tick_decimals(tick)
+    shown = round(value, decimals) if decimals is not None else value
+    sign = "+" if shown > 0 else "-" if shown < 0 else ""
+    return sign + price(abs(shown), tick)

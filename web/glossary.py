@@ -168,6 +168,15 @@ GLOSSARY: dict[str, str] = {
     "cooldown": "Time a tripped global kill switch stays tripped before a reset is accepted.",
     "runner": "One strategy trading one asset inside the paper portfolio.",
     "equity": "Cash plus the unrealised P&L of the open positions, at each candle close.",
+    "account kill switch": (
+        "The live account's own guard (risk.yaml live_kill_switch): when the exchange balance "
+        "falls the set percentage below its highest refresh within the window, new entries "
+        "stop (and every position closes, if configured)."
+    ),
+    "slippage not seen": (
+        "What the live fill prices cost against the shadow's paper prices for the same trade, "
+        "at the live quantity: positive when live bought higher or sold lower than paper."
+    ),
 }
 
 

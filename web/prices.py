@@ -52,3 +52,10 @@ def price(context: Context, value: Any, symbol: str | None = None) -> str:
     """``{{ p.avg_entry | price(p.symbol) }}``: the tick of ``symbol`` from the page's ticks."""
     known: Ticks | None = context.get("ticks")
     return words.price(value, known.of(symbol) if known and symbol else None)
+
+
+@pass_context
+def price_change(context: Context, value: Any, symbol: str | None = None) -> str:
+    """``{{ diff | price_change(symbol) }}``: a signed price difference in ``symbol``'s tick."""
+    known: Ticks | None = context.get("ticks")
+    return words.price_change(value, known.of(symbol) if known and symbol else None)

@@ -12,6 +12,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from projections import words
+from projections.notifier import duration
 from web import prices
 from web.glossary import term
 from web.live import read_model_version
@@ -20,7 +21,7 @@ NAV = (
     ("scanner", "Scanner", "/scanner"),
     ("positions", "Positions", "/positions"),
     ("equity", "Equity", "/equity"),
-    ("account", "Account", "/account"),
+    ("live", "Live", "/live"),
     ("research", "Research", "/research"),
     ("explorer", "Explorer", "/explorer"),
     ("portfolio", "Portfolio", "/portfolio"),
@@ -58,6 +59,10 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
         date=date,
         day=day,
         price=prices.price,
+        price_change=prices.price_change,
+        money=words.money,
+        signed=words.signed,
+        duration=duration,
         funding=words.paid_or_received,
         exit=words.trade_exit,
         outcome=words.outcome,

@@ -66,3 +66,10 @@ def test_a_price_has_its_ticks_decimals_and_separators(
     value: float, tick: float | None, text: str
 ) -> None:
     assert words.price(value, tick) == text
+
+
+def test_a_price_change_has_its_sign_and_the_ticks_decimals() -> None:
+    assert words.price_change(0.2000000001, 0.1) == "+0.2"
+    assert words.price_change(-1234.5, 0.1) == "-1,234.5"
+    # 104,511.49999999999 against 104,511.5: no difference at the tick, no sign
+    assert words.price_change(104511.49999999999 - 104511.5, 0.1) == "0.0"

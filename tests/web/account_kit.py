@@ -1,4 +1,4 @@
-"""A home whose live account holds the story the Account page is checked against."""
+"""A home whose live account holds the story the Live page is checked against."""
 
 from __future__ import annotations
 
@@ -15,14 +15,17 @@ from tests.stubs import SAMPLE_DATA, T0
 
 def account_story() -> Executor:
     """Long 2 BTC @ 95 stopped at 85; short 1 ETH @ 2,000 without a stop, ETH halted; balance
-    1,000 (free 800); reconciled at 00:05."""
+    1,000 (free 800); reconciled at 00:05; the account kill switch tripped at 00:06."""
     ex = Executor("sim", "bitget")
     ex.balance_refreshed(1000.0, 800.0, T0)
     long_two_fills(ex)
     short = placed(ex, entry(ETH, -1, 1.0, 2000.0, T0 + 4 * M, level=0))
     fill(ex, short, 2000.0, 1.0, T0 + 4 * M)
     ex.halt(ETH, "venue holds 2, executor 1", T0 + 5 * M)
-    ex.reconciled({"adopted": 0}, T0 + 5 * M)
+    summary = {"looked_up": 1, "fills_booked": 2, "orphans_cancelled": 0, "positions": [BTC, ETH]}
+    ex.reconciled(summary | {"halted": {ETH: "venue holds 2, executor 1"}}, T0 + 5 * M)
+    # the account kill switch: the balance of 1,000 is 20 % below a peak of 1,250
+    ex.account_kill_switch_tripped(1250.0, 1000.0, 20.0, 10.0, True, T0 + 6 * M)
     assert set(ex.positions) == {BTC, ETH}
     return ex
 

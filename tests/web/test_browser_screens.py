@@ -24,7 +24,7 @@ PAGES = {
     "positions": "/positions?portfolio=tight",
     "equity": "/equity",
     "runner": "/positions/detail?portfolio=tight&key=grid_atr:BTC/USDT",
-    "account": "/account",
+    "live": "/live",
     "research": "/research",
     "research_detail": "{in_sample_run}",
     "research_detail_earlier_rule": "{earlier_run}",

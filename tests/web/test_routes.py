@@ -22,7 +22,7 @@ def row_pairs(html: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    "url", ["/scanner", "/positions", "/equity", "/account", "/research", "/explorer", "/status"]
+    "url", ["/scanner", "/positions", "/equity", "/live", "/research", "/explorer", "/status"]
 )
 def test_every_page_renders(client: TestClient, url: str) -> None:
     response = client.get(url)
@@ -44,7 +44,7 @@ def test_paper_pages_without_a_portfolio_say_how_to_get_one(client: TestClient, 
 
 def test_layout_links_every_screen_and_loads_htmx_from_our_server(client: TestClient) -> None:
     html = client.get("/research").text
-    for href in ("/scanner", "/positions", "/equity", "/account", "/research", "/explorer"):
+    for href in ("/scanner", "/positions", "/equity", "/live", "/research", "/explorer"):
         assert f'href="{href}"' in html
     assert '<script src="/static/vendor/htmx/htmx.min.js"' in html
     assert "https://" not in html  # nothing from a CDN
