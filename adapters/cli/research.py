@@ -61,7 +61,12 @@ def _register_optimize(commands) -> None:
     opt.add_argument("--symbol", help="one or more symbols, comma-separated")
     opt.add_argument("--all", action="store_true", help="every strategy with a grid")
     opt.add_argument("--exchange", default="binance", help="whose candles (default binance)")
-    opt.add_argument("--workers", type=int, default=1, help="local worker processes")
+    opt.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="local worker processes (default: one per job, up to the cores)",
+    )
     opt.add_argument("--json", action="store_true", help="one JSON object per line")
     opt.add_argument("--apply", action="store_true", help="apply A-C parameters to paper trading")
     no_specs_option(opt)
@@ -124,7 +129,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     strategies = sorted(settings.param_grids.grids) if args.all else [args.strategy.strip()]
     symbols = _symbols(args, settings)
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
     engine = engine_of(args)
     try:

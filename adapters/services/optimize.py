@@ -1,18 +1,17 @@
 """Use case: walk-forward optimisation of (strategy, symbol) pairs, recorded as events.
 
 Every job is checked before any work starts (strategy defined, grid valid, data present and long
-enough for one window). Jobs run in this process (progress per window) or on a local process pool
-(``--workers``); each job is a pure function of its candles and settings, and its result is saved
-as one ``OptimizationCompleted`` event only when it is complete, so an interrupted run leaves the
-store exactly as it was.
+enough for one window). Jobs run in this process (progress per window) or on the local worker
+pool (``adapters.services.local_pool``, ``--workers``); each job is a pure function of its
+candles and settings, and its result is saved as one ``OptimizationCompleted`` event only when it
+is complete, so an interrupted run leaves the store exactly as it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import msgspec
 
@@ -23,6 +22,7 @@ from adapters.services.backtest import (
     costs,
     load_market,
 )
+from adapters.services.local_pool import cores, local_pool, pool_shape
 from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
 from domain.market import perpetual_of
@@ -142,26 +142,28 @@ def _validation(
 
 
 def run_jobs(
-    jobs: Sequence[PreparedJob], workers: int = 1, progress: Callable[[str], Progress] | None = None
+    jobs: Sequence[PreparedJob],
+    workers: int | None = 1,
+    progress: Callable[[str], Progress] | None = None,
 ) -> Iterator[WalkForwardSummary]:
-    """Summaries as jobs complete (in completion order with a pool)."""
-    workers = min(workers, len(jobs))  # a spawned pool starts every worker at once
-    if workers <= 1:
+    """Summaries as jobs complete (in completion order with a pool). ``workers`` processes
+    (None: as many as the cores and jobs allow) on the local pool, each with its share of the
+    cores as numba threads; one job, or one worker, runs here with every thread."""
+    shape = pool_shape(len(jobs), workers, cores())
+    if shape.processes <= 1:
         for prepared in jobs:
             label = f"{prepared.job.strategy} {prepared.job.symbol}"
             yield _run(prepared, progress(label) if progress else None)
         return
-    # spawn, not fork: forking a process whose numba thread pool is already running crashes
-    # the children (the parent may have run parallel kernels before, e.g. in tests)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_run, prepared, None) for prepared in jobs]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    pool = local_pool(shape)
+    futures = [pool.submit(_run, prepared, None) for prepared in jobs]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
 
 
 def _run(prepared: PreparedJob, progress: Progress | None) -> WalkForwardSummary:
