@@ -21,6 +21,8 @@ from multiprocessing import get_context
 
 import numba
 
+from adapters.text import compile_notice
+
 # what the fork server imports before forking workers: the walk-forward and its engines
 PRELOAD = ["optimization.walk_forward", "adapters.services.local_pool"]
 
@@ -79,3 +81,4 @@ def shutdown() -> None:
 
 def _set_threads(threads: int) -> None:
     numba.set_num_threads(threads)
+    compile_notice.install()

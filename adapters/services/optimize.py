@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import as_completed
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
@@ -112,13 +113,16 @@ def _prepare_one(
         full_score_trades=settings.param_grids.wfo.full_score_trades,
         costs=costs(settings),
         account=account(settings),
-        int_keys=tuple(
-            k for k, v in base.items() if isinstance(v, int) and not isinstance(v, bool)
-        ),
+        int_keys=int_keys(base),
         contract=loaded.contract.describe(),
     )
     validation = _validation(reader, request, section.timeframe, spec.needs, contracts)
     return PreparedJob(job, market, validation)
+
+
+def int_keys(base: dict[str, Any]) -> tuple[str, ...]:
+    """The parameters that stay integers when stability moves them by +-10/20 %."""
+    return tuple(k for k, v in base.items() if isinstance(v, int) and not isinstance(v, bool))
 
 
 def _validation(
