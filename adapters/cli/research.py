@@ -18,7 +18,7 @@ from adapters.cli.common import (
     settings_of,
     write_output,
 )
-from adapters.cli.optimize_report import optimize_json, optimize_table
+from adapters.cli.optimize_report import estimate_text, optimize_json, optimize_table
 from adapters.services import backtest, optimize, params_commands
 from adapters.services.backtest import BacktestRequest
 from adapters.services.engine import Engine
@@ -64,10 +64,14 @@ def _register_optimize(commands) -> None:
     opt.add_argument(
         "--workers",
         type=int,
-        default=None,
-        help="local worker processes (default: one per job, up to the cores)",
+        default=1,
+        help="local worker processes, each with its share of the cores as numba threads "
+        "(default 1: this process, every thread)",
     )
     opt.add_argument("--json", action="store_true", help="one JSON object per line")
+    opt.add_argument(
+        "--dry-run", action="store_true", help="print the work and its expected time, run nothing"
+    )
     opt.add_argument("--apply", action="store_true", help="apply A-C parameters to paper trading")
     no_specs_option(opt)
     opt.set_defaults(handler=cmd_optimize)
@@ -129,7 +133,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     strategies = sorted(settings.param_grids.grids) if args.all else [args.strategy.strip()]
     symbols = _symbols(args, settings)
-    if args.workers is not None and args.workers < 1:
+    if args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
     engine = engine_of(args)
     try:
@@ -140,6 +144,10 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             )
         except optimize.OptimizeInputError as exc:
             raise UsageError(str(exc)) from exc
+        cost = optimize.estimate_jobs(jobs, args.workers)
+        if args.dry_run:
+            print(estimate_text(cost))
+            return 0
         summaries = _optimize(engine, jobs, args)
         engine.project()
     finally:

@@ -30,6 +30,7 @@ from domain.market import perpetual_of
 from domain.strategies import REGISTRY
 from domain.strategies.plans import MarketArrays
 from domain.walk_forward_summary import WalkForwardSummary
+from optimization.cost import Estimate, estimate, job_cost
 from optimization.grid_search import GridError, check_grid
 from optimization.walk_forward import WalkForwardJob, run_walk_forward
 from optimization.windows import WindowError, walk_forward_windows
@@ -143,6 +144,14 @@ def _validation(
         return load_market(reader, perp, timeframe, 0, needs, contracts).market
     except BacktestInputError:
         return None
+
+
+def estimate_jobs(jobs: Sequence[PreparedJob], workers: int | None = 1) -> Estimate:
+    """What ``run_jobs(jobs, workers)`` will cost: windows, combinations, kernel steps and the
+    expected time on the pool it would use (``optimization.cost``)."""
+    shape = pool_shape(len(jobs), workers, cores())
+    costs = [job_cost(p.job, p.market.ts) for p in jobs]
+    return estimate(costs, shape.processes, shape.threads)
 
 
 def run_jobs(
