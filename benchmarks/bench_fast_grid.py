@@ -133,7 +133,9 @@ def main(name: str = "grid_atr", tick: str = "0.01", rules: str = "bitget") -> N
         # combinations that run every candle of every window alone (a full pass)
         kept = (result.return_pct > -100).all(axis=1)
         whole = [c for c, ok in zip(combos, kept, strict=True) if ok]
-        if whole:
+        if len(whole) == len(combos):
+            print("  full pass: no combination was ruined, the nominal figure is the full pass")
+        elif whole:
             full = int((windows[:, 1] - windows[:, 0]).sum()) * len(whole)
             times = timed(
                 lambda w=windows, c=whole: grid.batch_metrics(name, market, c, w, fees, acct)
