@@ -2,7 +2,8 @@
 """Everyday commands that set themselves up: ``python3 tasks.py demo|test|lint|bench``.
 
 Needs only Python >= 3.11 and pip. The first run creates ``.venv`` and installs the project
-(editable, with its dev and PostgreSQL extras) and the dashboard's browser assets (htmx, pinned in
+(editable, with its dev and PostgreSQL extras), compiles the numba kernels into their cache
+(``scalp-radar warm-cache``) and installs the dashboard's browser assets (htmx, pinned in
 package-lock.json) with ``npm ci``; later runs reinstall only what changed (pyproject.toml or
 package-lock.json).
 """
@@ -43,6 +44,10 @@ def ensure_python_packages() -> None:
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     run([*pip, "--upgrade", "pip"])
     run([*pip, "-e", f"{ROOT}[dev,postgres]"])
+    # numba compiles its kernels on first use (~45 s inside the first optimize): do it now, with
+    # a progress bar, into the on-disk cache every later run loads in under a second
+    print("compiling the research kernels into numba's cache ...", flush=True)
+    run([str(BIN / "scalp-radar"), "warm-cache"])
     STAMP.write_text(digest)
 
 

@@ -54,6 +54,7 @@ from domain.walk_forward_summary import (
 )
 from optimization.dsr import deflated_sharpe
 from optimization.fast.api import batch_metrics
+from optimization.fast.prepared import Preparations
 from optimization.fast.results import WindowMetrics
 from optimization.grading import GradeInputs, grade, verdicts
 from optimization.grid_search import (
@@ -103,8 +104,12 @@ def run_walk_forward(
     market: MarketArrays,
     validation: MarketArrays | None = None,
     progress: Progress | None = None,
+    preparations: Preparations | None = None,
 ) -> WalkForwardSummary:
+    """The run's summary. Every kernel call reuses the inputs ``preparations`` (by default, the
+    run's own) holds for its market and combinations: built once, not once per window."""
     began = time.perf_counter()
+    prep = Preparations() if preparations is None else preparations
     spec = strategy_spec(job.strategy)
     check_grid(job.grid, list(job.base_params))
     windows = walk_forward_windows(
@@ -115,12 +120,12 @@ def run_walk_forward(
         first=spec.warmup(spec.parse(job.base_params)),
         embargo_days=job.embargo_days,
     )
-    combos, dropped = _combos(job, market, windows, progress)
-    metrics_is, metrics_oos = _evaluate(job, market, combos, windows, progress)
+    combos, dropped = _combos(job, market, windows, progress, prep)
+    metrics_is, metrics_oos = _evaluate(job, market, combos, windows, progress, prep)
     table = _combo_table(combos, metrics_is, metrics_oos, job.full_score_trades)
     selected = select(table["is_score_by_window"])
     record = _stitched(job, market, windows, _parsed(job, [combos[c] for c in selected]))
-    run = _Run(job, market, windows, combos, table, selected, record, dropped)
+    run = _Run(job, market, windows, combos, table, selected, record, dropped, prep)
     checks = _validate(run, validation)
     return _as_json(_summary(run, checks, round(time.perf_counter() - began, 3)))
 
@@ -137,7 +142,7 @@ def _parsed(job: WalkForwardJob, combos: Sequence[Mapping[str, Any]]) -> list[St
 
 
 # -- combinations ---------------------------------------------------------------------------------
-def _combos(job, market, windows, progress) -> tuple[list[dict[str, Any]], int]:
+def _combos(job, market, windows, progress, prep) -> tuple[list[dict[str, Any]], int]:
     """The full grid, or for a larger one a Latin hypercube sample plus the neighbours of its
     best member by mean in-sample score (in-sample only, like every selection); without the
     combinations the venue would not let trade as written (``_tradable``), and how many those
@@ -147,7 +152,7 @@ def _combos(job, market, windows, progress) -> tuple[list[dict[str, Any]], int]:
     sampled, dropped = _tradable(
         job, market.contract, latin_hypercube(job.grid, job.budget // 2, job.seed)
     )
-    metrics_is, _ = _evaluate(job, market, sampled, windows, progress, note="coarse pass")
+    metrics_is, _ = _evaluate(job, market, sampled, windows, progress, prep, "coarse pass")
     scores = is_score(metrics_is["sharpe"], metrics_is["trades"], job.full_score_trades)
     centre = sampled[int(np.argmax(scores.mean(axis=1)))]
     seen = {tuple(c.items()) for c in sampled}
@@ -181,13 +186,13 @@ def _tradable(
     return kept, len(combos) - len(kept)
 
 
-def _evaluate(job, market, combos, windows: list[Window], progress, note: str = ""):
+def _evaluate(job, market, combos, windows: list[Window], progress, prep, note: str = ""):
     """IS and OOS metrics of every combination, one window at a time (progress per window)."""
     full = _parsed(job, combos)
     is_parts, oos_parts = [], []
     for k, w in enumerate(windows):
         spans = np.array([[w.is_start, w.is_end], [w.oos_start, w.oos_end]], dtype=np.int64)
-        m = batch_metrics(job.strategy, market, full, spans, job.costs, job.account)
+        m = batch_metrics(job.strategy, market, full, spans, job.costs, job.account, prep)
         is_parts.append(_column(m, 0))
         oos_parts.append(_column(m, 1))
         if progress is not None:
@@ -311,6 +316,7 @@ class _Run:
     selected: np.ndarray
     record: _Record
     dropped: int  # combinations the venue would not trade as written (``_tradable``)
+    prep: Preparations  # the kernel inputs the validation's calls reuse
 
     @property
     def trade_index(self) -> int:
@@ -405,9 +411,8 @@ def _stability(run: _Run, unseen: list[int]):
     # measured all the same, so it is the traded struct with one value moved, never parsed
     variants = [msgspec.structs.replace(trade, **variant) for variant in moved]
     base = float(run.table["oos_sharpe_by_window"][run.trade_index, unseen].mean())
-    m = batch_metrics(
-        job.strategy, run.market, variants, _oos_spans(run.windows, unseen), job.costs, job.account
-    )
+    spans = _oos_spans(run.windows, unseen)
+    m = batch_metrics(job.strategy, run.market, variants, spans, job.costs, job.account, run.prep)
     return stability(base, m.sharpe.mean(axis=1))
 
 
@@ -429,7 +434,7 @@ def _transfer(run: _Run, validation, unseen: list[int]) -> float | None:
         return None
     job = run.job
     m = batch_metrics(
-        job.strategy, validation, [run.traded], np.array(spans), job.costs, job.account
+        job.strategy, validation, [run.traded], np.array(spans), job.costs, job.account, run.prep
     )
     main = float(run.table["oos_sharpe_by_window"][run.trade_index, kept].mean())
     return transfer_ratio(float(m.sharpe[0].mean()), main)

@@ -25,9 +25,11 @@ from adapters.cli import (
     serve,
     store,
     venue_sim,
+    warm_cache,
 )
 from adapters.cli.common import UsageError
 from adapters.store.home import HomeError
+from adapters.text import compile_notice
 from domain.market import MarketError
 from domain.names import BadNameError
 from projections.projector import ProjectionError
@@ -61,6 +63,7 @@ def _stdout_to_devnull() -> None:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    compile_notice.install()  # a cold numba cache says why the first run waits
     try:
         return args.handler(args)
     except (UsageError, MarketError, BadNameError, HomeError) as exc:
@@ -98,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         notify,
         venue_sim,
         demo,
+        warm_cache,
     ):
         group.register(commands)
     return parser

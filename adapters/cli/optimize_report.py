@@ -11,6 +11,7 @@ from msgspec import UNSET, UnsetType
 from adapters.text.timefmt import fmt_ts
 from domain.market import iso_utc
 from domain.walk_forward_summary import Headline, WalkForwardSummary, WindowRecord
+from optimization.cost import Estimate
 
 
 def optimize_json(summary: WalkForwardSummary, run_id: str) -> str:
@@ -113,4 +114,15 @@ def _dropped(count: int | UnsetType) -> str:
     return (
         f" ({count} more dropped: a stop at or beyond the liquidation price, or a leverage above "
         "the venue's maximum)"
+    )
+
+
+def estimate_text(cost: Estimate) -> str:
+    """``optimize --dry-run``: the work and its expected time, in one paragraph."""
+    pool = "this process" if cost.processes == 1 else f"{cost.processes} worker processes"
+    return (
+        f"{cost.jobs} job(s), {cost.windows} windows, {cost.combos:,} combinations, "
+        f"{cost.steps / 1e9:.2f} G kernel steps (combination x candle)\n"
+        f"on {pool} x {cost.threads} numba thread(s): about {cost.seconds:.0f} s on a machine "
+        f"like the benchmarks' (BENCHMARKS.md, cost model)"
     )

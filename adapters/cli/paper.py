@@ -8,7 +8,6 @@ the error handling of every command (``adapters.cli.common``).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import sys
@@ -30,9 +29,7 @@ from adapters.cli.common import (
     write_output,
 )
 from adapters.cli.status_report import health_text, simulator_at, status_text
-from adapters.exchanges.client import make_exchange, make_pro_exchange
-from adapters.exchanges.fetch import RetryPolicy
-from adapters.exchanges.live_feed import LiveFeed, LiveFeedError
+from adapters.exchanges.feed_errors import LiveFeedError
 from adapters.services.engine import Engine
 from adapters.services.health import engine_health
 from adapters.services.paper_trader import PaperError, PaperTrader
@@ -45,14 +42,11 @@ from adapters.services.portfolio_commands import (
 )
 from adapters.services.traded_contract import NO_SPECS
 from adapters.store.engine_sessions import engine_session
-from adapters.store.watchdog import Watchdog, wall_ms
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
 from adapters.text.trade_csv import trades_csv
-from config.exchanges import RateLimit
 from config.settings import Settings
-from domain.market import Market
 from domain.names import checked_name
 from domain.operator import halt_text
 from projections.health import Health
@@ -198,36 +192,10 @@ def _run_paper(
         + (f" (resumed after {fmt_ts(report.resumed_from)})" if report.resumed_from else "")
     )
     if not args.replay:
-        asyncio.run(_live(trader, engine, trader.settings))
+        # the exchange clients (ccxt) load when live candles are wanted, not with every command
+        from adapters.cli.paper_live import run_live
 
-
-async def _live(trader: PaperTrader, engine: Engine, settings: Settings) -> None:
-    """Stream the runners' markets from the trading venue (public data, no keys) until
-    interrupted; the read models follow every candle."""
-    name = trader.exchange
-    pacing = (
-        settings.exchanges.exchanges[name].rate_limit
-        if name in settings.exchanges.exchanges
-        else RateLimit()
-    )
-    markets = list(
-        dict.fromkeys(Market(name, s.spec.symbol, s.spec.timeframe) for s in trader.slots)
-    )
-    feed = LiveFeed(
-        make_pro_exchange(name, pacing.min_interval_ms),
-        make_exchange(name, pacing.min_interval_ms),
-        markets,
-        engine.market_data.last_candle_ts,
-        batch=pacing.ws_subscribe_batch,
-        pause_s=pacing.ws_subscribe_pause_s,
-        retry=RetryPolicy(attempts=pacing.max_retries + 1, base_delay_s=pacing.retry_backoff_s),
-    )
-    watchdog = Watchdog(engine.store, engine.market_data, trader.portfolio, markets, wall_ms)
-    print(f"paper {trader.portfolio}: live on {name}, {len(markets)} market(s); Ctrl-C stops")
-    try:
-        await trader.live(feed, on_saved=engine.project, watch=watchdog.check)
-    finally:
-        await feed.close()
+        run_live(trader, engine)
 
 
 def _status(args: argparse.Namespace) -> int:

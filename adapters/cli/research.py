@@ -18,7 +18,7 @@ from adapters.cli.common import (
     settings_of,
     write_output,
 )
-from adapters.cli.optimize_report import optimize_json, optimize_table
+from adapters.cli.optimize_report import estimate_text, optimize_json, optimize_table
 from adapters.services import backtest, optimize, params_commands
 from adapters.services.backtest import BacktestRequest
 from adapters.services.engine import Engine
@@ -61,8 +61,17 @@ def _register_optimize(commands) -> None:
     opt.add_argument("--symbol", help="one or more symbols, comma-separated")
     opt.add_argument("--all", action="store_true", help="every strategy with a grid")
     opt.add_argument("--exchange", default="binance", help="whose candles (default binance)")
-    opt.add_argument("--workers", type=int, default=1, help="local worker processes")
+    opt.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="local worker processes, each with its share of the cores as numba threads "
+        "(default 1: this process, every thread)",
+    )
     opt.add_argument("--json", action="store_true", help="one JSON object per line")
+    opt.add_argument(
+        "--dry-run", action="store_true", help="print the work and its expected time, run nothing"
+    )
     opt.add_argument("--apply", action="store_true", help="apply A-C parameters to paper trading")
     no_specs_option(opt)
     opt.set_defaults(handler=cmd_optimize)
@@ -135,6 +144,10 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             )
         except optimize.OptimizeInputError as exc:
             raise UsageError(str(exc)) from exc
+        cost = optimize.estimate_jobs(jobs, args.workers)
+        if args.dry_run:
+            print(estimate_text(cost))
+            return 0
         summaries = _optimize(engine, jobs, args)
         engine.project()
     finally:

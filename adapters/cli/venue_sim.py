@@ -8,7 +8,6 @@ import threading
 from adapters.cli.common import UsageError, date_arg, engine_of, settings_of
 from adapters.services.traded_contract import MissingSpecError, VenueContracts
 from adapters.venue_sim.book import SimMarket
-from adapters.venue_sim.server import VenueSim
 from adapters.venue_sim.signing import SIM_CREDENTIALS
 from domain.market import MarketError, timeframe_ms
 from projections.market_data import MarketDataReader
@@ -36,6 +35,9 @@ def cmd_venue_sim(args: argparse.Namespace) -> int:
         raise UsageError(f"--speed must be > 0 candles per second, got {args.speed}")
     if not args.balance > 0:
         raise UsageError(f"--balance must be > 0 USDT, got {args.balance}")
+    # the simulator's websocket (aiohttp) loads with this command only
+    from adapters.venue_sim.server import VenueSim
+
     try:
         tf_ms = timeframe_ms(args.timeframe)
     except MarketError as exc:

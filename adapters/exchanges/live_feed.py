@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import ccxt
 
+from adapters.exchanges.feed_errors import LiveFeedError
 from adapters.exchanges.fetch import Candle, FetchError, RetryPolicy, fetch_candles, iso
 from domain.candles import candle_problem
 from domain.market import Market
@@ -41,11 +42,6 @@ log = logging.getLogger("scalp_radar.feed")
 _FIRST_DATA_TIMEOUT_S = 10.0  # a batch that never answers must not block the next ones
 _DEFAULT_RETRY = RetryPolicy()  # frozen: safe to share as a default
 _MAX_ERROR_TEXT = 300  # ccxt messages embed whole payloads; keep errors readable
-
-
-class LiveFeedError(RuntimeError):
-    """The feed stopped: the exchange refused something retrying cannot fix, or the network
-    stayed down for ``RetryPolicy.attempts`` connections in a row."""
 
 
 @dataclass(frozen=True, slots=True)

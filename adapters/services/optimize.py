@@ -1,18 +1,18 @@
 """Use case: walk-forward optimisation of (strategy, symbol) pairs, recorded as events.
 
 Every job is checked before any work starts (strategy defined, grid valid, data present and long
-enough for one window). Jobs run in this process (progress per window) or on a local process pool
-(``--workers``); each job is a pure function of its candles and settings, and its result is saved
-as one ``OptimizationCompleted`` event only when it is complete, so an interrupted run leaves the
-store exactly as it was.
+enough for one window). Jobs run in this process (progress per window) or on the local worker
+pool (``adapters.services.local_pool``, ``--workers``); each job is a pure function of its
+candles and settings, and its result is saved as one ``OptimizationCompleted`` event only when it
+is complete, so an interrupted run leaves the store exactly as it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
+from typing import Any
 
 import msgspec
 
@@ -23,12 +23,14 @@ from adapters.services.backtest import (
     costs,
     load_market,
 )
+from adapters.services.local_pool import cores, local_pool, pool_shape
 from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
 from domain.market import perpetual_of
 from domain.strategies import REGISTRY
 from domain.strategies.plans import MarketArrays
 from domain.walk_forward_summary import WalkForwardSummary
+from optimization.cost import Estimate, estimate, job_cost
 from optimization.grid_search import GridError, check_grid
 from optimization.walk_forward import WalkForwardJob, run_walk_forward
 from optimization.windows import WindowError, walk_forward_windows
@@ -112,13 +114,16 @@ def _prepare_one(
         full_score_trades=settings.param_grids.wfo.full_score_trades,
         costs=costs(settings),
         account=account(settings),
-        int_keys=tuple(
-            k for k, v in base.items() if isinstance(v, int) and not isinstance(v, bool)
-        ),
+        int_keys=int_keys(base),
         contract=loaded.contract.describe(),
     )
     validation = _validation(reader, request, section.timeframe, spec.needs, contracts)
     return PreparedJob(job, market, validation)
+
+
+def int_keys(base: dict[str, Any]) -> tuple[str, ...]:
+    """The parameters that stay integers when stability moves them by +-10/20 %."""
+    return tuple(k for k, v in base.items() if isinstance(v, int) and not isinstance(v, bool))
 
 
 def _validation(
@@ -141,27 +146,37 @@ def _validation(
         return None
 
 
+def estimate_jobs(jobs: Sequence[PreparedJob], workers: int | None = 1) -> Estimate:
+    """What ``run_jobs(jobs, workers)`` will cost: windows, combinations, kernel steps and the
+    expected time on the pool it would use (``optimization.cost``)."""
+    shape = pool_shape(len(jobs), workers, cores())
+    costs = [job_cost(p.job, p.market.ts) for p in jobs]
+    return estimate(costs, shape.processes, shape.threads)
+
+
 def run_jobs(
-    jobs: Sequence[PreparedJob], workers: int = 1, progress: Callable[[str], Progress] | None = None
+    jobs: Sequence[PreparedJob],
+    workers: int | None = 1,
+    progress: Callable[[str], Progress] | None = None,
 ) -> Iterator[WalkForwardSummary]:
-    """Summaries as jobs complete (in completion order with a pool)."""
-    workers = min(workers, len(jobs))  # a spawned pool starts every worker at once
-    if workers <= 1:
+    """Summaries as jobs complete (in completion order with a pool). ``workers`` processes
+    (None: as many as the cores and jobs allow) on the local pool, each with its share of the
+    cores as numba threads; one job, or one worker, runs here with every thread."""
+    shape = pool_shape(len(jobs), workers, cores())
+    if shape.processes <= 1:
         for prepared in jobs:
             label = f"{prepared.job.strategy} {prepared.job.symbol}"
             yield _run(prepared, progress(label) if progress else None)
         return
-    # spawn, not fork: forking a process whose numba thread pool is already running crashes
-    # the children (the parent may have run parallel kernels before, e.g. in tests)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_run, prepared, None) for prepared in jobs]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    pool = local_pool(shape)
+    futures = [pool.submit(_run, prepared, None) for prepared in jobs]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
 
 
 def _run(prepared: PreparedJob, progress: Progress | None) -> WalkForwardSummary:

@@ -22,12 +22,11 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from eventsourcing.application import AggregateNotFoundError
 
-from adapters.exchanges.live_feed import ClosedCandle, LiveFeed
 from adapters.services.backtest import BacktestRequest, account, costs, load_market
 from adapters.services.engine import Engine
 from adapters.services.runner_specs import RunnerSpec, runner_specs
@@ -47,6 +46,9 @@ from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
 from domain.trades import ExitReason
 from optimization.regimes import regime_before
+
+if TYPE_CHECKING:  # only annotations: ccxt loads with the commands that call an exchange
+    from adapters.exchanges.live_feed import ClosedCandle, LiveFeed
 
 log = logging.getLogger("scalp_radar.paper")
 Runner = GridRunner | MonoRunner

@@ -24,9 +24,10 @@ from domain.strategies.params import StrategyParams
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
 from optimization.fast import grid, mono
+from optimization.fast.prepared import Preparations
 from optimization.fast.results import DEFAULT_ACCOUNT, WindowMetrics
 
-__all__ = ["DEFAULT_ACCOUNT", "WindowMetrics", "batch_metrics", "trades"]
+__all__ = ["DEFAULT_ACCOUNT", "Preparations", "WindowMetrics", "batch_metrics", "trades"]
 
 
 def batch_metrics(
@@ -36,13 +37,14 @@ def batch_metrics(
     windows: np.ndarray,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
+    preparations: Preparations | None = None,
 ) -> WindowMetrics:
     """Metrics of every combination (the strategy's parameter structs) on every ``[start, end)``
-    window."""
+    window; ``preparations`` reuses the kernel inputs of earlier calls on the same market and
+    combinations (``optimization.fast.prepared``)."""
     kind = strategy_spec(strategy).kind
-    if kind == "grid":
-        return grid.batch_metrics(strategy, market, combos, windows, costs, account)
-    return mono.batch_metrics(strategy, market, combos, windows, costs, account)
+    half = grid if kind == "grid" else mono
+    return half.batch_metrics(strategy, market, combos, windows, costs, account, preparations)
 
 
 def trades(

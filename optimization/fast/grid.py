@@ -27,7 +27,8 @@ from domain.execution import Costs
 from domain.strategies.plans import MarketArrays
 from domain.trades import Trade
 from optimization.fast.grid_nb import REASON_NAMES, Metric, RecFloat, RecInt, batch_nb, trades_nb
-from optimization.fast.grid_prep import GridStrategyParams, max_days, parts, prepare
+from optimization.fast.grid_prep import GridInputs, GridStrategyParams, max_days, parts, prepare
+from optimization.fast.prepared import Preparations
 from optimization.fast.results import DEFAULT_ACCOUNT, SYMBOL, WindowMetrics
 
 _entry_points: dict[tuple[Any, ...], Callable[..., Any]] = {}
@@ -40,13 +41,23 @@ def batch_metrics(
     windows: np.ndarray,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
+    preparations: Preparations | None = None,
 ) -> WindowMetrics:
-    """Metrics of every combination on every ``[start, end)`` window: arrays (combos, windows)."""
+    """Metrics of every combination on every ``[start, end)`` window: arrays (combos, windows).
+    With ``preparations``, the kernel inputs are built once per market and combinations."""
     spans = check_windows(windows, len(market))
-    inputs = prepare(strategy, market, combos, costs, account)
-    days = max_days(inputs.data.ts, spans)
-    out = np.empty((len(inputs.ci), len(spans), Metric.size))
-    for group, part in parts(inputs):
+
+    def build() -> list[tuple[np.ndarray, GridInputs]]:
+        return list(parts(prepare(strategy, market, combos, costs, account)))
+
+    pieces = (
+        build()
+        if preparations is None
+        else preparations.get(strategy, market, combos, costs, account, build)
+    )
+    days = max_days(market.ts, spans)
+    out = np.empty((len(combos), len(spans), Metric.size))
+    for group, part in pieces:
         args = (part.data, part.ci, part.cf, part.coef, spans, days)
         out[group] = _call(batch_nb, part.case, *args)
     return WindowMetrics(

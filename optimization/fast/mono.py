@@ -34,6 +34,7 @@ from domain.strategies.spec import sides
 from domain.ticks import price_scale
 from domain.trades import Trade
 from optimization.fast import mono_nb
+from optimization.fast.prepared import Preparations
 from optimization.fast.results import DEFAULT_ACCOUNT, SYMBOL, WindowMetrics
 
 # strategy -> plan part -> the parameters that part depends on (read off each strategy's build)
@@ -303,18 +304,27 @@ def batch_metrics(
     windows: np.ndarray,
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
+    preparations: Preparations | None = None,
 ) -> WindowMetrics:
     """Metrics of every combination on every ``[start, end)`` window (see ``optimization.fast
-    .api.batch_metrics``)."""
-    data = _Market.of(market)
+    .api.batch_metrics``). With ``preparations``, the market's kernel arrays and the plan table
+    are built once per market and combinations."""
     starts, ends = _windows(windows, len(market))
     margin, can_enter, (capital, maker, taker, slippage) = _account_args(account, costs)
-    table = PlanTable(strategy, market, margin)
-    for params in combos:
-        table.add(params)
+
+    def build() -> tuple[Any, ...]:
+        table = PlanTable(strategy, market, margin)
+        for params in combos:
+            table.add(params)
+        return (*_Market.of(market).args(), *table.kernel_args())
+
+    inputs = (
+        build()
+        if preparations is None
+        else preparations.get(strategy, market, combos, costs, account, build)
+    )
     sharpe, return_pct, drawdown_pct, trades_, wins = mono_nb.batch_nb(
-        *data.args(),
-        *table.kernel_args(),
+        *inputs,
         can_enter,
         margin,
         capital,

@@ -165,7 +165,7 @@ def test_more_workers_than_jobs_start_no_pool_for_one_job(monkeypatch) -> None:
     def no_pool(*_args, **_kwargs):
         raise AssertionError("a pool for one job")
 
-    monkeypatch.setattr(optimize, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(optimize, "local_pool", no_pool)
     monkeypatch.setattr(optimize, "_run", lambda prepared, progress: {"ran": prepared})
     only = SimpleNamespace(job=SimpleNamespace(strategy="grid_atr", symbol="BTC/USDT"))
     assert list(optimize.run_jobs([only], workers=1000)) == [{"ran": only}]

@@ -192,3 +192,20 @@ def test_apply_of_a_grade_that_cannot_be_applied_says_why_and_writes_nothing(
         assert engine.research_reader().applied() == applied
     finally:
         engine.close()
+
+
+def test_a_dry_run_prints_the_work_and_its_time_and_records_nothing(
+    home: Path, config: Path, capsys
+) -> None:
+    engine = Engine(Home(home))
+    before = len(engine.research_reader().latest())
+    engine.close()
+    args = ["--strategy", "grid_atr", "--symbol", "BTC/USDT,ETH/USDT", "--dry-run"]
+    assert main(run(home, config, *args)) == 0
+    out = capsys.readouterr().out
+    # 2 pairs x 8 combinations of SMALL_GRID; the windows depend on the sample's span
+    assert out.startswith("2 job(s), ") and ", 8 combinations" not in out
+    assert ", 16 combinations, " in out and "numba thread(s): about " in out
+    engine = Engine(Home(home))
+    assert len(engine.research_reader().latest()) == before
+    engine.close()
