@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import ccxt
 
@@ -23,6 +22,7 @@ from adapters.exchanges.fetch import (
 from adapters.exchanges.venues import venue
 from adapters.services.engine import Engine
 from adapters.store.market_data import Series
+from adapters.text import timefmt
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
 from config.settings import Settings
@@ -124,7 +124,7 @@ def _fetch(
     since: int | None,
 ) -> int:
     exchange, retry = client
-    options = {"since_ms": since, "now_ms": int(time.time() * 1000), "retry": retry}
+    options = {"since_ms": since, "now_ms": timefmt.wall_ms(), "retry": retry}
     try:
         for one in series:
             fetch, unit = _FETCHERS[type(one)]

@@ -26,8 +26,9 @@ from adapters.services.paper_trader import PaperError
 from adapters.services.portfolio_commands import writer_lock
 from adapters.store.engine_sessions import engine_session
 from adapters.store.home import Home
-from adapters.store.watchdog import Watchdog, wall_ms
+from adapters.store.watchdog import Watchdog
 from adapters.store.writer_lock import WriterLockBusy
+from adapters.text.timefmt import wall_ms
 from adapters.venue_sim.signing import SIM_CREDENTIALS
 from config.secrets import SecretsError, dotenv_files, load_secrets
 from config.settings import Settings

@@ -10,7 +10,8 @@ from adapters.exchanges.fetch import RetryPolicy
 from adapters.exchanges.live_feed import LiveFeed
 from adapters.services.engine import Engine
 from adapters.services.paper_trader import PaperTrader
-from adapters.store.watchdog import Watchdog, wall_ms
+from adapters.store.watchdog import Watchdog
+from adapters.text.timefmt import wall_ms
 from config.exchanges import RateLimit
 from config.settings import Settings
 from domain.market import Market

@@ -4,7 +4,6 @@ Which markets are stale now is rebuilt from its log, so a restart does not say i
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 from eventsourcing.application import EventSourcedLog
@@ -49,8 +48,3 @@ class Watchdog:
             (self.stale.add if stale else self.stale.discard)(market)
             told.append(event)
         return told
-
-
-def wall_ms() -> int:
-    """The machine's clock (ms): data is stale by the time people live in."""
-    return int(time.time() * 1000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 _FORMATS = (
@@ -12,6 +13,12 @@ _FORMATS = (
     "%Y-%m-%dT%H:%MZ",  # what domain.market.iso_utc writes (--json, trade exports): pasted back
     "%Y-%m-%dT%H:%M:%SZ",
 )
+
+
+def wall_ms() -> int:
+    """The machine's clock in epoch ms: the time people live in (one place, so a test can set
+    it for a command that asks "what is closed by now?")."""
+    return int(time.time() * 1000)
 
 
 def fmt_ts(ms: int | None) -> str:

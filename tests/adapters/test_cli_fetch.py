@@ -22,6 +22,13 @@ LAST_CLOSED = NOW // HOUR_MS * HOUR_MS - HOUR_MS
 START = LAST_CLOSED - 599 * HOUR_MS  # 600 closed candles to fetch
 
 
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's "now" is the fake venue's: a suite that runs across an hour boundary
+    after this module's NOW was taken would otherwise see one more closed candle."""
+    monkeypatch.setattr("adapters.text.timefmt.wall_ms", lambda: NOW)
+
+
 @pytest.fixture
 def bitget(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeVenue]:
     with FakeVenue("bitget", now_ms=NOW, listed_ms=LAST_CLOSED - 3000 * HOUR_MS) as venue:
