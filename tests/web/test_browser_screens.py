@@ -29,6 +29,7 @@ PAGES = {
     "research_detail": "{in_sample_run}",
     "research_detail_earlier_rule": "{earlier_run}",
     "explorer": "/explorer?run_id={in_sample_id}",
+    "research_compare": "/research/compare?a={in_sample_id}&b={other_id}",
 }
 
 
@@ -49,7 +50,12 @@ def urls(server: str, browser) -> dict[str, str]:  # noqa: F811
     btc = page.get_attribute("#runs-body tr:has-text('BTC/USDT') a:text('grid_atr')", "href")
     eth = page.get_attribute("#runs-body tr:has-text('ETH/USDT') a", "href")
     context.close()
-    runs = {"in_sample_run": btc, "earlier_run": eth, "in_sample_id": btc.rsplit("/", 1)[1]}
+    runs = {
+        "in_sample_run": btc,
+        "earlier_run": eth,
+        "in_sample_id": btc.rsplit("/", 1)[1],
+        "other_id": eth.rsplit("/", 1)[1],
+    }
     return {name: server + path.format(**runs) for name, path in PAGES.items()}
 
 
@@ -153,3 +159,20 @@ def test_a_chart_value_opens_on_tap(urls: dict[str, str], browser) -> None:  # n
         assert tip.inner_text() == "IS Sharpe (selected) w1 2023-06-30: 2.90"
     finally:
         context.close()
+
+
+def test_a_heatmap_cell_opens_its_pairs_detail(urls: dict[str, str], screen) -> None:
+    _load(screen, urls["research"])
+    screen.click("#heatmap td[data-pair='grid_atr ETH/USDT'] a")
+    screen.wait_for_url(urls["research_detail_earlier_rule"])
+    assert screen.inner_text("h1").startswith("grid_atr on ETH/USDT 1h")
+    assert screen.locator("#history tbody tr").count() == 1
+
+
+def test_a_click_on_a_research_row_opens_it(urls: dict[str, str], screen) -> None:
+    _load(screen, urls["research"])
+    # the asset's cell holds no link: the row itself opens the run
+    screen.click("#runs-body tr:has-text('envelope_dca') td:nth-child(2)")
+    screen.wait_for_url("**/research/runs/*")
+    assert screen.inner_text("h1").startswith("envelope_dca on BTC/USDT 1h")
+    assert screen.errors == []
