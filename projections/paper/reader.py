@@ -103,6 +103,29 @@ class PaperReader:
         ).fetchall()
         return [Trade.from_record(dict(zip(TRADE_FIELDS, r, strict=True))) for r in rows]
 
+    def fills(self, name: str, key: str, start: int, end: int) -> list[Row]:
+        """A runner's entry fills timed in ``[start, end)``, in event order: level, side,
+        price, qty, ts, the stop in force from it on (``sl``) and a mono take-profit (``tp``)."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT level, side, price, qty, ts, tp, sl FROM paper_fills WHERE portfolio = ? "
+            "AND key = ? AND ts >= ? AND ts < ? ORDER BY seq",
+            [name, key, start, end],
+        )
+
+    def runner_trades(self, name: str, key: str, start: int, end: int) -> list[Row]:
+        """A runner's closed trades that were open at some time in ``[start, end)``, oldest
+        first."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT * FROM paper_trades WHERE portfolio = ? AND key = ? AND exit_ts >= ? "
+            "AND entry_ts < ? ORDER BY seq",
+            [name, key, start, end],
+            set(),
+        )
+
     def equity(self, name: str, since_ts: int | None = None) -> EquityCurve:
         rows = []
         if self._ready():

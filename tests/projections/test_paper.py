@@ -28,6 +28,7 @@ TABLES = (
     "paper_trades",
     "paper_equity",
     "paper_journal",
+    "paper_fills",
 )
 
 
@@ -128,6 +129,29 @@ def test_closed_grid_trade_realized_pnl_wins_and_cash(world) -> None:
         pf["fees_paid"] == pytest.approx(0.076 + 0.08 + 0.04) and pf["fees_paid"] == sim.fees_paid
     )
     assert pf["margin_used"] == 25.0
+
+
+def test_fills_keep_each_entry_with_the_stop_from_it_on(world) -> None:
+    store, projector, reader, sim = world
+    _two_levels(sim)
+    _close_grid_and_open_mono(sim)
+    _save_and_project(store, projector, sim)
+    # the grid's stop: 100 x 0.9 after the first level, 95 x 0.9 after the second; the mono
+    # entry keeps its own TP and SL
+    grid = reader.fills("alpha", GRID, T0, T0 + 10 * H)
+    assert [(f["level"], f["price"], f["ts"], f["tp"]) for f in grid] == [
+        (0, 100.0, T0 + H, None),
+        (1, 90.0, T0 + 2 * H, None),
+    ]
+    assert [f["sl"] for f in grid] == pytest.approx([90.0, 85.5])
+    (mono,) = reader.fills("alpha", MONO, T0, T0 + 10 * H)
+    assert (mono["level"], mono["side"], mono["price"], mono["tp"], mono["sl"]) == (
+        0, -1, 2000.0, 1900.0, 2100.0,
+    )  # fmt: skip
+    assert reader.fills("alpha", GRID, T0 + 2 * H + 1, T0 + 10 * H) == []
+    (trade,) = reader.runner_trades("alpha", GRID, T0 + 3 * H, T0 + 10 * H)
+    assert trade["exit_ts"] == T0 + 4 * H
+    assert reader.runner_trades("alpha", GRID, T0 + 4 * H + 1, T0 + 10 * H) == []
 
 
 def test_mono_position_tp_sl_distances(world) -> None:
