@@ -22,7 +22,7 @@ from adapters.services.portfolio_commands import (
 )
 from adapters.text.trade_csv import trades_csv
 from projections.paper.reader import PaperReader
-from web import inputs, paper_data, prices, svg
+from web import inputs, paper_data, price_chart, prices, svg
 from web.auth import require_api_key
 from web.live import POLL_S, CatchUp
 from web.page_cache import NO_CACHE
@@ -102,7 +102,13 @@ class PositionsController(Controller):
         if _is_htmx(request):
             ticks = prices.ticks(_db(request), request.app.state.settings)
             return fragment("partials/runner_detail.html", d=detail, portfolio=name, ticks=ticks)
-        return page(request, "runner.html", "positions", d=detail, **_common(request, name))
+        common = _common(request, name)
+        state = request.app.state
+        ticks = prices.ticks(_db(request), state.settings)
+        chart = price_chart.runner_chart(
+            _db(request), common["pf"], detail["runner"], state.settings, ticks
+        )
+        return page(request, "runner.html", "positions", d=detail, price_chart=chart, **common)
 
     @post(
         "/kill-switch/reset",

@@ -176,3 +176,41 @@ def test_a_click_on_a_research_row_opens_it(urls: dict[str, str], screen) -> Non
     screen.wait_for_url("**/research/runs/*")
     assert screen.inner_text("h1").startswith("envelope_dca on BTC/USDT 1h")
     assert screen.errors == []
+
+
+# each filled level of the open grid (its table) and, in the price chart, the fill circle
+# titled with its time, the candle of that time and the y axis's ticks
+FILL_GEOMETRY = """() => {
+  const chart = document.querySelector('#price-chart svg');
+  const filled = [...document.querySelectorAll('table.levels tr.filled')].map(tr => ({
+    price: tr.children[2].textContent.trim(),
+    when: tr.children[4].textContent.trim().replace('filled ', '')}));
+  return filled.map(f => {
+    const mark = [...chart.querySelectorAll('circle.mark.fill')].find(c =>
+      c.querySelector('title').textContent.endsWith(f.when));
+    const candle = [...chart.querySelectorAll('g.candle')].find(g =>
+      g.querySelector('title').textContent.startsWith(f.when + ':'));
+    const box = mark && mark.getBoundingClientRect();
+    return {...f, visible: !!box && box.width > 0,
+      cx: mark && +mark.getAttribute('cx'), cy: mark && +mark.getAttribute('cy'),
+      candle_x: candle && +candle.querySelector('line').getAttribute('x1')};
+  });
+}"""
+Y_TICKS = """() => [...document.querySelectorAll('#price-chart svg text.tick[text-anchor=end]')]
+  .map(t => [t.textContent, +t.getAttribute('y') - 4])"""
+
+
+def test_the_price_chart_shows_each_fill_at_its_time_and_price(
+    urls: dict[str, str], screen
+) -> None:
+    _load(screen, urls["runner"])  # tight's BTC grid: open, its levels filled in the window
+    fills = screen.evaluate(FILL_GEOMETRY)
+    ticks = [(float(text.replace(",", "")), y) for text, y in screen.evaluate(Y_TICKS)]
+    (p0, y0), (p1, y1) = ticks[0], ticks[-1]
+    assert fills and p0 != p1
+    for f in fills:
+        assert f["visible"] and f["cx"] == f["candle_x"], f  # on its candle
+        price = float(f["price"].replace(",", ""))
+        expected = y0 + (price - p0) * (y1 - y0) / (p1 - p0)  # the axis's scale
+        assert abs(f["cy"] - expected) < 0.6, (f, expected)
+    assert screen.errors == []
