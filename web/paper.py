@@ -22,7 +22,7 @@ from adapters.services.portfolio_commands import (
 )
 from adapters.text.trade_csv import trades_csv
 from projections.paper.reader import PaperReader
-from web import inputs, paper_data, price_chart, prices, svg
+from web import inputs, journal, paper_data, price_chart, prices, svg
 from web.auth import require_api_key
 from web.live import POLL_S, CatchUp
 from web.page_cache import NO_CACHE
@@ -30,7 +30,6 @@ from web.paper_data import DEFAULT_PORTFOLIO
 from web.templating import date, day, fragment, page
 
 JOURNAL_BATCH = 200
-JOURNAL_SHOWN = 100  # rows on the page when it loads; newer ones arrive over SSE
 
 
 def _db(request: Request):
@@ -170,7 +169,6 @@ class EquityController(Controller):
         name = _portfolio(request, portfolio)
         db = _db(request)
         trades = _trades(db, name, page_no)
-        journal = PaperReader(db).journal(name, limit=JOURNAL_SHOWN)
         common = _common(request, name)
         # the journal has its own stream; the curves and the trades follow the read model
         live = ("summary", "equity-charts", "trades") if common["pf"] else ()
@@ -181,10 +179,28 @@ class EquityController(Controller):
             live,
             charts=_equity_charts(paper_data.equity_view(db, name)),
             trades=trades,
-            journal=journal,
-            journal_after=journal[-1]["seq"] if journal else 0,
+            **_journal_context(db, name, journal.query(None, None, [])),
             **common,
         )
+
+    @get("/journal", sync_to_thread=False)
+    def list_journal(
+        self,
+        request: Request,
+        portfolio: FromQuery[str | None] = None,
+        runner: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
+        before: FromQuery[str | None] = None,
+    ) -> Template:
+        """The journal's table filtered by runner and type (newest first), or with ``before``
+        the rows older than that seq and the next "older" button."""
+        name = _portfolio(request, portfolio)
+        db = _db(request)
+        filters = journal.query(runner, type, _runner_keys(db, name))
+        start = inputs.sequence_number("before", before)
+        context = _journal_context(db, name, filters, start)
+        template = "journal_rows" if start is not None else "journal_table"
+        return fragment(f"partials/{template}.html", portfolio=name, **context)
 
     @get("/trades", sync_to_thread=False)
     def list_trades(
@@ -221,13 +237,38 @@ class EquityController(Controller):
         request: Request,
         portfolio: FromQuery[str | None] = None,
         after: FromQuery[str | None] = None,
+        runner: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
     ) -> ServerSentEvent:
         name = _portfolio(request, portfolio)
+        filters = journal.query(runner, type, _runner_keys(_db(request), name))
         # a reconnecting EventSource names the last row it got: resume there, no duplicates
         last = request.headers.get("Last-Event-ID")
         field, resume = ("Last-Event-ID", last) if last else ("after", after)
         start = inputs.sequence_number(field, resume) or 0
-        return ServerSentEvent(_journal_stream(request, name, start))
+        return ServerSentEvent(_journal_stream(request, name, filters, start))
+
+
+def _runner_keys(db, portfolio: str) -> list[str]:
+    return [r["key"] for r in PaperReader(db).runners(portfolio)]
+
+
+def _journal_context(
+    db, portfolio: str, filters: dict[str, str], before: int | None = None
+) -> dict[str, Any]:
+    """The journal's rows (newest first), where "older" continues, the filter and its menus,
+    and the newest seq the live stream follows from."""
+    rows, older = journal.rows(db, portfolio, filters, before)
+    newest = PaperReader(db).journal_newest(portfolio, limit=1)
+    return {
+        "journal": rows,
+        "journal_older": older,
+        "journal_filters": filters,
+        "journal_types": list(journal.TYPES),
+        "journal_runners": _runner_keys(db, portfolio),
+        "journal_after": newest[0]["seq"] if newest else 0,
+        "journal_type": journal.type_of,
+    }
 
 
 def _trades(db, portfolio: str, page_no: str | None) -> dict[str, Any]:
@@ -255,19 +296,19 @@ def _equity_charts(view: paper_data.EquityView) -> dict[str, str]:
 
 
 async def _journal_stream(
-    request: Request, portfolio: str, after: int
+    request: Request, portfolio: str, filters: dict[str, str], after: int
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """New journal rows as table rows, oldest first, each batch one ``journal`` message."""
+    """New journal rows (of the filter) as table rows, newest first, each batch one
+    ``journal`` message the page puts on top."""
     feed: CatchUp = request.app.state.catch_up
     template = request.app.template_engine.get_template("partials/journal_rows.html")
     while True:
         await feed.refresh()
-        rows = PaperReader(_db(request)).journal(portfolio, after_seq=after, limit=JOURNAL_BATCH)
+        rows = journal.newer(_db(request), portfolio, filters, after, JOURNAL_BATCH)
         if rows:
             after = rows[-1]["seq"]
-            yield ServerSentEventMessage(
-                event="journal", data=template.render(journal=rows), id=str(after)
-            )
+            html = template.render(journal=rows[::-1], journal_type=journal.type_of)
+            yield ServerSentEventMessage(event="journal", data=html, id=str(after))
         if len(rows) < JOURNAL_BATCH:
             await asyncio.sleep(POLL_S)
 

@@ -141,21 +141,47 @@ class PaperReader:
             np.array(ts, np.int64), np.array(equity, np.float64), np.array(cash, np.float64)
         )
 
-    def journal(self, name: str, after_seq: int | None = None, limit: int = 100) -> list[Row]:
+    def journal(
+        self,
+        name: str,
+        after_seq: int | None = None,
+        limit: int = 100,
+        *,
+        key: str | None = None,
+        kinds: Sequence[str] = (),
+    ) -> list[Row]:
         """Journal entries in event order: those after ``after_seq`` (poll with the last seq
-        seen), or the latest ``limit`` when ``after_seq`` is None."""
+        seen), or the latest ``limit`` when ``after_seq`` is None; only ``key``'s and of
+        ``kinds`` when given."""
         if not self._ready():
             return []
+        where, args = _journal_filter(name, key, kinds)
         if after_seq is not None:
             return self._rows(
-                "SELECT * FROM paper_journal WHERE portfolio = ? AND seq > ? ORDER BY seq LIMIT ?",
-                [name, after_seq, limit],
+                f"SELECT * FROM paper_journal WHERE {where} AND seq > ? ORDER BY seq LIMIT ?",
+                [*args, after_seq, limit],
             )
-        rows = self._rows(
-            "SELECT * FROM paper_journal WHERE portfolio = ? ORDER BY seq DESC LIMIT ?",
-            [name, limit],
+        return self.journal_newest(name, limit=limit, key=key, kinds=kinds)[::-1]
+
+    def journal_newest(
+        self,
+        name: str,
+        before_seq: int | None = None,
+        limit: int = 100,
+        *,
+        key: str | None = None,
+        kinds: Sequence[str] = (),
+    ) -> list[Row]:
+        """Journal entries newest first: the ``limit`` before ``before_seq`` (None: the
+        newest), only ``key``'s and of ``kinds`` when given."""
+        if not self._ready():
+            return []
+        where, args = _journal_filter(name, key, kinds)
+        if before_seq is not None:
+            where, args = f"{where} AND seq < ?", [*args, before_seq]
+        return self._rows(
+            f"SELECT * FROM paper_journal WHERE {where} ORDER BY seq DESC LIMIT ?", [*args, limit]
         )
-        return rows[::-1]
 
     def journal_of_kind(self, name: str, kind: str, start: int, end: int) -> list[Row]:
         """Journal entries of one ``kind`` (the event's class name) timed in ``[start, end)``,
@@ -186,6 +212,17 @@ class PaperReader:
             "ts": pf["kill_ts"],
         }
         return {"global": glob, "runners": tripped, "limits": pf["limits"]}
+
+
+def _journal_filter(name: str, key: str | None, kinds: Sequence[str]) -> tuple[str, list[Any]]:
+    """The WHERE text of a portfolio's journal rows, of one runner and some kinds."""
+    where, args = "portfolio = ?", [name]
+    if key is not None:
+        where, args = f"{where} AND key = ?", [*args, key]
+    if kinds:
+        where = f"{where} AND kind IN ({', '.join('?' * len(kinds))})"
+        args = [*args, *kinds]
+    return where, args
 
 
 def _with_marks(row: Row) -> Row:

@@ -221,7 +221,7 @@ def test_kill_switch_trip_refused_reset_reset_and_disabled_runner(world) -> None
         "for 23.0 h more"
     )
     assert entries[1]["text"] == f"kill switch reset (request #2): global, {MONO}"
-    assert entries[2]["text"] == f"{MONO} short closed (runner disabled) at 3000: lost, P&L -50.13"
+    assert entries[2]["text"] == f"{MONO} short closed (runner disabled) at 3,000: lost, P&L -50.13"
     assert entries[3] == entries[3] | {
         "ts": T0 + 30 * H,
         "key": MONO,
@@ -243,7 +243,7 @@ def test_journal_text_and_market_time(world) -> None:
     ]
     texts = {e["kind"]: e["text"] for e in journal[::-1]}  # the first of each kind
     assert (
-        texts["Started"] == "portfolio alpha started with capital 1000 (margin at most 70 % of it)"
+        texts["Started"] == "portfolio alpha started with capital 1,000 (margin at most 70 % of it)"
     )
     assert texts["RunnerEnabled"] == f"{GRID} enabled (grid grid_atr on BTC/USDT)"
     assert texts["EntryBlocked"] == f"{GRID} entries blocked: regime (bear)"

@@ -214,3 +214,39 @@ def test_the_price_chart_shows_each_fill_at_its_time_and_price(
         expected = y0 + (price - p0) * (y1 - y0) / (p1 - p0)  # the axis's scale
         assert abs(f["cy"] - expected) < 0.6, (f, expected)
     assert screen.errors == []
+
+
+JOURNAL_TYPES = (
+    "() => [...document.querySelectorAll('#journal-body td.type')].map(t => t.textContent)"
+)
+JOURNAL_TEXTS = (
+    "() => [...document.querySelectorAll('#journal-body tr[data-seq]')].map(t => t.innerText)"
+)
+
+
+def test_the_journal_filters_by_type_and_runner_in_place(urls: dict[str, str], screen) -> None:
+    _load(screen, urls["equity"].replace("/equity", "/equity?portfolio=tight"))
+    assert len(set(screen.evaluate(JOURNAL_TYPES))) > 2  # fills, exits, set-up ...
+    screen.select_option("#journal-filter select[name=type]", "fill")
+    screen.wait_for_function(f"() => ({JOURNAL_TYPES})().every(t => t === 'fill')")
+    screen.select_option("#journal-filter select[name=runner]", "grid_atr:ETH/USDT")
+    screen.wait_for_function(
+        f"() => ({JOURNAL_TEXTS})().every(t => t.includes('grid_atr:ETH/USDT long level'))"
+    )
+    # tight's ETH grid filled levels 0, 1 and 2 (its positions page says so)
+    assert len(screen.evaluate(JOURNAL_TEXTS)) == 3
+    assert screen.url.endswith("/equity?portfolio=tight") and screen.errors == []
+
+
+def test_older_adds_the_journals_earlier_rows(urls: dict[str, str], screen) -> None:
+    _load(screen, urls["equity"])  # the "paper" portfolio: months of events
+    first = screen.locator("#journal-body tr[data-seq]").count()
+    screen.click("#journal-body tr.older a")
+    screen.wait_for_function(
+        f"() => document.querySelectorAll('#journal-body tr[data-seq]').length > {first}"
+    )
+    rows = "#journal-body tr[data-seq]"
+    seqs = screen.evaluate(
+        f"() => [...document.querySelectorAll('{rows}')].map(t => +t.dataset.seq)"
+    )
+    assert seqs == sorted(seqs, reverse=True) and len(seqs) == 2 * first

@@ -363,8 +363,11 @@ def test_equity_journal_shows_the_latest_rows_and_streams_from_the_last(
 ) -> None:
     html = paper_client.get("/equity?portfolio=tight").text
     last = reader(paper_client).journal("tight", limit=1)[0]["seq"]
-    assert f'<tr data-seq="{last}"' in html
-    assert f'sse-connect="/equity/journal/events?portfolio=tight&amp;after={last}"' in html
+    body = html[html.index('id="journal-body"') :]
+    seqs = [int(s) for s in re.findall(r'<tr data-seq="(\d+)"', body)]
+    assert seqs[0] == last and seqs == sorted(seqs, reverse=True)  # newest first
+    stream = f"/equity/journal/events?portfolio=tight&amp;after={last}&amp;runner=&amp;type="
+    assert f'sse-connect="{stream}"' in html
 
 
 def test_repeated_pages_come_from_the_cache_until_the_read_model_moves(
@@ -442,3 +445,55 @@ def test_the_scanner_says_when_its_prices_are(paper_client: TestClient) -> None:
     """The tight portfolio's last candle is 2025-01-07 23:00 UTC (replayed to 2025-01-08)."""
     html = paper_client.get("/scanner?portfolio=tight").text
     assert '<span class="tag" id="prices-at">2025-01-07 23:00 UTC</span>' in html
+
+
+def _journal_rows(html: str) -> list[tuple[int, str, str]]:
+    """(seq, type, text) of each journal row, in page order."""
+    return [
+        (int(seq), kind, text)
+        for seq, kind, text in re.findall(
+            r'<tr data-seq="(\d+)" class="kind-\w+"><td>[^<]*</td><td class="type">([^<]+)</td>'
+            r"<td>([^<]*)</td></tr>",
+            html,
+        )
+    ]
+
+
+def test_the_journal_filters_by_runner_and_type(paper_client: TestClient) -> None:
+    key = "grid_atr:ETH/USDT"
+    html = paper_client.get(f"/equity/journal?portfolio=tight&runner={key}&type=fill").text
+    rows = _journal_rows(html)
+    # the fills of the runner as paper_fills holds them (another table of the read model)
+    fills = reader(paper_client).fills("tight", key, 0, 2**62)
+    assert len(rows) == len(fills) > 0
+    assert all(kind == "fill" and text.startswith(f"{key} long level") for _, kind, text in rows)
+    assert [s for s, _, _ in rows] == sorted((s for s, _, _ in rows), reverse=True)
+    assert "selected>grid_atr:ETH/USDT</option>" in html and "selected>fill</option>" in html
+
+
+def test_the_journal_pages_with_older(paper_client: TestClient) -> None:
+    first = paper_client.get("/equity/journal?portfolio=paper").text  # four months of events
+    newest = [s for s, _, _ in _journal_rows(first)]
+    older = re.search(r'<tr class="older"><td colspan="3"><a href="([^"]+)"', first)
+    assert len(newest) == 50 and older and f"before={newest[-1]}" in older[1]
+    second = paper_client.get(older[1].replace("&amp;", "&")).text
+    next_seqs = [s for s, _, _ in _journal_rows(second)]
+    expected = [j["seq"] for j in reader(paper_client).journal("paper", limit=100)][::-1]
+    assert newest + next_seqs == expected
+    assert "<table" not in second  # rows only: they replace the "older" row
+
+
+def test_the_journals_types_are_words_not_event_names(paper_client: TestClient) -> None:
+    kinds = {kind for _, kind, _ in _journal_rows(paper_client.get("/equity?portfolio=tight").text)}
+    assert kinds and kinds <= {
+        "fill", "exit", "funding", "entry block", "kill switch", "operator", "warning", "set-up",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [("type=fills", "type: must be one of"), ("runner=nope", "runner: must be one of")],
+)
+def test_a_bad_journal_filter_is_400(paper_client: TestClient, query: str, reason: str) -> None:
+    response = paper_client.get(f"/equity/journal?portfolio=tight&{query}")
+    assert response.status_code == 400 and reason in response.text
