@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
+import numpy as np
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
@@ -30,6 +31,7 @@ from web.paper_data import DEFAULT_PORTFOLIO
 from web.templating import date, day, fragment, page
 
 JOURNAL_BATCH = 200
+MAX_CUMULATIVE = 120  # drawn days of the cumulative P&L (each a titled hover strip)
 
 
 def _db(request: Request):
@@ -171,13 +173,21 @@ class EquityController(Controller):
         trades = _trades(db, name, page_no)
         common = _common(request, name)
         # the journal has its own stream; the curves and the trades follow the read model
-        live = ("summary", "equity-charts", "trades") if common["pf"] else ()
+        live = ("summary", "equity-charts", "performance", "trades") if common["pf"] else ()
+        performance = paper_data.performance(db, name)
+        split = None
+        if common["pf"]:
+            positions = PaperReader(db).positions(name)
+            split = paper_data.pnl_split(common["pf"], positions, performance)
         return page(
             request,
             "equity.html",
             "equity",
             live,
-            charts=_equity_charts(paper_data.equity_view(db, name)),
+            charts=_equity_charts(paper_data.equity_view(db, name))
+            | _pnl_charts(*paper_data.daily_pnl(db, name)),
+            performance=performance,
+            split=split,
             trades=trades,
             **_journal_context(db, name, journal.query(None, None, [])),
             **common,
@@ -291,6 +301,21 @@ def _equity_charts(view: paper_data.EquityView) -> dict[str, str]:
             [date(ts) for ts in view.dd_ts],
             label="drawdown from the peak",
             x_ticks=[day(ts) for ts in view.dd_ts],
+        ),
+    }
+
+
+def _pnl_charts(days: list[dict[str, Any]], cumulative: list[dict[str, Any]]) -> dict[str, str]:
+    """Daily P&L of the closed trades as bars, and their cumulative sum by day."""
+    keep = paper_data.downsample(np.array([c["pnl"] for c in cumulative]), MAX_CUMULATIVE)
+    return {
+        "daily": svg.bar_chart(
+            [d["pnl"] for d in days], [day(d["day"]) for d in days], label="P&L per UTC day"
+        ),
+        "cumulative": svg.curve_chart(
+            {"cumulative P&L": [cumulative[i]["pnl"] for i in keep]},
+            [day(cumulative[i]["day"]) for i in keep],
+            label="cumulative P&L of the closed trades",
         ),
     }
 

@@ -345,6 +345,48 @@ def equity_view(
     )
 
 
+def performance(db: sqlite_utils.Database, portfolio: str) -> list[Row]:
+    """Each runner's closed trades: count, win rate, P&L and profit factor (the winners' sum
+    over the losers'; None without a loser)."""
+    return [
+        r
+        | {
+            "win_rate": r["wins"] / r["trades"],
+            "profit_factor": r["won"] / r["lost"] if r["lost"] > 0 else None,
+        }
+        for r in PaperReader(db).performance(portfolio)
+    ]
+
+
+def pnl_split(pf: Row, positions: list[Row], performance: list[Row]) -> Row:
+    """The portfolio's P&L in its parts: realised (closed trades, net of their fees and
+    funding), unrealised (open positions at their marks), fees and funding paid (all trades),
+    and the margin still available under the global guard (``max_margin_ratio`` of the
+    capital, and never more than the cash)."""
+    limit = min(pf["max_margin_ratio"] * pf["capital"], pf["cash"])
+    return {
+        "realised": sum(r["pnl"] for r in performance),
+        "unrealised": sum(p["unrealized"] or 0.0 for p in positions),
+        "fees": pf["fees_paid"],
+        "funding": pf["funding_paid"],
+        "available_margin": max(limit - pf["margin_used"], 0.0),
+    }
+
+
+DAILY_BARS = 90  # days of P&L bars: a year of titled bars would weigh 40 KB
+
+
+def daily_pnl(db: sqlite_utils.Database, portfolio: str) -> tuple[list[Row], list[Row]]:
+    """(the last ``DAILY_BARS`` days with a closed trade, every such day with the cumulative
+    P&L at its end), each row ``{"day", "pnl"}``."""
+    days = PaperReader(db).daily_pnl(portfolio)
+    cumulative = np.cumsum([p for _, p in days]).tolist() if days else []
+    rows = [{"day": d, "pnl": p} for d, p in days]
+    return rows[-DAILY_BARS:], [
+        {"day": d, "pnl": c} for (d, _), c in zip(days, cumulative, strict=True)
+    ]
+
+
 def drawdown_pct(equity: np.ndarray) -> np.ndarray:
     """Percent below the running peak (0 at a new high, negative below it)."""
     peak = np.maximum.accumulate(equity)

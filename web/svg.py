@@ -691,3 +691,34 @@ def _candle_legend(steps: Sequence[Steps], markers: Sequence[Marker], frame: Fra
         )
         x += 24 + 7 * len(name)
     return "".join(out)
+
+
+# -- bars ---------------------------------------------------------------------------------------
+def bar_chart(
+    values: Sequence[float],
+    x_labels: Sequence[str],
+    *,
+    label: str = "bars",
+    name: str = "P&L",
+    frame: Frame = Frame(),
+) -> str:
+    """One bar per value from zero, green above and red below, each titled with its label and
+    value (money: separators, 2 decimals)."""
+    if not values:
+        return empty_chart(label, frame)
+    lo, hi = _bounds(values, include_zero=True)
+    frame = _fit_y_labels(frame, lo, hi)
+    band = frame.inner_w / len(values)
+    y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
+    centre = lambda i: frame.left + (i + 0.5) * band  # noqa: E731 (the x of bar i)
+    parts = [_open(frame, label), _y_axis(frame, lo, hi, y), _x_labels(frame, x_labels, centre)]
+    width = max(band * 0.7, 1.0)
+    for i, v in enumerate(values):
+        top, bottom = sorted((y(v), y(0)))
+        parts.append(
+            f'<rect class="bar" x="{centre(i) - width / 2:.1f}" y="{top:.1f}" '
+            f'width="{width:.1f}" height="{max(bottom - top, 0.8):.1f}" '
+            f'fill="{UP if v >= 0 else DOWN}"><title>{escape(x_labels[i])}: {escape(name)} '
+            f"{v:+,.2f}</title></rect>"
+        )
+    return "".join(parts) + "</svg>"

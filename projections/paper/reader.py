@@ -103,6 +103,34 @@ class PaperReader:
         ).fetchall()
         return [Trade.from_record(dict(zip(TRADE_FIELDS, r, strict=True))) for r in rows]
 
+    def performance(self, name: str) -> list[Row]:
+        """Per runner (``key``) its closed trades: ``trades``, ``wins`` (P&L above zero),
+        ``pnl`` (their sum), ``won`` and ``lost`` (the sums of the winners' P&L and of the
+        losers' as a positive amount), by key."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT key, COUNT(*) AS trades, SUM(pnl > 0) AS wins, SUM(pnl) AS pnl, "
+            "SUM(CASE WHEN pnl > 0 THEN pnl ELSE 0 END) AS won, "
+            "SUM(CASE WHEN pnl < 0 THEN -pnl ELSE 0 END) AS lost "
+            "FROM paper_trades WHERE portfolio = ? GROUP BY key ORDER BY key",
+            [name],
+            set(),
+        )
+
+    def daily_pnl(self, name: str) -> list[tuple[int, float]]:
+        """(UTC day's start, P&L of the trades closed that day), oldest first; days without
+        a closed trade are absent."""
+        if not self._ready():
+            return []
+        day = 86_400_000
+        rows = self.db.execute(
+            f"SELECT exit_ts / {day} * {day} AS day, SUM(pnl) FROM paper_trades "
+            "WHERE portfolio = ? GROUP BY day ORDER BY day",
+            [name],
+        ).fetchall()
+        return [(int(d), float(p)) for d, p in rows]
+
     def fills(self, name: str, key: str, start: int, end: int) -> list[Row]:
         """A runner's entry fills timed in ``[start, end)``, in event order: level, side,
         price, qty, ts, the stop in force from it on (``sl``) and a mono take-profit (``tp``)."""

@@ -154,6 +154,25 @@ def test_fills_keep_each_entry_with_the_stop_from_it_on(world) -> None:
     assert reader.runner_trades("alpha", GRID, T0 + 4 * H + 1, T0 + 10 * H) == []
 
 
+def test_performance_per_runner_and_pnl_per_day(world) -> None:
+    store, projector, reader, sim = world
+    _two_levels(sim)
+    _close_grid_and_open_mono(sim)
+    _crash_and_reset(sim)
+    _save_and_project(store, projector, sim)
+    # the grid won 9.824 (test_closed_grid_trade...); the mono short, forced out at 3000 from
+    # 2000 x 0.05: -50 gross, fees 0.04 + 0.09 -> -50.13
+    mono, grid = reader.performance("alpha")  # by key
+    assert (grid["key"], grid["trades"], grid["wins"], grid["lost"]) == (GRID, 1, 1, 0)
+    assert grid["pnl"] == pytest.approx(9.824) == grid["won"]
+    assert (mono["key"], mono["trades"], mono["wins"], mono["won"]) == (MONO, 1, 0, 0)
+    assert mono["pnl"] == pytest.approx(-50.13) and mono["lost"] == pytest.approx(50.13)
+    # T0 + 4 h and T0 + 30 h: two UTC days (T0 is a day's start)
+    days = reader.daily_pnl("alpha")
+    assert [d for d, _ in days] == [T0, T0 + 24 * H]
+    assert [p for _, p in days] == pytest.approx([9.824, -50.13])
+
+
 def test_mono_position_tp_sl_distances(world) -> None:
     store, projector, reader, sim = world
     _two_levels(sim)

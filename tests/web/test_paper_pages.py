@@ -23,7 +23,7 @@ from tests.adapters.test_trade_export import HEADER
 from tests.domain import reference_indicators as ref
 from tests.web.conftest import API_KEY, paper_copy
 from tests.web.kit import RUNS
-from web import inputs
+from web import inputs, paper_data
 from web.app import create_app
 from web.auth import MISSING
 
@@ -497,3 +497,33 @@ def test_the_journals_types_are_words_not_event_names(paper_client: TestClient) 
 def test_a_bad_journal_filter_is_400(paper_client: TestClient, query: str, reason: str) -> None:
     response = paper_client.get(f"/equity/journal?portfolio=tight&{query}")
     assert response.status_code == 400 and reason in response.text
+
+
+def test_equity_shows_each_runners_performance_and_the_pnl_split(paper_client: TestClient) -> None:
+    html = paper_client.get("/equity?portfolio=tight").text
+    # tight's only closed trade: BTC's grid "closed (exit at MA) at 98,013.1: won, P&L +16.55"
+    # (its journal); its ETH grid is still open
+    rows = re.findall(
+        r'<tr data-key="([^"]+)"><td>[^<]+</td>((?:<td class="num">[^<]+</td>)+)', html
+    )
+    assert rows == [
+        (
+            "grid_atr:BTC/USDT",
+            '<td class="num">1</td><td class="num">100 %</td><td class="num">16.55</td>'
+            '<td class="num">no loss</td>',
+        )
+    ]
+    split = dict(
+        re.findall(r"<dt>(?:<abbr[^>]*>)?(\w+)(?:</abbr>)?[^<]*</dt><dd[^>]*>([^<]+)", html)
+    )
+    assert split["Realised"] == "16.55" and split["Funding"] == "paid 0.79"
+
+
+def test_pnl_split_and_profit_factor_by_hand() -> None:
+    pf = {"capital": 1000.0, "max_margin_ratio": 0.7, "cash": 650.0, "margin_used": 200.0,
+          "fees_paid": 3.0, "funding_paid": -1.5}  # fmt: skip
+    performance = [{"pnl": 12.0}, {"pnl": -2.0}]
+    split = paper_data.pnl_split(pf, [{"unrealized": -4.0}, {"unrealized": None}], performance)
+    # the guard allows min(700, 650) of margin: 450 left
+    assert split == {"realised": 10.0, "unrealised": -4.0, "fees": 3.0, "funding": -1.5,
+                     "available_margin": 450.0}  # fmt: skip

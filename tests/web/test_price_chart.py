@@ -45,3 +45,15 @@ def test_a_candle_chart_puts_a_marker_on_its_candle_at_its_price() -> None:
 
 def test_a_chart_without_candles_says_so() -> None:
     assert "no data" in svg.candle_chart(svg.Candles([], [], [], [], [], []))
+
+
+def test_bars_go_up_from_zero_for_a_gain_and_down_for_a_loss() -> None:
+    frame = svg.Frame(width=140, height=120, left=40, right=0, top=20, bottom=0)
+    chart = svg.bar_chart([10.0, -10.0], ["d1", "d2"], frame=frame)
+    # -10..10 over y 120..20: zero at 70, a bar of 10 is 50 high; bands of 50, bars 35 wide
+    bars = re.findall(r'<rect class="bar" x="([\d.]+)" y="([\d.]+)" width="35.0" '
+                      r'height="([\d.]+)" fill="(#\w+)"><title>([^<]+)', chart)  # fmt: skip
+    assert bars == [
+        ("47.5", "20.0", "50.0", svg.UP, "d1: P&amp;L +10.00"),
+        ("97.5", "70.0", "50.0", svg.DOWN, "d2: P&amp;L -10.00"),
+    ]
