@@ -31,7 +31,11 @@ from web.paper_data import DEFAULT_PORTFOLIO
 from web.templating import date, day, fragment, page
 
 JOURNAL_BATCH = 200
-MAX_CUMULATIVE = 120  # drawn days of the cumulative P&L (each a titled hover strip)
+MAX_CUMULATIVE = 120  # drawn days of the cumulative P&L
+# the Equity page stays under 60 KB for a year of ten runners: its curves drawn with at most
+# EQUITY_POINTS points (min and max per bucket keep the shape), HOVERS titled strips each
+EQUITY_POINTS = 200
+HOVERS = 60
 
 
 def _db(request: Request):
@@ -184,7 +188,7 @@ class EquityController(Controller):
             "equity.html",
             "equity",
             live,
-            charts=_equity_charts(paper_data.equity_view(db, name))
+            charts=_equity_charts(paper_data.equity_view(db, name, EQUITY_POINTS))
             | _pnl_charts(*paper_data.daily_pnl(db, name)),
             performance=performance,
             split=split,
@@ -295,12 +299,14 @@ def _equity_charts(view: paper_data.EquityView) -> dict[str, str]:
             [date(ts) for ts in view.ts],
             label="equity (realised + unrealised) and realised",
             x_ticks=[day(ts) for ts in view.ts],
+            max_hover=HOVERS,
         ),
         "drawdown": svg.drawdown_chart(
             view.drawdown_pct,
             [date(ts) for ts in view.dd_ts],
             label="drawdown from the peak",
             x_ticks=[day(ts) for ts in view.dd_ts],
+            max_hover=HOVERS,
         ),
     }
 
@@ -316,6 +322,7 @@ def _pnl_charts(days: list[dict[str, Any]], cumulative: list[dict[str, Any]]) ->
             {"cumulative P&L": [cumulative[i]["pnl"] for i in keep]},
             [day(cumulative[i]["day"]) for i in keep],
             label="cumulative P&L of the closed trades",
+            max_hover=HOVERS,
         ),
     }
 

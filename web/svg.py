@@ -250,9 +250,11 @@ def curve_chart(
     digits: int = 2,
     frame: Frame = Frame(),
     x_ticks: Sequence[str] | None = None,
+    max_hover: int | None = None,
 ) -> str:
     """Lines for long series (an equity curve): no marker per point, which would hide the
-    line, but one invisible full-height hover strip per point naming every series' value.
+    line, but one invisible full-height hover strip per point naming every series' value
+    (at most ``max_hover`` strips, evenly spread, each as wide as its share: a light page).
     ``x_ticks`` (default ``x_labels``) are the shorter texts along the axis."""
     values = [v for vals in series.values() for v in vals if _finite(v)]
     if not values:
@@ -269,15 +271,22 @@ def curve_chart(
     ]
     for k, vals in enumerate(series.values()):
         parts.append(_polylines(vals, x, y, PALETTE[k % len(PALETTE)]))
-    parts.append(_hover_strips(series, x_labels, x, frame, n, digits))
+    parts.append(_hover_strips(series, x_labels, x, frame, _hovered(n, max_hover), digits))
     parts.append(_legend(list(series), frame))
     return "".join(parts) + "</svg>"
 
 
-def _hover_strips(series, x_labels, x, frame: Frame, n: int, digits: int) -> str:
-    width = frame.inner_w / max(n, 1)
+def _hovered(n: int, max_hover: int | None) -> list[int]:
+    """The points that get a hover strip: all, or ``max_hover`` of them evenly spread."""
+    if max_hover is None or n <= max_hover:
+        return list(range(n))
+    return sorted({round(k * (n - 1) / (max_hover - 1)) for k in range(max_hover)})
+
+
+def _hover_strips(series, x_labels, x, frame: Frame, shown_at: list[int], digits: int) -> str:
+    width = frame.inner_w / max(len(shown_at), 1)
     out = []
-    for i in range(n):
+    for i in shown_at:
         shown = [
             f"{escape(name)} {escape(fmt(vals[i], digits))}"
             for name, vals in series.items()
@@ -303,6 +312,7 @@ def drawdown_chart(
     frame: Frame = Frame(),
     x_ticks: Sequence[str] | None = None,
     threshold: float | None = None,
+    max_hover: int | None = None,
 ) -> str:
     """Drawdown (percent, <= 0) as an area filled from zero down, hover value per point;
     ``threshold`` (a percent, <= 0: a kill switch's drawdown) is a dashed line the scale
@@ -323,7 +333,15 @@ def drawdown_chart(
         _x_labels(frame, x_ticks or x_labels, x),
         f'<polygon class="drawdown" points="{area}" fill="#e4572e" fill-opacity="0.35"/>',
         f'<polyline fill="none" stroke="#e4572e" points="{outline}"/>',
-        _hover_columns(drawdown_pct, x_labels, x, frame, "drawdown", "%"),
+        _hover_columns(
+            drawdown_pct,
+            x_labels,
+            x,
+            frame,
+            "drawdown",
+            "%",
+            _hovered(len(drawdown_pct), max_hover),
+        ),
     ]
     if _finite(threshold):
         parts.append(
@@ -335,12 +353,16 @@ def drawdown_chart(
     return "".join(parts) + "</svg>"
 
 
-def _hover_columns(vals, x_labels, x, frame: Frame, name: str, unit: str) -> str:
-    """Invisible full-height strips, one per point: hovering anywhere above a point shows it."""
-    n = len(vals)
-    width = frame.inner_w / max(n, 1)
+def _hover_columns(
+    vals, x_labels, x, frame: Frame, name: str, unit: str, shown_at: list[int] | None = None
+) -> str:
+    """Invisible full-height strips, one per point (or per point of ``shown_at``): hovering
+    anywhere above a point shows it."""
+    shown_at = list(range(len(vals))) if shown_at is None else shown_at
+    width = frame.inner_w / max(len(shown_at), 1)
     out = []
-    for i, v in enumerate(vals):
+    for i in shown_at:
+        v = vals[i]
         if not _finite(v):
             continue
         where = x_labels[i] if i < len(x_labels) else str(i)

@@ -23,7 +23,7 @@ from tests.adapters.test_trade_export import HEADER
 from tests.domain import reference_indicators as ref
 from tests.web.conftest import API_KEY, paper_copy
 from tests.web.kit import RUNS
-from web import inputs, paper_data
+from web import inputs, journal, paper, paper_data
 from web.app import create_app
 from web.auth import MISSING
 
@@ -80,7 +80,7 @@ NINES = "9" * 24 + "..."  # a long value is shown cut
         ("/equity/trades?page=+1", f"page: {WHOLE_FROM_1}, got ' 1'"),
         ("/equity/trades?page=1_0", f"page: {WHOLE_FROM_1}, got '1_0'"),
         ("/equity/trades?page=" + "9" * 5000, f"page: {WHOLE_FROM_1}, got '{NINES}'"),
-        ("/equity/trades?page=99", "page: there are 1 pages, got 99"),
+        ("/equity/trades?page=99", "page: there are 2 pages, got 99"),
         ("/equity/journal/events?after=-3", f"after: {WHOLE_FROM_0}, got '-3'"),
         ("/equity/journal/events?after=%C2%B2", f"after: {WHOLE_FROM_0}, got '²'"),
         (f"/equity/journal/events?after={2**63}", f"after: {WHOLE_FROM_0}, got '{2**63}'"),
@@ -323,8 +323,8 @@ def test_equity_page_draws_downsampled_curves_and_pages_trades(paper_client: Tes
     curve = reader(paper_client).equity("paper")
     assert len(curve) > 2000  # four months of 1h candles
     strips = len(re.findall(r'<rect class="hover"', html))
-    assert 0 < strips <= 2 * 800  # equity and drawdown, each at most MAX_POINTS
-    assert "37 trades, newest first · page 1 of 1" in html
+    assert 0 < strips <= 3 * paper.HOVERS  # equity, drawdown and cumulative P&L
+    assert "37 trades, newest first · page 1 of 2" in html  # 25 a page
     trades = reader(paper_client).trades("paper", limit=1)
     assert f'<tr data-seq="{trades[0]["seq"]}">' in html
     fragment = paper_client.get("/equity/trades?page=1", headers=HX).text
@@ -422,7 +422,8 @@ def test_a_trades_funding_is_paid_in_words_as_the_journal_says(paper_client: Tes
 def test_a_grid_closed_at_its_moving_average_says_so_and_whether_it_won(
     paper_client: TestClient,
 ) -> None:
-    trades = [t for t in reader(paper_client).trades("paper") if t["reason"] == "tp"]
+    first_page = reader(paper_client).trades("paper", limit=paper_data.TRADES_PER_PAGE)
+    trades = [t for t in first_page if t["reason"] == "tp"]
     html = paper_client.get("/equity?portfolio=paper").text
     for trade in trades:
         said = "won" if trade["pnl"] > 0 else "lost"
@@ -475,10 +476,11 @@ def test_the_journal_pages_with_older(paper_client: TestClient) -> None:
     first = paper_client.get("/equity/journal?portfolio=paper").text  # four months of events
     newest = [s for s, _, _ in _journal_rows(first)]
     older = re.search(r'<tr class="older"><td colspan="3"><a href="([^"]+)"', first)
-    assert len(newest) == 50 and older and f"before={newest[-1]}" in older[1]
+    assert len(newest) == journal.PAGE_ROWS and older and f"before={newest[-1]}" in older[1]
     second = paper_client.get(older[1].replace("&amp;", "&")).text
     next_seqs = [s for s, _, _ in _journal_rows(second)]
-    expected = [j["seq"] for j in reader(paper_client).journal("paper", limit=100)][::-1]
+    rows = 2 * journal.PAGE_ROWS
+    expected = [j["seq"] for j in reader(paper_client).journal("paper", limit=rows)][::-1]
     assert newest + next_seqs == expected
     assert "<table" not in second  # rows only: they replace the "older" row
 
@@ -527,3 +529,9 @@ def test_pnl_split_and_profit_factor_by_hand() -> None:
     # the guard allows min(700, 650) of margin: 450 left
     assert split == {"realised": 10.0, "unrealised": -4.0, "fees": 3.0, "funding": -1.5,
                      "available_margin": 450.0}  # fmt: skip
+
+
+def test_the_equity_page_stays_light(paper_client: TestClient) -> None:
+    """The kit's four months of two runners; a year of ten is measured by
+    ``benchmarks/bench_web_load.py`` (its KB column), both under the issue's 60 KB."""
+    assert len(paper_client.get("/equity?portfolio=paper").content) < 60_000
