@@ -348,6 +348,7 @@ def main() -> None:
             "/research",
             "/research?sort=oos_sharpe&dir=asc&grade=B",
             f"/research/runs/{run_id}",
+            f"/research/compare?a={run_id}&b={run_id}",
             f"/explorer/analysis?run_id={run_id}",
             "/explorer",
         ]
@@ -357,33 +358,36 @@ def main() -> None:
         try:
             alone = cold(base, pages)
             with httpx.Client(base_url=base) as http:  # the pages as served: rendered once
-                for page in pages:
-                    http.get(page)
+                sizes = {page: len(http.get(page).content) for page in pages}
             results, sse = asyncio.run(
                 load(base, pages, args.clients, args.seconds, args.event_every)
             )
         finally:
             proc.terminate()
             proc.wait(10)
-    report(args, pages, alone, results, sse)
+    report(args, pages, alone, sizes, results, sse)
 
 
-def report(args, pages: list[str], alone: dict, results: dict, sse: list[float]) -> None:
+def report(
+    args, pages: list[str], alone: dict, sizes: dict, results: dict, sse: list[float]
+) -> None:
     total = sum(len(v) for v in results.values())
     print(
         f"{args.clients} clients, {args.seconds:.0f} s, {args.assets * args.strategies} results, "
         f"{args.paper_days} days of paper: {total} requests, {total / args.seconds:.0f} req/s, "
         f"a new event every {args.event_every:.0f} s"
     )
-    print(f"{'page':<44} {'alone':>7} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print(f"{'page':<44} {'KB':>6} {'alone':>7} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for page in pages:
         v = results.get(page, [])
         if v:
             label = page if len(page) <= 44 else page[:41] + "..."
             print(
-                f"{label:<44} {alone[page]:>7.1f} {len(v):>6} {statistics.median(v):>8.1f} "
+                f"{label:<44} {sizes[page] / 1000:>6.1f} {alone[page]:>7.1f} {len(v):>6} "
+                f"{statistics.median(v):>8.1f} "
                 f"{p95(v):>8.1f} {max(v):>8.1f}"
             )
+    print(f"the Equity page: {sizes['/equity'] / 1000:.1f} KB (target < 60 KB)")
     if sse:
         print(
             f"journal row via SSE (from the reset POST sent): n={len(sse)} "

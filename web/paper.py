@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
+import numpy as np
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
@@ -22,7 +23,7 @@ from adapters.services.portfolio_commands import (
 )
 from adapters.text.trade_csv import trades_csv
 from projections.paper.reader import PaperReader
-from web import inputs, paper_data, prices, svg
+from web import inputs, journal, paper_data, price_chart, prices, svg
 from web.auth import require_api_key
 from web.live import POLL_S, CatchUp
 from web.page_cache import NO_CACHE
@@ -30,7 +31,11 @@ from web.paper_data import DEFAULT_PORTFOLIO
 from web.templating import date, day, fragment, page
 
 JOURNAL_BATCH = 200
-JOURNAL_SHOWN = 100  # rows on the page when it loads; newer ones arrive over SSE
+MAX_CUMULATIVE = 120  # drawn days of the cumulative P&L
+# the Equity page stays under 60 KB for a year of ten runners: its curves drawn with at most
+# EQUITY_POINTS points (min and max per bucket keep the shape), HOVERS titled strips each
+EQUITY_POINTS = 200
+HOVERS = 60
 
 
 def _db(request: Request):
@@ -102,7 +107,13 @@ class PositionsController(Controller):
         if _is_htmx(request):
             ticks = prices.ticks(_db(request), request.app.state.settings)
             return fragment("partials/runner_detail.html", d=detail, portfolio=name, ticks=ticks)
-        return page(request, "runner.html", "positions", d=detail, **_common(request, name))
+        common = _common(request, name)
+        state = request.app.state
+        ticks = prices.ticks(_db(request), state.settings)
+        chart = price_chart.runner_chart(
+            _db(request), common["pf"], detail["runner"], state.settings, ticks
+        )
+        return page(request, "runner.html", "positions", d=detail, price_chart=chart, **common)
 
     @post(
         "/kill-switch/reset",
@@ -164,21 +175,46 @@ class EquityController(Controller):
         name = _portfolio(request, portfolio)
         db = _db(request)
         trades = _trades(db, name, page_no)
-        journal = PaperReader(db).journal(name, limit=JOURNAL_SHOWN)
         common = _common(request, name)
         # the journal has its own stream; the curves and the trades follow the read model
-        live = ("summary", "equity-charts", "trades") if common["pf"] else ()
+        live = ("summary", "equity-charts", "performance", "trades") if common["pf"] else ()
+        performance = paper_data.performance(db, name)
+        split = None
+        if common["pf"]:
+            positions = PaperReader(db).positions(name)
+            split = paper_data.pnl_split(common["pf"], positions, performance)
         return page(
             request,
             "equity.html",
             "equity",
             live,
-            charts=_equity_charts(paper_data.equity_view(db, name)),
+            charts=_equity_charts(paper_data.equity_view(db, name, EQUITY_POINTS))
+            | _pnl_charts(*paper_data.daily_pnl(db, name)),
+            performance=performance,
+            split=split,
             trades=trades,
-            journal=journal,
-            journal_after=journal[-1]["seq"] if journal else 0,
+            **_journal_context(db, name, journal.query(None, None, [])),
             **common,
         )
+
+    @get("/journal", sync_to_thread=False)
+    def list_journal(
+        self,
+        request: Request,
+        portfolio: FromQuery[str | None] = None,
+        runner: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
+        before: FromQuery[str | None] = None,
+    ) -> Template:
+        """The journal's table filtered by runner and type (newest first), or with ``before``
+        the rows older than that seq and the next "older" button."""
+        name = _portfolio(request, portfolio)
+        db = _db(request)
+        filters = journal.query(runner, type, _runner_keys(db, name))
+        start = inputs.sequence_number("before", before)
+        context = _journal_context(db, name, filters, start)
+        template = "journal_rows" if start is not None else "journal_table"
+        return fragment(f"partials/{template}.html", portfolio=name, **context)
 
     @get("/trades", sync_to_thread=False)
     def list_trades(
@@ -215,13 +251,38 @@ class EquityController(Controller):
         request: Request,
         portfolio: FromQuery[str | None] = None,
         after: FromQuery[str | None] = None,
+        runner: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
     ) -> ServerSentEvent:
         name = _portfolio(request, portfolio)
+        filters = journal.query(runner, type, _runner_keys(_db(request), name))
         # a reconnecting EventSource names the last row it got: resume there, no duplicates
         last = request.headers.get("Last-Event-ID")
         field, resume = ("Last-Event-ID", last) if last else ("after", after)
         start = inputs.sequence_number(field, resume) or 0
-        return ServerSentEvent(_journal_stream(request, name, start))
+        return ServerSentEvent(_journal_stream(request, name, filters, start))
+
+
+def _runner_keys(db, portfolio: str) -> list[str]:
+    return [r["key"] for r in PaperReader(db).runners(portfolio)]
+
+
+def _journal_context(
+    db, portfolio: str, filters: dict[str, str], before: int | None = None
+) -> dict[str, Any]:
+    """The journal's rows (newest first), where "older" continues, the filter and its menus,
+    and the newest seq the live stream follows from."""
+    rows, older = journal.rows(db, portfolio, filters, before)
+    newest = PaperReader(db).journal_newest(portfolio, limit=1)
+    return {
+        "journal": rows,
+        "journal_older": older,
+        "journal_filters": filters,
+        "journal_types": list(journal.TYPES),
+        "journal_runners": _runner_keys(db, portfolio),
+        "journal_after": newest[0]["seq"] if newest else 0,
+        "journal_type": journal.type_of,
+    }
 
 
 def _trades(db, portfolio: str, page_no: str | None) -> dict[str, Any]:
@@ -238,30 +299,48 @@ def _equity_charts(view: paper_data.EquityView) -> dict[str, str]:
             [date(ts) for ts in view.ts],
             label="equity (realised + unrealised) and realised",
             x_ticks=[day(ts) for ts in view.ts],
+            max_hover=HOVERS,
         ),
         "drawdown": svg.drawdown_chart(
             view.drawdown_pct,
             [date(ts) for ts in view.dd_ts],
             label="drawdown from the peak",
             x_ticks=[day(ts) for ts in view.dd_ts],
+            max_hover=HOVERS,
+        ),
+    }
+
+
+def _pnl_charts(days: list[dict[str, Any]], cumulative: list[dict[str, Any]]) -> dict[str, str]:
+    """Daily P&L of the closed trades as bars, and their cumulative sum by day."""
+    keep = paper_data.downsample(np.array([c["pnl"] for c in cumulative]), MAX_CUMULATIVE)
+    return {
+        "daily": svg.bar_chart(
+            [d["pnl"] for d in days], [day(d["day"]) for d in days], label="P&L per UTC day"
+        ),
+        "cumulative": svg.curve_chart(
+            {"cumulative P&L": [cumulative[i]["pnl"] for i in keep]},
+            [day(cumulative[i]["day"]) for i in keep],
+            label="cumulative P&L of the closed trades",
+            max_hover=HOVERS,
         ),
     }
 
 
 async def _journal_stream(
-    request: Request, portfolio: str, after: int
+    request: Request, portfolio: str, filters: dict[str, str], after: int
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """New journal rows as table rows, oldest first, each batch one ``journal`` message."""
+    """New journal rows (of the filter) as table rows, newest first, each batch one
+    ``journal`` message the page puts on top."""
     feed: CatchUp = request.app.state.catch_up
     template = request.app.template_engine.get_template("partials/journal_rows.html")
     while True:
         await feed.refresh()
-        rows = PaperReader(_db(request)).journal(portfolio, after_seq=after, limit=JOURNAL_BATCH)
+        rows = journal.newer(_db(request), portfolio, filters, after, JOURNAL_BATCH)
         if rows:
             after = rows[-1]["seq"]
-            yield ServerSentEventMessage(
-                event="journal", data=template.render(journal=rows), id=str(after)
-            )
+            html = template.render(journal=rows[::-1], journal_type=journal.type_of)
+            yield ServerSentEventMessage(event="journal", data=html, id=str(after))
         if len(rows) < JOURNAL_BATCH:
             await asyncio.sleep(POLL_S)
 

@@ -24,7 +24,7 @@ from web.plan_view import NextCandle, PlanCache
 Row = dict[str, Any]
 DEFAULT_PORTFOLIO = "paper"
 MAX_POINTS = 800  # drawn points of a curve: a year of 1h candles is 8,760
-TRADES_PER_PAGE = 50
+TRADES_PER_PAGE = 25  # the Equity page stays light (issue 18: under 60 KB)
 # scanner order after "has a position": what needs attention first
 _STATUS_ORDER = {"tripped": 0, "blocked": 1, "active": 2, "disabled": 3, "not trading": 4}
 _GRADE_ORDER = {grade: i for i, grade in enumerate("ABCDF")}
@@ -343,6 +343,48 @@ def equity_view(
         points=len(curve),
         max_drawdown_pct=float(drawdown.min()),
     )
+
+
+def performance(db: sqlite_utils.Database, portfolio: str) -> list[Row]:
+    """Each runner's closed trades: count, win rate, P&L and profit factor (the winners' sum
+    over the losers'; None without a loser)."""
+    return [
+        r
+        | {
+            "win_rate": r["wins"] / r["trades"],
+            "profit_factor": r["won"] / r["lost"] if r["lost"] > 0 else None,
+        }
+        for r in PaperReader(db).performance(portfolio)
+    ]
+
+
+def pnl_split(pf: Row, positions: list[Row], performance: list[Row]) -> Row:
+    """The portfolio's P&L in its parts: realised (closed trades, net of their fees and
+    funding), unrealised (open positions at their marks), fees and funding paid (all trades),
+    and the margin still available under the global guard (``max_margin_ratio`` of the
+    capital, and never more than the cash)."""
+    limit = min(pf["max_margin_ratio"] * pf["capital"], pf["cash"])
+    return {
+        "realised": sum(r["pnl"] for r in performance),
+        "unrealised": sum(p["unrealized"] or 0.0 for p in positions),
+        "fees": pf["fees_paid"],
+        "funding": pf["funding_paid"],
+        "available_margin": max(limit - pf["margin_used"], 0.0),
+    }
+
+
+DAILY_BARS = 90  # days of P&L bars: a year of titled bars would weigh 40 KB
+
+
+def daily_pnl(db: sqlite_utils.Database, portfolio: str) -> tuple[list[Row], list[Row]]:
+    """(the last ``DAILY_BARS`` days with a closed trade, every such day with the cumulative
+    P&L at its end), each row ``{"day", "pnl"}``."""
+    days = PaperReader(db).daily_pnl(portfolio)
+    cumulative = np.cumsum([p for _, p in days]).tolist() if days else []
+    rows = [{"day": d, "pnl": p} for d, p in days]
+    return rows[-DAILY_BARS:], [
+        {"day": d, "pnl": c} for (d, _), c in zip(days, cumulative, strict=True)
+    ]
 
 
 def drawdown_pct(equity: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 from adapters.services.backtest import BacktestInputError, BacktestRequest, load_market
 from adapters.services.traded_contract import MissingSpecError, VenueContracts
 from domain.strategies import strategy as strategy_spec
-from domain.strategies.plans import GridPlan
+from domain.strategies.plans import GridPlan, MarketArrays
 from projections.market_data import MarketDataReader, SeriesInfo
 
 HISTORY_WARMUPS = 10  # warm-ups of history behind the plan: recursive indicators settle
@@ -122,29 +122,12 @@ def _compute(
     params: dict[str, Any],
     last_ts: int,
 ) -> NextCandle | None:
-    try:
-        spec = strategy_spec(strategy)
-        parsed = spec.parse(params)
-    except (KeyError, msgspec.ValidationError):
-        # a strategy, or parameters, this version does not know (a result stored by an
-        # older one): no plan to show
+    built = _built(reader, contracts, exchange, strategy, symbol, params, last_ts, 0, True)
+    if built is None:
         return None
-    warmup = spec.warmup(parsed)
-    timeframe = parsed.timeframe
-    request = BacktestRequest(strategy, symbol, timeframe, exchange, None, last_ts + 1)
-    try:
-        market = load_market(reader, request, timeframe, warmup, spec.needs, contracts).market
-    except BacktestInputError:
-        return None
-    market = market.tail(max(HISTORY_WARMUPS * warmup, MIN_HISTORY))
-    n = len(market)
-    last_row = (
-        int(market.ts[-1]) + market.tf_ms,
-        *(float(market.close[-1]),) * 4,
-        0.0,
-    )
-    plan = spec.build(market.appended(last_row), parsed)
-    price = float(market.close[-1])
+    market, plan = built
+    n = len(market) - 1  # the placeholder row: the next candle
+    price = float(market.close[-2])
     if isinstance(plan, GridPlan):
         return NextCandle(
             ts=last_ts,
@@ -164,6 +147,80 @@ def _compute(
         signal=int(plan.signal[n - 1]),
         exit_signal=bool(plan.exit_signal[n - 1]) if plan.exit_signal is not None else False,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSpan:
+    """The last candles up to a time and what a plan rested during each of them (a grid's
+    take-profit and entry levels; None for a mono strategy): a runner's price chart."""
+
+    market: MarketArrays
+    take_profit: np.ndarray | None = None  # (n,)
+    long_levels: np.ndarray | None = None  # (n, levels), NaN where none rests
+    short_levels: np.ndarray | None = None
+
+
+def plan_span(
+    reader: MarketDataReader,
+    contracts: VenueContracts,
+    exchange: str,
+    strategy: str,
+    symbol: str,
+    params: dict[str, Any],
+    last_ts: int,
+    candles: int,
+) -> PlanSpan | None:
+    """The ``candles`` candles up to ``last_ts`` (included) with their plan: the orders the
+    runner rested during each one; None when the market, its contract or the strategy is
+    unknown."""
+    built = _built(reader, contracts, exchange, strategy, symbol, params, last_ts, candles, False)
+    if built is None:
+        return None
+    market, plan = built
+    keep = slice(len(market) - min(candles, len(market)), None)
+    if not isinstance(plan, GridPlan):
+        return PlanSpan(market.tail(candles))
+    return PlanSpan(
+        market.tail(candles),
+        plan.take_profit[keep],
+        None if plan.long_entries is None else plan.long_entries[keep],
+        None if plan.short_entries is None else plan.short_entries[keep],
+    )
+
+
+def _built(
+    reader: MarketDataReader,
+    contracts: VenueContracts,
+    exchange: str,
+    strategy: str,
+    symbol: str,
+    params: dict[str, Any],
+    last_ts: int,
+    candles: int,
+    next_candle: bool,
+) -> tuple[MarketArrays, Any] | None:
+    """The market up to ``last_ts`` (its history for the indicators plus ``candles``), with a
+    placeholder row for the candle after it when ``next_candle``, and the strategy's plan over
+    it; None when the strategy, its parameters, the market or the contract spec is missing."""
+    try:
+        spec = strategy_spec(strategy)
+        parsed = spec.parse(params)
+    except (KeyError, msgspec.ValidationError):
+        # a strategy, or parameters, this version does not know (a result stored by an
+        # older one): no plan to show
+        return None
+    warmup = spec.warmup(parsed)
+    timeframe = parsed.timeframe
+    request = BacktestRequest(strategy, symbol, timeframe, exchange, None, last_ts + 1)
+    try:
+        market = load_market(reader, request, timeframe, warmup, spec.needs, contracts).market
+    except BacktestInputError:
+        return None
+    market = market.tail(max(HISTORY_WARMUPS * warmup, MIN_HISTORY) + candles)
+    if next_candle:
+        last_row = (int(market.ts[-1]) + market.tf_ms, *(float(market.close[-1]),) * 4, 0.0)
+        market = market.appended(last_row)
+    return market, spec.build(market, parsed)
 
 
 def _row(levels: np.ndarray | None, i: int) -> tuple[float, ...]:

@@ -72,11 +72,13 @@ class ResearchController(Controller):
         if request.headers.get("HX-Request") == "true":
             return fragment("partials/research_table.html", **context)
         options = research_data.filter_options(db)
-        return page(request, "research.html", "research", options=options, **context)
+        grid = research_data.heatmap(research_data.list_runs(db))
+        return page(request, "research.html", "research", options=options, heatmap=grid, **context)
 
     @get("/runs/{run_id:str}", sync_to_thread=False)
     def show_result(self, request: Request, run_id: FromPath[str]) -> Template:
-        run = research_data.get_run(request.app.state.read.db(), run_id)
+        db = request.app.state.read.db()
+        run = research_data.get_run(db, run_id)
         if run is None:
             raise NotFoundException(detail=f"no walk-forward result {run_id!r}")
         windows = run.get("windows") or []
@@ -96,8 +98,21 @@ class ResearchController(Controller):
             worst=worst_level(v.level for v in verdicts),
             window_chart=window_chart(windows, earlier),
             stitched_chart=None if earlier else stitched_chart(run),
+            history=research_data.pair_runs(db, run["strategy"], run["symbol"]),
             **_apply_context(request, run),
         )
+
+    @get("/compare", sync_to_thread=False)
+    def compare(self, request: Request, a: FromQuery[str], b: FromQuery[str]) -> Template:
+        """Two runs side by side (of one pair or two): figures, parameters, points."""
+        db = request.app.state.read.db()
+        runs = []
+        for name, value in (("a", a), ("b", b)):
+            run = research_data.get_run(db, _run_id(value, name))
+            if run is None:
+                raise NotFoundException(detail=f"{name}: no walk-forward result {value!r}")
+            runs.append(run | {"earlier_rule": earlier_rule(run)})
+        return page(request, "research_compare.html", "research", runs=runs, **comparison(*runs))
 
     @post(
         "/runs/{run_id:str}/apply",
@@ -124,12 +139,25 @@ class ResearchController(Controller):
         return fragment("partials/apply_params.html", run=run, **context)
 
 
-def _run_id(value: str) -> str:
+def _run_id(value: str, name: str = "run_id") -> str:
     """Run ids are UUIDs (``ResearchLog.record_run``): anything else is a 400, not a lookup."""
     try:
-        return str(UUID(inputs.required("run_id", value)))
+        return str(UUID(inputs.required(name, value)))
     except ValueError as exc:
-        raise inputs.bad_request("run_id", f"not a run id (a UUID): {value[:64]!r}") from exc
+        raise inputs.bad_request(name, f"not a run id (a UUID): {value[:64]!r}") from exc
+
+
+def comparison(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """The rows of a side-by-side: every parameter either run trades (``differs`` where they
+    disagree) and every grading criterion either run has."""
+    pa, pb = a.get("best_params") or {}, b.get("best_params") or {}
+    params = [
+        {"name": k, "a": pa.get(k), "b": pb.get(k), "differs": pa.get(k) != pb.get(k)}
+        for k in dict.fromkeys([*pa, *pb])
+    ]
+    ca, cb = a.get("criteria") or {}, b.get("criteria") or {}
+    criteria = [{"name": k, "a": ca.get(k), "b": cb.get(k)} for k in dict.fromkeys([*ca, *cb])]
+    return {"params": params, "criteria": criteria}
 
 
 def _apply(state: State, run_id: str) -> AppliedParams:

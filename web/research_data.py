@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import sqlite_utils
 
 from projections.research import RUN_COLUMNS, ResearchReader
@@ -131,3 +132,42 @@ def combos(db: sqlite_utils.Database, run_id: str) -> list[dict[str, Any]]:
         [run_id],
     )
     return [r | {"params": json.loads(r["params"])} for r in rows]
+
+
+class Heatmap(msgspec.Struct, frozen=True):
+    """The newest run of each (strategy, symbol) laid out as a grid: ``cells[strategy][symbol]``
+    is that pair's run row, absent where the pair was never researched."""
+
+    strategies: list[str]
+    symbols: list[str]
+    cells: dict[str, dict[str, dict[str, Any]]]
+
+
+def heatmap(runs: list[dict[str, Any]]) -> Heatmap:
+    """The grid of ``runs`` (``list_runs`` rows: one per pair), names in alphabetical order."""
+    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    for run in runs:
+        cells.setdefault(run["strategy"], {})[run["symbol"]] = run
+    symbols = sorted({run["symbol"] for run in runs})
+    return Heatmap(strategies=sorted(cells), symbols=symbols, cells=cells)
+
+
+# what the history and the comparison show of a run besides LIST_COLUMNS
+HISTORY_COLUMNS = (*LIST_COLUMNS, "is_latest", "fixed")
+
+
+def pair_runs(db: sqlite_utils.Database, strategy: str, symbol: str) -> list[dict[str, Any]]:
+    """Every run of a pair, newest first, each numbered in recording order (``number``: 1 is
+    the first)."""
+    if not _has(db, RUNS):
+        return []
+    rows = _rows(
+        db,
+        f"SELECT {', '.join(HISTORY_COLUMNS)} FROM {RUNS} WHERE strategy = ? AND symbol = ? "
+        "ORDER BY seq DESC",
+        [strategy, symbol],
+    )
+    return [
+        r | {"number": len(rows) - i, "fixed": json.loads(r["fixed"]) if r["fixed"] else None}
+        for i, r in enumerate(rows)
+    ]

@@ -250,9 +250,11 @@ def curve_chart(
     digits: int = 2,
     frame: Frame = Frame(),
     x_ticks: Sequence[str] | None = None,
+    max_hover: int | None = None,
 ) -> str:
     """Lines for long series (an equity curve): no marker per point, which would hide the
-    line, but one invisible full-height hover strip per point naming every series' value.
+    line, but one invisible full-height hover strip per point naming every series' value
+    (at most ``max_hover`` strips, evenly spread, each as wide as its share: a light page).
     ``x_ticks`` (default ``x_labels``) are the shorter texts along the axis."""
     values = [v for vals in series.values() for v in vals if _finite(v)]
     if not values:
@@ -269,15 +271,22 @@ def curve_chart(
     ]
     for k, vals in enumerate(series.values()):
         parts.append(_polylines(vals, x, y, PALETTE[k % len(PALETTE)]))
-    parts.append(_hover_strips(series, x_labels, x, frame, n, digits))
+    parts.append(_hover_strips(series, x_labels, x, frame, _hovered(n, max_hover), digits))
     parts.append(_legend(list(series), frame))
     return "".join(parts) + "</svg>"
 
 
-def _hover_strips(series, x_labels, x, frame: Frame, n: int, digits: int) -> str:
-    width = frame.inner_w / max(n, 1)
+def _hovered(n: int, max_hover: int | None) -> list[int]:
+    """The points that get a hover strip: all, or ``max_hover`` of them evenly spread."""
+    if max_hover is None or n <= max_hover:
+        return list(range(n))
+    return sorted({round(k * (n - 1) / (max_hover - 1)) for k in range(max_hover)})
+
+
+def _hover_strips(series, x_labels, x, frame: Frame, shown_at: list[int], digits: int) -> str:
+    width = frame.inner_w / max(len(shown_at), 1)
     out = []
-    for i in range(n):
+    for i in shown_at:
         shown = [
             f"{escape(name)} {escape(fmt(vals[i], digits))}"
             for name, vals in series.items()
@@ -303,6 +312,7 @@ def drawdown_chart(
     frame: Frame = Frame(),
     x_ticks: Sequence[str] | None = None,
     threshold: float | None = None,
+    max_hover: int | None = None,
 ) -> str:
     """Drawdown (percent, <= 0) as an area filled from zero down, hover value per point;
     ``threshold`` (a percent, <= 0: a kill switch's drawdown) is a dashed line the scale
@@ -323,7 +333,15 @@ def drawdown_chart(
         _x_labels(frame, x_ticks or x_labels, x),
         f'<polygon class="drawdown" points="{area}" fill="#e4572e" fill-opacity="0.35"/>',
         f'<polyline fill="none" stroke="#e4572e" points="{outline}"/>',
-        _hover_columns(drawdown_pct, x_labels, x, frame, "drawdown", "%"),
+        _hover_columns(
+            drawdown_pct,
+            x_labels,
+            x,
+            frame,
+            "drawdown",
+            "%",
+            _hovered(len(drawdown_pct), max_hover),
+        ),
     ]
     if _finite(threshold):
         parts.append(
@@ -335,12 +353,16 @@ def drawdown_chart(
     return "".join(parts) + "</svg>"
 
 
-def _hover_columns(vals, x_labels, x, frame: Frame, name: str, unit: str) -> str:
-    """Invisible full-height strips, one per point: hovering anywhere above a point shows it."""
-    n = len(vals)
-    width = frame.inner_w / max(n, 1)
+def _hover_columns(
+    vals, x_labels, x, frame: Frame, name: str, unit: str, shown_at: list[int] | None = None
+) -> str:
+    """Invisible full-height strips, one per point (or per point of ``shown_at``): hovering
+    anywhere above a point shows it."""
+    shown_at = list(range(len(vals))) if shown_at is None else shown_at
+    width = frame.inner_w / max(len(shown_at), 1)
     out = []
-    for i, v in enumerate(vals):
+    for i in shown_at:
+        v = vals[i]
         if not _finite(v):
             continue
         where = x_labels[i] if i < len(x_labels) else str(i)
@@ -546,4 +568,179 @@ def scatter(
         f'<text class="axis-name" x="{frame.left + frame.inner_w / 2}" y="{base + 30}" '
         f'text-anchor="middle">{escape(x_name)} (x) vs {escape(y_name)} (y)</text>'
     )
+    return "".join(parts) + "</svg>"
+
+
+# -- candlesticks -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Candles:
+    """OHLC per candle; ``labels[i]`` names candle ``i`` (its time) and ``keys[i]`` is written
+    as its ``data-ts`` so a page can find it."""
+
+    labels: Sequence[str]
+    keys: Sequence[int]
+    open: Sequence[float]
+    high: Sequence[float]
+    low: Sequence[float]
+    close: Sequence[float]
+
+
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """A price resting during each candle (a take-profit, a stop, grid levels): one step per
+    candle across its whole width, a gap where None or NaN. Several rows draw as one legend
+    entry (a grid's levels)."""
+
+    name: str
+    colour: str
+    rows: Sequence[Sequence[float | None]]
+    dashed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A fill (a circle) or an exit (a diamond) at candle ``index`` and ``price``."""
+
+    index: int
+    price: float
+    kind: str  # "fill" | "exit"
+    colour: str
+    title: str
+
+
+UP, DOWN = "#1e8449", "#c0392b"
+
+
+def candle_chart(
+    candles: Candles,
+    steps: Sequence[Steps] = (),
+    markers: Sequence[Marker] = (),
+    *,
+    label: str = "price",
+    frame: Frame = Frame(height=340),
+) -> str:
+    """Candlesticks with step lines over them and markers on top; the y axis covers the
+    candles, every step and every marker, so nothing is drawn outside the plot."""
+    n = len(candles.open)
+    if n == 0:
+        return empty_chart(label, frame)
+    values = [*candles.low, *candles.high, *(m.price for m in markers)]
+    values += [v for s in steps for row in s.rows for v in row if _finite(v)]
+    lo, hi = _bounds(values)
+    names = ["candles", *(s.name for s in steps), *dict.fromkeys(m.kind for m in markers)]
+    frame = _fit_legend(_fit_y_labels(frame, lo, hi), names)
+    band = frame.inner_w / n
+    centre = lambda i: frame.left + (i + 0.5) * band  # noqa: E731 (the x of candle i)
+    y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
+    parts = [
+        _open(frame, label),
+        _y_axis(frame, lo, hi, y),
+        _x_labels(frame, candles.labels, centre),
+        _candles(candles, centre, y, band),
+    ]
+    for s in steps:
+        parts.append(_steps(s, centre, y, band))
+    parts.extend(_marker(m, centre(m.index), y(m.price)) for m in markers)
+    parts.append(_candle_legend(steps, markers, frame))
+    return "".join(parts) + "</svg>"
+
+
+def _candles(c: Candles, centre, y, band: float) -> str:
+    body_w = max(band * 0.6, 1.0)
+    out = []
+    for i in range(len(c.open)):
+        o, h, lo, cl = c.open[i], c.high[i], c.low[i], c.close[i]
+        colour = UP if cl >= o else DOWN
+        x = centre(i)
+        top, bottom = y(max(o, cl)), y(min(o, cl))
+        out.append(
+            f'<g class="candle" data-ts="{c.keys[i]}"><line x1="{x:.1f}" y1="{y(h):.1f}" '
+            f'x2="{x:.1f}" y2="{y(lo):.1f}" stroke="{colour}"/>'
+            f'<rect x="{x - body_w / 2:.1f}" y="{top:.1f}" width="{body_w:.1f}" '
+            f'height="{max(bottom - top, 0.8):.1f}" fill="{colour}"/>'
+            f"<title>{escape(c.labels[i])}: open {_short(o)}, "
+            f"high {_short(h)}, low {_short(lo)}, close {_short(cl)}</title></g>"
+        )
+    return "".join(out)
+
+
+def _short(value: float) -> str:
+    """A price without trailing zeros (the candle's own digits)."""
+    return f"{value:,.8f}".rstrip("0").rstrip(".")
+
+
+def _steps(s: Steps, centre, y, band: float) -> str:
+    dash = ' stroke-dasharray="5 3"' if s.dashed else ""
+    out = []
+    for row in s.rows:
+        runs, current = [], []
+        for i, v in enumerate(row):
+            if _finite(v):
+                left, right, level = centre(i) - band / 2, centre(i) + band / 2, y(v)
+                current += [f"{left:.1f},{level:.1f}", f"{right:.1f},{level:.1f}"]
+            elif current:
+                runs.append(current)
+                current = []
+        if current:
+            runs.append(current)
+        out.extend(
+            f'<polyline fill="none" stroke="{s.colour}"{dash} points="{" ".join(r)}"/>'
+            for r in runs
+        )
+    name = escape(s.name)
+    return f'<g class="steps" data-name="{name}"><title>{name}</title>{"".join(out)}</g>'
+
+
+def _marker(m: Marker, x: float, y: float) -> str:
+    title = f"<title>{escape(m.title)}</title>"
+    if m.kind == "fill":
+        return (
+            f'<circle class="mark fill" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{m.colour}" '
+            f'stroke="#fff">{title}</circle>'
+        )
+    d = f"M{x:.1f} {y - 6:.1f}L{x + 6:.1f} {y:.1f}L{x:.1f} {y + 6:.1f}L{x - 6:.1f} {y:.1f}Z"
+    return f'<path class="mark exit" d="{d}" fill="{m.colour}" stroke="#000">{title}</path>'
+
+
+def _candle_legend(steps: Sequence[Steps], markers: Sequence[Marker], frame: Frame) -> str:
+    keys = [("candles", UP)] + [(s.name, s.colour) for s in steps]
+    keys += [(k, "#555") for k in dict.fromkeys(m.kind for m in markers)]
+    out, x = [], frame.left + 8
+    for name, colour in keys:
+        out.append(
+            f'<rect x="{x}" y="2" width="10" height="10" fill="{colour}"/>'
+            f'<text class="legend" x="{x + 14}" y="11">{escape(name)}</text>'
+        )
+        x += 24 + 7 * len(name)
+    return "".join(out)
+
+
+# -- bars ---------------------------------------------------------------------------------------
+def bar_chart(
+    values: Sequence[float],
+    x_labels: Sequence[str],
+    *,
+    label: str = "bars",
+    name: str = "P&L",
+    frame: Frame = Frame(),
+) -> str:
+    """One bar per value from zero, green above and red below, each titled with its label and
+    value (money: separators, 2 decimals)."""
+    if not values:
+        return empty_chart(label, frame)
+    lo, hi = _bounds(values, include_zero=True)
+    frame = _fit_y_labels(frame, lo, hi)
+    band = frame.inner_w / len(values)
+    y = _scale(lo, hi, frame.top + frame.inner_h, frame.top)
+    centre = lambda i: frame.left + (i + 0.5) * band  # noqa: E731 (the x of bar i)
+    parts = [_open(frame, label), _y_axis(frame, lo, hi, y), _x_labels(frame, x_labels, centre)]
+    width = max(band * 0.7, 1.0)
+    for i, v in enumerate(values):
+        top, bottom = sorted((y(v), y(0)))
+        parts.append(
+            f'<rect class="bar" x="{centre(i) - width / 2:.1f}" y="{top:.1f}" '
+            f'width="{width:.1f}" height="{max(bottom - top, 0.8):.1f}" '
+            f'fill="{UP if v >= 0 else DOWN}"><title>{escape(x_labels[i])}: {escape(name)} '
+            f"{v:+,.2f}</title></rect>"
+        )
     return "".join(parts) + "</svg>"

@@ -122,11 +122,12 @@ def _asked(state: Row) -> str:
 
 
 def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.8g}"
+    # a price or a quantity as the dashboard writes an unknown tick's: separators, 8 digits
+    return words.price(value)
 
 
 def _signed(value: float) -> str:
-    return f"{value:+.2f}"
+    return words.signed(value)
 
 
 def _side(side: int) -> str:

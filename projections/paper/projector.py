@@ -87,7 +87,7 @@ _CLOCK_DECODER = msgspec.json.Decoder(_Clock)
 
 class PaperProjector(Projector):
     name = "paper"
-    schema = 2  # 2: the portfolio's exchange (ExchangeSelected)
+    schema = 3  # 2: the portfolio's exchange (ExchangeSelected); 3: paper_fills
     topics = tuple(_TOPIC_NAMES)
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
@@ -108,6 +108,7 @@ class PaperProjector(Projector):
         self._equity: list[tuple] = []
         self._trades: list[tuple] = []
         self._journal: list[tuple] = []
+        self._fills: list[tuple] = []
         super().__init__(recorder, db)
 
     # -- tables ------------------------------------------------------------------------------------
@@ -177,6 +178,11 @@ class PaperProjector(Projector):
             "VALUES (?,?,?,?,?,?)",
             self._journal,
         )
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO paper_fills (portfolio, seq, key, level, side, price, qty, "
+            "ts, tp, sl) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            self._fills,
+        )
         # the next commit reloads what it touches: another process may project in between
         self.discard()
 
@@ -199,7 +205,7 @@ class PaperProjector(Projector):
         buffers = (self._portfolios, self._runners, self._positions, self._marks, self._halts)
         for buffer in buffers:
             buffer.clear()
-        for rows in (self._equity, self._trades, self._journal):
+        for rows in (self._equity, self._trades, self._journal, self._fills):
             rows.clear()
 
     # -- row caches --------------------------------------------------------------------------------
@@ -315,6 +321,7 @@ class PaperProjector(Projector):
         )  # fmt: skip
         _totals(position)
         position.sl = _grid_stop(runner, position)
+        self._fill(seq, pf, state, position)
         lift_entry_blocks(runner.blocked)
         self._note(seq, pf, state, "GridLevelOpened", journal.grid_level_opened(state), ts)
 
@@ -325,9 +332,19 @@ class PaperProjector(Projector):
         ledger.open_position(pf, position, price, qty, state["fee"], state["margin"], state["ts"])
         _totals(position)
         position.tp, position.sl = _price_or_none(state["tp"]), _price_or_none(state["sl"])
+        self._fill(seq, pf, state, position)
         lift_entry_blocks(runner.blocked)
         text = journal.position_opened(state, position.tp, position.sl)
         self._note(seq, pf, state, "PositionOpened", text, state["ts"])
+
+    def _fill(self, seq: int, pf: PortfolioRow, state: Row, position: PositionRow) -> None:
+        """The entry's row in ``paper_fills``: a mono entry is level 0."""
+        self._fills.append(
+            (
+                pf.portfolio, seq, state["key"], state.get("level", 0), state["side"],
+                state["price"], state["qty"], state["ts"], position.tp, position.sl,
+            )
+        )  # fmt: skip
 
     def _open(self, pf: PortfolioRow, runner: RunnerRow, side: int, ts: int) -> PositionRow:
         position = PositionRow(

@@ -103,6 +103,57 @@ class PaperReader:
         ).fetchall()
         return [Trade.from_record(dict(zip(TRADE_FIELDS, r, strict=True))) for r in rows]
 
+    def performance(self, name: str) -> list[Row]:
+        """Per runner (``key``) its closed trades: ``trades``, ``wins`` (P&L above zero),
+        ``pnl`` (their sum), ``won`` and ``lost`` (the sums of the winners' P&L and of the
+        losers' as a positive amount), by key."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT key, COUNT(*) AS trades, SUM(pnl > 0) AS wins, SUM(pnl) AS pnl, "
+            "SUM(CASE WHEN pnl > 0 THEN pnl ELSE 0 END) AS won, "
+            "SUM(CASE WHEN pnl < 0 THEN -pnl ELSE 0 END) AS lost "
+            "FROM paper_trades WHERE portfolio = ? GROUP BY key ORDER BY key",
+            [name],
+            set(),
+        )
+
+    def daily_pnl(self, name: str) -> list[tuple[int, float]]:
+        """(UTC day's start, P&L of the trades closed that day), oldest first; days without
+        a closed trade are absent."""
+        if not self._ready():
+            return []
+        day = 86_400_000
+        rows = self.db.execute(
+            f"SELECT exit_ts / {day} * {day} AS day, SUM(pnl) FROM paper_trades "
+            "WHERE portfolio = ? GROUP BY day ORDER BY day",
+            [name],
+        ).fetchall()
+        return [(int(d), float(p)) for d, p in rows]
+
+    def fills(self, name: str, key: str, start: int, end: int) -> list[Row]:
+        """A runner's entry fills timed in ``[start, end)``, in event order: level, side,
+        price, qty, ts, the stop in force from it on (``sl``) and a mono take-profit (``tp``)."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT level, side, price, qty, ts, tp, sl FROM paper_fills WHERE portfolio = ? "
+            "AND key = ? AND ts >= ? AND ts < ? ORDER BY seq",
+            [name, key, start, end],
+        )
+
+    def runner_trades(self, name: str, key: str, start: int, end: int) -> list[Row]:
+        """A runner's closed trades that were open at some time in ``[start, end)``, oldest
+        first."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT * FROM paper_trades WHERE portfolio = ? AND key = ? AND exit_ts >= ? "
+            "AND entry_ts < ? ORDER BY seq",
+            [name, key, start, end],
+            set(),
+        )
+
     def equity(self, name: str, since_ts: int | None = None) -> EquityCurve:
         rows = []
         if self._ready():
@@ -118,21 +169,47 @@ class PaperReader:
             np.array(ts, np.int64), np.array(equity, np.float64), np.array(cash, np.float64)
         )
 
-    def journal(self, name: str, after_seq: int | None = None, limit: int = 100) -> list[Row]:
+    def journal(
+        self,
+        name: str,
+        after_seq: int | None = None,
+        limit: int = 100,
+        *,
+        key: str | None = None,
+        kinds: Sequence[str] = (),
+    ) -> list[Row]:
         """Journal entries in event order: those after ``after_seq`` (poll with the last seq
-        seen), or the latest ``limit`` when ``after_seq`` is None."""
+        seen), or the latest ``limit`` when ``after_seq`` is None; only ``key``'s and of
+        ``kinds`` when given."""
         if not self._ready():
             return []
+        where, args = _journal_filter(name, key, kinds)
         if after_seq is not None:
             return self._rows(
-                "SELECT * FROM paper_journal WHERE portfolio = ? AND seq > ? ORDER BY seq LIMIT ?",
-                [name, after_seq, limit],
+                f"SELECT * FROM paper_journal WHERE {where} AND seq > ? ORDER BY seq LIMIT ?",
+                [*args, after_seq, limit],
             )
-        rows = self._rows(
-            "SELECT * FROM paper_journal WHERE portfolio = ? ORDER BY seq DESC LIMIT ?",
-            [name, limit],
+        return self.journal_newest(name, limit=limit, key=key, kinds=kinds)[::-1]
+
+    def journal_newest(
+        self,
+        name: str,
+        before_seq: int | None = None,
+        limit: int = 100,
+        *,
+        key: str | None = None,
+        kinds: Sequence[str] = (),
+    ) -> list[Row]:
+        """Journal entries newest first: the ``limit`` before ``before_seq`` (None: the
+        newest), only ``key``'s and of ``kinds`` when given."""
+        if not self._ready():
+            return []
+        where, args = _journal_filter(name, key, kinds)
+        if before_seq is not None:
+            where, args = f"{where} AND seq < ?", [*args, before_seq]
+        return self._rows(
+            f"SELECT * FROM paper_journal WHERE {where} ORDER BY seq DESC LIMIT ?", [*args, limit]
         )
-        return rows[::-1]
 
     def journal_of_kind(self, name: str, kind: str, start: int, end: int) -> list[Row]:
         """Journal entries of one ``kind`` (the event's class name) timed in ``[start, end)``,
@@ -163,6 +240,17 @@ class PaperReader:
             "ts": pf["kill_ts"],
         }
         return {"global": glob, "runners": tripped, "limits": pf["limits"]}
+
+
+def _journal_filter(name: str, key: str | None, kinds: Sequence[str]) -> tuple[str, list[Any]]:
+    """The WHERE text of a portfolio's journal rows, of one runner and some kinds."""
+    where, args = "portfolio = ?", [name]
+    if key is not None:
+        where, args = f"{where} AND key = ?", [*args, key]
+    if kinds:
+        where = f"{where} AND kind IN ({', '.join('?' * len(kinds))})"
+        args = [*args, *kinds]
+    return where, args
 
 
 def _with_marks(row: Row) -> Row:

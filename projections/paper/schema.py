@@ -131,6 +131,7 @@ TABLES = (
     "paper_equity",
     "paper_journal",
     "paper_halts",
+    "paper_fills",
 )
 
 
@@ -205,6 +206,16 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS paper_halts (portfolio TEXT PRIMARY KEY, halted_ts INTEGER, "
         "halted_by TEXT) WITHOUT ROWID"
+    )
+    # every entry fill (a grid level, a mono entry) with the stop in force from it on and a mono
+    # position's take-profit (a grid's moves with its indicator: NULL): the price chart's marks
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS paper_fills (portfolio TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "key TEXT NOT NULL, level INTEGER, side INTEGER, price REAL, qty REAL, ts INTEGER, "
+        "tp REAL, sl REAL, PRIMARY KEY (portfolio, seq)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS paper_fills_by_runner ON paper_fills (portfolio, key, ts)"
     )
     db.execute(
         "CREATE INDEX IF NOT EXISTS paper_journal_by_portfolio ON paper_journal (portfolio, seq)"

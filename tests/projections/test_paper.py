@@ -28,6 +28,7 @@ TABLES = (
     "paper_trades",
     "paper_equity",
     "paper_journal",
+    "paper_fills",
 )
 
 
@@ -130,6 +131,48 @@ def test_closed_grid_trade_realized_pnl_wins_and_cash(world) -> None:
     assert pf["margin_used"] == 25.0
 
 
+def test_fills_keep_each_entry_with_the_stop_from_it_on(world) -> None:
+    store, projector, reader, sim = world
+    _two_levels(sim)
+    _close_grid_and_open_mono(sim)
+    _save_and_project(store, projector, sim)
+    # the grid's stop: 100 x 0.9 after the first level, 95 x 0.9 after the second; the mono
+    # entry keeps its own TP and SL
+    grid = reader.fills("alpha", GRID, T0, T0 + 10 * H)
+    assert [(f["level"], f["price"], f["ts"], f["tp"]) for f in grid] == [
+        (0, 100.0, T0 + H, None),
+        (1, 90.0, T0 + 2 * H, None),
+    ]
+    assert [f["sl"] for f in grid] == pytest.approx([90.0, 85.5])
+    (mono,) = reader.fills("alpha", MONO, T0, T0 + 10 * H)
+    assert (mono["level"], mono["side"], mono["price"], mono["tp"], mono["sl"]) == (
+        0, -1, 2000.0, 1900.0, 2100.0,
+    )  # fmt: skip
+    assert reader.fills("alpha", GRID, T0 + 2 * H + 1, T0 + 10 * H) == []
+    (trade,) = reader.runner_trades("alpha", GRID, T0 + 3 * H, T0 + 10 * H)
+    assert trade["exit_ts"] == T0 + 4 * H
+    assert reader.runner_trades("alpha", GRID, T0 + 4 * H + 1, T0 + 10 * H) == []
+
+
+def test_performance_per_runner_and_pnl_per_day(world) -> None:
+    store, projector, reader, sim = world
+    _two_levels(sim)
+    _close_grid_and_open_mono(sim)
+    _crash_and_reset(sim)
+    _save_and_project(store, projector, sim)
+    # the grid won 9.824 (test_closed_grid_trade...); the mono short, forced out at 3000 from
+    # 2000 x 0.05: -50 gross, fees 0.04 + 0.09 -> -50.13
+    mono, grid = reader.performance("alpha")  # by key
+    assert (grid["key"], grid["trades"], grid["wins"], grid["lost"]) == (GRID, 1, 1, 0)
+    assert grid["pnl"] == pytest.approx(9.824) == grid["won"]
+    assert (mono["key"], mono["trades"], mono["wins"], mono["won"]) == (MONO, 1, 0, 0)
+    assert mono["pnl"] == pytest.approx(-50.13) and mono["lost"] == pytest.approx(50.13)
+    # T0 + 4 h and T0 + 30 h: two UTC days (T0 is a day's start)
+    days = reader.daily_pnl("alpha")
+    assert [d for d, _ in days] == [T0, T0 + 24 * H]
+    assert [p for _, p in days] == pytest.approx([9.824, -50.13])
+
+
 def test_mono_position_tp_sl_distances(world) -> None:
     store, projector, reader, sim = world
     _two_levels(sim)
@@ -197,7 +240,7 @@ def test_kill_switch_trip_refused_reset_reset_and_disabled_runner(world) -> None
         "for 23.0 h more"
     )
     assert entries[1]["text"] == f"kill switch reset (request #2): global, {MONO}"
-    assert entries[2]["text"] == f"{MONO} short closed (runner disabled) at 3000: lost, P&L -50.13"
+    assert entries[2]["text"] == f"{MONO} short closed (runner disabled) at 3,000: lost, P&L -50.13"
     assert entries[3] == entries[3] | {
         "ts": T0 + 30 * H,
         "key": MONO,
@@ -219,7 +262,7 @@ def test_journal_text_and_market_time(world) -> None:
     ]
     texts = {e["kind"]: e["text"] for e in journal[::-1]}  # the first of each kind
     assert (
-        texts["Started"] == "portfolio alpha started with capital 1000 (margin at most 70 % of it)"
+        texts["Started"] == "portfolio alpha started with capital 1,000 (margin at most 70 % of it)"
     )
     assert texts["RunnerEnabled"] == f"{GRID} enabled (grid grid_atr on BTC/USDT)"
     assert texts["EntryBlocked"] == f"{GRID} entries blocked: regime (bear)"

@@ -29,7 +29,7 @@ def test_the_journal_says_whether_a_grid_exit_at_the_ma_won() -> None:
     trade = {"strategy": "grid_atr", "side": 1, "levels": 4, "reason": "tp",
              "exit_price": 95000.0, "pnl": -1327.93}  # fmt: skip
     assert journal.grid_cycle_closed("grid_atr:BTC/USDT", trade) == (
-        "grid_atr:BTC/USDT long grid of 4 levels closed (exit at MA) at 95000: lost, P&L -1327.93"
+        "grid_atr:BTC/USDT long grid of 4 levels closed (exit at MA) at 95,000: lost, P&L -1,327.93"
     )
 
 

@@ -89,7 +89,7 @@ def test_kill_switch_reset_needs_the_key_then_shows_the_outcome_and_journal(
         API_KEY,
     )
     page.wait_for_function(f"() => document.querySelectorAll('#journal-body tr').length > {rows}")
-    assert "kill switch reset" in page.locator("#journal-body tr").last.inner_text()
+    assert "kill switch reset" in page.locator("#journal-body tr").first.inner_text()
     shot(page, "paper_equity_journal_live")
     assert page.errors == []
 

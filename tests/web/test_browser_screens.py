@@ -29,6 +29,7 @@ PAGES = {
     "research_detail": "{in_sample_run}",
     "research_detail_earlier_rule": "{earlier_run}",
     "explorer": "/explorer?run_id={in_sample_id}",
+    "research_compare": "/research/compare?a={in_sample_id}&b={other_id}",
 }
 
 
@@ -49,7 +50,12 @@ def urls(server: str, browser) -> dict[str, str]:  # noqa: F811
     btc = page.get_attribute("#runs-body tr:has-text('BTC/USDT') a:text('grid_atr')", "href")
     eth = page.get_attribute("#runs-body tr:has-text('ETH/USDT') a", "href")
     context.close()
-    runs = {"in_sample_run": btc, "earlier_run": eth, "in_sample_id": btc.rsplit("/", 1)[1]}
+    runs = {
+        "in_sample_run": btc,
+        "earlier_run": eth,
+        "in_sample_id": btc.rsplit("/", 1)[1],
+        "other_id": eth.rsplit("/", 1)[1],
+    }
     return {name: server + path.format(**runs) for name, path in PAGES.items()}
 
 
@@ -153,3 +159,94 @@ def test_a_chart_value_opens_on_tap(urls: dict[str, str], browser) -> None:  # n
         assert tip.inner_text() == "IS Sharpe (selected) w1 2023-06-30: 2.90"
     finally:
         context.close()
+
+
+def test_a_heatmap_cell_opens_its_pairs_detail(urls: dict[str, str], screen) -> None:
+    _load(screen, urls["research"])
+    screen.click("#heatmap td[data-pair='grid_atr ETH/USDT'] a")
+    screen.wait_for_url(urls["research_detail_earlier_rule"])
+    assert screen.inner_text("h1").startswith("grid_atr on ETH/USDT 1h")
+    assert screen.locator("#history tbody tr").count() == 1
+
+
+def test_a_click_on_a_research_row_opens_it(urls: dict[str, str], screen) -> None:
+    _load(screen, urls["research"])
+    # the asset's cell holds no link: the row itself opens the run
+    screen.click("#runs-body tr:has-text('envelope_dca') td:nth-child(2)")
+    screen.wait_for_url("**/research/runs/*")
+    assert screen.inner_text("h1").startswith("envelope_dca on BTC/USDT 1h")
+    assert screen.errors == []
+
+
+# each filled level of the open grid (its table) and, in the price chart, the fill circle
+# titled with its time, the candle of that time and the y axis's ticks
+FILL_GEOMETRY = """() => {
+  const chart = document.querySelector('#price-chart svg');
+  const filled = [...document.querySelectorAll('table.levels tr.filled')].map(tr => ({
+    price: tr.children[2].textContent.trim(),
+    when: tr.children[4].textContent.trim().replace('filled ', '')}));
+  return filled.map(f => {
+    const mark = [...chart.querySelectorAll('circle.mark.fill')].find(c =>
+      c.querySelector('title').textContent.endsWith(f.when));
+    const candle = [...chart.querySelectorAll('g.candle')].find(g =>
+      g.querySelector('title').textContent.startsWith(f.when + ':'));
+    const box = mark && mark.getBoundingClientRect();
+    return {...f, visible: !!box && box.width > 0,
+      cx: mark && +mark.getAttribute('cx'), cy: mark && +mark.getAttribute('cy'),
+      candle_x: candle && +candle.querySelector('line').getAttribute('x1')};
+  });
+}"""
+Y_TICKS = """() => [...document.querySelectorAll('#price-chart svg text.tick[text-anchor=end]')]
+  .map(t => [t.textContent, +t.getAttribute('y') - 4])"""
+
+
+def test_the_price_chart_shows_each_fill_at_its_time_and_price(
+    urls: dict[str, str], screen
+) -> None:
+    _load(screen, urls["runner"])  # tight's BTC grid: open, its levels filled in the window
+    fills = screen.evaluate(FILL_GEOMETRY)
+    ticks = [(float(text.replace(",", "")), y) for text, y in screen.evaluate(Y_TICKS)]
+    (p0, y0), (p1, y1) = ticks[0], ticks[-1]
+    assert fills and p0 != p1
+    for f in fills:
+        assert f["visible"] and f["cx"] == f["candle_x"], f  # on its candle
+        price = float(f["price"].replace(",", ""))
+        expected = y0 + (price - p0) * (y1 - y0) / (p1 - p0)  # the axis's scale
+        assert abs(f["cy"] - expected) < 0.6, (f, expected)
+    assert screen.errors == []
+
+
+JOURNAL_TYPES = (
+    "() => [...document.querySelectorAll('#journal-body td.type')].map(t => t.textContent)"
+)
+JOURNAL_TEXTS = (
+    "() => [...document.querySelectorAll('#journal-body tr[data-seq]')].map(t => t.innerText)"
+)
+
+
+def test_the_journal_filters_by_type_and_runner_in_place(urls: dict[str, str], screen) -> None:
+    _load(screen, urls["equity"].replace("/equity", "/equity?portfolio=tight"))
+    assert len(set(screen.evaluate(JOURNAL_TYPES))) > 2  # fills, exits, set-up ...
+    screen.select_option("#journal-filter select[name=type]", "fill")
+    screen.wait_for_function(f"() => ({JOURNAL_TYPES})().every(t => t === 'fill')")
+    screen.select_option("#journal-filter select[name=runner]", "grid_atr:ETH/USDT")
+    screen.wait_for_function(
+        f"() => ({JOURNAL_TEXTS})().every(t => t.includes('grid_atr:ETH/USDT long level'))"
+    )
+    # tight's ETH grid filled levels 0, 1 and 2 (its positions page says so)
+    assert len(screen.evaluate(JOURNAL_TEXTS)) == 3
+    assert screen.url.endswith("/equity?portfolio=tight") and screen.errors == []
+
+
+def test_older_adds_the_journals_earlier_rows(urls: dict[str, str], screen) -> None:
+    _load(screen, urls["equity"])  # the "paper" portfolio: months of events
+    first = screen.locator("#journal-body tr[data-seq]").count()
+    screen.click("#journal-body tr.older a")
+    screen.wait_for_function(
+        f"() => document.querySelectorAll('#journal-body tr[data-seq]').length > {first}"
+    )
+    rows = "#journal-body tr[data-seq]"
+    seqs = screen.evaluate(
+        f"() => [...document.querySelectorAll('{rows}')].map(t => +t.dataset.seq)"
+    )
+    assert seqs == sorted(seqs, reverse=True) and len(seqs) == 2 * first

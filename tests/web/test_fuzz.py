@@ -115,6 +115,8 @@ def known(app: Litestar) -> dict[str, Any]:
         "page": ["1", "2"],
         "after": ["0", *(str(j["seq"]) for p in portfolios for j in reader.journal(p, limit=2))],
         "since": ["", "1.2.3"],
+        "type": ["", "fill", "exit", "kill switch"],
+        "before": ["", "1", "999999"],
         "p_": ["*", *grid_values],
     }
     by_field["y"] = by_field["x"]
@@ -231,7 +233,8 @@ ROUTE_FIELDS = {
     "/equity": ["portfolio", "page"],
     "/equity/trades": ["portfolio", "page"],
     "/equity/trades.csv": ["portfolio"],
-    "/equity/journal/events": ["portfolio", "after"],
+    "/equity/journal": ["portfolio", "runner", "type", "before"],
+    "/equity/journal/events": ["portfolio", "after", "runner", "type"],
     "/account": [],
     "/live": ["portfolio"],
     "/live/entries": ["portfolio", "entries"],

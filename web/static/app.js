@@ -35,6 +35,16 @@
     }
   });
 
+  // A click anywhere on a row of a table marked data-row-link opens the row's first link, as
+  // the page says; a click on a link, a button or a field inside the row keeps its own meaning.
+  document.addEventListener("click", function (e) {
+    var target = e.target;
+    if (!target || !target.closest || target.closest("a, button, input, select, label, abbr.term")) return;
+    var row = target.closest("table[data-row-link] tbody tr");
+    var link = row && row.querySelector("a[href]");
+    if (link) window.location.assign(link.href);
+  });
+
   // A tap (a click) on a glossary term or a chart mark shows its title in the #tip bar: phones
   // have no hover, and a title is the only place those texts live. Any other tap hides it.
   function tipText(target) {
