@@ -219,6 +219,9 @@ def test_the_price_chart_shows_each_fill_at_its_time_and_price(
 JOURNAL_TYPES = (
     "() => [...document.querySelectorAll('#journal-body td.type')].map(t => t.textContent)"
 )
+HTMX_IDLE = (
+    "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+)
 JOURNAL_TEXTS = (
     "() => [...document.querySelectorAll('#journal-body tr[data-seq]')].map(t => t.innerText)"
 )
@@ -229,6 +232,8 @@ def test_the_journal_filters_by_type_and_runner_in_place(urls: dict[str, str], s
     assert len(set(screen.evaluate(JOURNAL_TYPES))) > 2  # fills, exits, set-up ...
     screen.select_option("#journal-filter select[name=type]", "fill")
     screen.wait_for_function(f"() => ({JOURNAL_TYPES})().every(t => t === 'fill')")
+    # the swapped-in form listens once htmx has settled it: a change before is not sent
+    screen.wait_for_function(HTMX_IDLE)
     screen.select_option("#journal-filter select[name=runner]", "grid_atr:ETH/USDT")
     screen.wait_for_function(
         f"() => ({JOURNAL_TEXTS})().every(t => t.includes('grid_atr:ETH/USDT long level'))"
