@@ -70,6 +70,15 @@ def open_store(home: Home | None = None, *, memory: bool = False) -> Store:
     return Store(env=env)
 
 
+def open_sqlite_store(home: Home) -> Store:
+    """The home's SQLite store whatever the environment selects (``store migrate`` reads it
+    while the environment names its PostgreSQL target)."""
+    env = store_env(home, environ={})
+    # the library reads a prefixed name before the plain one: set both, so neither of the
+    # environment's (SCALP_RADAR_)PERSISTENCE_MODULE can win
+    return Store(env=env | {f"{APP_NAME.upper()}_{key}": value for key, value in env.items()})
+
+
 def describe_store(store: Store) -> str:
     """Human description of where events live (for status lines; never prints secrets)."""
     module = store.env.get("PERSISTENCE_MODULE") or "eventsourcing.popo"
