@@ -107,7 +107,7 @@ def create_app(
         PlanCache(), settings.exchanges.history_exchange, settings
     )
     app.state.api_key = api_key or None
-    app.state.engine_probe = EngineStatusProbe(engine.home.root, read.db)
+    app.state.engine_probe = EngineStatusProbe(engine.home.locks, read.db)
     app.state.catch_up = live.CatchUp(runner, enabled=catch_up_every is not None)
     app.state.page_cache = PageCache(lambda path: _version(app, path))
     return app

@@ -39,6 +39,12 @@ def test_home_resolution_order(tmp_path: Path) -> None:
     assert Home.resolve(None, {}).root == Path("var").resolve()
 
 
+def test_writer_locks_may_live_in_a_folder_the_services_share(tmp_path: Path) -> None:
+    env = {"SCALP_RADAR_HOME": str(tmp_path / "dashboard"), "SCALP_RADAR_LOCK_DIR": str(tmp_path)}
+    assert Home.resolve(None, env).locks == tmp_path
+    assert Home.resolve(None, {"SCALP_RADAR_HOME": str(tmp_path / "h")}).locks == tmp_path / "h"
+
+
 def test_in_memory_store_for_unit_tests() -> None:
     store = open_store(memory=True)
     assert describe_store(store) == "in memory"
