@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from eventsourcing.persistence import PersistenceError
+
 from adapters.cli.common import (
     UsageError,
     engine_of,
@@ -74,7 +76,10 @@ def cmd_store_migrate(args: argparse.Namespace) -> int:
     home = Home.resolve(args.home)
     if not home.events_db.is_file():
         raise UsageError(f"store migrate: no SQLite store to copy ({home.events_db} not found)")
-    target = Store()  # what the environment selects, as every command would open it
+    try:
+        target = Store()  # what the environment selects, as every command would open it
+    except PersistenceError as exc:  # a wrong host, password or database: the settings
+        raise UsageError(f"store migrate: cannot open the target store: {exc}") from None
     where = describe_store(target)
     if not where.startswith("PostgreSQL"):
         target.close()

@@ -11,6 +11,7 @@ from adapters.store.home import Home
 from domain.market import Market
 from tests.store_kit import Stores, require_postgres
 from tests.stubs import SAMPLE_DATA, CandleStubs
+from tests.web.serving import free_port
 
 BTC = Market("binance", "BTC/USDT", "1h")
 MIGRATE = ["store", "migrate", "--to", "postgres"]
@@ -86,3 +87,17 @@ def test_without_postgres_in_the_environment_it_is_refused(tmp_path: Path, capsy
 def test_a_home_without_a_sqlite_store_is_refused(tmp_path: Path, capsys) -> None:
     assert main(["--home", str(tmp_path), *MIGRATE]) == 2
     assert "no SQLite store to copy" in capsys.readouterr().err
+
+
+def test_a_target_that_cannot_be_reached_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    home = _sqlite_home(tmp_path, 10)
+    capsys.readouterr()
+    nothing_listens = {"POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": str(free_port())}
+    for var, value in {"PERSISTENCE_MODULE": "eventsourcing.postgres", **nothing_listens}.items():
+        monkeypatch.setenv(var, value)
+    for var in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DBNAME"):
+        monkeypatch.setenv(var, "scalp")
+    monkeypatch.setenv("POSTGRES_CONNECT_TIMEOUT", "2")
+    assert main(["--home", str(home), *MIGRATE]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot open the target store" in err
