@@ -16,11 +16,8 @@ RUN python -c "from pathlib import Path; from web.vendor_assets import vendor; v
     && python -m build --wheel --outdir /dist .
 
 FROM python:3.11.11-slim-bookworm
-# libpq: psycopg's client library (the PostgreSQL event store); no compiler, no npm
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 10001 scalp \
+# no compiler, no npm: the wheel and its dependencies' wheels (psycopg's bundles libpq)
+RUN useradd --create-home --uid 10001 scalp \
     && mkdir -p /data/home /data/locks \
     && chown -R scalp:scalp /data
 COPY --from=build /dist/ /tmp/dist/
