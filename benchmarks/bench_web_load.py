@@ -29,6 +29,7 @@ from itertools import product
 from pathlib import Path
 
 import httpx
+import msgspec
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,7 @@ from adapters.services.engine import Engine  # noqa: E402
 from adapters.services.paper_trader import PaperTrader  # noqa: E402
 from adapters.store.home import Home  # noqa: E402
 from config.loader import DEFAULT_CONFIG_DIR, load_settings  # noqa: E402
+from domain.walk_forward_summary import WalkForwardSummary  # noqa: E402
 from tests.web.kit import summary  # noqa: E402
 
 API_KEY = "bench"
@@ -93,11 +95,12 @@ def populate(home: Path, n_assets: int, n_strategies: int) -> str:
     return run_id
 
 
-def full_size(s: dict, rng: np.random.Generator) -> dict:
+def full_size(run: WalkForwardSummary, rng: np.random.Generator) -> WalkForwardSummary:
     """The hand-made summary grown to a real run's size: every combination of ``FULL_GRID``
     with random metrics per window, ``FULL_WINDOWS`` windows each selecting its best IS score,
     their stitched OOS record (one point per day) and the last selection as parameters to
     trade (the in-sample rule's summary, as ``optimization.walk_forward`` records it)."""
+    s = msgspec.to_builtins(run)
     names = list(FULL_GRID)
     params = [dict(zip(names, values, strict=True)) for values in product(*FULL_GRID.values())]
     n, w = len(params), FULL_WINDOWS
@@ -153,7 +156,7 @@ def full_size(s: dict, rng: np.random.Generator) -> dict:
         "oos_return_by_window": returns.tolist(),
     }
     trade = int(selected[-1])
-    return s | {
+    grown = s | {
         "grid": FULL_GRID,
         "combos": combos,
         "best_index": trade,
@@ -165,6 +168,7 @@ def full_size(s: dict, rng: np.random.Generator) -> dict:
         "n_windows": w,
         "n_combos": n,
     }
+    return msgspec.convert(grown, WalkForwardSummary)
 
 
 def paper_config(root: Path) -> Path:

@@ -22,6 +22,7 @@ MessageType = Literal[
     "params_applied",
     "engine",
     "entries",
+    "data",
     "balance_moved",
     "digest",
     # the scheduled reports of ``adapters.notify.reports``

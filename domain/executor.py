@@ -25,6 +25,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from domain.account_guard import KEPT_MS
 from domain.live_orders import (
     LiveOrder,
     LivePosition,
@@ -60,6 +61,10 @@ class Executor(Aggregate):
                 state[name] = msgspec.convert(state[name], kind)
             state["fills_seen"] = set(state["fills_seen"])
             return executor
+
+    # (ts, total) of the recent balance refreshes; a class default, so that snapshots taken
+    # before the account kill switch existed restore without it
+    balance_history: tuple[tuple[int, float], ...] = ()
 
     @staticmethod
     def create_id(account: str) -> UUID:
@@ -246,6 +251,19 @@ class Executor(Aggregate):
     @event("BalanceRefreshed", topic="scalp_radar:Executor.BalanceRefreshed")
     def balance_refreshed(self, total: float, free: float, ts: int) -> None:
         self.balance = (total, free, ts)
+        # the account kill switch's memory: the refreshes of the last days (``account_guard``)
+        kept = [(t, v) for t, v in self.balance_history if t > ts - KEPT_MS]
+        self.balance_history = (*kept, (ts, total))
+
+    @event("AccountKillSwitchTripped", topic="scalp_radar:Executor.AccountKillSwitchTripped")
+    def account_kill_switch_tripped(
+        self, peak: float, total: float, drawdown_pct: float, threshold_pct: float,
+        flatten: bool, ts: int,
+    ) -> None:  # fmt: skip
+        """The balance fell ``drawdown_pct`` below its window's peak: new entries stop (and the
+        positions close when ``flatten``). The window starts again here, so the next trip
+        needs a new fall from this balance."""
+        self.balance_history = ((ts, total),)
 
     @event("ReconciliationFailed", topic="scalp_radar:Executor.ReconciliationFailed")
     def halt(self, symbol: str, reason: str, ts: int) -> None:

@@ -2,7 +2,7 @@
 write the Simulator themselves (one writer: the paper process), they append a request that the
 writer handles at its next step and answers with a Simulator event.
 
-Both kinds share one log per portfolio (``requests_log_id``), numbered by one sequence of
+Every kind shares one log per portfolio (``requests_log_id``), numbered by one sequence of
 versions: the Simulator's ``requests_done`` is a position in that log, whatever the kind."""
 
 from __future__ import annotations
@@ -36,7 +36,16 @@ class EntriesHaltRequested(Fact):
     source: str
 
 
-OperatorRequest = KillSwitchResetRequested | EntriesHaltRequested
+class FlattenRequested(Fact):
+    """Close everything ``portfolio`` holds now (market orders at the last close) and stop its
+    new entries, so it stays flat until entries are allowed again. ``source`` as above."""
+
+    TOPIC = "scalp_radar:FlattenRequested"
+    portfolio: str
+    source: str
+
+
+OperatorRequest = KillSwitchResetRequested | EntriesHaltRequested | FlattenRequested
 
 
 def halt_text(halt: bool) -> str:

@@ -33,6 +33,7 @@ class ExitReason(StrEnum):
     END = "end"  # the data ended with it open: closed at the last close (a backtest's end)
     RUIN = "ruin"  # the account's equity reached zero: everything closed, trading stops
     DISABLED = "disabled"  # paper: its runner was disabled in the config while it was open
+    FLATTENED = "flattened"  # the operator flattened the portfolio (``flatten``, ``/flatten``)
 
 
 class Trade(msgspec.Struct, frozen=True):

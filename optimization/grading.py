@@ -124,6 +124,13 @@ def _transfer(ratio: float | None) -> Criterion:
     return Criterion(pts, 15, ratio, f"the perpetual keeps {ratio:.0%} of the OOS Sharpe")
 
 
+# What each grade may trade (the grading rules, stated once for the CLI, the demo, the dashboard
+# and live): applying a run writes its parameters for paper trading, which A to C may do ("C:
+# paper trading only"); live trading needs A or B (``adapters.services.live_runners``).
+PAPER_GRADES = ("A", "B", "C")
+LIVE_GRADES = ("A", "B")
+LIVE_NEEDS = "live trading needs grade A or B"
+
 _GRADE_TEXT: dict[str, tuple[Level, str]] = {
     "A": ("ok", "excellent, ready for live"),
     "B": ("ok", "good, paper trade then live"),

@@ -26,6 +26,16 @@ TREND = 0.20
 _EPS = 1e-12
 
 
+# the rule in words, for the dashboard's glossary: from the constants the classifier uses
+RULE = (
+    f"Market state of a window's out-of-sample candles, checked in this order: crash (the "
+    f"closes fall more than {CRASH_DRAWDOWN * 100:.0f} % from a peak to a trough less than "
+    f"{CRASH_SPAN_MS // DAY_MS} days later, even if the window ends higher), bull (last close "
+    f"over first close above +{TREND * 100:.0f} %), bear (below -{TREND * 100:.0f} %), else "
+    f"range. Shown with the window's market return and its largest fall."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Regime:
     name: str  # crash | bull | bear | range

@@ -22,7 +22,9 @@ from domain.engine_session import EngineStarted, EngineStopped
 from domain.executor import Executor
 from domain.research import ParamsApplied
 from domain.simulator import Simulator
+from domain.watchdog import DataFresh, DataStale
 from projections.paper import journal
+from projections.words import funding, money, outcome, signed, trade_exit
 
 Row = dict[str, Any]
 # Telegram's limit on one message's text (after entity parsing; our tags are few and short)
@@ -116,13 +118,12 @@ def closed(state: Row, memory: Memory, origin: Origin) -> Message:
     memory.grids.pop(origin.runner(key), None)
     trade = state["trade"]
     pnl = trade["pnl"]
-    outcome = "won" if pnl > 0 else "lost" if pnl < 0 else "even"
     levels = trade.get("levels", 1)
     what = f"grid of {levels} level{'s' if levels != 1 else ''}" if levels > 1 else "position"
     text = (
         f"{'✅' if pnl > 0 else '❌'} {origin.says(key)} {side_name(trade['side'])} "
-        f"{what} closed ({escape(str(trade['reason']))}) at {num(trade['exit_price'])}: "
-        f"{outcome} {signed(pnl)} ({funding(trade.get('funding', 0.0))}) "
+        f"{what} closed ({escape(trade_exit(trade))}) at {num(trade['exit_price'])}: "
+        f"{outcome(pnl)} {signed(pnl)} ({funding(trade.get('funding', 0.0))}) "
         f"after {duration(trade['exit_ts'] - trade['entry_ts'])}"
     )
     return Message("closed", origin.subject(key), trade["exit_ts"], text, pnl)
@@ -157,6 +158,20 @@ def entry_blocked(state: Row, memory: Memory, origin: Origin) -> Message | None:
         return None
     text = f"⏸ {_portfolio(origin)}{escape(journal.entry_blocked(state))}"
     return Message("entry_blocked", origin.subject(state["key"]), state["ts"], text)
+
+
+def account_kill_switch(state: Row, memory: Memory, origin: Origin) -> Message:
+    what = (
+        "every position closed, new entries stopped"
+        if state["flatten"]
+        else ("new entries stopped")
+    )
+    text = (
+        f"🛑 {origin.says('account')} kill switch tripped: balance {money(state['total'])} is "
+        f"{state['drawdown_pct']:.1f} % below its peak {money(state['peak'])} "
+        f"(threshold {state['threshold_pct']:g} %): {what}"
+    )
+    return Message("kill_switch_tripped", origin.subject("account"), state["ts"], text)
 
 
 def reconciliation_failed(state: Row, memory: Memory, origin: Origin) -> Message:
@@ -205,6 +220,22 @@ def engine_stopped(state: Row, memory: Memory, origin: Origin) -> Message:
     return Message("engine", state["portfolio"], _ms(state["timestamp"]), text)
 
 
+def data_stale(state: Row, memory: Memory, origin: Origin) -> Message:
+    market = f"{state['symbol']} {state['timeframe']}"
+    since = f"since {when(state['last_ts'])} UTC" if state["last_ts"] else "stored"
+    text = f"📉 <b>{escape(market)}</b> ({escape(state['portfolio'])}) stale: no candle {since}"
+    return Message("data", f"{state['portfolio']} {market}", state["ts"], text)
+
+
+def data_fresh(state: Row, memory: Memory, origin: Origin) -> Message:
+    market = f"{state['symbol']} {state['timeframe']}"
+    text = (
+        f"📈 <b>{escape(market)}</b> ({escape(state['portfolio'])}) flows again: newest candle "
+        f"{when(state['last_ts'])} UTC"
+    )
+    return Message("data", f"{state['portfolio']} {market}", state["ts"], text)
+
+
 def balance_refreshed(state: Row, memory: Memory, origin: Origin) -> Message | None:
     """Told when the balance moved more than ``BALANCE_MOVE`` from the last one told (the
     first one seen is the reference), so a slow drift is told once it adds up."""
@@ -251,6 +282,7 @@ WORDING: dict[str, Wording] = {
     Simulator.EntriesHalted.TOPIC: entries_halted,
     Simulator.EntriesResumed.TOPIC: entries_resumed,
     Executor.ReconciliationFailed.TOPIC: reconciliation_failed,
+    Executor.AccountKillSwitchTripped.TOPIC: account_kill_switch,
     Executor.EmergencyCloseRequested.TOPIC: emergency_close,
     Executor.OrderRejected.TOPIC: order_rejected,
     Executor.StopMoveFailed.TOPIC: stop_move_failed,
@@ -258,6 +290,8 @@ WORDING: dict[str, Wording] = {
     ParamsApplied.TOPIC: params_applied,
     EngineStarted.TOPIC: engine_started,
     EngineStopped.TOPIC: engine_stopped,
+    DataStale.TOPIC: data_stale,
+    DataFresh.TOPIC: data_fresh,
 }
 # events that send nothing but word later ones
 REMEMBERED: dict[str, Callable[[Row, Memory, Origin], None]] = {
@@ -333,23 +367,6 @@ def _cut(text: str, limit: int) -> int:
 def num(value: float) -> str:
     """A price or quantity for people: thousands separators, 8 significant digits."""
     return f"{value:,.8g}"
-
-
-def signed(value: float) -> str:
-    """Money with its sign (always shown) and thousands separators, 2 decimals."""
-    return f"{value:+,.2f}"
-
-
-def money(value: float) -> str:
-    """A balance: thousands separators, 2 decimals (P&L gets its sign: ``signed``)."""
-    return f"{value:,.2f}"
-
-
-def funding(paid: float) -> str:
-    """A trade's funding in words: positive ``paid`` left the account, negative came in."""
-    if paid == 0:
-        return "no funding"
-    return f"funding {'paid' if paid > 0 else 'received'} {money(abs(paid))}"
 
 
 def when(ms: int) -> str:

@@ -61,6 +61,30 @@ class _CommitFailed(Exception):
         self.start, self.reached, self.cause = start, reached, cause
 
 
+def lag(
+    db: sqlite_utils.Database,
+    recorder: ApplicationRecorder,
+    projector: type[Projector] | Projector,
+    limit: int,
+) -> int:
+    """How many events of the projector's topics the read model has not applied yet (at most
+    ``limit``: the count is a query), read from any connection to the read DB (a web request's,
+    not the projector's own). Its position moves only with events of its topics, so the
+    store's newest id would overstate the lag of a projector of rare events."""
+    row = None
+    if TRACKING in db.table_names():
+        row = db.execute(
+            f"SELECT notification_id FROM {TRACKING} WHERE projection = ?", [projector.name]
+        ).fetchone()
+    found = recorder.select_notifications(
+        start=int(row[0]) if row else 0,
+        limit=limit,
+        topics=projector.topics,
+        inclusive_of_start=False,
+    )
+    return len(found)
+
+
 class Projector:
     """Base class: subclasses set ``name`` and ``topics`` and implement ``apply``/``flush``."""
 

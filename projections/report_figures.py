@@ -17,11 +17,10 @@ import sqlite_utils
 from domain.market import timeframe_ms
 from domain.metrics import DAY_MS, max_drawdown_pct
 from domain.trades import Trade
+from domain.watchdog import is_stale
 from projections.live.reader import AccountView, LiveReader
 from projections.market_data import MarketDataReader
 from projections.paper.reader import EquityCurve, PaperReader
-
-STALE_PERIODS = 2  # a market whose newest candle closed longer ago than this many periods
 
 
 class Holding(msgspec.Struct, frozen=True):
@@ -41,7 +40,7 @@ class Trip(msgspec.Struct, frozen=True):
 
 class Freshness(msgspec.Struct, frozen=True):
     """The newest candle of a market a runner trades: ``age_ms`` since it closed (None: no
-    candle stored), ``stale`` when older than ``STALE_PERIODS`` periods or missing."""
+    candle stored), ``stale`` by ``domain.watchdog.is_stale``."""
 
     market: str
     age_ms: int | None
@@ -164,9 +163,9 @@ def _freshness(
     for symbol, timeframe in markets:
         period_ms = timeframe_ms(timeframe)
         info = market.find(exchange, symbol, timeframe)
-        age = None if info is None or info.last_ts is None else now - info.last_ts - period_ms
-        stale = age is None or age > STALE_PERIODS * period_ms
-        found.append(Freshness(f"{symbol} {timeframe}", age, stale))
+        last = None if info is None else info.last_ts
+        age = None if last is None else now - last - period_ms
+        found.append(Freshness(f"{symbol} {timeframe}", age, is_stale(last, period_ms, now)))
     return found
 
 

@@ -10,8 +10,10 @@ from adapters.services.engine import Engine
 from adapters.store.engine_sessions import engine_session
 from adapters.store.home import Home
 from adapters.store.operator_log import OperatorLog
+from adapters.store.watchdog import Watchdog
 from domain.candles import ContractSpec
 from domain.market import FundingSeries, Market, OpenInterestSeries
+from tests.domain.portfolio_kit import portfolio_report, portfolio_settings
 from tests.stubs import T0, CandleStubs
 from tests.web.kit import summary
 
@@ -38,11 +40,19 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
     run_id = engine.research.record_run(summary())
     engine.research.record_run(summary())  # a second run: reads the log's last event back
     engine.research.record_applied("grid_atr", "BTC/USDT", {"ma_period": 10}, "B", run_id)
+    engine.portfolio_runs.record_run(portfolio_settings(), portfolio_report())
     operator = OperatorLog(engine.store, "paper")
     operator.request_reset("", "cli")
     operator.request_halt(True, "telegram")
+    operator.request_flatten("cli")
     with engine_session(engine.store, "paper", "replay"):
         pass
+    market = Market("binance", "BTC/USDT", "1h")
+    later = T0 + 300 * 3_600_000  # the wave's candles ended long before
+    dog = Watchdog(engine.store, engine.market_data, "paper", [market], lambda: later)
+    dog.check()  # stale: told
+    engine.market_data.append_candles(market, CandleStubs.wave(3, start=later - 2 * 3_600_000))
+    dog.check()  # fresh again
     engine.close()
     done = subprocess.run(
         [sys.executable, "-c", READ_ALL, str(tmp_path)], capture_output=True, text=True
@@ -53,14 +63,18 @@ def test_a_fresh_process_reads_every_kind_of_stored_event(tmp_path: Path) -> Non
         [
             "CandleClosed",
             "ContractSpecRecorded",
+            "DataFresh",
+            "DataStale",
             "EngineStarted",
             "EngineStopped",
             "EntriesHaltRequested",
+            "FlattenRequested",
             "FundingSettled",
             "KillSwitchResetRequested",
             "OpenInterestRecorded",
             "OptimizationCompleted",
             "ParamsApplied",
+            "PortfolioBacktestCompleted",
             "SeriesListed",
         ]
     )

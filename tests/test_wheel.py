@@ -28,7 +28,16 @@ from tests.web.serving import serving
 from web.vendor_assets import ASSETS
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["/scanner", "/positions", "/equity", "/account", "/research", "/explorer", "/status"]
+PAGES = [
+    "/scanner",
+    "/positions",
+    "/equity",
+    "/live",
+    "/research",
+    "/explorer",
+    "/portfolio",
+    "/status",
+]
 pytestmark = pytest.mark.wheel
 
 

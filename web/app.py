@@ -30,7 +30,7 @@ from adapters.services.engine_status import EngineStatusProbe
 from adapters.services.jobs import JobRunner
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from config.settings import Settings
-from web import account, explorer, live, pages, paper, paper_data, research
+from web import explorer, health, live, live_page, pages, paper, paper_data, portfolio, research
 from web.page_cache import PageCache, PageCacheMiddleware
 from web.plan_view import PlanCache
 from web.readmodel import ReadModels
@@ -70,10 +70,12 @@ def create_app(
         route_handlers=[
             *pages.HANDLERS,
             *paper.HANDLERS,
-            *account.HANDLERS,
+            *live_page.HANDLERS,
+            *health.HANDLERS,
             research.ResearchController,
             live.LiveController,
             explorer.ExplorerController,
+            portfolio.PortfolioController,
             create_static_files_router(
                 path="/static/app", directories=[WEB / "static"], file_system=StaticFiles()
             ),
@@ -118,10 +120,11 @@ def create_app(
 PAGE_FAMILIES = (
     ("/research", ("research",)),
     ("/explorer", ("research",)),
+    ("/portfolio", ("portfolio_runs",)),
     ("/scanner", ("paper", "research", "market_data")),
     ("/positions", ("paper", "research", "market_data")),
     ("/equity", ("paper",)),
-    ("/account", ("live",)),
+    ("/live", ("live", "paper", "market_data")),
 )
 
 

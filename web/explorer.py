@@ -7,19 +7,19 @@ parameters to trade are the most recent window's selection, marked as such)."""
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
 from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
+from litestar.response import ServerSentEvent, Template
 from litestar.status_codes import HTTP_409_CONFLICT
 
 from adapters.services.jobs import (
+    WALK_FORWARD,
     JobBusyError,
     JobInputError,
     JobNotFoundError,
@@ -32,10 +32,9 @@ from projections.market_data import MarketDataReader
 from web import explorer_analysis as analysis
 from web import inputs, research_data, svg
 from web.auth import require_api_key
+from web.jobs import job_or_404, job_stream
 from web.research_data import COMBO_METRICS
 from web.templating import fragment, page
-
-SSE_POLL_S = 0.2  # how often the stream looks at the job: progress reaches the page within 1 s
 
 
 class ExplorerController(Controller):
@@ -55,7 +54,7 @@ class ExplorerController(Controller):
     ) -> Template:
         grids = _grids(request)
         chosen = inputs.optional_choice("strategy", strategy, grids) or next(iter(grids), None)
-        symbols = _symbols(request)
+        symbols = spot_symbols(request)
         chosen_symbol = inputs.optional_choice("symbol", symbol, symbols) or next(
             iter(symbols), None
         )
@@ -68,7 +67,7 @@ class ExplorerController(Controller):
             "explorer",
             strategies=sorted(grids),
             form=form,
-            job=jobs.active() or next(iter(jobs.recent(1)), None),
+            job=jobs.active(WALK_FORWARD) or next(iter(jobs.recent(1, WALK_FORWARD)), None),
             **view,
         )
 
@@ -83,7 +82,7 @@ class ExplorerController(Controller):
         chosen = inputs.choice("strategy", strategy, grids, "")
         if not chosen:
             raise inputs.bad_request("strategy", "is required")
-        symbols = _symbols(request)
+        symbols = spot_symbols(request)
         form = _form_context(grids, chosen, symbol, symbols, {})
         return fragment("partials/explorer_params.html", form=form)
 
@@ -152,31 +151,11 @@ class ExplorerController(Controller):
     @get("/jobs/{job_id:str}/events")
     async def job_events(self, request: Request, job_id: FromPath[str]) -> ServerSentEvent:
         _job(request, job_id)  # 404 before the stream starts
-        return ServerSentEvent(_job_stream(request, job_id))
-
-
-async def _job_stream(request: Request, job_id: str) -> AsyncIterator[ServerSentEventMessage]:
-    """The job panel's body on every change; ``done`` (which closes the browser's source) once
-    the job has ended."""
-    runner = request.app.state.jobs
-    template = request.app.template_engine.get_template("partials/job_body.html")
-    seen = -1
-    while True:
-        job = runner.get(job_id)
-        if job.version != seen:
-            seen = job.version
-            yield ServerSentEventMessage(event="progress", data=template.render(job=job))
-        if not job.active:
-            yield ServerSentEventMessage(event="done", data=job.state)
-            return
-        await asyncio.sleep(SSE_POLL_S)
+        return ServerSentEvent(job_stream(request, job_id, "partials/job_body.html"))
 
 
 def _job(request: Request, job_id: str) -> JobView:
-    try:
-        return request.app.state.jobs.get(job_id)
-    except JobNotFoundError as exc:
-        raise NotFoundException(detail=f"no job {job_id!r}") from exc
+    return job_or_404(request, job_id, WALK_FORWARD)
 
 
 def _grids(request: Request) -> dict[str, dict[str, list[Any]]]:
@@ -191,7 +170,7 @@ def _strategy_grid(request: Request, strategy: str | None) -> tuple[str, dict[st
     return chosen, grids[chosen]
 
 
-def _symbols(request: Request) -> list[str]:
+def spot_symbols(request: Request) -> list[str]:
     """Spot markets with stored candles: a job needs data, the perpetual is its validation."""
     series = MarketDataReader(request.app.state.read.db()).series("candles")
     return sorted({s.symbol for s in series if ":" not in s.symbol})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from optimization import regimes
+
 GLOSSARY: dict[str, str] = {
     "walk-forward": (
         "Select parameters on a past in-sample window, test that selection on the following "
@@ -45,21 +47,31 @@ GLOSSARY: dict[str, str] = {
         "DSR, stability, transfer). A >= 90, B >= 80, C >= 70, D >= 60, F below; few OOS "
         "trades cap the grade."
     ),
-    "score": "The grade's points out of 100, before the letter is assigned.",
+    "grade points": (
+        "The grade's points out of 100 over its six criteria, before the letter is assigned "
+        "(not the Explorer's OOS robustness score of a combination)."
+    ),
     "stability": (
-        "How much the OOS Sharpe changes when each parameter to trade is nudged one grid step, "
-        "on windows those parameters were not chosen on: a stable result sits on a plateau, a "
-        "fragile one on a peak."
+        "How much the OOS Sharpe changes when each parameter to trade is moved by -20, -10, "
+        "+10 and +20 %, one at a time, on windows those parameters were not chosen on: a "
+        "stable result sits on a plateau, a fragile one on a peak. Told two ways: the "
+        "stability variance (0 is best) and the stability score (1 is best)."
+    ),
+    "stability variance": (
+        "Mean of the squared relative changes of the OOS Sharpe under the parameter moves "
+        "(each change divided by the larger of |Sharpe| and 1): 0 means nothing moves, which "
+        "is best. The grade reads it: full points below 0.1, none above 1."
+    ),
+    "stability score": (
+        "1 / (1 + stability variance): 1 means nothing moves, which is best; 0.5 means the "
+        "Sharpe moves about as much as itself."
     ),
     "transfer": (
         "OOS Sharpe of the parameters to trade on the perpetual of the same asset divided by "
         "the Sharpe on spot, on windows they were not chosen on: does the edge carry over to "
         "another market's data?"
     ),
-    "regime": (
-        "Market state of an OOS window: crash (> 30 % fall within 14 days), bull (> +20 %), "
-        "bear (< -20 %) or range."
-    ),
+    "regime": regimes.RULE,
     "drawdown": "Fall of equity from its previous peak, in percent.",
     "combo": "One combination of parameter values from the grid.",
     "window": "One in-sample period followed by its out-of-sample period.",
@@ -114,6 +126,11 @@ GLOSSARY: dict[str, str] = {
         "The price that closes the position with a gain; for grids it is the moving average, "
         "which moves every candle: the one shown rests during the next candle."
     ),
+    "closed by": (
+        "What closed the trade, then whether its net P&L won or lost. A grid's take-profit is "
+        "its moving average, so its exit is 'exit at MA': it loses when the average has moved "
+        "past the grid's entries (below a long grid's)."
+    ),
     "stop-loss": (
         "The price that closes the position with a loss: the tighter of the configured stop "
         "(sl_percent from the average entry) and the trailing stop."
@@ -151,6 +168,15 @@ GLOSSARY: dict[str, str] = {
     "cooldown": "Time a tripped global kill switch stays tripped before a reset is accepted.",
     "runner": "One strategy trading one asset inside the paper portfolio.",
     "equity": "Cash plus the unrealised P&L of the open positions, at each candle close.",
+    "account kill switch": (
+        "The live account's own guard (risk.yaml live_kill_switch): when the exchange balance "
+        "falls the set percentage below its highest refresh within the window, new entries "
+        "stop (and every position closes, if configured)."
+    ),
+    "slippage not seen": (
+        "What the live fill prices cost against the shadow's paper prices for the same trade, "
+        "at the live quantity: positive when live bought higher or sold lower than paper."
+    ),
 }
 
 

@@ -22,7 +22,7 @@ from adapters.services.portfolio_commands import (
 )
 from adapters.text.trade_csv import trades_csv
 from projections.paper.reader import PaperReader
-from web import inputs, paper_data, svg
+from web import inputs, paper_data, prices, svg
 from web.auth import require_api_key
 from web.live import POLL_S, CatchUp
 from web.page_cache import NO_CACHE
@@ -100,7 +100,8 @@ class PositionsController(Controller):
         if detail is None:
             raise NotFoundException(detail=f"no runner {runner_key!r} in portfolio {name!r}")
         if _is_htmx(request):
-            return fragment("partials/runner_detail.html", d=detail, portfolio=name)
+            ticks = prices.ticks(_db(request), request.app.state.settings)
+            return fragment("partials/runner_detail.html", d=detail, portfolio=name, ticks=ticks)
         return page(request, "runner.html", "positions", d=detail, **_common(request, name))
 
     @post(
@@ -188,7 +189,8 @@ class EquityController(Controller):
     ) -> Template:
         name = _portfolio(request, portfolio)
         trades = _trades(_db(request), name, page_no)
-        return fragment("partials/trades_table.html", trades=trades, portfolio=name)
+        ticks = prices.ticks(_db(request), request.app.state.settings)
+        return fragment("partials/trades_table.html", trades=trades, portfolio=name, ticks=ticks)
 
     @get("/trades.csv", sync_to_thread=False)
     def download_trades(

@@ -82,10 +82,9 @@ class Markets:
         self, db: sqlite_utils.Database, pf: Row, runner: Row
     ) -> NextCandle | None:
         """The plan of a portfolio's runner after the last candle the portfolio processed."""
-        end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
         params = runner.get("params") or {}
         return self.next_candle(
-            db, runner["strategy"], runner["symbol"], params, end, pf.get("exchange")
+            db, runner["strategy"], runner["symbol"], params, *scanner_clock(pf)
         )
 
     def research_params(self, result: Row) -> Row:
@@ -101,7 +100,10 @@ class Markets:
 def scanner_rows(db: sqlite_utils.Database, portfolio: str, markets: Markets) -> list[Row]:
     """One row per runner, plus the latest research result of every pair that does not trade;
     rows holding a position first, then what needs attention, then the best grades (grades of
-    the earlier rule last, tagged)."""
+    the earlier rule last, tagged).
+
+    Every row reads its plan at the same candle and venue (``scanner_clock``), so one asset
+    has one price in the table whether a runner trades it or only research knows it."""
     reader = PaperReader(db)
     research = ResearchReader(db)
     pf = reader.portfolio(portfolio) or {}
@@ -113,13 +115,21 @@ def scanner_rows(db: sqlite_utils.Database, portfolio: str, markets: Markets) ->
         result = applied_run(research, *_pair(runner))
         nxt = markets.runner_next_candle(db, pf, runner)
         rows.append(_scanner_row(runner, positions.get(runner["key"]), pf, result, nxt))
+    end, venue = scanner_clock(pf)
     for result in results.values():
-        nxt = markets.next_candle(
-            db, result["strategy"], result["symbol"], markets.research_params(result)
-        )
+        params = markets.research_params(result)
+        nxt = markets.next_candle(db, result["strategy"], result["symbol"], params, end, venue)
         rows.append(_research_row(result, nxt))
     rows.sort(key=_scanner_order)
     return rows
+
+
+def scanner_clock(pf: Row) -> tuple[int | None, str | None]:
+    """(end, venue) the scanner reads every plan at: the portfolio's last candle on the venue
+    it trades (what its runners are valued at), or the newest candle of the research venue
+    when no portfolio has traded."""
+    end = pf["last_ts"] + 1 if pf.get("last_ts") is not None else None
+    return end, pf.get("exchange")
 
 
 def _scanner_order(row: Row) -> tuple:

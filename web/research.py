@@ -25,6 +25,7 @@ from adapters.services import params_commands
 from adapters.services.params_commands import AppliedParams, ApplyRefusedError, UnknownRunError
 from domain.research import earlier_rule
 from domain.walk_forward_summary import WindowRecord
+from optimization.grading import LIVE_GRADES, LIVE_NEEDS
 from projections.research import ResearchReader
 from web import explorer_analysis, inputs, research_data, svg
 from web.auth import require_api_key
@@ -162,6 +163,7 @@ def _apply_context(request: Request, run: dict[str, Any]) -> dict[str, Any]:
     return {
         "params": params,
         "refusal": params_commands.run_refusal(run),
+        "live_refusal": None if run.get("grade") in LIVE_GRADES else LIVE_NEEDS,
         "applied": applied,
         "applied_here": applied is not None and applied["params"] == params,
         "outcome": None,

@@ -81,14 +81,33 @@ def _bounds(values: Sequence[float], include_zero: bool = False) -> tuple[float,
     return lo, hi
 
 
+def tick_step(lo: float, hi: float, target: int = 4) -> float:
+    """A round distance between y ticks (1, 2 or 5 times a power of ten) giving about
+    ``target`` intervals over ``[lo, hi]``."""
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    power = 10.0 ** math.floor(math.log10(span / target))
+    return next(m * power for m in (1, 2, 5, 10) if m * power * target >= span)
+
+
 def _y_ticks(lo: float, hi: float) -> list[float]:
-    return [lo, (lo + hi) / 2, hi]
+    """Round values inside ``[lo, hi]`` (both ends when there is no round value between)."""
+    step = tick_step(lo, hi)
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = [first + k * step for k in range(int((hi - first) / step + 1e-9) + 1)]
+    return ticks or [lo, hi]
+
+
+def tick_text(value: float, step: float) -> str:
+    """A tick as people read it: thousands separators, the decimals its step needs."""
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return f"{0.0 if abs(value) < step / 2 else value:,.{decimals}f}"
 
 
 def _fit_y_labels(frame: Frame, lo: float, hi: float) -> Frame:
-    """The frame widened on the left until the longest y tick label fits (``10424.85`` does
+    """The frame widened on the left until the longest y tick label fits (``10,424.85`` does
     not fit the default margin)."""
-    widest = max(len(fmt(t)) for t in _y_ticks(lo, hi)) * CHAR_W + 8
+    step = tick_step(lo, hi)
+    widest = max(len(tick_text(t, step)) for t in _y_ticks(lo, hi)) * CHAR_W + 8
     return replace(frame, left=math.ceil(widest)) if widest > frame.left else frame
 
 
@@ -97,10 +116,11 @@ def _y_axis(frame: Frame, lo: float, hi: float, y) -> str:
         f'<line class="axis" x1="{frame.left}" y1="{frame.top}" x2="{frame.left}" '
         f'y2="{frame.top + frame.inner_h}"/>'
     ]
+    step = tick_step(lo, hi)
     for t in _y_ticks(lo, hi):
         parts.append(
             f'<text class="tick" x="{frame.left - 4}" y="{y(t) + 4:.1f}" '
-            f'text-anchor="end">{escape(fmt(t))}</text>'
+            f'text-anchor="end">{escape(tick_text(t, step))}</text>'
         )
     if lo < 0 < hi:  # the zero line: above it the figure is a gain, below a loss
         parts.append(
@@ -282,12 +302,15 @@ def drawdown_chart(
     label: str = "drawdown",
     frame: Frame = Frame(),
     x_ticks: Sequence[str] | None = None,
+    threshold: float | None = None,
 ) -> str:
-    """Drawdown (percent, <= 0) as an area filled from zero down, hover value per point."""
+    """Drawdown (percent, <= 0) as an area filled from zero down, hover value per point;
+    ``threshold`` (a percent, <= 0: a kill switch's drawdown) is a dashed line the scale
+    always includes, so how near the run came to it shows."""
     finite = [v for v in drawdown_pct if _finite(v)]
     if not finite:
         return empty_chart(label, frame)
-    lo = min(min(finite), 0.0)
+    lo = min(min(finite), 0.0, threshold if _finite(threshold) else 0.0)
     frame = _fit_y_labels(frame, lo, 0.0)
     x = _scale(0, max(len(drawdown_pct) - 1, 1), frame.left + 4, frame.left + frame.inner_w - 4)
     y = _scale(lo, 0.0, frame.top + frame.inner_h, frame.top)
@@ -302,6 +325,13 @@ def drawdown_chart(
         f'<polyline fill="none" stroke="#e4572e" points="{outline}"/>',
         _hover_columns(drawdown_pct, x_labels, x, frame, "drawdown", "%"),
     ]
+    if _finite(threshold):
+        parts.append(
+            f'<line class="threshold" x1="{frame.left}" y1="{y(threshold):.1f}" '
+            f'x2="{frame.left + frame.inner_w}" y2="{y(threshold):.1f}" stroke="#c0392b" '
+            f'stroke-dasharray="6 3"><title>kill switch at {escape(fmt(threshold))}%'
+            "</title></line>"
+        )
     return "".join(parts) + "</svg>"
 
 

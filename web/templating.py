@@ -11,6 +11,9 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
+from projections import words
+from projections.notifier import duration
+from web import prices
 from web.glossary import term
 from web.live import read_model_version
 
@@ -18,9 +21,10 @@ NAV = (
     ("scanner", "Scanner", "/scanner"),
     ("positions", "Positions", "/positions"),
     ("equity", "Equity", "/equity"),
-    ("account", "Account", "/account"),
+    ("live", "Live", "/live"),
     ("research", "Research", "/research"),
     ("explorer", "Explorer", "/explorer"),
+    ("portfolio", "Portfolio", "/portfolio"),
 )
 
 
@@ -46,18 +50,24 @@ def day(ts_ms: Any) -> str:
     )
 
 
-def figures(values: dict[str, Any] | None) -> str:
-    """A kill switch's figures in words: times (``*_ts``) as dates, the rest as numbers."""
-    shown = [
-        f"{key.replace('_', ' ')} {date(v) if key == 'ts' or key.endswith('_ts') else num(v)}"
-        for key, v in (values or {}).items()
-    ]
-    return ", ".join(shown)
-
-
 def configure_environment(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.filters.update(term=term, num=num, pct=pct, date=date, day=day, figures=figures)
+    env.filters.update(
+        term=term,
+        num=num,
+        pct=pct,
+        date=date,
+        day=day,
+        price=prices.price,
+        price_change=prices.price_change,
+        money=words.money,
+        signed=words.signed,
+        duration=duration,
+        funding=words.paid_or_received,
+        exit=words.trade_exit,
+        outcome=words.outcome,
+        trip=words.trip_sentence,
+    )
     env.globals.update(term=term, NAV=NAV)
     env.trim_blocks = True
     env.lstrip_blocks = True
@@ -77,6 +87,7 @@ def page(
             "commands_enabled": bool(state.api_key),
             "live_regions": live,
             "live_version": read_model_version(state.read.db()) if live else "",
+            "ticks": prices.ticks(state.read.db(), state.settings),
             "live_url": str(request.url.path)
             + (f"?{request.url.query}" if request.url.query else ""),
             **context,

@@ -19,7 +19,7 @@ from adapters.cli.optimize_report import optimize_table
 from adapters.cli.research import apply, window_progress
 from adapters.cli.serve import cmd_serve, serve_options
 from adapters.cli.status_report import status_text
-from adapters.services import optimize, params_commands
+from adapters.services import optimize
 from adapters.services.engine import Engine
 from adapters.services.paper_trader import PaperTrader
 from adapters.services.traded_contract import VenueContracts
@@ -86,11 +86,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 DEMO_PAPER_DAYS = 120
 
 
-# A and B are eligible for live trading; C is "paper trading only" (the seed's grading rule),
-# so the demo's paper portfolio takes all three. D and F never trade.
-PAPER_GRADES = params_commands.PAPER_GRADES
-
-
 def _demo_config(home: Home, chosen: Path | None) -> Path:
     """The demo's config: a copy in the home (made once), so applying parameters never edits
     the shipped files."""
@@ -110,7 +105,7 @@ def _demo_research(engine: Engine, settings: Settings, config_dir: Path, no_spec
     for summary in optimize.run_jobs(jobs, 1, window_progress):
         run_id = engine.research.record_run(summary)
         print(optimize_table(summary))
-        if apply(engine, run_id, config_dir, PAPER_GRADES):
+        if apply(engine, run_id, config_dir):
             print(f"applied {summary.strategy} {summary.symbol} (grade {summary.grade})")
     engine.project()
 

@@ -21,17 +21,24 @@ from adapters.exchanges.client import api_url_override
 from adapters.exchanges.order_stream import StreamWaker, bitget_stream
 from adapters.exchanges.venue_clock import VenueClock
 from adapters.services.engine import Engine
-from adapters.services.live_runners import LiveSetupError, announcement, live_selection
+from adapters.services.live_runners import (
+    LiveSetupError,
+    announcement,
+    live_selection,
+    live_settings,
+)
 from adapters.services.live_trader import LiveError, LiveTrader
 from adapters.services.paper_trader import PaperError
 from adapters.services.portfolio_commands import writer_lock
 from adapters.store.engine_sessions import engine_session
 from adapters.store.home import Home
+from adapters.store.watchdog import Watchdog, wall_ms
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.venue_sim.signing import SIM_CREDENTIALS
 from config.secrets import SecretsError, dotenv_files, load_secrets
 from config.settings import Settings
 from domain.backtest import Account
+from domain.market import Market
 from domain.names import checked_name
 
 POLL_S = 5.0  # real venue: fills and closed candles are polled this often
@@ -74,7 +81,7 @@ def cmd_live(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
     except LiveSetupError as exc:
         raise UsageError(str(exc)) from None
     sizing = Account(
-        capital=settings.risk.initial_capital,
+        capital=live_settings(settings).risk.initial_capital,
         max_margin_ratio=settings.risk.max_margin_ratio,
         max_asset_allocation=settings.risk.max_asset_allocation,
         assets=max(len(selection.runners), 1),
@@ -154,8 +161,14 @@ def _run_live(trader: LiveTrader, args: argparse.Namespace) -> None:
         secrets.bitget_api_key, secrets.bitget_api_secret, secrets.bitget_passphrase
     )
     waker = StreamWaker(stream).start()
+    shadow = trader.shadow
+    markets = [Market(shadow.exchange, s.spec.symbol, s.spec.timeframe) for s in shadow.slots]
+    engine = trader.engine
+    watchdog = Watchdog(
+        engine.store, engine.market_data, shadow.portfolio, list(dict.fromkeys(markets)), wall_ms
+    )
     try:
-        trader.run(POLL_S, wait=waker.wait)
+        trader.run(POLL_S, wait=waker.wait, watch=watchdog.check)
     finally:
         waker.close()
 

@@ -20,6 +20,7 @@ from adapters.cli import (
     live,
     notify,
     paper,
+    portfolio,
     research,
     serve,
     store,
@@ -85,7 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
     commands = parser.add_subparsers(title="commands")
     # the order of the help text
-    for group in (data, config_check, store, research, serve, paper, live, notify, venue_sim, demo):
+    for group in (
+        data,
+        config_check,
+        store,
+        research,
+        portfolio,
+        serve,
+        paper,
+        live,
+        notify,
+        venue_sim,
+        demo,
+    ):
         group.register(commands)
     return parser
 

@@ -25,6 +25,7 @@ from adapters.services.portfolio_commands import (
     RequestOutcome,
     UnknownPortfolioError,
     request_entries_halt,
+    request_flatten,
     request_kill_switch_reset,
 )
 from adapters.store.event_store import store_exists
@@ -167,9 +168,13 @@ class ServicesOperator:
     def halt(self, halt: bool) -> str:
         return self._ask("entries", request_entries_halt, halt)
 
-    def _ask(self, what: str, request: Callable[..., RequestOutcome], argument: object) -> str:
+    def flatten(self) -> str:
+        return self._ask("flatten", request_flatten)
+
+    def _ask(self, what: str, request: Callable[..., RequestOutcome], *arguments: object) -> str:
+        """``request(engine, settings, portfolio, *arguments, "telegram")`` in one line."""
         try:
-            outcome = request(self._engine, self._settings, self._portfolio, argument, "telegram")
+            outcome = request(self._engine, self._settings, self._portfolio, *arguments, "telegram")
         except UnknownPortfolioError as exc:
             return str(exc)
         return f"{what} {outcome.text}"

@@ -1,5 +1,5 @@
 """The paper-trading commands of ``scalp-radar``: paper, status, replay --at, kill-switch reset,
-entries stop|resume.
+entries stop|resume, flatten.
 
 Registered by ``adapters.cli.main``; they share the global options (--home, --config-dir) and
 the error handling of every command (``adapters.cli.common``).
@@ -29,20 +29,23 @@ from adapters.cli.common import (
     sigterm_stops,
     write_output,
 )
-from adapters.cli.status_report import simulator_at, status_text
+from adapters.cli.status_report import health_text, simulator_at, status_text
 from adapters.exchanges.client import make_exchange, make_pro_exchange
 from adapters.exchanges.fetch import RetryPolicy
 from adapters.exchanges.live_feed import LiveFeed, LiveFeedError
 from adapters.services.engine import Engine
+from adapters.services.health import engine_health
 from adapters.services.paper_trader import PaperError, PaperTrader
 from adapters.services.portfolio_commands import (
     UnknownPortfolioError,
     request_entries_halt,
+    request_flatten,
     request_kill_switch_reset,
     writer_lock,
 )
 from adapters.services.traded_contract import NO_SPECS
 from adapters.store.engine_sessions import engine_session
+from adapters.store.watchdog import Watchdog, wall_ms
 from adapters.store.writer_lock import WriterLockBusy
 from adapters.text.progress import Progress
 from adapters.text.timefmt import fmt_ts
@@ -52,6 +55,7 @@ from config.settings import Settings
 from domain.market import Market
 from domain.names import checked_name
 from domain.operator import halt_text
+from projections.health import Health
 
 
 def register(commands) -> None:
@@ -99,6 +103,11 @@ def register(commands) -> None:
         halts.set_defaults(
             handler=_named(lambda a, h=halt: cmd_entries(a, engine_of(a), settings_of(a), h))
         )
+    flatten = commands.add_parser(
+        "flatten", help="close every position at the last price and stop new entries"
+    )
+    _portfolio_options(flatten, exchange=False)
+    flatten.set_defaults(handler=_named(lambda a: cmd_flatten(a, engine_of(a), settings_of(a))))
 
 
 def _named(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -213,9 +222,10 @@ async def _live(trader: PaperTrader, engine: Engine, settings: Settings) -> None
         pause_s=pacing.ws_subscribe_pause_s,
         retry=RetryPolicy(attempts=pacing.max_retries + 1, base_delay_s=pacing.retry_backoff_s),
     )
+    watchdog = Watchdog(engine.store, engine.market_data, trader.portfolio, markets, wall_ms)
     print(f"paper {trader.portfolio}: live on {name}, {len(markets)} market(s); Ctrl-C stops")
     try:
-        await trader.live(feed, on_saved=engine.project)
+        await trader.live(feed, on_saved=engine.project, watch=watchdog.check)
     finally:
         await feed.close()
 
@@ -232,16 +242,17 @@ def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
         engine.project()
         reader = engine.paper_reader()
         accounts = engine.live_reader().views()
+        health = engine_health(engine, engine.read_db)
         if reader.portfolio(args.portfolio) is None:
             if accounts and args.trades_out is None:
-                return _accounts_only(args, accounts)
+                return _accounts_only(args, accounts, health)
             raise UsageError(f"no paper portfolio {args.portfolio!r}: run 'paper' first")
         if args.trades_out is not None:
             write_output(
                 "--trades-out", args.trades_out, trades_csv(reader.closed_trades(args.portfolio))
             )
         if args.json:
-            status = _status_dict(reader, args.portfolio)
+            status = _status_dict(reader, args.portfolio) | _health_dict(health)
             if accounts:  # a home that trades live: its exchange accounts too
                 status["account"] = msgspec.to_builtins(accounts)
             print(json.dumps(status, indent=2, default=str))
@@ -249,23 +260,31 @@ def cmd_status(args: argparse.Namespace, engine: Engine) -> int:
             print(status_text(reader, args.portfolio))
             for view in accounts:
                 print(account_text(view))
+            print(health_text(health))
     finally:
         engine.close()
     return 0
 
 
-def _accounts_only(args: argparse.Namespace, accounts: list) -> int:
+def _accounts_only(args: argparse.Namespace, accounts: list, health: Health) -> int:
     """A home that trades live but holds no portfolio of that name (the live shadow is
     ``live``, a rehearsal's ``rehearsal``): its accounts, and how to see the shadow."""
     hint = f"no paper portfolio {args.portfolio!r}; the live shadow: --portfolio live or rehearsal"
     if args.json:
         status = {"portfolio": None, "account": msgspec.to_builtins(accounts)}
-        print(json.dumps(status, indent=2, default=str))
+        print(json.dumps(status | _health_dict(health), indent=2, default=str))
     else:
         print(hint)
         for view in accounts:
             print(account_text(view))
+        print(health_text(health))
     return 0
+
+
+def _health_dict(health: Health) -> dict:
+    """The figures of ``/healthz``, under ``health``."""
+    figures = msgspec.to_builtins(health.figures)
+    return {"health": {"status": health.status, "reasons": health.reasons, "figures": figures}}
 
 
 def _status_dict(reader, portfolio: str) -> dict:
@@ -320,4 +339,15 @@ def cmd_entries(args: argparse.Namespace, engine: Engine, settings: Settings, ha
         engine.close()
     later = "" if outcome.applied else " (the running paper process applies it at its next step)"
     print(f"entries request #{outcome.request}: {halt_text(halt)}{later}")
+    return 0
+
+
+def cmd_flatten(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    try:
+        outcome = request_flatten(engine, settings, args.portfolio, "cli")
+    except UnknownPortfolioError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        engine.close()
+    print(f"flatten {outcome.text}")
     return 0

@@ -63,7 +63,7 @@ def _register_optimize(commands) -> None:
     opt.add_argument("--exchange", default="binance", help="whose candles (default binance)")
     opt.add_argument("--workers", type=int, default=1, help="local worker processes")
     opt.add_argument("--json", action="store_true", help="one JSON object per line")
-    opt.add_argument("--apply", action="store_true", help="apply A/B parameters to paper trading")
+    opt.add_argument("--apply", action="store_true", help="apply A-C parameters to paper trading")
     no_specs_option(opt)
     opt.set_defaults(handler=cmd_optimize)
 
@@ -181,13 +181,11 @@ def window_progress(label: str):
     return update
 
 
-def apply(
-    engine: Engine, run_id: str, config_dir: Path, grades=params_commands.LIVE_GRADES
-) -> params_commands.AppliedParams | None:
+def apply(engine: Engine, run_id: str, config_dir: Path) -> params_commands.AppliedParams | None:
     """Apply the run just recorded through the command the dashboard uses too; a grade that may
     not be applied is said on stderr (the run stays recorded), an invalid config is exit 2."""
     try:
-        return params_commands.apply_run(engine, config_dir, run_id, grades=grades)
+        return params_commands.apply_run(engine, config_dir, run_id)
     except params_commands.GradeNotApplicableError as exc:
         print(f"not applied: {exc}", file=sys.stderr)
         return None

@@ -13,6 +13,8 @@ from adapters.store.event_store import Store
 from adapters.text.timefmt import fmt_ts
 from domain.ledger import price_pnl, totals
 from domain.simulator import Simulator
+from projections.health import Health
+from projections.words import price, trip_sentence
 
 View = dict[str, Any]
 _CLOCK = Simulator.ClockAdvanced.TOPIC
@@ -141,9 +143,9 @@ def render(view: View) -> str:
     lines.append("open positions:" if view["positions"] else "open positions: none")
     for p in view["positions"]:
         side = "long" if p["side"] > 0 else "short"
-        mark = f"{p['mark']:,.4g}" if p["mark"] is not None else "?"
+        mark = price(p["mark"]) if p["mark"] is not None else "?"
         lines.append(
-            f"  {p['key']:<28} {side:<5} {p['levels']} level(s) avg {p['avg_entry']:,.4g} "
+            f"  {p['key']:<28} {side:<5} {p['levels']} level(s) avg {price(p['avg_entry'])} "
             f"qty {p['qty']:.6g} margin {p['margin']:,.2f} last {mark} "
             f"unrealised {p['unrealized']:+,.2f}"
         )
@@ -153,8 +155,7 @@ def render(view: View) -> str:
 def _kill_text(kill: dict | None) -> str:
     if not kill:
         return "armed"
-    figures = ", ".join(f"{k} {_fmt(v)}" for k, v in kill["figures"].items())
-    return f"TRIPPED at {fmt_ts(kill['ts'])}: {kill['reason']} ({figures})"
+    return f"TRIPPED at {fmt_ts(kill['ts'])}: {trip_sentence(kill['reason'], kill['figures'])}"
 
 
 def _halt_text(halt: dict | None) -> str:
@@ -163,5 +164,7 @@ def _halt_text(halt: dict | None) -> str:
     return f"STOPPED by the operator ({halt['by']}) at {fmt_ts(halt['ts'])}"
 
 
-def _fmt(value: Any) -> str:
-    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+def health_text(health: Health) -> str:
+    """The health line of ``status`` (the verdict of ``/healthz``) and its reasons."""
+    lines = [f"health: {health.status}"]
+    return "\n".join(lines + [f"  - {reason}" for reason in health.reasons])

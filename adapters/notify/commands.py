@@ -1,5 +1,5 @@
 """The bot's commands: ``/status``, ``/positions``, ``/pnl [day|week]``, ``/killswitch``,
-``/reset [runner]``, ``/stop``, ``/resume``, ``/help``, from the configured chat only.
+``/reset [runner]``, ``/stop``, ``/resume``, ``/flatten``, ``/help``, from the configured chat only.
 
 A message from any other chat gets no answer and is logged (one line: chat id, sender, the
 command word). Answers come from the read models (``adapters.notify.answers``); ``/reset``,
@@ -35,6 +35,7 @@ HELP = (
     "/reset [runner]: reset the kill switch of one runner, or every switch\n"
     "/stop: stop new entries (open positions keep their exits)\n"
     "/resume: allow new entries again\n"
+    "/flatten: close every position at the last price and stop new entries\n"
     "/help: this list"
 )
 _SCHEMA = (
@@ -64,6 +65,9 @@ class Operator(Protocol):
 
     def halt(self, halt: bool) -> str:
         """Request new entries stopped (``halt``) or allowed again."""
+
+    def flatten(self) -> str:
+        """Request every position closed and new entries stopped."""
 
 
 class Commands:
@@ -119,6 +123,8 @@ class Commands:
             return escape(self._operator.reset(argument))
         if word in ("/stop", "/resume") and not argument:
             return escape(self._operator.halt(word == "/stop"))
+        if word == "/flatten" and not argument:
+            return escape(self._operator.flatten())
         if word == "/help":
             return HELP
         return f"unknown command or argument: {escape(word or '(no command)')}\n{HELP}"

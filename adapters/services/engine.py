@@ -11,28 +11,38 @@ from collections.abc import Callable
 from adapters.store.event_store import Store, open_store
 from adapters.store.home import Home
 from adapters.store.market_data import MarketData
+from adapters.store.portfolio_log import PortfolioLog
 from adapters.store.research_log import ResearchLog
 
-# the operator requests' and engine sessions' topics registered (``domain.facts``): a process
-# starting here, which may write none, still reads them back
-from domain import engine_session, operator  # noqa: F401
+# the topics of the operator requests, engine sessions and watchdog registered
+# (``domain.facts``): a process starting here, which may write none, still reads them back
+from domain import engine_session, operator, watchdog  # noqa: F401
 from projections.live.projector import LiveProjector
 from projections.live.reader import LiveReader
 from projections.market_data import MarketDataProjector, MarketDataReader
 from projections.paper.projector import PaperProjector
 from projections.paper.reader import PaperReader
+from projections.portfolio_runs import PortfolioRunsProjector, PortfolioRunsReader
 from projections.projector import ProjectionError, Projector
 from projections.read_db import open_read_db
 from projections.research import ResearchProjector, ResearchReader
 
 # every read model, in the order they are brought up to date (``scalp-radar doctor`` too)
 PROJECTOR_TYPES: tuple[
-    type[MarketDataProjector | ResearchProjector | PaperProjector | LiveProjector], ...
+    type[
+        MarketDataProjector
+        | ResearchProjector
+        | PaperProjector
+        | LiveProjector
+        | PortfolioRunsProjector
+    ],
+    ...,
 ] = (
     MarketDataProjector,
     ResearchProjector,
     PaperProjector,
     LiveProjector,
+    PortfolioRunsProjector,
 )
 
 
@@ -42,6 +52,7 @@ class Engine:
         self.store: Store = open_store(home, memory=memory)
         self.market_data = MarketData(self.store)
         self.research = ResearchLog(self.store)
+        self.portfolio_runs = PortfolioLog(self.store)
         self.read_db = open_read_db(":memory:" if memory else home.ensure().read_db)
         decode = self.store.mapper.transcoder.decode
         self.projectors: list[Projector] = [
@@ -79,6 +90,9 @@ class Engine:
 
     def paper_reader(self) -> PaperReader:
         return PaperReader(self.read_db)
+
+    def portfolio_runs_reader(self) -> PortfolioRunsReader:
+        return PortfolioRunsReader(self.read_db)
 
     def live_reader(self) -> LiveReader:
         return LiveReader(self.read_db)

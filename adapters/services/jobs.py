@@ -1,14 +1,19 @@
-"""Use case for the dashboard: walk-forward jobs launched, watched and cancelled from a browser.
+"""Use case for the dashboard: jobs launched, watched and cancelled from a browser, of two
+kinds: walk-forwards (the Explorer) and portfolio backtests (the Portfolio page).
 
-A job runs the same path as ``scalp-radar optimize``: ``optimize.prepare`` checks it (bad
-strategy, grid or data is refused before any work), ``optimize.run_jobs`` runs the walk-forward,
-and the finished summary is recorded as one ``OptimizationCompleted`` event by the research log,
-then projected. The walk-forward runs in a spawned child process rather than a thread: the numba
-kernels hold the GIL, which would freeze the web server, and a process can be cancelled at once
-(terminated) without cooperation. Only the parent touches the event store and the read DB, and
-only after the child sent a complete result, so a cancelled or crashed job stores nothing.
+A walk-forward job runs the same path as ``scalp-radar optimize``: ``optimize.prepare`` checks
+it (bad strategy, grid or data is refused before any work), ``optimize.run_jobs`` runs the
+walk-forward, and the finished summary is recorded as one ``OptimizationCompleted`` event by the
+research log, then projected. A portfolio job runs the path of ``scalp-radar portfolio``:
+``portfolio_request.prepare`` checks it, ``portfolio_request.replay`` runs it on the home's
+history, and its report is recorded as one ``PortfolioBacktestCompleted``, then projected.
 
-One job at a time: the kernels already use every core, a second job would only slow both.
+The work runs in a spawned child process rather than a thread: the numba kernels hold the GIL,
+which would freeze the web server, and a process can be cancelled at once (terminated) without
+cooperation. Only the parent writes the event store and the read DB, and only after the child
+sent a complete result, so a cancelled or crashed job stores nothing.
+
+One job at a time, whatever its kind: each already uses the cores a second one would slow.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from queue import Empty
@@ -27,13 +32,29 @@ import msgspec
 
 from adapters.services import optimize
 from adapters.services.engine import Engine
+from adapters.services.portfolio_backtest import PortfolioError
+from adapters.services.portfolio_request import (
+    PortfolioRequest,
+    PreparedPortfolio,
+    prepare,
+    replay,
+)
+from adapters.services.portfolio_runners import PortfolioInputError
+from adapters.store.home import Home
 from config.settings import Settings
+from domain.portfolio_report import PortfolioReport
 
 ACTIVE = ("starting", "running", "cancelling")
+WALK_FORWARD, PORTFOLIO = "walk_forward", "portfolio"  # the kinds of job
 
 
 class JobInputError(ValueError):
-    """The job cannot run as asked (unknown strategy, parameter or value, no data)."""
+    """The job cannot run as asked (unknown strategy, parameter or value, no data); ``field``
+    names the part of the request at fault when it is known."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class JobBusyError(RuntimeError):
@@ -46,13 +67,17 @@ class JobNotFoundError(KeyError):
 
 @dataclass(frozen=True, slots=True)
 class JobView:
-    """A job's state as pages show it; ``version`` grows with every change (SSE polls it)."""
+    """A job's state as pages show it; ``version`` grows with every change (SSE polls it).
+    A walk-forward names its strategy, symbol and combinations; a portfolio run is described
+    by ``label``. ``run_id`` is the recorded result's id (either kind)."""
 
     id: str
-    strategy: str
-    symbol: str
-    n_combos: int
     state: str  # starting | running | cancelling | done | failed | cancelled
+    kind: str = WALK_FORWARD
+    label: str = ""
+    strategy: str = ""
+    symbol: str = ""
+    n_combos: int = 0
     done: int = 0
     total: int = 0
     note: str = ""
@@ -94,7 +119,9 @@ def combo_count(grid: Mapping[str, Sequence[Any]]) -> int:
 @dataclass
 class _Job:
     view: JobView
-    fixed: dict[str, Any] = field(default_factory=dict)  # parameters the Explorer pinned
+    # what the parent does with the child's result: record it and give the view's changes
+    # (set once the job's checks passed)
+    record: Callable[[Any], dict[str, Any]] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
@@ -120,50 +147,60 @@ class JobRunner:
                 raise JobNotFoundError(job_id)
             return job.view
 
-    def active(self) -> JobView | None:
+    def active(self, kind: str | None = None) -> JobView | None:
+        """The running job (of ``kind``, when given)."""
         with self._lock:
-            return next((j.view for j in self._jobs.values() if j.view.active), None)
+            return next(
+                (v for v in self._views(kind) if v.active),
+                None,
+            )
 
-    def recent(self, limit: int = 5) -> list[JobView]:
+    def recent(self, limit: int = 5, kind: str | None = None) -> list[JobView]:
         with self._lock:
-            views = [j.view for j in self._jobs.values()]
+            views = list(self._views(kind))
         return sorted(views, key=lambda v: v.started_ms, reverse=True)[:limit]
+
+    def _views(self, kind: str | None):
+        return (j.view for j in self._jobs.values() if kind is None or j.view.kind == kind)
 
     # -- commands ---------------------------------------------------------------------------------
     def launch(self, strategy: str, symbol: str, fixed: Mapping[str, Any]) -> JobView:
+        """A walk-forward of ``strategy`` on ``symbol`` over the grid with ``fixed`` pinned."""
         grid = self.settings.param_grids.grids.get(strategy)
         if not grid:
             raise JobInputError(f"no grid for strategy {strategy!r} in param_grids.yaml")
         restricted = restrict_grid(grid, fixed)
         settings = _with_grid(self.settings, strategy, restricted)
-        with self._lock:
-            if any(j.view.active for j in self._jobs.values()):
-                raise JobBusyError("a walk-forward job is already running: wait or cancel it")
-            view = JobView(
-                id=uuid.uuid4().hex[:12],
-                strategy=strategy,
-                symbol=symbol,
-                n_combos=combo_count(restricted),
-                state="starting",
-                started_ms=int(time.time() * 1000),
-            )
-            job = _Job(view, dict(fixed))
-            self._jobs[view.id] = job  # reserved before the slow part: no second launch slips in
-            self.version += 1
+        view = JobView(
+            id=_new_id(),
+            state="starting",
+            strategy=strategy,
+            symbol=symbol,
+            n_combos=combo_count(restricted),
+        )
+        job = self._reserve(view, lambda summary: self._record_research(summary, dict(fixed)))
         try:
             with self.engine_lock:
                 (prepared,) = optimize.prepare(
                     settings, self.engine.market_reader(), [strategy], [symbol], self.exchange
                 )
         except optimize.OptimizeInputError as exc:
-            with self._lock:
-                del self._jobs[view.id]
-                self.version += 1
+            self._release(job)
             raise JobInputError(str(exc)) from exc
-        thread = threading.Thread(target=self._run, args=(job, prepared), daemon=True)
-        self._threads.append(thread)
-        thread.start()
-        return view
+        return self._start(job, _walk_forward_child, prepared)
+
+    def launch_portfolio(self, request: PortfolioRequest) -> JobView:
+        """A portfolio backtest as ``scalp-radar portfolio`` runs one (its checks first)."""
+        job = self._reserve(JobView(id=_new_id(), state="starting", kind=PORTFOLIO), None)
+        try:
+            with self.engine_lock:
+                prepared = prepare(self.engine, self.settings, request, self.engine.project)
+        except PortfolioInputError as exc:
+            self._release(job)
+            raise JobInputError(str(exc), exc.field) from exc
+        job.record = lambda report: self._record_portfolio(prepared, report)
+        self._update(job, label=portfolio_label(prepared))
+        return self._start(job, _portfolio_child, self.engine.home, prepared)
 
     def cancel(self, job_id: str) -> JobView:
         with self._lock:
@@ -187,16 +224,40 @@ class JobRunner:
         for thread in self._threads:
             thread.join(timeout)
 
-    # -- the watcher thread -----------------------------------------------------------------------
+    # -- a job's life -----------------------------------------------------------------------------
+    def _reserve(self, view: JobView, record: Callable[[Any], dict[str, Any]] | None) -> _Job:
+        """The job listed before the slow checks, so that no second launch slips in."""
+        with self._lock:
+            if any(j.view.active for j in self._jobs.values()):
+                raise JobBusyError("a job is already running: wait or cancel it")
+            view = replace(view, started_ms=int(time.time() * 1000))
+            job = _Job(view, record)
+            self._jobs[view.id] = job
+            self.version += 1
+        return job
+
+    def _release(self, job: _Job) -> None:
+        """A job refused by its checks: never listed."""
+        with self._lock:
+            del self._jobs[job.view.id]
+            self.version += 1
+
+    def _start(self, job: _Job, target: Callable[..., None], *args: Any) -> JobView:
+        thread = threading.Thread(target=self._run, args=(job, target, args), daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return job.view
+
     def _update(self, job: _Job, **changes: Any) -> None:
         with self._lock:
             job.view = replace(job.view, **changes, version=job.view.version + 1)
             self.version += 1
 
-    def _run(self, job: _Job, prepared: optimize.PreparedJob) -> None:
+    def _run(self, job: _Job, target: Callable[..., None], args: tuple) -> None:
+        """The watcher thread: the child process, its messages, then the result recorded."""
         ctx = get_context("spawn")  # never fork a process whose numba threads are running
         queue = ctx.Queue()
-        child = ctx.Process(target=_child, args=(prepared, queue), daemon=True)
+        child = ctx.Process(target=target, args=(*args, queue), daemon=True)
         child.start()
         self._update(job, state="running")
         try:
@@ -225,24 +286,44 @@ class JobRunner:
 
     def _finish(self, job: _Job, outcome: tuple[str, Any]) -> None:
         kind, payload = outcome
-        if kind == "done" and not job.cancel.is_set():
+        if kind == "done" and job.record is not None and not job.cancel.is_set():
             try:
-                # a narrowed grid is an exploration: the research read model keeps the pair's
-                # full run as its result (projections.research)
-                explored = payload
-                if job.fixed:
-                    explored = msgspec.structs.replace(payload, fixed=job.fixed)
                 with self.engine_lock:
-                    run_id = self.engine.research.record_run(explored)
-                    self.engine.project()
+                    changes = job.record(payload)
             except Exception as exc:  # the store refused: say so on the page, keep serving
                 self._update(job, state="failed", error=f"recording failed: {exc}")
                 return
-            self._update(job, state="done", run_id=run_id, grade=payload.grade)
+            self._update(job, state="done", **changes)
         elif kind == "error":
             self._update(job, state="failed", error=str(payload))
         else:
             self._update(job, state="cancelled")
+
+    def _record_research(self, summary, fixed: dict[str, Any]) -> dict[str, Any]:
+        # a narrowed grid is an exploration: the research read model keeps the pair's full
+        # run as its result (projections.research)
+        explored = msgspec.structs.replace(summary, fixed=fixed) if fixed else summary
+        run_id = self.engine.research.record_run(explored)
+        self.engine.project()
+        return {"run_id": run_id, "grade": summary.grade}
+
+    def _record_portfolio(
+        self, prepared: PreparedPortfolio, report: PortfolioReport
+    ) -> dict[str, Any]:
+        run_id = self.engine.portfolio_runs.record_run(prepared.asked, report)
+        self.engine.project()
+        return {"run_id": run_id}
+
+
+def portfolio_label(prepared: PreparedPortfolio) -> str:
+    """What a portfolio job runs, in a few words."""
+    asked = prepared.asked
+    runners = len(asked.runners)
+    return f"{runners} runner{'s' if runners != 1 else ''} on {asked.capital:,.0f}"
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:12]
 
 
 def _with_grid(settings: Settings, strategy: str, grid: dict) -> Settings:
@@ -252,7 +333,7 @@ def _with_grid(settings: Settings, strategy: str, grid: dict) -> Settings:
     )
 
 
-def _child(prepared: optimize.PreparedJob, queue) -> None:
+def _walk_forward_child(prepared: optimize.PreparedJob, queue) -> None:
     """Runs in the spawned process: the walk-forward, reporting each window, then the summary."""
 
     def progress(done: int, total: int, note: str) -> None:
@@ -264,3 +345,26 @@ def _child(prepared: optimize.PreparedJob, queue) -> None:
         queue.put(("error", f"{type(exc).__name__}: {exc}"))
         return
     queue.put(("done", summary))
+
+
+def _portfolio_child(home: Home, prepared: PreparedPortfolio, queue) -> None:
+    """Runs in the spawned process: the replay on the home's history (read only: the run's own
+    events go to a scratch store), reporting the candle times done, then the report."""
+    done = [0]
+
+    def progress(candles: int, total: int) -> None:
+        done[0] += candles
+        queue.put(("progress", done[0], total, "candle times"))
+
+    engine = Engine(home)
+    try:
+        report = replay(engine, prepared, on_batch=progress)
+    except PortfolioError as exc:  # no candle in the span: said on the page
+        queue.put(("error", str(exc)))
+        return
+    except Exception as exc:  # reported on the page; the parent stores nothing
+        queue.put(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    finally:
+        engine.close()
+    queue.put(("done", report))

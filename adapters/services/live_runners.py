@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+import msgspec
+
 from adapters.services.runner_specs import RunnerSpec, runner_specs
 from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
+from optimization.grading import LIVE_GRADES, LIVE_NEEDS
 from projections.research import ResearchReader
-
-LIVE_GRADES = ("A", "B")
 
 
 class LiveSetupError(Exception):
@@ -41,7 +42,7 @@ def live_selection(settings: Settings, research: ResearchReader) -> LiveSelectio
         grade = grades.get((spec.strategy, spec.symbol))
         if grade not in LIVE_GRADES:
             why = f"graded {grade}" if grade else "no graded parameters applied"
-            skipped.append((spec.key, f"{why}; live needs {' or '.join(LIVE_GRADES)}"))
+            skipped.append((spec.key, f"{why}; {LIVE_NEEDS}"))
         else:
             runners.append(spec)
     shared = [s for s, n in Counter(r.symbol for r in runners).items() if n > 1]
@@ -51,6 +52,15 @@ def live_selection(settings: Settings, research: ResearchReader) -> LiveSelectio
             f"{keys}: one symbol, several live runners (the venue nets them into one position)"
         )
     return LiveSelection(runners, skipped)
+
+
+def live_settings(settings: Settings) -> Settings:
+    """The settings live trading sizes with: the capital capped by ``live_max_capital``."""
+    risk = settings.risk
+    if risk.live_max_capital is None or risk.live_max_capital >= risk.initial_capital:
+        return settings
+    capped = msgspec.structs.replace(risk, initial_capital=risk.live_max_capital)
+    return msgspec.structs.replace(settings, risk=capped)
 
 
 def live_specs(settings: Settings, research: ResearchReader) -> list[RunnerSpec]:

@@ -46,11 +46,13 @@ from adapters.exchanges.live_feed import ClosedCandle
 from adapters.services.engine import Engine
 from adapters.services.live_decisions import Decisions, Runner
 from adapters.services.live_reconcile import Reconciliation
-from adapters.services.live_runners import live_specs
+from adapters.services.live_runners import live_settings, live_specs
 from adapters.services.live_sending import Sending
 from adapters.services.paper_trader import SNAPSHOT_EVERY, PaperTrader, Slot
 from adapters.services.runner_specs import RunnerSpec
+from adapters.store.operator_log import OperatorLog
 from config.settings import Settings
+from domain.account_guard import account_trip
 from domain.contracts import floor_to_step
 from domain.executor import Executor
 from domain.live_orders import LiveOrder, LivePosition, OrderStatus
@@ -61,6 +63,10 @@ from domain.strategies import strategy as strategy_spec
 log = logging.getLogger("scalp_radar.live")
 CANDLE_PAGE = 200
 REACTION_TRIES = 5  # bad answers in a row before the process stops (crash-only: restart)
+
+
+ACCOUNT_KILL_SWITCH = "account kill switch"  # the source of the requests it makes
+BALANCE_EVERY_MS = 5 * 60_000  # the balance is asked this often in real time (funding, fees)
 
 
 class LiveError(Exception):
@@ -79,6 +85,7 @@ class LiveTrader(Reconciliation, Decisions, Sending):
         on_note: Callable[[str], None] | None = None,
         specs: Callable[[Settings, Any], list[RunnerSpec]] = live_specs,
     ) -> None:
+        settings = live_settings(settings)  # the live capital cap, for the shadow's sizing too
         self.engine, self.settings, self.account = engine, settings, account
         self.venue = settings.exchanges.trading_exchange
         self.account_name = account_name
@@ -164,14 +171,21 @@ class LiveTrader(Reconciliation, Decisions, Sending):
         poll_s: float,
         stop: Callable[[], bool] = lambda: False,
         wait: Callable[[float], None] = time.sleep,
+        watch: Callable[[], object] = lambda: None,
     ) -> None:
         """Real time: book the fills (REST, the truth) and react, then trade the candles the
         venue closed meanwhile; again when ``wait`` returns: at the latest after ``poll_s``,
         at once when the order stream signals activity or a reconnect (``StreamWaker.wait``:
-        the REST backfill then runs before anything trusts the stream)."""
+        the REST backfill then runs before anything trusts the stream). ``watch`` after each
+        round (the watchdog)."""
+        checked = self.clock()
         while not stop():
             self._until_done(lambda: self.react(self._symbols()))
             self._until_done(lambda: self.take_candles(self.fetch_closed()))
+            if self.clock() - checked >= BALANCE_EVERY_MS:  # between candles too
+                self._until_done(self._refresh_balance)
+                checked = self.clock()
+            watch()
             wait(poll_s)
 
     def rehearse(self, step: Callable[[], dict[str, Any]], candles: int | None = None) -> int:
@@ -241,11 +255,36 @@ class LiveTrader(Reconciliation, Decisions, Sending):
         self.engine.project()
 
     def _refresh_balance(self) -> None:
-        """The account's balance once a candle, recorded when it changed."""
+        """The account's balance, asked at each candle and every ``BALANCE_EVERY_MS`` of
+        ``run``, recorded when it changed."""
         ex, balance = self._ex(), self.account.balance()
         if (balance.total, balance.free) != tuple(ex.balance[:2]):
             ex.balance_refreshed(total=balance.total, free=balance.free, ts=self.clock())
             self._save()
+            self._guard_account(ex)
+
+    def _guard_account(self, ex: Executor) -> None:
+        """The account kill switch (``domain.account_guard``): a trip is recorded, then the
+        operator's own request (stop new entries, or flatten) goes to the shadow's log, which
+        answers it at its next step, as it would a person's."""
+        limits = self.settings.risk.live_kill_switch
+        trip = account_trip(ex.balance_history, limits, self.clock())
+        if trip is None:
+            return
+        ex.account_kill_switch_tripped(
+            peak=trip.peak, total=trip.total, drawdown_pct=trip.drawdown_pct,
+            threshold_pct=limits.drawdown_percent, flatten=limits.flatten, ts=self.clock(),
+        )  # fmt: skip
+        self._save()
+        requests = OperatorLog(self.engine.store, self.shadow.portfolio)
+        if limits.flatten:
+            requests.request_flatten(ACCOUNT_KILL_SWITCH)
+        else:
+            requests.request_halt(True, ACCOUNT_KILL_SWITCH)
+        self.on_note(
+            f"account kill switch: balance {trip.total:,.2f} is {trip.drawdown_pct:.1f} % below "
+            f"{trip.peak:,.2f}: {'flatten' if limits.flatten else 'new entries stopped'}"
+        )
 
     # -- deciding -------------------------------------------------------------------------------
     def _next_books(self) -> dict[str, tuple[RunnerBook, Runner]]:

@@ -17,6 +17,7 @@ identically.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +41,7 @@ from domain.grid_runner import GridRunner
 from domain.market import Market
 from domain.mono_runner import MonoRunner
 from domain.names import checked_name
-from domain.operator import EntriesHaltRequested, halt_text
+from domain.operator import EntriesHaltRequested, FlattenRequested, halt_text
 from domain.simulator import DAY_MS, Simulator
 from domain.strategies import strategy as strategy_spec
 from domain.strategies.plans import MarketArrays
@@ -95,9 +96,13 @@ class PaperTrader:
         no_specs: bool = False,
         specs: Callable[[Settings, Any], list[RunnerSpec]] = runner_specs,
         live_start: bool = False,
+        data: Engine | None = None,
     ) -> None:
         self.engine, self.settings, self.portfolio = engine, settings, portfolio
         self.store = engine.store
+        # where the candles, funding, contract specs and research are read (default: the
+        # engine the decisions are written to; a portfolio backtest writes to a scratch store)
+        self.data = data or engine
         self.exchange = exchange or settings.exchanges.history_exchange
         # the runners obey the trading venue's contracts, as the backtests do
         self.contracts = VenueContracts.of(settings, no_specs)
@@ -129,7 +134,7 @@ class PaperTrader:
         """Rebuild (or create) the Simulator, reconcile its runners with the config, and build
         the runners over the stored candles up to ``end_ms``. ``start_ms`` is where a new
         portfolio (or a runner new to it) starts trading."""
-        self.engine.project()  # the regime profiles come from the research read model
+        self.data.project()  # the regime profiles come from the research read model
         sim = self.load()
         if sim is None:
             if start_ms is None:
@@ -146,7 +151,7 @@ class PaperTrader:
             sim.set_limits(limits)
         if sim.exchange != self.exchange:
             sim.select_exchange(exchange=self.exchange, ts=sim.last_ts)
-        specs = self.specs(self.settings, self.engine.research_reader())
+        specs = self.specs(self.settings, self.data.research_reader())
         self._retire(sim, {spec.key for spec in specs})
         resume = max(start_ms or 0, sim.last_ts + 1)
         # equal allocation: capital / runners per runner, capped per asset (the seed's
@@ -172,7 +177,7 @@ class PaperTrader:
         strategy = strategy_spec(spec.strategy)
         try:
             loaded = load_market(
-                self.engine.market_reader(),
+                self.data.market_reader(),
                 request,
                 spec.timeframe,
                 strategy.warmup(spec.params),
@@ -222,7 +227,7 @@ class PaperTrader:
         self, symbol: str, timeframe: str, end_ms: int | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(open times, closes) of the stored candles opened before ``end_ms`` (exclusive)."""
-        reader = self.engine.market_reader()
+        reader = self.data.market_reader()
         info = reader.find(self.exchange, symbol, timeframe)
         candles = reader.candles(info.series_id, end=end_ms)
         return candles.ts, candles.close
@@ -231,29 +236,50 @@ class PaperTrader:
         """Runners the config no longer enables close what they hold (market order at the close
         of the last candle processed, taker fee and slippage) and are disabled, each with an
         explicit event."""
-        fees = costs(self.settings)
         for key, state in list(sim.runners.items()):
             if key in wanted or not state.enabled:
                 continue
-            if state.side:
-                # the candle opened at last_ts was processed: the exclusive end goes past it
-                _, closes = self._closes(state.symbol, state.params["timeframe"], sim.last_ts + 1)
-                fill = float(closes[-1]) * (1.0 - state.side * fees.slippage)
-                sim.force_close(key, fill, fees.taker, sim.last_ts, ExitReason.DISABLED)
+            self._close_now(sim, key, ExitReason.DISABLED)
             sim.disable_runner(key=key, reason="no longer enabled in the config", ts=sim.last_ts)
             self.on_note(f"{key}: disabled (its position, if any, closed at the last price)")
 
+    def _close_now(self, sim: Simulator, key: str, reason: ExitReason) -> bool:
+        """Close what runner ``key`` holds by a market order at the close of the last candle
+        processed (taker fee and slippage); False when it holds nothing."""
+        state = sim.runners[key]
+        if not state.side:
+            return False
+        fees = costs(self.settings)
+        # the candle opened at last_ts was processed: the exclusive end goes past it
+        _, closes = self._closes(state.symbol, state.params["timeframe"], sim.last_ts + 1)
+        fill = float(closes[-1]) * (1.0 - state.side * fees.slippage)
+        sim.force_close(key, fill, fees.taker, sim.last_ts, reason)
+        return True
+
     # -- operator requests ----------------------------------------------------------------------
     def handle_requests(self, sim: Simulator) -> None:
-        """Answer the operator's requests (resets and halts of new entries) in their order."""
+        """Answer the operator's requests (resets, halts of new entries, flattens) in their
+        order."""
         for request in self.requests.pending(sim.requests_done):
             number = request.originator_version
             if isinstance(request, EntriesHaltRequested):
                 sim.halt_entries(number, request.halt, request.source, sim.last_ts)
                 self.on_note(f"entries request #{number}: {halt_text(request.halt)}")
                 continue
+            if isinstance(request, FlattenRequested):
+                self._flatten(sim, number, request.source)
+                continue
             outcome = sim.reset_kill_switches(number, request.key, sim.last_ts)
             self.on_note(f"kill-switch reset request #{number}: {outcome.text}")
+
+    def _flatten(self, sim: Simulator, number: int, source: str) -> None:
+        """Close every position at the last price, then stop new entries (the halt's event
+        marks the request done), so the portfolio stays flat until entries are allowed."""
+        flat = ExitReason.FLATTENED
+        closed = [key for key in list(sim.runners) if self._close_now(sim, key, flat)]
+        sim.halt_entries(number, True, source, sim.last_ts)
+        what = ", ".join(closed) or "nothing was open"
+        self.on_note(f"flatten request #{number}: closed {what}; new entries stopped")
 
     # -- stepping -------------------------------------------------------------------------------
     def timeline(self, end_ms: int | None) -> list[int]:
@@ -327,9 +353,12 @@ class PaperTrader:
         end_ms: int | None,
         speed: float | None = None,
         on_batch: Callable[[int, int], None] | None = None,
+        after_step: Callable[[Simulator, int], None] | None = None,
     ) -> ReplayReport:
         """Replay stored candles as paper trading. ``speed``: market time per wall time
-        (3600 = one hour of candles per second); None runs as fast as possible."""
+        (3600 = one hour of candles per second); None runs as fast as possible.
+        ``after_step(sim, ts)`` runs after each candle's close (a portfolio backtest samples
+        the portfolio there and plays the operator's resets)."""
         began = time.perf_counter()
         sim = self.boot(start_ms, end_ms)
         report = ReplayReport(resumed_from=sim.last_ts)
@@ -339,6 +368,8 @@ class PaperTrader:
             self.handle_requests(sim)
             for ts in batch:
                 report.rejected += self.step(sim, ts)
+                if after_step is not None:
+                    after_step(sim, ts)
                 report.candles += sum(1 for s in self.slots if s.market.ts[s.cursor - 1] == ts)
             report.events += self.save(sim)
             if on_batch is not None:
@@ -349,15 +380,28 @@ class PaperTrader:
         return report
 
     # -- live -----------------------------------------------------------------------------------
-    async def live(self, feed: LiveFeed, on_saved: Callable[[], object] | None = None) -> None:
+    async def live(
+        self,
+        feed: LiveFeed,
+        on_saved: Callable[[], object] | None = None,
+        watch: Callable[[], object] | None = None,
+        every_s: float = 60.0,
+    ) -> None:
         """Trade the feed's closed candles until it ends (``boot`` or ``replay`` first);
-        ``on_saved`` runs after each batch is stored (the CLI projects the read models)."""
+        ``on_saved`` runs after each batch is stored (the CLI projects the read models);
+        ``watch`` every ``every_s`` seconds meanwhile (the watchdog: a market that stops
+        sends nothing, so only a clock can notice it)."""
         if self.sim is None:
             raise PaperError("boot the portfolio before going live")
-        async for closed in feed.closed_candles():
-            self.take_closed(self.sim, closed)
-            if on_saved is not None:
-                on_saved()
+        watching = asyncio.ensure_future(_every(every_s, watch)) if watch else None
+        try:
+            async for closed in feed.closed_candles():
+                self.take_closed(self.sim, closed)
+                if on_saved is not None:
+                    on_saved()
+        finally:
+            if watching is not None:
+                watching.cancel()
 
     def take_closed(
         self,
@@ -442,3 +486,9 @@ def _pace(batch: list[int], speed: float, began: float, first_ts: int) -> None:
     wait = due - (time.perf_counter() - began)
     if wait > 0:
         time.sleep(wait)
+
+
+async def _every(seconds: float, call: Callable[[], object]) -> None:
+    while True:
+        call()
+        await asyncio.sleep(seconds)

@@ -8,9 +8,9 @@ atomically), then records ``ParamsApplied`` and projects it. Nothing is half-don
 grade or an invalid config writes nothing, and if the event cannot be stored the file is put
 back as it was.
 
-Grades (the grading rules): A and B may go live, so they are what ``--apply`` and the dashboard
-apply; C is "paper trading only", which the demo applies to its own config copy
-(``PAPER_GRADES``); D and F are never applied. A run computed with the earlier rule (recorded
+Grades (``optimization.grading.PAPER_GRADES``, the one rule): applying writes parameters for
+paper trading, which grades A to C may do (C is "paper trading only": live trading, which needs
+A or B, skips it); D and F are never applied. A run computed with the earlier rule (recorded
 before the walk-forward selected on in-sample scores: no ``selection_rule``) is never applied
 either, whatever its grade: its figures were measured on the data its parameters were chosen
 on, so the grade is optimistic.
@@ -18,7 +18,6 @@ on, so the grade is optimistic.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,9 @@ from typing import Any
 from adapters.files.config_writer import STRATEGIES_FILE, ConfigWriteError, apply_per_asset, restore
 from adapters.services.engine import Engine
 from domain.research import earlier_rule
-
-LIVE_GRADES = ("A", "B")  # may go live: what `optimize --apply` and the dashboard apply
-PAPER_GRADES = ("A", "B", "C")  # C is paper trading only: the demo's paper portfolio takes it
+from optimization.grading import PAPER_GRADES
 
 _WHY_NOT = {
-    "C": "fair, paper trading only",
     "D": "weak, needs work",
     "F": "rejected: overfitting or no edge",
 }
@@ -69,19 +65,19 @@ class AppliedParams:
     config_file: Path
 
 
-def refusal(grade: str | None, grades: Collection[str] = LIVE_GRADES) -> str | None:
+def refusal(grade: str | None) -> str | None:
     """Why a run of ``grade`` cannot be applied (None: it can)."""
-    if grade in grades:
+    if grade in PAPER_GRADES:
         return None
-    allowed = sorted(grades)
+    allowed = sorted(PAPER_GRADES)
     allowed = ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else allowed[0]
     why = _WHY_NOT.get(grade or "", "not graded")
     return f"grade {grade or '?'} ({why}) is not applied: only grade {allowed} parameters are"
 
 
-def run_refusal(run: dict[str, Any], grades: Collection[str] = LIVE_GRADES) -> str | None:
+def run_refusal(run: dict[str, Any]) -> str | None:
     """Why ``run`` cannot be applied (None: it can): its grade first, then its rule."""
-    return refusal(run.get("grade"), grades) or (EARLIER_RULE if earlier_rule(run) else None)
+    return refusal(run.get("grade")) or (EARLIER_RULE if earlier_rule(run) else None)
 
 
 def run_params(run: dict[str, Any]) -> dict[str, Any]:
@@ -95,15 +91,13 @@ def apply_run(
     engine: Engine,
     config_dir: Path,
     run_id: str,
-    *,
-    grades: Collection[str] = LIVE_GRADES,
 ) -> AppliedParams:
     engine.project()  # the run may have been recorded a moment ago (optimize --apply)
     run = engine.research_reader().run(run_id)
     if run is None:
         raise UnknownRunError(f"no walk-forward result {run_id!r}")
     strategy, symbol, grade = run["strategy"], run["symbol"], run["grade"]
-    reason = refusal(grade, grades)
+    reason = refusal(grade)
     if reason:
         raise GradeNotApplicableError(f"cannot apply {strategy} {symbol}: {reason}")
     if earlier_rule(run):

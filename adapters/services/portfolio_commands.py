@@ -94,6 +94,17 @@ def request_entries_halt(
     return _apply(engine, trader, number, notes)
 
 
+def request_flatten(
+    engine: Engine, settings: Settings, portfolio: str, source: str
+) -> RequestOutcome:
+    """Close every position of the portfolio at the last price and stop its new entries
+    (``flatten``, the bot's ``/flatten``); live trading follows its shadow and closes too."""
+    notes: list[str] = []
+    trader, _ = _trader(engine, settings, portfolio, notes)
+    number = OperatorLog(engine.store, portfolio).request_flatten(source)
+    return _apply(engine, trader, number, notes)
+
+
 def _trader(
     engine: Engine, settings: Settings, portfolio: str, notes: list[str]
 ) -> tuple[PaperTrader, Simulator]:

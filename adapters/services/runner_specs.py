@@ -42,16 +42,21 @@ def runner_specs(settings: Settings, research: ResearchReader) -> list[RunnerSpe
         if section is None or not section.enabled:
             continue
         for symbol in sorted(section.per_asset):
-            record = _as_stored(strategy_params(settings, BacktestRequest(strategy, symbol)))
-            params = strategy_spec(strategy).parse(record)
-            regimes, window_ms = regime_profile(research, strategy, symbol)
-            key = f"{strategy}:{symbol}"
-            specs.append(
-                RunnerSpec(
-                    key, strategy, symbol, params.timeframe, params, record, regimes, window_ms
-                )
-            )
+            params = strategy_params(settings, BacktestRequest(strategy, symbol))
+            specs.append(runner_spec(strategy, symbol, params, research))
     return specs
+
+
+def runner_spec(
+    strategy: str, symbol: str, params: dict[str, Any], research: ResearchReader
+) -> RunnerSpec:
+    """The runner of ``strategy`` on ``symbol`` trading ``params`` (a merged mapping, as
+    ``strategy_params`` gives it), with the regime profile of the pair's research."""
+    record = _as_stored(params)
+    parsed = strategy_spec(strategy).parse(record)
+    regimes, window_ms = regime_profile(research, strategy, symbol)
+    key = f"{strategy}:{symbol}"
+    return RunnerSpec(key, strategy, symbol, parsed.timeframe, parsed, record, regimes, window_ms)
 
 
 def regime_profile(

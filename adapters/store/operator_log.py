@@ -1,6 +1,6 @@
 """Appends and reads operator requests (see ``domain.operator``).
 
-Both kinds go to one ``EventSourcedLog`` per portfolio: eventsourcing numbers a log's next event
+Every kind goes to one ``EventSourcedLog`` per portfolio: eventsourcing numbers a log's next event
 from the last one stored whatever its class (``get_last``), and reads each back by its own topic,
 so one log per kind over the same id continues a single sequence; stored reset requests keep
 their topic and numbers."""
@@ -12,6 +12,7 @@ from eventsourcing.application import EventSourcedLog
 from adapters.store.event_store import Store
 from domain.operator import (
     EntriesHaltRequested,
+    FlattenRequested,
     KillSwitchResetRequested,
     OperatorRequest,
     requests_log_id,
@@ -24,6 +25,7 @@ class OperatorLog:
         log_id = requests_log_id(portfolio)
         self.log = EventSourcedLog(store.events, log_id, KillSwitchResetRequested)
         self._halts = EventSourcedLog(store.events, log_id, EntriesHaltRequested)
+        self._flattens = EventSourcedLog(store.events, log_id, FlattenRequested)
 
     def request_reset(self, key: str, source: str) -> int:
         """Append a reset request; returns its number (its position in the log)."""
@@ -37,6 +39,12 @@ class OperatorLog:
         self.store.save(event)
         return event.originator_version
 
+    def request_flatten(self, source: str) -> int:
+        """Append a request to close every position and stop new entries; returns its number."""
+        event = self._flattens.trigger_event(portfolio=self.portfolio, source=source)
+        self.store.save(event)
+        return event.originator_version
+
     def pending(self, done: int) -> list[OperatorRequest]:
-        """Requests of both kinds after number ``done``, oldest first."""
+        """Requests of every kind after number ``done``, oldest first."""
         return list(self.log.get(gt=done))

@@ -28,6 +28,20 @@ class ResearchLog:
         self.store.save(event)
         return run_id
 
+    def applied_history(self) -> list[ParamsApplied]:
+        """Every ``ParamsApplied`` ever recorded, oldest first (the read model keeps only the
+        latest per pair; a forward test needs what was applied before a date)."""
+        found: list[ParamsApplied] = []
+        start = 1
+        while True:
+            page = self.store.recorder.select_notifications(
+                start, 1000, topics=[ParamsApplied.TOPIC]
+            )
+            found += [self.store.mapper.to_domain_event(n) for n in page]
+            if len(page) < 1000:
+                return found
+            start = page[-1].id + 1
+
     def record_applied(self, strategy: str, symbol: str, params: dict, grade: str, run_id: str):
         event = self.log._trigger_event(
             ParamsApplied,

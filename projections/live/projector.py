@@ -32,6 +32,7 @@ from projections.live.schema import (
     HaltRow,
     OrderRow,
     PositionRow,
+    TripRow,
     create_tables,
     insert_sql,
 )
@@ -44,6 +45,7 @@ _RESTING = (OrderStatus.OPEN, OrderStatus.CANCEL_REQUESTED)
 class LiveProjector(Projector):
     name = "live"
     topics = _TOPICS
+    schema = 2  # 2: the account kill switch's trips (live_trips)
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode: Decode):
         self._decode = decode  # the store's transcoder decode, as the other projectors
@@ -53,6 +55,7 @@ class LiveProjector(Projector):
             "scalp_radar:Executor.ReconciliationCompleted": self._on_reconciled,
             "scalp_radar:Executor.ReconciliationFailed": self._on_halted,
             "scalp_radar:Executor.SymbolResumed": self._on_resumed,
+            "scalp_radar:Executor.AccountKillSwitchTripped": self._on_tripped,
         }
         # buffered since the last flush: the executors touched (by account), what the events add
         self._touched: dict[str, Executor] = {}
@@ -136,6 +139,18 @@ class LiveProjector(Projector):
     def _on_resumed(self, account: str, event: Any) -> None:
         sql = "DELETE FROM live_halted WHERE account = ? AND symbol = ?"
         self._writes.append((sql, (account, event.symbol)))
+
+    def _on_tripped(self, account: str, event: Any) -> None:
+        row = TripRow(
+            account=account,
+            ts=event.ts,
+            peak=event.peak,
+            total=event.total,
+            drawdown_pct=event.drawdown_pct,
+            threshold_pct=event.threshold_pct,
+            flatten=event.flatten,
+        )
+        self._writes.append((insert_sql("live_trips", TripRow), msgspec.structs.astuple(row)))
 
 
 # -- rows from the folded executor -----------------------------------------------------------------

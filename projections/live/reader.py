@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 import msgspec
 import sqlite_utils
 
-from projections.live.schema import AccountRow, FillRow, HaltRow, OrderRow, PositionRow
+from domain.runner_book import OrderRole
+from projections.live.schema import AccountRow, FillRow, HaltRow, OrderRow, PositionRow, TripRow
 
 _R = TypeVar("_R", bound=msgspec.Struct)
 
@@ -26,6 +27,10 @@ class AccountView(msgspec.Struct, kw_only=True):
     def unprotected(self) -> list[PositionRow]:
         """Positions with no stop resting on the venue."""
         return [p for p in self.positions if p.stop_trigger is None]
+
+    def take_profits(self, symbol: str) -> list[OrderRow]:
+        """The take-profit orders resting for ``symbol``'s position."""
+        return [o for o in self.orders if o.symbol == symbol and o.role == OrderRole.TAKE_PROFIT]
 
 
 class LiveReader:
@@ -62,6 +67,16 @@ class LiveReader:
         """The newest fills first."""
         sql = "SELECT * FROM live_fills WHERE account = ? ORDER BY ts DESC, fill_id DESC LIMIT ?"
         return self._rows(FillRow, sql, [account, limit])
+
+    def fills_in_order(self, account: str) -> list[FillRow]:
+        """Every fill, oldest first: the order positions were built in (``domain.live_trades``)."""
+        sql = "SELECT * FROM live_fills WHERE account = ? ORDER BY ts, fill_id"
+        return self._rows(FillRow, sql, [account])
+
+    def trips(self, account: str, limit: int = 5) -> list[TripRow]:
+        """The account kill switch's trips, newest first."""
+        sql = "SELECT * FROM live_trips WHERE account = ? ORDER BY ts DESC LIMIT ?"
+        return self._rows(TripRow, sql, [account, limit])
 
     def views(self) -> list[AccountView]:
         """Every account with its positions, open orders and halted symbols."""

@@ -89,7 +89,27 @@ class FillRow(msgspec.Struct, kw_only=True):
     ts: int
 
 
-TABLES = ("live_accounts", "live_orders", "live_positions", "live_halted", "live_fills")
+class TripRow(msgspec.Struct, kw_only=True):
+    """A ``live_trips`` row: the account kill switch tripped (``AccountKillSwitchTripped``):
+    the balance fell ``drawdown_pct`` below the window's ``peak``."""
+
+    account: str
+    ts: int
+    peak: float
+    total: float
+    drawdown_pct: float
+    threshold_pct: float
+    flatten: bool  # the trip asked for a flatten too, not only a halt of new entries
+
+
+TABLES = (
+    "live_accounts",
+    "live_orders",
+    "live_positions",
+    "live_halted",
+    "live_fills",
+    "live_trips",
+)
 
 
 def columns(kind: type[msgspec.Struct]) -> str:
@@ -141,4 +161,9 @@ def create_tables(db: sqlite_utils.Database) -> None:
         "CREATE TABLE IF NOT EXISTS live_fills (account TEXT NOT NULL, fill_id TEXT NOT NULL, "
         "client_oid TEXT, symbol TEXT, side INTEGER, price REAL, qty REAL, fee REAL, "
         "ts INTEGER, PRIMARY KEY (account, fill_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS live_trips (account TEXT NOT NULL, ts INTEGER NOT NULL, "
+        "peak REAL, total REAL, drawdown_pct REAL, threshold_pct REAL, flatten INTEGER, "
+        "PRIMARY KEY (account, ts)) WITHOUT ROWID"
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from projections import words
+
 Row = dict[str, Any]
 
 
@@ -63,23 +65,22 @@ def position_opened(state: Row, tp: float | None, sl: float | None) -> str:
 
 
 def funding_charged(state: Row) -> str:
-    amount = state["amount"]
-    verb = "paid" if amount >= 0 else "received"
-    return f"{state['key']} {verb} funding {_num(abs(amount))} (rate {_num(state['rate'] * 100)} %)"
+    return f"{state['key']} {words.funding(state['amount'])} (rate {_num(state['rate'] * 100)} %)"
 
 
 def grid_cycle_closed(key: str, trade: Row) -> str:
     levels = trade["levels"]
     return (
         f"{key} {_side(trade['side'])} grid of {levels} level{'s' if levels != 1 else ''} "
-        f"closed ({trade['reason']}) at {_num(trade['exit_price'])}: P&L {_signed(trade['pnl'])}"
+        f"closed ({words.trade_exit(trade)}) at {_num(trade['exit_price'])}: "
+        f"{words.outcome(trade['pnl'])}, P&L {_signed(trade['pnl'])}"
     )
 
 
 def position_closed(key: str, trade: Row) -> str:
     return (
-        f"{key} {_side(trade['side'])} closed ({trade['reason']}) at "
-        f"{_num(trade['exit_price'])}: P&L {_signed(trade['pnl'])}"
+        f"{key} {_side(trade['side'])} closed ({words.trade_exit(trade)}) at "
+        f"{_num(trade['exit_price'])}: {words.outcome(trade['pnl'])}, P&L {_signed(trade['pnl'])}"
     )
 
 
@@ -96,7 +97,7 @@ def collision_detected(state: Row) -> str:
 
 
 def kill_switch_tripped(scope: str, reason: str, figures: Row) -> str:
-    return f"kill switch tripped ({scope}): {_trip_text(reason, figures)}"
+    return f"kill switch tripped ({scope}): {words.trip_sentence(reason, figures)}"
 
 
 def kill_switch_reset(state: Row) -> str:
@@ -143,11 +144,3 @@ def _params(params: Row) -> str:
 def _reason(state: Row) -> str:
     regime = state.get("regime")
     return f"{state['reason']} ({regime})" if regime else state["reason"]
-
-
-def _trip_text(reason: str, figures: Row) -> str:
-    value = figures.get("drawdown_percent", figures.get("loss_percent"))
-    threshold = figures.get("threshold_percent")
-    if value is None or threshold is None:
-        return reason
-    return f"{reason.replace('_', ' ')} {value:.1f} % >= {_num(threshold)} %"

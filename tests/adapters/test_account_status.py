@@ -46,7 +46,7 @@ def test_status_without_an_executor_shows_no_account(tmp_path: Path, capsys) -> 
 def test_status_shows_the_account_section(tmp_path: Path, capsys) -> None:
     assert main(_home(tmp_path, _story())) == 0
     out = capsys.readouterr().out
-    section = out[out.index("account sim") :].splitlines()
+    section = out[out.index("account sim") : out.index("health:")].splitlines()
     assert section == [
         "account sim on bitget",
         "  balance 1,000.00 (free 800.00) at 2023-01-01 00:00",

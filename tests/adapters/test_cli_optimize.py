@@ -184,7 +184,7 @@ def test_apply_of_a_grade_that_cannot_be_applied_says_why_and_writes_nothing(
     assert json.loads(captured.out)["grade"] == "D"  # the run is recorded and reported
     assert captured.err.strip().endswith(
         "not applied: cannot apply grid_atr ETH/USDT: grade D (weak, needs work) is not "
-        "applied: only grade A or B parameters are"
+        "applied: only grade A, B or C parameters are"
     )
     assert (config / "strategies.yaml").read_text() == text
     engine = Engine(Home(home))

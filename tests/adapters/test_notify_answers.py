@@ -119,8 +119,8 @@ def test_kill_switch_armed_and_tripped_in_the_journal_s_sentences() -> None:
     when = parse_date("2025-01-08 09:00")
     tripped = _reader(kill_tripped=1, kill_reason="drawdown", kill_ts=when, kill_figures=figures)
     assert answers.kill_switch(tripped, "paper") == (
-        "<b>paper</b>:\nkill switch tripped (global): drawdown 31.4 % &gt;= 30 % "
-        "at 2025-01-08 09:00 UTC"
+        "<b>paper</b>:\nkill switch tripped (global): equity fell 31.40 % from its peak "
+        "(limit 30.00 %) at 2025-01-08 09:00 UTC"
     )
 
 

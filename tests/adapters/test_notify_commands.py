@@ -134,7 +134,7 @@ def test_a_reset_from_telegram_shows_up_in_status(home, telegram, tmp_path, caps
     finally:
         session.close()
     kill, reset = telegram.texts()
-    assert "kill switch tripped (grid_atr:BTC/USDT): session loss" in kill
+    assert "kill switch tripped (grid_atr:BTC/USDT): lost 2.93 % of the capital since its" in kill
     assert reset == "kill-switch reset request #1 applied now: reset grid_atr:BTC/USDT"
     assert main([*base, "status", "--portfolio", "tight"]) == 0
     status = capsys.readouterr().out
@@ -299,7 +299,8 @@ def test_the_notifier_tells_a_trip_its_reset_and_a_halt(home, tmp_path, capsys) 
         "<b>tight</b> stopped (replay): finished",
         "closed (",
         "<b>grid_atr:BTC/USDT</b> (tight) long level 0 filled at",
-        "<b>grid_atr:BTC/USDT</b> (tight) kill switch tripped (runner): session loss",
+        "<b>grid_atr:BTC/USDT</b> (tight) kill switch tripped (runner): lost 2.93 % of the capital "
+        "since its last reset",
         "<b>tight</b> kill switch reset (request #1): grid_atr:BTC/USDT",
         "<b>tight</b> new entries stopped by the operator (request #2 from cli)",
         "<b>tight</b> new entries allowed again by the operator (request #3 from cli)",

@@ -25,6 +25,7 @@ from adapters.services.engine import Engine
 from adapters.services.paper_trader import PaperTrader
 from adapters.store.event_store import open_store
 from adapters.store.home import Home
+from adapters.store.watchdog import Watchdog
 from adapters.text.timefmt import fmt_ts
 from config.loader import load_settings
 from domain.engine_session import EngineStarted, EngineStopped, session_log_id
@@ -246,3 +247,57 @@ def _last_clock(home: Path) -> int | None:
     last = next((decode(r.state)["ts"] for r in records if r.topic == _CLOCK), None)
     engine.close()
     return last
+
+
+def test_the_watchdog_tells_a_market_that_stops_then_flows_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The venue stops pushing BTC while its clock runs on: once the last candle closed more
+    than two periods ago the paper process records DataStale; when candles come again,
+    DataFresh. The watchdog's clock is the venue's, as the wall clock is in production."""
+    home = tmp_path / "home"
+    config = make_config(tmp_path, "BTC/USDT")
+    with FakeVenue("bitget", now_ms=NOW, listed_ms=NOW - 900 * H, bases=("BTC",)) as rest:
+        _history(home, rest.url, monkeypatch)
+
+        async def scenario() -> list[tuple[str, int, int]]:
+            async with FakeBitgetWs(now_ms=NOW, snapshot_size=5) as ws:
+                monkeypatch.setenv("SCALP_RADAR_WS_URL_BITGET", ws.url)
+                engine = Engine(Home(home))
+                trader = PaperTrader(engine, load_settings(config), "paper", "bitget")
+                trader.replay(NOW - 200 * H, None)
+                market = Market("bitget", "BTC/USDT", "1h")
+                dog = Watchdog(engine.store, engine.market_data, "paper", [market],
+                               lambda: ws.now_ms)  # fmt: skip
+                feed = LiveFeed(
+                    make_pro_exchange("bitget", min_interval_ms=0),
+                    make_exchange("bitget", min_interval_ms=0),
+                    [BTC],
+                    engine.market_data.last_candle_ts,
+                )
+                task = asyncio.ensure_future(trader.live(feed, watch=dog.check, every_s=0.02))
+                await ws.wait_subscribed(1)
+                last = engine.market_data.last_candle_ts(BTC)
+                assert last is not None and not dog.stale
+                ws.now_ms = last + 4 * H  # time passes, nothing is pushed
+                await _until(lambda: bool(dog.stale))
+                await ws.advance(last + 5 * H)  # the candles since come at last
+                await _until(lambda: not dog.stale)
+                await feed.close()
+                await asyncio.wait_for(task, 5)
+                told = [(type(e).__name__, e.last_ts, e.ts) for e in dog.log.get()]
+                engine.close()
+                return [(name, last_ts - last, ts - last) for name, last_ts, ts in told]
+
+        told = asyncio.run(asyncio.wait_for(scenario(), 60))
+    # stale: seen at last + 4 h with the last candle opened at last; fresh: the newest closed
+    # candle opened at last + 4 h, seen at last + 5 h
+    assert told == [("DataStale", 0, 4 * H), ("DataFresh", 4 * H, 5 * H)]
+
+
+async def _until(condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -141,6 +142,16 @@ def _paper_tables(engine: Engine) -> list[str]:
     ]
 
 
+def _worded_apart(dump: list[str]) -> list[str]:
+    """The dump with each journal line's text left out: the figures and the events a journal
+    line stands for must rebuild the same, its wording may improve (issue 18 put kill-switch
+    trips and funding into sentences)."""
+    return [_JOURNAL_TEXT.sub(r"\1);", line) for line in dump]
+
+
+_JOURNAL_TEXT = re.compile(r'^(INSERT INTO "paper_journal" VALUES\((?:[^,]*,){4}[^,]*),.*\);$')
+
+
 def _state(sim: Simulator) -> dict[str, Any]:
     """A Simulator's attributes as the JSON of the dict-based state: the structs as their
     fields. A runner never configured has no ``start_ts`` key in a dict and None in a struct."""
@@ -188,7 +199,7 @@ def test_a_store_written_by_the_dict_based_simulator_rebuilds_the_same_read_mode
             ]
         )
         engine.project()
-        assert _paper_tables(engine) == fixture["read_model"]
+        assert _worded_apart(_paper_tables(engine)) == _worded_apart(fixture["read_model"])
         for name in PORTFOLIOS:
             sim_id = Simulator.create_id(name)
             expected = fixture["states"][name]

@@ -39,18 +39,17 @@ def config(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("grades", [params_commands.LIVE_GRADES, params_commands.PAPER_GRADES])
 def test_the_cli_refuses_a_run_of_the_earlier_rule_and_writes_nothing(
-    engine: Engine, config: Path, capsys, grades
+    engine: Engine, config: Path, capsys
 ) -> None:
     run_id = engine.research.record_run(old_summary(grade="A", score=95.0))
     text = (config / "strategies.yaml").read_text()
-    assert research.apply(engine, run_id, config, grades) is None
+    assert research.apply(engine, run_id, config) is None
     assert capsys.readouterr().err.strip() == f"not applied: {EARLIER}"
     assert (config / "strategies.yaml").read_text() == text
     assert engine.research_reader().applied() == []
     with pytest.raises(params_commands.EarlierRuleError, match="re-run optimize"):
-        params_commands.apply_run(engine, config, run_id, grades=grades)
+        params_commands.apply_run(engine, config, run_id)
 
 
 def test_the_grade_is_said_first_for_an_old_run_of_a_refused_grade(engine, config) -> None:
@@ -75,9 +74,10 @@ def test_a_run_of_the_in_sample_rule_is_applied(engine: Engine, config: Path) ->
 
 def test_run_refusal_tells_the_page_why() -> None:
     # runs as the page has them: read-model rows, the summaries' fields
-    a, c = msgspec.to_builtins(summary(grade="A")), msgspec.to_builtins(summary(grade="C"))
+    c, d = msgspec.to_builtins(summary(grade="C")), msgspec.to_builtins(summary(grade="D"))
     earlier = msgspec.to_builtins(old_summary(grade="A"))
-    assert params_commands.run_refusal(a) is None
+    assert params_commands.run_refusal(c) is None  # C: paper trading only, what applying is for
     assert params_commands.run_refusal(earlier) == params_commands.EARLIER_RULE
-    assert params_commands.run_refusal(c).startswith("grade C (fair")
-    assert params_commands.run_refusal(c, params_commands.PAPER_GRADES) is None
+    assert params_commands.run_refusal(d) == (
+        "grade D (weak, needs work) is not applied: only grade A, B or C parameters are"
+    )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from domain.engine_session import EngineStarted
 from domain.executor import Executor
 from domain.simulator import Simulator
+from domain.watchdog import DataStale
 from projections.notifier import Memory, Message, digest, fold, message_for, split
 
 CLOSED = Simulator.GridCycleClosed.TOPIC
@@ -16,21 +17,23 @@ HOUR = 3_600_000
 
 
 def _trade(pnl: float, levels: int = 3) -> dict:
-    return {"side": -1, "reason": "sl", "exit_price": 101234.5, "pnl": pnl, "funding": 1.5,
-            "levels": levels, "entry_ts": 0, "exit_ts": 26 * HOUR + 5 * 60_000}  # fmt: skip
+    return {"strategy": "grid_atr", "side": -1, "reason": "sl", "exit_price": 101234.5,
+            "pnl": pnl, "funding": 1.5, "levels": levels, "entry_ts": 0,
+            "exit_ts": 26 * HOUR + 5 * 60_000}  # fmt: skip
 
 
 def test_a_lost_grid_says_lost_with_separators_and_duration() -> None:
     message = message_for(CLOSED, {"key": "grid_atr:BTC/USDT", "trade": _trade(-1234.5)})
     assert message is not None and message.kind == "closed"
     assert message.subject == "grid_atr:BTC/USDT" and message.ts == 26 * HOUR + 5 * 60_000
-    assert "short grid of 3 levels closed (sl) at 101,234.5: lost -1,234.50" in message.text
+    assert "short grid of 3 levels closed (stop-loss) at 101,234.5: lost -1,234.50" in message.text
     assert "(funding paid 1.50) after 1d 2h" in message.text
 
 
 def test_a_won_position_says_won_with_a_plus() -> None:
     message = message_for(CLOSED, {"key": "k", "trade": _trade(12.0, levels=1)})
-    assert message is not None and "position closed (sl) at 101,234.5: won +12.00" in message.text
+    assert message is not None
+    assert "position closed (stop-loss) at 101,234.5: won +12.00" in message.text
 
 
 def test_only_regime_blocks_are_told() -> None:
@@ -130,3 +133,13 @@ def test_a_digest_counts_and_sums_per_runner() -> None:
     assert "1 grid level(s) opened, 3 trade(s) closed (2 won, 1 lost, P&amp;L +1,010.25), " in text
     assert "1 regime block(s)" in text
     assert "<b>a</b>: 2 closed, +1,012.50\n<b>b</b>: 1 closed, -2.25" in text
+
+
+def test_a_stale_market_says_since_when() -> None:
+    state = {"portfolio": "paper", "exchange": "bitget", "symbol": "BTC/USDT", "timeframe": "1h",
+             "last_ts": 1_735_689_600_000, "ts": 1_735_700_400_000}  # fmt: skip
+    message = message_for(DataStale.TOPIC, state)
+    assert message is not None and message.subject == "paper BTC/USDT 1h"
+    assert message.text == (
+        "📉 <b>BTC/USDT 1h</b> (paper) stale: no candle since 2025-01-01 00:00 UTC"
+    )

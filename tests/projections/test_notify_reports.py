@@ -95,7 +95,10 @@ def test_the_daily_figures_of_a_traded_day(traded: Engine) -> None:
     assert day.max_drawdown_pct == pytest.approx((1014.9 - 989.4) / 1014.9 * 100)
     assert day.best == TradeBrief("BTC/USDT", 1, pytest.approx(9.4), "tp")
     assert day.worst == TradeBrief("BTC/USDT", 1, pytest.approx(-10.0), "sl")
-    assert day.trips == ["kill switch tripped (global): drawdown 2.5 % >= 2 %"]
+    assert day.trips == [
+        "kill switch tripped (global): equity fell 2.51 % from its peak of 1,014.90 on "
+        "2023-01-02 02:00 UTC (limit 2.00 % within 24 h)"  # (1014.9 - 989.4) / 1014.9
+    ]
 
 
 def test_a_week_holds_both_days_and_the_next_day_only_its_own(traded: Engine) -> None:

@@ -164,8 +164,11 @@ def test_kill_switch_trip_refused_reset_reset_and_disabled_runner(world) -> None
     assert runner["figures"]["loss_percent"] == pytest.approx(6.0)
     texts = [e["text"] for e in reader.journal("alpha", limit=2)]
     assert texts == [
-        "kill switch tripped (global): drawdown 5.7 % >= 5 %",
-        f"kill switch tripped ({MONO}): session loss 6.0 % >= 5 %",
+        # (1007.284 - 949.784) / 1007.284 = 5.71 %, the peak at the 04:00 close
+        "kill switch tripped (global): equity fell 5.71 % from its peak of 1,007.28 on "
+        "2023-01-01 04:00 UTC (limit 5.00 % within 24 h)",
+        f"kill switch tripped ({MONO}): lost 6.00 % of the capital since its last reset: "
+        "+0.00 closed, -60.00 open (limit 5.00 %)",
     ]
 
     _crash_and_reset(sim)
@@ -195,7 +198,7 @@ def test_kill_switch_trip_refused_reset_reset_and_disabled_runner(world) -> None
         "for 23.0 h more"
     )
     assert entries[1]["text"] == f"kill switch reset (request #2): global, {MONO}"
-    assert entries[2]["text"] == f"{MONO} short closed (disabled) at 3000: P&L -50.13"
+    assert entries[2]["text"] == f"{MONO} short closed (runner disabled) at 3000: lost, P&L -50.13"
     assert entries[3] == entries[3] | {
         "ts": T0 + 30 * H,
         "key": MONO,

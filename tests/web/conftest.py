@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from adapters.services.engine import Engine
 from config.loader import load_settings
 from tests.web.kit import paper_home, populated_home
+from tests.web.rehearsal_home import RehearsalHome, rehearsal_home
 from web.app import create_app
 
 API_KEY = "test-key-123"
@@ -57,3 +58,9 @@ def paper_copy(source: tuple[Path, Path], root: Path) -> tuple[Path, Path]:
     target = root / "home"
     shutil.copytree(home, target)
     return target, config
+
+
+@pytest.fixture(scope="session")
+def rehearsal_source(tmp_path_factory: pytest.TempPathFactory) -> RehearsalHome:
+    """``rehearsal_home``, built once: copy its home (``paper_copy``) to write."""
+    return rehearsal_home(tmp_path_factory.mktemp("rehearsal_source"))

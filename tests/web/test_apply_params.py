@@ -163,10 +163,23 @@ def test_an_a_run_is_applied_too(setup: Setup) -> None:
     assert [r["grade"] for r in setup.applied_rows()] == ["A"]
 
 
+def test_a_c_run_is_applied_for_paper_trading_and_the_page_says_live_needs_a_or_b(
+    setup: Setup,
+) -> None:
+    """The grading rules: C is "paper trading only"; the demo, optimize --apply and this page
+    apply it alike (optimization.grading.PAPER_GRADES), and live trading skips it."""
+    html = setup.client.get(f"/research/runs/{setup.runs['C']}").text
+    assert (
+        '<p class="note" id="apply-live">Grade C is paper trading only: '
+        "live trading needs grade A or B.</p>"
+    ) in html
+    assert setup.apply(setup.runs["C"], KEY).status_code == 200
+    assert [r["grade"] for r in setup.applied_rows()] == ["C"]
+
+
 @pytest.mark.parametrize(
     ("grade", "why"),
     [
-        ("C", "grade C (fair, paper trading only) is not applied"),
         ("D", "grade D (weak, needs work) is not applied"),
         ("F", "grade F (rejected: overfitting or no edge) is not applied"),
     ],
@@ -178,14 +191,14 @@ def test_a_grade_that_cannot_be_applied_is_refused_with_its_reason(
     response = setup.apply(setup.runs[grade], KEY)
     assert response.status_code == 409
     assert response.text == (
-        f"cannot apply grid_atr BTC/USDT: {why}: only grade A or B parameters are"
+        f"cannot apply grid_atr BTC/USDT: {why}: only grade A, B or C parameters are"
     )
     assert setup.events() == events and setup.strategies_text() == text
     assert setup.applied_rows() == []
     # the page says so beside a disabled button
     html = setup.client.get(f"/research/runs/{setup.runs[grade]}").text
     assert re.search(r'<button type="submit" class="primary" disabled[^>]*>Apply these', html)
-    assert f"{why}: only grade A or B parameters are." in html
+    assert f"{why}: only grade A, B or C parameters are." in html
 
 
 @pytest.mark.parametrize("grade", ["A", "B"])

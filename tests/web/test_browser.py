@@ -223,7 +223,7 @@ def test_pages_keep_the_content_security_policy(server: str, browser, screen: st
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        for path in ("/scanner", "/positions", "/equity", "/account", "/research", "/explorer"):
+        for path in ("/scanner", "/positions", "/equity", "/live", "/research", "/explorer"):
             response = page.goto(server + path)
             assert "script-src 'self'" in response.headers["content-security-policy"]
             page.wait_for_load_state("networkidle")

@@ -83,7 +83,7 @@ def fuzzed(paper_source, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(paper, "_journal_stream", limited(paper._journal_stream))
         patch.setattr(live, "_changes", limited(live._changes))
-        patch.setattr(explorer, "_job_stream", limited(explorer._job_stream))
+        patch.setattr(explorer, "job_stream", limited(explorer.job_stream))
         with TestClient(app=app, base_url=BASE, raise_server_exceptions=True) as client:
             yield {"client": client, "app": app, "config_dir": config_dir, **known(app)}
     engine.close()
@@ -233,6 +233,9 @@ ROUTE_FIELDS = {
     "/equity/trades.csv": ["portfolio"],
     "/equity/journal/events": ["portfolio", "after"],
     "/account": [],
+    "/live": ["portfolio"],
+    "/live/entries": ["portfolio", "entries"],
+    "/live/flatten": ["portfolio"],
     "/research": ["strategy", "symbol", "grade", "sort", "dir"],
     "/explorer": ["strategy", "symbol", "run_id", "x", "y", "metric", "agg"],
     "/explorer/form": ["strategy", "symbol"],
@@ -393,6 +396,8 @@ def test_no_route_fails_or_changes_state_without_the_key(fuzzed, key: str) -> No
         (f"/research/runs/{run_id}/apply", {}),
         ("/explorer/jobs/0123456789ab/cancel", {}),
         ("/explorer/jobs", {"strategy": "grid_atr", "symbol": "SOL/USDT"}),
+        ("/live/entries", {"portfolio": "tight", "entries": "stop"}),
+        ("/live/flatten", {"portfolio": "tight"}),
     ]
 
     @FUZZ_SETTINGS

@@ -20,7 +20,7 @@ from web.security import CSP, HEADERS, ServedHosts, parse_host
 KEY = {"X-API-Key": API_KEY}
 HX = {"HX-Request": "true"}
 FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
-PAGES = ["/scanner", "/positions", "/equity", "/account", "/research", "/explorer"]
+PAGES = ["/scanner", "/positions", "/equity", "/live", "/research", "/explorer"]
 
 
 @pytest.fixture(scope="module")

@@ -138,9 +138,9 @@ def test_scanner_lists_runners_positions_first_with_grades_levels_and_status(
     assert '<span class="grade grade-B">B</span>' in btc  # research grade of grid_atr BTC
     assert "2 / 3" in btc  # two levels of num_levels 3
     assert ">tripped<" in btc
-    # the mark is the last close the portfolio saw
+    # the mark is the last close the portfolio saw, with the 0.1 tick of Bitget's BTC perpetual
     mark = reader(paper_client).positions("tight")[0]["mark"]
-    assert f"{mark:.4f}" in btc
+    assert f">{mark:,.1f}<" in btc
 
 
 def test_scanner_tags_a_grade_of_the_earlier_rule(paper_client: TestClient) -> None:
@@ -189,20 +189,23 @@ def test_scanner_distance_to_the_moving_average_and_the_waiting_level(
         "/positions/detail?portfolio=tight&key=grid_atr:BTC/USDT", headers=HX
     ).text
     assert detail.count('<tr class="filled">') == 2 and detail.count('<tr class="pending">') == 1
-    assert f"{level_2:.4f}" in detail and f"{sma:.4f}" in detail
+    assert f"{level_2:,.1f}" in detail and f"{sma:,.1f}" in detail
     positions = paper_client.get("/positions?portfolio=tight").text
     assert f"{(sma - mark) / mark * 100:.2f} %" in _row(positions, "grid_atr:BTC/USDT")
 
 
-def test_scanner_research_rows_read_the_newest_candle(paper_client: TestClient) -> None:
-    """A researched pair without a runner: last stored price, distance to the SMA and the
-    nearest envelope level of its best parameters (envelope_dca: SMA x (1 - 7 %))."""
-    candles = _btc(paper_client)
+def test_scanner_research_rows_read_the_portfolios_candle(paper_client: TestClient) -> None:
+    """A researched pair without a runner: its price, distance to the SMA and the nearest
+    envelope level of its best parameters (envelope_dca: SMA x (1 - 7 %)) at the portfolio's
+    last candle, the one its runners are valued at: one price per asset in the table."""
+    pf = reader(paper_client).portfolio("tight")
+    candles = _btc(paper_client, end=pf["last_ts"] + 1)
     price = float(candles.close[-1])
     best = next(r for r in RUNS if r.strategy == "envelope_dca").best_params
     sma = float(np.mean(candles.close[-best["ma_period"] :]))
-    row = _row(paper_client.get("/scanner?portfolio=tight").text, "envelope_dca:BTC/USDT")
-    assert f"{price:.4f}" in row
+    html = paper_client.get("/scanner?portfolio=tight").text
+    row = _row(html, "envelope_dca:BTC/USDT")
+    assert f">{price:,.1f}<" in row and f">{price:,.1f}<" in _row(html, "grid_atr:BTC/USDT")
     assert f"{(sma - price) / price * 100:.2f} %" in row
     assert f"long level 0 at {(sma * 0.93 - price) / price * 100:+.2f} %" in row
 
@@ -215,7 +218,7 @@ def test_scanner_row_opens_the_grid_detail_with_levels(paper_client: TestClient)
     position = next(p for p in reader(paper_client).positions("tight") if "ETH" in p["key"])
     assert detail.count('<tr class="filled">') == len(position["levels"]) == 3
     assert '<tr class="pending">' not in detail  # all three levels are filled
-    assert f"{position['avg_entry']:.4f}" in detail
+    assert f"{position['avg_entry']:,.2f}" in detail  # the 0.01 tick of Bitget's ETH perpetual
     assert f"{position['unrealized']:.2f}" in detail
     assert f"{position['sl_distance_pct']:.2f} % away" in detail
     assert f"{position['margin']:.2f}" in detail
@@ -229,8 +232,8 @@ def test_positions_show_levels_and_the_kill_switch_with_its_figures(
     kill = reader(paper_client).kill_switch("tight")
     glob = kill["global"]
     assert "Global switch <strong>tripped</strong>" in html
-    assert f"drawdown percent {glob['figures']['drawdown_percent']:.2f}" in html
-    assert re.search(r"<td>grid_atr:ETH/USDT</td><td>session loss</td>", html)
+    assert f"equity fell {glob['figures']['drawdown_percent']:.2f} % from its peak" in html
+    assert re.search(r"<td>grid_atr:ETH/USDT</td><td>lost [0-9.]+ % of the capital since", html)
 
 
 def test_kill_switch_reset_needs_the_key(paper_client: TestClient) -> None:
@@ -395,3 +398,47 @@ def test_a_paper_event_renders_the_paper_pages_again_but_not_the_research_pages(
         paper_client.get(url)
     # the scanner is rendered again, the research page (no research event) comes from the cache
     assert (cache.hits, cache.misses) == (hits + 3, misses + 1)
+
+
+def _trade_row(html: str, seq: int) -> str:
+    row = html[html.index(f'<tr data-seq="{seq}">') :]
+    return row[: row.index("</tr>")]
+
+
+def test_a_trades_funding_is_paid_in_words_as_the_journal_says(paper_client: TestClient) -> None:
+    """BTC's funding rates of the kit are positive: the longs pay, and every page says paid."""
+    trade = next(t for t in reader(paper_client).trades("paper") if t["funding"] > 0)
+    html = paper_client.get("/equity?portfolio=paper").text
+    assert f'<td class="num">paid {trade["funding"]:,.2f}</td>' in _trade_row(html, trade["seq"])
+    journal = [e["text"] for e in reader(paper_client).journal("paper", limit=5000)]
+    assert "grid_atr:BTC/USDT funding paid 1.20 (rate 0.008279 %)" in journal
+    pf = reader(paper_client).portfolio("paper")
+    assert f"funding</abbr> paid {pf['funding_paid']:,.2f}" in html
+
+
+def test_a_grid_closed_at_its_moving_average_says_so_and_whether_it_won(
+    paper_client: TestClient,
+) -> None:
+    trades = [t for t in reader(paper_client).trades("paper") if t["reason"] == "tp"]
+    html = paper_client.get("/equity?portfolio=paper").text
+    for trade in trades:
+        said = "won" if trade["pnl"] > 0 else "lost"
+        assert f'<td class="exit">exit at MA, {said}</td>' in _trade_row(html, trade["seq"])
+    assert trades and ">tp<" not in html
+
+
+def test_the_reset_button_is_disabled_when_nothing_is_tripped(paper_client: TestClient) -> None:
+    armed = {"global": {"tripped": False}, "runners": [], "limits": {}}
+    template = paper_client.app.template_engine.get_template("partials/kill_switch.html")
+    html = template.render(kill=armed, portfolio="paper", runner_keys=[])
+    button = '<button type="submit" class="primary" disabled aria-describedby="kill-reset-why">'
+    assert button in html
+    assert '<span class="note" id="kill-reset-why">nothing is tripped</span>' in html
+    tight = paper_client.get("/positions?portfolio=tight").text
+    assert '<button type="submit" class="primary">Reset kill switch</button>' in tight
+
+
+def test_the_scanner_says_when_its_prices_are(paper_client: TestClient) -> None:
+    """The tight portfolio's last candle is 2025-01-07 23:00 UTC (replayed to 2025-01-08)."""
+    html = paper_client.get("/scanner?portfolio=tight").text
+    assert '<span class="tag" id="prices-at">2025-01-07 23:00 UTC</span>' in html

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
@@ -82,7 +83,7 @@ def test_the_selection_table_lists_each_window_with_its_figures(new_run: str) ->
         "1.80",
         "4.0 %",
         "40",
-        "bull",
+        "bull market +25.0 %, largest fall 12.0 %",  # the kit's bull window: +25 %, dd 12 %
     ]
     assert cells[1][4] == "ma_period=10, sl_percent=20.0"  # window 2 selected combo 1
     assert cells[1][5:12] == ["2.20", "6.5 %", "40", "2.20", "2.40", "3.0 %", "35"]
@@ -90,7 +91,16 @@ def test_the_selection_table_lists_each_window_with_its_figures(new_run: str) ->
     # (20 trades: 2.4 x 20 / 30)
     assert cells[2][0] == "3 to trade"
     assert cells[2][1:4] == ["2023-05-01 → 2023-10-20", "7 d", "2023-10-28 → 2023-12-26"]
-    assert cells[2][5:13] == ["2.40", "5.0 %", "20", "1.60", "-0.50", "-1.5 %", "45", "bear"]
+    assert cells[2][5:13] == [
+        "2.40",
+        "5.0 %",
+        "20",
+        "1.60",
+        "-0.50",
+        "-1.5 %",
+        "45",
+        "bear market -22.0 %, largest fall 12.0 %",
+    ]
     assert re.search(r'<tr data-window="2" class="best">', table)
     assert 'title="combo 4: ma_period=14, sl_percent=20.0, num_levels=3"' in table
     # on a phone the table scrolls inside its box instead of widening the page
@@ -233,3 +243,35 @@ def test_the_explorer_of_an_old_run_keeps_best_and_no_selection_counts(
     assert ">earlier rule</abbr></span>" in html  # beside the grade of the run explored
     top = _section(html, "top10")
     assert '<span class="tag">best</span>' in top
+
+
+def test_the_page_says_how_a_windows_return_is_measured(new_run: str) -> None:
+    assert (
+        "A window's OOS return: the selection traded from a fresh account of 10000 over the "
+        "window's out-of-sample span, its equity at the end over that capital, minus 1."
+    ) in _text(new_run)
+    assert "before liquidation" not in _text(_section(new_run, "selections"))
+
+
+def test_a_window_below_minus_100_percent_is_labelled_from_before_liquidation(
+    tmp_path, empty_client: TestClient
+) -> None:
+    """A run stored before liquidation and the ruin guard: window 1 lost 130 % of its capital,
+    which a run today cannot."""
+    run = kit.summary("bollinger_mr", "SOL/USDT", "F", 20.0, 0.5)
+    lost = msgspec.structs.replace(run.windows[0], oos_return_pct=-130.0)
+    engine = empty_client.app.state.engine
+    run_id = engine.research.record_run(
+        msgspec.structs.replace(run, windows=[lost, *run.windows[1:]])
+    )
+    engine.project()
+    table = _section(empty_client.get(f"/research/runs/{run_id}").text, "selections")
+    first = _cells(re.search(r'<tr data-window="0"[^>]*>(.*?)</tr>', table, re.S)[1])
+    assert first[10] == "-130.0 % before liquidation"
+
+
+def test_the_glossary_states_the_regime_rule_crash_first(new_run: str) -> None:
+    assert (
+        "checked in this order: crash (the closes fall more than 30 % from a peak to a trough "
+        "less than 14 days later, even if the window ends higher)"
+    ) in unescape(new_run)

@@ -22,7 +22,7 @@ def row_pairs(html: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    "url", ["/scanner", "/positions", "/equity", "/account", "/research", "/explorer", "/status"]
+    "url", ["/scanner", "/positions", "/equity", "/live", "/research", "/explorer", "/status"]
 )
 def test_every_page_renders(client: TestClient, url: str) -> None:
     response = client.get(url)
@@ -44,7 +44,7 @@ def test_paper_pages_without_a_portfolio_say_how_to_get_one(client: TestClient, 
 
 def test_layout_links_every_screen_and_loads_htmx_from_our_server(client: TestClient) -> None:
     html = client.get("/research").text
-    for href in ("/scanner", "/positions", "/equity", "/account", "/research", "/explorer"):
+    for href in ("/scanner", "/positions", "/equity", "/live", "/research", "/explorer"):
         assert f'href="{href}"' in html
     assert '<script src="/static/vendor/htmx/htmx.min.js"' in html
     assert "https://" not in html  # nothing from a CDN
@@ -170,8 +170,21 @@ def test_result_detail(client: TestClient, run_ids: list[str]) -> None:
 
 def test_result_detail_explains_terms(client: TestClient, run_ids: list[str]) -> None:
     html = client.get(f"/research/runs/{run_ids[0]}").text
-    for key in ("DSR", "Monte Carlo p-value", "regime", "consistency", "OOS", "IS", "stability"):
+    for key in ("DSR", "Monte Carlo p-value", "regime", "consistency", "OOS", "IS"):
         assert f">{key}</abbr>" in html
+
+
+def test_stability_and_score_each_have_one_meaning(client: TestClient, run_ids: list[str]) -> None:
+    """kit.summary: stability variance 0.05 (0 is best), stability score 0.8 (1 is best), 82
+    grade points; the Explorer's 0-ish figures are its "OOS robustness score"."""
+    html = client.get(f"/research/runs/{run_ids[0]}").text
+    criteria = html[html.index('id="criteria"') :]
+    assert re.search(r">stability variance</abbr></th>\s*<td class=\"num\">0.05</td>", criteria)
+    assert re.search(r">stability score</abbr></th><td class=\"num\">0.80</td>", html)
+    assert ">stability</abbr>" not in html.replace(">Stability</abbr>", "")
+    assert ">Grade points</abbr> 82.0/100" in html
+    research = client.get("/research").text
+    assert ">Points</abbr>" in research and ">Score</abbr>" not in research
 
 
 def test_unknown_result_is_404(client: TestClient) -> None:

@@ -149,3 +149,9 @@ def test_x_labels_never_overlap_and_stay_inside() -> None:
             spans.append((left, left + width))
         assert spans and all(a >= 0 and b <= frame.width for a, b in spans)
         assert all(b1 <= a2 for (_, b1), (a2, _) in pairwise(spans))
+
+
+def test_y_ticks_are_round_values_with_separators() -> None:
+    root = parse(svg.curve_chart({"equity": [9876.5, 10424.85]}, ["d1", "d2"]))
+    ticks = [t.text for t in root.iter(f"{NS}text") if t.get("class") == "tick"]
+    assert ticks[:3] == ["10,000", "10,200", "10,400"]  # steps of 200 inside the range

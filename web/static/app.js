@@ -35,6 +35,25 @@
     }
   });
 
+  // A tap (a click) on a glossary term or a chart mark shows its title in the #tip bar: phones
+  // have no hover, and a title is the only place those texts live. Any other tap hides it.
+  function tipText(target) {
+    if (!target || !target.closest) return "";
+    var term = target.closest("abbr.term");
+    if (term) return term.textContent + ": " + (term.getAttribute("title") || "");
+    var mark = target.closest("svg.chart *");
+    var title = mark && mark.querySelector(":scope > title");
+    return title ? title.textContent : "";
+  }
+
+  document.addEventListener("click", function (e) {
+    var tip = document.getElementById("tip");
+    if (!tip) return;
+    var text = tipText(e.target);
+    tip.textContent = text;
+    tip.hidden = !text;
+  });
+
   document.addEventListener("htmx:configRequest", function (e) {
     var key = sessionStorage.getItem(STORE);
     if (key) e.detail.headers["X-API-Key"] = key;

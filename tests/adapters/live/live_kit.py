@@ -52,8 +52,9 @@ def make_config(
     root: Path, assets: tuple[str, ...] = ASSETS, live: bool = False, strategy: str = "grid_atr"
 ) -> Path:
     """``strategy`` enabled on ``assets`` (``live: true`` when ``live``; grid_atr with sl 15 %,
-    any other at its defaults, and grid_atr then off); kill switches loosened to 99 % so paper
-    and live trade every candle alike (a tripped switch is paper's own business)."""
+    any other at its defaults, and grid_atr then off); kill switches, the live account's too,
+    loosened to 99 % so paper and live trade every candle alike (a tripped switch is paper's
+    own business)."""
     config = root / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config, ignore=shutil.ignore_patterns("*.py", "__*"))
     path = config / "strategies.yaml"
@@ -77,9 +78,9 @@ def make_config(
     text = risk.read_text()
     for key in ("grid_max_session_loss_percent", "grid_max_daily_loss_percent"):
         text = text.replace(f"{key}: 25.0", f"{key}: 99.0")
-    risk.write_text(
-        text.replace("global_max_drawdown_percent: 30.0", "global_max_drawdown_percent: 99.0")
-    )
+    text = text.replace("global_max_drawdown_percent: 30.0", "global_max_drawdown_percent: 99.0")
+    # the account's own switch too (the tests of that switch set theirs)
+    risk.write_text(text.replace("  drawdown_percent: 10.0", "  drawdown_percent: 99.0"))
     return config
 
 

@@ -53,8 +53,11 @@ def test_dry_run_says_what_trades_with_what_capital_and_what_does_not(setup, cap
     assert out[0] == "live: capital 10,000.00 USDT, 1 runner(s)"
     # capital / 3 validated assets, capped at 25 % of the capital per asset: 2,500
     assert "  grid_atr:BTC/USDT (1h, leverage 3x): margin up to 2,500.00 USDT" in out
-    assert "  not live: grid_atr:ETH/USDT: graded C; live needs A or B" in out
-    assert "  not live: grid_atr:SOL/USDT: no graded parameters applied; live needs A or B" in out
+    assert "  not live: grid_atr:ETH/USDT: graded C; live trading needs grade A or B" in out
+    assert (
+        "  not live: grid_atr:SOL/USDT: no graded parameters applied; "
+        "live trading needs grade A or B"
+    ) in out
 
 
 def test_live_on_bitget_is_refused_while_the_switch_is_off(setup, capsys, monkeypatch) -> None:
