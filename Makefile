@@ -1,5 +1,5 @@
 # Everyday commands; each one sets up .venv itself through tasks.py.
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench build clean
 
 demo:
 	python3 tasks.py demo
@@ -16,5 +16,8 @@ format:
 bench:
 	python3 tasks.py bench
 
+build:
+	python3 tasks.py build
+
 clean:
-	rm -rf var .pytest_cache .ruff_cache test-artifacts
+	rm -rf var .pytest_cache .ruff_cache test-artifacts dist build web/vendor

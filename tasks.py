@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Everyday commands that set themselves up: ``python3 tasks.py demo|test|lint|bench``.
+"""Everyday commands that set themselves up: ``python3 tasks.py demo|test|lint|bench|build``.
 
 Needs only Python >= 3.11 and pip. The first run creates ``.venv`` and installs the project
 (editable, with its dev and PostgreSQL extras), compiles the numba kernels into their cache
 (``scalp-radar warm-cache``) and installs the dashboard's browser assets (htmx, pinned in
-package-lock.json) with ``npm ci``; later runs reinstall only what changed (pyproject.toml or
-package-lock.json).
+package-lock.json) with ``npm ci``, vendored into ``web/vendor/``; later runs reinstall only what
+changed (pyproject.toml or package-lock.json).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
+
+from web.vendor_assets import vendor
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -52,11 +54,16 @@ def ensure_python_packages() -> None:
 
 
 def ensure_browser_assets() -> None:
-    """htmx and its SSE extension from the npm registry, exactly as package-lock.json pins them
-    (the dashboard serves them from node_modules: never a CDN)."""
+    """htmx and its SSE extension from the npm registry, exactly as package-lock.json pins them,
+    vendored into the package (web/vendor/, what the dashboard and a wheel serve: never a CDN)."""
     digest = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
-    if NPM_STAMP.exists() and NPM_STAMP.read_text() == digest:
-        return
+    if not (NPM_STAMP.exists() and NPM_STAMP.read_text() == digest):
+        npm_ci()
+        NPM_STAMP.write_text(digest)
+    vendor(NODE_MODULES)
+
+
+def npm_ci() -> None:
     npm = shutil.which("npm")
     if npm is None:
         sys.exit(
@@ -65,7 +72,6 @@ def ensure_browser_assets() -> None:
         )
     print("installing the dashboard's browser assets (npm ci) ...", flush=True)
     run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"])
-    NPM_STAMP.write_text(digest)
 
 
 def run(cmd: list[str]) -> None:
@@ -87,11 +93,16 @@ def lint(_args: list[str]) -> None:
     run([str(BIN / "ruff"), "format", "--check", "."])
 
 
+def build(args: list[str]) -> None:
+    """The wheel and sdist in dist/, with the vendored htmx (``python -m build``)."""
+    run([str(BIN / "python"), "-m", "build", "--outdir", str(ROOT / "dist"), *args])
+
+
 def bench(args: list[str]) -> None:
     run([str(BIN / "python"), "benchmarks/bench_market_data.py", *args])
 
 
-TASKS = {"demo": demo, "test": test, "lint": lint, "bench": bench}
+TASKS = {"demo": demo, "test": test, "lint": lint, "bench": bench, "build": build}
 
 
 def main() -> None:

@@ -1,12 +1,12 @@
 """The dashboard's litestar application: ``create_app(engine, api_key)``.
 
-Pages are server-rendered Jinja templates; htmx (served from the npm-installed ``node_modules``,
-never a CDN) swaps fragments and follows jobs and the paper journal over SSE. Handlers read the
-read DB through ``ReadModels``; commands go to the ``JobRunner`` application service or to
-``adapters.services.portfolio_commands``. Rendered pages are cached until the read model, the
-engine status or the jobs change (``web.page_cache``). Every response carries the security
-headers of ``web.security``; served by ``scalp-radar serve`` (``served``), requests whose Host is
-not the served address are refused (DNS rebinding).
+Pages are server-rendered Jinja templates; htmx (vendored into the package from npm by
+``web.vendor_assets``, never a CDN) swaps fragments and follows jobs and the paper journal over
+SSE. Handlers read the read DB through ``ReadModels``; commands go to the ``JobRunner``
+application service or to ``adapters.services.portfolio_commands``. Rendered pages are cached
+until the read model, the engine status or the jobs change (``web.page_cache``). Every response
+carries the security headers of ``web.security``; served by ``scalp-radar serve`` (``served``),
+requests whose Host is not the served address are refused (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -36,13 +36,9 @@ from web.plan_view import PlanCache
 from web.readmodel import ReadModels
 from web.security import HostGuard, ServedHosts, add_security_headers
 from web.templating import configure_environment
+from web.vendor_assets import ASSETS, missing, vendored
 
 WEB = Path(__file__).resolve().parent
-NODE_MODULES = WEB.parent / "node_modules"
-VENDOR = {  # URL prefix -> the npm package's dist folder (versions pinned in package-lock.json)
-    "/static/vendor/htmx": NODE_MODULES / "htmx.org" / "dist",
-    "/static/vendor/htmx-ext-sse": NODE_MODULES / "htmx-ext-sse" / "dist",
-}
 
 
 MAX_ERROR = 500  # characters of an error message (the longest of ours: about 200)
@@ -85,7 +81,7 @@ def create_app(
             ),
             *(
                 create_static_files_router(path=p, directories=[d], file_system=StaticFiles())
-                for p, d in VENDOR.items()
+                for p, d in _vendor_routes().items()
             ),
         ],
         template_config=TemplateConfig(
@@ -113,7 +109,7 @@ def create_app(
         PlanCache(), settings.exchanges.history_exchange, settings
     )
     app.state.api_key = api_key or None
-    app.state.engine_probe = EngineStatusProbe(engine.home.root, read.db)
+    app.state.engine_probe = EngineStatusProbe(engine.home.locks, read.db)
     app.state.catch_up = live.CatchUp(runner, enabled=catch_up_every is not None)
     app.state.page_cache = PageCache(lambda path: _version(app, path))
     return app
@@ -153,12 +149,17 @@ class StaticFiles(BaseLocalFileSystem):
             raise FileNotFoundError(str(path)[:200]) from exc
 
 
+def _vendor_routes() -> dict[str, Path]:
+    """URL prefix -> the package folder holding that vendored asset."""
+    return {f"/static/vendor/{folder}": vendored(folder).parent for folder in ASSETS}
+
+
 def _check_vendor() -> None:
-    missing = [str(d) for d in VENDOR.values() if not d.is_dir()]
-    if missing:
+    absent = missing()
+    if absent:
         raise VendorMissingError(
-            f"htmx is not installed ({', '.join(missing)} missing): run `npm ci` in "
-            f"{NODE_MODULES.parent} (python3 tasks.py test does it)"
+            f"htmx is not in the package ({', '.join(map(str, absent))} missing): run "
+            "`python3 tasks.py test` (or any task) in the clone, which vendors it from npm"
         )
 
 

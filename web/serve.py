@@ -21,7 +21,8 @@ from web.app import create_app
 CONFIG_DIR_ENV = "SCALP_RADAR_CONFIG_DIR"
 # the address ``serve`` listens on (set by the CLI): other Host headers are refused
 SERVE_HOST_ENV, SERVE_PORT_ENV = "SCALP_RADAR_SERVE_HOST", "SCALP_RADAR_SERVE_PORT"
-CATCH_UP_S = 2.0  # events stored by other processes (a CLI optimize) show within this delay
+# events stored by other processes (the trading service, a CLI optimize) show within a second
+CATCH_UP_S = 0.5
 
 
 def app_from_env() -> Litestar:

@@ -21,7 +21,8 @@ from adapters.text.timefmt import parse_date
 from config.loader import ConfigError, load_settings
 from config.settings import Settings
 
-# the checkout: the bundled sample data and the npm-installed htmx live beside the packages
+# the folder of our packages (the checkout, or site-packages under a wheel): the bundled sample
+# data and the vendored htmx are package data there
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

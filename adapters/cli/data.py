@@ -79,7 +79,7 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     engine = engine_of(args)
     try:
         # one import of a home at a time: a second one waits, then adds only what is missing
-        with ImportLock(engine.home.root / IMPORT_LOCK, on_wait=say):
+        with ImportLock(engine.home.locks / IMPORT_LOCK, on_wait=say):
             outcomes = import_with_progress(engine, args.files, args.exchange, project=False)
         for outcome in outcomes:
             if outcome.error:

@@ -28,6 +28,7 @@ from adapters.services.portfolio_commands import (
     request_flatten,
     request_kill_switch_reset,
 )
+from adapters.store.event_store import store_exists
 from adapters.store.home import Home
 from config.secrets import SecretsError, dotenv_files, load_secrets
 from config.settings import Settings
@@ -68,7 +69,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
     checked_name("portfolio", args.portfolio)
     rules = settings_of(args).notify
     home = Home.resolve(args.home)
-    if not home.events_db.is_file():
+    if not store_exists(home):
         raise UsageError(f"no event store in {home.root} (nothing to notify)")
     engine = engine_of(args)
     store = engine.store

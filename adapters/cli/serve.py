@@ -46,8 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         key = load_secrets(dotenv_paths=dotenv_files(home.root)).dashboard_api_key
     except SecretsError as exc:
         raise UsageError(str(exc)) from exc
-    if not (REPO_ROOT / "node_modules" / "htmx.org").is_dir():
-        raise UsageError(f"htmx is not installed: run `npm ci` in {REPO_ROOT}")
+    # said before the port is bound (web.vendor_assets vendors it; adapters cannot import web)
+    if not (REPO_ROOT / "web" / "vendor").is_dir():
+        raise UsageError(f"htmx is not in the package: run `python3 tasks.py test` in {REPO_ROOT}")
     sock = _listen_socket(args.host, args.port)
     # uvicorn builds the app from web.serve (adapters may not import web): pass our choices on
     os.environ["SCALP_RADAR_HOME"] = str(home.root)

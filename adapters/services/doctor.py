@@ -285,14 +285,14 @@ def _locks(checkup: Checkup, home: Home) -> None:
         checkup.note(f"home: {home.root} does not exist yet")
         return
     busy = []
-    for path in sorted(home.root.glob("paper-*.lock")):
+    for path in sorted(home.locks.glob("paper-*.lock")):
         portfolio = path.stem.removeprefix("paper-")
         try:
-            if is_running(home.root, portfolio):
+            if is_running(home.locks, portfolio):
                 busy.append(f"paper portfolio {portfolio!r} (a paper process writes it)")
         except ValueError:  # a lock file whose name is no portfolio name: not ours
             continue
-    if held(home.root / IMPORT_LOCK):
+    if held(home.locks / IMPORT_LOCK):
         busy.append("a data import is running")
     checkup.note(f"writer locks: {'; '.join(busy) if busy else 'none held'}")
 

@@ -16,7 +16,7 @@ from projections.projector import lag
 
 def engine_health(engine: Engine, db: sqlite_utils.Database, now: int | None = None) -> Health:
     """``db``: a connection to the engine's read DB usable in this thread (a web request's)."""
-    running = engine_status(engine.home.root, db).running
+    running = engine_status(engine.home.locks, db).running
     recorder = engine.store.recorder
     lags = {p.name: lag(db, recorder, p, LAG_LIMIT + 1) for p in engine.projectors}
     processes = Processes(list(running), lags)

@@ -54,7 +54,7 @@ class RequestOutcome:
 
 
 def writer_lock(engine: Engine, portfolio: str) -> WriterLock:
-    return WriterLock(lock_path(engine.home.root, portfolio))
+    return WriterLock(lock_path(engine.home.locks, portfolio))
 
 
 def lock_path(home: Path, portfolio: str) -> Path:

@@ -40,6 +40,18 @@ class Store(Application):
         return transcoder
 
 
+def chosen_by_environment(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment selects the persistence module (PostgreSQL), not the home."""
+    env = os.environ if environ is None else environ
+    return any(env.get(key) for key in _MODULE_KEYS)
+
+
+def store_exists(home: Home) -> bool:
+    """Events may be stored already: the home's SQLite file exists, or the environment names
+    a server store (whose tables are created on first use; a fresh one reads as empty)."""
+    return chosen_by_environment() or home.events_db.is_file()
+
+
 def store_env(home: Home, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Constructor env for the store: SQLite in ``home`` unless the environment chose a module.
 
@@ -47,8 +59,7 @@ def store_env(home: Home, environ: Mapping[str, str] | None = None) -> dict[str,
     passed when the environment selected nothing; otherwise an operator's PostgreSQL settings
     would be overridden.
     """
-    env = os.environ if environ is None else environ
-    if any(env.get(key) for key in _MODULE_KEYS):
+    if chosen_by_environment(environ):
         return {}
     home.ensure()
     return {
@@ -68,6 +79,15 @@ def open_store(home: Home | None = None, *, memory: bool = False) -> Store:
     else:
         env = store_env(home)
     return Store(env=env)
+
+
+def open_sqlite_store(home: Home) -> Store:
+    """The home's SQLite store whatever the environment selects (``store migrate`` reads it
+    while the environment names its PostgreSQL target)."""
+    env = store_env(home, environ={})
+    # the library reads a prefixed name before the plain one: set both, so neither of the
+    # environment's (SCALP_RADAR_)PERSISTENCE_MODULE can win
+    return Store(env=env | {f"{APP_NAME.upper()}_{key}": value for key, value in env.items()})
 
 
 def describe_store(store: Store) -> str:

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOME_ENV = "SCALP_RADAR_HOME"
+# writer locks (a running paper or live process, an import) in a folder shared by several
+# homes: the services of one machine, each with its own home (compose, systemd), then see
+# each other's locks
+LOCK_DIR_ENV = "SCALP_RADAR_LOCK_DIR"
 DEFAULT_HOME = Path("var")
 
 
@@ -27,6 +31,7 @@ class HomeError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Home:
     root: Path
+    lock_dir: Path | None = None  # $SCALP_RADAR_LOCK_DIR; None: the home itself
 
     @classmethod
     def resolve(cls, cli_value: str | None = None, environ: dict[str, str] | None = None) -> Home:
@@ -44,7 +49,13 @@ class Home:
                 f"{where} {root}: its parent {root.parent} is not a directory (only the last "
                 "part of a home is created)"
             )
-        return cls(root)
+        locks = env.get(LOCK_DIR_ENV)
+        return cls(root, Path(locks).expanduser().resolve() if locks else None)
+
+    @property
+    def locks(self) -> Path:
+        """Where the writer locks are: ``$SCALP_RADAR_LOCK_DIR`` or the home."""
+        return self.lock_dir or self.root
 
     @property
     def events_db(self) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,16 +14,10 @@ from domain.execution import Costs
 from domain.market import Market
 from domain.strategies import REGISTRY
 from tests.domain.test_lookahead import params, random_market
+from tests.store_kit import Stores, require_postgres
 from tests.stubs import CandleStubs
 
 BTC = Market("binance", "BTC/USDT", "1h")
-PG_VARS = (
-    "POSTGRES_HOST",
-    "POSTGRES_PORT",
-    "POSTGRES_USER",
-    "POSTGRES_PASSWORD",
-    "POSTGRES_DBNAME",
-)
 
 
 def test_default_is_a_sqlite_file_in_the_home(tmp_path: Path) -> None:
@@ -47,52 +39,25 @@ def test_home_resolution_order(tmp_path: Path) -> None:
     assert Home.resolve(None, {}).root == Path("var").resolve()
 
 
+def test_writer_locks_may_live_in_a_folder_the_services_share(tmp_path: Path) -> None:
+    env = {"SCALP_RADAR_HOME": str(tmp_path / "dashboard"), "SCALP_RADAR_LOCK_DIR": str(tmp_path)}
+    assert Home.resolve(None, env).locks == tmp_path
+    assert Home.resolve(None, {"SCALP_RADAR_HOME": str(tmp_path / "h")}).locks == tmp_path / "h"
+
+
 def test_in_memory_store_for_unit_tests() -> None:
     store = open_store(memory=True)
     assert describe_store(store) == "in memory"
 
 
-def _pg_settings() -> dict[str, str]:
-    """Test server settings: TEST_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME."""
-    settings = {var: os.environ.get(f"TEST_{var}", "") for var in PG_VARS}
-    settings["POSTGRES_PORT"] = settings["POSTGRES_PORT"] or "5432"
-    return settings
-
-
-def _postgres_reachable() -> bool:
-    settings = _pg_settings()
-    if not settings["POSTGRES_HOST"]:
-        return False
-    try:
-        address = (settings["POSTGRES_HOST"], int(settings["POSTGRES_PORT"]))
-        socket.create_connection(address, 2).close()
-    except OSError:
-        return False
-    return True
-
-
-def _fresh_schema(settings: dict[str, str]) -> str:
-    import psycopg
-
-    schema = f"test_{os.getpid()}"
-    params = {var.split("_")[1].lower(): value for var, value in settings.items()}
-    with psycopg.connect(**params) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        conn.execute(f"CREATE SCHEMA {schema}")
-    return schema
-
-
 @pytest.mark.postgres
-@pytest.mark.skipif(
-    not (_postgres_reachable() or os.environ.get("TEST_POSTGRES_REQUIRED")),
-    reason="set TEST_POSTGRES_HOST/USER/PASSWORD/DBNAME (CI sets TEST_POSTGRES_REQUIRED)",
-)
-def test_postgres_selected_by_environment_alone(tmp_path: Path, monkeypatch) -> None:
-    settings = _pg_settings()
-    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.postgres")
-    for var, value in settings.items():
-        monkeypatch.setenv(var, value)
-    monkeypatch.setenv("POSTGRES_SCHEMA", _fresh_schema(settings))
+def test_postgres_selected_by_environment_alone(tmp_path: Path) -> None:
+    require_postgres()
+    with Stores("postgres").fresh():
+        _store_and_read_candles(tmp_path)
+
+
+def _store_and_read_candles(tmp_path: Path) -> None:
     engine = Engine(Home(tmp_path))
     try:
         assert describe_store(engine.store).startswith("PostgreSQL")

@@ -1,5 +1,6 @@
 """Crash test: a paper replay killed with SIGKILL at random moments, restarted after each kill,
-ends with the same event log and the same read DB as an uninterrupted run."""
+ends with the same event log and the same read DB as an uninterrupted run; with the events in
+SQLite and in PostgreSQL (the ``store`` fixture)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,8 @@ import pytest
 from adapters.services.engine import Engine
 from adapters.store.home import Home
 from domain.simulator import Simulator
-from tests.adapters.paper_kit import copy_home, make_config, make_home
+from tests.adapters.paper_kit import make_config, make_home
+from tests.store_kit import Stores, stored_events
 
 ARGS = ["paper", "--replay", "--from", "2023-06-01", "--to", "2025-12-01"]
 KILLS = 8
@@ -31,17 +31,8 @@ def _paper(home: Path, config: Path) -> subprocess.Popen:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _stored_events(home: Path) -> int:
-    """Events in the home's store, read the way another process would (read-only)."""
-    path = home / "events.db"
-    if not path.exists():
-        return 0
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as db:
-        return db.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
-
-
 def _wait_for(home: Path, count: int, process: subprocess.Popen) -> None:
-    while process.poll() is None and _stored_events(home) < count:
+    while process.poll() is None and stored_events(home) < count:
         time.sleep(0.02)
 
 
@@ -77,21 +68,24 @@ def _rows(db, table: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("crash")
-    return make_home(root), make_config(root, "BTC/USDT", "ETH/USDT", loose_kill_switch=False)
+    return make_config(root, "BTC/USDT", "ETH/USDT", loose_kill_switch=False)
 
 
-def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
-    setup: tuple[Path, Path], tmp_path: Path
-) -> None:
-    stored, config = setup
-    reference = copy_home(stored, tmp_path / "reference")
+def _uninterrupted(config: Path, root: Path) -> tuple[list[tuple], dict[str, list], int]:
+    """The reference run's events, read model and event count, in the store selected now."""
+    root.mkdir()
+    reference = make_home(root)
     done = _paper(reference, config)
     assert done.wait(timeout=300) == 0, done.stderr.read().decode()
+    return _events(reference), _read_model(reference), stored_events(reference)
 
-    crashed = copy_home(stored, tmp_path / "crashed")
-    final = _stored_events(reference)
+
+def _killed(config: Path, root: Path, final: int) -> tuple[list[tuple], dict[str, list], int]:
+    """The same run killed ``KILLS`` times, then finished: its events, read model and kills."""
+    root.mkdir()
+    crashed = make_home(root)
     rng = random.Random(20261123)
     # kill points spread over the log, each well before its end, so the run is still busy
     targets = sorted(rng.randint(final // 20, final * 9 // 10) for _ in range(KILLS))
@@ -108,9 +102,18 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         process.wait()
     finish = _paper(crashed, config)
     assert finish.wait(timeout=300) == 0, finish.stderr.read().decode()
+    return _events(crashed), _read_model(crashed), kills
+
+
+def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
+    store: Stores, config: Path, tmp_path: Path
+) -> None:
+    with store.fresh():  # each run its own store: they must not see each other's events
+        expected, expected_model, final = _uninterrupted(config, tmp_path / "reference")
+    with store.fresh():
+        events, model, kills = _killed(config, tmp_path / "crashed", final)
 
     assert kills >= KILLS - 1  # the runs were really interrupted
-    expected = _events(reference)
     assert len(expected) > 10_000
-    assert _events(crashed) == expected
-    assert _read_model(crashed) == _read_model(reference)
+    assert events == expected
+    assert model == expected_model

@@ -15,6 +15,7 @@ from domain.trades import build_trade
 from projections.paper.projector import PaperProjector
 from projections.paper.reader import PaperReader
 from projections.read_db import open_read_db
+from tests.store_kit import Stores
 from tests.stubs import T0
 
 H = 3_600_000
@@ -361,7 +362,12 @@ def _portfolio(name: str, seed: int) -> tuple[Simulator, random.Random, dict[str
     return sim, random.Random(seed), {"BTC/USDT": 100.0, "ETH/USDT": 2000.0}
 
 
-def test_rebuild_equals_incremental_built_across_page_boundaries(tmp_path) -> None:
+def test_rebuild_equals_incremental_built_across_page_boundaries(store: Stores, tmp_path) -> None:
+    with store.fresh():
+        _rebuild_equals_incremental(tmp_path)
+
+
+def _rebuild_equals_incremental(tmp_path) -> None:
     engine = Engine(Home(tmp_path))
     try:
         runs = [_portfolio("alpha", 1), _portfolio("beta", 2)]

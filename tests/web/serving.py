@@ -30,15 +30,27 @@ def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise AssertionError(f"serve did not listen on {port}")
 
 
+# the CLI of this checkout; an installed one is its ``scalp-radar`` script
+THIS_CHECKOUT = (sys.executable, "-m", "adapters.cli.main")
+
+
 @contextmanager
-def serving(home: Path, config: Path, api_key: str) -> Iterator[str]:
-    """The base URL of a dashboard serving ``home`` until the block ends."""
+def serving(
+    home: Path,
+    config: Path | None,
+    api_key: str,
+    program: tuple[str, ...] = THIS_CHECKOUT,
+    cwd: Path | None = None,
+) -> Iterator[str]:
+    """The base URL of a dashboard serving ``home`` (with the ``config`` folder's settings,
+    None: the installed defaults) until the block ends."""
     port = free_port()
     env = os.environ | {"SCALP_RADAR_API_KEY": api_key}
-    cmd = [sys.executable, "-m", "adapters.cli.main", "--home", str(home)]
-    cmd += ["--config-dir", str(config), "serve", "--port", str(port)]
+    cmd = [*program, "--home", str(home)]
+    cmd += ["--config-dir", str(config)] if config else []
+    cmd += ["serve", "--port", str(port)]
     proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         first = proc.stdout.readline()

@@ -10,6 +10,8 @@ the last run reaches the end of the candles:
 - the venue never advanced its clock while a position had no stop (lockstep: the process that
   comes back reconciles before it steps), and refused no client id as a duplicate;
 - the round trips on the venue's own fill list equal a paper replay of the same candles.
+
+With the events in SQLite and in PostgreSQL (the ``store`` fixture).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from adapters.services.engine import Engine
 from adapters.store.home import Home
 from domain.executor import Executor
 from tests.adapters.live.live_kit import DAY, paper_trades, rehearsal, sim_trades
+from tests.store_kit import Stores
 
 START = 1_748_736_000_000  # 2025-06-01
 # long enough that 20 runs, each killed within 3.5 s of its start (about 2 s of trading after
@@ -42,8 +45,12 @@ def live_process(home: Path, config: Path, port: str) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def killed(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("kills")
+def killed(store: Stores, tmp_path_factory: pytest.TempPathFactory):
+    with store.fresh():
+        return _killed_rehearsal(tmp_path_factory.mktemp("kills"))
+
+
+def _killed_rehearsal(root: Path):
     rng = random.Random(15)
     with rehearsal(root, START, end=START + DAYS * DAY, live=True) as r:
         port = r.sim.url.rsplit(":", 1)[1]
