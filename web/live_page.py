@@ -114,7 +114,10 @@ async def set_entries(request: Request) -> Template:
     live trading follows its shadow, so no new entry order goes to the venue."""
     form = await inputs.command_form(request, ("portfolio", "entries"))
     name = _command_portfolio(request, form)
-    halt = ENTRIES[inputs.choice("entries", inputs.present(form, "entries"), ENTRIES, "")]
+    chosen = inputs.choice("entries", inputs.present(form, "entries"), ENTRIES, "")
+    if not chosen:  # an empty choice says nothing: stop or allow must be said
+        raise inputs.bad_request("entries", "is required")
+    halt = ENTRIES[chosen]
     return await _run(request, name, lambda engine, settings: request_entries_halt(
         engine, settings, name, halt, "web"
     ))  # fmt: skip
