@@ -17,12 +17,15 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
+from eventsourcing.utils import Environment, EnvType
 
 from adapters.store.home import Home
 from adapters.store.transcoder import FastJSONTranscoder
 
 APP_NAME = "scalp_radar"  # the env prefix and tracking key: never rename it
 _MODULE_KEYS = ("PERSISTENCE_MODULE", f"{APP_NAME.upper()}_PERSISTENCE_MODULE")
+# PostgreSQL writes go through this recorder (why: its module's docstring)
+POSTGRES_RECORDER = "adapters.store.postgres_recorder:UnpipelinedRecorder"
 
 
 class Store(Application):
@@ -33,6 +36,13 @@ class Store(Application):
     name = APP_NAME
     # snapshots are taken by hand (adapters.services.paper_trader), see notes
     is_snapshotting_enabled = True
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        environment = super().construct_env(name, env)
+        module = environment.get("PERSISTENCE_MODULE") or ""
+        if module.endswith("postgres") and not environment.get("APPLICATION_RECORDER_TOPIC"):
+            environment["APPLICATION_RECORDER_TOPIC"] = POSTGRES_RECORDER
+        return environment
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = FastJSONTranscoder()
