@@ -41,7 +41,7 @@ try:
 except ImportError:  # the optional extra: said when a cluster is asked for
     distributed = None
 
-CONNECT_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 5.0  # a scheduler on the LAN answers in milliseconds
 # one machine's workers take turns to warm the shared numba cache
 WARM_LOCK = Path(tempfile.gettempdir()) / "scalp-radar-numba-warm.lock"
 

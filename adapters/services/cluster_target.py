@@ -11,6 +11,8 @@ from config.settings import Settings
 
 LOCAL = "local"
 INSTALL = "pip install scalp-radar[cluster]"
+# ``serve --cluster``: the address the dashboard's process reads (uvicorn builds the app)
+CLUSTER_ENV = "SCALP_RADAR_CLUSTER"
 
 
 class ClusterError(RuntimeError):

@@ -16,14 +16,14 @@ from domain.research import OptimizationCompleted
 from tests.adapters.test_cli_optimize import config, home, run  # noqa: F401 - fixtures
 
 pytest.importorskip("distributed")
-from adapters.services import cluster  # noqa: E402 - needs the extra
+from adapters.services import cluster
 
 ARGS = ["--strategy", "grid_atr", "--symbol", "BTC/USDT,ETH/USDT", "--json"]
 
 
-def _recorded(home: Path) -> list[dict]:
+def _recorded(folder: Path) -> list[dict]:
     """The summaries of the OptimizationCompleted events in the store, oldest first."""
-    engine = Engine(Home(home))
+    engine = Engine(Home(folder))
     store = engine.research.store
     try:
         page = store.recorder.select_notifications(1, 100, topics=[OptimizationCompleted.TOPIC])
