@@ -99,3 +99,16 @@ def test_a_cluster_that_is_not_an_address_exits_2(tmp_path: Path, capsys, addres
 def test_local_and_addresses_pass_the_check() -> None:
     assert cluster_target.check_address(" local") == "local"
     assert cluster_target.check_address("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+
+
+def test_a_dry_run_on_the_cluster_says_what_the_cluster_adds(
+    home: Path,  # noqa: F811
+    config: Path,  # noqa: F811
+    capsys,
+) -> None:
+    before = len(_recorded(home))
+    assert main(run(home, config, *ARGS, "--dry-run", "--cluster", "local")) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("2 job(s), ")
+    assert lines[-1].startswith("on the cluster: a LocalCluster adds about 7 s")
+    assert len(_recorded(home)) == before
