@@ -179,7 +179,8 @@ def _optimize(
     """(run id, summary) of each job, recorded as it completes (here, wherever it ran)."""
     summaries = []
     try:
-        for summary in optimize.run_jobs(jobs, args.workers, window_progress, target):
+        progress = window_progress if target is None else jobs_progress
+        for summary in optimize.run_jobs(jobs, args.workers, progress, target):
             run_id = engine.research.record_run(summary)
             summaries.append((run_id, summary))
             if args.apply:
@@ -189,17 +190,22 @@ def _optimize(
     return summaries
 
 
-def window_progress(label: str):
+def window_progress(label: str, unit: str = "windows"):
     bar: dict[str, Progress] = {}
 
     def update(done: int, total: int, note: str) -> None:
         if "bar" not in bar:
-            bar["bar"] = Progress(f"walk-forward {label}", total, "windows")
+            bar["bar"] = Progress(f"walk-forward {label}", total, unit)
         bar["bar"].advance(1, note)
         if done == total:
             bar.pop("bar").close()
 
     return update
+
+
+def jobs_progress(label: str):
+    """A cluster run's bar: the jobs returned."""
+    return window_progress(label, "jobs")
 
 
 def apply(engine: Engine, run_id: str, config_dir: Path) -> params_commands.AppliedParams | None:

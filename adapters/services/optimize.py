@@ -168,7 +168,8 @@ def run_jobs(
     processes (None: as many as the cores and jobs allow) on the local pool, each with its share
     of the cores as numba threads; one job, or one worker, runs here with every thread.
     ``cluster``: on Dask workers instead (``adapters.services.cluster``), a LocalCluster shaped
-    like the pool; progress then comes per job, as each one returns."""
+    like the pool; progress then counts the jobs returned (one bar, labelled "on the
+    cluster")."""
     shape = pool_shape(len(jobs), workers, cores())
     if cluster is not None:
         yield from _on_cluster(jobs, shape, progress, cluster)
@@ -198,9 +199,10 @@ def _on_cluster(
     # imported here: the extra is optional, and the cluster's warm-up imports this module
     from adapters.services.cluster import run_on_cluster
 
-    for summary in run_on_cluster(cluster, jobs, shape):
-        if progress is not None:
-            progress(f"{summary.strategy} {summary.symbol}")(1, 1, "done on the cluster")
+    update = progress("on the cluster") if progress is not None else None
+    for done, summary in enumerate(run_on_cluster(cluster, jobs, shape), 1):
+        if update is not None:
+            update(done, len(jobs), f"{summary.strategy} {summary.symbol}")
         yield summary
 
 
