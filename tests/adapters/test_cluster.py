@@ -3,7 +3,9 @@ local run gives, recorded by this process; a missing extra or scheduler is one l
 
 from __future__ import annotations
 
+import fcntl
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from adapters.cli.main import main
 from adapters.services import cluster_target
 from adapters.services.engine import Engine
 from adapters.store.home import Home
+from config.loader import load_settings
 from domain.research import OptimizationCompleted
 from tests.adapters.test_cli_optimize import config, home, run  # noqa: F401 - fixtures
 
@@ -112,3 +115,21 @@ def test_a_dry_run_on_the_cluster_says_what_the_cluster_adds(
     assert lines[0].startswith("2 job(s), ")
     assert lines[-1].startswith("on the cluster: a LocalCluster adds about 7 s")
     assert len(_recorded(home)) == before
+
+
+def test_a_worker_warms_the_cache_only_when_no_other_worker_of_its_machine_does(
+    tmp_path: Path, monkeypatch
+) -> None:
+    lock = tmp_path / "warm.lock"
+    monkeypatch.setattr(cluster, "WARM_LOCK", lock)
+    warmed: list[tuple[str, ...]] = []
+    monkeypatch.setattr(cluster, "warm", lambda _settings, _done, only: warmed.append(only))
+    plugin = cluster.WarmCache(load_settings(), ["grid_atr"])
+    with lock.open("a") as other_worker:
+        fcntl.flock(other_worker, fcntl.LOCK_EX)
+        waiting = threading.Thread(target=plugin._warm)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and warmed == []  # the other worker is still compiling
+    waiting.join(5)
+    assert warmed == [("grid_atr",)]
