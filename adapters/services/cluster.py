@@ -2,8 +2,8 @@
 LocalCluster on this machine, ``--cluster tcp://HOST:8786`` uses a running scheduler.
 
 One task per (strategy, symbol) job. The walk-forward is not split per window: its windows'
-kernel calls are independent, but they share the run's preparation (about half the work, built
-once per market and combinations), the selection reads every window's in-sample scores, and a
+kernel calls are independent, but they share the run's preparation (built once per market and
+combinations; rebuilt per window it was half the work, issue 20), the selection reads every window's in-sample scores, and a
 grid above the budget is sampled from a coarse pass over all windows; a per-window task would
 redo the preparation on each worker and need a second, gathering round trip.
 
