@@ -3,9 +3,10 @@ LocalCluster on this machine, ``--cluster tcp://HOST:8786`` uses a running sched
 
 One task per (strategy, symbol) job. The walk-forward is not split per window: its windows'
 kernel calls are independent, but they share the run's preparation (built once per market and
-combinations; rebuilt per window it was half the work, issue 20), the selection reads every window's in-sample scores, and a
-grid above the budget is sampled from a coarse pass over all windows; a per-window task would
-redo the preparation on each worker and need a second, gathering round trip.
+combinations; rebuilt per window it was half the work, issue 20), the selection reads every
+window's in-sample scores, and a grid above the budget is sampled from a coarse pass over all
+windows; a per-window task would redo the preparation on each worker and need a second,
+gathering round trip.
 
 Candle arrays travel once per worker (scattered with ``broadcast``: workers need no store).
 Before its first job each worker warms numba's cache for the jobs' strategies (a worker plugin);
