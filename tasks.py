@@ -2,7 +2,7 @@
 """Everyday commands that set themselves up: ``python3 tasks.py demo|test|lint|bench|build``.
 
 Needs only Python >= 3.11 and pip. The first run creates ``.venv`` and installs the project
-(editable, with its dev and PostgreSQL extras), compiles the numba kernels into their cache
+(editable, with its dev, PostgreSQL and cluster extras), compiles the numba kernels into their cache
 (``scalp-radar warm-cache``) and installs the dashboard's browser assets (htmx, pinned in
 package-lock.json) with ``npm ci``, vendored into ``web/vendor/``; later runs reinstall only what
 changed (pyproject.toml or package-lock.json).
@@ -45,7 +45,7 @@ def ensure_python_packages() -> None:
     print("installing scalp-radar and its dependencies into .venv ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     run([*pip, "--upgrade", "pip"])
-    run([*pip, "-e", f"{ROOT}[dev,postgres]"])
+    run([*pip, "-e", f"{ROOT}[dev,postgres,cluster]"])
     # numba compiles its kernels on first use (~45 s inside the first optimize): do it now, with
     # a progress bar, into the on-disk cache every later run loads in under a second
     print("compiling the research kernels into numba's cache ...", flush=True)

@@ -29,6 +29,8 @@ from optimization.windows import walk_forward_windows
 NS_PER_STEP = {1: 3.1, 2: 3.0}
 START_S = 1.5  # the command: imports, settings, the store's catch-up, the kernels' cache load
 POOL_START_S = 1.0  # the fork server and its workers' first kernels
+# a Dask LocalCluster of two workers: start, warm-up and stop (BENCHMARKS.md "Cluster")
+CLUSTER_START_S = 7.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from litestar import Litestar
 
+from adapters.services.cluster_target import CLUSTER_ENV, ClusterTarget
 from adapters.services.engine import Engine
+from adapters.services.jobs import JobRunner
 from adapters.store.home import Home
 from config.loader import load_settings
 from config.secrets import dotenv_files, load_secrets
@@ -26,7 +28,8 @@ CATCH_UP_S = 0.5
 
 
 def app_from_env() -> Litestar:
-    """The dashboard over ``$SCALP_RADAR_HOME`` with ``$SCALP_RADAR_CONFIG_DIR``'s settings,
+    """The dashboard over ``$SCALP_RADAR_HOME`` with ``$SCALP_RADAR_CONFIG_DIR``'s settings
+    (the Explorer's walk-forwards on ``$SCALP_RADAR_CLUSTER``'s Dask cluster, when set),
     the API key from the environment (or the home's, else the project root's ``.env``) and
     the Host check of ``$SCALP_RADAR_SERVE_HOST``:``$SCALP_RADAR_SERVE_PORT``."""
     env = os.environ.get(CONFIG_DIR_ENV)
@@ -37,10 +40,13 @@ def app_from_env() -> Litestar:
     engine = Engine(home)
     engine.project()
     host, port = os.environ.get(SERVE_HOST_ENV), os.environ.get(SERVE_PORT_ENV)
+    address = os.environ.get(CLUSTER_ENV)
+    cluster = ClusterTarget(address, settings) if address else None
     app = create_app(
         engine,
         key or None,
         settings=settings,
+        jobs=JobRunner(engine, settings, cluster=cluster),
         catch_up_every=CATCH_UP_S,
         config_dir=config_dir,
         served=(host, int(port)) if host is not None and port else None,

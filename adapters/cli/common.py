@@ -1,5 +1,6 @@
 """What every command shares: bad input as ``UsageError`` (one line, exit 2), the engine and
-the settings of the global options, the ``--no-specs`` option of the trading commands, catching
+the settings of the global options, the ``--no-specs`` option of the trading commands and
+``--cluster``, catching
 the read models up, dates and output files typed on the command line.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from adapters.services.cluster_target import INSTALL, ClusterError, ClusterTarget, check_address
 from adapters.services.engine import Engine
 from adapters.store.home import Home
 from adapters.text.progress import Progress
@@ -61,6 +63,26 @@ def no_specs_option(parser: argparse.ArgumentParser) -> None:
         help="run without the trading venue's contract spec (prices unrounded, no minimum "
         "order, no liquidation) rather than refuse a market that has none; the report says so",
     )
+
+
+def cluster_option(parser: argparse.ArgumentParser) -> None:
+    """``--cluster``, shared by ``optimize`` and ``serve`` (the Explorer's jobs)."""
+    parser.add_argument(
+        "--cluster",
+        metavar="local|tcp://HOST:PORT",
+        help="run the walk-forwards on Dask workers: a LocalCluster on this machine, or a "
+        f"running scheduler (needs `{INSTALL}`; README, Cluster)",
+    )
+
+
+def cluster_target(args: argparse.Namespace, settings: Settings) -> ClusterTarget | None:
+    """The checked ``--cluster`` (None: the local pool)."""
+    if args.cluster is None:
+        return None
+    try:
+        return ClusterTarget(check_address(args.cluster), settings)
+    except ClusterError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def catch_up(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from msgspec import UNSET, UnsetType
 from adapters.text.timefmt import fmt_ts
 from domain.market import iso_utc
 from domain.walk_forward_summary import Headline, WalkForwardSummary, WindowRecord
-from optimization.cost import Estimate
+from optimization.cost import CLUSTER_START_S, Estimate
 
 
 def optimize_json(summary: WalkForwardSummary, run_id: str) -> str:
@@ -117,12 +117,19 @@ def _dropped(count: int | UnsetType) -> str:
     )
 
 
-def estimate_text(cost: Estimate) -> str:
-    """``optimize --dry-run``: the work and its expected time, in one paragraph."""
+def estimate_text(cost: Estimate, cluster: bool = False) -> str:
+    """``optimize --dry-run``: the work and its expected time, in one paragraph (``cluster``:
+    what a cluster adds to the local pool's figure)."""
     pool = "this process" if cost.processes == 1 else f"{cost.processes} worker processes"
-    return (
+    text = (
         f"{cost.jobs} job(s), {cost.windows} windows, {cost.combos:,} combinations, "
         f"{cost.steps / 1e9:.2f} G kernel steps (combination x candle)\n"
         f"on {pool} x {cost.threads} numba thread(s): about {cost.seconds:.0f} s on a machine "
         f"like the benchmarks' (BENCHMARKS.md, cost model)"
     )
+    if cluster:
+        text += (
+            f"\non the cluster: a LocalCluster adds about {CLUSTER_START_S:.0f} s to start and "
+            "stop; a remote one divides the work by its workers (BENCHMARKS.md, Cluster)"
+        )
+    return text

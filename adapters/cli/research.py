@@ -11,6 +11,8 @@ from adapters.cli.common import (
     UsageError,
     catch_up,
     check_output_file,
+    cluster_option,
+    cluster_target,
     config_dir_of,
     date_arg,
     engine_of,
@@ -21,6 +23,7 @@ from adapters.cli.common import (
 from adapters.cli.optimize_report import estimate_text, optimize_json, optimize_table
 from adapters.services import backtest, optimize, params_commands
 from adapters.services.backtest import BacktestRequest
+from adapters.services.cluster_target import ClusterError, ClusterTarget
 from adapters.services.engine import Engine
 from adapters.text.progress import Progress
 from adapters.text.trade_csv import trades_csv
@@ -68,6 +71,7 @@ def _register_optimize(commands) -> None:
         help="local worker processes, each with its share of the cores as numba threads "
         "(default 1: this process, every thread)",
     )
+    cluster_option(opt)
     opt.add_argument("--json", action="store_true", help="one JSON object per line")
     opt.add_argument(
         "--dry-run", action="store_true", help="print the work and its expected time, run nothing"
@@ -135,6 +139,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     symbols = _symbols(args, settings)
     if args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    target = cluster_target(args, settings)
     engine = engine_of(args)
     try:
         catch_up(engine)
@@ -146,9 +151,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
         cost = optimize.estimate_jobs(jobs, args.workers)
         if args.dry_run:
-            print(estimate_text(cost))
+            print(estimate_text(cost, target is not None))
             return 0
-        summaries = _optimize(engine, jobs, args)
+        summaries = _optimize(engine, jobs, args, target)
         engine.project()
     finally:
         engine.close()
@@ -169,29 +174,38 @@ def _symbols(args: argparse.Namespace, settings: Settings) -> list[str]:
 
 
 def _optimize(
-    engine: Engine, jobs, args: argparse.Namespace
+    engine: Engine, jobs, args: argparse.Namespace, target: ClusterTarget | None
 ) -> list[tuple[str, WalkForwardSummary]]:
-    """(run id, summary) of each job, recorded as it completes."""
+    """(run id, summary) of each job, recorded as it completes (here, wherever it ran)."""
     summaries = []
-    for summary in optimize.run_jobs(jobs, args.workers, window_progress):
-        run_id = engine.research.record_run(summary)
-        summaries.append((run_id, summary))
-        if args.apply:
-            apply(engine, run_id, config_dir_of(args) or DEFAULT_CONFIG_DIR)
+    try:
+        progress = window_progress if target is None else jobs_progress
+        for summary in optimize.run_jobs(jobs, args.workers, progress, target):
+            run_id = engine.research.record_run(summary)
+            summaries.append((run_id, summary))
+            if args.apply:
+                apply(engine, run_id, config_dir_of(args) or DEFAULT_CONFIG_DIR)
+    except ClusterError as exc:
+        raise UsageError(str(exc)) from exc
     return summaries
 
 
-def window_progress(label: str):
+def window_progress(label: str, unit: str = "windows"):
     bar: dict[str, Progress] = {}
 
     def update(done: int, total: int, note: str) -> None:
         if "bar" not in bar:
-            bar["bar"] = Progress(f"walk-forward {label}", total, "windows")
+            bar["bar"] = Progress(f"walk-forward {label}", total, unit)
         bar["bar"].advance(1, note)
         if done == total:
             bar.pop("bar").close()
 
     return update
+
+
+def jobs_progress(label: str):
+    """A cluster run's bar: the jobs returned."""
+    return window_progress(label, "jobs")
 
 
 def apply(engine: Engine, run_id: str, config_dir: Path) -> params_commands.AppliedParams | None:

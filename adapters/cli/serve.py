@@ -9,9 +9,12 @@ import sys
 from adapters.cli.common import (
     REPO_ROOT,
     UsageError,
+    cluster_option,
+    cluster_target,
     config_dir_of,
     settings_of,
 )
+from adapters.services.cluster_target import CLUSTER_ENV
 from adapters.store.home import Home
 from config.secrets import SecretsError, dotenv_files, load_secrets
 
@@ -21,6 +24,7 @@ def register(commands) -> None:
         "serve", help="the dashboard in a browser (paper trading, research, explorer)"
     )
     serve_options(serve)
+    cluster_option(serve)
     serve.set_defaults(handler=cmd_serve)
 
 
@@ -40,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be 1..65535, got {args.port}")
-    settings_of(args)
+    target = cluster_target(args, settings_of(args)) if getattr(args, "cluster", None) else None
     home = Home.resolve(args.home)
     try:
         key = load_secrets(dotenv_paths=dotenv_files(home.root)).dashboard_api_key
@@ -57,6 +61,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # the Host check (DNS rebinding): the app answers only the address it is served on
     os.environ["SCALP_RADAR_SERVE_HOST"] = args.host
     os.environ["SCALP_RADAR_SERVE_PORT"] = str(args.port)
+    if target is not None:  # the Explorer's walk-forwards run there
+        os.environ[CLUSTER_ENV] = target.address
     if not _is_loopback(sock):
         print(
             f"scalp-radar: warning: serving on {args.host}: the pages are readable by anyone "

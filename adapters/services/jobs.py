@@ -14,6 +14,8 @@ cooperation. Only the parent writes the event store and the read DB, and only af
 sent a complete result, so a cancelled or crashed job stores nothing.
 
 One job at a time, whatever its kind: each already uses the cores a second one would slow.
+With ``serve --cluster``, the child sends its walk-forward to the Dask cluster instead (a
+``local`` one is started per job: a few seconds more).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import msgspec
 
 from adapters.services import optimize
+from adapters.services.cluster_target import ClusterTarget
 from adapters.services.engine import Engine
 from adapters.services.portfolio_backtest import PortfolioError
 from adapters.services.portfolio_request import (
@@ -126,10 +129,17 @@ class _Job:
 
 
 class JobRunner:
-    def __init__(self, engine: Engine, settings: Settings, exchange: str = "binance") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        exchange: str = "binance",
+        cluster: ClusterTarget | None = None,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.exchange = exchange
+        self.cluster = cluster  # where walk-forwards run (None: the job's own process)
         # every use of the engine (store writes, projector, market reads) goes through this lock:
         # the engine's read-DB connection is shared by the job watchers and the catch-up loop
         self.engine_lock = threading.Lock()
@@ -187,7 +197,7 @@ class JobRunner:
         except optimize.OptimizeInputError as exc:
             self._release(job)
             raise JobInputError(str(exc)) from exc
-        return self._start(job, _walk_forward_child, prepared)
+        return self._start(job, _walk_forward_child, prepared, self.cluster)
 
     def launch_portfolio(self, request: PortfolioRequest) -> JobView:
         """A portfolio backtest as ``scalp-radar portfolio`` runs one (its checks first)."""
@@ -333,14 +343,17 @@ def _with_grid(settings: Settings, strategy: str, grid: dict) -> Settings:
     )
 
 
-def _walk_forward_child(prepared: optimize.PreparedJob, queue) -> None:
-    """Runs in the spawned process: the walk-forward, reporting each window, then the summary."""
+def _walk_forward_child(
+    prepared: optimize.PreparedJob, cluster: ClusterTarget | None, queue
+) -> None:
+    """Runs in the spawned process: the walk-forward (here, or sent to ``cluster``), reporting
+    each window (on a cluster: the job's end), then the summary."""
 
     def progress(done: int, total: int, note: str) -> None:
         queue.put(("progress", done, total, note))
 
     try:
-        (summary,) = optimize.run_jobs([prepared], 1, lambda _label: progress)
+        (summary,) = optimize.run_jobs([prepared], 1, lambda _label: progress, cluster)
     except Exception as exc:  # reported on the page; the parent stores nothing
         queue.put(("error", f"{type(exc).__name__}: {exc}"))
         return

@@ -2,7 +2,8 @@
 
 Every job is checked before any work starts (strategy defined, grid valid, data present and long
 enough for one window). Jobs run in this process (progress per window) or on the local worker
-pool (``adapters.services.local_pool``, ``--workers``); each job is a pure function of its
+pool (``adapters.services.local_pool``, ``--workers``) or on Dask workers
+(``adapters.services.cluster``, ``--cluster``); each job is a pure function of its
 candles and settings, and its result is saved as one ``OptimizationCompleted`` event only when it
 is complete, so an interrupted run leaves the store exactly as it was.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import as_completed
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -23,7 +24,7 @@ from adapters.services.backtest import (
     costs,
     load_market,
 )
-from adapters.services.local_pool import cores, local_pool, pool_shape
+from adapters.services.local_pool import PoolShape, cores, local_pool, pool_shape
 from adapters.services.traded_contract import VenueContracts
 from config.settings import Settings
 from domain.market import perpetual_of
@@ -35,6 +36,9 @@ from optimization.grid_search import GridError, check_grid
 from optimization.walk_forward import WalkForwardJob, run_walk_forward
 from optimization.windows import WindowError, walk_forward_windows
 from projections.market_data import MarketDataReader
+
+if TYPE_CHECKING:
+    from adapters.services.cluster_target import ClusterTarget
 
 Progress = Callable[[int, int, str], None]
 
@@ -158,11 +162,18 @@ def run_jobs(
     jobs: Sequence[PreparedJob],
     workers: int | None = 1,
     progress: Callable[[str], Progress] | None = None,
+    cluster: ClusterTarget | None = None,
 ) -> Iterator[WalkForwardSummary]:
-    """Summaries as jobs complete (in completion order with a pool). ``workers`` processes
-    (None: as many as the cores and jobs allow) on the local pool, each with its share of the
-    cores as numba threads; one job, or one worker, runs here with every thread."""
+    """Summaries as jobs complete (in completion order with a pool or a cluster). ``workers``
+    processes (None: as many as the cores and jobs allow) on the local pool, each with its share
+    of the cores as numba threads; one job, or one worker, runs here with every thread.
+    ``cluster``: on Dask workers instead (``adapters.services.cluster``), a LocalCluster shaped
+    like the pool; progress then counts the jobs returned (one bar, labelled "on the
+    cluster")."""
     shape = pool_shape(len(jobs), workers, cores())
+    if cluster is not None:
+        yield from _on_cluster(jobs, shape, progress, cluster)
+        return
     if shape.processes <= 1:
         for prepared in jobs:
             label = f"{prepared.job.strategy} {prepared.job.symbol}"
@@ -177,6 +188,22 @@ def run_jobs(
         for future in futures:
             future.cancel()
         raise
+
+
+def _on_cluster(
+    jobs: Sequence[PreparedJob],
+    shape: PoolShape,
+    progress: Callable[[str], Progress] | None,
+    cluster: ClusterTarget,
+) -> Iterator[WalkForwardSummary]:
+    # imported here: the extra is optional, and the cluster's warm-up imports this module
+    from adapters.services.cluster import run_on_cluster
+
+    update = progress("on the cluster") if progress is not None else None
+    for done, summary in enumerate(run_on_cluster(cluster, jobs, shape), 1):
+        if update is not None:
+            update(done, len(jobs), f"{summary.strategy} {summary.symbol}")
+        yield summary
 
 
 def _run(prepared: PreparedJob, progress: Progress | None) -> WalkForwardSummary:

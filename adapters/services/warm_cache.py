@@ -11,7 +11,7 @@ the signatures they will ask for.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 import msgspec
@@ -32,9 +32,14 @@ T0 = 1_577_836_800_000  # 2020-01-01 UTC
 CONTRACT = Contract(tick=0.01, step=0.001, min_qty=0.001, min_notional=5.0)
 
 
-def warm(settings: Settings, done: Callable[[str], None]) -> None:
-    """One tiny walk-forward per strategy with a grid; ``done(strategy)`` after each."""
+def warm(
+    settings: Settings, done: Callable[[str], None], only: Collection[str] | None = None
+) -> None:
+    """One tiny walk-forward per strategy with a grid (``only``: those of them);
+    ``done(strategy)`` after each."""
     for strategy in sorted(settings.param_grids.grids):
+        if only is not None and strategy not in only:
+            continue
         section = getattr(settings.strategies, strategy)
         base = msgspec.structs.asdict(section)
         grid = settings.param_grids.grids[strategy]

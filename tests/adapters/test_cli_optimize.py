@@ -209,3 +209,24 @@ def test_a_dry_run_prints_the_work_and_its_time_and_records_nothing(
     engine = Engine(Home(home))
     assert len(engine.research_reader().latest()) == before
     engine.close()
+
+
+def test_all_with_a_symbol_list_is_every_strategy_with_a_grid_on_each_symbol(
+    home: Path, config: Path, capsys
+) -> None:
+    two_grids = SMALL_GRID + "  bollinger_mr:\n    bb_period: [10, 20]\n"
+    (config / "param_grids.yaml").write_text(two_grids)
+    assert main(run(home, config, "--all", "--symbol", " BTC/USDT, ETH/USDT,", "--dry-run")) == 0
+    # 2 strategies x 2 symbols; 8 combinations of grid_atr + 2 of bollinger_mr, on each symbol
+    out = capsys.readouterr().out
+    assert out.startswith("4 job(s), ") and ", 20 combinations, " in out
+
+
+def test_all_with_a_bad_symbol_in_the_list_exits_2_naming_it(
+    home: Path, config: Path, capsys
+) -> None:
+    assert main(run(home, config, "--all", "--symbol", "BTC/USDT,ETHUSDT", "--dry-run")) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    errors = [x for x in captured.err.splitlines() if "error" in x]
+    assert len(errors) == 1 and "bad symbol 'ETHUSDT'" in errors[0], errors
