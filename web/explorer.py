@@ -8,6 +8,7 @@ parameters to trade are the most recent window's selection, marked as such)."""
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,7 @@ from web.auth import require_api_key
 from web.jobs import job_or_404, job_stream
 from web.research_data import COMBO_METRICS
 from web.templating import fragment, page
+from web.verdicts import verdict_panel
 
 
 class ExplorerController(Controller):
@@ -104,7 +106,10 @@ class ExplorerController(Controller):
         agg: FromQuery[str | None] = None,
     ) -> Template:
         view = _analysis(request, run_id, None, None, x, y, metric, agg)
-        return fragment("partials/explorer_analysis.html", **view)
+        response = fragment("partials/explorer_analysis.html", **view)
+        if "view_url" in view:  # the address bar keeps a link that reproduces the view
+            response.set_header("HX-Push-Url", view["view_url"])
+        return response
 
     # -- jobs -----------------------------------------------------------------------------------
     @post(
@@ -189,9 +194,10 @@ def _form_context(grids, strategy, symbol, symbols, fixed: Mapping[str, Any]) ->
 
 
 def _analysis(request, run_id, strategy, symbol, x, y, metric, agg) -> dict[str, Any]:
-    """Figures of the chosen run (by id, else the newest of the pair, else the newest)."""
+    """Figures of the chosen run (by id, else the run its pair trades with: ``explored_run_id``)
+    and the pair's runs to switch to."""
     db = request.app.state.read.db()
-    run_id = inputs.name("run_id", run_id) or research_data.latest_run_id(
+    run_id = inputs.name("run_id", run_id) or research_data.explored_run_id(
         db, inputs.name("strategy", strategy), inputs.name("symbol", symbol)
     )
     if run_id is None:
@@ -202,23 +208,44 @@ def _analysis(request, run_id, strategy, symbol, x, y, metric, agg) -> dict[str,
     grid = run.get("grid") or {}
     params = list(grid)
     searched = analysis.varied(grid) or params
-    x = inputs.choice("x", x, params, searched[0] if searched else "")
-    y = inputs.choice("y", y, params, searched[1] if len(searched) > 1 else x)
-    metric = inputs.choice("metric", metric, COMBO_METRICS, "oos_sharpe")
-    agg = inputs.choice("agg", agg, analysis.AGGREGATES, "max")
+    x, y = _axes(params, searched, x, y)
+    choice = {
+        "x": x,
+        "y": y,
+        "metric": inputs.choice("metric", metric, COMBO_METRICS, "oos_sharpe"),
+        "agg": inputs.choice("agg", agg, analysis.AGGREGATES, "max"),
+    }
     combos = research_data.combos(db, run_id)
+    trade = next((c for c in combos if c["is_best"]), None)
+    xs, ys, cells = analysis.heatmap_cells(combos, x, y, choice["metric"], choice["agg"])
     return {
         "run": run,
         "params": params,
         "searched": searched,
-        "choice": {"x": x, "y": y, "metric": metric, "agg": agg},
+        "choice": choice,
+        "view_url": "/explorer?" + urlencode({"run_id": run_id} | choice),
+        "history": research_data.pair_runs(db, run["strategy"], run["symbol"]),
+        "applied_id": research_data.applied_run_id(db, run["strategy"], run["symbol"]),
         "metrics": COMBO_METRICS,
         "aggregates": analysis.AGGREGATES,
         "top": analysis.top(combos),
-        "trade": next((c for c in combos if c["is_best"]), None),
+        "trade": trade,
         "earlier": earlier_rule(run),
-        "charts": _charts(combos, x, y, metric, agg, searched),
+        "values": {"xs": xs, "rows": analysis.rows_top_first(xs, ys, cells)},
+        "charts": _charts(combos, trade, (xs, ys, cells), choice, searched),
+        **verdict_panel(run),
     }
+
+
+def _axes(params: list[str], searched: list[str], x: str | None, y: str | None) -> tuple[str, str]:
+    """The heatmap's two parameters: different ones (defaults: the first searched ones); a
+    query naming one parameter for both is a 400, as the page says."""
+    x = inputs.choice("x", x, params, searched[0] if searched else "")
+    others = [p for p in (*searched, *params) if p != x]
+    y = inputs.choice("y", y, params, others[0] if others else x)
+    if x == y and others:
+        raise inputs.bad_request("y", f"must differ from x (both are {x!r})")
+    return x, y
 
 
 def _point_label(combo: dict, searched) -> str:
@@ -235,8 +262,9 @@ def _by_score(combo: dict) -> float:
     return -score if score is not None and math.isfinite(score) else math.inf
 
 
-def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str, str]:
-    xs, ys, cells = analysis.heatmap_cells(combos, x, y, metric, agg)
+def _charts(combos, trade, heat, choice: dict[str, str], searched) -> dict[str, str]:
+    xs, ys, cells = heat
+    metric = f"{choice['agg']} {choice['metric']}"
     points = [
         svg.Point(
             c["is_sharpe"],
@@ -247,9 +275,10 @@ def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str
         # the best by the OOS robustness score carry their parameters as tooltips
         for c in sorted(combos, key=_by_score)
     ]
+    mark = None if trade is None else (trade["oos_sharpe"], "parameters to trade")
     return {
         "heatmap": svg.heatmap(
-            xs, ys, cells, x_name=x, y_name=y, metric=f"{agg} {metric}", label="heatmap"
+            xs, ys, cells, x_name=choice["x"], y_name=choice["y"], metric=metric, label="heatmap"
         ),
         "scatter": svg.scatter(
             points, x_name="IS Sharpe", y_name="OOS Sharpe", label="IS vs OOS Sharpe"
@@ -258,5 +287,6 @@ def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str
             [c["oos_sharpe"] for c in combos],
             bins=min(20, max(len(combos), 1)),
             label="OOS Sharpe of every combo",
+            mark=mark,
         ),
     }
