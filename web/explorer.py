@@ -8,9 +8,9 @@ parameters to trade are the most recent window's selection, marked as such)."""
 from __future__ import annotations
 
 import math
-from urllib.parse import urlencode
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 from litestar import Controller, Request, get, post
@@ -197,14 +197,10 @@ def _analysis(request, run_id, strategy, symbol, x, y, metric, agg) -> dict[str,
     """Figures of the chosen run (by id, else the run its pair trades with: ``explored_run_id``)
     and the pair's runs to switch to."""
     db = request.app.state.read.db()
-    run_id = inputs.name("run_id", run_id) or research_data.explored_run_id(
-        db, inputs.name("strategy", strategy), inputs.name("symbol", symbol)
-    )
-    if run_id is None:
-        return {"run": None}
-    run = research_data.get_run(db, run_id)
+    run = _explored_run(db, run_id, strategy, symbol)
     if run is None:
-        raise NotFoundException(detail=f"no walk-forward result {run_id!r}")
+        return {"run": None}
+    run_id = run["run_id"]
     grid = run.get("grid") or {}
     params = list(grid)
     searched = analysis.varied(grid) or params
@@ -235,6 +231,19 @@ def _analysis(request, run_id, strategy, symbol, x, y, metric, agg) -> dict[str,
         "charts": _charts(combos, trade, (xs, ys, cells), choice, searched),
         **verdict_panel(run),
     }
+
+
+def _explored_run(db, run_id, strategy, symbol) -> dict[str, Any] | None:
+    """The run asked for by id (404 if unknown), else the one its pair trades with."""
+    run_id = inputs.name("run_id", run_id) or research_data.explored_run_id(
+        db, inputs.name("strategy", strategy), inputs.name("symbol", symbol)
+    )
+    if run_id is None:
+        return None
+    run = research_data.get_run(db, run_id)
+    if run is None:
+        raise NotFoundException(detail=f"no walk-forward result {run_id!r}")
+    return run
 
 
 def _axes(params: list[str], searched: list[str], x: str | None, y: str | None) -> tuple[str, str]:

@@ -140,8 +140,11 @@ def extra_verdicts(run: Mapping[str, Any], rows: Sequence[RegimeRow]) -> list[Ve
 
 def verdict_panel(run: Mapping[str, Any]) -> dict[str, Any]:
     """What ``partials/verdicts.html`` shows for a run: the recorded verdicts, then the
-    dashboard's, and the most severe level (the Research detail and the Explorer show one panel)."""
-    shown = [*(run.get("verdicts") or []), *extra_verdicts(run, regime_table(run.get("windows") or []))]
+    dashboard's, and the most severe level (one panel on the Research detail and the Explorer)."""
+    shown = [
+        *(run.get("verdicts") or []),
+        *extra_verdicts(run, regime_table(run.get("windows") or [])),
+    ]
     return {"verdicts": shown, "worst": worst_level(v.level for v in shown)}
 
 

@@ -35,9 +35,7 @@ def explorer_home(root: Path) -> tuple[Engine, dict[str, str]]:
     record = engine.research.record_run
     probe_grid = GRID | {k: [v] for k, v in PROBE.items()}
     ids = {"btc_applied": record(summary("grid_atr", "BTC/USDT", "B", 82.0, 2.1))}
-    engine.research.record_applied(
-        "grid_atr", "BTC/USDT", COMBO_PARAMS[4], "B", ids["btc_applied"]
-    )
+    engine.research.record_applied("grid_atr", "BTC/USDT", COMBO_PARAMS[4], "B", ids["btc_applied"])
     ids["btc_newer"] = record(
         summary("grid_atr", "BTC/USDT", "D", 61.0, 0.9, combos=_with_oos(NEWER_OOS))
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
@@ -136,7 +135,9 @@ def test_the_explorer_shows_the_research_verdicts_panel(client: TestClient, ids)
     run = ids["btc_applied"]
 
     def verdicts(html: str) -> list[str]:
-        panel = re.search(r'<section class="verdicts level-\w+" id="verdicts">(.*?)</section>', html, re.S)
+        panel = re.search(
+            r'<section class="verdicts level-\w+" id="verdicts">(.*?)</section>', html, re.S
+        )
         return re.findall(r'<li class="verdict \w+">.*?</span>([^<]+)</li>', panel[1])
 
     shown = verdicts(client.get(f"/explorer?run_id={run}").text)
