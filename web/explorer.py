@@ -8,7 +8,7 @@ parameters to trade are the most recent window's selection, marked as such)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -55,13 +55,16 @@ class ExplorerController(Controller):
         agg: FromQuery[str | None] = None,
     ) -> Template:
         grids = _grids(request)
-        chosen = inputs.optional_choice("strategy", strategy, grids) or next(iter(grids), None)
+        chosen = inputs.optional_choice("strategy", strategy, grids)
         symbols = spot_symbols(request)
-        chosen_symbol = inputs.optional_choice("symbol", symbol, symbols) or next(
-            iter(symbols), None
+        chosen_symbol = inputs.optional_choice("symbol", symbol, symbols)
+        view = _analysis(request, run_id, strategy, symbol, x, y, metric, agg)
+        # the launch form starts on the explored run's pair: a job to refine what is shown
+        chosen = chosen or _of_run(view["run"], "strategy", grids) or next(iter(grids), None)
+        chosen_symbol = (
+            chosen_symbol or _of_run(view["run"], "symbol", symbols) or next(iter(symbols), None)
         )
         form = _form_context(grids, chosen, chosen_symbol, symbols, {})
-        view = _analysis(request, run_id, strategy, symbol, x, y, metric, agg)
         jobs = request.app.state.jobs
         return page(
             request,
@@ -165,6 +168,11 @@ def _job(request: Request, job_id: str) -> JobView:
 
 def _grids(request: Request) -> dict[str, dict[str, list[Any]]]:
     return request.app.state.settings.param_grids.grids
+
+
+def _of_run(run: Mapping[str, Any] | None, key: str, allowed: Collection[str]) -> str | None:
+    value = run[key] if run else None
+    return value if value in allowed else None
 
 
 def _strategy_grid(request: Request, strategy: str | None) -> tuple[str, dict[str, list[Any]]]:

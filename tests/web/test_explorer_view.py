@@ -149,3 +149,12 @@ def test_a_histogram_mark_is_named_in_text_and_left_out_when_not_a_number() -> N
     marked = histogram([0.0, 1.0, 2.0, 3.0], bins=3, mark=(1.5, "traded"))
     assert re.findall(r'<text class="mark-label"[^>]*>([^<]+)</text>', marked) == ["traded 1.50"]
     assert 'class="mark"' not in histogram([0.0, 1.0], bins=2, mark=(float("nan"), "traded"))
+
+
+def test_the_launch_form_starts_on_the_explored_runs_pair(client: TestClient, ids) -> None:
+    # ETH, not the first asset in the list (BTC), nor the first strategy (alphabetical)
+    html = client.get(f"/explorer?run_id={ids['eth_full']}").text
+    launch = html[html.index('<form id="launch"') :]
+    launch = launch[: launch.index("</form>")]
+    assert "<option selected>grid_atr</option>" in launch
+    assert re.search(r"<option[^>]*selected[^>]*>ETH/USDT</option>", launch)
