@@ -8,8 +8,9 @@ parameters to trade are the most recent window's selection, marked as such)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 from litestar import Controller, Request, get, post
@@ -35,6 +36,7 @@ from web.auth import require_api_key
 from web.jobs import job_or_404, job_stream
 from web.research_data import COMBO_METRICS
 from web.templating import fragment, page
+from web.verdicts import verdict_panel
 
 
 class ExplorerController(Controller):
@@ -53,13 +55,16 @@ class ExplorerController(Controller):
         agg: FromQuery[str | None] = None,
     ) -> Template:
         grids = _grids(request)
-        chosen = inputs.optional_choice("strategy", strategy, grids) or next(iter(grids), None)
+        chosen = inputs.optional_choice("strategy", strategy, grids)
         symbols = spot_symbols(request)
-        chosen_symbol = inputs.optional_choice("symbol", symbol, symbols) or next(
-            iter(symbols), None
+        chosen_symbol = inputs.optional_choice("symbol", symbol, symbols)
+        view = _analysis(request, run_id, strategy, symbol, x, y, metric, agg)
+        # the launch form starts on the explored run's pair: a job to refine what is shown
+        chosen = chosen or _of_run(view["run"], "strategy", grids) or next(iter(grids), None)
+        chosen_symbol = (
+            chosen_symbol or _of_run(view["run"], "symbol", symbols) or next(iter(symbols), None)
         )
         form = _form_context(grids, chosen, chosen_symbol, symbols, {})
-        view = _analysis(request, run_id, strategy, symbol, x, y, metric, agg)
         jobs = request.app.state.jobs
         return page(
             request,
@@ -104,7 +109,10 @@ class ExplorerController(Controller):
         agg: FromQuery[str | None] = None,
     ) -> Template:
         view = _analysis(request, run_id, None, None, x, y, metric, agg)
-        return fragment("partials/explorer_analysis.html", **view)
+        response = fragment("partials/explorer_analysis.html", **view)
+        if "view_url" in view:  # the address bar keeps a link that reproduces the view
+            response.set_header("HX-Push-Url", view["view_url"])
+        return response
 
     # -- jobs -----------------------------------------------------------------------------------
     @post(
@@ -162,6 +170,11 @@ def _grids(request: Request) -> dict[str, dict[str, list[Any]]]:
     return request.app.state.settings.param_grids.grids
 
 
+def _of_run(run: Mapping[str, Any] | None, key: str, allowed: Collection[str]) -> str | None:
+    value = run[key] if run else None
+    return value if value in allowed else None
+
+
 def _strategy_grid(request: Request, strategy: str | None) -> tuple[str, dict[str, list[Any]]]:
     grids = _grids(request)
     chosen = inputs.choice("strategy", strategy, grids, "")
@@ -189,36 +202,67 @@ def _form_context(grids, strategy, symbol, symbols, fixed: Mapping[str, Any]) ->
 
 
 def _analysis(request, run_id, strategy, symbol, x, y, metric, agg) -> dict[str, Any]:
-    """Figures of the chosen run (by id, else the newest of the pair, else the newest)."""
+    """Figures of the chosen run (by id, else the run its pair trades with: ``explored_run_id``)
+    and the pair's runs to switch to."""
     db = request.app.state.read.db()
-    run_id = inputs.name("run_id", run_id) or research_data.latest_run_id(
-        db, inputs.name("strategy", strategy), inputs.name("symbol", symbol)
-    )
-    if run_id is None:
-        return {"run": None}
-    run = research_data.get_run(db, run_id)
+    run = _explored_run(db, run_id, strategy, symbol)
     if run is None:
-        raise NotFoundException(detail=f"no walk-forward result {run_id!r}")
+        return {"run": None}
+    run_id = run["run_id"]
     grid = run.get("grid") or {}
     params = list(grid)
     searched = analysis.varied(grid) or params
-    x = inputs.choice("x", x, params, searched[0] if searched else "")
-    y = inputs.choice("y", y, params, searched[1] if len(searched) > 1 else x)
-    metric = inputs.choice("metric", metric, COMBO_METRICS, "oos_sharpe")
-    agg = inputs.choice("agg", agg, analysis.AGGREGATES, "max")
+    x, y = _axes(params, searched, x, y)
+    choice = {
+        "x": x,
+        "y": y,
+        "metric": inputs.choice("metric", metric, COMBO_METRICS, "oos_sharpe"),
+        "agg": inputs.choice("agg", agg, analysis.AGGREGATES, "max"),
+    }
     combos = research_data.combos(db, run_id)
+    trade = next((c for c in combos if c["is_best"]), None)
+    xs, ys, cells = analysis.heatmap_cells(combos, x, y, choice["metric"], choice["agg"])
     return {
         "run": run,
         "params": params,
         "searched": searched,
-        "choice": {"x": x, "y": y, "metric": metric, "agg": agg},
+        "choice": choice,
+        "view_url": "/explorer?" + urlencode({"run_id": run_id} | choice),
+        "history": research_data.pair_runs(db, run["strategy"], run["symbol"]),
+        "applied_id": research_data.applied_run_id(db, run["strategy"], run["symbol"]),
         "metrics": COMBO_METRICS,
         "aggregates": analysis.AGGREGATES,
         "top": analysis.top(combos),
-        "trade": next((c for c in combos if c["is_best"]), None),
+        "trade": trade,
         "earlier": earlier_rule(run),
-        "charts": _charts(combos, x, y, metric, agg, searched),
+        "values": {"xs": xs, "rows": analysis.rows_top_first(xs, ys, cells)},
+        "charts": _charts(combos, trade, (xs, ys, cells), choice, searched),
+        **verdict_panel(run),
     }
+
+
+def _explored_run(db, run_id, strategy, symbol) -> dict[str, Any] | None:
+    """The run asked for by id (404 if unknown), else the one its pair trades with."""
+    run_id = inputs.name("run_id", run_id) or research_data.explored_run_id(
+        db, inputs.name("strategy", strategy), inputs.name("symbol", symbol)
+    )
+    if run_id is None:
+        return None
+    run = research_data.get_run(db, run_id)
+    if run is None:
+        raise NotFoundException(detail=f"no walk-forward result {run_id!r}")
+    return run
+
+
+def _axes(params: list[str], searched: list[str], x: str | None, y: str | None) -> tuple[str, str]:
+    """The heatmap's two parameters: different ones (defaults: the first searched ones); a
+    query naming one parameter for both is a 400, as the page says."""
+    x = inputs.choice("x", x, params, searched[0] if searched else "")
+    others = [p for p in (*searched, *params) if p != x]
+    y = inputs.choice("y", y, params, others[0] if others else x)
+    if x == y and others:
+        raise inputs.bad_request("y", f"must differ from x (both are {x!r})")
+    return x, y
 
 
 def _point_label(combo: dict, searched) -> str:
@@ -235,8 +279,9 @@ def _by_score(combo: dict) -> float:
     return -score if score is not None and math.isfinite(score) else math.inf
 
 
-def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str, str]:
-    xs, ys, cells = analysis.heatmap_cells(combos, x, y, metric, agg)
+def _charts(combos, trade, heat, choice: dict[str, str], searched) -> dict[str, str]:
+    xs, ys, cells = heat
+    metric = f"{choice['agg']} {choice['metric']}"
     points = [
         svg.Point(
             c["is_sharpe"],
@@ -247,9 +292,10 @@ def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str
         # the best by the OOS robustness score carry their parameters as tooltips
         for c in sorted(combos, key=_by_score)
     ]
+    mark = None if trade is None else (trade["oos_sharpe"], "parameters to trade")
     return {
         "heatmap": svg.heatmap(
-            xs, ys, cells, x_name=x, y_name=y, metric=f"{agg} {metric}", label="heatmap"
+            xs, ys, cells, x_name=choice["x"], y_name=choice["y"], metric=metric, label="heatmap"
         ),
         "scatter": svg.scatter(
             points, x_name="IS Sharpe", y_name="OOS Sharpe", label="IS vs OOS Sharpe"
@@ -258,5 +304,6 @@ def _charts(combos, x: str, y: str, metric: str, agg: str, searched) -> dict[str
             [c["oos_sharpe"] for c in combos],
             bins=min(20, max(len(combos), 1)),
             label="OOS Sharpe of every combo",
+            mark=mark,
         ),
     }

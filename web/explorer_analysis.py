@@ -35,6 +35,13 @@ def heatmap_cells(
     return xs, ys, cells
 
 
+def rows_top_first(
+    xs: Sequence[Any], ys: Sequence[Any], cells: Mapping[tuple[Any, Any], float]
+) -> list[tuple[Any, list[float | None]]]:
+    """The heatmap as table rows, laid out as drawn: the last y value on top, x across."""
+    return [(yv, [cells.get((xv, yv)) for xv in xs]) for yv in reversed(ys)]
+
+
 def _order(value: Any) -> tuple[int, Any]:
     # numbers in numeric order, anything else (strings, None) after them in text order
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -32,7 +32,7 @@ from web.auth import require_api_key
 from web.paper_data import MAX_POINTS, downsample
 from web.research_data import GRADES, SORTABLE
 from web.templating import day, fragment, page
-from web.verdicts import extra_verdicts, regime_table, worst_level
+from web.verdicts import regime_table, verdict_panel
 
 DAY_MS = 86_400_000
 
@@ -83,7 +83,6 @@ class ResearchController(Controller):
             raise NotFoundException(detail=f"no walk-forward result {run_id!r}")
         windows = run.get("windows") or []
         regimes = regime_table(windows)
-        verdicts = [*(run.get("verdicts") or []), *extra_verdicts(run, regimes)]
         earlier = earlier_rule(run)
         return page(
             request,
@@ -94,8 +93,7 @@ class ResearchController(Controller):
             windows=windows,
             selections=[] if earlier else selection_rows(run),
             regimes=regimes,
-            verdicts=verdicts,
-            worst=worst_level(v.level for v in verdicts),
+            **verdict_panel(run),
             window_chart=window_chart(windows, earlier),
             stitched_chart=None if earlier else stitched_chart(run),
             history=research_data.pair_runs(db, run["strategy"], run["symbol"]),

@@ -161,13 +161,45 @@ def pair_runs(db: sqlite_utils.Database, strategy: str, symbol: str) -> list[dic
     the first)."""
     if not _has(db, RUNS):
         return []
+    # data_to: the end of the run's last out-of-sample window, the date the Explorer's selector
+    # shows (a run records no time of its own)
     rows = _rows(
         db,
-        f"SELECT {', '.join(HISTORY_COLUMNS)} FROM {RUNS} WHERE strategy = ? AND symbol = ? "
-        "ORDER BY seq DESC",
+        f"SELECT {', '.join(HISTORY_COLUMNS)}, json_extract(windows, '$[#-1].oos_to') AS data_to "
+        f"FROM {RUNS} WHERE strategy = ? AND symbol = ? ORDER BY seq DESC",
         [strategy, symbol],
     )
     return [
         r | {"number": len(rows) - i, "fixed": json.loads(r["fixed"]) if r["fixed"] else None}
         for i, r in enumerate(rows)
     ]
+
+
+def applied_run_id(db: sqlite_utils.Database, strategy: str, symbol: str) -> str | None:
+    """The stored run the pair's applied parameters came from (None: nothing applied, or
+    parameters applied from a run this read model does not hold)."""
+    if not _has(db, "applied_params") or not _has(db, RUNS):
+        return None
+    row = db.execute(
+        f"SELECT a.run_id FROM applied_params a JOIN {RUNS} r ON r.run_id = a.run_id "
+        "WHERE a.strategy = ? AND a.symbol = ?",
+        [strategy, symbol],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def explored_run_id(
+    db: sqlite_utils.Database, strategy: str | None = None, symbol: str | None = None
+) -> str | None:
+    """The run the Explorer opens on: of the pair of the newest run matching the filters, the
+    run the pair trades with (its applied parameters'), else the pair's result (a full run
+    before any probe), else its newest run."""
+    newest = latest_run_id(db, strategy, symbol)
+    if newest is None:
+        return None
+    pair = db.execute(f"SELECT strategy, symbol FROM {RUNS} WHERE run_id = ?", [newest]).fetchone()
+    result = db.execute(
+        f"SELECT run_id FROM {RUNS} WHERE strategy = ? AND symbol = ? AND is_latest = 1",
+        list(pair),
+    ).fetchone()
+    return applied_run_id(db, *pair) or (result[0] if result else newest)

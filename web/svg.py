@@ -397,8 +397,10 @@ def histogram(
     *,
     label: str = "histogram",
     frame: Frame = Frame(),
+    mark: tuple[float, str] | None = None,
 ) -> str:
-    """Bars of counts per bin; each bar's tooltip gives its range and count."""
+    """Bars of counts per bin; each bar's tooltip gives its range and count. ``mark``
+    (value, name) draws a line at one value, named in visible text (not only a tooltip)."""
     edges, counts = histogram_counts(values, bins)
     if not counts:
         return empty_chart(label, frame)
@@ -417,7 +419,22 @@ def histogram(
         )
     labels = [fmt(e, 1) for e in edges]
     parts.append(_x_labels(frame, labels, lambda i: x(edges[i])))
+    if mark is not None and _finite(mark[0]):
+        parts.append(_histogram_mark(x(mark[0]), f"{mark[1]} {fmt(mark[0])}", frame))
     return "".join(parts) + "</svg>"
+
+
+def _histogram_mark(at: float, text: str, frame: Frame) -> str:
+    # the name sits on the side with more room, so it stays inside the chart
+    right = at < frame.left + frame.inner_w / 2
+    anchor, dx = ("start", 4) if right else ("end", -4)
+    return (
+        f'<g class="mark"><line x1="{at:.1f}" y1="{frame.top}" x2="{at:.1f}" '
+        f'y2="{frame.top + frame.inner_h}" stroke="#e4572e" stroke-width="2" '
+        f'stroke-dasharray="5 3"/><text class="mark-label" x="{at + dx:.1f}" '
+        f'y="{frame.top + 12}" text-anchor="{anchor}">{escape(text)}</text>'
+        f"<title>{escape(text)}</title></g>"
+    )
 
 
 # -- heatmap ------------------------------------------------------------------------------------

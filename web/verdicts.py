@@ -138,6 +138,16 @@ def extra_verdicts(run: Mapping[str, Any], rows: Sequence[RegimeRow]) -> list[Ve
     return out if regime is None else [*out, regime]
 
 
+def verdict_panel(run: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``partials/verdicts.html`` shows for a run: the recorded verdicts, then the
+    dashboard's, and the most severe level (one panel on the Research detail and the Explorer)."""
+    shown = [
+        *(run.get("verdicts") or []),
+        *extra_verdicts(run, regime_table(run.get("windows") or [])),
+    ]
+    return {"verdicts": shown, "worst": worst_level(v.level for v in shown)}
+
+
 def worst_level(levels: Iterable[str]) -> Level:
     """The most severe level (colours the panel's border): bad > warn > ok; ok when empty."""
     worst: Level = "ok"

@@ -214,7 +214,7 @@ def test_explorer_figures_of_a_run(client: TestClient, run_ids: list[str]) -> No
     assert html.count('<rect class="bar"') == 6  # min(20, 6 combos) bins
 
 
-def test_explorer_defaults_to_the_newest_run(client: TestClient, run_ids: list[str]) -> None:
+def test_explorer_opens_on_the_newest_runs_pair(client: TestClient, run_ids: list[str]) -> None:
     html = client.get("/explorer").text
     assert f'href="/research/runs/{run_ids[2]}"' in html  # envelope_dca BTC, recorded last
 
