@@ -35,7 +35,7 @@ MAX_CUMULATIVE = 120  # drawn days of the cumulative P&L
 # the Equity page stays under 60 KB for a year of ten runners: its curves drawn with at most
 # EQUITY_POINTS points (min and max per bucket keep the shape), HOVERS titled strips each
 EQUITY_POINTS = 200
-HOVERS = 60
+HOVERS = 40
 
 
 def _db(request: Request):

@@ -84,9 +84,9 @@ def test_bars_go_up_from_zero_for_a_gain_and_down_for_a_loss() -> None:
     frame = svg.Frame(width=140, height=120, left=40, right=0, top=20, bottom=0)
     chart = svg.bar_chart([10.0, -10.0], ["d1", "d2"], frame=frame)
     # -10..10 over y 120..20: zero at 70, a bar of 10 is 50 high; bands of 50, bars 35 wide
-    bars = re.findall(r'<rect class="bar" x="([\d.]+)" y="([\d.]+)" width="35.0" '
-                      r'height="([\d.]+)" fill="(#\w+)"><title>([^<]+)', chart)  # fmt: skip
+    bars = re.findall(r'<g fill="(#\w+)"><rect class="bar" x="([\d.]+)" y="([\d.]+)" '
+                      r'width="35.0" height="([\d.]+)"><title>([^<]+)', chart)  # fmt: skip
     assert bars == [
-        ("47.5", "20.0", "50.0", svg.UP, "d1: P&amp;L +10.00"),
-        ("97.5", "70.0", "50.0", svg.DOWN, "d2: P&amp;L -10.00"),
+        (svg.UP, "47.5", "20.0", "50.0", "d1: P&amp;L +10.00"),
+        (svg.DOWN, "97.5", "70.0", "50.0", "d2: P&amp;L -10.00"),
     ]
