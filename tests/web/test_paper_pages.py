@@ -535,3 +535,34 @@ def test_the_equity_page_stays_light(paper_client: TestClient) -> None:
     """The kit's four months of two runners; a year of ten: ``test_equity_weight`` and
     ``benchmarks/bench_web_load.py`` (its KB column), all under the issue's 60 KB."""
     assert len(paper_client.get("/equity?portfolio=paper").content) < 60_000
+
+
+def _nav_and_badge(html: str) -> tuple[list[str], str]:
+    (nav,) = re.findall(r"<nav>(.*?)</nav>", html, re.S)
+    (badge,) = re.findall(r'<span id="engine-status"[^>]*>\s*(<span.*?</span>)', html, re.S)
+    return re.findall(r'<a href="([^"]+)"', nav), badge
+
+
+def test_the_selected_portfolio_stays_in_the_navigation_with_its_time(
+    paper_client: TestClient,
+) -> None:
+    """tight stopped at 2025-01-07 23:00 UTC, paper four months later (the kit's replays)."""
+    for url in ("/equity?portfolio=tight", "/research?portfolio=tight"):
+        links, badge = _nav_and_badge(paper_client.get(url).text)
+        assert links == [
+            "/scanner?portfolio=tight", "/positions?portfolio=tight", "/equity?portfolio=tight",
+            "/live?portfolio=tight", "/research?portfolio=tight", "/explorer?portfolio=tight",
+            "/portfolio?portfolio=tight",
+        ]  # fmt: skip
+        assert "last state at 2025-01-07 23:00 UTC" in badge
+    polled = paper_client.get("/status?portfolio=tight").text
+    assert "last state at 2025-01-07 23:00 UTC" in polled
+
+
+def test_without_a_selection_the_links_are_plain_and_the_badge_is_the_default_portfolios(
+    paper_client: TestClient,
+) -> None:
+    for url in ("/equity", "/research?portfolio=nope"):
+        links, badge = _nav_and_badge(paper_client.get(url).text)
+        assert links[0] == "/scanner" and all("?" not in link for link in links)
+        assert "last state at 2025-04-30 23:00 UTC" in badge  # paper's, not tight's
