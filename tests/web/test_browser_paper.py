@@ -73,6 +73,20 @@ def test_the_chosen_portfolio_stays_across_the_navigation(server: str, page) -> 
     assert page.inner_text("#engine-status") == badge and page.errors == []
 
 
+def test_a_404_on_a_phone_is_a_page_with_the_navigation(server: str, browser) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    try:
+        response = phone.goto(server + "/equity/no-such-page?portfolio=tight")
+        assert response.status == 404 and phone.inner_text("h1") == "Page not found"
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(phone, "error_404_phone")
+        phone.click("header nav a:text-is('Scanner')")  # the way on, portfolio kept
+        phone.wait_for_url(re.compile(r"/scanner\?portfolio=tight$"))
+    finally:
+        context.close()
+
+
 def test_scanner_row_opens_the_grid_detail(server: str, page) -> None:  # noqa: F811
     page.goto(server + "/scanner?portfolio=tight")
     page.click("tr[data-key='grid_atr:ETH/USDT'] td:nth-child(2)")
