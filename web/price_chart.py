@@ -4,8 +4,8 @@ run: ``web.plan_view.plan_span``), the stop in force over time and its fills and
 
 The stop of a grid is the one the read model books at each fill (``paper_fills.sl``: the
 average entry times the stop percent), drawn from that fill to the next one or to the cycle's
-exit; a mono position's take-profit and stop are its entry's. A trailing stop (``paper_stop_moves``)
-takes over from the candle after each move, while it is tighter, until the cycle's exit."""
+exit; a mono position's take-profit and stop are its entry's. A trailing stop's moves
+(``paper_stop_moves``) take over from the candle after each, while tighter, until the exit."""
 
 from __future__ import annotations
 
