@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
-from litestar import Litestar, MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar import Litestar
+from litestar.exceptions import HTTPException
 from litestar.file_system import BaseLocalFileSystem
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -31,6 +31,7 @@ from adapters.services.jobs import JobRunner
 from config.loader import DEFAULT_CONFIG_DIR, load_settings
 from config.settings import Settings
 from web import explorer, health, live, live_page, pages, paper, paper_data, portfolio, research
+from web.error_pages import http_error, server_error
 from web.page_cache import PageCache, PageCacheMiddleware
 from web.plan_view import PlanCache
 from web.readmodel import ReadModels
@@ -39,9 +40,6 @@ from web.templating import configure_environment
 from web.vendor_assets import ASSETS, missing, vendored
 
 WEB = Path(__file__).resolve().parent
-
-
-MAX_ERROR = 500  # characters of an error message (the longest of ours: about 200)
 
 
 class VendorMissingError(RuntimeError):
@@ -91,7 +89,10 @@ def create_app(
         ),
         plugins=[HTMXPlugin()],
         middleware=[PageCacheMiddleware()],
-        exception_handlers={HTTPException: _plain_error},
+        exception_handlers={
+            HTTPException: http_error,
+            Exception: server_error,
+        },
         before_send=[add_security_headers],
         openapi_config=None,  # no API docs: their pages load scripts from a CDN
         lifespan=[_lifespan(runner, catch_up_every)],
@@ -161,20 +162,6 @@ def _check_vendor() -> None:
             f"htmx is not in the package ({', '.join(map(str, absent))} missing): run "
             "`python3 tasks.py test` (or any task) in the clone, which vendors it from npm"
         )
-
-
-def _plain_error(_request: Request, exc: HTTPException) -> Response:
-    """Errors as one plain-text line: htmx shows it in the page's message area as it is."""
-    detail = exc.detail
-    if isinstance(exc, ValidationException) and exc.extra:
-        extra = exc.extra if isinstance(exc.extra, list) else [exc.extra]
-        detail += ": " + "; ".join(
-            f"{e.get('key', '?')}: {e.get('message', '')}" if isinstance(e, dict) else str(e)
-            for e in extra
-        )
-    if len(detail) > MAX_ERROR:  # a 404 names the path asked for: not 5,000 characters of it
-        detail = detail[:MAX_ERROR] + "..."
-    return Response(content=detail, status_code=exc.status_code, media_type=MediaType.TEXT)
 
 
 def _lifespan(runner: JobRunner, every: float | None):

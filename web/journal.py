@@ -12,7 +12,7 @@ from projections.paper.reader import PaperReader
 from web import inputs
 
 Row = dict[str, Any]
-PAGE_ROWS = 25  # the Equity page stays light
+PAGE_ROWS = 15  # the Equity page stays light (under 60 KB); "older" loads the next
 # a filter's type -> the journal kinds (the Simulator's event names) it holds, in menu order
 TYPES: dict[str, tuple[str, ...]] = {
     "fill": ("GridLevelOpened", "PositionOpened"),

@@ -6,7 +6,7 @@ from litestar import Request, get
 from litestar.response import Redirect, Template
 
 from web.page_cache import NO_CACHE
-from web.templating import fragment
+from web.templating import fragment, selected_portfolio
 
 
 @get("/", sync_to_thread=False)
@@ -17,7 +17,7 @@ def home() -> Redirect:
 @get("/status", sync_to_thread=False, opt={NO_CACHE: True})
 def status(request: Request) -> Template:
     """The engine badge, polled by the layout so a stopped engine shows as offline."""
-    return fragment("partials/engine_status.html", engine=request.app.state.engine_probe.status())
+    return fragment("partials/engine_status.html", engine=selected_portfolio(request)[0])
 
 
 HANDLERS = [home, status]

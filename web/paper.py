@@ -15,6 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
+from adapters.services.engine_status import default_portfolio
 from adapters.services.jobs import JobRunner
 from adapters.services.portfolio_commands import (
     RequestOutcome,
@@ -35,7 +36,7 @@ MAX_CUMULATIVE = 120  # drawn days of the cumulative P&L
 # the Equity page stays under 60 KB for a year of ten runners: its curves drawn with at most
 # EQUITY_POINTS points (min and max per bucket keep the shape), HOVERS titled strips each
 EQUITY_POINTS = 200
-HOVERS = 60
+HOVERS = 40
 
 
 def _db(request: Request):
@@ -44,8 +45,7 @@ def _db(request: Request):
 
 def _portfolio(request: Request, value: str | None) -> str:
     names = paper_data.portfolio_names(_db(request)) or [DEFAULT_PORTFOLIO]
-    default = DEFAULT_PORTFOLIO if DEFAULT_PORTFOLIO in names else names[0]
-    return inputs.choice("portfolio", value, names, default)
+    return inputs.choice("portfolio", value, names, default_portfolio(names))
 
 
 def _is_htmx(request: Request) -> bool:

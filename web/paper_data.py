@@ -24,7 +24,7 @@ from web.plan_view import NextCandle, PlanCache
 Row = dict[str, Any]
 DEFAULT_PORTFOLIO = "paper"
 MAX_POINTS = 800  # drawn points of a curve: a year of 1h candles is 8,760
-TRADES_PER_PAGE = 25  # the Equity page stays light (issue 18: under 60 KB)
+TRADES_PER_PAGE = 10  # the Equity page stays light (issue 18: under 60 KB); older ones page
 # scanner order after "has a position": what needs attention first
 _STATUS_ORDER = {"tripped": 0, "blocked": 1, "active": 2, "disabled": 3, "not trading": 4}
 _GRADE_ORDER = {grade: i for i, grade in enumerate("ABCDF")}

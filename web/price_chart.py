@@ -4,8 +4,8 @@ run: ``web.plan_view.plan_span``), the stop in force over time and its fills and
 
 The stop of a grid is the one the read model books at each fill (``paper_fills.sl``: the
 average entry times the stop percent), drawn from that fill to the next one or to the cycle's
-exit; a mono position's take-profit and stop are its entry's. A trailing stop's moves are not
-drawn (the read model keeps only the newest)."""
+exit; a mono position's take-profit and stop are its entry's. A trailing stop's moves
+(``paper_stop_moves``) take over from the candle after each, while tighter, until the exit."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def runner_chart(
     ]
     since = min([ts[0], *opened, *(t["entry_ts"] for t in trades)])
     fills = reader.fills(pf["portfolio"], runner["key"], since, end)
+    moves = reader.stop_moves(pf["portfolio"], runner["key"], since, end)
     m = span.market
     candles = svg.Candles(
         [date(t) for t in ts],
@@ -71,7 +72,7 @@ def runner_chart(
         m.low.tolist(),
         m.close.tolist(),
     )
-    steps = [*_plan_steps(span), *_position_steps(ts, fills, trades)]
+    steps = [*_plan_steps(span), *_position_steps(ts, fills, trades, moves)]
     grid = runner.get("kind") == "grid"
     markers = [*_fill_markers(ts, fills, tick, grid), *_exit_markers(ts, trades, tick)]
     return svg.candle_chart(candles, steps, markers, label=label)
@@ -94,25 +95,40 @@ def _plan_steps(span: PlanSpan) -> list[svg.Steps]:
     return out
 
 
-def _position_steps(ts: list[int], fills: list[Row], trades: list[Row]) -> list[svg.Steps]:
+def _position_steps(
+    ts: list[int], fills: list[Row], trades: list[Row], moves: list[Row]
+) -> list[svg.Steps]:
     """The stop (and a mono's take-profit) in force from each fill to the next fill or to the
-    exit of its position: the exit's candle included, a later fill's candle drawn by it."""
+    exit of its position: the exit's candle included, a later fill's candle drawn by it. A
+    trailing move at the close of a candle holds from the next one, where it is tighter."""
     stop = [math.nan] * len(ts)
     take_profit = [math.nan] * len(ts)
+    side = [0] * len(ts)
     exits = sorted(t["exit_ts"] for t in trades)
     for f in fills:
-        closed = bisect_left(exits, f["ts"])
-        until = exits[closed] if closed < len(exits) else ts[-1]
-        first, last = bisect_left(ts, f["ts"]), bisect_right(ts, until)
-        for i in range(first, last):
+        for i in _held(ts, exits, f["ts"], bisect_left):
             stop[i] = f["sl"] if f["sl"] is not None else math.nan
             take_profit[i] = f["tp"] if f["tp"] is not None else math.nan
+            side[i] = f["side"]
+    for m in moves:
+        for i in _held(ts, exits, m["ts"], bisect_right):
+            tighter = m["price"] > stop[i] if side[i] > 0 else m["price"] < stop[i]
+            if side[i] and (tighter or not math.isfinite(stop[i])):
+                stop[i] = m["price"]
     out = []
     if any(math.isfinite(v) for v in take_profit):
         out.append(svg.Steps("position take-profit", TAKE_PROFIT, [take_profit]))
     if any(math.isfinite(v) for v in stop):
         out.append(svg.Steps("stop", STOP, [stop], dashed=True))
     return out
+
+
+def _held(ts: list[int], exits: list[int], since: int, first_at) -> range:
+    """The candles from ``since`` (``first_at``: bisect_left counts its own candle,
+    bisect_right starts at the next) to the exit of the position open then."""
+    closed = bisect_left(exits, since)
+    until = exits[closed] if closed < len(exits) else ts[-1]
+    return range(first_at(ts, since), bisect_right(ts, until))
 
 
 def _index(ts: list[int], when: int) -> int | None:

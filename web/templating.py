@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
+from adapters.services.engine_status import EngineStatus
 from projections import words
 from projections.notifier import duration
 from web import prices
@@ -79,11 +81,13 @@ def page(
     """A full page: the template plus what the base layout shows on every page. ``live``
     names the regions (element ids) that follow the read model (``web.live``)."""
     state = request.app.state
+    engine, query = selected_portfolio(request)
     return Template(
         template_name=name,
         context={
             "active": active,
-            "engine": state.engine_probe.status(),
+            "engine": engine,
+            "portfolio_query": query,
             "commands_enabled": bool(state.api_key),
             "live_regions": live,
             "live_version": read_model_version(state.read.db()) if live else "",
@@ -97,3 +101,16 @@ def page(
 
 def fragment(name: str, **context: Any) -> Template:
     return Template(template_name=name, context=context)
+
+
+def selected_portfolio(request: Request) -> tuple[EngineStatus, str]:
+    """The engine status of the portfolio the paper pages show, and ``?portfolio=...`` when
+    the request chose one (else ""), for the navigation's links to carry it on. In the links,
+    not a cookie: the page cache keys a page by its URL, so a cookie would serve one
+    portfolio's cached page to a browser that selected another; a link also says what it
+    shows when shared or bookmarked."""
+    engine = request.app.state.engine_probe.status()
+    asked = request.query_params.get("portfolio")
+    shown = engine.shown(asked)
+    query = f"?{urlencode({'portfolio': shown})}" if asked and asked == shown else ""
+    return (engine.of(shown) if shown else engine), query

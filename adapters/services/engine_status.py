@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlite_utils
@@ -30,6 +30,26 @@ class EngineStatus:
     online: bool
     last_ts: int | None  # newest candle open time processed (epoch ms); None: never ran
     running: tuple[str, ...] = ()  # the portfolios being written now
+    times: tuple[tuple[str, int | None], ...] = ()  # (portfolio, its last candle), by name
+    portfolio: str | None = None  # set by ``of``: ``last_ts`` is this portfolio's
+
+    def shown(self, asked: str | None) -> str | None:
+        """The portfolio the paper pages show: the one asked for if it exists, else the
+        default one, else the first by name (None: no portfolio yet)."""
+        names = [name for name, _ in self.times]
+        if asked in names:
+            return asked
+        return default_portfolio(names)
+
+    def of(self, portfolio: str) -> EngineStatus:
+        """This status with ``portfolio``'s last candle: a badge beside that portfolio's
+        figures must not show another portfolio's newer time."""
+        return replace(self, last_ts=dict(self.times).get(portfolio), portfolio=portfolio)
+
+
+def default_portfolio(names: list[str]) -> str | None:
+    """``DEFAULT_PORTFOLIO`` when it exists, else the first by name (None: no name)."""
+    return DEFAULT_PORTFOLIO if DEFAULT_PORTFOLIO in names else min(names, default=None)
 
 
 def portfolio_states(read_db: sqlite_utils.Database) -> list[tuple[str, int | None]]:
@@ -45,7 +65,8 @@ def engine_status(home: Path, read_db: sqlite_utils.Database) -> EngineStatus:
     names = {name for name, _ in states} | {DEFAULT_PORTFOLIO}
     running = tuple(sorted(n for n in names if is_running(home, n)))
     stamps = [ts for _, ts in states if ts is not None]
-    return EngineStatus(bool(running), max(stamps) if stamps else None, running)
+    times = tuple(sorted((name, ts) for name, ts in states))
+    return EngineStatus(bool(running), max(stamps) if stamps else None, running, times)
 
 
 class EngineStatusProbe:

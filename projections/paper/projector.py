@@ -87,7 +87,8 @@ _CLOCK_DECODER = msgspec.json.Decoder(_Clock)
 
 class PaperProjector(Projector):
     name = "paper"
-    schema = 3  # 2: the portfolio's exchange (ExchangeSelected); 3: paper_fills
+    schema = 4  # 2: the portfolio's exchange (ExchangeSelected); 3: paper_fills;
+    # 4: paper_stop_moves
     topics = tuple(_TOPIC_NAMES)
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode) -> None:
@@ -109,6 +110,7 @@ class PaperProjector(Projector):
         self._trades: list[tuple] = []
         self._journal: list[tuple] = []
         self._fills: list[tuple] = []
+        self._stop_moves: list[tuple] = []
         super().__init__(recorder, db)
 
     # -- tables ------------------------------------------------------------------------------------
@@ -183,6 +185,11 @@ class PaperProjector(Projector):
             "ts, tp, sl) VALUES (?,?,?,?,?,?,?,?,?,?)",
             self._fills,
         )
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO paper_stop_moves (portfolio, seq, key, ts, price) "
+            "VALUES (?,?,?,?,?)",
+            self._stop_moves,
+        )
         # the next commit reloads what it touches: another process may project in between
         self.discard()
 
@@ -205,7 +212,7 @@ class PaperProjector(Projector):
         buffers = (self._portfolios, self._runners, self._positions, self._marks, self._halts)
         for buffer in buffers:
             buffer.clear()
-        for rows in (self._equity, self._trades, self._journal, self._fills):
+        for rows in (self._equity, self._trades, self._journal, self._fills, self._stop_moves):
             rows.clear()
 
     # -- row caches --------------------------------------------------------------------------------
@@ -357,6 +364,7 @@ class PaperProjector(Projector):
         position = self._position(pf, state["key"])
         if position is not None:
             position.trail = state["price"]
+            self._stop_moves.append((pf.portfolio, seq, state["key"], state["ts"], state["price"]))
 
     def _on_FundingCharged(self, seq: int, pf: PortfolioRow, state: Row) -> None:
         ledger.charge_funding(pf, self._position(pf, state["key"]), state["amount"])

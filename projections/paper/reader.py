@@ -142,6 +142,17 @@ class PaperReader:
             [name, key, start, end],
         )
 
+    def stop_moves(self, name: str, key: str, start: int, end: int) -> list[Row]:
+        """A runner's trailing-stop moves decided at the close of a candle in ``[start, end)``,
+        oldest first: ``ts`` (that candle's open) and ``price``."""
+        if not self._ready():
+            return []
+        return self._rows(
+            "SELECT ts, price FROM paper_stop_moves WHERE portfolio = ? AND key = ? "
+            "AND ts >= ? AND ts < ? ORDER BY seq",
+            [name, key, start, end],
+        )
+
     def runner_trades(self, name: str, key: str, start: int, end: int) -> list[Row]:
         """A runner's closed trades that were open at some time in ``[start, end)``, oldest
         first."""

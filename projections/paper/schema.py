@@ -132,6 +132,7 @@ TABLES = (
     "paper_journal",
     "paper_halts",
     "paper_fills",
+    "paper_stop_moves",
 )
 
 
@@ -216,6 +217,16 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db.execute(
         "CREATE INDEX IF NOT EXISTS paper_fills_by_runner ON paper_fills (portfolio, key, ts)"
+    )
+    # every trailing-stop move (the position row keeps only the newest): the stop line over time
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS paper_stop_moves (portfolio TEXT NOT NULL, "
+        "seq INTEGER NOT NULL, key TEXT NOT NULL, ts INTEGER, price REAL, "
+        "PRIMARY KEY (portfolio, seq)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS paper_stop_moves_by_runner "
+        "ON paper_stop_moves (portfolio, key, ts)"
     )
     db.execute(
         "CREATE INDEX IF NOT EXISTS paper_journal_by_portfolio ON paper_journal (portfolio, seq)"

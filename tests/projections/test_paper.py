@@ -30,6 +30,7 @@ TABLES = (
     "paper_equity",
     "paper_journal",
     "paper_fills",
+    "paper_stop_moves",
 )
 
 
@@ -153,6 +154,19 @@ def test_fills_keep_each_entry_with_the_stop_from_it_on(world) -> None:
     (trade,) = reader.runner_trades("alpha", GRID, T0 + 3 * H, T0 + 10 * H)
     assert trade["exit_ts"] == T0 + 4 * H
     assert reader.runner_trades("alpha", GRID, T0 + 4 * H + 1, T0 + 10 * H) == []
+
+
+def test_every_trailing_stop_move_is_kept_in_order(world) -> None:
+    store, projector, reader, sim = world
+    _two_levels(sim)
+    sim.move_trailing_stop(GRID, 88.0, T0 + 2 * H)
+    sim.move_trailing_stop(GRID, 91.5, T0 + 3 * H)
+    _save_and_project(store, projector, sim)
+    moves = reader.stop_moves("alpha", GRID, T0, T0 + 10 * H)
+    assert [(m["ts"], m["price"]) for m in moves] == [(T0 + 2 * H, 88.0), (T0 + 3 * H, 91.5)]
+    assert reader.stop_moves("alpha", MONO, T0, T0 + 10 * H) == []
+    (grid,) = reader.positions("alpha")
+    assert grid["stop"] == 91.5  # the newest move, tighter than the 85.5 stop-loss
 
 
 def test_performance_per_runner_and_pnl_per_day(world) -> None:

@@ -53,6 +53,40 @@ def test_choosing_a_portfolio_loads_its_page(server: str, page) -> None:  # noqa
     assert page.errors == []
 
 
+def test_the_chosen_portfolio_stays_across_the_navigation(server: str, page) -> None:  # noqa: F811
+    """tight stopped at 2025-01-07 23:00 UTC (the kit), paper four months later."""
+    page.goto(server + "/equity")
+    page.select_option("select[name=portfolio]", "tight")
+    page.wait_for_url(re.compile(r"/equity\?portfolio=tight$"))
+    page.click("header nav a:text-is('Research')")
+    page.wait_for_url(re.compile(r"/research\?portfolio=tight$"))
+    page.click("header nav a:text-is('Positions')")
+    page.wait_for_url(re.compile(r"/positions\?portfolio=tight$"))
+    assert page.locator("select[name=portfolio] option[selected]").inner_text() == "tight"
+    badge = "engine offline — last state at 2025-01-07 23:00 UTC"
+    assert page.inner_text("#engine-status") == badge
+    # the badge's poll, run now: the URL it polls carries the portfolio too
+    page.evaluate(
+        "() => htmx.ajax('GET', document.getElementById('engine-status').getAttribute('hx-get'),"
+        " {target: '#engine-status', swap: 'innerHTML'})"
+    )
+    assert page.inner_text("#engine-status") == badge and page.errors == []
+
+
+def test_a_404_on_a_phone_is_a_page_with_the_navigation(server: str, browser) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    try:
+        response = phone.goto(server + "/equity/no-such-page?portfolio=tight")
+        assert response.status == 404 and phone.inner_text("h1") == "Page not found"
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(phone, "error_404_phone")
+        phone.click("header nav a:text-is('Scanner')")  # the way on, portfolio kept
+        phone.wait_for_url(re.compile(r"/scanner\?portfolio=tight$"))
+    finally:
+        context.close()
+
+
 def test_scanner_row_opens_the_grid_detail(server: str, page) -> None:  # noqa: F811
     page.goto(server + "/scanner?portfolio=tight")
     page.click("tr[data-key='grid_atr:ETH/USDT'] td:nth-child(2)")

@@ -80,7 +80,7 @@ NINES = "9" * 24 + "..."  # a long value is shown cut
         ("/equity/trades?page=+1", f"page: {WHOLE_FROM_1}, got ' 1'"),
         ("/equity/trades?page=1_0", f"page: {WHOLE_FROM_1}, got '1_0'"),
         ("/equity/trades?page=" + "9" * 5000, f"page: {WHOLE_FROM_1}, got '{NINES}'"),
-        ("/equity/trades?page=99", "page: there are 2 pages, got 99"),
+        ("/equity/trades?page=99", "page: there are 4 pages, got 99"),
         ("/equity/journal/events?after=-3", f"after: {WHOLE_FROM_0}, got '-3'"),
         ("/equity/journal/events?after=%C2%B2", f"after: {WHOLE_FROM_0}, got '²'"),
         (f"/equity/journal/events?after={2**63}", f"after: {WHOLE_FROM_0}, got '{2**63}'"),
@@ -324,7 +324,7 @@ def test_equity_page_draws_downsampled_curves_and_pages_trades(paper_client: Tes
     assert len(curve) > 2000  # four months of 1h candles
     strips = len(re.findall(r'<rect class="hover"', html))
     assert 0 < strips <= 3 * paper.HOVERS  # equity, drawdown and cumulative P&L
-    assert "37 trades, newest first · page 1 of 2" in html  # 25 a page
+    assert "37 trades, newest first · page 1 of 4" in html  # 10 a page
     trades = reader(paper_client).trades("paper", limit=1)
     assert f'<tr data-seq="{trades[0]["seq"]}">' in html
     fragment = paper_client.get("/equity/trades?page=1", headers=HX).text
@@ -532,6 +532,37 @@ def test_pnl_split_and_profit_factor_by_hand() -> None:
 
 
 def test_the_equity_page_stays_light(paper_client: TestClient) -> None:
-    """The kit's four months of two runners; a year of ten is measured by
-    ``benchmarks/bench_web_load.py`` (its KB column), both under the issue's 60 KB."""
+    """The kit's four months of two runners; a year of ten: ``test_equity_weight`` and
+    ``benchmarks/bench_web_load.py`` (its KB column), all under the issue's 60 KB."""
     assert len(paper_client.get("/equity?portfolio=paper").content) < 60_000
+
+
+def _nav_and_badge(html: str) -> tuple[list[str], str]:
+    (nav,) = re.findall(r"<nav>(.*?)</nav>", html, re.S)
+    (badge,) = re.findall(r'<span id="engine-status"[^>]*>\s*(<span.*?</span>)', html, re.S)
+    return re.findall(r'<a href="([^"]+)"', nav), badge
+
+
+def test_the_selected_portfolio_stays_in_the_navigation_with_its_time(
+    paper_client: TestClient,
+) -> None:
+    """tight stopped at 2025-01-07 23:00 UTC, paper four months later (the kit's replays)."""
+    for url in ("/equity?portfolio=tight", "/research?portfolio=tight"):
+        links, badge = _nav_and_badge(paper_client.get(url).text)
+        assert links == [
+            "/scanner?portfolio=tight", "/positions?portfolio=tight", "/equity?portfolio=tight",
+            "/live?portfolio=tight", "/research?portfolio=tight", "/explorer?portfolio=tight",
+            "/portfolio?portfolio=tight",
+        ]  # fmt: skip
+        assert "last state at 2025-01-07 23:00 UTC" in badge
+    polled = paper_client.get("/status?portfolio=tight").text
+    assert "last state at 2025-01-07 23:00 UTC" in polled
+
+
+def test_without_a_selection_the_links_are_plain_and_the_badge_is_the_default_portfolios(
+    paper_client: TestClient,
+) -> None:
+    for url in ("/equity", "/research?portfolio=nope"):
+        links, badge = _nav_and_badge(paper_client.get(url).text)
+        assert links[0] == "/scanner" and all("?" not in link for link in links)
+        assert "last state at 2025-04-30 23:00 UTC" in badge  # paper's, not tight's

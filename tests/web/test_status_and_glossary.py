@@ -26,14 +26,36 @@ def test_no_paper_table_means_offline_and_never_ran(tmp_path: Path) -> None:
 
 def test_offline_shows_the_newest_candle_any_portfolio_processed(tmp_path: Path) -> None:
     db = _read_db(("paper", 5_000), ("other", 9_000), ("fresh", None))
-    assert engine_status(tmp_path, db) == EngineStatus(False, 9_000)
+    times = (("fresh", None), ("other", 9_000), ("paper", 5_000))
+    assert engine_status(tmp_path, db) == EngineStatus(False, 9_000, (), times)
 
 
 def test_a_held_writer_lock_means_online_and_names_the_portfolio(tmp_path: Path) -> None:
     db = _read_db(("paper", 5_000), ("other", 9_000))
     with WriterLock(lock_path(tmp_path, "other")):
-        assert engine_status(tmp_path, db) == EngineStatus(True, 9_000, ("other",))
+        status = engine_status(tmp_path, db)
+        assert (status.online, status.last_ts, status.running) == (True, 9_000, ("other",))
     assert not engine_status(tmp_path, db).online  # released: the process ended
+
+
+def test_the_status_of_a_portfolio_has_its_own_time_not_the_newest() -> None:
+    status = EngineStatus(False, 9_000, (), (("other", 9_000), ("paper", 5_000)))
+    assert status.of("paper") == EngineStatus(False, 5_000, (), status.times, "paper")
+    assert status.shown("other") == "other"
+    assert status.shown("nope") == status.shown(None) == "paper"  # the default one
+    assert (
+        EngineStatus(
+            False,
+            9_000,
+            (),
+            (
+                ("b", 9_000),
+                ("a", 1),
+            ),
+        ).shown(None)
+        == "a"
+    )
+    assert EngineStatus(False, None).shown(None) is None
 
 
 def test_the_probe_looks_at_the_lock_at_most_once_per_ttl(tmp_path: Path) -> None:
