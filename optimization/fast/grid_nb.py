@@ -426,6 +426,20 @@ def screen_nb(
     return hit
 
 
+@njit(cache=True, error_model="numpy")
+def stop_touch_nb(side, low, high, stop, u, top):
+    """The first candle of ``[u, top)`` that touches ``stop`` (a long's stop below, a short's
+    above), ``top`` if none; branch-free like ``screen_nb``."""
+    hit = top
+    if side > 0:
+        for v in range(u, top):
+            hit = min(hit, v if low[v] <= stop else top)
+    else:
+        for v in range(u, top):
+            hit = min(hit, v if high[v] >= stop else top)
+    return hit
+
+
 # --- the simulation -----------------------------------------------------------------------------
 
 
@@ -623,8 +637,12 @@ def window_nb(
                             trail = candidate
                             if trail > stop if side > 0 else trail < stop:
                                 stop = trail
-                                quiet_end = u + one  # the screen used the old stop
-                                flagged = False
+                                if screen and u + one < quiet_end:
+                                    # a nearer stop only adds touches: recheck the screened
+                                    # candles ahead against it alone
+                                    touch = stop_touch_nb(side, low, high, stop, u + one, quiet_end)
+                                    flagged = flagged or touch < quiet_end
+                                    quiet_end = touch
                 if eq > peak:
                     peak = trough = eq
                 elif eq < trough:

@@ -136,6 +136,23 @@ def test_the_screen_finds_the_first_candle_that_is_not_quiet(
     assert int(got) == _quiet_reference(args, u, top)
 
 
+@given(seed=st.integers(0, 2**32 - 1), side=st.sampled_from((1, -1)), u=st.integers(0, 30))
+@settings(max_examples=200, deadline=None)
+def test_a_nearer_trailing_stop_is_rechecked_on_the_screened_candles(
+    seed: int, side: int, u: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    low = np.round(2.0 * (100.0 + rng.normal(0.0, 4.0, 40))) / 2.0
+    high = low + np.round(2.0 * rng.random(40) * 6.0) / 2.0
+    stop = 100.0 - side * 5.0
+    touched = low <= stop if side > 0 else high >= stop
+    top = 40
+    expected = next((v for v in range(u, top) if touched[v]), top)
+    assert (
+        int(grid_nb.stop_touch_nb(side, low, high, stop, np.uint64(u), np.uint64(top))) == expected
+    )
+
+
 @pytest.fixture(scope="module")
 def btc_five_years() -> MarketArrays:
     """Five years of real BTC/USDT 1h (the last 43,800 candles) with the perpetual's funding, as
