@@ -27,7 +27,12 @@ Reference: for one combination and one window ``[start, end)``, ``window_nb`` re
 of the contract. The speed comes from skipping work, never from reordering arithmetic: a flat
 stretch is skipped in one step (``reach_next``), and an open grid's quiet candles (nothing at the
 open, no exit touched, the next level out of reach) run in a tight loop that only moves the
-equity, the drawdown and the trailing stop.
+equity, the drawdown and the trailing stop. The literal ``screen`` picks how that loop finds its
+end: ``screen_nb`` flags the first candle of a block of ``SCREEN_BLOCK`` candles where something
+can happen, branch-free so the compiler vectorises it (the default, ``grid.batch_metrics``),
+or ``quiet_nb`` tests one candle at a time (the oracle of the tests and the benchmark). Both
+make the same comparisons on the same state, so the results are identical; on five years of
+BTC 1h, 77 % of grid_atr's steps are flat skips, 16 % quiet candles, 7 % full steps.
 
 Order prices are on the market's tick grid: the levels, the stop and the trailing stop are
 rounded by ``domain.ticks.round_scaled`` (the function the event-driven engine calls) with the
