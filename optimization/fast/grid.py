@@ -42,9 +42,13 @@ def batch_metrics(
     costs: Costs,
     account: Account = DEFAULT_ACCOUNT,
     preparations: Preparations | None = None,
+    *,
+    screened: bool = True,
 ) -> WindowMetrics:
     """Metrics of every combination on every ``[start, end)`` window: arrays (combos, windows).
-    With ``preparations``, the kernel inputs are built once per market and combinations."""
+    With ``preparations``, the kernel inputs are built once per market and combinations.
+    ``screened``: the open grid's quiet candles screened in blocks (``grid_nb.screen_nb``), else
+    tested one by one; the results are identical, only the speed differs."""
     spans = check_windows(windows, len(market))
 
     def build() -> list[tuple[np.ndarray, GridInputs]]:
@@ -59,7 +63,7 @@ def batch_metrics(
     out = np.empty((len(combos), len(spans), Metric.size))
     for group, part in pieces:
         args = (part.data, part.ci, part.cf, part.coef, spans, days)
-        out[group] = _call(batch_nb, part.case, *args)
+        out[group] = _call(batch_nb, (*part.case, int(screened)), *args)
     return WindowMetrics(
         sharpe=out[:, :, Metric.sharpe].copy(),
         return_pct=out[:, :, Metric.return_pct].copy(),
@@ -77,15 +81,18 @@ def trades(
     account: Account = DEFAULT_ACCOUNT,
     start: int = 0,
     end: int | None = None,
+    *,
+    screened: bool = True,
 ) -> list[Trade]:
-    """Closed trades of one combination on ``[start, end)``, in closing order."""
+    """Closed trades of one combination on ``[start, end)``, in closing order (``screened``:
+    see ``batch_metrics``)."""
     end = len(market) if end is None else end
     spans = check_windows(np.array([[start, end]], dtype=np.int64), len(market))
     ((_, inputs),) = parts(prepare(strategy, market, [params], costs, account))
     first, stop = int(spans[0, 0]), int(spans[0, 1])
     days = max_days(inputs.data.ts, spans)
     args = (inputs.data, inputs.ci[0], inputs.cf[0], inputs.coef[0], first, stop, days)
-    rec_i, rec_f = _call(trades_nb, inputs.case, *args)
+    rec_i, rec_f = _call(trades_nb, (*inputs.case, int(screened)), *args)
     return [
         Trade(
             strategy=strategy,

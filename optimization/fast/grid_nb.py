@@ -27,7 +27,12 @@ Reference: for one combination and one window ``[start, end)``, ``window_nb`` re
 of the contract. The speed comes from skipping work, never from reordering arithmetic: a flat
 stretch is skipped in one step (``reach_next``), and an open grid's quiet candles (nothing at the
 open, no exit touched, the next level out of reach) run in a tight loop that only moves the
-equity, the drawdown and the trailing stop.
+equity, the drawdown and the trailing stop. The literal ``screen`` picks how that loop finds its
+end: ``screen_nb`` flags the first candle of a block of ``SCREEN_BLOCK`` candles where something
+can happen, branch-free so the compiler vectorises it (the default, ``grid.batch_metrics``),
+or ``quiet_nb`` tests one candle at a time (the oracle of the tests and the benchmark). Both
+make the same comparisons on the same state, so the results are identical; on five years of
+BTC 1h, 77 % of grid_atr's steps are flat skips, 16 % quiet candles, 7 % full steps.
 
 Order prices are on the market's tick grid: the levels, the stop and the trailing stop are
 rounded by ``domain.ticks.round_scaled`` (the function the event-driven engine calls) with the
@@ -355,6 +360,91 @@ def next_reach_nb(kind, trend_on, low, high, rows, keys, coefs, inv, step):
     return out
 
 
+# --- the open grid's quiet candles --------------------------------------------------------------
+
+SCREEN_BLOCK = 16  # candles screened at once: an open grid's quiet run is ~4-5 candles long
+
+
+@njit(cache=True, error_model="numpy")
+def quiet_nb(
+    kind, trend_on, side, more, low, high, anchor, vol, trend, signal, tp_row, stop, c_next, inv,
+    step, u,
+):  # fmt: skip
+    """Whether candle ``u`` is quiet for an open grid of ``side``: no exit signal, no flip, no
+    exit touched (``stop``: the nearer of the stop and the liquidation; the take-profit row
+    ignoring ``min_hold``, conservatively), and, while ``more`` levels rest, the next level
+    (coefficient ``c_next``) out of reach. Short-circuit order: the cheap tests first."""
+    if signal[u] > 0.0 or (trend_on and trend[u] == -side):
+        return False
+    lo = low[u]
+    hi = high[u]
+    t = trend[u] if trend_on else 0.0
+    if side > 0:
+        if lo <= stop or hi >= tp_row[u]:
+            return False
+        return not (
+            more
+            and reach_at_nb(
+                kind, trend_on, 1, 0, lo, hi, anchor[u], vol[u], t, c_next, 0.0, inv, step
+            )
+        )
+    if hi >= stop or lo <= tp_row[u]:
+        return False
+    return not (
+        more
+        and reach_at_nb(kind, trend_on, 0, 1, lo, hi, anchor[u], vol[u], t, 0.0, c_next, inv, step)
+    )
+
+
+@njit(cache=True, error_model="numpy")
+def screen_nb(
+    kind, trend_on, side, more, low, high, anchor, vol, trend, signal, tp_row, stop, c_next, inv,
+    step, u, top,
+):  # fmt: skip
+    """The first candle of ``[u, top)`` that is not ``quiet_nb``, ``top`` if none: the same
+    comparisons without a branch per candle (bitwise ``|`` / ``&``, a min reduction), so the
+    compiler can run several candles per instruction. Reference:
+    ``next(v for v in range(u, top) if not quiet_nb(..., v), top)``."""
+    hit = top
+    if side > 0:
+        for v in range(u, top):
+            lo = low[v]
+            level = level_price_nb(kind, 1, c_next, anchor[v], vol[v], inv, step)
+            reach = more & (lo <= level)
+            if trend_on:
+                reach = reach & (trend[v] > 0.0)
+            flag = (signal[v] > 0.0) | (lo <= stop) | (high[v] >= tp_row[v]) | reach
+            if trend_on:
+                flag = flag | (trend[v] == -side)
+            hit = min(hit, v if flag else top)
+    else:
+        for v in range(u, top):
+            hi = high[v]
+            level = level_price_nb(kind, -1, c_next, anchor[v], vol[v], inv, step)
+            reach = more & (hi >= level)
+            if trend_on:
+                reach = reach & (trend[v] < 0.0)
+            flag = (signal[v] > 0.0) | (hi >= stop) | (low[v] <= tp_row[v]) | reach
+            if trend_on:
+                flag = flag | (trend[v] == -side)
+            hit = min(hit, v if flag else top)
+    return hit
+
+
+@njit(cache=True, error_model="numpy")
+def stop_touch_nb(side, low, high, stop, u, top):
+    """The first candle of ``[u, top)`` that touches ``stop`` (a long's stop below, a short's
+    above), ``top`` if none; branch-free like ``screen_nb``."""
+    hit = top
+    if side > 0:
+        for v in range(u, top):
+            hit = min(hit, v if low[v] <= stop else top)
+    else:
+        for v in range(u, top):
+            hit = min(hit, v if high[v] >= stop else top)
+    return hit
+
+
 # --- the simulation -----------------------------------------------------------------------------
 
 
@@ -388,7 +478,7 @@ def _settle_nb(
 
 @njit(cache=True, error_model="numpy")
 def window_nb(
-    kind, trend_on, trail_on, data, ci, cf, coef, start, end, closes, returns, rec_i, rec_f
+    kind, trend_on, trail_on, screen, data, ci, cf, coef, start, end, closes, returns, rec_i, rec_f
 ):
     """One combination on one window ``[start, end)``, starting flat with the full capital.
 
@@ -505,26 +595,28 @@ def window_nb(
             u = np.uint64(i)
             u_last = np.uint64(last)
             one = np.uint64(1)
+            quiet_end = u  # screened: the candles before it are known quiet
+            flagged = False  # ... and the candle at quiet_end is not
             while u < u_last:
-                if signal[u] > 0.0 or (trend_on and trend[u] == -side):
+                if screen:
+                    if u == quiet_end:
+                        if flagged:
+                            break
+                        top = min(u + np.uint64(SCREEN_BLOCK), u_last)
+                        quiet_end = screen_nb(
+                            kind, trend_on, side, more, low, high, anchor, vol, trend, signal,
+                            tp_row, stop, c_next, inv, step, u, top,
+                        )  # fmt: skip
+                        flagged = quiet_end < top
+                        if quiet_end == u:
+                            break
+                elif not quiet_nb(
+                    kind, trend_on, side, more, low, high, anchor, vol, trend, signal, tp_row,
+                    stop, c_next, inv, step, u,
+                ):  # fmt: skip
                     break
                 lo = low[u]
                 hi = high[u]
-                t = trend[u] if trend_on else 0.0
-                if side > 0:
-                    if lo <= stop or hi >= tp_row[u]:
-                        break
-                    if more and reach_at_nb(
-                        kind, trend_on, 1, 0, lo, hi, anchor[u], vol[u], t, c_next, 0.0, inv, step
-                    ):
-                        break
-                else:
-                    if hi >= stop or lo <= tp_row[u]:
-                        break
-                    if more and reach_at_nb(
-                        kind, trend_on, 0, 1, lo, hi, anchor[u], vol[u], t, 0.0, c_next, inv, step
-                    ):
-                        break
                 # funding only moves the cash; it is charged here unless the ruin guard sends
                 # the candle to the full step (which then charges it)
                 rate = funding[u]
@@ -550,6 +642,12 @@ def window_nb(
                             trail = candidate
                             if trail > stop if side > 0 else trail < stop:
                                 stop = trail
+                                if screen and u + one < quiet_end:
+                                    # a nearer stop only adds touches: recheck the screened
+                                    # candles ahead against it alone
+                                    touch = stop_touch_nb(side, low, high, stop, u + one, quiet_end)
+                                    flagged = flagged or touch < quiet_end
+                                    quiet_end = touch
                 if eq > peak:
                     peak = trough = eq
                 elif eq < trough:
@@ -786,7 +884,7 @@ def window_nb(
 
 
 @njit(cache=True, error_model="numpy")
-def combo_nb(kind, trend_on, trail_on, data, ci, cf, coef, windows, max_days):
+def combo_nb(kind, trend_on, trail_on, screen, data, ci, cf, coef, windows, max_days):
     """One combination on every ``windows[w] = (start, end)``: a (windows, ``Metric.size``)
     float64 array of Sharpe, return %, max drawdown %, trades, wins (``window_nb`` each)."""
     out = np.empty((windows.shape[0], Metric.size))
@@ -799,6 +897,7 @@ def combo_nb(kind, trend_on, trail_on, data, ci, cf, coef, windows, max_days):
             kind,
             trend_on,
             trail_on,
+            screen,
             data,
             ci,
             cf,
@@ -819,33 +918,50 @@ def combo_nb(kind, trend_on, trail_on, data, ci, cf, coef, windows, max_days):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def batch_nb(kind, trend_on, trail_on, data, ci, cf, coef, windows, max_days):
+def batch_nb(kind, trend_on, trail_on, screen, data, ci, cf, coef, windows, max_days):
     """Every combination (rows of ``ci`` / ``cf`` / ``coef``) on every window, the combinations
     spread over the cores: a (combos, windows, ``Metric.size``) float64 array, ``combo_nb`` per
     combination. The case arguments are compiled as literals."""
     literally(kind)
     literally(trend_on)
     literally(trail_on)
+    literally(screen)
     out = np.empty((ci.shape[0], windows.shape[0], Metric.size))
     for k in prange(ci.shape[0]):
-        out[k] = combo_nb(kind, trend_on, trail_on, data, ci[k], cf[k], coef[k], windows, max_days)
+        out[k] = combo_nb(
+            kind, trend_on, trail_on, screen, data, ci[k], cf[k], coef[k], windows, max_days
+        )
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def trades_nb(kind, trend_on, trail_on, data, ci, cf, coef, start, end, max_days):
+def trades_nb(kind, trend_on, trail_on, screen, data, ci, cf, coef, start, end, max_days):
     """The closed trades of one combination on ``[start, end)``: ``(rec_i, rec_f)``, one row per
     trade (columns ``RecInt`` / ``RecFloat``) in closing order. The case arguments are compiled
     as literals."""
     literally(kind)
     literally(trend_on)
     literally(trail_on)
+    literally(screen)
     closes = np.empty(max_days + 1)
     returns = np.empty(max_days + 1)
     cap = max(end - start, 0)
     rec_i = np.empty((cap, RecInt.size), np.int64)
     rec_f = np.empty((cap, RecFloat.size))
     count = window_nb(
-        kind, trend_on, trail_on, data, ci, cf, coef, start, end, closes, returns, rec_i, rec_f
+        kind,
+        trend_on,
+        trail_on,
+        screen,
+        data,
+        ci,
+        cf,
+        coef,
+        start,
+        end,
+        closes,
+        returns,
+        rec_i,
+        rec_f,
     )[5]
     return rec_i[:count].copy(), rec_f[:count].copy()
