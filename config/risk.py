@@ -59,6 +59,9 @@ class RiskFile(ConfigStruct):
     live_max_capital : float | None, default None (no cap); live trading sizes on the smaller
         of ``initial_capital`` and this, so a new live record starts small and is raised as it
         earns trust (the earlier system's plan: 1,000 -> 2,500 -> 5,000)
+    live_balance_alert_percent : float, default 10.0 (0..100]: a balance refresh that moved more
+        than this from the previous one with no trade between records an alert
+        (``domain.balance_watch``)
     """
 
     initial_capital: PosFloat = 10_000.0
@@ -71,3 +74,4 @@ class RiskFile(ConfigStruct):
     portfolio_presets: dict[str, PortfolioPreset] = msgspec.field(default_factory=_presets)
     live_max_capital: PosFloat | None = None
     live_kill_switch: AccountLimits = msgspec.field(default_factory=AccountLimits)
+    live_balance_alert_percent: Annotated[float, msgspec.Meta(gt=0, le=100)] = 10.0

@@ -26,6 +26,7 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from domain.account_guard import KEPT_MS
+from domain.balance_watch import BalanceMove, unexplained_move
 from domain.live_orders import (
     LiveOrder,
     LivePosition,
@@ -65,6 +66,9 @@ class Executor(Aggregate):
     # (ts, total) of the recent balance refreshes; a class default, so that snapshots taken
     # before the account kill switch existed restore without it
     balance_history: tuple[tuple[int, float], ...] = ()
+    # a fill or a position adopted or dropped since the last balance refresh (what explains a
+    # move of the balance: ``domain.balance_watch``); a class default, as above
+    traded_since_balance: bool = False
 
     @staticmethod
     def create_id(account: str) -> UUID:
@@ -206,6 +210,7 @@ class Executor(Aggregate):
         ts: int,
     ) -> None:
         self.fills_seen.add(fill_id)
+        self.traded_since_balance = True
         self.last_fill_ts[symbol] = max(ts, self.last_fill_ts.get(symbol, 0))
         order = self.orders.get(oid)
         if order is not None:
@@ -229,6 +234,7 @@ class Executor(Aggregate):
 
     @event("PositionAdopted", topic="scalp_radar:Executor.PositionAdopted")
     def adopt(self, symbol: str, side: int, qty: float, entry: float, ts: int) -> None:
+        self.traded_since_balance = True
         self.positions[symbol] = LivePosition(
             side=side,
             qty=qty,
@@ -242,18 +248,43 @@ class Executor(Aggregate):
     def drop_position(self, symbol: str, why: str, ts: int) -> None:
         """The venue no longer holds a position no fill explains closing (halts the symbol)."""
         self.positions.pop(symbol, None)
+        self.traded_since_balance = True
 
     # -- safety ---------------------------------------------------------------------------------
     @event("EmergencyCloseRequested", topic="scalp_radar:Executor.EmergencyCloseRequested")
     def emergency(self, symbol: str, reason: str, ts: int) -> None:
         self.emergencies += 1
 
+    def refresh_balance(
+        self, total: float, free: float, ts: int, alert_pct: float
+    ) -> BalanceMove | None:
+        """Record the venue's balance, then ``BalanceMovedUnexplained`` when it moved more than
+        ``alert_pct`` since the previous refresh with no trade between (``domain.balance_watch``:
+        refresh to refresh); returns that move."""
+        before, _, since_ts = self.balance
+        move = unexplained_move(before, since_ts, total, self.traded_since_balance, alert_pct)
+        self.balance_refreshed(total=total, free=free, ts=ts)
+        if move is not None:
+            self.balance_moved_unexplained(
+                before=move.before, after=move.after, change_pct=move.change_pct,
+                since_ts=move.since_ts, threshold_pct=alert_pct, ts=ts,
+            )  # fmt: skip
+        return move
+
     @event("BalanceRefreshed", topic="scalp_radar:Executor.BalanceRefreshed")
     def balance_refreshed(self, total: float, free: float, ts: int) -> None:
         self.balance = (total, free, ts)
+        self.traded_since_balance = False
         # the account kill switch's memory: the refreshes of the last days (``account_guard``)
         kept = [(t, v) for t, v in self.balance_history if t > ts - KEPT_MS]
         self.balance_history = (*kept, (ts, total))
+
+    @event("BalanceMovedUnexplained", topic="scalp_radar:Executor.BalanceMovedUnexplained")
+    def balance_moved_unexplained(
+        self, before: float, after: float, change_pct: float, since_ts: int,
+        threshold_pct: float, ts: int,
+    ) -> None:  # fmt: skip
+        pass  # an alert for people (the notifier, the Live page): the balance is already booked
 
     @event("AccountKillSwitchTripped", topic="scalp_radar:Executor.AccountKillSwitchTripped")
     def account_kill_switch_tripped(

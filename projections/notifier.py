@@ -2,10 +2,10 @@
 
 ``fold(memory, topic, state)`` turns one stored event (its topic and decoded fields) into a
 ``Message``, or None for an event nobody is told about; ``memory`` carries what earlier events
-said that a message needs (a grid's average entry, what a rejected order was for, the balance
-last told). A burst of routine messages becomes one ``digest``. Texts are HTML for the Bot API's
-``parse_mode: HTML``: every value coming from an event is escaped, so an exception text holding
-``<`` cannot break the message. The wording of the paper journal is reused where it fits
+said that a message needs (a grid's average entry, what a rejected order was for). A burst of
+routine messages becomes one ``digest``. Texts are HTML for the Bot API's ``parse_mode: HTML``:
+every value coming from an event is escaped, so an exception text holding ``<`` cannot break
+the message. The wording of the paper journal is reused where it fits
 (regime blocks, kill switches); prices and P&L get thousands separators here, for phones.
 """
 
@@ -29,8 +29,6 @@ from projections.words import funding, money, outcome, signed, trade_exit
 Row = dict[str, Any]
 # Telegram's limit on one message's text (after entity parsing; our tags are few and short)
 MAX_CHARS = 4096
-# a balance that moved more than this since the last one told is worth a message
-BALANCE_MOVE = 0.10
 
 
 class Message(msgspec.Struct, frozen=True):
@@ -70,7 +68,6 @@ class Memory(msgspec.Struct):
     names: dict[str, str] = {}  # aggregate id -> its portfolio's or account's name
     sl_percent: dict[str, float] = {}  # aggregate id + runner -> the grid's stop distance
     grids: dict[str, OpenGrid] = {}  # aggregate id + runner -> the levels of its open grid
-    balances: dict[str, float] = {}  # executor id -> the balance last told (or first seen)
     orders: dict[str, OrderRef] = {}  # client oid -> what it was for
 
 
@@ -236,18 +233,13 @@ def data_fresh(state: Row, memory: Memory, origin: Origin) -> Message:
     return Message("data", f"{state['portfolio']} {market}", state["ts"], text)
 
 
-def balance_refreshed(state: Row, memory: Memory, origin: Origin) -> Message | None:
-    """Told when the balance moved more than ``BALANCE_MOVE`` from the last one told (the
-    first one seen is the reference), so a slow drift is told once it adds up."""
-    total, before = state["total"], memory.balances.get(origin.id)
-    if before is not None and before > 0 and abs(total / before - 1.0) <= BALANCE_MOVE:
-        return None
-    memory.balances[origin.id] = total
-    if before is None or before <= 0:
-        return None
+def balance_moved(state: Row, memory: Memory, origin: Origin) -> Message:
+    """The executor's alert (``domain.balance_watch``): the balance moved more than the
+    threshold between two refreshes with no trade between."""
     text = (
-        f"💰 {origin.says('account')} balance moved {signed((total / before - 1.0) * 100.0)} "
-        f"%: {money(before)} → {money(total)} USDT"
+        f"💰 {origin.says('account')} balance moved {state['change_pct']:+.1f} % with no trade "
+        f"since {when(state['since_ts'])} UTC: {money(state['before'])} → "
+        f"{money(state['after'])} USDT (alert above {state['threshold_pct']:g} %)"
     )
     return Message("balance_moved", origin.subject("account"), state["ts"], text)
 
@@ -286,7 +278,7 @@ WORDING: dict[str, Wording] = {
     Executor.EmergencyCloseRequested.TOPIC: emergency_close,
     Executor.OrderRejected.TOPIC: order_rejected,
     Executor.StopMoveFailed.TOPIC: stop_move_failed,
-    Executor.BalanceRefreshed.TOPIC: balance_refreshed,
+    Executor.BalanceMovedUnexplained.TOPIC: balance_moved,
     ParamsApplied.TOPIC: params_applied,
     EngineStarted.TOPIC: engine_started,
     EngineStopped.TOPIC: engine_stopped,

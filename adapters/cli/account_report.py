@@ -1,5 +1,6 @@
 """The live account's section of ``status``: balance, positions with their stops, open orders,
-halted symbols and the last reconciliation, from the live read model (``projections.live``).
+halted symbols, the last reconciliation and the last balance move no trade explained, from the
+live read model (``projections.live``).
 
 A position without a stop resting on the venue says ``NO STOP`` in capitals: it is the one
 state the engine promises never to leave standing.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from adapters.text.timefmt import fmt_ts
 from projections.live.reader import AccountView
-from projections.live.schema import OrderRow, PositionRow
+from projections.live.schema import BalanceAlertRow, OrderRow, PositionRow
 
 _SIDE = {1: "long", -1: "short"}
 _ORDER_SIDE = {1: "buy", -1: "sell"}
@@ -23,6 +24,8 @@ def account_text(view: AccountView) -> str:
         "  last reconciliation "
         + (fmt_ts(account.reconciled_ts) if account.reconciled_ts else "never"),
     ]
+    if view.balance_alert is not None:
+        lines.append("  " + _balance_alert(view.balance_alert))
     for halt in view.halted:
         lines.append(f"  HALTED {halt.symbol} since {fmt_ts(halt.since)}: {halt.reason}")
     if account.emergencies:
@@ -41,6 +44,14 @@ def _balance(view: AccountView) -> str:
     return (
         f"balance {account.balance_total:,.2f} (free {account.balance_free:,.2f}) "
         f"at {fmt_ts(account.balance_ts)}"
+    )
+
+
+def _balance_alert(alert: BalanceAlertRow) -> str:
+    return (
+        f"BALANCE MOVED {alert.change_pct:+.1f} % with no trade at {fmt_ts(alert.ts)}: "
+        f"{alert.before:,.2f} -> {alert.after:,.2f} (since {fmt_ts(alert.since_ts)}, "
+        f"alert above {alert.threshold_pct:g} %)"
     )
 
 

@@ -256,11 +256,17 @@ class LiveTrader(Reconciliation, Decisions, Sending):
 
     def _refresh_balance(self) -> None:
         """The account's balance, asked at each candle and every ``BALANCE_EVERY_MS`` of
-        ``run``, recorded when it changed."""
+        ``run``, recorded when it changed (with an alert when no trade explains the move)."""
         ex, balance = self._ex(), self.account.balance()
         if (balance.total, balance.free) != tuple(ex.balance[:2]):
-            ex.balance_refreshed(total=balance.total, free=balance.free, ts=self.clock())
+            alert_pct = self.settings.risk.live_balance_alert_percent
+            move = ex.refresh_balance(balance.total, balance.free, self.clock(), alert_pct)
             self._save()
+            if move is not None:
+                self.on_note(
+                    f"balance moved {move.change_pct:+.1f} % with no trade: "
+                    f"{move.before:,.2f} -> {move.after:,.2f}"
+                )
             self._guard_account(ex)
 
     def _guard_account(self, ex: Executor) -> None:

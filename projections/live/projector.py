@@ -28,6 +28,7 @@ from projections.live.schema import (
     ACCOUNT_UPSERT,
     TABLES,
     AccountRow,
+    BalanceAlertRow,
     FillRow,
     HaltRow,
     OrderRow,
@@ -45,7 +46,7 @@ _RESTING = (OrderStatus.OPEN, OrderStatus.CANCEL_REQUESTED)
 class LiveProjector(Projector):
     name = "live"
     topics = _TOPICS
-    schema = 2  # 2: the account kill switch's trips (live_trips)
+    schema = 3  # 2: the account kill switch's trips (live_trips); 3: live_balance_alerts
 
     def __init__(self, recorder: ApplicationRecorder, db: sqlite_utils.Database, decode: Decode):
         self._decode = decode  # the store's transcoder decode, as the other projectors
@@ -56,6 +57,7 @@ class LiveProjector(Projector):
             "scalp_radar:Executor.ReconciliationFailed": self._on_halted,
             "scalp_radar:Executor.SymbolResumed": self._on_resumed,
             "scalp_radar:Executor.AccountKillSwitchTripped": self._on_tripped,
+            "scalp_radar:Executor.BalanceMovedUnexplained": self._on_balance_alert,
         }
         # buffered since the last flush: the executors touched (by account), what the events add
         self._touched: dict[str, Executor] = {}
@@ -151,6 +153,19 @@ class LiveProjector(Projector):
             flatten=event.flatten,
         )
         self._writes.append((insert_sql("live_trips", TripRow), msgspec.structs.astuple(row)))
+
+    def _on_balance_alert(self, account: str, event: Any) -> None:
+        row = BalanceAlertRow(
+            account=account,
+            ts=event.ts,
+            before=event.before,
+            after=event.after,
+            change_pct=event.change_pct,
+            since_ts=event.since_ts,
+            threshold_pct=event.threshold_pct,
+        )
+        sql = insert_sql("live_balance_alerts", BalanceAlertRow)
+        self._writes.append((sql, msgspec.structs.astuple(row)))
 
 
 # -- rows from the folded executor -----------------------------------------------------------------

@@ -10,7 +10,15 @@ import msgspec
 import sqlite_utils
 
 from domain.runner_book import OrderRole
-from projections.live.schema import AccountRow, FillRow, HaltRow, OrderRow, PositionRow, TripRow
+from projections.live.schema import (
+    AccountRow,
+    BalanceAlertRow,
+    FillRow,
+    HaltRow,
+    OrderRow,
+    PositionRow,
+    TripRow,
+)
 
 _R = TypeVar("_R", bound=msgspec.Struct)
 
@@ -22,6 +30,7 @@ class AccountView(msgspec.Struct, kw_only=True):
     positions: list[PositionRow]
     orders: list[OrderRow]
     halted: list[HaltRow]
+    balance_alert: BalanceAlertRow | None = None  # the newest move no trade explained
 
     @property
     def unprotected(self) -> list[PositionRow]:
@@ -78,14 +87,22 @@ class LiveReader:
         sql = "SELECT * FROM live_trips WHERE account = ? ORDER BY ts DESC LIMIT ?"
         return self._rows(TripRow, sql, [account, limit])
 
+    def last_balance_alert(self, account: str) -> BalanceAlertRow | None:
+        """The newest ``BalanceMovedUnexplained`` of the account, if any."""
+        sql = "SELECT * FROM live_balance_alerts WHERE account = ? ORDER BY ts DESC LIMIT 1"
+        rows = self._rows(BalanceAlertRow, sql, [account])
+        return rows[0] if rows else None
+
     def views(self) -> list[AccountView]:
-        """Every account with its positions, open orders and halted symbols."""
+        """Every account with its positions, open orders, halted symbols and last balance
+        alert."""
         return [
             AccountView(
                 account=row,
                 positions=self.positions(row.account),
                 orders=self.orders(row.account),
                 halted=self.halted(row.account),
+                balance_alert=self.last_balance_alert(row.account),
             )
             for row in self.accounts()
         ]

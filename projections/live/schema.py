@@ -102,6 +102,19 @@ class TripRow(msgspec.Struct, kw_only=True):
     flatten: bool  # the trip asked for a flatten too, not only a halt of new entries
 
 
+class BalanceAlertRow(msgspec.Struct, kw_only=True):
+    """A ``live_balance_alerts`` row (``BalanceMovedUnexplained``): the balance went from
+    ``before`` (refreshed at ``since_ts``) to ``after`` at ``ts`` with no trade between."""
+
+    account: str
+    ts: int
+    before: float
+    after: float
+    change_pct: float
+    since_ts: int
+    threshold_pct: float
+
+
 TABLES = (
     "live_accounts",
     "live_orders",
@@ -109,6 +122,7 @@ TABLES = (
     "live_halted",
     "live_fills",
     "live_trips",
+    "live_balance_alerts",
 )
 
 
@@ -166,4 +180,9 @@ def create_tables(db: sqlite_utils.Database) -> None:
         "CREATE TABLE IF NOT EXISTS live_trips (account TEXT NOT NULL, ts INTEGER NOT NULL, "
         "peak REAL, total REAL, drawdown_pct REAL, threshold_pct REAL, flatten INTEGER, "
         "PRIMARY KEY (account, ts)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS live_balance_alerts (account TEXT NOT NULL, "
+        "ts INTEGER NOT NULL, before REAL, after REAL, change_pct REAL, since_ts INTEGER, "
+        "threshold_pct REAL, PRIMARY KEY (account, ts)) WITHOUT ROWID"
     )

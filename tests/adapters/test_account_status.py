@@ -60,6 +60,24 @@ def test_status_shows_the_account_section(tmp_path: Path, capsys) -> None:
     ]
 
 
+def test_status_shows_the_last_balance_alert(tmp_path: Path, capsys) -> None:
+    ex = Executor("sim", "bitget")
+    ex.refresh_balance(1000.0, 1000.0, T0, 10.0)
+    ex.refresh_balance(1120.0, 1120.0, T0 + 5 * M, 10.0)  # +12 %, no trade
+    ex.refresh_balance(1400.0, 1400.0, T0 + 10 * M, 10.0)  # +25 %, the newest
+    args = _home(tmp_path, ex)
+    assert main(args) == 0
+    assert (
+        "  last reconciliation never\n  BALANCE MOVED +25.0 % with no trade at 2023-01-01 00:10: "
+        "1,120.00 -> 1,400.00 (since 2023-01-01 00:05, alert above 10 %)\n"
+    ) in capsys.readouterr().out
+    assert main([*args, "--json"]) == 0
+    [account] = json.loads(capsys.readouterr().out)["account"]
+    assert (
+        account["balance_alert"]["before"] == 1120.0 and account["balance_alert"]["after"] == 1400.0
+    )
+
+
 def test_a_position_without_a_stop_says_so_loudly(tmp_path: Path, capsys) -> None:
     ex = Executor("sim", "bitget")
     short = placed(ex, entry(BTC, -1, 1.0, 100.0, T0))

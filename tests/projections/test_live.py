@@ -153,6 +153,26 @@ def test_a_summary_stays_when_later_events_rewrite_the_account(world) -> None:
     assert (account.reconciliation, account.balance_total) == ({"adopted": 1}, 500.0)
 
 
+def test_the_last_balance_alert_is_the_newest(world) -> None:
+    ex = world[3]
+    ex.refresh_balance(1000.0, 1000.0, T0, 10.0)
+    ex.refresh_balance(880.0, 880.0, T0 + M, 10.0)  # -12 %
+    ex.refresh_balance(1000.0, 1000.0, T0 + 2 * M, 10.0)  # +13.6 %
+    reader = _project(world)
+    alert = reader.last_balance_alert("sim")
+    assert alert is not None and (alert.before, alert.after, alert.since_ts, alert.ts) == (
+        880.0, 1000.0, T0 + M, T0 + 2 * M,
+    )  # fmt: skip
+    [view] = reader.views()
+    assert view.balance_alert == alert
+
+
+def test_an_account_without_an_alert_has_none(world) -> None:
+    world[3].refresh_balance(1000.0, 1000.0, T0, 10.0)
+    [view] = _project(world).views()
+    assert view.balance_alert is None
+
+
 def test_a_halted_symbol_shows_its_reason_since_its_first_failure(world) -> None:
     ex = world[3]
     ex.halt(BTC, "venue holds 1, executor 2", T0)
@@ -211,8 +231,8 @@ def _random_minute(ex: Executor, rng: random.Random, ts: int) -> None:
         oid = rng.choice(sorted(ex.orders))
         ex.cancel_requested(oid, "re-priced", ts)
         ex.cancelled(oid, "cancelled", ts)
-    elif roll < 0.7:
-        ex.balance_refreshed(1000.0 + rng.random(), 900.0, ts)
+    elif roll < 0.7:  # moves of up to 30 %: some alert (``live_balance_alerts``)
+        ex.refresh_balance(1000.0 + 300.0 * rng.random(), 900.0, ts, 10.0)
         ex.reconciled({"seen": rng.randint(0, 9)}, ts)
     elif roll < 0.8:
         ex.halt(symbol, f"mismatch {rng.randint(0, 3)}", ts)
@@ -241,6 +261,7 @@ def test_rebuild_equals_incremental_built_across_page_boundaries(tmp_path) -> No
         engine.project()
         incremental = _dump(engine.read_db)
         assert sum("live_fills" in line for line in incremental) > 50
+        assert any("live_balance_alerts" in line for line in incremental)
         engine.rebuild_projections()
         assert _dump(engine.read_db) == incremental
         reader = engine.live_reader()

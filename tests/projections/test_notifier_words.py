@@ -97,17 +97,26 @@ def test_a_rejected_order_names_its_symbol_and_role_and_cools_per_symbol() -> No
     assert unknown is not None and unknown.subject == "sr9" and "order sr9 rejected" in unknown.text
 
 
-def test_the_balance_is_told_when_it_moved_more_than_ten_percent_from_the_last_told() -> None:
+def test_an_unexplained_balance_move_is_told_with_its_figures() -> None:
     memory = Memory()
-    told = [
-        fold(memory, Executor.BalanceRefreshed.TOPIC, {"total": total, "free": 0.0, "ts": 0}, "a")
-        for total in (1000.0, 950.0, 905.0, 899.0, 1000.0)
-    ]
-    # 1000 is the reference; 950 and 905 are within 10 %; 899 is -10.1 %: told, the new
-    # reference; 1000 is +11.2 % from 899: told
-    assert [m is not None for m in told] == [False, False, False, True, True]
-    assert "moved -10.10 %: 1,000.00 → 899.00 USDT" in told[3].text  # type: ignore[union-attr]
-    assert "moved +11.23 %" in told[4].text  # type: ignore[union-attr]
+    fold(memory, Executor.Started.TOPIC, {"account": "main", "venue": "bitget"}, "a")
+    state = {"before": 1000.0, "after": 1120.0, "change_pct": 12.0, "since_ts": 0,
+             "threshold_pct": 10.0, "ts": 300_000}  # fmt: skip
+    message = fold(memory, Executor.BalanceMovedUnexplained.TOPIC, state, "a")
+    assert message is not None and message.kind == "balance_moved"
+    assert message.subject == "main account" and message.ts == 300_000
+    assert message.text == (
+        "💰 <b>account</b> (main) balance moved +12.0 % with no trade since 1970-01-01 00:00 "
+        "UTC: 1,000.00 → 1,120.00 USDT (alert above 10 %)"
+    )
+
+
+def test_a_balance_refresh_alone_is_not_told() -> None:
+    """The notifier no longer judges raw refreshes: a 50 % jump is the executor's to alert."""
+    memory = Memory()
+    for total in (1000.0, 1500.0):
+        refresh = {"total": total, "free": 0.0, "ts": 0}
+        assert fold(memory, Executor.BalanceRefreshed.TOPIC, refresh, "a") is None
 
 
 def test_a_start_after_a_crash_says_so() -> None:

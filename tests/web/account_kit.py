@@ -15,9 +15,11 @@ from tests.stubs import SAMPLE_DATA, T0
 
 def account_story() -> Executor:
     """Long 2 BTC @ 95 stopped at 85; short 1 ETH @ 2,000 without a stop, ETH halted; balance
-    1,000 (free 800); reconciled at 00:05; the account kill switch tripped at 00:06."""
+    1,000 (free 800), an alert of it (1,250 five minutes before, no trade between);
+    reconciled at 00:05; the account kill switch tripped at 00:06."""
     ex = Executor("sim", "bitget")
     ex.balance_refreshed(1000.0, 800.0, T0)
+    ex.balance_moved_unexplained(1250.0, 1000.0, -20.0, T0 - 5 * M, 10.0, T0)
     long_two_fills(ex)
     short = placed(ex, entry(ETH, -1, 1.0, 2000.0, T0 + 4 * M, level=0))
     fill(ex, short, 2000.0, 1.0, T0 + 4 * M)

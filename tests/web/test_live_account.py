@@ -76,6 +76,13 @@ def test_the_account_kill_switch_trip_and_its_limits(html: str) -> None:
     )
 
 
+def test_the_last_balance_move_no_trade_explains(html: str) -> None:
+    assert (
+        "Balance alert moved -20.0 % with no trade 2023-01-01 00:00 UTC: 1,250.00 → 1,000.00 "
+        "(since 2022-12-31 23:55 UTC; alert above 10.0 %)" in text(html)
+    )
+
+
 def test_a_position_shows_its_averaged_entry_and_its_stop(html: str) -> None:
     # prices with the tick of Bitget's BTC perpetual (0.1); no take-profit rests for it
     assert row(html, 'data-symbol="BTC/USDT:USDT"') == (

@@ -101,3 +101,26 @@ def test_a_fall_of_the_account_trips_its_kill_switch_and_stops_entries(venue) ->
     trader.take_candles(trader.fetch_closed())
     assert trader.shadow.sim.entries_halted
     assert not [o for o in trader.executor.orders.values() if o.role == OrderRole.ENTRY]
+
+
+def test_a_deposit_of_twelve_percent_with_no_trade_records_an_alert(venue) -> None:
+    """The balance grows 12 % between two candles with no fill: the five-minute refresh records
+    ``BalanceMovedUnexplained`` from the previous refresh's balance to the new one."""
+    r, engine = venue
+    trader = booted(r, engine)
+    before = _balances(engine)[-1]
+    r.sim.matcher.balance += 0.12 * before
+    now = [trader.clock()]
+    trader.clock = lambda: now[0]
+    rounds: list[int] = []
+
+    def wait(_seconds: float) -> None:
+        rounds.append(now[0])
+        now[0] += 6 * MINUTE
+
+    trader.run(0.0, stop=lambda: len(rounds) >= 2, wait=wait)
+    events = list(engine.store.events.get(Executor.create_id("sim")))
+    [alert] = [e for e in events if type(e).__name__ == "BalanceMovedUnexplained"]
+    assert (alert.before, alert.after) == (before, pytest.approx(1.12 * before))
+    assert alert.change_pct == pytest.approx(12.0) and alert.threshold_pct == 10.0
+    assert alert.ts == rounds[1]  # the refresh of the second round, six minutes on
