@@ -112,6 +112,18 @@ def random_market(n: int, seed: int, tf_ms: int = HOUR_MS, vol: float = 0.02) ->
     return MarketArrays(ts, open_, high, low, close, volume, tf_ms, funding)
 
 
+def combos_of(name: str) -> st.SearchStrategy[Any]:
+    """``name``'s parameter sets with a drawn leverage and sides (grid_funding keeps its own)."""
+    return st.builds(
+        lambda p, lev, s: msgspec.structs.replace(
+            p, leverage=lev, sides=p.sides if name == "grid_funding" else s
+        ),
+        st.sampled_from(GRIDS[name]),
+        st.sampled_from(LEVERAGES),
+        st.sampled_from(SIDES),
+    )
+
+
 @st.composite
 def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     n = draw(st.integers(200, 600))
@@ -120,14 +132,7 @@ def scenarios(draw: st.DrawFn, name: str) -> dict[str, Any]:
     market = random_market(n, draw(st.integers(0, 2**32 - 1)), timeframe_ms(tf), vol)
     market = on_tick_grid(market, draw(st.sampled_from(TICKS)), candles=draw(st.booleans()))
     market = with_rules(market, draw(st.sampled_from(RULES)))
-    combo = st.builds(
-        lambda p, lev, s: msgspec.structs.replace(
-            p, leverage=lev, sides=p.sides if name == "grid_funding" else s
-        ),
-        st.sampled_from(GRIDS[name]),
-        st.sampled_from(LEVERAGES),
-        st.sampled_from(SIDES),
-    )
+    combo = combos_of(name)
     start = draw(st.integers(0, n))
     return {
         "market": market,

@@ -26,7 +26,7 @@ from domain.strategies.plans import MarketArrays, funding_at_candles
 from domain.ticks import price_scale
 from optimization.fast import grid, grid_nb
 from tests.optimization.parity_kit import RULES, TICKS, on_tick_grid, with_rules
-from tests.optimization.test_fast_grid_parity import GRID, GRIDS, LEVERAGES, SIDES, random_market
+from tests.optimization.test_fast_grid_parity import GRID, GRIDS, combos_of, random_market
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 FIELDS = ("sharpe", "return_pct", "max_drawdown_pct", "trades", "wins")
@@ -52,14 +52,7 @@ def cases(draw: st.DrawFn, name: str) -> dict[str, Any]:
     )
     market = on_tick_grid(market, draw(st.sampled_from(TICKS)))
     market = with_rules(market, draw(st.sampled_from(RULES)))
-    combo = st.builds(
-        lambda p, lev, s: msgspec.structs.replace(
-            p, leverage=lev, sides=p.sides if name == "grid_funding" else s
-        ),
-        st.sampled_from(GRIDS[name]),
-        st.sampled_from(LEVERAGES),
-        st.sampled_from(SIDES),
-    )
+    combo = combos_of(name)
     start = draw(st.integers(0, n))
     return {
         "market": market,
