@@ -143,29 +143,16 @@ class LiveProjector(Projector):
         self._writes.append((sql, (account, event.symbol)))
 
     def _on_tripped(self, account: str, event: Any) -> None:
-        row = TripRow(
-            account=account,
-            ts=event.ts,
-            peak=event.peak,
-            total=event.total,
-            drawdown_pct=event.drawdown_pct,
-            threshold_pct=event.threshold_pct,
-            flatten=event.flatten,
-        )
-        self._writes.append((insert_sql("live_trips", TripRow), msgspec.structs.astuple(row)))
+        self._append_row("live_trips", TripRow, account, event)
 
     def _on_balance_alert(self, account: str, event: Any) -> None:
-        row = BalanceAlertRow(
-            account=account,
-            ts=event.ts,
-            before=event.before,
-            after=event.after,
-            change_pct=event.change_pct,
-            since_ts=event.since_ts,
-            threshold_pct=event.threshold_pct,
-        )
-        sql = insert_sql("live_balance_alerts", BalanceAlertRow)
-        self._writes.append((sql, msgspec.structs.astuple(row)))
+        self._append_row("live_balance_alerts", BalanceAlertRow, account, event)
+
+    def _append_row(self, table: str, row_type: type, account: str, event: Any) -> None:
+        """A row of ``table`` whose columns (but the account) are the event's fields by name."""
+        names = [f for f in row_type.__struct_fields__ if f != "account"]
+        row = row_type(account=account, **{name: getattr(event, name) for name in names})
+        self._writes.append((insert_sql(table, row_type), msgspec.structs.astuple(row)))
 
 
 # -- rows from the folded executor -----------------------------------------------------------------
