@@ -12,7 +12,9 @@ BTC/USDT runs as ``bench_walk_forward.py`` does). Then, each a fresh ``scalp-rad
 - **in process**: the same walk-forward timed inside one Python process (no process start, no
   imports, no event write or projection), after a warm-up: what the CLI is compared with;
 - with ``--pool``: grid_atr on 1, 2 and 10 spot pairs (``--no-specs``: most have no spec),
-  ``--workers 1`` against the default local pool (one process per core).
+  ``--workers 1`` against the default local pool (one process per core);
+- with ``--universe``: ``optimize --all`` (every strategy with a grid) on the ten spot pairs,
+  ``--workers 1`` against the local pool: the issue's "whole universe" figure.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="warm runs (median)")
     parser.add_argument("--pool", action="store_true", help="also 1, 2 and 10 jobs, 1 vs N workers")
+    parser.add_argument("--universe", action="store_true", help="also optimize --all, ten pairs")
     options = parser.parse_args()
     btc = ["optimize", "--strategy", "grid_atr", "--symbol", "BTC/USDT"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,6 +113,12 @@ def main() -> None:
                 one = cli(home, *args, "--workers", "1")
                 pooled = cli(home, *args)
                 print(f"{n:>2} jobs: --workers 1 {one:.1f} s, local pool {pooled:.1f} s")
+        if options.universe:
+            symbols = ",".join(f"{p}/USDT" for p in PAIRS)
+            args = ["optimize", "--all", "--symbol", symbols, "--no-specs"]
+            one = cli(home, *args, "--workers", "1")
+            pooled = cli(home, *args)
+            print(f"optimize --all x 10 pairs: --workers 1 {one:.1f} s, local pool {pooled:.1f} s")
         sys.stdout.flush()
 
 
