@@ -60,7 +60,7 @@ def _register_backtest(commands) -> None:
 
 def _register_optimize(commands) -> None:
     opt = commands.add_parser("optimize", help="walk-forward optimisation, validation, grade")
-    opt.add_argument("--strategy", help="strategy name (or --all)")
+    opt.add_argument("--strategy", help="one or more strategies, comma-separated (or --all)")
     opt.add_argument("--symbol", help="one or more symbols, comma-separated")
     opt.add_argument("--all", action="store_true", help="every strategy with a grid")
     opt.add_argument("--exchange", default="binance", help="whose candles (default binance)")
@@ -127,15 +127,23 @@ def _key_value(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def _strategies(text: str) -> list[str]:
+    """``--strategy a,b``: the names in order, each once (unknown ones are refused later)."""
+    if not text.strip():
+        raise UsageError(f"--strategy {text!r}: no strategy given")
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise UsageError(f"--strategy {text!r}: an empty name in the list")
+    return list(dict.fromkeys(names))
+
+
 def cmd_optimize(args: argparse.Namespace) -> int:
     if args.all and args.strategy is not None:
         raise UsageError("give --strategy NAME or --all, not both")
-    if args.strategy is not None and not args.strategy.strip():
-        raise UsageError(f"--strategy {args.strategy!r}: no strategy given")
-    if not args.all and not args.strategy:
+    if not args.all and args.strategy is None:
         raise UsageError("give --strategy NAME or --all")
     settings = settings_of(args)
-    strategies = sorted(settings.param_grids.grids) if args.all else [args.strategy.strip()]
+    strategies = sorted(settings.param_grids.grids) if args.all else _strategies(args.strategy)
     symbols = _symbols(args, settings)
     if args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")

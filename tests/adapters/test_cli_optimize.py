@@ -230,3 +230,21 @@ def test_all_with_a_bad_symbol_in_the_list_exits_2_naming_it(
     assert captured.out == ""
     errors = [x for x in captured.err.splitlines() if "error" in x]
     assert len(errors) == 1 and "bad symbol 'ETHUSDT'" in errors[0], errors
+
+
+def test_a_strategy_list_is_each_strategy_on_each_symbol(home: Path, config: Path, capsys) -> None:
+    two_grids = SMALL_GRID + "  bollinger_mr:\n    bb_period: [10, 20]\n"
+    (config / "param_grids.yaml").write_text(two_grids)
+    strategies = "bollinger_mr, grid_atr,bollinger_mr"  # a name twice counts once
+    args = run(home, config, "--strategy", strategies, "--symbol", "BTC/USDT", "--dry-run")
+    assert main(args) == 0
+    # 1 symbol x 2 strategies: 2 combinations of bollinger_mr + 8 of grid_atr
+    out = capsys.readouterr().out
+    assert out.startswith("2 job(s), ") and ", 10 combinations, " in out
+
+
+def test_an_empty_name_in_the_strategy_list_exits_2(home: Path, config: Path, capsys) -> None:
+    args = run(home, config, "--strategy", "grid_atr,", "--symbol", "BTC/USDT", "--dry-run")
+    assert main(args) == 2
+    errors = [x for x in capsys.readouterr().err.splitlines() if "error" in x]
+    assert len(errors) == 1 and "an empty name in the list" in errors[0], errors
