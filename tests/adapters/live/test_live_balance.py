@@ -81,16 +81,7 @@ def test_a_fall_of_the_account_trips_its_kill_switch_and_stops_entries(venue) ->
     trader = booted(r, engine)
     assert [o for o in trader.executor.orders.values() if o.role == OrderRole.ENTRY]
     r.sim.matcher.balance *= 0.85
-    now = [trader.clock()]
-    trader.clock = lambda: now[0]
-    rounds: list[int] = []
-
-    def wait(_seconds: float) -> None:
-        rounds.append(now[0])
-        now[0] += 6 * MINUTE
-
-    trader.run(0.0, stop=lambda: len(rounds) >= 2, wait=wait)
-    events = list(engine.store.events.get(Executor.create_id("sim")))
+    events, _ = _two_rounds_six_minutes_apart(trader, engine)
     [trip] = [e for e in events if type(e).__name__ == "AccountKillSwitchTripped"]
     assert trip.drawdown_pct == pytest.approx(15.0) and trip.threshold_pct == 10.0
     [request] = OperatorLog(engine.store, "rehearsal").pending(0)
@@ -110,6 +101,17 @@ def test_a_deposit_of_twelve_percent_with_no_trade_records_an_alert(venue) -> No
     trader = booted(r, engine)
     before = _balances(engine)[-1]
     r.sim.matcher.balance += 0.12 * before
+    events, rounds = _two_rounds_six_minutes_apart(trader, engine)
+    [alert] = [e for e in events if type(e).__name__ == "BalanceMovedUnexplained"]
+    assert (alert.before, alert.after) == (before, pytest.approx(1.12 * before))
+    assert alert.change_pct == pytest.approx(12.0) and alert.threshold_pct == 10.0
+    assert alert.ts == rounds[1]  # the refresh of the second round, six minutes on
+
+
+def _two_rounds_six_minutes_apart(trader, engine) -> tuple[list, list[int]]:
+    """Two rounds of the live loop on a wall clock that moves 6 minutes a round (each round
+    passes a five-minute balance refresh): the Executor's events after them, and when each
+    round waited."""
     now = [trader.clock()]
     trader.clock = lambda: now[0]
     rounds: list[int] = []
@@ -119,8 +121,4 @@ def test_a_deposit_of_twelve_percent_with_no_trade_records_an_alert(venue) -> No
         now[0] += 6 * MINUTE
 
     trader.run(0.0, stop=lambda: len(rounds) >= 2, wait=wait)
-    events = list(engine.store.events.get(Executor.create_id("sim")))
-    [alert] = [e for e in events if type(e).__name__ == "BalanceMovedUnexplained"]
-    assert (alert.before, alert.after) == (before, pytest.approx(1.12 * before))
-    assert alert.change_pct == pytest.approx(12.0) and alert.threshold_pct == 10.0
-    assert alert.ts == rounds[1]  # the refresh of the second round, six minutes on
+    return list(engine.store.events.get(Executor.create_id("sim"))), rounds
