@@ -2,8 +2,12 @@
 
 Each projector remembers the last notification id it has applied in the ``_tracking`` table of
 the read DB, in the same transaction as the rows it wrote, so a crash never applies a page twice
-or loses one (exactly-once, resumable). Projectors ask the recorder only for the topics they
-handle and ignore everything else, so new event types never break old projectors.
+or loses one (exactly-once, resumable). Beside it, ``scanned``: how far it has read the log. A
+projector of rare events (paper, live) would otherwise rescan every candle since its last event
+on each catch-up; ``notification_id`` itself moves only with rows, so the web's page cache,
+keyed by it, keeps a page until the data under it changes. Projectors ask the recorder only
+for the topics they handle and ignore everything else, so new event types never break old
+projectors.
 
 An event a projector cannot apply (a value its tables cannot hold, a state that does not
 decode) stops it with a ``ProjectionError`` naming the event instead of a traceback: what came
@@ -69,12 +73,13 @@ def lag(
 ) -> int:
     """How many events of the projector's topics the read model has not applied yet (at most
     ``limit``: the count is a query), read from any connection to the read DB (a web request's,
-    not the projector's own). Its position moves only with events of its topics, so the
-    store's newest id would overstate the lag of a projector of rare events."""
+    not the projector's own). The store's newest id would overstate the lag of a projector of
+    rare events, so its own topics are counted, from where it has scanned to."""
     row = None
     if TRACKING in db.table_names():
         row = db.execute(
-            f"SELECT notification_id FROM {TRACKING} WHERE projection = ?", [projector.name]
+            f"SELECT max(notification_id, scanned) FROM {TRACKING} WHERE projection = ?",
+            [projector.name],
         ).fetchone()
     found = recorder.select_notifications(
         start=int(row[0]) if row else 0,
@@ -100,10 +105,13 @@ class Projector:
         self.db.execute(
             f"CREATE TABLE IF NOT EXISTS {TRACKING} "
             "(projection TEXT PRIMARY KEY, notification_id INTEGER NOT NULL, "
-            "schema INTEGER NOT NULL DEFAULT 1)"
+            "schema INTEGER NOT NULL DEFAULT 1, scanned INTEGER NOT NULL DEFAULT 0)"
         )
-        if "schema" not in self.db[TRACKING].columns_dict:  # read DBs from before schemas
+        columns = self.db[TRACKING].columns_dict
+        if "schema" not in columns:  # read DBs from before schemas
             self.db.execute(f"ALTER TABLE {TRACKING} ADD COLUMN schema INTEGER NOT NULL DEFAULT 1")
+        if "scanned" not in columns:  # read DBs from before the scan position
+            self.db.execute(f"ALTER TABLE {TRACKING} ADD COLUMN scanned INTEGER NOT NULL DEFAULT 0")
         if self._stored_schema() not in (None, self.schema):
             with self.db.atomic():
                 self.drop_tables()
@@ -129,14 +137,22 @@ class Projector:
 
     # -- driving -----------------------------------------------------------------------------------
     def position(self) -> int:
+        """The id of the last event applied."""
+        return self._read("notification_id")
+
+    def scanned(self) -> int:
+        """The id up to which the log has been read (applied or not of this projector's topics)."""
+        return self._read("max(notification_id, scanned)")
+
+    def _read(self, column: str) -> int:
         row = self.db.execute(
-            f"SELECT notification_id FROM {TRACKING} WHERE projection = ?", [self.name]
+            f"SELECT {column} FROM {TRACKING} WHERE projection = ?", [self.name]
         ).fetchone()
         return int(row[0]) if row else 0
 
     def pending(self) -> int:
         """How far behind the store this projector is (in notification ids, an upper bound)."""
-        return max(0, (self.recorder.max_notification_id() or 0) - self.position())
+        return max(0, (self.recorder.max_notification_id() or 0) - self.scanned())
 
     def catch_up(
         self,
@@ -144,49 +160,53 @@ class Projector:
         pages_per_commit: int = 50,
         on_page: Callable[[int], None] | None = None,
     ) -> int:
-        """Apply everything new; commit every ``pages_per_commit`` pages. Returns events applied.
+        """Apply everything the store held when called; commit every ``pages_per_commit``
+        pages. Returns events applied. (Events written meanwhile wait for the next call, so a
+        busy writer never keeps a reader here.)
 
         Raises ``ProjectionError`` at an event that cannot be applied, once every event before
         it is committed."""
+        target = self.recorder.max_notification_id() or 0
         applied = 0
         while True:
             try:
-                position, moved, count = self._commit(page, pages_per_commit, on_page)
+                start, scanned, count = self._commit(page, pages_per_commit, on_page, target)
             except _CommitFailed as failed:
                 error = self._stop_at(failed)
                 if isinstance(error, ProjectionError):
                     raise error from failed.cause
                 raise error from None
             applied += count
-            if moved == position:
+            if scanned >= target or scanned == start:
                 return applied
 
     def _commit(
         self,
         page: int,
         pages: int,
-        on_page: Callable[[int], None] | None = None,
-        stop: int | None = None,
+        on_page: Callable[[int], None] | None,
+        stop: int,
     ) -> tuple[int, int, int]:
         """One transaction: apply up to ``pages`` pages (up to id ``stop``), flush, track.
-        Returns (position before, position after, events applied)."""
+        Returns (scanned before, scanned after, events applied)."""
         self._reached = 0
         try:
             with self.db.atomic():
-                position = self._claim()
+                start = self._claim()
                 try:
-                    moved, count = self._apply_pages(position, page, pages, on_page, stop)
-                    if moved != position:
+                    scanned, count = self._apply_pages(start, page, pages, on_page, stop)
+                    if count:
                         self.flush()
-                        self._track(moved)
+                    if scanned != start:
+                        self._track(self._reached if count else None, scanned)
                 except _NOT_THE_EVENT:
                     raise
                 except Exception as exc:
-                    raise _CommitFailed(position, self._reached, exc) from exc
+                    raise _CommitFailed(start, self._reached, exc) from exc
         except BaseException:
             self.discard()
             raise
-        return position, moved, count
+        return start, scanned, count
 
     def _stop_at(self, failed: _CommitFailed) -> Exception:
         """The error to raise for a failed commit: find its first event that cannot be applied
@@ -199,13 +219,13 @@ class Projector:
                 return cause
             if len(ids) == 1:
                 try:
-                    self._commit(1, 1, stop=ids[0])
+                    self._commit(1, 1, None, stop=ids[0])
                 except _CommitFailed as again:
                     return self._error(ids[0], again.cause)
                 return cause  # it applies alone: the failure was not about one event
             middle = ids[len(ids) // 2 - 1]
             try:
-                self._commit(1000, len(ids), stop=middle)
+                self._commit(1000, len(ids), None, stop=middle)
                 good = middle
             except _CommitFailed as again:
                 bad, cause = middle, again.cause
@@ -249,13 +269,14 @@ class Projector:
         """Take the read DB's write lock, then read the position. Two processes may project
         the same store (``paper`` and ``serve``): SQLite lets one write at a time, so the other
         waits here and then starts after what the first applied, never applying a page twice.
-        (Reading the position before the lock would let both apply the same page.)"""
+        (Reading the position before the lock would let both apply the same page.)
+        Returns where to read from: what it has scanned."""
         self.db.execute(
             f"INSERT INTO {TRACKING} (projection, notification_id, schema) VALUES (?, 0, ?) "
             "ON CONFLICT(projection) DO NOTHING",
             [self.name, self.schema],
         )
-        return self.position()
+        return self.scanned()
 
     def _stored_schema(self) -> int | None:
         row = self.db.execute(
@@ -263,12 +284,13 @@ class Projector:
         ).fetchone()
         return None if row is None else int(row[0])
 
-    def _track(self, position: int) -> None:
+    def _track(self, applied: int | None, scanned: int) -> None:
+        """Move the scan position, and the applied one when rows were written (the row exists:
+        ``_claim`` made it in this transaction)."""
         self.db.execute(
-            f"INSERT INTO {TRACKING} (projection, notification_id, schema) VALUES (?, ?, ?) "
-            "ON CONFLICT(projection) DO UPDATE SET notification_id = excluded.notification_id, "
-            "schema = excluded.schema",
-            [self.name, position, self.schema],
+            f"UPDATE {TRACKING} SET notification_id = coalesce(?, notification_id), "
+            "scanned = ?, schema = ? WHERE projection = ?",
+            [applied, scanned, self.schema, self.name],
         )
 
     def _apply_pages(
@@ -277,8 +299,12 @@ class Projector:
         page: int,
         pages: int,
         on_page: Callable[[int], None] | None,
-        stop: int | None = None,
+        stop: int,
     ) -> tuple[int, int]:
+        """Apply up to ``pages`` pages of events after ``position`` up to id ``stop``; returns
+        (scanned to, events applied). A short page means every id up to ``stop`` was read:
+        ``stop`` is at most the store's newest id, and ids commit in order (SQLite has one
+        writer, the PostgreSQL recorder locks the table), so none can appear below it later."""
         count = 0
         for _ in range(pages):
             notifications = self.recorder.select_notifications(
@@ -288,14 +314,15 @@ class Projector:
                 topics=self.topics,
                 inclusive_of_start=False,
             )
-            if not notifications:
-                break
-            self._reached = notifications[-1].id
-            self.apply(notifications)
-            position = notifications[-1].id
-            count += len(notifications)
-            if on_page is not None:
-                on_page(len(notifications))
+            if notifications:
+                self._reached = notifications[-1].id
+                self.apply(notifications)
+                position = notifications[-1].id
+                count += len(notifications)
+                if on_page is not None:
+                    on_page(len(notifications))
+            if len(notifications) < page:
+                return max(position, stop), count
         return position, count
 
     def rebuild(self) -> int:

@@ -85,6 +85,12 @@ JSON_COLUMNS = {name: kind for name, kind in _RUN_FIELDS.items() if _is_document
 COMBO_FIGURES = {
     f.name: _affinity(f.type) for f in msgspec.structs.fields(Combinations) if f.name != "params"
 }
+_COMBO_COLUMNS = ("run_id", "combo", "params", *COMBO_FIGURES, "is_best")
+_INSERT_COMBO = (
+    f"INSERT OR REPLACE INTO optimization_combos ({', '.join(_COMBO_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_COMBO_COLUMNS))})"
+)
+_ENCODER = msgspec.json.Encoder(order="sorted")  # params' keys sorted, as they were written
 # a document column holds null where the summary had none (``fixed`` of a full run)
 _DECODERS = {name: msgspec.json.Decoder(kind | None) for name, kind in JSON_COLUMNS.items()}
 
@@ -153,8 +159,7 @@ class ResearchProjector(Projector):
                 pair,
             )
         self.db["optimization_runs"].upsert(row, pk="run_id")
-        combos = _combo_rows(run_id, summary)
-        self.db["optimization_combos"].upsert_all(combos, pk=("run_id", "combo"))
+        self.db.conn.executemany(_INSERT_COMBO, _combo_rows(run_id, summary))
 
     def _has_full_run(self, pair: list[str]) -> bool:
         found = self.db.execute(
@@ -183,13 +188,20 @@ def _field(summary: WalkForwardSummary, name: str) -> Any:
     return None if value is UNSET else value
 
 
-def _combo_rows(run_id: str, summary: WalkForwardSummary) -> list[dict[str, Any]]:
+def _combo_rows(run_id: str, summary: WalkForwardSummary) -> list[tuple[Any, ...]]:
+    """One row per combination, in ``_INSERT_COMBO``'s column order: a run holds thousands,
+    so they are built as tuples and their JSON by msgspec (a dict and ``json.dumps`` per value
+    was most of the time a CLI run spent projecting its own result)."""
     combos = summary.combos
-    figures = {name: getattr(combos, name) for name in COMBO_FIGURES}
+    figures = [(getattr(combos, name), affinity) for name, affinity in COMBO_FIGURES.items()]
     return [
-        {"run_id": run_id, "combo": i, "params": json.dumps(params, sort_keys=True)}
-        | {name: _figure(values, i, COMBO_FIGURES[name]) for name, values in figures.items()}
-        | {"is_best": int(i == summary.best_index)}
+        (
+            run_id,
+            i,
+            _json(params),
+            *(_figure(values, i, affinity) for values, affinity in figures),
+            int(i == summary.best_index),
+        )
         for i, params in enumerate(combos.params)
     ]
 
@@ -198,7 +210,11 @@ def _figure(values: list[Any] | None, i: int, affinity: str) -> Any:
     """Combination ``i``'s value of a figure; None where the run did not record the figure."""
     if values is None:
         return None
-    return json.dumps(values[i]) if affinity == "TEXT" else values[i]
+    return _json(values[i]) if affinity == "TEXT" else values[i]
+
+
+def _json(value: Any) -> str:
+    return _ENCODER.encode(value).decode()
 
 
 class ResearchReader:

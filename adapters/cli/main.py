@@ -8,25 +8,16 @@ Errors and refusals are one clear line on stderr, never a traceback; reports go 
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import importlib
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from adapters.cli import (
-    config_check,
-    data,
-    demo,
-    live,
-    notify,
-    paper,
-    portfolio,
-    research,
-    serve,
-    store,
-    venue_sim,
-    warm_cache,
-)
 from adapters.cli.common import UsageError
 from adapters.store.home import HomeError
 from adapters.text import compile_notice
@@ -36,6 +27,47 @@ from projections.projector import ProjectionError
 
 # what a shell reports for a tool whose reader went away (128 + SIGPIPE), as `yes | head` does
 BROKEN_PIPE_EXIT = 141
+
+# Each command word and the module of ``adapters.cli`` that defines it, in the order of the
+# help text. Only the module of the command being run is imported: all twelve cost about
+# 0.15 s more of every run (tests/adapters/test_cli_commands.py keeps this table true).
+COMMANDS: dict[str, str] = {
+    "data": "data",
+    "config": "config_check",
+    "projections": "store",
+    "doctor": "store",
+    "store": "store",
+    "backtest": "research",
+    "optimize": "research",
+    "portfolio": "portfolio",
+    "serve": "serve",
+    "paper": "paper",
+    "status": "paper",
+    "replay": "paper",
+    "kill-switch": "paper",
+    "entries": "paper",
+    "flatten": "paper",
+    "live": "live",
+    "notify": "notify",
+    "venue-sim": "venue_sim",
+    "demo": "demo",
+    "warm-cache": "warm_cache",
+}
+
+
+def run() -> NoReturn:
+    """The console script: ``main``, then the interpreter's own exit steps (non-daemon threads
+    joined, atexit handlers run, output flushed), then the process ends without freeing what
+    it built. Tearing down numba's compiled kernels and LLVM's objects takes about 0.25 s, a
+    tenth of a warm ``optimize`` (BENCHMARKS.md), and frees nothing anyone will use."""
+    code = main()
+    threading._shutdown()  # type: ignore[attr-defined]  # as Py_Finalize: threads first
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        # a reader that went away, a stream already closed: nothing more to say to them
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,7 +93,8 @@ def _stdout_to_devnull() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     compile_notice.install()  # a cold numba cache says why the first run waits
     try:
@@ -77,8 +110,23 @@ def _main(argv: Sequence[str] | None) -> int:
         return 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scalp-radar", description=__doc__.splitlines()[0])
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, given the arguments of a run that names one, of that
+    command only."""
+    parser = _global_options(argparse.ArgumentParser(prog="scalp-radar", description=_ABOUT))
+    parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
+    commands = parser.add_subparsers(title="commands")
+    word = None if argv is None else _command_word(argv)
+    modules = [COMMANDS[word]] if word in COMMANDS else dict.fromkeys(COMMANDS.values())
+    for module in modules:
+        importlib.import_module(f"adapters.cli.{module}").register(commands)
+    return parser
+
+
+_ABOUT = __doc__.splitlines()[0]
+
+
+def _global_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--home", help="state directory (default $SCALP_RADAR_HOME or ./var)")
     parser.add_argument(
         "--config-dir",
@@ -86,26 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="directory of the YAML config files (default $SCALP_RADAR_CONFIG_DIR or built-in)",
     )
-    parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
-    commands = parser.add_subparsers(title="commands")
-    # the order of the help text
-    for group in (
-        data,
-        config_check,
-        store,
-        research,
-        portfolio,
-        serve,
-        paper,
-        live,
-        notify,
-        venue_sim,
-        demo,
-        warm_cache,
-    ):
-        group.register(commands)
     return parser
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names after the global options, or None (help, or no command).
+    A word no command has also registers them all, so argparse's refusal lists the choices."""
+    options = _global_options(argparse.ArgumentParser(add_help=False, exit_on_error=False))
+    try:
+        _known, rest = options.parse_known_args(argv)
+    except argparse.ArgumentError:  # a global option without its value: the full parser says so
+        return None
+    return rest[0] if rest else None
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

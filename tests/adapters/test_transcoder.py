@@ -78,3 +78,24 @@ def test_float_subclasses_are_written_as_floats_like_the_stock_transcoder() -> N
 def test_non_finite_floats_are_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="non-finite"):
         FAST.encode({"x": bad})
+
+
+# Lists of plain numbers skip the per-item walk (a research run holds thousands of figures):
+# the skip must refuse what the walk refuses and keep what it keeps.
+@given(st.lists(st.floats() | st.integers(), max_size=50))
+def test_a_list_of_numbers_is_refused_exactly_when_one_is_not_finite(items: list) -> None:
+    if all(math.isfinite(x) for x in items):
+        assert FAST.decode(FAST.encode({"xs": items})) == {"xs": items}
+    else:
+        with pytest.raises(ValueError, match="non-finite"):
+            FAST.encode({"xs": items})
+
+
+def test_finite_floats_whose_sum_overflows_are_kept() -> None:
+    items = [1e308, 1e308, -5.0]
+    assert FAST.decode(FAST.encode(items)) == items == STOCK.decode(FAST.encode(items))
+
+
+def test_ints_beyond_a_floats_range_are_kept() -> None:
+    items = [10**400, 1.5]
+    assert FAST.encode(items) == STOCK.encode(items)
