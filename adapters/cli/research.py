@@ -17,6 +17,7 @@ from adapters.cli.common import (
     date_arg,
     engine_of,
     no_specs_option,
+    say,
     settings_of,
     write_output,
 )
@@ -151,12 +152,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     engine = engine_of(args)
     try:
         catch_up(engine)
-        try:
-            jobs = optimize.prepare(
-                settings, engine.market_reader(), strategies, symbols, args.exchange, args.no_specs
-            )
-        except optimize.OptimizeInputError as exc:
-            raise UsageError(str(exc)) from exc
+        jobs = _jobs(engine, settings, strategies, symbols, args)
         cost = optimize.estimate_jobs(jobs, args.workers)
         if args.dry_run:
             print(estimate_text(cost, target is not None))
@@ -168,6 +164,33 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     for run_id, summary in summaries:
         print(optimize_json(summary, run_id) if args.json else optimize_table(summary))
     return 0
+
+
+def _jobs(
+    engine: Engine,
+    settings: Settings,
+    strategies: list[str],
+    symbols: list[str],
+    args: argparse.Namespace,
+) -> list[optimize.PreparedJob]:
+    """The checked jobs. Named strategies stop at the first one that cannot run (exit 2);
+    ``--all`` runs those the stored data allows and names each skipped one on stderr."""
+    reader, exchange, no_specs = engine.market_reader(), args.exchange, args.no_specs
+    if not args.all:
+        try:
+            return optimize.prepare(settings, reader, strategies, symbols, exchange, no_specs)
+        except optimize.OptimizeInputError as exc:
+            raise UsageError(str(exc)) from exc
+    jobs, skipped = optimize.prepare_available(
+        settings, reader, strategies, symbols, exchange, no_specs
+    )
+    for why in skipped:
+        say(f"skipped {why}")
+    if not jobs:
+        raise UsageError(f"--all: none of the {len(skipped)} jobs can run (reasons above)")
+    if skipped:
+        say(f"--all: {len(jobs)} jobs to run, {len(skipped)} skipped")
+    return jobs
 
 
 def _symbols(args: argparse.Namespace, settings: Settings) -> list[str]:

@@ -72,6 +72,28 @@ def prepare(
     ]
 
 
+def prepare_available(
+    settings: Settings,
+    reader: MarketDataReader,
+    strategies: Sequence[str],
+    symbols: Sequence[str],
+    exchange: str = "binance",
+    no_specs: bool = False,
+) -> tuple[list[PreparedJob], list[str]]:
+    """The jobs that can run, and why each other one cannot (``optimize --all``: "every
+    strategy x every asset" runs what the stored data allows, where an explicit list stops at
+    its first problem)."""
+    contracts = VenueContracts.of(settings, no_specs)
+    jobs, skipped = [], []
+    for strategy in strategies:
+        for symbol in symbols:
+            try:
+                jobs.append(_prepare_one(settings, reader, strategy, symbol, exchange, contracts))
+            except OptimizeInputError as exc:
+                skipped.append(str(exc))
+    return jobs, skipped
+
+
 def _prepare_one(
     settings: Settings,
     reader: MarketDataReader,

@@ -232,6 +232,51 @@ def test_all_with_a_bad_symbol_in_the_list_exits_2_naming_it(
     assert len(errors) == 1 and "bad symbol 'ETHUSDT'" in errors[0], errors
 
 
+MOMENTUM_GRID = "  momentum:\n    breakout_lookback: [10, 20]\n"  # trades 5m: not in the sample
+
+
+def test_all_runs_what_the_data_allows_and_names_each_skipped_job(
+    home: Path, config: Path, capsys
+) -> None:
+    (config / "param_grids.yaml").write_text(SMALL_GRID + MOMENTUM_GRID)
+    assert main(run(home, config, "--all", "--symbol", "BTC/USDT,ETH/USDT", "--dry-run")) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("2 job(s), ")  # grid_atr on both symbols
+    assert captured.err.splitlines() == [
+        "scalp-radar: skipped momentum on BTC/USDT: no 5m candles of BTC/USDT on binance: "
+        "import or fetch some first",
+        "scalp-radar: skipped momentum on ETH/USDT: no 5m candles of ETH/USDT on binance: "
+        "import or fetch some first",
+        "scalp-radar: --all: 2 jobs to run, 2 skipped",
+    ]
+
+
+def test_all_with_no_job_that_can_run_exits_2(home: Path, config: Path, capsys) -> None:
+    (config / "param_grids.yaml").write_text(
+        SMALL_GRID.split("grids:")[0] + "grids:\n" + MOMENTUM_GRID
+    )
+    assert main(run(home, config, "--all", "--symbol", "BTC/USDT", "--dry-run")) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[-1] == (
+        "scalp-radar: error: --all: none of the 1 jobs can run (reasons above)"
+    )
+
+
+def test_a_named_strategy_without_its_data_stops_before_any_work(
+    home: Path, config: Path, capsys
+) -> None:
+    (config / "param_grids.yaml").write_text(SMALL_GRID + MOMENTUM_GRID)
+    args = run(home, config, "--strategy", "grid_atr,momentum", "--symbol", "BTC/USDT")
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == (
+        "scalp-radar: error: momentum on BTC/USDT: no 5m candles of BTC/USDT on binance: "
+        "import or fetch some first"
+    )
+
+
 def test_a_strategy_list_is_each_strategy_on_each_symbol(home: Path, config: Path, capsys) -> None:
     two_grids = SMALL_GRID + "  bollinger_mr:\n    bb_period: [10, 20]\n"
     (config / "param_grids.yaml").write_text(two_grids)
