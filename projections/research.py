@@ -90,7 +90,6 @@ _INSERT_COMBO = (
     f"INSERT OR REPLACE INTO optimization_combos ({', '.join(_COMBO_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(_COMBO_COLUMNS))})"
 )
-_ENCODER = msgspec.json.Encoder(order="sorted")  # params' keys sorted, as they were written
 # a document column holds null where the summary had none (``fixed`` of a full run)
 _DECODERS = {name: msgspec.json.Decoder(kind | None) for name, kind in JSON_COLUMNS.items()}
 
@@ -190,8 +189,8 @@ def _field(summary: WalkForwardSummary, name: str) -> Any:
 
 def _combo_rows(run_id: str, summary: WalkForwardSummary) -> list[tuple[Any, ...]]:
     """One row per combination, in ``_INSERT_COMBO``'s column order: a run holds thousands,
-    so they are built as tuples and their JSON by msgspec (a dict and ``json.dumps`` per value
-    was most of the time a CLI run spent projecting its own result)."""
+    so they are built as tuples and written by one ``executemany`` (sqlite-utils' upsert of
+    dicts cost more than the rest of the projection)."""
     combos = summary.combos
     figures = [(getattr(combos, name), affinity) for name, affinity in COMBO_FIGURES.items()]
     return [
@@ -214,7 +213,7 @@ def _figure(values: list[Any] | None, i: int, affinity: str) -> Any:
 
 
 def _json(value: Any) -> str:
-    return _ENCODER.encode(value).decode()
+    return json.dumps(value, sort_keys=True)
 
 
 class ResearchReader:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import importlib
 import os
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 from adapters.cli.common import UsageError
@@ -119,8 +119,41 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     word = None if argv is None else _command_word(argv)
     modules = [COMMANDS[word]] if word in COMMANDS else dict.fromkeys(COMMANDS.values())
     for module in modules:
-        importlib.import_module(f"adapters.cli.{module}").register(commands)
+        _command_module(module).register(commands)
     return parser
+
+
+def _command_module(name: str) -> ModuleType:
+    """The module of ``adapters.cli`` named ``name``, imported now. Written out, not built from
+    the name: every import stays one the layering check can read."""
+    match name:
+        case "data":
+            from adapters.cli import data as module
+        case "config_check":
+            from adapters.cli import config_check as module
+        case "store":
+            from adapters.cli import store as module
+        case "research":
+            from adapters.cli import research as module
+        case "portfolio":
+            from adapters.cli import portfolio as module
+        case "serve":
+            from adapters.cli import serve as module
+        case "paper":
+            from adapters.cli import paper as module
+        case "live":
+            from adapters.cli import live as module
+        case "notify":
+            from adapters.cli import notify as module
+        case "venue_sim":
+            from adapters.cli import venue_sim as module
+        case "demo":
+            from adapters.cli import demo as module
+        case "warm_cache":
+            from adapters.cli import warm_cache as module
+        case _:
+            raise KeyError(name)
+    return module
 
 
 _ABOUT = __doc__.splitlines()[0]
