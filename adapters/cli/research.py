@@ -68,9 +68,9 @@ def _register_optimize(commands) -> None:
     opt.add_argument(
         "--workers",
         type=int,
-        default=1,
         help="local worker processes, each with its share of the cores as numba threads "
-        "(default 1: this process, every thread)",
+        "(default: what the cost model expects to be faster: a pool of one per core for "
+        "several jobs, else this process with every thread)",
     )
     cluster_option(opt)
     opt.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -146,18 +146,21 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     strategies = sorted(settings.param_grids.grids) if args.all else _strategies(args.strategy)
     symbols = _symbols(args, settings)
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
     target = cluster_target(args, settings)
     engine = engine_of(args)
     try:
         catch_up(engine)
         jobs = _jobs(engine, settings, strategies, symbols, args)
-        cost = optimize.estimate_jobs(jobs, args.workers)
+        workers = args.workers
+        if workers is None and target is None:  # a cluster is shaped like the cores (None)
+            workers = optimize.fastest_workers(jobs)
+        cost = optimize.estimate_jobs(jobs, workers)
         if args.dry_run:
             print(estimate_text(cost, target is not None))
             return 0
-        summaries = _optimize(engine, jobs, args, target)
+        summaries = _optimize(engine, jobs, workers, args, target)
         engine.project()
     finally:
         engine.close()
@@ -205,13 +208,17 @@ def _symbols(args: argparse.Namespace, settings: Settings) -> list[str]:
 
 
 def _optimize(
-    engine: Engine, jobs, args: argparse.Namespace, target: ClusterTarget | None
+    engine: Engine,
+    jobs: list[optimize.PreparedJob],
+    workers: int | None,
+    args: argparse.Namespace,
+    target: ClusterTarget | None,
 ) -> list[tuple[str, WalkForwardSummary]]:
     """(run id, summary) of each job, recorded as it completes (here, wherever it ran)."""
     summaries = []
     try:
         progress = window_progress if target is None else jobs_progress
-        for summary in optimize.run_jobs(jobs, args.workers, progress, target):
+        for summary in optimize.run_jobs(jobs, workers, progress, target):
             run_id = engine.research.record_run(summary)
             summaries.append((run_id, summary))
             if args.apply:

@@ -31,7 +31,7 @@ from domain.market import perpetual_of
 from domain.strategies import REGISTRY
 from domain.strategies.plans import MarketArrays
 from domain.walk_forward_summary import WalkForwardSummary
-from optimization.cost import Estimate, estimate, job_cost
+from optimization.cost import Estimate, JobCost, estimate, job_cost
 from optimization.grid_search import GridError, check_grid
 from optimization.walk_forward import WalkForwardJob, run_walk_forward
 from optimization.windows import WindowError, walk_forward_windows
@@ -170,6 +170,24 @@ def _validation(
         return load_market(reader, perp, timeframe, 0, needs, contracts).market
     except BacktestInputError:
         return None
+
+
+def fastest_workers(jobs: Sequence[PreparedJob]) -> int:
+    """The worker count the cost model expects to finish ``jobs`` first, up to the cores: the
+    pool's processes each run a job on one thread, which wins over one process with every
+    thread (the walk-forward's serial part overlaps) once there are jobs enough to pay for the
+    pool's start; one or a few run here."""
+    return fastest_count([job_cost(p.job, p.market.ts) for p in jobs], cores())
+
+
+def fastest_count(costs: Sequence[JobCost], available: int) -> int:
+    """``fastest_workers`` for jobs of these costs on ``available`` cores (ties: fewer)."""
+
+    def seconds(workers: int) -> float:
+        shape = pool_shape(len(costs), workers, available)
+        return estimate(costs, shape.processes, shape.threads).seconds
+
+    return min(range(1, min(available, len(costs)) + 1), key=seconds, default=1)
 
 
 def estimate_jobs(jobs: Sequence[PreparedJob], workers: int | None = 1) -> Estimate:

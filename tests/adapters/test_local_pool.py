@@ -1,4 +1,5 @@
-"""The local pool uses each core once (processes x numba threads) and keeps its workers."""
+"""The local pool uses each core once (processes x numba threads) and keeps its workers; without
+``--workers`` the cost model chooses between it and this process."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import os
 
 import numba
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.services.local_pool import PoolShape, local_pool, pool_shape, shutdown
+from adapters.services.optimize import fastest_count
+from optimization.cost import POOL_START_S, START_S, JobCost, estimate, ns_per_step
 
 
 def _worker() -> tuple[int, int]:
@@ -43,3 +48,42 @@ def test_workers_run_with_their_share_of_threads_and_are_reused_across_calls() -
         assert local_pool(PoolShape(1, 2)) is not pool  # another shape replaces it
     finally:
         shutdown()
+
+
+# -- how many workers when --workers is not given (the cost model decides) --------------------
+BIG = JobCost(windows=27, combos=3240, steps=500_000_000)  # grid_atr, five years of BTC
+
+
+def _seconds(jobs: int, processes: int, threads: int) -> float:
+    """The model's time, written out: the start, the pool's start, rounds of jobs."""
+    rounds = -(-jobs // processes)
+    pool = POOL_START_S if processes > 1 else 0.0
+    return START_S + pool + rounds * BIG.steps * ns_per_step(threads) * 1e-9
+
+
+def test_one_job_runs_here() -> None:
+    assert fastest_count([BIG], available=8) == 1
+
+
+def test_many_big_jobs_go_to_a_pool_of_one_process_per_core() -> None:
+    assert _seconds(40, 2, 1) < _seconds(40, 1, 2)  # the model's own premise on two cores
+    assert fastest_count([BIG] * 40, available=2) == 2
+
+
+def test_the_pool_is_chosen_only_when_it_pays_for_its_start() -> None:
+    for jobs in range(1, 12):
+        pool_first = _seconds(jobs, 2, 1) < _seconds(jobs, 1, 2)
+        assert fastest_count([BIG] * jobs, available=2) == (2 if pool_first else 1), jobs
+
+
+@given(st.lists(st.integers(1, 10**9), min_size=1, max_size=20), st.integers(1, 16))
+def test_no_other_count_is_expected_to_be_faster(steps: list[int], available: int) -> None:
+    costs = [JobCost(1, 1, s) for s in steps]
+    chosen = fastest_count(costs, available)
+
+    def time(workers: int) -> float:
+        shape = pool_shape(len(costs), workers, available)
+        return estimate(costs, shape.processes, shape.threads).seconds
+
+    assert 1 <= chosen <= max(1, min(available, len(costs)))
+    assert all(time(chosen) <= time(w) for w in range(1, available + 1))
