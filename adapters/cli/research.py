@@ -184,8 +184,9 @@ def _jobs(
             return optimize.prepare(settings, reader, strategies, symbols, exchange, no_specs)
         except optimize.OptimizeInputError as exc:
             raise UsageError(str(exc)) from exc
-    jobs, skipped = optimize.prepare_available(
-        settings, reader, strategies, symbols, exchange, no_specs
+    skipped: list[str] = []
+    jobs = optimize.prepare(
+        settings, reader, strategies, symbols, exchange, no_specs, on_skip=skipped.append
     )
     for why in skipped:
         say(f"skipped {why}")

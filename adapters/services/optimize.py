@@ -61,37 +61,23 @@ def prepare(
     symbols: Sequence[str],
     exchange: str = "binance",
     no_specs: bool = False,
+    on_skip: Callable[[str], None] | None = None,
 ) -> list[PreparedJob]:
     """The jobs, checked; each market obeys the trading venue's contract of its perpetual
-    (``no_specs``: none)."""
+    (``no_specs``: none). A job that cannot run raises ``OptimizeInputError``, or, given
+    ``on_skip``, is left out and its reason handed over (``optimize --all``: "every strategy x
+    every asset" runs what the stored data allows)."""
     contracts = VenueContracts.of(settings, no_specs)
-    return [
-        _prepare_one(settings, reader, strategy, symbol, exchange, contracts)
-        for strategy in strategies
-        for symbol in symbols
-    ]
-
-
-def prepare_available(
-    settings: Settings,
-    reader: MarketDataReader,
-    strategies: Sequence[str],
-    symbols: Sequence[str],
-    exchange: str = "binance",
-    no_specs: bool = False,
-) -> tuple[list[PreparedJob], list[str]]:
-    """The jobs that can run, and why each other one cannot (``optimize --all``: "every
-    strategy x every asset" runs what the stored data allows, where an explicit list stops at
-    its first problem)."""
-    contracts = VenueContracts.of(settings, no_specs)
-    jobs, skipped = [], []
+    jobs = []
     for strategy in strategies:
         for symbol in symbols:
             try:
                 jobs.append(_prepare_one(settings, reader, strategy, symbol, exchange, contracts))
             except OptimizeInputError as exc:
-                skipped.append(str(exc))
-    return jobs, skipped
+                if on_skip is None:
+                    raise
+                on_skip(str(exc))
+    return jobs
 
 
 def _prepare_one(
