@@ -46,7 +46,7 @@ from domain.strategies.plans import MarketArrays, previous
 from domain.strategies.spec import sides
 from optimization.fast.metrics_nb import sharpe_1d_nb
 
-BLOCK = 16  # candles screened at once
+BLOCK = 16  # candles screened at once (8-64 measured alike on real BTC)
 
 # columns of ReferenceInputs.ints / .floats / .costs
 MID, VOL, LEVELS, LONG_ON, SHORT_ON = range(5)
@@ -168,28 +168,32 @@ def screen_nb(side, more, coef, stop, low, high, mid, vol, u, top):
     """The first candle of ``[u, top)`` where something can happen, ``top`` if none: flat, a
     level of multiplier ``coef`` reached (``side`` 0; ``more`` = (long on, short on) as bits 1
     and 2); open, the stop or the take-profit touched or, while ``more``, the next level
-    (``coef``) reached. Bitwise tests and a min reduction: no branch per candle."""
-    hit = top
+    (``coef``) reached. Bitwise tests and a min reduction: no branch per candle. The indices are
+    unsigned: a signed one makes numba guard every load against negative indices, which keeps
+    LLVM from vectorising the loop (6x slower)."""
+    first = np.uint64(u)
+    end = np.uint64(top)
+    hit = end
     if side == 0:
         long_on = (more & 1) != 0
         short_on = (more & 2) != 0
-        for v in range(u, top):
+        for v in range(first, end):
             buy = mid[v] - vol[v] * coef
             sell = mid[v] + vol[v] * coef
             flag = (long_on & (buy > 0.0) & (low[v] <= buy)) | (short_on & (high[v] >= sell))
-            hit = min(hit, v if flag else top)
+            hit = min(hit, v if flag else end)
     elif side > 0:
-        for v in range(u, top):
+        for v in range(first, end):
             buy = mid[v] - vol[v] * coef
             reach = (more != 0) & (buy > 0.0) & (low[v] <= buy)
             flag = (low[v] <= stop) | (high[v] >= mid[v]) | reach
-            hit = min(hit, v if flag else top)
+            hit = min(hit, v if flag else end)
     else:
-        for v in range(u, top):
+        for v in range(first, end):
             reach = (more != 0) & (high[v] >= mid[v] + vol[v] * coef)
             flag = (high[v] >= stop) | (low[v] <= mid[v]) | reach
-            hit = min(hit, v if flag else top)
-    return hit
+            hit = min(hit, v if flag else end)
+    return np.int64(hit)
 
 
 @njit(cache=True, error_model="numpy")
@@ -209,7 +213,8 @@ def window_reference_nb(
     side, levels = 0, 0  # the open grid: its direction, its filled levels (a prefix)
     qty = cost = entry_fees = stop = 0.0  # sums in fill order, as domain.ledger.totals
     trades = wins = days = 0
-    peak, drawdown = -np.inf, 0.0
+    # the drawdown deepens only at a new low since the peak: one division per new low
+    peak, trough, drawdown = -np.inf, np.inf, 0.0
     last = end - 1
     i = start
     while i < end:
@@ -222,12 +227,27 @@ def window_reference_nb(
                 more = int(levels < num_levels)
                 j = screen_nb(side, more, c_start + levels * c_step, stop, l, h, mid, vol, i, top)
             # nothing happens before j: only the equity moves
+            if side == 0 and i < j:
+                eq = cash  # flat: the same equity on every candle
+                if eq > peak:
+                    peak = trough = eq
+                elif eq < trough:
+                    trough = eq
+                    drawdown = max(drawdown, (peak - eq) / peak)
+                for u in range(i, j):
+                    if day_end[u]:
+                        closes[days] = eq
+                        days += 1
+                i = j
             while i < j:
-                eq = cash if side == 0 else cash + side * (c[i] * qty - cost)
+                eq = cash + side * (c[i] * qty - cost)
                 if eq <= 0.0:
                     break  # the ruin guard: the exact step decides
-                peak = max(peak, eq)
-                drawdown = max(drawdown, (peak - eq) / peak)
+                if eq > peak:
+                    peak = trough = eq
+                elif eq < trough:
+                    trough = eq
+                    drawdown = max(drawdown, (peak - eq) / peak)
                 if day_end[i]:
                     closes[days] = eq
                     days += 1
@@ -296,8 +316,11 @@ def window_reference_nb(
                 wins += won
                 side = 0
             eq = cash
-        peak = max(peak, eq)
-        drawdown = max(drawdown, (peak - eq) / peak)
+        if eq > peak:
+            peak = trough = eq
+        elif eq < trough:
+            trough = eq
+            drawdown = max(drawdown, (peak - eq) / peak)
         if day_end[i] or i == last:
             closes[days] = eq
             days += 1
