@@ -133,12 +133,12 @@ def reference_metrics(inputs: ReferenceInputs, windows: np.ndarray, screened: bo
     )
     d = inputs
     return batch_reference_nb(
-        screened, d.ts, d.ohlc, d.day_end, d.mids, d.vols, d.ints, d.floats, d.costs, spans, days
+        screened, d.ohlc, d.day_end, d.mids, d.vols, d.ints, d.floats, d.costs, spans, days
     )
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def batch_reference_nb(screened, ts, ohlc, day_end, mids, vols, ints, floats, costs, spans, days):
+def batch_reference_nb(screened, ohlc, day_end, mids, vols, ints, floats, costs, spans, days):
     """Every combination on every window, combinations spread over the cores."""
     out = np.empty((ints.shape[0], spans.shape[0], 5))
     for k in prange(ints.shape[0]):
@@ -148,7 +148,7 @@ def batch_reference_nb(screened, ts, ohlc, day_end, mids, vols, ints, floats, co
         vol = vols[ints[k, VOL]]
         for w in range(spans.shape[0]):
             out[k, w] = window_reference_nb(
-                screened, ts, ohlc, day_end, mid, vol, ints[k], floats[k], costs,
+                screened, ohlc, day_end, mid, vol, ints[k], floats[k], costs,
                 spans[w, 0], spans[w, 1], closes, returns,
             )  # fmt: skip
     return out
@@ -198,7 +198,7 @@ def screen_nb(side, more, coef, stop, low, high, mid, vol, u, top):
 
 @njit(cache=True, error_model="numpy")
 def window_reference_nb(
-    screened, ts, ohlc, day_end, mid, vol, ci, cf, costs, start, end, closes, returns
+    screened, ohlc, day_end, mid, vol, ci, cf, costs, start, end, closes, returns
 ):
     """One combination on ``[start, end)`` from a flat account: (Sharpe, return %, max drawdown
     %, trades, wins) as ``domain.backtest.run_backtest(market.head(end), start=start)``."""
