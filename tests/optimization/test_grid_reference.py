@@ -30,7 +30,12 @@ from domain.execution import Costs
 from domain.market import HOUR_MS
 from domain.strategies.plans import MarketArrays
 from optimization.fast import grid
-from tests.optimization.grid_reference_nb import reference_inputs, reference_metrics
+from tests.optimization.grid_reference_nb import (
+    level_nb,
+    reference_inputs,
+    reference_metrics,
+    screen_nb,
+)
 from tests.optimization.test_fast_grid_parity import (
     ACCOUNTS,
     COSTS,
@@ -157,6 +162,46 @@ def test_the_reference_equals_the_event_driven_backtest(case: dict[str, Any]) ->
     m = slow.metrics
     wins = sum(t.pnl > 0 for t in slow.trades)
     assert ours.tolist() == [m.sharpe, m.return_pct, m.max_drawdown_pct, m.trades, wins]
+
+
+def _can_happen(side: int, more: int, coef: float, stop: float, v: int, rows: Any) -> bool:
+    """The screen's contract for one candle, written with branches."""
+    low, high, mid, vol = rows
+    if side == 0:
+        buys = bool(more & 1) and low[v] <= level_nb(1, mid[v], vol[v], coef)
+        return buys or (bool(more & 2) and high[v] >= level_nb(-1, mid[v], vol[v], coef))
+    level = level_nb(side, mid[v], vol[v], coef)
+    if side > 0:
+        return low[v] <= stop or high[v] >= mid[v] or (bool(more) and low[v] <= level)
+    return high[v] >= stop or low[v] <= mid[v] or (bool(more) and high[v] >= level)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    side=st.sampled_from((0, 1, -1)),
+    more=st.integers(0, 3),
+    coef=st.sampled_from((0.5, 2.0, 40.0)),  # 40 ATRs below the SMA: a long level <= 0
+    stop=st.floats(85.0, 115.0),
+    u=st.integers(0, 30),
+    width=st.integers(0, 20),
+)
+def test_the_screen_finds_the_first_candle_where_something_can_happen(
+    seed: int, side: int, more: int, coef: float, stop: float, u: int, width: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    n = 50
+    # prices on a 0.5 grid: touches at exactly the stop or the SMA are common
+    mid = np.round(2.0 * (100.0 + rng.normal(0.0, 3.0, n))) / 2.0
+    mid[rng.random(n) < 0.1] = np.nan  # the warm-up: no level, no take-profit
+    vol = np.abs(rng.normal(2.0, 1.0, n))
+    low = np.round(2.0 * (mid - rng.random(n) * 10.0)) / 2.0
+    high = np.round(2.0 * (mid + rng.random(n) * 10.0)) / 2.0
+    stop = round(2.0 * stop) / 2.0
+    top = min(u + width, n)
+    rows = (low, high, mid, vol)
+    expected = next((v for v in range(u, top) if _can_happen(side, more, coef, stop, v, rows)), top)
+    assert screen_nb(side, more, coef, stop, low, high, mid, vol, u, top) == expected
 
 
 def test_a_long_grid_fills_one_level_and_takes_profit_at_the_open() -> None:
