@@ -46,7 +46,8 @@ from domain.strategies.plans import MarketArrays, previous
 from domain.strategies.spec import sides
 from optimization.fast.metrics_nb import sharpe_1d_nb
 
-BLOCK = 16  # candles screened at once (8-64 measured alike on real BTC)
+BLOCK = 16  # candles screened at once
+FLAT_BLOCK = 64  # ... further on by a flat runner, once the first block found nothing
 
 # columns of ReferenceInputs.ints / .floats / .costs
 MID, VOL, LEVELS, LONG_ON, SHORT_ON = range(5)
@@ -61,6 +62,7 @@ class ReferenceInputs(msgspec.Struct, frozen=True):
     ts: np.ndarray  # (n,) int64
     ohlc: np.ndarray  # (4, n) float64: open, high, low, close
     day_end: np.ndarray  # (n,) bool: the next candle opens on another UTC day
+    day_count: np.ndarray  # (n + 1,) int64: the day ends before candle i
     mids: np.ndarray  # (distinct ma periods, n): the previous candle's SMA
     vols: np.ndarray  # (distinct atr periods, n): the previous candle's ATR, NaN unless > 0
     ints: np.ndarray  # (combos, 5) int64: MID row, VOL row, LEVELS, LONG_ON, SHORT_ON
@@ -103,10 +105,12 @@ def reference_inputs(
         )
     day = market.ts // DAY_MS
     n = len(market)
+    day_end = np.append(day[1:] != day[:-1], True) if n else np.zeros(0, dtype=bool)
     return ReferenceInputs(
         ts=np.ascontiguousarray(market.ts, dtype=np.int64),
         ohlc=np.ascontiguousarray(np.vstack([market.open, market.high, market.low, market.close])),
-        day_end=np.append(day[1:] != day[:-1], True) if n else np.zeros(0, dtype=bool),
+        day_end=day_end,
+        day_count=np.concatenate([[0], np.cumsum(day_end, dtype=np.int64)]),
         mids=np.ascontiguousarray(np.vstack(mids)) if mids else np.full((1, n), np.nan),
         vols=np.ascontiguousarray(np.vstack(vols)) if vols else np.full((1, n), np.nan),
         ints=ints,
@@ -133,12 +137,24 @@ def reference_metrics(inputs: ReferenceInputs, windows: np.ndarray, screened: bo
     )
     d = inputs
     return batch_reference_nb(
-        screened, d.ohlc, d.day_end, d.mids, d.vols, d.ints, d.floats, d.costs, spans, days
+        screened,
+        d.ohlc,
+        d.day_end,
+        d.day_count,
+        d.mids,
+        d.vols,
+        d.ints,
+        d.floats,
+        d.costs,
+        spans,
+        days,
     )
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def batch_reference_nb(screened, ohlc, day_end, mids, vols, ints, floats, costs, spans, days):
+def batch_reference_nb(
+    screened, ohlc, day_end, day_count, mids, vols, ints, floats, costs, spans, days
+):
     """Every combination on every window, combinations spread over the cores."""
     out = np.empty((ints.shape[0], spans.shape[0], 5))
     for k in prange(ints.shape[0]):
@@ -148,7 +164,7 @@ def batch_reference_nb(screened, ohlc, day_end, mids, vols, ints, floats, costs,
         vol = vols[ints[k, VOL]]
         for w in range(spans.shape[0]):
             out[k, w] = window_reference_nb(
-                screened, ohlc, day_end, mid, vol, ints[k], floats[k], costs,
+                screened, ohlc, day_end, day_count, mid, vol, ints[k], floats[k], costs,
                 spans[w, 0], spans[w, 1], closes, returns,
             )  # fmt: skip
     return out
@@ -198,7 +214,7 @@ def screen_nb(side, more, coef, stop, low, high, mid, vol, u, top):
 
 @njit(cache=True, error_model="numpy")
 def window_reference_nb(
-    screened, ohlc, day_end, mid, vol, ci, cf, costs, start, end, closes, returns
+    screened, ohlc, day_end, day_count, mid, vol, ci, cf, costs, start, end, closes, returns
 ):
     """One combination on ``[start, end)`` from a flat account: (Sharpe, return %, max drawdown
     %, trades, wins) as ``domain.backtest.run_backtest(market.head(end), start=start)``."""
@@ -222,23 +238,27 @@ def window_reference_nb(
             # the last candle always takes the exact step (it closes what is open)
             top = min(i + BLOCK, last)
             if side == 0:
+                # flat: screen block after block up to the first candle reaching a level; the
+                # equity is the cash all along, so the skipped candles cost their daily closes
                 j = screen_nb(0, sides_on, c_start, 0.0, l, h, mid, vol, i, top)
+                while j == top < last:
+                    top = min(top + FLAT_BLOCK, last)
+                    j = screen_nb(0, sides_on, c_start, 0.0, l, h, mid, vol, j, top)
+                if i < j:
+                    eq = cash
+                    if eq > peak:
+                        peak = trough = eq
+                    elif eq < trough:
+                        trough = eq
+                        drawdown = max(drawdown, (peak - eq) / peak)
+                    for _ in range(day_count[j] - day_count[i]):
+                        closes[days] = eq
+                        days += 1
+                    i = j
             else:
                 more = int(levels < num_levels)
                 j = screen_nb(side, more, c_start + levels * c_step, stop, l, h, mid, vol, i, top)
-            # nothing happens before j: only the equity moves
-            if side == 0 and i < j:
-                eq = cash  # flat: the same equity on every candle
-                if eq > peak:
-                    peak = trough = eq
-                elif eq < trough:
-                    trough = eq
-                    drawdown = max(drawdown, (peak - eq) / peak)
-                for u in range(i, j):
-                    if day_end[u]:
-                        closes[days] = eq
-                        days += 1
-                i = j
+            # an open grid's quiet candles: only the equity moves
             while i < j:
                 eq = cash + side * (c[i] * qty - cost)
                 if eq <= 0.0:
