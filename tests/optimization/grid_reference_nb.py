@@ -25,9 +25,10 @@ summation), return %, max drawdown %, trades, wins.
 
 Two variants behind one switch (``screened``), sharing the exact step: *plain* runs the exact
 logic on every candle; *screened* first flags, in a branch-free pass over a block of
-``BLOCK`` candles, the first candle where something can happen (a level reached, the exit or the
-stop touched; the window's last candle always), runs the bookkeeping alone (equity, drawdown,
-daily closes) on the candles before it, and the exact logic only there.
+``BLOCK`` candles (a flat runner goes on block after block), the first candle where something
+can happen (a level reached, the exit or the stop touched; the window's last candle always),
+runs the bookkeeping alone (equity, drawdown, daily closes) on the candles before it, and the
+exact logic only there. Figures: BENCHMARKS.md, "The screened reference kernel".
 """
 
 from __future__ import annotations
