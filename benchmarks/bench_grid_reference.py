@@ -8,8 +8,9 @@ reference's scope. grid_atr's whole grid (param_grids.yaml, 3,240 combinations),
 15 walk-forward-like windows. Kernel only: each kernel's inputs are prepared once
 (``Preparations`` for production, ``reference_inputs`` for the reference) and every timed call
 reuses them. Kernels: production screened (the default), production candle by candle
-(``screened=False``, for context), the reference plain and the reference screened
-(``tests/optimization/grid_reference_nb.py``). Runs alternate so the shared machine's load hits
+(``screened=False``, for context), and the reference (``tests/optimization/grid_reference_nb.py``)
+plain, screened, and screened with its flat stretches skipped through a table built with the
+inputs (as production's ``reach_next``). Runs alternate so the shared machine's load hits
 all alike; medians, plus the median of the per-run ratios. The figures are checked equal first.
 """
 
@@ -36,7 +37,13 @@ from config.loader import load_settings  # noqa: E402
 from domain.contracts import Contract  # noqa: E402
 from optimization.fast import grid  # noqa: E402
 from optimization.fast.prepared import Preparations  # noqa: E402
-from tests.optimization.grid_reference_nb import reference_inputs, reference_metrics  # noqa: E402
+from tests.optimization.grid_reference_nb import (  # noqa: E402
+    PLAIN,
+    SCREENED,
+    SKIPPED,
+    reference_inputs,
+    reference_metrics,
+)
 
 FIELDS = ("sharpe", "return_pct", "max_drawdown_pct", "trades", "wins")
 
@@ -74,8 +81,9 @@ def main(runs: str = "7") -> None:
         kernels: dict[str, Callable[[], np.ndarray]] = {
             "production, screened": lambda: production(True),
             "production, candle by candle": lambda: production(False),
-            "reference, plain": lambda w=windows: reference_metrics(ref_inputs, w, False),
-            "reference, screened": lambda w=windows: reference_metrics(ref_inputs, w, True),
+            "reference, plain": lambda w=windows: reference_metrics(ref_inputs, w, PLAIN),
+            "reference, screened": lambda w=windows: reference_metrics(ref_inputs, w, SCREENED),
+            "reference, flat skipped": lambda w=windows: reference_metrics(ref_inputs, w, SKIPPED),
         }
         first = {name: kernel() for name, kernel in kernels.items()}  # compile, prepare, check
         for name, result in first.items():
@@ -94,6 +102,7 @@ def main(runs: str = "7") -> None:
         for a, b in (
             ("production, screened", "reference, screened"),
             ("production, screened", "reference, plain"),
+            ("production, screened", "reference, flat skipped"),
             ("reference, plain", "reference, screened"),
         ):
             ratio = statistics.median(times[a]) / statistics.median(times[b])

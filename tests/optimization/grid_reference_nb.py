@@ -23,12 +23,15 @@ liquidation) and no funding; ``reference_inputs`` refuses anything else. Metrics
 ``domain.metrics``: Sharpe of the daily closes (``metrics_nb.sharpe_1d_nb``, NumPy's pairwise
 summation), return %, max drawdown %, trades, wins.
 
-Two variants behind one switch (``screened``), sharing the exact step: *plain* runs the exact
-logic on every candle; *screened* first flags, in a branch-free pass over a block of
-``BLOCK`` candles (a flat runner goes on block after block), the first candle where something
-can happen (a level reached, the exit or the stop touched; the window's last candle always),
-runs the bookkeeping alone (equity, drawdown, daily closes) on the candles before it, and the
-exact logic only there. Figures: BENCHMARKS.md, "The screened reference kernel".
+Variants behind one switch (``mode``), sharing the exact step: ``PLAIN`` runs the exact logic
+on every candle; ``SCREENED`` first flags, in a branch-free pass over a block of ``BLOCK``
+candles (a flat runner goes on block after block), the first candle where something can happen
+(a level reached, the exit or the stop touched; the window's last candle always), runs the
+bookkeeping alone (equity, drawdown, daily closes) on the candles before it, and the exact logic
+only there; ``SKIPPED`` screens an open grid so too, but a flat runner jumps to the first candle
+reaching its nearest level through a table built with the inputs (``flat_next``: production's
+``reach_next`` idea), so that its flat stretches cost nothing in the kernel. Figures:
+BENCHMARKS.md, "The screened reference kernel".
 """
 
 from __future__ import annotations
@@ -50,8 +53,10 @@ from optimization.fast.metrics_nb import sharpe_1d_nb
 BLOCK = 16  # candles screened at once
 FLAT_BLOCK = 64  # ... further on by a flat runner, once the first block found nothing
 
+PLAIN, SCREENED, SKIPPED = range(3)  # the kernel's modes
+
 # columns of ReferenceInputs.ints / .floats / .costs
-MID, VOL, LEVELS, LONG_ON, SHORT_ON = range(5)
+MID, VOL, LEVELS, LONG_ON, SHORT_ON, FLAT = range(6)
 START, STEP, SL, MARGIN, NOTIONAL = range(5)
 MAKER, TAKER, SLIPPAGE, CAPITAL, MARGIN_LIMIT = range(5)
 
@@ -66,9 +71,12 @@ class ReferenceInputs(msgspec.Struct, frozen=True):
     day_count: np.ndarray  # (n + 1,) int64: the day ends before candle i
     mids: np.ndarray  # (distinct ma periods, n): the previous candle's SMA
     vols: np.ndarray  # (distinct atr periods, n): the previous candle's ATR, NaN unless > 0
-    ints: np.ndarray  # (combos, 5) int64: MID row, VOL row, LEVELS, LONG_ON, SHORT_ON
+    ints: np.ndarray  # (combos, 6) int64: MID row, VOL row, LEVELS, LONG_ON, SHORT_ON, FLAT row
     floats: np.ndarray  # (combos, 5) float64: START, STEP, SL fraction, MARGIN, NOTIONAL
     costs: np.ndarray  # (5,) float64: MAKER, TAKER, SLIPPAGE, CAPITAL, MARGIN_LIMIT
+    # (distinct nearest-level setups, n + 1) int64: the first candle >= i where a flat runner's
+    # nearest level is reached, n if none
+    flat_next: np.ndarray
 
 
 def reference_inputs(
@@ -85,7 +93,7 @@ def reference_inputs(
     mids = [previous(sma(market.close, p)) for p in ma_periods]
     raw = [previous(atr(market.high, market.low, market.close, p)) for p in atr_periods]
     vols = [np.where(v > 0, v, np.nan) for v in raw]
-    ints = np.zeros((len(combos), 5), dtype=np.int64)
+    ints = np.zeros((len(combos), 6), dtype=np.int64)
     floats = np.zeros((len(combos), 5))
     for k, p in enumerate(combos):
         allowed = sides(p)
@@ -96,6 +104,7 @@ def reference_inputs(
             int(p.num_levels),
             int(1 in allowed),
             int(-1 in allowed),
+            0,  # set by flat_table
         )
         floats[k] = (
             p.atr_multiplier_start,
@@ -107,13 +116,15 @@ def reference_inputs(
     day = market.ts // DAY_MS
     n = len(market)
     day_end = np.append(day[1:] != day[:-1], True) if n else np.zeros(0, dtype=bool)
+    mids_rows = np.ascontiguousarray(np.vstack(mids)) if mids else np.full((1, n), np.nan)
+    vols_rows = np.ascontiguousarray(np.vstack(vols)) if vols else np.full((1, n), np.nan)
     return ReferenceInputs(
         ts=np.ascontiguousarray(market.ts, dtype=np.int64),
         ohlc=np.ascontiguousarray(np.vstack([market.open, market.high, market.low, market.close])),
         day_end=day_end,
         day_count=np.concatenate([[0], np.cumsum(day_end, dtype=np.int64)]),
-        mids=np.ascontiguousarray(np.vstack(mids)) if mids else np.full((1, n), np.nan),
-        vols=np.ascontiguousarray(np.vstack(vols)) if vols else np.full((1, n), np.nan),
+        mids=mids_rows,
+        vols=vols_rows,
         ints=ints,
         floats=floats,
         costs=np.array(
@@ -125,12 +136,40 @@ def reference_inputs(
                 account.max_margin_ratio * account.capital + 1e-9,  # Simulator.margin_allows
             ]
         ),
+        flat_next=flat_table(market, mids_rows, vols_rows, ints, floats),
     )
 
 
-def reference_metrics(inputs: ReferenceInputs, windows: np.ndarray, screened: bool) -> np.ndarray:
+def flat_table(
+    market: MarketArrays, mids: np.ndarray, vols: np.ndarray, ints: np.ndarray, floats: np.ndarray
+) -> np.ndarray:
+    """One ``flat_next`` row per distinct nearest-level setup (SMA row, ATR row, first
+    multiplier, sides); sets ``ints[:, FLAT]``. The reach test is the kernel's (``screen_nb``
+    when flat), in NumPy."""
+    n = len(market)
+    rows: dict[tuple[int, int, float, int, int], int] = {}
+    table: list[np.ndarray] = []
+    for k in range(len(ints)):
+        key = (int(ints[k, MID]), int(ints[k, VOL]), float(floats[k, START]),
+               int(ints[k, LONG_ON]), int(ints[k, SHORT_ON]))  # fmt: skip
+        if key not in rows:
+            mid, vol, coef = mids[key[0]], vols[key[1]], key[2]
+            with np.errstate(invalid="ignore"):
+                buy = mid - vol * coef
+                reached = (bool(key[3]) & (buy > 0.0) & (market.low <= buy)) | (
+                    bool(key[4]) & (market.high >= mid + vol * coef)
+                )
+            first = np.where(reached, np.arange(n), n)
+            rows[key] = len(table)
+            table.append(np.append(np.minimum.accumulate(first[::-1])[::-1], n))
+        ints[k, FLAT] = rows[key]
+    return np.vstack(table) if table else np.zeros((1, n + 1), dtype=np.int64)
+
+
+def reference_metrics(inputs: ReferenceInputs, windows: np.ndarray, mode: int) -> np.ndarray:
     """(combos, windows, 5) float64: Sharpe, return %, max drawdown %, trades, wins of every
-    combination on every ``[start, end)`` window."""
+    combination on every ``[start, end)`` window, the kernel run in ``mode`` (``PLAIN``,
+    ``SCREENED``, ``SKIPPED``)."""
     spans = np.ascontiguousarray(windows, dtype=np.int64).reshape(-1, 2)
     days = max(
         [int(inputs.ts[e - 1] // DAY_MS - inputs.ts[s] // DAY_MS) + 1 for s, e in spans if e > s],
@@ -138,7 +177,7 @@ def reference_metrics(inputs: ReferenceInputs, windows: np.ndarray, screened: bo
     )
     d = inputs
     return batch_reference_nb(
-        screened,
+        mode,
         d.ohlc,
         d.day_end,
         d.day_count,
@@ -147,6 +186,7 @@ def reference_metrics(inputs: ReferenceInputs, windows: np.ndarray, screened: bo
         d.ints,
         d.floats,
         d.costs,
+        d.flat_next,
         spans,
         days,
     )
@@ -154,7 +194,7 @@ def reference_metrics(inputs: ReferenceInputs, windows: np.ndarray, screened: bo
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def batch_reference_nb(
-    screened, ohlc, day_end, day_count, mids, vols, ints, floats, costs, spans, days
+    mode, ohlc, day_end, day_count, mids, vols, ints, floats, costs, flat_next, spans, days
 ):
     """Every combination on every window, combinations spread over the cores."""
     out = np.empty((ints.shape[0], spans.shape[0], 5))
@@ -163,9 +203,10 @@ def batch_reference_nb(
         returns = np.empty(days + 1)
         mid = mids[ints[k, MID]]
         vol = vols[ints[k, VOL]]
+        reach = flat_next[ints[k, FLAT]]
         for w in range(spans.shape[0]):
             out[k, w] = window_reference_nb(
-                screened, ohlc, day_end, day_count, mid, vol, ints[k], floats[k], costs,
+                mode, ohlc, day_end, day_count, mid, vol, reach, ints[k], floats[k], costs,
                 spans[w, 0], spans[w, 1], closes, returns,
             )  # fmt: skip
     return out
@@ -214,8 +255,21 @@ def screen_nb(side, more, coef, stop, low, high, mid, vol, u, top):
 
 
 @njit(cache=True, error_model="numpy")
+def flat_end_nb(sides_on, coef, low, high, mid, vol, i, last):
+    """The first candle of ``[i, last)`` where a flat runner's nearest level (multiplier
+    ``coef``) is reached, ``last`` if none: ``screen_nb`` over a first block of ``BLOCK``
+    candles, then blocks of ``FLAT_BLOCK``."""
+    top = min(i + BLOCK, last)
+    j = screen_nb(0, sides_on, coef, 0.0, low, high, mid, vol, i, top)
+    while j == top < last:
+        top = min(top + FLAT_BLOCK, last)
+        j = screen_nb(0, sides_on, coef, 0.0, low, high, mid, vol, j, top)
+    return j
+
+
+@njit(cache=True, error_model="numpy")
 def window_reference_nb(
-    screened, ohlc, day_end, day_count, mid, vol, ci, cf, costs, start, end, closes, returns
+    mode, ohlc, day_end, day_count, mid, vol, reach, ci, cf, costs, start, end, closes, returns
 ):
     """One combination on ``[start, end)`` from a flat account: (Sharpe, return %, max drawdown
     %, trades, wins) as ``domain.backtest.run_backtest(market.head(end), start=start)``."""
@@ -235,31 +289,30 @@ def window_reference_nb(
     last = end - 1
     i = start
     while i < end:
-        if screened:
-            # the last candle always takes the exact step (it closes what is open)
-            top = min(i + BLOCK, last)
-            if side == 0:
-                # flat: screen block after block up to the first candle reaching a level; the
-                # equity is the cash all along, so the skipped candles cost their daily closes
-                j = screen_nb(0, sides_on, c_start, 0.0, l, h, mid, vol, i, top)
-                while j == top < last:
-                    top = min(top + FLAT_BLOCK, last)
-                    j = screen_nb(0, sides_on, c_start, 0.0, l, h, mid, vol, j, top)
-                if i < j:
-                    eq = cash
-                    if eq > peak:
-                        peak = trough = eq
-                    elif eq < trough:
-                        trough = eq
-                        drawdown = max(drawdown, (peak - eq) / peak)
-                    for _ in range(day_count[j] - day_count[i]):
-                        closes[days] = eq
-                        days += 1
-                    i = j
+        if mode != PLAIN and side == 0:
+            # flat: nothing happens before the first candle reaching the nearest level, and the
+            # equity is the cash all along: the candles before it cost their daily closes
+            if mode == SKIPPED:
+                j = min(reach[i], last)
             else:
-                more = int(levels < num_levels)
-                j = screen_nb(side, more, c_start + levels * c_step, stop, l, h, mid, vol, i, top)
-            # an open grid's quiet candles: only the equity moves
+                j = flat_end_nb(sides_on, c_start, l, h, mid, vol, i, last)
+            if i < j:
+                eq = cash
+                if eq > peak:
+                    peak = trough = eq
+                elif eq < trough:
+                    trough = eq
+                    drawdown = max(drawdown, (peak - eq) / peak)
+                for _ in range(day_count[j] - day_count[i]):
+                    closes[days] = eq
+                    days += 1
+                i = j
+        elif mode != PLAIN:
+            # open: the quiet candles before the first flagged one only move the equity; the
+            # last candle always takes the exact step (it closes what is open)
+            top = min(i + BLOCK, last)
+            more = int(levels < num_levels)
+            j = screen_nb(side, more, c_start + levels * c_step, stop, l, h, mid, vol, i, top)
             while i < j:
                 eq = cash + side * (c[i] * qty - cost)
                 if eq <= 0.0:

@@ -5,10 +5,10 @@ window) must be **exactly** equal, not within a tolerance: both follow the rules
 IEEE operations in the same order (level = SMA - ATR x (start + k x step), fills at min(level,
 open), sums in fill order, Sharpe with NumPy's pairwise summation), and no ``fastmath``
 reorders them, so any difference is a disagreement about a rule. The event-driven backtest
-(``domain.backtest.run_backtest``) arbitrates on random cases too. The reference's plain and
-screened variants must agree exactly as well. Cases: random markets (hypothesis), the shipped
-BTC sample, and five years of real BTC from ``../shared/data`` when it is there. No contract
-rules, no funding: the reference's scope.
+(``domain.backtest.run_backtest``) arbitrates on random cases too. The reference's three modes
+(plain, screened, flat stretches skipped) must agree exactly as well. Cases: random markets
+(hypothesis), the shipped BTC sample, and five years of real BTC from ``../shared/data`` when it
+is there. No contract rules, no funding: the reference's scope.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from domain.market import HOUR_MS
 from domain.strategies.plans import MarketArrays
 from optimization.fast import grid
 from tests.optimization.grid_reference_nb import (
+    PLAIN,
+    SCREENED,
+    SKIPPED,
     level_nb,
     reference_inputs,
     reference_metrics,
@@ -82,10 +85,10 @@ def reference(
     windows: Any,
     costs: Costs,
     account: Account,
-    screened: bool = True,
+    mode: int = SCREENED,
 ) -> np.ndarray:
     inputs = reference_inputs(market, combos, costs, account)
-    return reference_metrics(inputs, np.asarray(windows), screened)
+    return reference_metrics(inputs, np.asarray(windows), mode)
 
 
 @st.composite
@@ -133,14 +136,14 @@ def test_the_reference_equals_the_production_kernel_on_random_markets() -> None:
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.filterwarnings("ignore:divide by zero encountered:RuntimeWarning")
-def test_plain_and_screened_references_agree_on_random_markets() -> None:
+def test_the_references_three_modes_agree_on_random_markets() -> None:
     @RANDOM
     @given(case=cases())
     def check(case: dict[str, Any]) -> None:
         args = (case["market"], case["combos"], case["windows"], case["costs"], case["account"])
-        np.testing.assert_array_equal(
-            reference(*args, screened=True), reference(*args, screened=False)
-        )
+        plain = reference(*args, mode=PLAIN)
+        np.testing.assert_array_equal(reference(*args, mode=SCREENED), plain)
+        np.testing.assert_array_equal(reference(*args, mode=SKIPPED), plain)
 
     check()
 
@@ -258,15 +261,15 @@ def test_contract_rules_and_funding_are_out_of_scope() -> None:
         reference_inputs(replace(market, funding=np.zeros(50)), combos, costs, Account())
 
 
-@pytest.mark.parametrize("screened", [True, False])
-def test_the_whole_grid_on_the_btc_sample(screened: bool) -> None:
+@pytest.mark.parametrize("mode", [PLAIN, SCREENED, SKIPPED])
+def test_the_whole_grid_on_the_btc_sample(mode: int) -> None:
     """The shipped three years of BTC/USDT 1h, grid_atr's 3,240 combinations, the whole span and
     a 240-day window."""
     market = read_candles(SAMPLE / "BTC_USDT-1h.csv.gz")
     n = len(market)
     windows = [[0, n], [n // 2, n // 2 + 240 * 24]]
     costs, account = Costs.from_percent(0.02, 0.06, 0.05), Account()
-    ours = reference(market, ALL_COMBOS, windows, costs, account, screened)
+    ours = reference(market, ALL_COMBOS, windows, costs, account, mode)
     np.testing.assert_array_equal(ours, production(market, ALL_COMBOS, windows, costs, account))
     assert ours[:, :, 3].sum() > 100_000
 
@@ -281,6 +284,7 @@ def test_the_whole_grid_on_five_years_of_btc() -> None:
     costs, account = Costs.from_percent(0.02, 0.06, 0.05), Account()
     ours = reference(market, ALL_COMBOS, windows, costs, account)
     np.testing.assert_array_equal(ours, production(market, ALL_COMBOS, windows, costs, account))
-    np.testing.assert_array_equal(
-        ours, reference(market, ALL_COMBOS, windows, costs, account, screened=False)
-    )
+    for mode in (PLAIN, SKIPPED):
+        np.testing.assert_array_equal(
+            ours, reference(market, ALL_COMBOS, windows, costs, account, mode), err_msg=str(mode)
+        )
