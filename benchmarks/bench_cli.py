@@ -14,6 +14,8 @@ BTC/USDT runs as ``bench_walk_forward.py`` does). Then, each a fresh ``scalp-rad
 - with ``--pool``: grid_atr on 1, 2 and 10 spot pairs (``--no-specs``: most have no spec),
   ``--workers 1`` against the local pool of one process per core (``--workers`` given
   explicitly: before 2026-12-06 15:40 this benchmark left it out and so timed one worker twice);
+- with ``--threads``: the in-process walk-forward at one numba thread and at one per core
+  (medians of 4, alternating): the cost model's ``NS_PER_STEP``;
 - with ``--universe``: ``optimize --all`` on the ten spot pairs, one command: every strategy
   with a grid whose timeframe the shared files hold (1h; the 5m and 15m ones are skipped, each
   named on stderr), ``--workers 1`` against the local pool of one process per core.
@@ -76,8 +78,11 @@ def cli(home: Path, *args: str, env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - began
 
 
-def in_process(home: Path) -> float:
-    """The same walk-forward inside this process, after a warm-up run."""
+def in_process(home: Path, threads: tuple[int, ...] = (), runs: int = 4) -> float:
+    """The same walk-forward inside this process, after a warm-up run; with ``threads``, also
+    ``runs`` of it at each numba thread count, alternating (printed: the cost model's figures)."""
+    import numba
+
     from adapters.services.engine import Engine
     from adapters.services.optimize import prepare
     from adapters.store.home import Home
@@ -87,10 +92,22 @@ def in_process(home: Path) -> float:
     engine = Engine(Home(home))
     (job,) = prepare(load_settings(), engine.market_reader(), ["grid_atr"], ["BTC/USDT"])
     engine.close()
-    run_walk_forward(job.job, job.market, job.validation)
-    began = time.perf_counter()
-    run_walk_forward(job.job, job.market, job.validation)
-    return time.perf_counter() - began
+
+    def once() -> float:
+        began = time.perf_counter()
+        run_walk_forward(job.job, job.market, job.validation)
+        return time.perf_counter() - began
+
+    once()
+    inside = once()
+    timed: dict[int, list[float]] = {n: [] for n in threads}
+    for _ in range(runs if threads else 0):
+        for n in threads:
+            numba.set_num_threads(n)
+            timed[n].append(once())
+    for n, seconds in timed.items():
+        print(f"in process, {n} numba thread(s): median {statistics.median(seconds):.2f} s")
+    return inside
 
 
 def main() -> None:
@@ -98,6 +115,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="warm runs (median)")
     parser.add_argument("--pool", action="store_true", help="also 1, 2 and 10 jobs, 1 vs N workers")
     parser.add_argument("--universe", action="store_true", help="also optimize --all, ten pairs")
+    parser.add_argument("--threads", action="store_true", help="also in process at 1 and N threads")
     options = parser.parse_args()
     btc = ["optimize", "--strategy", "grid_atr", "--symbol", "BTC/USDT"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,7 +125,7 @@ def main() -> None:
         warm = [cli(home, *btc) for _ in range(options.runs)]
         median = statistics.median(warm)
         print(f"warm CLI: {', '.join(f'{w:.2f}' for w in warm)} s, median {median:.2f} s")
-        inside = in_process(home)
+        inside = in_process(home, (1, CORES) if options.threads else ())
         print(f"in-process walk-forward: {inside:.2f} s (CLI / in process: {median / inside:.2f}x)")
         if options.pool:
             for n in (1, 2, 10):
