@@ -318,6 +318,9 @@ def prepare(
     strat = np.zeros(StratCol.size, dtype=np.int64)
     strat[StratCol.market_entries] = int(kind.market_entries)
     strat[StratCol.tf_ms] = int(market.tf_ms)
+    # the kernels skip the loads of rows these say are all NaN (a spot market; no exit signal)
+    strat[StratCol.funding_on] = _any_value(np.asarray(market.funding, dtype=np.float64))
+    strat[StratCol.signal_on] = _any_value(series[np.unique(ci[:, IntCol.signal])])
     cost_row = np.zeros(CostCol.size)
     cost_row[CostCol.maker] = costs.maker
     cost_row[CostCol.taker] = costs.taker
@@ -389,6 +392,11 @@ def _prices(market: MarketArrays) -> np.ndarray:
     prices[Price.close] = market.close
     prices[Price.funding] = market.funding
     return prices
+
+
+def _any_value(values: np.ndarray) -> int:
+    """1 when ``values`` holds a value that is not NaN (NaN: no funding, no exit signal)."""
+    return int(not np.isnan(values).all())
 
 
 def _flat_keys(ci: np.ndarray, coef: np.ndarray) -> np.ndarray:
