@@ -26,9 +26,9 @@ from optimization.windows import walk_forward_windows
 # end-to-end walk-forward seconds per kernel step by numba threads per process (fitted on grid_atr,
 # five years of BTC 1h, 3,240 combos, on a quiet machine: BENCHMARKS.md "The cost model refitted");
 # more threads than listed are counted at the last figure's parallel efficiency
-NS_PER_STEP = {1: 4.2, 2: 2.5}
-START_S = 1.0  # the command: imports, settings, the store's catch-up, the kernels' cache load
-POOL_START_S = 0.5  # the fork server and its workers' first kernels
+NS_PER_STEP = {1: 3.7, 2: 2.45}
+START_S = 0.9  # the command: imports, settings, the store's catch-up, the kernels' cache load
+POOL_START_S = 0.7  # the fork server and its workers' first kernels
 # a Dask LocalCluster of two workers: start, warm-up and stop (BENCHMARKS.md "Cluster")
 CLUSTER_START_S = 7.0
 
