@@ -207,16 +207,20 @@ def test_the_screen_finds_the_first_candle_where_something_can_happen(
     assert screen_nb(side, more, coef, stop, low, high, mid, vol, u, top) == expected
 
 
-def test_a_long_grid_fills_one_level_and_takes_profit_at_the_open() -> None:
-    """By hand: 20 candles at 100 with a range of 2 (SMA 100, ATR 2), then one opening and
-    closing at 96 with a low of 95 (levels 100 - 2 x 2 = 96 and 100 - 2 x 3 = 94: only 96
-    fills), then one opening at 100, above the take-profit (the SMA of closes 11-20, 99.6): the
-    sell limit fills at the open. Margin per level 25 % x 10 000 / 2 at leverage 3, no costs."""
-    n = 23
-    ts = 1_672_531_200_000 + np.arange(n, dtype=np.int64) * HOUR_MS
-    close = np.full(n, 100.0)
-    high, low = close + 1.0, close - 1.0
+def _flat_then_96(n: int = 23) -> tuple[np.ndarray, np.ndarray]:
+    """Closes and lows of 20 candles at 100 (range 2), then one at 96 with a low of 95, then
+    candles at 100."""
+    close, low = np.full(n, 100.0), np.full(n, 99.0)
     low[20], close[20] = 95.0, 96.0
+    return close, low
+
+
+def _long_grid(close: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """The reference's figures for one long grid_atr grid (SMA and ATR of 10, levels at 2 and 3
+    ATR, stop 10 %, leverage 3) on candles opening at their close, highs at 101, no costs."""
+    n = len(close)
+    ts = 1_672_531_200_000 + np.arange(n, dtype=np.int64) * HOUR_MS
+    high = np.full(n, 101.0)
     market = MarketArrays(
         ts, close.copy(), high, low, close, np.ones(n), HOUR_MS, np.full(n, np.nan)
     )
@@ -224,7 +228,16 @@ def test_a_long_grid_fills_one_level_and_takes_profit_at_the_open() -> None:
         ALL_COMBOS[0], ma_period=10, atr_period=10, atr_multiplier_start=2.0,
         atr_multiplier_step=1.0, num_levels=2, sl_percent=10.0, leverage=3, sides=("long",),
     )  # fmt: skip
-    out = reference(market, [params], [[0, n]], Costs(0.0, 0.0, 0.0), Account())[0, 0]
+    return reference(market, [params], [[0, n]], Costs(0.0, 0.0, 0.0), Account())[0, 0]
+
+
+def test_a_long_grid_fills_one_level_and_takes_profit_at_the_open() -> None:
+    """By hand: 20 candles at 100 with a range of 2 (SMA 100, ATR 2), then one opening and
+    closing at 96 with a low of 95 (levels 100 - 2 x 2 = 96 and 100 - 2 x 3 = 94: only 96
+    fills), then one opening at 100, above the take-profit (the SMA of closes 11-20, 99.6): the
+    sell limit fills at the open. Margin per level 25 % x 10 000 / 2 at leverage 3, no costs."""
+    close, low = _flat_then_96()
+    out = _long_grid(close, low)
     qty = 2_500.0 / 2 * 3 / 96.0
     assert out[3] == 1 and out[4] == 1
     assert out[1] == pytest.approx(qty * (100.0 - 96.0) / 10_000.0 * 100.0, rel=1e-12)
@@ -233,20 +246,9 @@ def test_a_long_grid_fills_one_level_and_takes_profit_at_the_open() -> None:
 def test_a_doji_touching_the_stop_and_the_take_profit_stops_a_long() -> None:
     """The same grid filled at 96 (stop 10 % below: 86.4), then a candle opening and closing at
     99 that spans 86 to 101: close >= open reads as low first, so the long is stopped at 86.4."""
-    n = 23
-    ts = 1_672_531_200_000 + np.arange(n, dtype=np.int64) * HOUR_MS
-    close = np.full(n, 100.0)
-    high, low = close + 1.0, close - 1.0
-    low[20], close[20] = 95.0, 96.0
+    close, low = _flat_then_96()
     close[21], low[21] = 99.0, 86.0
-    market = MarketArrays(
-        ts, close.copy(), high, low, close, np.ones(n), HOUR_MS, np.full(n, np.nan)
-    )
-    params = msgspec.structs.replace(
-        ALL_COMBOS[0], ma_period=10, atr_period=10, atr_multiplier_start=2.0,
-        atr_multiplier_step=1.0, num_levels=2, sl_percent=10.0, leverage=3, sides=("long",),
-    )  # fmt: skip
-    out = reference(market, [params], [[0, n]], Costs(0.0, 0.0, 0.0), Account())[0, 0]
+    out = _long_grid(close, low)
     qty = 2_500.0 / 2 * 3 / 96.0
     assert out[3] == 1 and out[4] == 0
     assert out[1] == pytest.approx(qty * (86.4 - 96.0) / 10_000.0 * 100.0, rel=1e-12)
